@@ -1,0 +1,89 @@
+/**
+ * WorkbenchApi: the one interface the renderer talks to. Declared here once, with a zod schema for
+ * the arguments and the result of every method; Electron IPC, the browser shell's WebSocket and the
+ * test host are adapters of it (see electron/host/apiHandler.ts for the validating server side).
+ */
+import { z } from 'zod';
+import { runConfigSchema, type RunConfigInput } from './runConfig';
+import { backendInfoSchema, runEventSchema, runStateSchema, type RunEvent } from './runEvent';
+
+/** Final figures of merit of a run (what the CLI's --json prints besides its own fields). */
+export const runSummarySchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+/** `runs/<id>/run.json`. */
+export const runRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  tags: z.array(z.string()).default([]),
+  config: runConfigSchema,
+  state: runStateSchema,
+  message: z.string().optional(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  step: z.number().int().nonnegative().default(0),
+  totalSteps: z.number().int().positive(),
+  backend: backendInfoSchema.optional(),
+  summary: runSummarySchema.optional(),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+export const presetSchema = z.object({ name: z.string(), description: z.string(), config: runConfigSchema });
+export const experimentInfoSchema = z.object({
+  name: z.string(),
+  title: z.string(),
+  presets: z.array(presetSchema),
+});
+export type ExperimentInfo = z.infer<typeof experimentInfoSchema>;
+
+export const environmentSchema = z.object({
+  shell: z.enum(['electron', 'browser', 'test']),
+  version: z.string(),
+  runsDir: z.string(),
+});
+export type Environment = z.infer<typeof environmentSchema>;
+
+const runId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'a run id has only letters, digits, "_", "-" and "."');
+const startRunArgs = z.object({ config: runConfigSchema, name: z.string().max(200).optional() });
+
+/** Every request method: its arguments (a tuple) and its result. */
+export const apiMethods = {
+  getEnvironment: { args: z.tuple([]), result: environmentSchema },
+  listExperiments: { args: z.tuple([]), result: z.array(experimentInfoSchema) },
+  listRuns: { args: z.tuple([]), result: z.array(runRecordSchema) },
+  getRun: { args: z.tuple([runId]), result: runRecordSchema },
+  getRunEvents: { args: z.tuple([runId]), result: z.array(runEventSchema) },
+  startRun: { args: z.tuple([startRunArgs]), result: runRecordSchema },
+  stopRun: { args: z.tuple([runId]), result: z.null() },
+} as const;
+export type ApiMethodName = keyof typeof apiMethods;
+export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
+
+type Args<M extends ApiMethodName> = z.input<(typeof apiMethods)[M]['args']>;
+type Result<M extends ApiMethodName> = z.infer<(typeof apiMethods)[M]['result']>;
+
+/** The request half of the API: one async function per method. */
+export type WorkbenchRequests = { [M in ApiMethodName]: (...args: Args<M>) => Promise<Result<M>> };
+
+/** What the renderer holds: the requests plus a subscription to the live event stream. */
+export interface WorkbenchApi extends WorkbenchRequests {
+  /** Calls `listener` for every event of every run from now on; returns the unsubscribe function. */
+  onRunEvent(listener: (event: RunEvent) => void): () => void;
+}
+
+export type StartRunArgs = { config: RunConfigInput; name?: string };
+
+/** An error that crossed a transport as a value and is thrown again on the other side. */
+export class WorkbenchApiError extends Error {
+  constructor(message: string, readonly method?: string) {
+    super(message);
+    this.name = 'WorkbenchApiError';
+  }
+}
+
+/** A message of the wire protocol shared by the WebSocket shell (requests, replies, pushed events). */
+export const wireRequestSchema = z.object({ id: z.number().int(), method: z.string().max(64), args: z.array(z.unknown()).max(16) });
+export type WireRequest = z.infer<typeof wireRequestSchema>;
+export type WireReply = { id: number; ok: true; result: unknown } | { id: number | null; ok: false; error: string };
+export type WirePush = { event: RunEvent };

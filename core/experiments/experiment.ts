@@ -1,0 +1,34 @@
+/**
+ * What every experiment provides to the worker, the CLI and the tests. An experiment is pure: it
+ * trains on whatever tfjs backend is active, reports through `hooks.emit`, and never touches files.
+ */
+import type { ExperimentEvent } from '../contract/runEvent';
+import type { RunConfig, RunConfigInput } from '../contract/runConfig';
+import type { RunSummary } from '../contract/workbenchApi';
+
+export interface ExperimentHooks {
+  /** Receives progress, metrics and evaluation events in step order. */
+  emit(event: ExperimentEvent): void;
+  /** Polled between steps; returning true ends the run early (state `stopped`). */
+  shouldStop(): boolean;
+  /** Awaited between steps so a long run yields to its message port; may be omitted in tests. */
+  yieldToHost?(): Promise<void>;
+}
+
+export interface Preset<C extends RunConfig = RunConfig> {
+  name: string;
+  description: string;
+  config: C;
+}
+
+export interface Experiment<C extends RunConfig = RunConfig> {
+  name: C['experiment'];
+  title: string;
+  presets: Preset<C>[];
+  /** Optimizer steps a run of this configuration takes. */
+  totalSteps(config: C): number;
+  /** Trains and evaluates; resolves with the final figures of merit. */
+  run(config: C, hooks: ExperimentHooks): Promise<RunSummary>;
+}
+
+export type { RunConfig, RunConfigInput };
