@@ -1,0 +1,19 @@
+/** The experiments this build knows, by name. */
+import type { ExperimentName } from '../contract/runConfig';
+import type { ExperimentInfo } from '../contract/workbenchApi';
+import type { Experiment } from './experiment';
+import { sinusoidExperiment } from './sinusoid/experiment';
+
+export const experiments: Record<ExperimentName, Experiment<any>> = {
+  sinusoid: sinusoidExperiment,
+};
+
+export function listExperiments(): ExperimentInfo[] {
+  return Object.values(experiments).map((experiment) => ({
+    name: experiment.name,
+    title: experiment.title,
+    presets: experiment.presets,
+  }));
+}
+
+export type { Experiment, ExperimentHooks, Preset } from './experiment';
