@@ -70,7 +70,47 @@ export const sinusoidConfigSchema = z.object({
 export type SinusoidConfig = z.infer<typeof sinusoidConfigSchema>;
 export type SinusoidConfigInput = z.input<typeof sinusoidConfigSchema>;
 
-export const runConfigSchema = z.discriminatedUnion('experiment', [sinusoidConfigSchema]);
+/**
+ * Where a classification run's images come from: the bundled 10,000 MNIST digits (9,000 / 1,000
+ * reference split), Debian's Fashion-MNIST, or a user's IDX folder (`idx:/path/to/folder`).
+ */
+export const datasetSpecSchema = z.union([
+  z.literal('mnist'),
+  z.literal('fashion-mnist'),
+  z.string().regex(/^idx:.+/, 'an IDX folder is written idx:/path/to/folder'),
+]);
+export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
+
+export const lenet5ConfigSchema = z.object({
+  experiment: z.literal('lenet5'),
+  preset: z.string().max(64).default('custom'),
+  seed: seed.default(0),
+  dataset: datasetSpecSchema.default('mnist'),
+  steps: z.number().int().min(1).max(1_000_000).default(6000),
+  batchSize: z.number().int().min(1).max(4096).default(128),
+  learningRate: z.number().positive().max(10).default(0.001),
+  estimator: estimatorSchema.default('flipout'),
+  prior: priorConfigSchema.default({ kind: 'normal', scale: 1 }),
+  kl: klFormSchema.default('analytic'),
+  /**
+   * Weight of ΣKL in the per-example loss `mean NLL + klWeight · ΣKL`. Null: 1 / N_train, the
+   * ELBO divided by the training-set size (the textbook choice).
+   */
+  klWeight: z.number().nonnegative().nullable().default(null),
+  init: posteriorInitSchema.default({ muStd: 0.1, rho: -3.5 }),
+  /** Steps between evaluations (held-out nats, calibration, posterior histograms, checkpoint). */
+  evalEvery: z.number().int().min(1).default(400),
+  /** Posterior draws T of every evaluation. */
+  evalDraws: z.number().int().min(1).max(1000).default(50),
+  /** Held-out images used by periodic evaluations (the final one uses all); null: all. */
+  evalImages: z.number().int().min(10).nullable().default(null),
+  /** Refuse to classify when no class's mean probability reaches this. */
+  threshold: z.number().min(0).max(1).default(0.2),
+  backend: backendChoiceSchema.default('auto'),
+});
+export type Lenet5Config = z.infer<typeof lenet5ConfigSchema>;
+
+export const runConfigSchema = z.discriminatedUnion('experiment', [sinusoidConfigSchema, lenet5ConfigSchema]);
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type ExperimentName = RunConfig['experiment'];

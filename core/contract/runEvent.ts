@@ -64,17 +64,85 @@ export const regressionEventSchema = z.object({
   coverageInside: z.number(),
 });
 
+/** One image of the fixed evaluation panel and its Monte Carlo class probabilities. */
+export const panelImageSchema = z.object({
+  /** 'heldout' digits (with their label) or the reference text's 'noise' images (label null). */
+  kind: z.enum(['heldout', 'noise']),
+  label: z.number().int().nullable(),
+  /** 28×28 grey levels 0..255, row-major (noise clipped to [0, 1] for display). */
+  pixels: z.array(z.number()),
+  /** Per posterior draw, the class probabilities: [T][C]. */
+  drawProbabilities: z.array(z.array(z.number())),
+  /** Mean over draws: [C]. */
+  meanProbabilities: z.array(z.number()),
+  refused: z.boolean(),
+});
+export type PanelImage = z.infer<typeof panelImageSchema>;
+
+export const reliabilityBinSchema = z.object({
+  lower: z.number(),
+  upper: z.number(),
+  count: z.number().int().nonnegative(),
+  meanConfidence: z.number(),
+  accuracy: z.number(),
+});
+
+/** Held-out evaluation over T posterior draws (see DESIGN.md for the definition of held-out nats). */
+export const heldoutEventSchema = z.object({
+  ...base,
+  type: z.literal('heldout'),
+  /** mean_n log((1/T) Σ_t p(y_n | x_n, w_t)): the log predictive probability of the true label. */
+  heldoutNats: z.number(),
+  accuracy: z.number(),
+  ece: z.number(),
+  reliability: z.array(reliabilityBinSchema),
+  draws: z.number().int().positive(),
+  images: z.number().int().positive(),
+  threshold: z.number(),
+  /** Fraction of held-out digits / noise images whose largest mean probability is below the threshold. */
+  digitRefusal: z.number(),
+  noiseRefusal: z.number(),
+  meanMaxProbabilityNoise: z.number(),
+  panel: z.array(panelImageSchema),
+  evalSeconds: z.number().nonnegative(),
+});
+
+export const histogramSchema = z.object({ min: z.number(), max: z.number(), counts: z.array(z.number().int().nonnegative()) });
+export type Histogram = z.infer<typeof histogramSchema>;
+
+/** Weight-posterior statistics per variational layer (kernel and bias together). */
+export const posteriorEventSchema = z.object({
+  ...base,
+  type: z.literal('posterior'),
+  layers: z.array(
+    z.object({
+      name: z.string(),
+      weights: z.number().int().nonnegative(),
+      muHistogram: histogramSchema,
+      sigmaHistogram: histogramSchema,
+      meanAbsMu: z.number(),
+      meanSigma: z.number(),
+    }),
+  ),
+  /** Learned prior parameters (π, σ1, σ2 of the mixture…); empty when nothing is learned. */
+  prior: z.record(z.string(), z.number()),
+});
+
 export const runEventSchema = z.discriminatedUnion('type', [
   statusEventSchema,
   progressEventSchema,
   metricsEventSchema,
   regressionEventSchema,
+  heldoutEventSchema,
+  posteriorEventSchema,
 ]);
 export type RunEvent = z.infer<typeof runEventSchema>;
 export type StatusEvent = z.infer<typeof statusEventSchema>;
 export type ProgressEvent = z.infer<typeof progressEventSchema>;
 export type MetricsEvent = z.infer<typeof metricsEventSchema>;
 export type RegressionEvent = z.infer<typeof regressionEventSchema>;
+export type HeldoutEvent = z.infer<typeof heldoutEventSchema>;
+export type PosteriorEvent = z.infer<typeof posteriorEventSchema>;
 export type RunEventType = RunEvent['type'];
 /** An event as an experiment emits it: the host/worker stamps runId and time. */
 export type ExperimentEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'runId' | 'time'> : never) : never;

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import './stockGradients';
+import './gradients';
 
 /** A gradient registration problem (e.g. tfjs-core without a stock gradient to fall back to). */
 export class FastGradientError extends Error {

@@ -3,7 +3,8 @@
  * trains on whatever tfjs backend is active, reports through `hooks.emit`, and never touches files.
  */
 import type { ExperimentEvent } from '../contract/runEvent';
-import type { RunConfig, RunConfigInput } from '../contract/runConfig';
+import type { DatasetSpec, RunConfig, RunConfigInput } from '../contract/runConfig';
+import type { Dataset } from '../data/dataset';
 import type { RunSummary } from '../contract/workbenchApi';
 
 export interface ExperimentHooks {
@@ -13,6 +14,12 @@ export interface ExperimentHooks {
   shouldStop(): boolean;
   /** Awaited between steps so a long run yields to its message port; may be omitted in tests. */
   yieldToHost?(): Promise<void>;
+}
+
+/** What the process running an experiment provides: file-backed resources, read by the host. */
+export interface ExperimentEnvironment {
+  /** Reads and validates a dataset (`mnist`, `fashion-mnist`, `idx:DIR`). */
+  loadDataset(spec: DatasetSpec): Promise<Dataset>;
 }
 
 export interface Preset<C extends RunConfig = RunConfig> {
@@ -28,7 +35,7 @@ export interface Experiment<C extends RunConfig = RunConfig> {
   /** Optimizer steps a run of this configuration takes. */
   totalSteps(config: C): number;
   /** Trains and evaluates; resolves with the final figures of merit. */
-  run(config: C, hooks: ExperimentHooks): Promise<RunSummary>;
+  run(config: C, hooks: ExperimentHooks, environment: ExperimentEnvironment): Promise<RunSummary>;
 }
 
 export type { RunConfig, RunConfigInput };

@@ -18,7 +18,7 @@ export interface DenseVariationalArgs extends VariationalLayerArgs {
   units: number;
 }
 
-abstract class DenseVariationalBase extends VariationalLayer {
+export abstract class DenseVariationalBase extends VariationalLayer {
   readonly units: number;
 
   constructor(args: DenseVariationalArgs) {
@@ -41,6 +41,7 @@ abstract class DenseVariationalBase extends VariationalLayer {
       }));
     }
     if (input.rank === 3) return this.applyWholeDraws(input as tf.Tensor3D, context);
+    if (context.mode === 'draw') return this.applyOneDraw(input, context);
     return this.applySampled(input, context);
   }
 
@@ -60,6 +61,17 @@ abstract class DenseVariationalBase extends VariationalLayer {
     });
   }
 
+  /** One draw W, b ~ q shared by the whole batch: y = x W + b (the reparameterization estimator). */
+  protected applyOneDraw(input: tf.Tensor, context: ForwardContext): LayerOutput {
+    const { kernel, bias } = this.weights();
+    return tf.tidy(() => {
+      const w = kernel.posterior.sample(context.seeds.next());
+      const b = bias.posterior.sample(context.seeds.next());
+      const output = tf.add(matMulLastAxis(input, w), b);
+      return { output: this.activate(output), kl: this.klTerm({ kernel: w, bias: b }) };
+    });
+  }
+
   protected abstract applySampled(input: tf.Tensor, context: ForwardContext): LayerOutput;
 }
 
@@ -73,13 +85,7 @@ function matMulLastAxis(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
 
 export class DenseReparameterization extends DenseVariationalBase {
   protected applySampled(input: tf.Tensor, context: ForwardContext): LayerOutput {
-    const { kernel, bias } = this.weights();
-    return tf.tidy(() => {
-      const w = kernel.posterior.sample(context.seeds.next());
-      const b = bias.posterior.sample(context.seeds.next());
-      const output = tf.add(matMulLastAxis(input, w), b);
-      return { output: this.activate(output), kl: this.klTerm({ kernel: w, bias: b }) };
-    });
+    return this.applyOneDraw(input, context);
   }
 }
 

@@ -32,8 +32,12 @@ export interface VariationalLayerArgs {
 }
 
 export interface ForwardContext {
-  /** 'sample': draw weights from q; 'mean': use μ (σ = 0), the deterministic network. */
-  mode: 'sample' | 'mean';
+  /**
+   * 'sample': the layer's training estimator (reparameterization, local reparameterization or
+   * Flipout); 'draw': one whole-network weight draw w ~ q shared by the batch, as evaluation uses
+   * (no Flipout needed); 'mean': μ with σ = 0, the deterministic network.
+   */
+  mode: 'sample' | 'draw' | 'mean';
   /** Source of every random seed this pass uses. */
   seeds: SeedStream;
 }

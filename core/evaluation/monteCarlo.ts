@@ -1,0 +1,67 @@
+/**
+ * Monte Carlo predictive probabilities: for each of T posterior draws w_t ~ q(w) (one sampled
+ * network for all images, no Flipout), p_t(c | x) = softmax(f(x; w_t)). Images are processed in
+ * chunks and every chunk's tensors are freed before the next, so memory stays bounded (the wasm
+ * heap is capped at 4 GB). Draw t re-creates its weights from its own seed in every chunk, so a
+ * draw is the same network across chunks.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { VariationalSequential } from '../models/variationalSequential';
+import { SeedStream } from '../random/seedStream';
+
+export interface MonteCarloProbabilities {
+  draws: number;
+  count: number;
+  classes: number;
+  /** Row-major [draw][image][class]. */
+  probabilities: Float32Array;
+}
+
+export interface MonteCarloArgs {
+  network: VariationalSequential;
+  /** `count` images, each `imageShape` (e.g. [28, 28, 1]), row-major. */
+  images: Float32Array;
+  count: number;
+  imageShape: number[];
+  classes: number;
+  draws: number;
+  seed: number;
+  /** Images per forward pass. Default 500. */
+  chunkSize?: number;
+}
+
+export function monteCarloProbabilities(args: MonteCarloArgs): MonteCarloProbabilities {
+  const { network, images, count, imageShape, classes, draws, seed } = args;
+  const chunkSize = args.chunkSize ?? 500;
+  const pixelsPerImage = imageShape.reduce((a, b) => a * b, 1);
+  const probabilities = new Float32Array(draws * count * classes);
+  for (let start = 0; start < count; start += chunkSize) {
+    const size = Math.min(chunkSize, count - start);
+    const input = tf.tensor(images.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage), [size, ...imageShape]);
+    try {
+      for (let draw = 0; draw < draws; draw += 1) {
+        const probs = tf.tidy(() => {
+          const { output } = network.apply(input, { mode: 'draw', seeds: new SeedStream(seed, draw) });
+          return tf.softmax(output);
+        });
+        probabilities.set(probs.dataSync(), (draw * count + start) * classes);
+        probs.dispose();
+      }
+    } finally {
+      input.dispose();
+    }
+  }
+  return { draws, count, classes, probabilities };
+}
+
+/** Mean over draws: [image][class]. */
+export function meanProbabilities(mc: MonteCarloProbabilities): Float32Array {
+  const { draws, count, classes, probabilities } = mc;
+  const mean = new Float32Array(count * classes);
+  for (let draw = 0; draw < draws; draw += 1) {
+    const offset = draw * count * classes;
+    for (let i = 0; i < count * classes; i += 1) mean[i] += probabilities[offset + i];
+  }
+  for (let i = 0; i < mean.length; i += 1) mean[i] /= draws;
+  return mean;
+}

@@ -1,0 +1,230 @@
+/**
+ * The headless shell: `npm run train -- --experiment sinusoid [--preset default] [--seed 3] ...`
+ * trains one run through the same RunManager and worker as the apps, shows progress on stderr,
+ * writes the run folder and prints a summary (with --json, the last stdout line is one JSON object).
+ */
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { experiments } from '../core/experiments/index';
+import { backendChoiceSchema, runConfigSchema, type RunConfig } from '../core/contract/runConfig';
+import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
+import type { RunRecord } from '../core/contract/workbenchApi';
+import { openHostServices } from './host/hostServices';
+
+class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+interface TrainOptions {
+  experiment: string;
+  preset: string;
+  seed?: number;
+  epochs?: number;
+  steps?: number;
+  dataset?: string;
+  backend: string;
+  runsDir: string;
+  json?: boolean;
+}
+
+const program = new Command('workbench').description('Bayesian Workbench, headless.');
+
+program
+  .command('train')
+  .description('Train one run in the training worker and write its folder under --runs-dir.')
+  .requiredOption('--experiment <name>', `experiment to train (${Object.keys(experiments).join(', ')})`)
+  .option('--preset <name>', 'preset of the experiment to start from', 'default')
+  .option('--seed <n>', 'random seed (overrides the preset)', parseNonNegativeInteger)
+  .option('--epochs <n>', 'training epochs of a sinusoid run (overrides the preset)', parseNonNegativeInteger)
+  .option('--steps <n>', 'optimizer steps of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
+  .option('--dataset <spec>', 'dataset of a lenet5 run: mnist, fashion-mnist or idx:/path/to/folder')
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
+  .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
+  .option('--json', 'make the last stdout line one JSON object with the results')
+  .action(async (options: TrainOptions) => {
+    process.exitCode = await train(options);
+  });
+
+function parseNonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  return number;
+}
+
+/** The preset's config with the command line's overrides, validated. */
+function buildConfig(options: Pick<TrainOptions, 'experiment' | 'preset' | 'seed' | 'epochs' | 'steps' | 'dataset' | 'backend'>): RunConfig {
+  const experiment = (experiments as Record<string, (typeof experiments)[keyof typeof experiments] | undefined>)[options.experiment];
+  if (!experiment) throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${Object.keys(experiments).join(', ')}.`);
+  const preset = experiment.presets.find((candidate) => candidate.name === options.preset);
+  if (!preset) {
+    throw new CliError(`Experiment "${options.experiment}" has no preset "${options.preset}"; choose one of ${experiment.presets.map((p) => p.name).join(', ')}.`);
+  }
+  // Each length option belongs to one kind of experiment; a mismatch is a mistake worth naming.
+  for (const [option, field] of [['--epochs', 'epochs'], ['--steps', 'steps'], ['--dataset', 'dataset']] as const) {
+    if (options[field] !== undefined && !(field in preset.config)) {
+      throw new CliError(`Experiment "${options.experiment}" has no ${field}, so ${option} does not apply to it.`);
+    }
+  }
+  const overrides = {
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.steps !== undefined ? { steps: options.steps } : {}),
+    ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
+    backend: options.backend,
+  };
+  const parsed = runConfigSchema.safeParse({ ...preset.config, ...overrides });
+  if (!parsed.success) {
+    throw new CliError(`The configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`);
+  }
+  return parsed.data;
+}
+
+async function train(options: TrainOptions): Promise<number> {
+  let config: RunConfig;
+  try {
+    config = buildConfig(options);
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    return 2;
+  }
+  const { runManager } = await openHostServices({ runsDir: options.runsDir, shell: 'test', warn: (message) => console.error(`Warning: ${message}`) });
+  const started = performance.now();
+  let runId: string | undefined;
+  const progress = new ProgressReporter(process.stderr);
+  let stopRequested = false;
+  const onInterrupt = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    progress.message('Stopping at the next step (press Ctrl-C again to quit at once)…');
+    if (runId) void runManager.stopRun(runId);
+  };
+  try {
+    const record = await runManager.startRun({ config });
+    runId = record.id;
+    const runDir = path.join(runManager.runsDir, record.id);
+    progress.message(`Run ${record.id}: ${config.experiment}, preset ${config.preset}, seed ${config.seed}, ${record.totalSteps} steps → ${runDir}`);
+    const unsubscribe = runManager.subscribe((event) => {
+      if (event.runId === record.id) progress.onEvent(event);
+    });
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onInterrupt);
+    const final = await runManager.waitForRun(record.id);
+    unsubscribe();
+    progress.finish();
+    const wallSeconds = (performance.now() - started) / 1000;
+    printSummary(final, runDir, wallSeconds, options.json === true);
+    return final.state === 'completed' ? 0 : final.state === 'stopped' ? 130 : 1;
+  } catch (error) {
+    progress.finish();
+    console.error(`Error: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    await runManager.close();
+  }
+}
+
+function printSummary(record: RunRecord, runDir: string, wallSeconds: number, json: boolean): void {
+  const summary = record.summary ?? {};
+  const figure = (key: string, digits = 3) => (typeof summary[key] === 'number' ? (summary[key] as number).toFixed(digits) : 'n/a');
+  const lines = [
+    `${record.state === 'completed' ? 'Completed' : `Ended ${record.state}`}: ${record.id} (${record.step}/${record.totalSteps} steps, ${wallSeconds.toFixed(1)} s)`,
+    record.backend ? `  backend        ${record.backend.name} — ${record.backend.device}` : '',
+    ...(record.backend?.skipped ?? []).map((skip) => `    skipped ${skip.name}: ${skip.reason}`),
+    record.state !== 'completed' && record.message ? `  message        ${record.message}` : '',
+    ...(record.config.experiment === 'sinusoid'
+      ? [
+          `  stdRatio       ${figure('stdRatio', 2)}   (wide outside the data: ≥ 3)`,
+          `  rmseInside     ${figure('rmseInside')}   (≤ 1.2)`,
+          `  coverageInside ${figure('coverageInside')}   (≥ 0.9)`,
+        ]
+      : Object.keys(summary)
+          .filter((key) => typeof summary[key] === 'number')
+          .map((key) => `  ${key.padEnd(14)} ${figure(key, 4)}`)),
+    `  run folder     ${runDir}`,
+  ].filter(Boolean);
+  const print = record.state === 'failed' ? console.error : console.log;
+  for (const line of lines) print(line);
+  if (json) {
+    const { config } = record;
+    const result = {
+      ...summary,
+      runId: record.id,
+      state: record.state,
+      experiment: config.experiment,
+      preset: config.preset,
+      seed: config.seed,
+      ...(config.experiment === 'sinusoid' ? { epochs: typeof summary.epochs === 'number' ? summary.epochs : record.step } : { steps: record.step }),
+      backend: record.backend?.name ?? null,
+      device: record.backend?.device ?? null,
+      stdRatio: summary.stdRatio ?? null,
+      rmseInside: summary.rmseInside ?? null,
+      coverageInside: summary.coverageInside ?? null,
+      wallSeconds: Number(wallSeconds.toFixed(3)),
+      runDir,
+      ...(record.state !== 'completed' && record.message ? { message: record.message } : {}),
+    };
+    console.log(JSON.stringify(result));
+  }
+}
+
+/** A redrawn bar with ETA on a terminal; otherwise one line per 10 % (logs stay readable). */
+class ProgressReporter {
+  private lastDecile = -1;
+  private barShown = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  message(text: string): void {
+    this.clearBar();
+    this.stream.write(`${text}\n`);
+  }
+
+  onEvent(event: RunEvent): void {
+    if (event.type === 'progress') this.onProgress(event);
+    else if (event.type === 'status' && event.message && event.state !== 'queued') this.message(event.message);
+    else if (event.type === 'status' && event.state === 'queued') this.message(event.message ?? 'Queued.');
+  }
+
+  finish(): void {
+    this.clearBar();
+  }
+
+  private onProgress(event: ProgressEvent): void {
+    const fraction = Math.min(1, event.step / event.total);
+    const rate = `${event.stepsPerSecond.toFixed(1)} steps/s`;
+    if (this.stream.isTTY) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${event.step}/${event.total} · ${rate} · ETA ${formatSeconds(event.etaSeconds)}`;
+      this.stream.write(`\r${bar}\x1b[K`);
+      this.barShown = true;
+      return;
+    }
+    const decile = Math.floor(fraction * 10);
+    if (decile > this.lastDecile) {
+      this.lastDecile = decile;
+      this.stream.write(`${(decile * 10).toString().padStart(3)}% ${event.step}/${event.total} · ${rate} · ETA ${formatSeconds(event.etaSeconds)}\n`);
+    }
+  }
+
+  private clearBar(): void {
+    if (this.barShown) this.stream.write('\r\x1b[K');
+    this.barShown = false;
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const whole = Math.round(seconds);
+  return whole >= 60 ? `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,99 @@
+/**
+ * The validating server side of WorkbenchApi that every transport (Electron IPC, the browser
+ * shell's WebSocket, tests) calls: checks the method name and its arguments against `apiMethods`,
+ * calls the host services, checks the result, and turns every failure into a WorkbenchApiError
+ * whose message is a sentence fit to show the user.
+ */
+import { z } from 'zod';
+import { apiMethods, WorkbenchApiError, type ApiMethodName, type Environment, type ExperimentInfo } from '../../core/contract/workbenchApi';
+import type { RunEvent } from '../../core/contract/runEvent';
+import type { RunManager } from './runManager';
+
+/** What the handler needs from the host: the run manager, plus facts only the shell knows. */
+export interface WorkbenchServices {
+  runs: Pick<RunManager, 'listRuns' | 'getRun' | 'getRunEvents' | 'startRun' | 'stopRun' | 'subscribe'>;
+  listExperiments(): ExperimentInfo[];
+  environment(): Environment;
+  /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
+  warn?(message: string): void;
+}
+
+export interface ApiHandler {
+  /** Validates and performs one request; rejects with a WorkbenchApiError. */
+  call(method: string, args: unknown): Promise<unknown>;
+  /** Every (coalesced) run event from now on; returns the unsubscribe function. */
+  onRunEvent(listener: (event: RunEvent) => void): () => void;
+}
+
+type Implementations = { [M in ApiMethodName]: (...args: z.infer<(typeof apiMethods)[M]['args']>) => Promise<unknown> };
+
+export function createApiHandler(services: WorkbenchServices): ApiHandler {
+  const warn = services.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`));
+  const implementations: Implementations = {
+    getEnvironment: async () => services.environment(),
+    listExperiments: async () => services.listExperiments(),
+    listRuns: async () => {
+      const listing = await services.runs.listRuns();
+      for (const corrupt of listing.corrupt) warn(`Run folder "${corrupt.id}" was skipped: ${corrupt.reason}`);
+      return listing.runs;
+    },
+    getRun: (id) => services.runs.getRun(id),
+    getRunEvents: (id) => services.runs.getRunEvents(id),
+    startRun: (request) => services.runs.startRun(request),
+    stopRun: async (id) => {
+      await services.runs.stopRun(id);
+      return null;
+    },
+  };
+
+  async function call(method: string, args: unknown): Promise<unknown> {
+    if (typeof method !== 'string' || !Object.hasOwn(apiMethods, method)) {
+      const shown = typeof method === 'string' ? `"${method.slice(0, 64)}"` : String(method);
+      throw new WorkbenchApiError(`There is no API method ${shown}; the methods are ${Object.keys(apiMethods).join(', ')}.`);
+    }
+    const name = method as ApiMethodName;
+    const schema = apiMethods[name];
+    if (!Array.isArray(args)) {
+      throw new WorkbenchApiError(`${name}: the arguments must be a list, found ${describeValue(args)}.`, name);
+    }
+    const parsedArgs = schema.args.safeParse(args);
+    if (!parsedArgs.success) {
+      throw new WorkbenchApiError(`${name}: the arguments are not valid: ${describeIssues(parsedArgs.error)}.`, name);
+    }
+    let result: unknown;
+    try {
+      const implementation = implementations[name] as (...values: unknown[]) => Promise<unknown>;
+      result = await implementation(...(parsedArgs.data as unknown[]));
+    } catch (error) {
+      if (error instanceof WorkbenchApiError) throw error;
+      throw new WorkbenchApiError(`${name}: ${error instanceof Error ? error.message : String(error)}`, name);
+    }
+    const parsedResult = schema.result.safeParse(result);
+    if (!parsedResult.success) {
+      // A host bug, not the caller's: say so rather than hand the renderer something off-contract.
+      throw new WorkbenchApiError(`${name}: the workbench produced a result that does not match the API (${describeIssues(parsedResult.error)}); this is a bug in the workbench.`, name);
+    }
+    return parsedResult.data;
+  }
+
+  return {
+    call,
+    onRunEvent: (listener) => services.runs.subscribe(listener),
+  };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 4)
+    .map((issue) => {
+      const where = issue.path.length ? `argument ${issue.path.map(String).join('.')}` : 'the argument list';
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string "${value.slice(0, 40)}"`;
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,62 @@
+/**
+ * Wires the host services every shell uses — run store, run manager (with the experiment
+ * registry), API handler — so main.ts, serve.ts and cli.ts stay thin adapters.
+ */
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { experiments, listExperiments } from '../../core/experiments/index';
+import type { Environment } from '../../core/contract/workbenchApi';
+import type { RunConfig } from '../../core/contract/runConfig';
+import { createApiHandler, type ApiHandler } from './apiHandler';
+import { RunManager } from './runManager';
+import { RunStore } from './runStore';
+
+export interface HostServicesOptions {
+  runsDir: string;
+  shell: Environment['shell'];
+  workerUrl?: URL;
+  warn?(message: string): void;
+}
+
+export interface HostServices {
+  runManager: RunManager;
+  api: ApiHandler;
+  /** Ids of runs a dead process had left unfinished, now marked interrupted. */
+  interruptedRunIds: string[];
+}
+
+export function totalStepsOf(config: RunConfig): number {
+  const experiment = (experiments as Partial<typeof experiments>)[config.experiment];
+  if (!experiment) throw new Error(`This build of the workbench has no experiment "${config.experiment}".`);
+  return experiment.totalSteps(config);
+}
+
+export async function openHostServices(options: HostServicesOptions): Promise<HostServices> {
+  const runsDir = path.resolve(options.runsDir);
+  const runManager = new RunManager({ store: new RunStore(runsDir), totalSteps: totalStepsOf, workerUrl: options.workerUrl, warn: options.warn });
+  const interruptedRunIds = await runManager.initialize();
+  const version = workbenchVersion();
+  const api = createApiHandler({
+    runs: runManager,
+    listExperiments,
+    environment: () => ({ shell: options.shell, version, runsDir }),
+    warn: options.warn,
+  });
+  return { runManager, api, interruptedRunIds };
+}
+
+/** The version in package.json, found by walking up from this file (source or bundle). */
+function workbenchVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 5; depth += 1) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'bayesian-workbench' && manifest.version) return manifest.version;
+    } catch {
+      // not here; look one folder up
+    }
+    dir = path.dirname(dir);
+  }
+  return 'unknown';
+}

@@ -1,0 +1,85 @@
+/**
+ * The host's handle on the training worker thread: spawns it from TypeScript source (tsx, which is
+ * also how vitest runs it) or from the bundle, validates what it posts, and reports its death once.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { workerToHostMessageSchema, type HostToWorkerMessage, type WorkerToHostMessage } from '../worker/messages';
+
+export class TrainingWorkerHostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingWorkerHostError';
+  }
+}
+
+export interface TrainingWorkerListeners {
+  message(message: WorkerToHostMessage): void;
+  /** The worker thread ended (crash, exit or terminate); `reason` is a sentence for the user. */
+  exit(reason: string): void;
+}
+
+/**
+ * Where the worker entry lives: next to this file's source when running under tsx/vitest, and
+ * `worker.js` beside the bundle (dist/electron/) when bundled, where import.meta.url is the bundle.
+ */
+export function defaultTrainingWorkerUrl(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('../worker/worker.ts', import.meta.url) : new URL('./worker.js', import.meta.url);
+}
+
+export class TrainingWorker {
+  private readonly worker: Worker;
+  private exited = false;
+  private lastError: Error | null = null;
+
+  constructor(workerUrl: URL, private readonly listeners: TrainingWorkerListeners) {
+    this.worker = spawnWorker(workerUrl);
+    // Whatever tfjs prints (its "install tfjs-node" banner, warnings) goes to stderr: stdout belongs
+    // to the shells (serve's URL line, the CLI's JSON line).
+    this.worker.stdout.pipe(process.stderr, { end: false });
+    this.worker.on('message', (raw: unknown) => {
+      const parsed = workerToHostMessageSchema.safeParse(raw);
+      if (parsed.success) {
+        this.listeners.message(parsed.data);
+      } else {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.length ? ` at ${issue.path.map(String).join('.')}` : '';
+        this.listeners.message({ type: 'error', message: `The training worker posted a malformed message${where}: ${issue?.message ?? 'unknown problem'}.` });
+      }
+    });
+    this.worker.on('error', (error) => {
+      this.lastError = error;
+    });
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      const cause = this.lastError ? `: ${this.lastError.message}` : '';
+      this.listeners.exit(`The training worker stopped unexpectedly (exit code ${code})${cause}.`);
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  send(message: HostToWorkerMessage): void {
+    if (this.exited) throw new TrainingWorkerHostError(`Cannot send "${message.type}" for run "${message.runId}": the training worker has exited.`);
+    this.worker.postMessage(message);
+  }
+
+  /** Ends the thread; the `exit` listener still fires, so callers detach first if they mean it. */
+  async terminate(): Promise<void> {
+    if (!this.exited) await this.worker.terminate();
+  }
+}
+
+function spawnWorker(workerUrl: URL): Worker {
+  if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, { stdout: true });
+  // `execArgv: ['--import', 'tsx']` races on Node 20: the worker's entry is resolved before tsx's
+  // hooks are registered (ERR_UNKNOWN_FILE_EXTENSION). A CommonJS bootstrap that registers tsx
+  // synchronously and then imports the entry does not race.
+  // (The ESM build of tsx's API: its CommonJS build mis-resolves its own files inside an eval worker.)
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(bootstrap, { eval: true, stdout: true, argv: [fileURLToPath(workerUrl)] });
+}

@@ -1,0 +1,239 @@
+/**
+ * The browser shell (`npm run serve`): serves the built renderer over HTTP and WorkbenchApi over a
+ * WebSocket at /api, on 127.0.0.1 by default. A random token in the page URL must accompany the
+ * WebSocket connection, and its Origin must be this server, so other pages and other local users'
+ * browsers cannot drive the workbench.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { createReadStream } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Command, InvalidArgumentError } from 'commander';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { wireRequestSchema, type WireReply, type WirePush } from '../core/contract/workbenchApi';
+import type { ApiHandler } from './host/apiHandler';
+import { openHostServices } from './host/hostServices';
+import { resolveRendererFile } from './host/rendererFiles';
+
+class ServeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServeError';
+  }
+}
+
+export interface BrowserShellOptions {
+  port: number;
+  host: string;
+  runsDir: string;
+  rendererDir?: string;
+  /** Fixed token (tests); a random one otherwise. */
+  token?: string;
+}
+
+export interface BrowserShell {
+  /** The page URL, token included. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+/** Requests above this are answered with an error (the connection stays open). */
+const maxRequestBytes = 1024 * 1024;
+/** Above this ws drops the connection: nothing legitimate comes close. */
+const hardPayloadLimit = 16 * 1024 * 1024;
+/** A client this far behind misses live progress/metrics (they are in getRunEvents), not status. */
+const slowClientBytes = 8 * 1024 * 1024;
+const defaultRendererDir = fileURLToPath(new URL('../dist/renderer/', import.meta.url));
+
+export async function startBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
+  const rendererDir = options.rendererDir ?? defaultRendererDir;
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const { api, runManager } = await openHostServices({
+    runsDir: options.runsDir,
+    shell: 'browser',
+    warn: (message) => console.error(`Bayesian Workbench: ${message}`),
+  });
+
+  const server = http.createServer((request, response) => {
+    void serveRendererFile(rendererDir, request, response);
+  });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: hardPayloadLimit });
+  let allowedHosts: Set<string> | null = null; // known once listening
+
+  server.on('upgrade', (request, socket: Duplex, head) => {
+    const refusal = refuseUpgrade(request, token, allowedHosts);
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (client) => serveApi(client, api));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ServeError(`Port ${options.port} on ${options.host} is already in use; pass --port 0 to take any free port.`)
+          : error,
+      );
+    });
+    server.listen(options.port, options.host, () => resolve());
+  }).catch(async (error) => {
+    await runManager.close();
+    throw error;
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const wildcard = options.host === '0.0.0.0' || options.host === '::';
+  const shownHost = wildcard ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
+  // With a wildcard bind the machine's other names are legitimate; the Origin check still applies.
+  allowedHosts = wildcard ? null : new Set([`${shownHost}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+
+  return {
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      for (const client of sockets.clients) client.close(1001, 'The workbench is shutting down.');
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runManager.close();
+    },
+  };
+}
+
+/** The status line to refuse a WebSocket upgrade with, or null to accept it. */
+function refuseUpgrade(request: http.IncomingMessage, token: string, allowedHosts: Set<string> | null): string | null {
+  const url = new URL(request.url ?? '/', 'http://placeholder');
+  if (url.pathname !== '/api') return '404 Not Found';
+  const given = Buffer.from(url.searchParams.get('token') ?? '');
+  const expected = Buffer.from(token);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return '401 Unauthorized';
+  const host = request.headers.host ?? '';
+  if (allowedHosts && !allowedHosts.has(host)) return '403 Forbidden'; // DNS rebinding
+  // Browsers always send Origin on WebSocket handshakes; a client without one is not a web page.
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return '403 Forbidden';
+  return null;
+}
+
+function serveApi(client: WebSocket, api: ApiHandler): void {
+  const send = (message: WireReply | WirePush) => {
+    if (client.readyState === client.OPEN) client.send(JSON.stringify(message));
+  };
+  const unsubscribe = api.onRunEvent((event) => {
+    const droppable = event.type === 'progress' || event.type === 'metrics';
+    if (droppable && client.bufferedAmount > slowClientBytes) return;
+    send({ event });
+  });
+  client.on('close', unsubscribe);
+  client.on('error', unsubscribe);
+  client.on('message', (data: RawData) => {
+    void answer(data).then(send);
+  });
+
+  async function answer(data: RawData): Promise<WireReply> {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (bytes.length > maxRequestBytes) {
+      return { id: null, ok: false, error: `The request is ${bytes.length} bytes; requests are limited to ${maxRequestBytes} bytes.` };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString('utf8'));
+    } catch (error) {
+      return { id: null, ok: false, error: `The request is not valid JSON (${(error as Error).message}).` };
+    }
+    const request = wireRequestSchema.safeParse(json);
+    if (!request.success) {
+      const id = typeof (json as { id?: unknown } | null)?.id === 'number' && Number.isInteger((json as { id: number }).id) ? (json as { id: number }).id : null;
+      const issue = request.error.issues[0];
+      return { id, ok: false, error: `The request is not a WorkbenchApi request: ${issue?.path.map(String).join('.') || 'request'}: ${issue?.message}.` };
+    }
+    const { id, method, args } = request.data;
+    try {
+      return { id, ok: true, result: await api.call(method, args) };
+    } catch (error) {
+      return { id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+async function serveRendererFile(rendererDir: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const headers = {
+    'X-Content-Type-Options': 'nosniff',
+    // The token is in the page URL; never send it on as a Referer.
+    'Referrer-Policy': 'no-referrer',
+    'Content-Security-Policy':
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+  };
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Only GET and HEAD are served.\n');
+    return;
+  }
+  const found = await resolveRendererFile(rendererDir, new URL(request.url ?? '/', 'http://placeholder').pathname);
+  if (!found) {
+    response.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found.\n');
+    return;
+  }
+  const cache = path.basename(found.file) === 'index.html' ? 'no-store' : 'public, max-age=3600';
+  response.writeHead(200, { ...headers, 'Content-Type': found.contentType, 'Cache-Control': cache });
+  if (request.method === 'HEAD') {
+    response.end();
+    return;
+  }
+  createReadStream(found.file)
+    .on('error', () => response.destroy())
+    .pipe(response);
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0–65535).`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const options = new Command('serve')
+    .description('Serve Bayesian Workbench to a browser on this machine.')
+    .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 5178)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
+    .parse(process.argv)
+    .opts<{ port: number; host: string; runsDir: string }>();
+
+  const shell = await startBrowserShell({ port: options.port, host: options.host, runsDir: path.resolve(options.runsDir) });
+  if (!(await resolveRendererFile(defaultRendererDir, '/'))) {
+    console.error(`Bayesian Workbench: the renderer is not built (no ${path.join(defaultRendererDir, 'index.html')}); run "npm run build:renderer".`);
+  }
+  // Exactly one stdout line: the e2e helper and users read the URL from it.
+  process.stdout.write(`Bayesian Workbench: ${shell.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`Bayesian Workbench: ${signal} received, stopping.`);
+    shell.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(`Bayesian Workbench: stopping failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    console.error(`Bayesian Workbench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Picks the tfjs backend the worker trains on: `tensorflow` (tfjs-node-gpu, then tfjs-node; both
+ * optional dependencies that may be missing), then `wasm`, then `cpu` — or exactly the one a run
+ * config forces. Every backend skipped on the way is recorded with its reason, because the user
+ * sees (and the run saves) why training is slower than it could be.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendChoice } from '../../core/contract/runConfig';
+import type { BackendInfo } from '../../core/contract/runEvent';
+
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+type BackendName = Exclude<BackendChoice, 'auto'>;
+const autoOrder: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+type Attempt = { ok: true; device: string } | { ok: false; skipped: BackendInfo['skipped'] };
+
+/**
+ * Loading a backend package and initialising it is done at most once per worker: tfjs keeps the
+ * registered backends, and retrying a failed native import per run would only repeat its error.
+ */
+const attempts = new Map<BackendName, Promise<Attempt>>();
+
+/** Makes `choice` (or the best available backend, for `auto`) the active tfjs backend. */
+export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+  if (choice !== 'auto') {
+    const attempt = await attemptBackend(choice);
+    if (!attempt.ok) {
+      const reasons = attempt.skipped.map((skip) => `${skip.name}: ${skip.reason}`).join('; ');
+      throw new BackendError(`The "${choice}" backend was requested but could not be started (${reasons}). Choose "auto" to fall back to another backend.`);
+    }
+    await activate(choice);
+    return { name: choice, device: attempt.device, skipped: [] };
+  }
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of autoOrder) {
+    const attempt = await attemptBackend(name);
+    if (attempt.ok) {
+      await activate(name);
+      return { name, device: attempt.device, skipped };
+    }
+    skipped.push(...attempt.skipped);
+  }
+  const reasons = skipped.map((skip) => `${skip.name}: ${skip.reason}`).join('; ');
+  throw new BackendError(`No tfjs backend could be started (${reasons}).`);
+}
+
+function attemptBackend(name: BackendName): Promise<Attempt> {
+  let attempt = attempts.get(name);
+  if (!attempt) {
+    attempt = name === 'tensorflow' ? attemptTensorflow() : name === 'wasm' ? attemptWasm() : attemptCpu();
+    attempts.set(name, attempt);
+  }
+  return attempt;
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (tf.getBackend() !== name && !(await tf.setBackend(name))) {
+    throw new BackendError(`The "${name}" backend started once but could not be made active again.`);
+  }
+  await tf.ready();
+}
+
+/** The native TensorFlow bindings, GPU build first. */
+async function attemptTensorflow(): Promise<Attempt> {
+  const packages = [
+    { name: '@tensorflow/tfjs-node-gpu', device: 'GPU (libtensorflow with CUDA)' },
+    { name: '@tensorflow/tfjs-node', device: 'CPU (libtensorflow)' },
+  ];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const candidate of packages) {
+    try {
+      await importOptional(candidate.name);
+      // tfjs-node registers 'tensorflow' in the tfjs-core it resolves; if that is another copy
+      // than ours, the registry we see does not have it.
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs refused to initialise the "tensorflow" backend');
+      return { ok: true, device: candidate.device };
+    } catch (error) {
+      skipped.push({ name: candidate.name, reason: describeLoadFailure(error) });
+    }
+  }
+  return { ok: false, skipped };
+}
+
+async function attemptWasm(): Promise<Attempt> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise the WebAssembly module');
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+    return { ok: true, device: `WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})` };
+  } catch (error) {
+    return { ok: false, skipped: [{ name: 'wasm', reason: describeLoadFailure(error) }] };
+  }
+}
+
+async function attemptCpu(): Promise<Attempt> {
+  try {
+    await import('@tensorflow/tfjs-backend-cpu');
+    if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the JavaScript backend');
+    return { ok: true, device: 'JavaScript (1 thread)' };
+  } catch (error) {
+    return { ok: false, skipped: [{ name: 'cpu', reason: describeLoadFailure(error) }] };
+  }
+}
+
+/** A specifier in a variable, so neither TypeScript nor the bundler insist the package exists. */
+async function importOptional(packageName: string): Promise<unknown> {
+  return import(packageName);
+}
+
+function describeLoadFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    return 'not installed (it is an optional dependency whose install downloads libtensorflow and may have failed)';
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,114 @@
+/**
+ * The training worker's behaviour, apart from its entry point so tests can serve a fake experiment
+ * registry through the same code: receive `start`/`stop`, pick the backend, call the experiment,
+ * stamp and validate its events, report status and the end of the run.
+ */
+import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../../core/experiments/experiment';
+import type { ExperimentEvent, RunEvent, StatusEvent } from '../../core/contract/runEvent';
+import { runEventSchema } from '../../core/contract/runEvent';
+import type { RunConfig } from '../../core/contract/runConfig';
+import { selectBackend } from './backend';
+import { hostToWorkerMessageSchema, type RunDoneMessage, type StartRunMessage, type WorkerToHostMessage } from './messages';
+
+export class TrainingWorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingWorkerError';
+  }
+}
+
+/** The part of a MessagePort the runtime uses (node:worker_threads' parentPort in production). */
+export interface HostPort {
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  postMessage(message: WorkerToHostMessage): void;
+}
+
+export type ExperimentRegistry = Partial<Record<RunConfig['experiment'], Experiment>> | Record<string, Experiment>;
+
+interface ActiveRun {
+  runId: string;
+  stopRequested: boolean;
+  step: number;
+}
+
+/** Serves runs, one at a time, on `port` until the worker is terminated. */
+export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegistry, environment: ExperimentEnvironment): void {
+  let active: ActiveRun | null = null;
+
+  port.on('message', (raw) => {
+    const parsed = hostToWorkerMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      port.postMessage({ type: 'error', message: `The training worker received a message it does not understand: ${describeIssues(parsed.error.issues)}.` });
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'stop') {
+      // A stop for a run that already ended crossed its `done` on the way; nothing to do.
+      if (active?.runId === message.runId) active.stopRequested = true;
+      return;
+    }
+    if (active) {
+      port.postMessage({ type: 'error', message: `The training worker was asked to start run "${message.runId}" while run "${active.runId}" is still training; the host must queue runs.` });
+      return;
+    }
+    active = { runId: message.runId, stopRequested: false, step: 0 };
+    const run = active;
+    void trainRun(port, experiments, environment, message, run).finally(() => {
+      active = null;
+    });
+  });
+}
+
+async function trainRun(port: HostPort, experiments: ExperimentRegistry, environment: ExperimentEnvironment, message: StartRunMessage, run: ActiveRun): Promise<void> {
+  const { runId, config } = message;
+  const startedAt = Date.now();
+  const post = (event: RunEvent) => port.postMessage({ type: 'event', event });
+  const postStatus = (state: StatusEvent['state'], extra: Partial<StatusEvent> = {}) =>
+    post({ type: 'status', runId, step: run.step, time: Date.now(), state, ...extra });
+  const finish = (done: Omit<RunDoneMessage, 'type' | 'runId' | 'step'>) =>
+    port.postMessage({ type: 'done', runId, step: run.step, ...done });
+
+  try {
+    const experiment = (experiments as Record<string, Experiment | undefined>)[config.experiment];
+    if (!experiment) throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
+    const backend = await selectBackend(config.backend);
+    postStatus('running', { backend, message: `Training on the ${backend.name} backend (${backend.device}).` });
+
+    const hooks: ExperimentHooks = {
+      emit(event: ExperimentEvent) {
+        const stamped = runEventSchema.safeParse({ ...event, runId, time: Date.now() });
+        if (!stamped.success) {
+          throw new TrainingWorkerError(`Experiment "${config.experiment}" emitted an invalid "${event.type}" event at step ${event.step}: ${describeIssues(stamped.error.issues)}.`);
+        }
+        run.step = Math.max(run.step, stamped.data.step);
+        post(stamped.data);
+      },
+      shouldStop: () => run.stopRequested,
+      // setImmediate runs after the poll phase, so a pending `stop` message is delivered first.
+      yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    };
+    const summary = await experiment.run(config, hooks, environment);
+    const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+    if (run.stopRequested) {
+      const message = `Stopped at step ${run.step} after ${seconds} s.`;
+      postStatus('stopped', { message });
+      finish({ state: 'stopped', summary, message });
+    } else {
+      const message = `Completed ${run.step} steps in ${seconds} s.`;
+      postStatus('completed', { message });
+      finish({ state: 'completed', summary, message });
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const failure = `Run "${runId}" failed at step ${run.step}: ${reason}`;
+    postStatus('failed', { message: failure });
+    finish({ state: 'failed', message: failure });
+  }
+}
+
+function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

@@ -1,0 +1,133 @@
+/**
+ * Every run the host knows, newest first, and which one is selected. Status events patch the
+ * record at once (so badges change without a round trip) and then fetch it again for what only
+ * the host knows (summary, finish time). A fetched record can lag behind the stream (run.json is
+ * written after the final status event goes out), so the newest status event of a run always
+ * wins over the state of a fetched record.
+ */
+import { defineStore } from 'pinia';
+import { computed, onScopeDispose, ref, watch } from 'vue';
+import type { RunRecord, StartRunArgs } from '../../../core/contract/workbenchApi';
+import type { StatusEvent } from '../../../core/contract/runEvent';
+import { getWorkbenchApi } from '../api';
+import { useConnectionStore } from './connection';
+
+function newestFirst(a: RunRecord, b: RunRecord): number {
+  return b.createdAt.localeCompare(a.createdAt);
+}
+
+function messageOf(caught: unknown): string {
+  return caught instanceof Error ? caught.message : String(caught);
+}
+
+export const useRunsStore = defineStore('runs', () => {
+  const api = getWorkbenchApi();
+  const runs = ref<RunRecord[]>([]);
+  const selectedRunId = ref<string | null>(null);
+  const loading = ref(false);
+  const starting = ref(false);
+  const error = ref<string | null>(null);
+
+  /** The newest status event of each run seen on the stream since the last full reload. */
+  const latestStatus = new Map<string, StatusEvent>();
+
+  const selectedRun = computed(() => runs.value.find((run) => run.id === selectedRunId.value) ?? null);
+
+  function withLatestStatus(record: RunRecord): RunRecord {
+    const status = latestStatus.get(record.id);
+    if (!status) return record;
+    return {
+      ...record,
+      state: status.state,
+      step: Math.max(record.step, status.step),
+      message: status.message ?? record.message,
+      backend: status.backend ?? record.backend,
+    };
+  }
+
+  function upsert(fetched: RunRecord): void {
+    const record = withLatestStatus(fetched);
+    const index = runs.value.findIndex((run) => run.id === record.id);
+    if (index === -1) runs.value = [record, ...runs.value].sort(newestFirst);
+    else runs.value.splice(index, 1, record);
+  }
+
+  async function refresh(): Promise<void> {
+    loading.value = true;
+    try {
+      runs.value = (await api.listRuns()).map(withLatestStatus).sort(newestFirst);
+      error.value = null;
+    } catch (caught) {
+      error.value = messageOf(caught);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  async function refreshRun(runId: string): Promise<void> {
+    try {
+      upsert(await api.getRun(runId));
+    } catch (caught) {
+      error.value = messageOf(caught);
+    }
+  }
+
+  function select(runId: string | null): void {
+    selectedRunId.value = runId;
+  }
+
+  /** Starts a run and selects it; resolves with the new record, or null when the host refused. */
+  async function start(args: StartRunArgs): Promise<RunRecord | null> {
+    starting.value = true;
+    try {
+      const record = await api.startRun(args);
+      upsert(record);
+      select(record.id);
+      error.value = null;
+      return record;
+    } catch (caught) {
+      error.value = messageOf(caught);
+      return null;
+    } finally {
+      starting.value = false;
+    }
+  }
+
+  async function stop(runId: string): Promise<void> {
+    try {
+      await api.stopRun(runId);
+    } catch (caught) {
+      error.value = messageOf(caught);
+    }
+  }
+
+  function applyStatus(event: StatusEvent): void {
+    const previous = latestStatus.get(event.runId);
+    if (!previous || event.time >= previous.time) latestStatus.set(event.runId, event);
+    const record = runs.value.find((run) => run.id === event.runId);
+    if (!record) {
+      // A run started elsewhere (another window, the CLI on the same runs folder).
+      void refreshRun(event.runId);
+      return;
+    }
+    Object.assign(record, withLatestStatus(record));
+    void refreshRun(event.runId);
+  }
+
+  const unsubscribe = api.onRunEvent((event) => {
+    if (event.type === 'status') applyStatus(event);
+  });
+  onScopeDispose(unsubscribe);
+
+  // Status changes made while the socket was down were missed: reload the whole list.
+  const connection = useConnectionStore();
+  watch(
+    () => connection.generation,
+    () => {
+      latestStatus.clear();
+      void refresh();
+    },
+  );
+
+  return { runs, selectedRunId, selectedRun, loading, starting, error, refresh, refreshRun, select, start, stop };
+});

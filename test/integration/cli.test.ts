@@ -1,0 +1,48 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let runsDir: string;
+
+beforeAll(async () => {
+  runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-cli-'));
+});
+afterAll(async () => {
+  await fs.rm(runsDir, { recursive: true, force: true });
+});
+
+function train(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli.ts', 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run train', { timeout: 120_000 }, () => {
+  it('trains, writes the run folder and ends stdout with one JSON line of results', async () => {
+    const { code, stdout, stderr } = await train(['--experiment', 'sinusoid', '--epochs', '20', '--seed', '3', '--runs-dir', runsDir, '--json']);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
+    expect(result).toMatchObject({ experiment: 'sinusoid', preset: 'default', seed: 3, epochs: 20, state: 'completed' });
+    expect(result.backend).toMatch(/^(tensorflow|wasm|cpu)$/);
+    for (const key of ['stdRatio', 'rmseInside', 'coverageInside', 'wallSeconds']) expect(typeof result[key]).toBe('number');
+    expect(path.dirname(result.runDir)).toBe(runsDir);
+    expect(JSON.parse(await fs.readFile(path.join(result.runDir, 'run.json'), 'utf8'))).toMatchObject({ state: 'completed', step: 20 });
+    expect(stderr).toMatch(/100% 20\/20/); // not a TTY: a progress line per 10 %
+  });
+
+  it('fails with a clear message and a non-zero exit for an unknown preset or a malformed number', async () => {
+    const unknownPreset = await train(['--experiment', 'sinusoid', '--preset', 'nope', '--runs-dir', runsDir]);
+    expect(unknownPreset.code).toBe(2);
+    expect(unknownPreset.stderr).toContain('Experiment "sinusoid" has no preset "nope"; choose one of default');
+    const badEpochs = await train(['--experiment', 'sinusoid', '--epochs', 'ten']);
+    expect(badEpochs.code).not.toBe(0);
+    expect(badEpochs.stderr).toContain('"ten" is not a whole number');
+  });
+});
