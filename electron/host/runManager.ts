@@ -41,6 +41,8 @@ type FinishedState = Extract<RunState, 'completed' | 'stopped' | 'failed' | 'int
 
 interface ActiveRun {
   record: RunRecord;
+  /** Set once finishRun has begun, so a second end (worker exit after done) is ignored. */
+  finishing?: boolean;
   lastRecordWrite: number;
   recordWriteTimer: NodeJS.Timeout | null;
 }
@@ -247,7 +249,12 @@ export class RunManager {
     const record = run.record;
     record.step = Math.max(record.step, event.step);
     this.emit(event);
-    if (event.type === 'status' && event.state === 'running') {
+    if (event.type === 'status' && event.state !== 'running') {
+      // A final status from the worker: the in-memory record says so at once, so getRun never
+      // answers with the old state while run.json is being written.
+      record.state = event.state;
+      if (event.message !== undefined) record.message = event.message;
+    } else if (event.type === 'status') {
       record.state = 'running';
       record.startedAt = new Date(event.time).toISOString();
       record.backend = event.backend;
@@ -265,8 +272,8 @@ export class RunManager {
     { statusAlreadyEmitted = false } = {},
   ): Promise<void> {
     const run = this.active.get(id);
-    if (!run) return;
-    this.active.delete(id);
+    if (!run || run.finishing) return;
+    run.finishing = true;
     if (run.recordWriteTimer) clearTimeout(run.recordWriteTimer);
     const record = run.record;
     record.state = end.state;
@@ -285,6 +292,8 @@ export class RunManager {
     } catch (error) {
       this.warn(`Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // Removed only now: until run.json holds the final state, getRun answers from memory.
+    this.active.delete(id);
     for (const resolve of this.finishWaiters.get(id) ?? []) resolve({ ...record });
     this.finishWaiters.delete(id);
     this.pump();
@@ -318,7 +327,7 @@ export class RunManager {
     const interval = this.options.recordWriteIntervalMs ?? 2000;
     const wait = Math.max(0, run.lastRecordWrite + interval - Date.now());
     run.recordWriteTimer = setTimeout(() => {
-      if (this.active.get(run.record.id) === run) this.writeRecordNow(run);
+      if (this.active.get(run.record.id) === run && !run.finishing) this.writeRecordNow(run);
     }, wait);
     run.recordWriteTimer.unref();
   }

@@ -33,7 +33,7 @@ describe('KL estimators', () => {
     const draws = 4000;
     const estimates = tf.tidy(() => {
       const w = posterior.sample(123, draws); // [draws, 50]
-      return tf.sum(tf.sub(posterior.logProb(w), prior.logProb(w)), 1).dataSync();
+      return Array.from(tf.sum(tf.sub(posterior.logProb(w), prior.logProb(w)), 1).dataSync());
     });
     const mean = estimates.reduce((a, b) => a + b, 0) / draws;
     const variance = estimates.reduce((a, b) => a + (b - mean) ** 2, 0) / (draws - 1);

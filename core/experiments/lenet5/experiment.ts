@@ -1,0 +1,115 @@
+/**
+ * Bayesian LeNet5 on MNIST-form images (the reference text's second workload). Each step draws a
+ * batch, runs the network with the run's estimator (Flipout by default) and minimises
+ * loss = mean NLL over the batch + klWeight · ΣKL, klWeight = 1 / N_train by default (the negative
+ * ELBO per training example). Every `evalEvery` steps and at the end it evaluates T posterior
+ * draws on held-out and noise images (`heldout` event) and summarises the weight posteriors
+ * (`posterior` event).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '../../engine/gradients';
+import type { Lenet5Config } from '../../contract/runConfig';
+import type { RunSummary } from '../../contract/workbenchApi';
+import { BatchSampler } from '../../data/batches';
+import { CLASS_COUNT, IMAGE_SIZE } from '../../data/dataset';
+import { registerFastGradients } from '../../engine/fastGradients';
+import { posteriorStatistics } from '../../evaluation/posteriorStatistics';
+import { SeedStream } from '../../random/seedStream';
+import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
+import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../experiment';
+import { evaluateClassifier, makeEvaluationSet, type ClassifierEvaluation } from './evaluation';
+import { lenet5Network } from './network';
+import { lenet5Presets } from './presets';
+
+export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, environment: ExperimentEnvironment): Promise<RunSummary> {
+  // Convolution and batched-matMul gradients as forward ops: needed on wasm (it has no
+  // Conv2DBackpropFilter) and faster there; exact on every backend.
+  registerFastGradients();
+  const dataset = await environment.loadDataset(config.dataset);
+  const seeds = new SeedStream(config.seed);
+  const initSeeds = seeds.fork(1);
+  const trainSeeds = seeds.fork(2);
+  const evaluationSeed = seeds.fork(3).next();
+  const sampler = new BatchSampler(dataset.train, config.batchSize, seeds.fork(4).next());
+  const klWeight = config.klWeight ?? 1 / dataset.train.count;
+  const network = lenet5Network(config, initSeeds);
+  const optimizer = tf.train.adam(config.learningRate);
+  const variables = network.trainableVariables;
+  const periodicSet = makeEvaluationSet(dataset, config, evaluationSeed, config.evalImages);
+  const finalSet = config.evalImages === null ? periodicSet : makeEvaluationSet(dataset, config, evaluationSeed, null);
+  let latest: ClassifierEvaluation | undefined;
+
+  const trainStep = (): StepMetrics => {
+    const batch = sampler.next();
+    const images = tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]);
+    const labels = tf.tensor1d(batch.labels, 'int32');
+    let parts: { nll: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } | undefined;
+    try {
+      const loss = optimizer.minimize(
+        () => {
+          const { output: logits, kl } = network.apply(images, { mode: 'sample', seeds: trainSeeds });
+          const oneHot = tf.oneHot(labels, CLASS_COUNT);
+          const nll = tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+          const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
+          parts = { nll: tf.keep(nll), kl: tf.keep(kl), correct: tf.keep(correct) };
+          return tf.add(nll, tf.mul(kl, klWeight)) as tf.Scalar;
+        },
+        true,
+        variables,
+      )!;
+      const [lossValue, nll, kl, correct] = [loss, parts!.nll, parts!.kl, parts!.correct].map((t) => t.dataSync()[0]);
+      loss.dispose();
+      return { loss: lossValue, nll, kl, klWeight, accuracy: correct / batch.size };
+    } finally {
+      images.dispose();
+      labels.dispose();
+      if (parts) Object.values(parts).forEach((t) => t.dispose());
+    }
+  };
+
+  const evaluate = (step: number) => {
+    const set = step === config.steps ? finalSet : periodicSet;
+    latest = evaluateClassifier(network, set, config, evaluationSeed);
+    hooks.emit({ type: 'heldout', step, ...latest });
+    hooks.emit({ type: 'posterior', step, ...posteriorStatistics(network) });
+  };
+
+  try {
+    const result = await runTrainingLoop({ totalSteps: config.steps, evalEvery: config.evalEvery, hooks, trainStep, evaluate });
+    return {
+      experiment: 'lenet5',
+      preset: config.preset,
+      dataset: config.dataset,
+      datasetName: dataset.name,
+      estimator: config.estimator,
+      seed: config.seed,
+      steps: result.stepsDone,
+      batchSize: config.batchSize,
+      trainImages: dataset.train.count,
+      klWeight,
+      stepsPerSecond: result.stepsPerSecond,
+      finalLoss: result.lastMetrics?.loss ?? null,
+      heldoutNats: latest?.heldoutNats ?? null,
+      heldoutAccuracy: latest?.accuracy ?? null,
+      heldoutImages: latest?.images ?? null,
+      ece: latest?.ece ?? null,
+      noiseRefusal: latest?.noiseRefusal ?? null,
+      digitRefusal: latest?.digitRefusal ?? null,
+      meanMaxProbabilityNoise: latest?.meanMaxProbabilityNoise ?? null,
+      threshold: config.threshold,
+      evalDraws: config.evalDraws,
+      evalSeconds: latest?.evalSeconds ?? null,
+    };
+  } finally {
+    optimizer.dispose();
+    network.dispose();
+  }
+}
+
+export const lenet5Experiment: Experiment<Lenet5Config> = {
+  name: 'lenet5',
+  title: 'Bayesian LeNet5 (Flipout) on MNIST',
+  presets: lenet5Presets,
+  totalSteps: (config) => config.steps,
+  run: runLenet5,
+};
