@@ -25,6 +25,11 @@ interface TrainOptions {
   epochs?: number;
   steps?: number;
   dataset?: string;
+  estimator?: string;
+  prior?: string;
+  kl?: string;
+  klWeight?: number;
+  learningRate?: number;
   backend: string;
   runsDir: string;
   json?: boolean;
@@ -36,17 +41,28 @@ program
   .command('train')
   .description('Train one run in the training worker and write its folder under --runs-dir.')
   .requiredOption('--experiment <name>', `experiment to train (${Object.keys(experiments).join(', ')})`)
-  .option('--preset <name>', 'preset of the experiment to start from', 'default')
+  .option('--preset <name>', "preset of the experiment to start from (default: the experiment's first)")
   .option('--seed <n>', 'random seed (overrides the preset)', parseNonNegativeInteger)
   .option('--epochs <n>', 'training epochs of a sinusoid run (overrides the preset)', parseNonNegativeInteger)
   .option('--steps <n>', 'optimizer steps of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
   .option('--dataset <spec>', 'dataset of a lenet5 run: mnist, fashion-mnist or idx:/path/to/folder')
+  .addOption(new Option('--estimator <name>', 'gradient estimator of the variational layers').choices(['flipout', 'reparameterization', 'local']))
+  .addOption(new Option('--prior <kind>', 'weight prior: fixed N(0,1), N(m,1) with trainable m, or the learned scale mixture').choices(['normal', 'trainableNormal', 'scaleMixture']))
+  .addOption(new Option('--kl <form>', 'KL form').choices(['analytic', 'monteCarlo']))
+  .option('--kl-weight <w>', 'weight of ΣKL in the loss (default: 1/batches per epoch for the sinusoid, 1/N_train for lenet5)', parseNonNegativeNumber)
+  .option('--learning-rate <lr>', 'Adam learning rate', parseNonNegativeNumber)
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option('--json', 'make the last stdout line one JSON object with the results')
   .action(async (options: TrainOptions) => {
     process.exitCode = await train(options);
   });
+
+function parseNonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative number.`);
+  return number;
+}
 
 function parseNonNegativeInteger(value: string): number {
   const number = Number(value);
@@ -55,15 +71,15 @@ function parseNonNegativeInteger(value: string): number {
 }
 
 /** The preset's config with the command line's overrides, validated. */
-function buildConfig(options: Pick<TrainOptions, 'experiment' | 'preset' | 'seed' | 'epochs' | 'steps' | 'dataset' | 'backend'>): RunConfig {
+function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json'>): RunConfig {
   const experiment = (experiments as Record<string, (typeof experiments)[keyof typeof experiments] | undefined>)[options.experiment];
   if (!experiment) throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${Object.keys(experiments).join(', ')}.`);
-  const preset = experiment.presets.find((candidate) => candidate.name === options.preset);
+  const preset = options.preset === undefined ? experiment.presets[0] : experiment.presets.find((candidate) => candidate.name === options.preset);
   if (!preset) {
     throw new CliError(`Experiment "${options.experiment}" has no preset "${options.preset}"; choose one of ${experiment.presets.map((p) => p.name).join(', ')}.`);
   }
   // Each length option belongs to one kind of experiment; a mismatch is a mistake worth naming.
-  for (const [option, field] of [['--epochs', 'epochs'], ['--steps', 'steps'], ['--dataset', 'dataset']] as const) {
+  for (const [option, field] of [['--epochs', 'epochs'], ['--steps', 'steps'], ['--dataset', 'dataset'], ['--estimator', 'estimator']] as const) {
     if (options[field] !== undefined && !(field in preset.config)) {
       throw new CliError(`Experiment "${options.experiment}" has no ${field}, so ${option} does not apply to it.`);
     }
@@ -73,6 +89,12 @@ function buildConfig(options: Pick<TrainOptions, 'experiment' | 'preset' | 'seed
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.steps !== undefined ? { steps: options.steps } : {}),
     ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
+    ...(options.estimator !== undefined ? { estimator: options.estimator } : {}),
+    ...(options.prior !== undefined ? { prior: { kind: options.prior } } : {}),
+    ...(options.kl !== undefined ? { kl: options.kl } : {}),
+    ...(options.prior === 'scaleMixture' && options.kl === undefined ? { kl: 'monteCarlo' } : {}),
+    ...(options.klWeight !== undefined ? { klWeight: options.klWeight } : {}),
+    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     backend: options.backend,
   };
   const parsed = runConfigSchema.safeParse({ ...preset.config, ...overrides });
@@ -176,6 +198,7 @@ function printSummary(record: RunRecord, runDir: string, wallSeconds: number, js
 class ProgressReporter {
   private lastDecile = -1;
   private barShown = false;
+  private latestHeldout = '';
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
@@ -185,6 +208,10 @@ class ProgressReporter {
   }
 
   onEvent(event: RunEvent): void {
+    if (event.type === 'heldout') {
+      this.latestHeldout = ` · held-out nats ${event.heldoutNats.toFixed(4)}, accuracy ${(event.accuracy * 100).toFixed(2)} %`;
+      if (!this.stream.isTTY) this.message(`step ${event.step}${this.latestHeldout}, ECE ${event.ece.toFixed(4)}`);
+    }
     if (event.type === 'progress') this.onProgress(event);
     else if (event.type === 'status' && event.message && event.state !== 'queued') this.message(event.message);
     else if (event.type === 'status' && event.state === 'queued') this.message(event.message ?? 'Queued.');
@@ -200,7 +227,7 @@ class ProgressReporter {
     if (this.stream.isTTY) {
       const width = 30;
       const filled = Math.round(fraction * width);
-      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${event.step}/${event.total} · ${rate} · ETA ${formatSeconds(event.etaSeconds)}`;
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${event.step}/${event.total} · ${rate} · ETA ${formatSeconds(event.etaSeconds)}${this.latestHeldout}`;
       this.stream.write(`\r${bar}\x1b[K`);
       this.barShown = true;
       return;

@@ -44,6 +44,13 @@ export type PosteriorInit = z.infer<typeof posteriorInitSchema>;
 
 const seed = z.number().int().min(0).max(2 ** 31 - 1);
 
+/** The scale mixture has no closed-form KL: say so where the user chose the pair. */
+function requireMonteCarloKlForMixture(config: { prior: PriorConfig; kl: KlForm }, ctx: z.RefinementCtx): void {
+  if (config.prior.kind === 'scaleMixture' && config.kl === 'analytic') {
+    ctx.addIssue({ code: 'custom', path: ['kl'], message: 'the scale-mixture prior has no closed-form KL; choose the Monte Carlo KL' });
+  }
+}
+
 export const sinusoidConfigSchema = z.object({
   experiment: z.literal('sinusoid'),
   preset: z.string().max(64).default('custom'),
@@ -66,7 +73,7 @@ export const sinusoidConfigSchema = z.object({
   /** Epochs between `regression` events (predictive band snapshots). */
   evalEvery: z.number().int().min(1).default(100),
   backend: backendChoiceSchema.default('auto'),
-});
+}).superRefine(requireMonteCarloKlForMixture);
 export type SinusoidConfig = z.infer<typeof sinusoidConfigSchema>;
 export type SinusoidConfigInput = z.input<typeof sinusoidConfigSchema>;
 
@@ -107,7 +114,7 @@ export const lenet5ConfigSchema = z.object({
   /** Refuse to classify when no class's mean probability reaches this. */
   threshold: z.number().min(0).max(1).default(0.2),
   backend: backendChoiceSchema.default('auto'),
-});
+}).superRefine(requireMonteCarloKlForMixture);
 export type Lenet5Config = z.infer<typeof lenet5ConfigSchema>;
 
 export const runConfigSchema = z.discriminatedUnion('experiment', [sinusoidConfigSchema, lenet5ConfigSchema]);
