@@ -91,13 +91,7 @@ export class Conv2DLocalReparameterization extends Conv2DVariationalBase {
         this.convolve(tf.square(input), tf.square(kernel.posterior.scale())),
         tf.square(bias.posterior.scale()),
       );
-      const epsilon = tf.randomNormal(mean.shape, 0, 1, 'float32', context.seeds.next());
-      const output = tf.add(mean, tf.mul(tf.sqrt(variance), epsilon));
-      const draw =
-        this.klForm === 'monteCarlo'
-          ? { kernel: kernel.posterior.sample(context.seeds.next()), bias: bias.posterior.sample(context.seeds.next()) }
-          : undefined;
-      return { output: this.activate(output), kl: this.klTerm(draw) };
+      return this.sampleLocally(mean, variance, context);
     });
   }
 }

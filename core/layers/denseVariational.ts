@@ -100,14 +100,7 @@ export class DenseLocalReparameterization extends DenseVariationalBase {
       const biasStd = bias.posterior.scale();
       const mean = tf.add(matMulLastAxis(input, kernel.posterior.loc), bias.posterior.loc);
       const variance = tf.add(matMulLastAxis(tf.square(input), tf.square(kernelStd)), tf.square(biasStd));
-      const epsilon = tf.randomNormal(mean.shape, 0, 1, 'float32', context.seeds.next());
-      const output = tf.add(mean, tf.mul(tf.sqrt(variance), epsilon));
-      // The pre-activation sample has no weight draw; the Monte Carlo KL takes one of its own.
-      const draw =
-        this.klForm === 'monteCarlo'
-          ? { kernel: kernel.posterior.sample(context.seeds.next()), bias: bias.posterior.sample(context.seeds.next()) }
-          : undefined;
-      return { output: this.activate(output), kl: this.klTerm(draw) };
+      return this.sampleLocally(mean, variance, context);
     });
   }
 }

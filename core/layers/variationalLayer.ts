@@ -42,11 +42,12 @@ export interface ForwardContext {
   seeds: SeedStream;
 }
 
-export interface LayerOutput {
+/** A type alias, not an interface, so tf.tidy accepts it as a tensor container. */
+export type LayerOutput = {
   output: tf.Tensor;
   /** KL(q‖p) of this layer for this pass (0 in mean mode). */
   kl: tf.Scalar;
-}
+};
 
 /** A drawn weight tensor and, for the Monte Carlo KL, the sample it was drawn as. */
 export interface WeightDraw {
@@ -145,6 +146,24 @@ export abstract class VariationalLayer {
       const estimate = (pair: WeightPair, w: tf.Tensor) => tf.sum(tf.sub(pair.posterior.logProb(w), pair.prior.logProb(w)));
       const total = tf.add(estimate(kernel, draw.kernel), estimate(bias, draw.bias));
       return tf.div(total, sampleCount ?? 1) as tf.Scalar;
+    });
+  }
+
+  /**
+   * Local reparameterization (Kingma, Salimans & Welling 2015): given the pre-activation mean and
+   * variance implied by q, samples y = mean + sqrt(variance) ∘ ε per output element. That sample has
+   * no weight draw, so a Monte Carlo KL takes one of its own.
+   */
+  protected sampleLocally(mean: tf.Tensor, variance: tf.Tensor, context: ForwardContext): LayerOutput {
+    const { kernel, bias } = this.weights();
+    return tf.tidy(() => {
+      const epsilon = tf.randomNormal(mean.shape, 0, 1, 'float32', context.seeds.next());
+      const output = tf.add(mean, tf.mul(tf.sqrt(variance), epsilon));
+      const draw =
+        this.klForm === 'monteCarlo'
+          ? { kernel: kernel.posterior.sample(context.seeds.next()), bias: bias.posterior.sample(context.seeds.next()) }
+          : undefined;
+      return { output: this.activate(output), kl: this.klTerm(draw) };
     });
   }
 

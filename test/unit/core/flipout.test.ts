@@ -77,7 +77,7 @@ describe('Flipout gradient estimator', () => {
     [input, target].forEach((t) => t.dispose());
     flipout.dispose();
     reparameterization.dispose();
-  });
+  }, 60_000);
 
   it('conv: agrees in mean with reparameterization and has lower variance on a fixed batch', () => {
     const input = tf.randomNormal([32, 6, 6, 2], 0, 1, 'float32', 3);
@@ -92,7 +92,7 @@ describe('Flipout gradient estimator', () => {
     [input, target].forEach((t) => t.dispose());
     flipout.dispose();
     reparameterization.dispose();
-  });
+  }, 60_000);
 });
 
 describe('local reparameterization', () => {
