@@ -3,21 +3,22 @@
  * input and filter gradients, the dense-layer matMul gradient with transpose flags vs explicit
  * transposes, and one plain LeNet5 Adam step. Prints JSON.
  *
- *   npx vite-node bench/convGradients.ts [-- --backend wasm|cpu] [--threads N]
+ *   npx tsx bench/convGradients.ts [--backend wasm|cpu] [--threads N]
  *
- * (vite-node rather than tsx: the stock gradient registrations cannot be loaded by tsx; see
- * core/engine/stockGradients.ts.)
+ * `--threads N` tries the experimental threaded wasm build (bench/wasmThreads.ts).
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { createPlainLenet5 } from './plainLenet5';
 import { conv2dFilterGradient, conv2dInputGradient, registerFastGradients, restoreStockGradients } from '../core/engine/fastGradients';
 import { initBenchBackend, timeMedianMs } from './benchBackend';
 
 const BATCH = 128;
-const layers = [
-  { name: 'conv1 28×28×1→6 SAME 5×5', x: [BATCH, 28, 28, 1], w: [5, 5, 1, 6], pad: 'same' as const },
-  { name: 'conv2 14×14×6→16 VALID 5×5', x: [BATCH, 14, 14, 6], w: [5, 5, 6, 16], pad: 'valid' as const },
-  { name: 'conv3 5×5×16→120 VALID 5×5', x: [BATCH, 5, 5, 16], w: [5, 5, 16, 120], pad: 'valid' as const },
+type Shape4D = [number, number, number, number];
+const layers: { name: string; x: Shape4D; w: Shape4D; pad: 'same' | 'valid' }[] = [
+  { name: 'conv1 28×28×1→6 SAME 5×5', x: [BATCH, 28, 28, 1], w: [5, 5, 1, 6], pad: 'same' },
+  { name: 'conv2 14×14×6→16 VALID 5×5', x: [BATCH, 14, 14, 6], w: [5, 5, 6, 16], pad: 'valid' },
+  { name: 'conv3 5×5×16→120 VALID 5×5', x: [BATCH, 5, 5, 16], w: [5, 5, 16, 120], pad: 'valid' },
 ];
 
 function attempt(run: () => number): number | string {
@@ -26,6 +27,35 @@ function attempt(run: () => number): number | string {
   } catch (error) {
     return `unavailable: ${(error as Error).message.split('\n')[0]}`;
   }
+}
+
+/** Max relative difference of the fast dx, dW on this backend from the stock ones on cpu, per layer. */
+async function compareWithCpu(backendName: string): Promise<Record<string, { dx: number; dW: number }>> {
+  const gradientsOf = (layer: (typeof layers)[number]) =>
+    tf.tidy(() => {
+      const x = tf.randomNormal(layer.x, 0, 1, 'float32', 1);
+      const w = tf.randomNormal(layer.w, 0, 0.1, 'float32', 2);
+      const outShape = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, layer.pad).shape;
+      const cotangent = tf.randomNormal(outShape, 0, 1, 'float32', 3);
+      const loss = (xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, layer.pad), cotangent));
+      return tf.grads(loss)([x, w]).map((g) => g.dataSync() as Float32Array);
+    });
+  const relative = (a: Float32Array, b: Float32Array) => {
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < b.length; i += 1) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(b[i]));
+    }
+    return Number((diff / scale).toExponential(2));
+  };
+  registerFastGradients();
+  const fast = layers.map(gradientsOf);
+  restoreStockGradients();
+  await tf.setBackend('cpu');
+  const stock = layers.map(gradientsOf);
+  await tf.setBackend(backendName);
+  return Object.fromEntries(layers.map((layer, i) => [layer.name, { dx: relative(fast[i][0], stock[i][0]), dW: relative(fast[i][1], stock[i][1]) }]));
 }
 
 async function main(): Promise<void> {
@@ -37,16 +67,16 @@ async function main(): Promise<void> {
     const y = tf.conv2d(x, w, 1, layer.pad);
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
     const attrs = { strides: 1, pad: layer.pad, dataFormat: 'NHWC' as const, dilations: 1 };
-    const kernelAttrs = { strides: 1, pad: layer.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+    const kernelAttrs = { strides: 1, pad: layer.pad, dataFormat: 'NHWC' };
     const result = {
       layer: layer.name,
       forwardMs: attempt(() => timeMedianMs(() => tf.conv2d(x, w, 1, layer.pad))),
       stockInputGradMs: attempt(() =>
-        timeMedianMs(() => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...kernelAttrs, inputShape: x.shape }) as tf.Tensor),
+        timeMedianMs(() => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...kernelAttrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor),
       ),
       fastInputGradMs: attempt(() => timeMedianMs(() => conv2dInputGradient(x.shape, dy, w, attrs) as tf.Tensor)),
       stockFilterGradMs: attempt(() =>
-        timeMedianMs(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...kernelAttrs, filterShape: w.shape }) as tf.Tensor),
+        timeMedianMs(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...kernelAttrs, filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor),
       ),
       fastFilterGradMs: attempt(() => timeMedianMs(() => conv2dFilterGradient(x, dy, w.shape, attrs))),
     };
@@ -80,15 +110,18 @@ async function main(): Promise<void> {
   }
   tf.dispose([images, labels]);
   const stepMs = stepTimes.fastGradientsStepMs;
+  const correctnessVsCpu = await compareWithCpu(backend.name);
   console.log(
     JSON.stringify(
       {
         backend,
+        machine: { cpus: os.cpus().length, loadAverage1m: Number(os.loadavg()[0].toFixed(2)) },
         batch: BATCH,
         convolutions,
         matMulGradient,
         plainLenet5: { ...stepTimes, stepsPerSecond: typeof stepMs === 'number' ? Number((1000 / stepMs).toFixed(2)) : null },
         tensorsLeftAfterFastRuns: tensorsLeft,
+        correctnessVsCpu,
       },
       null,
       2,
@@ -97,3 +130,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The experimental threaded build's pthread workers would keep Node alive.
+process.exit(0);

@@ -1,31 +1,41 @@
 /**
- * The Electron shell: one window showing the built renderer, WorkbenchApi over IPC
- * (`workbench:<method>`, events on `workbench:run-event`), runs under the user-data folder.
- * Everything else lives in electron/host; this file owns only windows and their security.
+ * The Electron shell: one window showing the renderer, WorkbenchApi over IPC, runs under the
+ * user-data folder. It only composes: security in ./shell/security and ./shell/mainWindow, the app scheme in
+ * ./shell/appProtocol, IPC in ./shell/ipc, the menu in ./shell/menu, remembered state in
+ * ./shell/shellState, exports in ./shell/saveDialog; runs, storage and training in ./host.
+ *
+ * The renderer comes from dist/renderer over `workbench://app/`, or — in development only — from
+ * the Vite dev server named by WORKBENCH_RENDERER_URL (e.g. http://localhost:5173/).
  */
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { apiMethodNames } from '../core/contract/workbenchApi';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell } from 'electron';
+import type { IpcMainInvokeEvent } from 'electron';
+import { desktopChannels, type MenuCommand } from '../core/contract/desktopChannels';
 import { openHostServices, type HostServices } from './host/hostServices';
-import { resolveRendererFile } from './host/rendererFiles';
+import { toUnpackedUrl } from './worker/asarPaths';
+import { handleAppScheme, registerAppScheme } from './shell/appProtocol';
+import { registerApiHandlers, registerDesktopHandlers } from './shell/ipc';
+import { buildMenuTemplate } from './shell/menu';
+import { createSaveFile } from './shell/saveDialog';
+import { createMainWindow } from './shell/mainWindow';
+import { appOrigin, devServerOriginOf, isTrustedSender, restrictWebContents } from './shell/security';
+import { initialWindowBounds, ShellStateStore } from './shell/shellState';
 
-/** The renderer is served from this origin rather than file://, so it gets real HTTP headers (the CSP) and absolute asset paths work. */
-const appScheme = 'workbench';
-const appHost = 'app';
-const appOrigin = `${appScheme}://${appHost}`;
+const productName = 'Bayesian Workbench';
 const bundleDir = path.dirname(fileURLToPath(import.meta.url)); // dist/electron
 const rendererDir = path.join(bundleDir, '..', 'renderer');
-const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+const development = !app.isPackaged;
+/** Only an unpackaged app honours the dev server variable: a packaged one always shows its own files. */
+const devRendererUrl = development ? (process.env.WORKBENCH_RENDERER_URL ?? null) : null;
 
 let mainWindow: BrowserWindow | null = null;
 let services: HostServices | null = null;
 
-protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+// Privileged schemes must be registered before 'ready'.
+registerAppScheme(protocol);
 
-// A second instance would share the runs folder and mark the first one's runs interrupted.
+// A second instance would share the runs folder and mark the first one's running runs interrupted.
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -37,95 +47,114 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  restrictSecurity();
-  protocol.handle(appScheme, serveRenderer);
-  services = await openHostServices({ runsDir: path.join(app.getPath('userData'), 'runs'), shell: 'electron' });
+  const devServerOrigin = devRendererUrl ? devServerOriginOf(devRendererUrl) : null;
+  restrictWebContents(app, session.defaultSession, devServerOrigin);
+  handleAppScheme(protocol, rendererDir);
+
+  const state = ShellStateStore.inUserData(app.getPath('userData'));
+  const { problem } = await state.load();
+  if (problem) console.error(`${productName}: ${problem}`);
+
+  services = await openHostServices({
+    runsDir: path.join(app.getPath('userData'), 'runs'),
+    shell: 'electron',
+    // A worker thread's entry must be a real file; in a packaged app worker.js is asar-unpacked.
+    workerUrl: app.isPackaged ? toUnpackedUrl(new URL('./worker.js', import.meta.url)) : undefined,
+  });
   const { api } = services;
+  const runsDir = path.join(app.getPath('userData'), 'runs');
 
-  for (const method of apiMethodNames) {
-    ipcMain.handle(`workbench:${method}`, async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
-      if (!isFromOurWindow(event)) return { ok: false, error: `workbench:${method} was refused: the request did not come from the workbench window.` };
-      try {
-        return { ok: true, result: await api.call(method, args) };
-      } catch (error) {
-        return { ok: false, error: error instanceof Error ? error.message : String(error) };
-      }
-    });
-  }
-  api.onRunEvent((event) => {
-    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send('workbench:run-event', event);
-  });
+  const fromOurWindow = (event: IpcMainInvokeEvent) => isTrustedSender(event, mainWindow, devServerOrigin);
+  registerApiHandlers(ipcMain, api, fromOurWindow);
+  const openRunsFolder = async () => {
+    const failure = await shell.openPath(runsDir);
+    if (failure) throw new Error(`The runs folder ${runsDir} could not be opened: ${failure}.`);
+  };
+  registerDesktopHandlers(
+    ipcMain,
+    {
+      saveFile: createSaveFile({ dialog, window: () => mainWindow, state, defaultDir: app.getPath('documents') }),
+      openRunsFolder,
+    },
+    fromOurWindow,
+  );
+  api.onRunEvent((event) => sendToWindow(desktopChannels.runEvent, event));
 
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-}
-
-function createWindow(): void {
-  mainWindow = new BrowserWindow({
-    width: 1400,
-    height: 900,
-    title: 'Bayesian Workbench',
-    webPreferences: {
-      preload: path.join(bundleDir, 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      webviewTag: false,
-      spellcheck: false,
+  const template = buildMenuTemplate({
+    appName: productName,
+    platform: process.platform,
+    development,
+    actions: {
+      send: (command: MenuCommand) => sendToWindow(desktopChannels.menu, command),
+      openRunsFolder: () => void openRunsFolder().catch((error: Error) => dialog.showErrorBox(productName, error.message)),
+      showAbout: () => void showAbout(),
     },
   });
-  mainWindow.on('closed', () => {
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+
+  createWindow(state);
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(state);
+  });
+}
+
+function createWindow(state: ShellStateStore): void {
+  const { bounds, maximized } = initialWindowBounds(
+    state.current.window,
+    screen.getAllDisplays().map((display) => display.workArea),
+  );
+  const window = createMainWindow({ bounds, title: productName, preloadPath: path.join(bundleDir, 'preload.cjs'), devTools: development });
+  mainWindow = window;
+  if (maximized) window.maximize();
+  window.once('ready-to-show', () => window.show());
+
+  // Remember where the window was, a moment after the user stops moving it, and when it closes.
+  let saveTimer: NodeJS.Timeout | undefined;
+  const remember = () => {
+    if (window.isDestroyed() || window.isMinimized()) return;
+    void state.update({ window: { bounds: window.getNormalBounds(), maximized: window.isMaximized() } });
+  };
+  const rememberSoon = () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(remember, 500);
+  };
+  window.on('resize', rememberSoon);
+  window.on('move', rememberSoon);
+  window.on('maximize', rememberSoon);
+  window.on('unmaximize', rememberSoon);
+  window.on('close', () => {
+    clearTimeout(saveTimer);
+    remember();
+  });
+  window.on('closed', () => {
     mainWindow = null;
   });
-  void mainWindow.loadURL(`${appOrigin}/index.html`);
+
+  void window.loadURL(devRendererUrl ?? `${appOrigin}/index.html`);
 }
 
-/** Only the main frame of our window, showing our origin, may call the API. */
-function isFromOurWindow(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  if (!mainWindow || !frame || event.sender !== mainWindow.webContents || frame !== mainWindow.webContents.mainFrame) return false;
-  return isAppUrl(frame.url);
+function sendToWindow(channel: string, payload: unknown): void {
+  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload);
 }
 
-function isAppUrl(url: string): boolean {
+/** Version, runtime and the tfjs backend of the most recent run (the worker picks it per run). */
+async function showAbout(): Promise<void> {
+  let backend = 'chosen when the first run starts (tensorflow, then wasm, then cpu)';
   try {
-    const parsed = new URL(url);
-    // new URL().origin is "null" for custom schemes, so compare the parts.
-    return parsed.protocol === `${appScheme}:` && parsed.host === appHost;
+    const { runs } = (await services?.runManager.listRuns()) ?? { runs: [] };
+    const latest = [...runs].filter((run) => run.backend).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
+    if (latest?.backend) backend = `${latest.backend.name} — ${latest.backend.device} (run "${latest.name}")`;
   } catch {
-    return false;
+    // the About box must open even if the runs folder cannot be read
   }
-}
-
-async function serveRenderer(request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  const found = url.host === appHost ? await resolveRendererFile(rendererDir, url.pathname) : null;
-  if (!found) return new Response('Not found.', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
-  return new Response(await readFile(found.file), {
-    headers: { 'Content-Type': found.contentType, 'Content-Security-Policy': contentSecurityPolicy, 'X-Content-Type-Options': 'nosniff' },
-  });
-}
-
-/** Navigation, pop-ups, webviews and permissions are refused: the workbench needs none of them. */
-function restrictSecurity(): void {
-  app.on('web-contents-created', (_event, contents: WebContents) => {
-    // Links and drags must not replace the app with a web page that would inherit the preload.
-    contents.on('will-navigate', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
-    });
-    contents.on('will-redirect', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
-    });
-    // window.open and target=_blank would create windows outside our checks.
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-  });
-  // No camera, microphone, notifications, geolocation, ...
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  const options = {
+    type: 'info' as const,
+    title: `About ${productName}`,
+    message: `${productName} ${app.getVersion()}`,
+    detail: [`Backend: ${backend}`, `Electron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`].join('\n'),
+  };
+  if (mainWindow) await dialog.showMessageBox(mainWindow, options);
+  else await dialog.showMessageBox(options);
 }
 
 let quitting = false;
@@ -142,6 +171,8 @@ app.on('window-all-closed', () => {
 });
 
 function fail(error: unknown): void {
-  console.error(`Bayesian Workbench could not start: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`${productName} could not start: ${message}`);
+  dialog.showErrorBox(productName, `${productName} could not start: ${message}`);
   app.exit(1);
 }

@@ -15,7 +15,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { wireRequestSchema, type WireReply, type WirePush } from '../core/contract/workbenchApi';
 import type { ApiHandler } from './host/apiHandler';
-import { openHostServices } from './host/hostServices';
+import { openHostServices, type HostServices } from './host/hostServices';
+import { TokenBucket, type RateLimit } from './host/rateLimiter';
 import { resolveRendererFile } from './host/rendererFiles';
 
 class ServeError extends Error {
@@ -32,6 +33,13 @@ export interface BrowserShellOptions {
   rendererDir?: string;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
+  /** Requests per connection (default `defaultRateLimit`); over it a request is answered with an error. */
+  rateLimit?: RateLimit;
+  /**
+   * Host services to serve instead of opening new ones on `runsDir` (tests that drive two
+   * transports over one host); the caller then also closes them.
+   */
+  services?: HostServices;
 }
 
 export interface BrowserShell {
@@ -48,16 +56,26 @@ const maxRequestBytes = 1024 * 1024;
 const hardPayloadLimit = 16 * 1024 * 1024;
 /** A client this far behind misses live progress/metrics (they are in getRunEvents), not status. */
 const slowClientBytes = 8 * 1024 * 1024;
+/**
+ * Per connection: the renderer's busiest moment (opening a run: a handful of requests) fits in the
+ * burst many times over; a client sustaining more than this is looping or hostile.
+ */
+export const defaultRateLimit: RateLimit = { burst: 200, perSecond: 50 };
 const defaultRendererDir = fileURLToPath(new URL('../dist/renderer/', import.meta.url));
 
 export async function startBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
   const rendererDir = options.rendererDir ?? defaultRendererDir;
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const { api, runManager } = await openHostServices({
-    runsDir: options.runsDir,
-    shell: 'browser',
-    warn: (message) => console.error(`Bayesian Workbench: ${message}`),
-  });
+  const ownServices = !options.services;
+  const { api, runManager } =
+    options.services ??
+    (await openHostServices({
+      runsDir: options.runsDir,
+      shell: 'browser',
+      warn: (message) => console.error(`Bayesian Workbench: ${message}`),
+    }));
+  const closeServices = () => (ownServices ? runManager.close() : Promise.resolve());
+  const rateLimit = options.rateLimit ?? defaultRateLimit;
 
   const server = http.createServer((request, response) => {
     void serveRendererFile(rendererDir, request, response);
@@ -71,7 +89,7 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (client) => serveApi(client, api));
+    sockets.handleUpgrade(request, socket, head, (client) => serveApi(client, api, new TokenBucket(rateLimit)));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -84,7 +102,7 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     });
     server.listen(options.port, options.host, () => resolve());
   }).catch(async (error) => {
-    await runManager.close();
+    await closeServices();
     throw error;
   });
 
@@ -103,7 +121,7 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       sockets.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await runManager.close();
+      await closeServices();
     },
   };
 }
@@ -123,7 +141,7 @@ function refuseUpgrade(request: http.IncomingMessage, token: string, allowedHost
   return null;
 }
 
-function serveApi(client: WebSocket, api: ApiHandler): void {
+function serveApi(client: WebSocket, api: ApiHandler, bucket: TokenBucket): void {
   const send = (message: WireReply | WirePush) => {
     if (client.readyState === client.OPEN) client.send(JSON.stringify(message));
   };
@@ -143,23 +161,33 @@ function serveApi(client: WebSocket, api: ApiHandler): void {
     if (bytes.length > maxRequestBytes) {
       return { id: null, ok: false, error: `The request is ${bytes.length} bytes; requests are limited to ${maxRequestBytes} bytes.` };
     }
+    // Taken before parsing: a flood costs the host as little as possible.
+    const allowed = bucket.take();
     let json: unknown;
     try {
       json = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
       return { id: null, ok: false, error: `The request is not valid JSON (${(error as Error).message}).` };
     }
+    const id = typeof (json as { id?: unknown } | null)?.id === 'number' && Number.isSafeInteger((json as { id: number }).id) ? (json as { id: number }).id : null;
+    if (!allowed) {
+      const { burst, perSecond } = bucket.limit;
+      return {
+        id,
+        ok: false,
+        error: `Too many requests: a connection may send ${perSecond} per second (bursts of ${burst}); this one was refused, try again in ${bucket.msUntilNextToken()} ms.`,
+      };
+    }
     const request = wireRequestSchema.safeParse(json);
     if (!request.success) {
-      const id = typeof (json as { id?: unknown } | null)?.id === 'number' && Number.isInteger((json as { id: number }).id) ? (json as { id: number }).id : null;
       const issue = request.error.issues[0];
       return { id, ok: false, error: `The request is not a WorkbenchApi request: ${issue?.path.map(String).join('.') || 'request'}: ${issue?.message}.` };
     }
-    const { id, method, args } = request.data;
+    const { method, args } = request.data;
     try {
-      return { id, ok: true, result: await api.call(method, args) };
+      return { id: request.data.id, ok: true, result: await api.call(method, args) };
     } catch (error) {
-      return { id, ok: false, error: error instanceof Error ? error.message : String(error) };
+      return { id: request.data.id, ok: false, error: error instanceof Error ? error.message : String(error) };
     }
   }
 }
@@ -192,6 +220,12 @@ async function serveRendererFile(rendererDir: string, request: http.IncomingMess
     .pipe(response);
 }
 
+/** 127.0.0.0/8, ::1 and "localhost" are reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(?:\.\d{1,3}){3}$/.test(bare);
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0–65535).`);
@@ -207,6 +241,12 @@ async function main(): Promise<void> {
     .parse(process.argv)
     .opts<{ port: number; host: string; runsDir: string }>();
 
+  if (!isLoopbackHost(options.host)) {
+    console.error(
+      `Bayesian Workbench: warning: --host ${options.host} is not a loopback address, so other machines can reach this server. ` +
+        'Anyone who learns the URL (its token) can start runs and read every run; use it only on a network you trust.',
+    );
+  }
   const shell = await startBrowserShell({ port: options.port, host: options.host, runsDir: path.resolve(options.runsDir) });
   if (!(await resolveRendererFile(defaultRendererDir, '/'))) {
     console.error(`Bayesian Workbench: the renderer is not built (no ${path.join(defaultRendererDir, 'index.html')}); run "npm run build:renderer".`);

@@ -27,6 +27,11 @@ export const statusEventSchema = z.object({
   state: runStateSchema,
   message: z.string().optional(),
   backend: backendInfoSchema.optional(),
+  /**
+   * On the `queued` status of a run resumed from its checkpoint: the checkpoint's step. Events
+   * before it with a larger step belong to a stretch that was trained and then lost (see runTimeline.ts).
+   */
+  resumedFromStep: z.number().int().nonnegative().optional(),
 });
 
 export const progressEventSchema = z.object({

@@ -26,6 +26,8 @@ export const runRecordSchema = z.object({
   totalSteps: z.number().int().positive(),
   backend: backendInfoSchema.optional(),
   summary: runSummarySchema.optional(),
+  /** Step of the run's stored checkpoint (`runs/<id>/checkpoint/`): resumeRun continues from here. */
+  checkpointStep: z.number().int().nonnegative().optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
@@ -46,6 +48,9 @@ export type Environment = z.infer<typeof environmentSchema>;
 
 const runId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'a run id has only letters, digits, "_", "-" and "."');
 const startRunArgs = z.object({ config: runConfigSchema, name: z.string().max(200).optional() });
+const runName = z.string().trim().min(1, 'a run name cannot be empty').max(200);
+/** Tags are short labels; duplicates are dropped (case-sensitive) and order is kept. */
+const runTags = z.array(z.string().trim().min(1, 'a tag cannot be empty').max(40)).max(32);
 
 /** Every request method: its arguments (a tuple) and its result. */
 export const apiMethods = {
@@ -56,6 +61,17 @@ export const apiMethods = {
   getRunEvents: { args: z.tuple([runId]), result: z.array(runEventSchema) },
   startRun: { args: z.tuple([startRunArgs]), result: runRecordSchema },
   stopRun: { args: z.tuple([runId]), result: z.null() },
+  /** Holds a training run between two steps (status `paused`); resumeRun lets it go on. */
+  pauseRun: { args: z.tuple([runId]), result: z.null() },
+  /**
+   * A paused run goes on; an interrupted, stopped or failed run with a checkpoint is queued again
+   * and continues from the checkpoint's step, appending to the same event log.
+   */
+  resumeRun: { args: z.tuple([runId]), result: runRecordSchema },
+  /** Removes the run's folder; refused while the run is queued, training or paused. */
+  deleteRun: { args: z.tuple([runId]), result: z.null() },
+  renameRun: { args: z.tuple([runId, runName]), result: runRecordSchema },
+  setRunTags: { args: z.tuple([runId, runTags]), result: runRecordSchema },
 } as const;
 export type ApiMethodName = keyof typeof apiMethods;
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];

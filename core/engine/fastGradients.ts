@@ -27,6 +27,7 @@ export class FastGradientError extends Error {
   override name = 'FastGradientError';
 }
 
+type Shape4D = [number, number, number, number];
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
 interface Conv2DAttrsLike {
@@ -81,7 +82,7 @@ export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: num
       const [batch] = x.shape;
       const flatInput = tf.reshape(x, [batch, -1]);
       const flatDy = tf.reshape(dy, [batch, filterShape[3]]);
-      return tf.reshape(tf.matMul(tf.transpose(flatInput), flatDy), filterShape) as Tensor4D;
+      return tf.reshape(tf.matMul(tf.transpose(flatInput), flatDy), filterShape as Shape4D);
     }
     const batchAsChannels = tf.transpose(x, [3, 1, 2, 0]); // [ci, H, W, B]
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // [OH, OW, B, co]
@@ -104,12 +105,12 @@ export function conv2dInputGradient(xShape: number[], dy: Tensor4D, filter: Tens
   const right = width + kernelWidth - 1 - padding.outWidth - left;
   if (Math.min(top, left, bottom, right) < 0) return null;
   if (isDenseLike(xShape, filter.shape, padding)) {
-    return tf.tidy(() => {
+    return tf.tidy((): Tensor4D => {
       const [batch] = xShape;
       const outChannels = filter.shape[3];
       const flatFilter = tf.reshape(filter, [-1, outChannels]); // [KH·KW·ci, co]
       const flatDx = tf.matMul(tf.reshape(dy, [batch, outChannels]), tf.transpose(flatFilter));
-      return tf.reshape(flatDx, xShape) as Tensor4D;
+      return tf.reshape(flatDx, xShape as Shape4D);
     });
   }
   return tf.tidy(() => {

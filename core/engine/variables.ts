@@ -12,6 +12,11 @@ export function uniqueVariableName(name: string): string {
   return `${name}_${counter}`;
 }
 
+/** The name a variable was created with, without its process-unique suffix: stable across processes (checkpoints). */
+export function stableVariableName(uniqueName: string): string {
+  return uniqueName.replace(/_\d+$/, '');
+}
+
 export function createVariable(initialValue: tf.Tensor, trainable: boolean, name: string): tf.Variable {
   const variable = tf.variable(initialValue, trainable, uniqueVariableName(name));
   initialValue.dispose();

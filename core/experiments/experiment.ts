@@ -6,6 +6,7 @@ import type { ExperimentEvent } from '../contract/runEvent';
 import type { DatasetSpec, RunConfig, RunConfigInput } from '../contract/runConfig';
 import type { Dataset } from '../data/dataset';
 import type { RunSummary } from '../contract/workbenchApi';
+import type { TrainingCheckpoint } from '../training/checkpoint';
 
 export interface ExperimentHooks {
   /** Receives progress, metrics and evaluation events in step order. */
@@ -14,6 +15,11 @@ export interface ExperimentHooks {
   shouldStop(): boolean;
   /** Awaited between steps so a long run yields to its message port; may be omitted in tests. */
   yieldToHost?(): Promise<void>;
+  /**
+   * Receives the full training state after every evaluation and when the run stops early, so the
+   * host can store it and resume the run from it later. Awaited before training goes on.
+   */
+  checkpoint?(state: TrainingCheckpoint): Promise<void> | void;
 }
 
 /** What the process running an experiment provides: file-backed resources, read by the host. */
@@ -34,8 +40,11 @@ export interface Experiment<C extends RunConfig = RunConfig> {
   presets: Preset<C>[];
   /** Optimizer steps a run of this configuration takes. */
   totalSteps(config: C): number;
-  /** Trains and evaluates; resolves with the final figures of merit. */
-  run(config: C, hooks: ExperimentHooks, environment: ExperimentEnvironment): Promise<RunSummary>;
+  /**
+   * Trains and evaluates; resolves with the final figures of merit. With `resume` (a checkpoint of
+   * a run of the same configuration) training continues after the checkpoint's step.
+   */
+  run(config: C, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RunSummary>;
 }
 
-export type { RunConfig, RunConfigInput };
+export type { RunConfig, RunConfigInput, TrainingCheckpoint };

@@ -12,6 +12,10 @@ export function mixSeed(value: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+export class SeedStreamError extends Error {
+  override name = 'SeedStreamError';
+}
+
 export class SeedStream {
   private counter = 0;
 
@@ -21,6 +25,19 @@ export class SeedStream {
   next(): number {
     this.counter += 1;
     return mixSeed(mixSeed(this.seed ^ Math.imul(this.salt, 0x27d4eb2d)) + this.counter) & 0x7fffffff;
+  }
+
+  /** Seeds handed out so far; with the seed and salt, all a checkpoint needs to continue the stream. */
+  get position(): number {
+    return this.counter;
+  }
+
+  /** Continues from `position` seeds handed out (a resumed run replays the same numbers from there). */
+  seek(position: number): void {
+    if (!Number.isSafeInteger(position) || position < 0) {
+      throw new SeedStreamError(`A seed stream position is a whole number of seeds handed out, found ${position}.`);
+    }
+    this.counter = position;
   }
 
   /** An independent stream for a named purpose (data shuffling, initialisation, noise…). */

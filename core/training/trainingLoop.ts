@@ -1,7 +1,8 @@
 /**
  * The loop every experiment trains with: one optimizer step at a time, metrics after each, progress
- * at most every 200 ms, an evaluation every `evalEvery` steps and at the end, a cooperative stop,
- * and a divergence check (a NaN or infinite loss ends the run as failed, with the step).
+ * at most every 200 ms, an evaluation every `evalEvery` steps and at the end (each followed by a
+ * checkpoint), a cooperative stop (checkpointed too), and a divergence check (a NaN or infinite
+ * loss ends the run as failed, with the step).
  */
 import type { ExperimentHooks } from '../experiments/experiment';
 
@@ -24,6 +25,8 @@ export interface TrainingLoopArgs {
   trainStep(step: number): StepMetrics;
   /** Evaluates after `step` steps and emits its events. */
   evaluate(step: number): void | Promise<void>;
+  /** Hands the state after `step` steps to the host: after every evaluation and at a stop. */
+  saveCheckpoint?(step: number): void | Promise<void>;
 }
 
 export interface TrainingLoopResult {
@@ -56,6 +59,7 @@ export async function runTrainingLoop(args: TrainingLoopArgs): Promise<TrainingL
   let lastYield = performance.now();
   let lastMetrics: StepMetrics | undefined;
   let stopped = false;
+  let checkpointedStep = step;
   const rate = () => (trainMs > 0 ? (step - (args.startStep ?? 0)) / (trainMs / 1000) : 0);
 
   while (step < totalSteps) {
@@ -78,11 +82,16 @@ export async function runTrainingLoop(args: TrainingLoopArgs): Promise<TrainingL
       const etaSeconds = stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : 0;
       hooks.emit({ type: 'progress', step, total: totalSteps, stepsPerSecond, etaSeconds });
     }
-    if (step % evalEvery === 0 || step === totalSteps) await args.evaluate(step);
+    if (step % evalEvery === 0 || step === totalSteps) {
+      await args.evaluate(step);
+      await args.saveCheckpoint?.(step);
+      checkpointedStep = step;
+    }
     if (hooks.yieldToHost && performance.now() - lastYield >= YIELD_INTERVAL_MS) {
       await hooks.yieldToHost();
       lastYield = performance.now();
     }
   }
+  if (stopped && step > checkpointedStep) await args.saveCheckpoint?.(step);
   return { stepsDone: step, stopped, trainSeconds: trainMs / 1000, stepsPerSecond: rate(), lastMetrics };
 }

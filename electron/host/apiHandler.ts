@@ -11,7 +11,10 @@ import type { RunManager } from './runManager';
 
 /** What the handler needs from the host: the run manager, plus facts only the shell knows. */
 export interface WorkbenchServices {
-  runs: Pick<RunManager, 'listRuns' | 'getRun' | 'getRunEvents' | 'startRun' | 'stopRun' | 'subscribe'>;
+  runs: Pick<
+    RunManager,
+    'listRuns' | 'getRun' | 'getRunEvents' | 'startRun' | 'stopRun' | 'pauseRun' | 'resumeRun' | 'deleteRun' | 'renameRun' | 'setRunTags' | 'subscribe'
+  >;
   listExperiments(): ExperimentInfo[];
   environment(): Environment;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
@@ -44,6 +47,17 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
       await services.runs.stopRun(id);
       return null;
     },
+    pauseRun: async (id) => {
+      await services.runs.pauseRun(id);
+      return null;
+    },
+    resumeRun: (id) => services.runs.resumeRun(id),
+    deleteRun: async (id) => {
+      await services.runs.deleteRun(id);
+      return null;
+    },
+    renameRun: (id, name) => services.runs.renameRun(id, name),
+    setRunTags: (id, tags) => services.runs.setRunTags(id, tags),
   };
 
   async function call(method: string, args: unknown): Promise<unknown> {

@@ -1,16 +1,22 @@
 /**
- * Runs, from request to record: a FIFO queue trained one at a time on the one training worker,
- * every event stored before it is forwarded (coalesced) to subscribers, run.json kept current,
- * and a dead worker answered by failing its run and starting a fresh worker for the queue.
+ * Runs, from request to record: a FIFO queue trained on the training worker (one at a time unless
+ * `concurrency` says otherwise), every event stored before it is forwarded (coalesced) to
+ * subscribers, run.json kept current, every checkpoint the worker sends stored, and a dead worker
+ * answered by failing its run and starting a fresh worker for the queue. Runs can be paused,
+ * resumed (a finished one from its checkpoint), renamed, tagged and deleted.
  * Knows nothing of transports; the shells and the API handler sit on top of it.
  */
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../../core/contract/runConfig';
 import type { RunEvent, RunState } from '../../core/contract/runEvent';
+import { currentTimeline } from '../../core/contract/runTimeline';
 import type { RunRecord, RunSummary } from '../../core/contract/workbenchApi';
+import type { SerializedCheckpoint } from '../../core/training/checkpoint';
 import type { WorkerToHostMessage } from '../worker/messages';
+import { ActiveRun, type RunPersistence } from './activeRun';
 import { EventCoalescer, type CoalescingIntervals } from './eventCoalescer';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
-import { defaultTrainingWorkerUrl, TrainingWorker } from './trainingWorker';
+import { defaultTrainingWorkerUrl } from './trainingWorker';
+import { WorkerPool } from './workerPool';
 
 export class RunManagerError extends Error {
   constructor(message: string) {
@@ -25,6 +31,12 @@ export interface RunManagerOptions {
   totalSteps(config: RunConfig): number;
   /** The worker entry; defaults to electron/worker/worker.ts (source) or worker.js (bundle). */
   workerUrl?: URL;
+  /**
+   * Runs trained at once, each on its own worker thread. 1 by default, and 1 in every shell:
+   * tfjs-node (the `tensorflow` backend) fails when a second thread loads it, so more is only
+   * safe when every run uses the wasm or cpu backend.
+   */
+  concurrency?: number;
   coalescing?: CoalescingIntervals;
   /** Longest time run.json's step may lag behind the event stream. */
   recordWriteIntervalMs?: number;
@@ -39,14 +51,6 @@ export interface StartRunRequest {
 
 type FinishedState = Extract<RunState, 'completed' | 'stopped' | 'failed' | 'interrupted'>;
 
-interface ActiveRun {
-  record: RunRecord;
-  /** Set once finishRun has begun, so a second end (worker exit after done) is ignored. */
-  finishing?: boolean;
-  lastRecordWrite: number;
-  recordWriteTimer: NodeJS.Timeout | null;
-}
-
 export class RunManager {
   private readonly store: RunStore;
   private readonly workerUrl: URL;
@@ -56,14 +60,19 @@ export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
   private readonly queue: string[] = [];
   private readonly finishWaiters = new Map<string, ((record: RunRecord) => void)[]>();
-  private worker: TrainingWorker | null = null;
-  private trainingRunId: string | null = null;
+  private readonly pool: WorkerPool;
+  private readonly persistence: RunPersistence;
   private closing = false;
 
   constructor(private readonly options: RunManagerOptions) {
     this.store = options.store;
     this.workerUrl = options.workerUrl ?? defaultTrainingWorkerUrl();
     this.coalescer = new EventCoalescer((event) => this.forward(event), options.coalescing);
+    this.persistence = { store: this.store, recordWriteIntervalMs: options.recordWriteIntervalMs ?? 2000, warn: (message) => this.warn(message) };
+    this.pool = new WorkerPool(this.workerUrl, options.concurrency ?? 1, {
+      message: (runId, message) => this.onWorkerMessage(runId, message),
+      workerDied: (runId, reason) => void this.finishRun(runId, { state: 'failed', message: reason }),
+    });
   }
 
   /** Marks runs a dead process left unfinished as interrupted; returns their ids. */
@@ -89,7 +98,7 @@ export class RunManager {
     }
     const config = parsed.data;
     const record = await this.createRecord(config, request.name);
-    this.active.set(record.id, { record, lastRecordWrite: Date.now(), recordWriteTimer: null });
+    this.active.set(record.id, new ActiveRun(record, this.persistence));
     this.emit({ type: 'status', runId: record.id, step: 0, time: Date.now(), state: 'queued', message: this.queueMessage() });
     this.queue.push(record.id);
     this.pump();
@@ -104,11 +113,81 @@ export class RunManager {
       await this.finishRun(id, { state: 'stopped', message: 'Stopped before it started training.' });
       return;
     }
-    if (id === this.trainingRunId && this.worker?.alive) {
-      this.worker.send({ type: 'stop', runId: id });
-      return;
-    }
+    if (this.pool.send({ type: 'stop', runId: id })) return;
     await this.store.readRecord(id); // unknown ids get the store's clear "no such run"
+  }
+
+  /** Holds a training run between two steps; the worker reports `paused` when it has. */
+  async pauseRun(id: string): Promise<void> {
+    const run = this.active.get(id);
+    if (!run) {
+      const record = await this.store.readRecord(id);
+      throw new RunManagerError(`Run "${id}" is ${record.state}; only a training run can be paused.`);
+    }
+    if (!this.pool.send({ type: 'pause', runId: id })) {
+      throw new RunManagerError(`Run "${id}" is queued and has not started training; only a training run can be paused (stop it to take it off the queue).`);
+    }
+  }
+
+  /**
+   * A paused run goes on. An interrupted, stopped or failed run with a checkpoint is queued again
+   * and continues from the checkpoint's step, appending to its event log; the `queued` status
+   * event carries `resumedFromStep` (see core/contract/runTimeline.ts).
+   */
+  async resumeRun(id: string): Promise<RunRecord> {
+    if (this.closing) throw new RunManagerError('The workbench is shutting down and resumes no runs.');
+    const active = this.active.get(id);
+    if (active) {
+      if (active.record.state === 'paused' || this.pool.isTraining(id)) {
+        this.pool.send({ type: 'resume', runId: id });
+        return { ...active.record };
+      }
+      throw new RunManagerError(`Run "${id}" is already ${active.record.state}.`);
+    }
+    const record = await this.store.readRecord(id);
+    if (record.state === 'completed') throw new RunManagerError(`Run "${id}" has completed its ${record.totalSteps} steps; there is nothing to resume.`);
+    if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
+      throw new RunManagerError(`Run "${id}" is ${record.state} in another workbench process; resume it there.`);
+    }
+    let checkpoint: SerializedCheckpoint | null;
+    try {
+      checkpoint = await this.store.readCheckpoint(id);
+    } catch (error) {
+      throw new RunManagerError(`Run "${id}" cannot be resumed: its checkpoint is unusable (${error instanceof Error ? error.message : String(error)}).`);
+    }
+    if (!checkpoint) {
+      throw new RunManagerError(`Run "${id}" has no checkpoint to resume from (it ended at step ${record.step}, before its first evaluation); start a new run with its configuration instead.`);
+    }
+    const step = checkpoint.manifest.step;
+    if (step >= record.totalSteps) throw new RunManagerError(`Run "${id}" has a checkpoint at its last step (${step}); there is nothing left to train.`);
+    if (this.active.has(id)) throw new RunManagerError(`Run "${id}" is already queued.`); // a second resume raced this one
+    const message = `Queued to resume from the checkpoint at step ${step}.`;
+    const resumed: RunRecord = { ...record, state: 'queued', step, message, checkpointStep: step, finishedAt: undefined, summary: undefined };
+    const run = new ActiveRun(resumed, this.persistence, checkpoint);
+    this.active.set(id, run);
+    await this.store.claimRun(id);
+    this.emit({ type: 'status', runId: id, step, time: Date.now(), state: 'queued', message, resumedFromStep: step });
+    run.writeRecordNow();
+    this.queue.push(id);
+    this.pump();
+    return { ...resumed };
+  }
+
+  /** Removes a finished run's folder; a queued, training or paused run must be stopped first. */
+  async deleteRun(id: string): Promise<void> {
+    const run = this.active.get(id);
+    if (run) throw new RunManagerError(`Run "${id}" is ${run.record.state}; stop it before deleting it.`);
+    await this.store.deleteRun(id);
+  }
+
+  async renameRun(id: string, name: string): Promise<RunRecord> {
+    return this.updateRecord(id, { name: name.trim() });
+  }
+
+  /** Replaces the run's tags (trimmed, duplicates dropped, order kept). */
+  async setRunTags(id: string, tags: string[]): Promise<RunRecord> {
+    const unique = [...new Set(tags.map((tag) => tag.trim()).filter(Boolean))];
+    return this.updateRecord(id, { tags: unique });
   }
 
   async getRun(id: string): Promise<RunRecord> {
@@ -122,11 +201,14 @@ export class RunManager {
     return { ...listing, runs: listing.runs.map((record) => this.active.get(record.id)?.record ?? record) };
   }
 
-  /** The complete event history of a run (never coalesced). */
+  /**
+   * The event history of a run (never coalesced) as it stands: of a resumed run, the stretch
+   * trained after its checkpoint and lost is left out (events.ndjson keeps it).
+   */
   async getRunEvents(id: string): Promise<RunEvent[]> {
     const stored = await this.store.readEvents(id);
     if (stored.skippedLines > 0) this.warn(`Run "${id}": ${stored.skippedLines} line(s) of events.ndjson are not valid events and were left out.`);
-    return stored.events;
+    return currentTimeline(stored.events);
   }
 
   /** Resolves with the run's final record once it has finished and run.json is written. */
@@ -149,18 +231,17 @@ export class RunManager {
     for (const id of this.queue.splice(0)) {
       await this.finishRun(id, { state: 'stopped', message: 'Stopped because the workbench shut down before it started.' });
     }
-    const trainingId = this.trainingRunId;
-    if (trainingId && this.worker?.alive) {
-      const finished = this.waitForRun(trainingId);
-      this.worker.send({ type: 'stop', runId: trainingId });
-      const timedOut = await Promise.race([finished.then(() => false), delay(graceMs).then(() => true)]);
-      if (timedOut && this.active.has(trainingId)) {
-        await this.finishRun(trainingId, { state: 'interrupted', message: `The workbench shut down and the run did not stop within ${graceMs / 1000} s.` });
-      }
-    }
-    const worker = this.worker;
-    this.worker = null;
-    await worker?.terminate();
+    await Promise.all(
+      this.pool.trainingRunIds.map(async (trainingId) => {
+        const finished = this.waitForRun(trainingId);
+        if (!this.pool.send({ type: 'stop', runId: trainingId })) return;
+        const timedOut = await Promise.race([finished.then(() => false), delay(graceMs).then(() => true)]);
+        if (timedOut && this.active.has(trainingId)) {
+          await this.finishRun(trainingId, { state: 'interrupted', message: `The workbench shut down and the run did not stop within ${graceMs / 1000} s.` });
+        }
+      }),
+    );
+    await this.pool.terminate();
     this.coalescer.dispose();
     await this.store.close();
   }
@@ -189,55 +270,40 @@ export class RunManager {
   }
 
   private queueMessage(): string {
-    const ahead = this.queue.length + (this.trainingRunId ? 1 : 0);
-    return ahead === 0 ? 'Queued; starts next.' : `Queued behind ${ahead} run(s).`;
+    const ahead = this.queue.length + this.pool.trainingRunIds.length;
+    return this.queue.length === 0 && this.pool.hasFreeSlot ? 'Queued; starts next.' : `Queued behind ${ahead} run(s).`;
   }
 
-  /** Starts the next queued run when the worker is free. */
+  /** Starts queued runs while a worker slot is free. */
   private pump(): void {
-    if (this.closing || this.trainingRunId || this.queue.length === 0) return;
-    const id = this.queue.shift()!;
-    const run = this.active.get(id);
-    if (!run) return this.pump();
-    if (!this.worker?.alive) this.worker = this.spawnWorker();
-    this.trainingRunId = id;
-    try {
-      this.worker.send({ type: 'start', runId: id, config: run.record.config });
-    } catch (error) {
-      void this.failTrainingRun(error instanceof Error ? error.message : String(error));
+    while (!this.closing && this.queue.length > 0 && this.pool.hasFreeSlot) {
+      const id = this.queue.shift()!;
+      const run = this.active.get(id);
+      if (!run) continue;
+      const checkpoint = run.resumeFrom;
+      run.resumeFrom = undefined; // the worker has its own copy from here on
+      try {
+        this.pool.start({ type: 'start', runId: id, config: run.record.config, ...(checkpoint ? { checkpoint } : {}) });
+      } catch (error) {
+        void this.finishRun(id, { state: 'failed', message: error instanceof Error ? error.message : String(error) });
+      }
     }
   }
 
-  private spawnWorker(): TrainingWorker {
-    const worker: TrainingWorker = new TrainingWorker(this.workerUrl, {
-      message: (message) => this.onWorkerMessage(message),
-      exit: (reason) => {
-        if (this.worker !== worker) return; // terminated on purpose, or already replaced
-        this.worker = null;
-        if (this.trainingRunId) void this.failTrainingRun(reason);
-      },
-    });
-    return worker;
-  }
-
-  private async failTrainingRun(reason: string): Promise<void> {
-    const id = this.trainingRunId;
-    if (!id) return;
-    await this.finishRun(id, { state: 'failed', message: reason });
-  }
-
-  private onWorkerMessage(message: WorkerToHostMessage): void {
+  private onWorkerMessage(trainingRunId: string | null, message: WorkerToHostMessage): void {
     if (message.type === 'error') {
       this.warn(message.message);
       return;
     }
     const runId = message.type === 'event' ? message.event.runId : message.runId;
-    if (runId !== this.trainingRunId) {
+    if (runId !== trainingRunId) {
       this.warn(`The training worker reported on run "${runId}", which is not the run it is training; the report was ignored.`);
       return;
     }
     if (message.type === 'event') {
       this.onRunEvent(message.event);
+    } else if (message.type === 'checkpoint') {
+      this.active.get(runId)?.storeCheckpoint(message.checkpoint);
     } else {
       void this.finishRun(runId, { state: message.state, message: message.message, summary: message.summary, step: message.step }, { statusAlreadyEmitted: true });
     }
@@ -250,18 +316,19 @@ export class RunManager {
     record.step = Math.max(record.step, event.step);
     this.emit(event);
     if (event.type === 'status' && event.state !== 'running') {
-      // A final status from the worker: the in-memory record says so at once, so getRun never
-      // answers with the old state while run.json is being written.
+      // A final status (or `paused`) from the worker: the in-memory record says so at once, so
+      // getRun never answers with the old state while run.json is being written.
       record.state = event.state;
       if (event.message !== undefined) record.message = event.message;
+      if (event.state === 'paused') run.writeRecordNow();
     } else if (event.type === 'status') {
       record.state = 'running';
-      record.startedAt = new Date(event.time).toISOString();
-      record.backend = event.backend;
+      record.startedAt ??= new Date(event.time).toISOString(); // the first start, not a resume
+      record.backend = event.backend ?? record.backend;
       record.message = event.message;
-      this.writeRecordNow(run);
+      run.writeRecordNow();
     } else {
-      this.writeRecordSoon(run);
+      run.writeRecordSoon();
     }
   }
 
@@ -273,8 +340,7 @@ export class RunManager {
   ): Promise<void> {
     const run = this.active.get(id);
     if (!run || run.finishing) return;
-    run.finishing = true;
-    if (run.recordWriteTimer) clearTimeout(run.recordWriteTimer);
+    const settled = run.settle();
     const record = run.record;
     record.state = end.state;
     record.step = Math.max(record.step, end.step ?? 0);
@@ -285,8 +351,9 @@ export class RunManager {
       this.emit({ type: 'status', runId: id, step: record.step, time: Date.now(), state: end.state, ...(end.message ? { message: end.message } : {}) });
     }
     this.coalescer.forgetRun(id);
-    if (this.trainingRunId === id) this.trainingRunId = null;
+    this.pool.release(id);
     try {
+      await settled;
       await this.store.flushEvents(id);
       await this.store.writeRecord(record);
     } catch (error) {
@@ -297,6 +364,20 @@ export class RunManager {
     for (const resolve of this.finishWaiters.get(id) ?? []) resolve({ ...record });
     this.finishWaiters.delete(id);
     this.pump();
+  }
+
+  /** Changes what the user names a run, in memory if the run is active, and writes run.json. */
+  private async updateRecord(id: string, change: Pick<Partial<RunRecord>, 'name' | 'tags'>): Promise<RunRecord> {
+    const stored = this.active.has(id) ? null : await this.store.readRecord(id);
+    const run = this.active.get(id); // looked up again: the run may have been resumed meanwhile
+    if (run) {
+      Object.assign(run.record, change); // in place: finishRun may hold this very record
+      run.writeRecordNow();
+      return { ...run.record };
+    }
+    const updated = { ...stored!, ...change };
+    await this.store.writeRecord(updated);
+    return updated;
   }
 
   /** Stored first, then forwarded (coalesced). */
@@ -313,23 +394,6 @@ export class RunManager {
         this.warn(`A run event listener failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-  }
-
-  private writeRecordNow(run: ActiveRun): void {
-    if (run.recordWriteTimer) clearTimeout(run.recordWriteTimer);
-    run.recordWriteTimer = null;
-    run.lastRecordWrite = Date.now();
-    this.store.writeRecord({ ...run.record }).catch((error) => this.warn(`Could not update run.json of "${run.record.id}": ${String(error)}`));
-  }
-
-  private writeRecordSoon(run: ActiveRun): void {
-    if (run.recordWriteTimer) return;
-    const interval = this.options.recordWriteIntervalMs ?? 2000;
-    const wait = Math.max(0, run.lastRecordWrite + interval - Date.now());
-    run.recordWriteTimer = setTimeout(() => {
-      if (this.active.get(run.record.id) === run && !run.finishing) this.writeRecordNow(run);
-    }, wait);
-    run.recordWriteTimer.unref();
   }
 
   private warn(message: string): void {

@@ -1,13 +1,16 @@
 /**
- * Runs on disk: `runs/<id>/run.json` (the RunRecord, replaced atomically by temp file + rename)
- * and `runs/<id>/events.ndjson` (append-only, one RunEvent per line, flushed at least every
- * `flushIntervalMs` so a killed process loses at most that much of the stream).
+ * Runs on disk: `runs/<id>/run.json` (the RunRecord, replaced atomically by temp file + rename),
+ * `runs/<id>/events.ndjson` (append-only, one RunEvent per line, flushed at least every
+ * `flushIntervalMs` so a killed process loses at most that much of the stream) and
+ * `runs/<id>/checkpoint/` (the training state to resume from, replaced atomically: checkpointFiles.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runRecordSchema, type RunRecord } from '../../core/contract/workbenchApi';
 import { runEventSchema, type RunEvent, type RunState } from '../../core/contract/runEvent';
+import type { CheckpointManifest, SerializedCheckpoint } from '../../core/training/checkpoint';
+import { readCheckpointFiles, readCheckpointManifest, writeCheckpointFiles } from './checkpointFiles';
 
 export class RunStoreError extends Error {
   constructor(message: string) {
@@ -92,9 +95,62 @@ export class RunStore {
       throw error;
     }
     await fs.writeFile(path.join(dir, 'events.ndjson'), '');
-    await fs.writeFile(path.join(dir, ownerFile), JSON.stringify({ pid: process.pid, storeId: this.storeId }));
+    await this.claimRun(record.id);
     this.tailChecked.add(record.id);
     await this.writeRecord(record);
+  }
+
+  /** Marks the run as this process's (a new or resumed run), so a restart can tell a dead owner from a live one. */
+  async claimRun(id: string): Promise<void> {
+    await fs.writeFile(path.join(this.runDir(id), ownerFile), JSON.stringify({ pid: process.pid, storeId: this.storeId }));
+  }
+
+  /**
+   * Removes a run's folder with everything in it. Refuses while a live workbench process (this
+   * one included) has claimed the run, i.e. while it is queued, training or paused somewhere.
+   */
+  async deleteRun(id: string): Promise<void> {
+    const dir = this.runDir(id);
+    try {
+      if (!(await fs.lstat(dir)).isDirectory()) throw new RunStoreError(`"${id}" in ${this.runsDir} is not a run folder; it was left alone.`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RunStoreError(`There is no run "${id}" in ${this.runsDir}.`);
+      throw error;
+    }
+    if (await this.claimedByLiveProcess(id)) {
+      throw new RunStoreError(`Run "${id}" is queued or training in a running workbench; stop it before deleting it.`);
+    }
+    this.pendingLines.delete(id);
+    await this.enqueue(id, () => fs.rm(dir, { recursive: true, force: true }));
+    this.tailChecked.delete(id);
+  }
+
+  /** Stores the run's newest checkpoint atomically (after the run's earlier file operations). */
+  writeCheckpoint(id: string, checkpoint: SerializedCheckpoint): Promise<CheckpointManifest> {
+    const dir = this.runDir(id);
+    let stored: CheckpointManifest | undefined;
+    return this.enqueue(id, async () => {
+      stored = await writeCheckpointFiles(dir, checkpoint);
+    }).then(() => stored!);
+  }
+
+  /** The run's checkpoint, verified whole, or null when it has none. */
+  async readCheckpoint(id: string): Promise<SerializedCheckpoint | null> {
+    const dir = this.runDir(id);
+    let checkpoint: SerializedCheckpoint | null = null;
+    await this.enqueue(id, async () => {
+      checkpoint = await readCheckpointFiles(dir);
+    });
+    return checkpoint;
+  }
+
+  /** The step of the run's checkpoint, or null when it has none (or it cannot be read). */
+  async checkpointStep(id: string): Promise<number | null> {
+    try {
+      return (await readCheckpointManifest(this.runDir(id)))?.step ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** Replaces run.json atomically; a finished state also releases this process's claim on the run. */
@@ -213,10 +269,13 @@ export class RunStore {
       if (!unfinishedStates.includes(record.state) || (await this.claimedByLiveProcess(record.id))) continue;
       const { events } = await this.readEvents(record.id);
       const lastStep = events.reduce((step, event) => Math.max(step, event.step), record.step);
-      const message = `The process training this run ended before it finished (it was ${record.state} at step ${lastStep}).`;
+      // run.json is written every few seconds; the checkpoint folder knows its own step.
+      const checkpointStep = (await this.checkpointStep(record.id)) ?? undefined;
+      const resumable = checkpointStep === undefined ? '' : ` It can resume from its checkpoint at step ${checkpointStep}.`;
+      const message = `The process training this run ended before it finished (it was ${record.state} at step ${lastStep}).${resumable}`;
       this.appendEvent({ type: 'status', runId: record.id, step: lastStep, time: now.getTime(), state: 'interrupted', message });
       await this.flushEvents(record.id);
-      await this.writeRecord({ ...record, state: 'interrupted', message, step: lastStep, finishedAt: record.finishedAt ?? now.toISOString() });
+      await this.writeRecord({ ...record, state: 'interrupted', message, step: lastStep, checkpointStep, finishedAt: record.finishedAt ?? now.toISOString() });
       interrupted.push(record.id);
     }
     return interrupted;

@@ -4,9 +4,13 @@
  * config forces. Every backend skipped on the way is recorded with its reason, because the user
  * sees (and the run saves) why training is slower than it could be.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../core/contract/runConfig';
 import type { BackendInfo } from '../../core/contract/runEvent';
+import { locateAsarFile } from './asarPaths';
 
 export class BackendError extends Error {
   constructor(message: string) {
@@ -89,7 +93,11 @@ async function attemptTensorflow(): Promise<Attempt> {
 
 async function attemptWasm(): Promise<Attempt> {
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // Emscripten reads the .wasm beside the package's JS by default; in a packaged app that folder
+    // may be inside app.asar while the binaries are unpacked, so point it at the real files.
+    const binaries = wasmBinaryDir();
+    if (binaries) wasm.setWasmPaths(binaries);
     if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise the WebAssembly module');
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
@@ -107,6 +115,22 @@ async function attemptCpu(): Promise<Attempt> {
   } catch (error) {
     return { ok: false, skipped: [{ name: 'cpu', reason: describeLoadFailure(error) }] };
   }
+}
+
+/**
+ * The folder of tfjs-backend-wasm's .wasm files, as a prefix ending in a separator, when they are
+ * found (unpacked first); null leaves tfjs its default. Resolved from the package's main file
+ * (dist/tf-backend-wasm.node.js), which sits beside the binaries.
+ */
+function wasmBinaryDir(): string | null {
+  let main: string;
+  try {
+    main = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+  } catch {
+    return null;
+  }
+  const binary = locateAsarFile(path.join(path.dirname(main), 'tfjs-backend-wasm.wasm'));
+  return existsSync(binary) ? path.dirname(binary) + path.sep : null;
 }
 
 /** A specifier in a variable, so neither TypeScript nor the bundler insist the package exists. */

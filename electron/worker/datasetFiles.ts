@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import type { DatasetSpec } from '../../core/contract/runConfig';
 import { bundledMnist, FASHION_MNIST_CLASS_NAMES, idxDataset, MNIST_CLASS_NAMES, type Dataset, type IdxFileBytes } from '../../core/data/dataset';
 import type { ExperimentEnvironment } from '../../core/experiments/experiment';
+import { locateAsarFile } from './asarPaths';
 
 export class DatasetFilesError extends Error {
   constructor(message: string) {
@@ -20,8 +21,11 @@ export class DatasetFilesError extends Error {
 }
 
 export const fashionMnistDir = '/usr/share/datasets/fashion-mnist';
-/** Two levels up from both electron/worker/*.ts and dist/electron/worker.js is the app folder. */
-const splitFile = fileURLToPath(new URL('../../assets/mnist10k-split.json', import.meta.url));
+/**
+ * Two levels up from both electron/worker/*.ts and dist/electron/worker.js is the app folder. In a
+ * packaged app the worker runs from app.asar.unpacked/, and assets/ may sit in either twin.
+ */
+const splitFile = locateAsarFile(fileURLToPath(new URL('../../assets/mnist10k-split.json', import.meta.url)));
 
 /** Datasets stay loaded for the worker's life: the next run of the same data starts at once. */
 const loaded = new Map<DatasetSpec, Promise<Dataset>>();

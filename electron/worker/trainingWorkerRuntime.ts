@@ -1,12 +1,15 @@
 /**
  * The training worker's behaviour, apart from its entry point so tests can serve a fake experiment
- * registry through the same code: receive `start`/`stop`, pick the backend, call the experiment,
- * stamp and validate its events, report status and the end of the run.
+ * registry through the same code: receive `start`/`stop`/`pause`/`resume`, pick the backend, call
+ * the experiment (from a checkpoint when the host sends one), stamp and validate its events, pass
+ * its checkpoints to the host, report status and the end of the run.
  */
 import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../../core/experiments/experiment';
 import type { ExperimentEvent, RunEvent, StatusEvent } from '../../core/contract/runEvent';
 import { runEventSchema } from '../../core/contract/runEvent';
 import type { RunConfig } from '../../core/contract/runConfig';
+import { deserializeCheckpoint, serializeCheckpoint } from '../../core/training/checkpoint';
+import { TrainingDivergedError } from '../../core/training/trainingLoop';
 import { selectBackend } from './backend';
 import { hostToWorkerMessageSchema, type RunDoneMessage, type StartRunMessage, type WorkerToHostMessage } from './messages';
 
@@ -20,7 +23,8 @@ export class TrainingWorkerError extends Error {
 /** The part of a MessagePort the runtime uses (node:worker_threads' parentPort in production). */
 export interface HostPort {
   on(event: 'message', listener: (message: unknown) => void): unknown;
-  postMessage(message: WorkerToHostMessage): void;
+  /** `transfer`: buffers handed over rather than copied (a checkpoint's values). */
+  postMessage(message: WorkerToHostMessage, transfer?: ArrayBuffer[]): void;
 }
 
 export type ExperimentRegistry = Partial<Record<RunConfig['experiment'], Experiment>> | Record<string, Experiment>;
@@ -28,6 +32,9 @@ export type ExperimentRegistry = Partial<Record<RunConfig['experiment'], Experim
 interface ActiveRun {
   runId: string;
   stopRequested: boolean;
+  pauseRequested: boolean;
+  /** Wakes a paused run to look at its flags again. */
+  wake: (() => void) | null;
   step: number;
 }
 
@@ -42,16 +49,19 @@ export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegis
       return;
     }
     const message = parsed.data;
-    if (message.type === 'stop') {
-      // A stop for a run that already ended crossed its `done` on the way; nothing to do.
-      if (active?.runId === message.runId) active.stopRequested = true;
+    if (message.type !== 'start') {
+      // A message for a run that already ended crossed its `done` on the way; nothing to do.
+      if (active?.runId !== message.runId) return;
+      if (message.type === 'stop') active.stopRequested = true;
+      active.pauseRequested = message.type === 'pause';
+      active.wake?.();
       return;
     }
     if (active) {
       port.postMessage({ type: 'error', message: `The training worker was asked to start run "${message.runId}" while run "${active.runId}" is still training; the host must queue runs.` });
       return;
     }
-    active = { runId: message.runId, stopRequested: false, step: 0 };
+    active = { runId: message.runId, stopRequested: false, pauseRequested: false, wake: null, step: 0 };
     const run = active;
     void trainRun(port, experiments, environment, message, run).finally(() => {
       active = null;
@@ -71,8 +81,12 @@ async function trainRun(port: HostPort, experiments: ExperimentRegistry, environ
   try {
     const experiment = (experiments as Record<string, Experiment | undefined>)[config.experiment];
     if (!experiment) throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
+    const resume = message.checkpoint ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values) : undefined;
+    run.step = resume?.step ?? 0;
     const backend = await selectBackend(config.backend);
-    postStatus('running', { backend, message: `Training on the ${backend.name} backend (${backend.device}).` });
+    const continuing = resume ? `, continuing from the checkpoint at step ${resume.step}` : '';
+    postStatus('running', { backend, message: `Training on the ${backend.name} backend (${backend.device})${continuing}.` });
+    const afterImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
     const hooks: ExperimentHooks = {
       emit(event: ExperimentEvent) {
@@ -84,10 +98,22 @@ async function trainRun(port: HostPort, experiments: ExperimentRegistry, environ
         post(stamped.data);
       },
       shouldStop: () => run.stopRequested,
-      // setImmediate runs after the poll phase, so a pending `stop` message is delivered first.
-      yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      // setImmediate runs after the poll phase, so a pending `stop` or `pause` is delivered first.
+      // A paused run waits here, between two steps, until it is resumed or stopped.
+      async yieldToHost() {
+        await afterImmediate();
+        if (!run.pauseRequested || run.stopRequested) return;
+        postStatus('paused', { message: `Paused at step ${run.step}.` });
+        while (run.pauseRequested && !run.stopRequested) await new Promise<void>((resolve) => (run.wake = resolve));
+        run.wake = null;
+        if (!run.stopRequested) postStatus('running', { backend, message: `Resumed at step ${run.step}.` });
+      },
+      checkpoint(state) {
+        const { manifest, values } = serializeCheckpoint(state);
+        port.postMessage({ type: 'checkpoint', runId, checkpoint: { manifest, values } }, [values.buffer]);
+      },
     };
-    const summary = await experiment.run(config, hooks, environment);
+    const summary = await experiment.run(config, hooks, environment, resume);
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
     if (run.stopRequested) {
       const message = `Stopped at step ${run.step} after ${seconds} s.`;
@@ -100,7 +126,8 @@ async function trainRun(port: HostPort, experiments: ExperimentRegistry, environ
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    const failure = `Run "${runId}" failed at step ${run.step}: ${reason}`;
+    // A divergence names its own step; "failed at step 0" would read as if nothing had started.
+    const failure = error instanceof TrainingDivergedError ? `Run "${runId}" failed: ${reason}` : `Run "${runId}" failed at step ${run.step}: ${reason}`;
     postStatus('failed', { message: failure });
     finish({ state: 'failed', message: failure });
   }

@@ -15,13 +15,15 @@ import { CLASS_COUNT, IMAGE_SIZE } from '../../data/dataset';
 import { registerFastGradients } from '../../engine/fastGradients';
 import { posteriorStatistics } from '../../evaluation/posteriorStatistics';
 import { SeedStream } from '../../random/seedStream';
+import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
+import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
 import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../experiment';
 import { evaluateClassifier, makeEvaluationSet, type ClassifierEvaluation } from './evaluation';
 import { lenet5Network } from './network';
 import { lenet5Presets } from './presets';
 
-export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, environment: ExperimentEnvironment): Promise<RunSummary> {
+export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RunSummary> {
   // Convolution and batched-matMul gradients as forward ops: needed on wasm (it has no
   // Conv2DBackpropFilter) and faster there; exact on every backend.
   registerFastGradients();
@@ -38,9 +40,16 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
   const periodicSet = makeEvaluationSet(dataset, config, evaluationSeed, config.evalImages);
   const finalSet = config.evalImages === null ? periodicSet : makeEvaluationSet(dataset, config, evaluationSeed, null);
   let latest: ClassifierEvaluation | undefined;
+  // Evaluation uses a fixed seed, so the training stream and the batches drawn are all the randomness to keep.
+  const state: TrainingStateParts = { experiment: 'lenet5', variables, optimizer, seedStreams: { train: trainSeeds } };
+  let batchesDrawn = 0;
+  const saveCheckpoint = async (step: number) => {
+    if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, batchesDrawn));
+  };
 
   const trainStep = (): StepMetrics => {
     const batch = sampler.next();
+    batchesDrawn += 1;
     const images = tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]);
     const labels = tf.tensor1d(batch.labels, 'int32');
     let parts: { nll: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } | undefined;
@@ -75,7 +84,12 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
   };
 
   try {
-    const result = await runTrainingLoop({ totalSteps: config.steps, evalEvery: config.evalEvery, hooks, trainStep, evaluate });
+    if (resume) {
+      await restoreTrainingState(resume, state);
+      sampler.skip(resume.batchesDrawn); // the same batches, in the same order, as an uninterrupted run
+      batchesDrawn = resume.batchesDrawn;
+    }
+    const result = await runTrainingLoop({ totalSteps: config.steps, startStep: resume?.step, evalEvery: config.evalEvery, hooks, trainStep, evaluate, saveCheckpoint });
     return {
       experiment: 'lenet5',
       preset: config.preset,

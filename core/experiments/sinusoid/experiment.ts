@@ -10,8 +10,10 @@ import type { SinusoidConfig } from '../../contract/runConfig';
 import type { RunSummary } from '../../contract/workbenchApi';
 import { gaussianNll } from '../../losses/gaussianNll';
 import { SeedStream } from '../../random/seedStream';
+import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
-import type { Experiment, ExperimentHooks } from '../experiment';
+import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
+import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../experiment';
 import { linspace, sinusoidData, trueFunction } from './data';
 import { sinusoidFiguresOfMerit, type SinusoidFiguresOfMerit } from './figuresOfMerit';
 import { sinusoidNetwork } from './network';
@@ -21,7 +23,7 @@ import { sinusoidPresets } from './presets';
 const TRAINING_POINTS = 32;
 const GRID_LIMIT = 1.5;
 
-export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks): Promise<RunSummary> {
+export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks, _environment?: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RunSummary> {
   const seeds = new SeedStream(config.seed);
   const initSeeds = seeds.fork(1);
   const trainSeeds = seeds.fork(2);
@@ -45,6 +47,12 @@ export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks
   });
   const targets = tf.tensor2d(data.y, [TRAINING_POINTS, 1]);
   let latest: SinusoidFiguresOfMerit | undefined;
+
+  // Full batch: one batch per step, so the data order needs no position of its own.
+  const state: TrainingStateParts = { experiment: 'sinusoid', variables, optimizer, seedStreams: { train: trainSeeds, evaluation: evalSeeds } };
+  const saveCheckpoint = async (step: number) => {
+    if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, step));
+  };
 
   const trainStep = (): StepMetrics => {
     let parts: { nll: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } | undefined;
@@ -75,12 +83,15 @@ export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks
   };
 
   try {
+    if (resume) await restoreTrainingState(resume, state);
     const result = await runTrainingLoop({
       totalSteps: config.epochs,
+      startStep: resume?.step,
       evalEvery: config.evalEvery,
       hooks,
       trainStep,
       evaluate,
+      saveCheckpoint,
     });
     const learnedPrior = network.layers[0].weights().kernel.prior.learnedParameters();
     return {

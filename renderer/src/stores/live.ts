@@ -1,62 +1,22 @@
 /**
- * The live view of the selected run: its loss series, latest progress, latest status and latest
- * regression snapshot. Selecting a run loads its whole history with getRunEvents, then applies
+ * The live view of the selected run: its events folded into `RunData` (core/figures/runData), the
+ * input of every figure. Selecting a run loads its whole history with getRunEvents, then applies
  * the live events that arrived meanwhile; events are deduplicated by step, so the overlap
- * between history and stream is harmless. UI state is committed once per animation frame.
+ * between history and stream is harmless. UI state is committed once per animation frame, and
+ * each part only when it changed, so a figure of the evaluations is not recomputed for every
+ * training step.
  */
 import { defineStore } from 'pinia';
-import { onScopeDispose, ref, shallowRef, watch } from 'vue';
-import type { ProgressEvent, RegressionEvent, RunEvent, StatusEvent } from '../../../core/contract/runEvent';
+import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
+import type { HeldoutEvent, PosteriorEvent, ProgressEvent, RegressionEvent, RunEvent, StatusEvent } from '../../../core/contract/runEvent';
+import { applyRunEvent, emptyRunData, evaluationSteps, type MetricSeries, type RunData } from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
 import { createFrameBatcher } from '../util/frameBatcher';
 import { useConnectionStore } from './connection';
 import { useRunsStore } from './runs';
 
-/** Per-step metrics as parallel arrays: what a line chart consumes without reshaping. */
-export interface LossSeries {
-  step: number[];
-  loss: number[];
-  nll: number[];
-  kl: number[];
-}
-
-interface LiveState {
-  series: LossSeries;
-  progress: ProgressEvent | null;
-  status: StatusEvent | null;
-  regression: RegressionEvent | null;
-  regressionSnapshots: number;
-}
-
-function emptyState(): LiveState {
-  return { series: { step: [], loss: [], nll: [], kl: [] }, progress: null, status: null, regression: null, regressionSnapshots: 0 };
-}
-
-/** Folds one event into the working state; returns nothing, commits happen per frame. */
-function applyEvent(state: LiveState, event: RunEvent): void {
-  switch (event.type) {
-    case 'metrics': {
-      const lastStep = state.series.step.at(-1);
-      if (lastStep !== undefined && event.step <= lastStep) return;
-      state.series.step.push(event.step);
-      state.series.loss.push(event.loss);
-      state.series.nll.push(event.nll);
-      state.series.kl.push(event.kl);
-      return;
-    }
-    case 'progress':
-      if (!state.progress || event.step >= state.progress.step) state.progress = event;
-      return;
-    case 'regression':
-      if (state.regression && event.step <= state.regression.step) return;
-      state.regression = event;
-      state.regressionSnapshots += 1;
-      return;
-    case 'status':
-      if (!state.status || event.time >= state.status.time) state.status = event;
-      return;
-  }
-}
+/** Kept for existing imports: the per-step metrics series. */
+export type LossSeries = MetricSeries;
 
 export const useLiveStore = defineStore('live', () => {
   const api = getWorkbenchApi();
@@ -64,7 +24,9 @@ export const useLiveStore = defineStore('live', () => {
   const connection = useConnectionStore();
 
   const runId = ref<string | null>(null);
-  const series = shallowRef<LossSeries>(emptyState().series);
+  const series = shallowRef<MetricSeries>(emptyRunData().metrics);
+  const evaluations = shallowRef<HeldoutEvent[]>([]);
+  const posteriors = shallowRef<PosteriorEvent[]>([]);
   const progress = shallowRef<ProgressEvent | null>(null);
   const status = shallowRef<StatusEvent | null>(null);
   const regression = shallowRef<RegressionEvent | null>(null);
@@ -72,15 +34,25 @@ export const useLiveStore = defineStore('live', () => {
   const loading = ref(false);
   const error = ref<string | null>(null);
 
-  let working = emptyState();
+  /** Steps of all evaluations (held-out or posterior), ascending: what the step scrubber moves over. */
+  const evaluationStepList = computed(() => evaluationSteps({ evaluations: evaluations.value, posteriors: posteriors.value }));
+
+  let working: RunData = emptyRunData();
   /** Bumped on every selection so a slow history reply for an old run is ignored. */
   let loadGeneration = 0;
   /** Live events of the selected run that arrived while its history was on its way. */
   let heldDuringLoad: RunEvent[] | null = null;
+  let committedMetrics = 0;
 
   function commit(): void {
-    // A new wrapper around the same arrays: watchers see a change without copying the points.
-    series.value = { ...working.series };
+    // New wrappers around the same arrays: watchers see a change without copying the points.
+    // The wrapper shares its arrays with `working`, so its own length cannot tell what was committed.
+    if (series.value.step !== working.metrics.step || committedMetrics !== working.metrics.step.length) {
+      series.value = { ...working.metrics };
+      committedMetrics = working.metrics.step.length;
+    }
+    if (evaluations.value.length !== working.evaluations.length || evaluations.value.at(-1) !== working.evaluations.at(-1)) evaluations.value = [...working.evaluations];
+    if (posteriors.value.length !== working.posteriors.length || posteriors.value.at(-1) !== working.posteriors.at(-1)) posteriors.value = [...working.posteriors];
     progress.value = working.progress;
     status.value = working.status;
     regression.value = working.regression;
@@ -88,14 +60,15 @@ export const useLiveStore = defineStore('live', () => {
   }
 
   const batcher = createFrameBatcher<RunEvent>((events) => {
-    for (const event of events) applyEvent(working, event);
-    commit();
+    let changed = false;
+    for (const event of events) changed = applyRunEvent(working, event) || changed;
+    if (changed) commit();
   });
 
   async function load(id: string | null): Promise<void> {
     const generation = ++loadGeneration;
     batcher.clear();
-    working = emptyState();
+    working = emptyRunData();
     runId.value = id;
     error.value = null;
     commit();
@@ -109,7 +82,7 @@ export const useLiveStore = defineStore('live', () => {
     try {
       const history = await api.getRunEvents(id);
       if (generation !== loadGeneration) return;
-      for (const event of [...history, ...(heldDuringLoad ?? [])]) applyEvent(working, event);
+      for (const event of [...history, ...(heldDuringLoad ?? [])]) applyRunEvent(working, event);
       commit();
     } catch (caught) {
       if (generation === loadGeneration) error.value = caught instanceof Error ? caught.message : String(caught);
@@ -135,5 +108,18 @@ export const useLiveStore = defineStore('live', () => {
   // After a reconnection the stream has a gap; the history fills it.
   watch(() => connection.generation, () => void load(runId.value));
 
-  return { runId, series, progress, status, regression, regressionSnapshots, loading, error, reload: () => load(runId.value) };
+  return {
+    runId,
+    series,
+    evaluations,
+    posteriors,
+    evaluationSteps: evaluationStepList,
+    progress,
+    status,
+    regression,
+    regressionSnapshots,
+    loading,
+    error,
+    reload: () => load(runId.value),
+  };
 });

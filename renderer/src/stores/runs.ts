@@ -101,6 +101,17 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
+  /** Replaces a run's tags (e.g. the group of a seed repeat); resolves with whether the host accepted them. */
+  async function setTags(runId: string, tags: string[]): Promise<boolean> {
+    try {
+      upsert(await api.setRunTags(runId, tags));
+      return true;
+    } catch (caught) {
+      error.value = messageOf(caught);
+      return false;
+    }
+  }
+
   function applyStatus(event: StatusEvent): void {
     const previous = latestStatus.get(event.runId);
     if (!previous || event.time >= previous.time) latestStatus.set(event.runId, event);
@@ -129,5 +140,5 @@ export const useRunsStore = defineStore('runs', () => {
     },
   );
 
-  return { runs, selectedRunId, selectedRun, loading, starting, error, refresh, refreshRun, select, start, stop };
+  return { runs, selectedRunId, selectedRun, loading, starting, error, refresh, refreshRun, select, start, stop, setTags };
 });

@@ -13,13 +13,8 @@ export function formatRate(stepsPerSecond: number): string {
   return stepsPerSecond >= 100 ? stepsPerSecond.toFixed(0) : stepsPerSecond.toFixed(1);
 }
 
-/** A metric in a compact, fixed number of significant digits ("12.3", "0.0451", "1.2e+4"). */
-export function formatMetric(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude >= 1e5 || magnitude < 1e-3)) return value.toExponential(1);
-  return Number(value.toPrecision(3)).toString();
-}
+/** Shared with the figure specs, so a number reads the same on an axis and in a label. */
+export { formatMetric } from '../../../core/figures/format';
 
 export function formatTimestamp(iso: string): string {
   const date = new Date(iso);

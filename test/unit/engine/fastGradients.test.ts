@@ -34,11 +34,12 @@ function convGradients(x: tf.Tensor4D, w: tf.Tensor4D, pad: 'same' | 'valid', st
 }
 
 /** LeNet5 sizes (batch reduced to 8 to keep the cpu test quick). */
-const lenetCases = [
-  { name: '28×28×1 → 6, SAME 5×5', x: [8, 28, 28, 1], w: [5, 5, 1, 6], pad: 'same' as const },
-  { name: '14×14×6 → 16, VALID 5×5', x: [8, 14, 14, 6], w: [5, 5, 6, 16], pad: 'valid' as const },
-  { name: '5×5×16 → 120, VALID 5×5', x: [8, 5, 5, 16], w: [5, 5, 16, 120], pad: 'valid' as const },
-  { name: 'even kernel 4×4, SAME', x: [3, 9, 7, 2], w: [4, 4, 2, 3], pad: 'same' as const },
+type Shape4D = [number, number, number, number];
+const lenetCases: { name: string; x: Shape4D; w: Shape4D; pad: 'same' | 'valid' }[] = [
+  { name: '28×28×1 → 6, SAME 5×5', x: [8, 28, 28, 1], w: [5, 5, 1, 6], pad: 'same' },
+  { name: '14×14×6 → 16, VALID 5×5', x: [8, 14, 14, 6], w: [5, 5, 6, 16], pad: 'valid' },
+  { name: '5×5×16 → 120, VALID 5×5', x: [8, 5, 5, 16], w: [5, 5, 16, 120], pad: 'valid' },
+  { name: 'even kernel 4×4, SAME', x: [3, 9, 7, 2], w: [4, 4, 2, 3], pad: 'same' },
 ];
 
 describe('fast gradients', () => {
@@ -79,8 +80,8 @@ describe('fast gradients', () => {
     const attrs = { strides: 1, pad: 'valid' as const, dataFormat: 'NHWC' as const, dilations: 1 };
     const dw = conv2dFilterGradient(x, dy, w.shape, attrs);
     const dx = conv2dInputGradient(x.shape, dy, w, attrs);
-    const stockDw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: w.shape }) as tf.Tensor;
-    const stockDx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: x.shape }) as tf.Tensor;
+    const stockDw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: w.shape }) as tf.Tensor;
+    const stockDx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: x.shape }) as tf.Tensor;
     expect(relativeError(dw, stockDw)).toBeLessThan(1e-5);
     expect(relativeError(dx as tf.Tensor, stockDx)).toBeLessThan(1e-5);
     tf.dispose([x, w, dy, dw, dx as tf.Tensor, stockDw, stockDx]);

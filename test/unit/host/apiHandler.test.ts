@@ -19,6 +19,11 @@ function fakeServices(overrides: Partial<WorkbenchServices['runs']> = {}) {
     getRunEvents: async () => [],
     startRun: vi.fn(async ({ config: runConfig }) => ({ ...stored, id: 'run-2', state: 'queued' as const, config: sinusoidConfigSchema.parse(runConfig) })),
     stopRun: vi.fn(async () => undefined),
+    pauseRun: vi.fn(async () => undefined),
+    resumeRun: vi.fn(async () => ({ ...stored, state: 'queued' as const })),
+    deleteRun: vi.fn(async () => undefined),
+    renameRun: vi.fn(async (_id: string, name: string) => ({ ...stored, name })),
+    setRunTags: vi.fn(async (_id: string, tags: string[]) => ({ ...stored, tags })),
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

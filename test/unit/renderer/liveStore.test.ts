@@ -91,4 +91,24 @@ describe('useLiveStore', () => {
     expect(live.runId).toBe('run-2');
     expect(live.series.step).toEqual([1]);
   });
+
+  it('keeps evaluations apart from metrics, so an evaluation figure is not recomputed per step', async () => {
+    const host = scriptedHost();
+    const live = useLiveStore();
+    useRunsStore().select('run-1');
+    await nextTick();
+    host.replyHistory('run-1', [metrics('run-1', 1)]);
+    await vi.runAllTimersAsync();
+    const before = live.evaluations;
+    host.push(metrics('run-1', 2));
+    await vi.runAllTimersAsync();
+    expect(live.evaluations).toBe(before);
+
+    const base = { runId: 'run-1', time: 3 };
+    host.push({ ...base, type: 'posterior', step: 3, layers: [], prior: {} });
+    await vi.runAllTimersAsync();
+    expect(live.posteriors.map((event) => event.step)).toEqual([3]);
+    expect(live.evaluationSteps).toEqual([3]);
+    expect(live.evaluations).toBe(before);
+  });
 });

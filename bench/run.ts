@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: runs each benchmark in its own process (a backend, once chosen, stays for the
+ * process) and prints one JSON object. Extra arguments are passed on, e.g. `-- --backend cpu`.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const tsxCli = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+const passOn = process.argv.slice(2);
+
+function runBench(file: string, args: string[]): unknown {
+  try {
+    const output = execFileSync(process.execPath, [tsxCli, script(file), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 600_000 });
+    return JSON.parse(output.slice(output.indexOf('{')));
+  } catch (error) {
+    return { failed: (error as Error).message.split('\n')[0] };
+  }
+}
+
+const results = {
+  convGradients: runBench('convGradients.ts', passOn),
+  convGradientsTwoWasmThreads: passOn.includes('cpu') ? null : runBench('convGradients.ts', [...passOn, '--threads', '2']),
+};
+console.log(JSON.stringify(results, null, 2));

@@ -1,0 +1,56 @@
+/** Training loss, NLL and KL per step (every run). */
+import type { ChartConfiguration } from 'chart.js';
+import { axis, baseOptions, lineDataset, thinnedIndices } from './chartParts';
+import { figureCaption } from './caption';
+import { formatKlWeight } from './format';
+import { palette } from './palette';
+import type { RunData } from './runData';
+import type { ChartFigureSpec, FigureRun } from './types';
+
+export interface LossFigureOptions {
+  /** Loss, NLL and KL differ by orders of magnitude early on: log-y is the default. */
+  logScale?: boolean;
+  /** The x axis spans the whole run, so the curve visibly grows towards its end. */
+  totalSteps?: number;
+  /** Points per series at most; longer runs are thinned evenly (the last point is kept). */
+  maxPoints?: number;
+}
+
+export const LOSS_DATASETS = ['loss', 'nll', 'kl'] as const;
+
+export function lossFigure(data: Pick<RunData, 'metrics'>, run: FigureRun, options: LossFigureOptions = {}): ChartFigureSpec {
+  const { metrics } = data;
+  const logScale = options.logScale ?? true;
+  const indices = thinnedIndices(metrics.step.length, options.maxPoints ?? 2000);
+  const points = (values: number[]) => indices.map((i) => ({ x: metrics.step[i], y: values[i] }));
+  const klWeight = metrics.klWeight.at(-1);
+  const classification = run.config.experiment === 'lenet5';
+  const labels = {
+    loss: classification ? 'loss = NLL + w·ΣKL' : 'loss = ΣNLL + w·KL',
+    nll: classification ? 'NLL (batch mean)' : 'NLL (sum)',
+    kl: `ΣKL${klWeight === undefined ? '' : ` (w = ${formatKlWeight(klWeight)})`}`,
+  };
+  const chart: ChartConfiguration = {
+    type: 'scatter',
+    data: {
+      datasets: LOSS_DATASETS.map((key) => lineDataset(labels[key], palette[key], points(metrics[key]), { borderWidth: key === 'loss' ? 2 : 1.5 })),
+    },
+    options: {
+      ...baseOptions(),
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: axis('training step', { min: 0, max: options.totalSteps, ticks: { color: palette.text, maxTicksLimit: 10 } }),
+        y: axis(logScale ? 'nats (log scale)' : 'nats', { type: logScale ? 'logarithmic' : 'linear' }),
+      },
+    },
+  };
+  return {
+    id: 'loss',
+    kind: 'chart',
+    title: 'Training loss per step',
+    caption: figureCaption(run),
+    width: 900,
+    height: 500,
+    chart,
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The training workers a RunManager trains on: `concurrency` slots, each a worker thread started
+ * when a run needs it and kept for the next run. The shells use one slot: tfjs-node (the
+ * `tensorflow` backend) is known to fail when a second thread loads it, so two workers are only
+ * safe on the wasm and cpu backends. A worker that dies is forgotten and its slot respawns.
+ */
+import type { HostToWorkerMessage, StartRunMessage, WorkerToHostMessage } from '../worker/messages';
+import { TrainingWorker } from './trainingWorker';
+
+export class WorkerPoolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerPoolError';
+  }
+}
+
+export interface WorkerPoolListeners {
+  /** A message from the worker that trains `runId` (null: the worker is between runs). */
+  message(runId: string | null, message: WorkerToHostMessage): void;
+  /** The worker training `runId` ended unexpectedly; `reason` is a sentence for the user. */
+  workerDied(runId: string, reason: string): void;
+}
+
+interface Slot {
+  worker: TrainingWorker | null;
+  runId: string | null;
+}
+
+export const MAX_CONCURRENCY = 8;
+
+export class WorkerPool {
+  private readonly slots: Slot[];
+
+  constructor(
+    private readonly workerUrl: URL,
+    concurrency: number,
+    private readonly listeners: WorkerPoolListeners,
+  ) {
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      throw new WorkerPoolError(`The training concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, found ${concurrency}.`);
+    }
+    this.slots = Array.from({ length: concurrency }, () => ({ worker: null, runId: null }));
+  }
+
+  get hasFreeSlot(): boolean {
+    return this.slots.some((slot) => slot.runId === null);
+  }
+
+  /** Ids of the runs being trained now. */
+  get trainingRunIds(): string[] {
+    return this.slots.flatMap((slot) => (slot.runId === null ? [] : [slot.runId]));
+  }
+
+  isTraining(runId: string): boolean {
+    return this.slots.some((slot) => slot.runId === runId);
+  }
+
+  /** Starts a run on a free slot, spawning its worker if needed. */
+  start(message: StartRunMessage): void {
+    const slot = this.slots.find((candidate) => candidate.runId === null);
+    if (!slot) throw new WorkerPoolError(`No training worker is free for run "${message.runId}"; the run manager must queue it.`);
+    if (!slot.worker?.alive) slot.worker = this.spawn(slot);
+    slot.runId = message.runId;
+    slot.worker.send(message);
+  }
+
+  /** Sends stop/pause/resume to the worker training the run; false when no worker trains it. */
+  send(message: Exclude<HostToWorkerMessage, StartRunMessage>): boolean {
+    const slot = this.slots.find((candidate) => candidate.runId === message.runId);
+    if (!slot?.worker?.alive) return false;
+    slot.worker.send(message);
+    return true;
+  }
+
+  /** The run is over (its worker said so, or it was failed): its slot takes the next run. */
+  release(runId: string): void {
+    for (const slot of this.slots) if (slot.runId === runId) slot.runId = null;
+  }
+
+  async terminate(): Promise<void> {
+    const workers = this.slots.map((slot) => slot.worker);
+    for (const slot of this.slots) slot.worker = null; // detached first: their exits are not crashes
+    await Promise.all(workers.map((worker) => worker?.terminate()));
+  }
+
+  private spawn(slot: Slot): TrainingWorker {
+    const worker: TrainingWorker = new TrainingWorker(this.workerUrl, {
+      message: (message) => {
+        if (slot.worker === worker) this.listeners.message(slot.runId, message);
+      },
+      exit: (reason) => {
+        if (slot.worker !== worker) return; // terminated on purpose, or already replaced
+        slot.worker = null;
+        const runId = slot.runId;
+        if (runId) this.listeners.workerDied(runId, reason);
+      },
+    });
+    return worker;
+  }
+}

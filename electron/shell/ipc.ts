@@ -1,0 +1,80 @@
+/**
+ * The main-process side of the Electron IPC transport: one `ipcMain.handle` per WorkbenchApi
+ * method (`workbench:<method>`) and per desktop request. Every message has its sender checked and
+ * its arguments validated with the contract's zod schemas before anything runs; every failure
+ * becomes an `{ok: false, error}` reply with a sentence for the user, never a thrown IPC error
+ * (Electron would prefix it with "Error invoking remote method" and drop its class).
+ *
+ * Takes ipcMain as a parameter, so the transport contract test drives it with an in-process fake.
+ */
+import type { IpcMainInvokeEvent } from 'electron';
+import { apiMethodNames } from '../../core/contract/workbenchApi';
+import { desktopRequests, type DesktopRequestName } from '../../core/contract/desktopApi';
+import { apiChannelPrefix, desktopChannels, type IpcReply, type SaveFileRequest } from '../../core/contract/desktopChannels';
+import type { ApiHandler } from '../host/apiHandler';
+
+/** The part of Electron's ipcMain used here. */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown> | unknown): void;
+  removeHandler(channel: string): void;
+}
+
+export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
+
+/** Serves WorkbenchApi on `workbench:<method>`; returns a function that removes the handlers. */
+export function registerApiHandlers(ipcMain: IpcMainLike, api: ApiHandler, isTrustedSender: SenderCheck): () => void {
+  const channels = apiMethodNames.map((method) => {
+    const channel = `${apiChannelPrefix}${method}`;
+    ipcMain.handle(channel, async (event, ...args) => {
+      if (!isTrustedSender(event)) return refusal(channel);
+      // api.call validates the arguments against apiMethods[method].args (zod) and the result too.
+      return settle(() => api.call(method, args));
+    });
+    return channel;
+  });
+  return () => channels.forEach((channel) => ipcMain.removeHandler(channel));
+}
+
+export interface DesktopServices {
+  saveFile(request: SaveFileRequest): Promise<string | null>;
+  openRunsFolder(): Promise<void>;
+}
+
+/** Serves the Electron-only requests of WorkbenchDesktop; returns a function that removes the handlers. */
+export function registerDesktopHandlers(ipcMain: IpcMainLike, services: DesktopServices, isTrustedSender: SenderCheck): () => void {
+  const implementations: { [R in DesktopRequestName]: (...args: never[]) => Promise<unknown> } = {
+    saveFile: (request: SaveFileRequest) => services.saveFile(request),
+    openRunsFolder: async () => {
+      await services.openRunsFolder();
+      return null;
+    },
+  };
+  const names = Object.keys(desktopRequests) as DesktopRequestName[];
+  for (const name of names) {
+    const channel = desktopChannels[name];
+    ipcMain.handle(channel, async (event, ...args) => {
+      if (!isTrustedSender(event)) return refusal(channel);
+      const parsed = desktopRequests[name].args.safeParse(args);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.length ? `argument ${issue.path.map(String).join('.')}` : 'the argument list';
+        return { ok: false, error: `${name}: the arguments are not valid: ${where}: ${issue?.message}.` } satisfies IpcReply;
+      }
+      const implementation = implementations[name] as (...values: unknown[]) => Promise<unknown>;
+      return settle(() => implementation(...(parsed.data as unknown[])));
+    });
+  }
+  return () => names.forEach((name) => ipcMain.removeHandler(desktopChannels[name]));
+}
+
+function refusal(channel: string): IpcReply {
+  return { ok: false, error: `${channel} was refused: the request did not come from the workbench window.` };
+}
+
+async function settle(action: () => Promise<unknown>): Promise<IpcReply> {
+  try {
+    return { ok: true, result: await action() };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The browser shell killed with SIGKILL mid-run and started again on the same runs folder: the run
+ * shows as interrupted with its events up to the last flush, and resumeRun continues it from its
+ * checkpoint to the end, the step count continuing and the event log appended to.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { experiments } from '../../core/experiments/index';
+import { runEventSchema, type RunEvent } from '../../core/contract/runEvent';
+import type { RunRecord, WireReply } from '../../core/contract/workbenchApi';
+
+interface Server {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  call(method: string, ...args: unknown[]): Promise<unknown>;
+  pushed: RunEvent[];
+  socket: WebSocket;
+}
+
+let runsDir: string;
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-crash-'));
+});
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.socket.terminate();
+    if (server.child.exitCode === null && server.child.signalCode === null) process.kill(-server.child.pid!, 'SIGKILL');
+    await server.exited;
+  }
+  await fs.rm(runsDir, { recursive: true, force: true });
+});
+
+/** `node --import tsx electron/serve.ts` in its own process group, so SIGKILL takes all of it (worker thread included). */
+async function startServer(): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--runs-dir', runsDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const deadline = Date.now() + 30_000;
+  while (!stdout.includes('\n')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not print its URL: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const match = /Bayesian Workbench: http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+)/.exec(stdout);
+  if (!match) throw new Error(`Unexpected serve output: ${stdout}`);
+  const socket = new WebSocket(`ws://127.0.0.1:${match[1]}/api?token=${match[2]}`);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const pushed: RunEvent[] = [];
+  const pending = new Map<number, (reply: WireReply) => void>();
+  socket.on('message', (data) => {
+    const message = JSON.parse(data.toString());
+    if ('event' in message) pushed.push(message.event);
+    else pending.get(message.id)?.(message);
+  });
+  let nextId = 1;
+  const call = (method: string, ...args: unknown[]) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, (reply) => (reply.ok ? resolve(reply.result) : reject(new Error(reply.error))));
+      socket.send(JSON.stringify({ id, method, args }));
+    });
+  const server = { child, exited, call, pushed, socket };
+  servers.push(server);
+  return server;
+}
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const metricSteps = (events: RunEvent[]) => events.filter((event) => event.type === 'metrics').map((event) => event.step);
+
+describe('a browser shell killed mid-run', () => {
+  it('shows the run interrupted on restart, and resumeRun finishes it from the checkpoint', { timeout: 180_000 }, async () => {
+    const epochs = 1500;
+    const preset = experiments.sinusoid.presets.find((candidate) => candidate.name === 'default')!;
+    const config = { ...preset.config, epochs, evalEvery: 100, predictiveDraws: 10, gridPoints: 50 };
+
+    const first = await startServer();
+    const started = (await first.call('startRun', { config, name: 'killed mid-run' })) as RunRecord;
+    const atCheckpoint = await until(async () => {
+      const record = (await first.call('getRun', started.id)) as RunRecord;
+      return (record.checkpointStep ?? 0) >= 200 ? record : undefined;
+    }, 'a checkpoint at step 200 or later');
+    expect(atCheckpoint.state).toBe('running');
+    // Some steps past the checkpoint, so a stretch of the log is trained again after the resume.
+    await until(() => (first.pushed.some((event) => event.type === 'metrics' && event.step >= atCheckpoint.checkpointStep! + 20) ? true : undefined), 'steps past the checkpoint');
+    const killedAt = Date.now();
+    process.kill(-first.child.pid!, 'SIGKILL');
+    expect(await first.exited).toBeNull(); // killed by the signal: no exit code
+    first.socket.terminate();
+
+    const second = await startServer();
+    const interrupted = ((await second.call('listRuns')) as RunRecord[]).find((record) => record.id === started.id)!;
+    expect(interrupted.state).toBe('interrupted');
+    expect(interrupted.checkpointStep).toBeGreaterThanOrEqual(atCheckpoint.checkpointStep!);
+    expect(interrupted.message).toMatch(new RegExp(`^The process training this run ended before it finished \\(it was running at step ${interrupted.step}\\)\\. It can resume from its checkpoint at step ${interrupted.checkpointStep}\\.$`));
+    const before = (await second.call('getRunEvents', started.id)) as RunEvent[];
+    const lastTrained = Math.max(...metricSteps(before));
+    // The event log is flushed before every checkpoint is written, so it reaches the checkpoint's step.
+    expect(lastTrained).toBeGreaterThanOrEqual(interrupted.checkpointStep!);
+    expect(metricSteps(before)).toEqual(Array.from({ length: lastTrained }, (_, i) => i + 1));
+    // Events reach the disk within the 0.5 s flush interval: the kill lost about that much (slack for a loaded machine).
+    const lastStoredTime = Math.max(...before.filter((event) => event.type === 'metrics').map((event) => event.time));
+    expect(killedAt - lastStoredTime).toBeLessThan(2000);
+
+    const checkpointStep = interrupted.checkpointStep!;
+    const queued = (await second.call('resumeRun', started.id)) as RunRecord;
+    expect(queued).toMatchObject({ state: 'queued', step: checkpointStep });
+    await until(() => (second.pushed.some((event) => event.runId === started.id && event.type === 'status' && event.state === 'completed') ? true : undefined), 'the resumed run to complete');
+    // The final checkpoint is on disk (and in the record) a moment after the `completed` event.
+    const final = await until(async () => {
+      const record = (await second.call('getRun', started.id)) as RunRecord;
+      return record.checkpointStep === epochs ? record : undefined;
+    }, 'the final checkpoint');
+    expect(final).toMatchObject({ state: 'completed', step: epochs, checkpointStep: epochs, name: 'killed mid-run' });
+
+    // The current timeline has every step once; the log on disk holds both stretches, in order.
+    const timeline = (await second.call('getRunEvents', started.id)) as RunEvent[];
+    expect(metricSteps(timeline)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
+    const log = (await fs.readFile(path.join(runsDir, started.id, 'events.ndjson'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => runEventSchema.parse(JSON.parse(line)));
+    const resumeAt = log.findIndex((event) => event.type === 'status' && event.resumedFromStep === checkpointStep);
+    expect(resumeAt).toBeGreaterThan(0);
+    expect(metricSteps(log.slice(0, resumeAt))).toEqual(Array.from({ length: lastTrained }, (_, i) => i + 1));
+    expect(metricSteps(log.slice(resumeAt))).toEqual(Array.from({ length: epochs - checkpointStep }, (_, i) => checkpointStep + 1 + i));
+    expect(log.filter((event) => event.type === 'status').map((event) => (event.type === 'status' ? event.state : ''))).toEqual([
+      'queued',
+      'running',
+      'interrupted',
+      'queued',
+      'running',
+      'completed',
+    ]);
+
+    second.socket.close();
+    process.kill(second.child.pid!, 'SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
