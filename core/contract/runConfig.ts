@@ -96,6 +96,8 @@ export const lenet5ConfigSchema = z.object({
   steps: z.number().int().min(1).max(1_000_000).default(6000),
   batchSize: z.number().int().min(1).max(4096).default(128),
   learningRate: z.number().positive().max(10).default(0.001),
+  /** 'cosine': lr · ½(1 + cos(π t / T)) over the T steps (Loshchilov & Hutter 2017); 'constant': lr throughout. */
+  learningRateSchedule: z.enum(['constant', 'cosine']).default('constant'),
   estimator: estimatorSchema.default('flipout'),
   prior: priorConfigSchema.default({ kind: 'normal', scale: 1 }),
   kl: klFormSchema.default('analytic'),

@@ -47,7 +47,8 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
     if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, batchesDrawn));
   };
 
-  const trainStep = (): StepMetrics => {
+  const trainStep = (step: number): StepMetrics => {
+    setLearningRate(optimizer, scheduledLearningRate(config, step));
     const batch = sampler.next();
     batchesDrawn += 1;
     const images = tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]);
@@ -118,6 +119,17 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
     optimizer.dispose();
     network.dispose();
   }
+}
+
+/** The learning rate of optimizer step `step` (1-based) under the run's schedule. */
+export function scheduledLearningRate(config: Pick<Lenet5Config, 'learningRate' | 'learningRateSchedule' | 'steps'>, step: number): number {
+  if (config.learningRateSchedule === 'constant') return config.learningRate;
+  return config.learningRate * 0.5 * (1 + Math.cos((Math.PI * (step - 1)) / config.steps));
+}
+
+/** tfjs optimizers read `learningRate` on every update but declare it protected; a schedule sets it. */
+function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
 
 export const lenet5Experiment: Experiment<Lenet5Config> = {
