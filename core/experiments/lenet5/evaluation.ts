@@ -8,8 +8,10 @@ import type { HeldoutEvent, PanelImage } from '../../contract/runEvent';
 import type { Lenet5Config } from '../../contract/runConfig';
 import { CLASS_COUNT, PIXELS_PER_IMAGE, type Dataset } from '../../data/dataset';
 import { gaussianNoiseImages } from '../../data/noise';
-import { meanProbabilities, monteCarloProbabilities } from '../../evaluation/monteCarlo';
-import { classificationMetrics, refusalRate } from '../../metrics/classification';
+import { monteCarloProbabilities, type MonteCarloProbabilities } from '../../evaluation/monteCarlo';
+import { HeldoutAccumulator } from '../../metrics/heldout';
+import { refusalRate } from '../../metrics/ood';
+import { summarizeDraws, type DrawProbabilities } from '../../metrics/predictive';
 import type { VariationalSequential } from '../../models/variationalSequential';
 import { LENET5_INPUT_SHAPE } from './network';
 
@@ -49,12 +51,14 @@ export function evaluateClassifier(
   const common = { network, imageShape: LENET5_INPUT_SHAPE, classes: CLASS_COUNT, draws: config.evalDraws, seed };
   const heldout = monteCarloProbabilities({ ...common, images: set.heldoutImages, count: set.heldoutCount });
   const noise = monteCarloProbabilities({ ...common, images: set.noiseImages, count: set.noiseCount });
-  const heldoutMean = meanProbabilities(heldout);
-  const noiseMean = meanProbabilities(noise);
-  const metrics = classificationMetrics(heldout, set.heldoutLabels);
-  const noiseRefusal = refusalRate(noiseMean, CLASS_COUNT, config.threshold);
+  const accumulator = new HeldoutAccumulator(config.threshold);
+  const heldoutSummary = accumulator.add(drawProbabilities(heldout), set.heldoutLabels);
+  const metrics = accumulator.result();
+  const noiseSummary = summarizeDraws(drawProbabilities(noise));
+  const heldoutMean = heldoutSummary.meanProbabilities;
+  const noiseMean = noiseSummary.meanProbabilities;
 
-  const panelImage = (kind: PanelImage['kind'], mc: typeof heldout, mean: Float32Array, images: Float32Array, index: number, label: number | null): PanelImage => {
+  const panelImage = (kind: PanelImage['kind'], mc: typeof heldout, mean: Float64Array, images: Float32Array, index: number, label: number | null): PanelImage => {
     const drawProbabilities = Array.from({ length: mc.draws }, (_, draw) =>
       Array.from(mc.probabilities.subarray((draw * mc.count + index) * CLASS_COUNT, (draw * mc.count + index + 1) * CLASS_COUNT)),
     );
@@ -68,21 +72,26 @@ export function evaluateClassifier(
     ...Array.from({ length: Math.min(PANEL_SIZE, set.heldoutCount) }, (_, i) => panelImage('heldout', heldout, heldoutMean, set.heldoutImages, i, set.heldoutLabels[i])),
     ...Array.from({ length: Math.min(PANEL_SIZE, set.noiseCount) }, (_, i) => panelImage('noise', noise, noiseMean, set.noiseImages, i, null)),
   ];
-  let maxProbabilityNoise = 0;
-  for (let i = 0; i < set.noiseCount; i += 1) maxProbabilityNoise += Math.max(...noiseMean.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT));
+  const maxProbabilityNoise = noiseSummary.maxProbability.reduce((sum, p) => sum + p, 0);
 
   return {
     heldoutNats: metrics.heldoutNats,
     accuracy: metrics.accuracy,
-    ece: metrics.ece,
-    reliability: metrics.reliability,
+    ece: metrics.expectedCalibrationError,
+    // An empty bin has no confidence or accuracy; the event carries 0 with count 0.
+    reliability: metrics.reliability.map((bin) => ({ ...bin, meanConfidence: bin.meanConfidence ?? 0, accuracy: bin.accuracy ?? 0 })),
     draws: config.evalDraws,
     images: set.heldoutCount,
     threshold: config.threshold,
-    digitRefusal: refusalRate(heldoutMean, CLASS_COUNT, config.threshold),
-    noiseRefusal,
+    digitRefusal: metrics.refusalRate,
+    noiseRefusal: refusalRate(noiseSummary.maxProbability, config.threshold),
     meanMaxProbabilityNoise: maxProbabilityNoise / Math.max(set.noiseCount, 1),
     panel,
     evalSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The metrics modules' name for the same [draw][image][class] layout. */
+function drawProbabilities(mc: MonteCarloProbabilities): DrawProbabilities {
+  return { values: mc.probabilities, draws: mc.draws, count: mc.count, classes: mc.classes };
 }
