@@ -5,5 +5,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // Numerical tests (gradient statistics, short trainings) take seconds; on a loaded 2-core
+    // machine vitest's 5 s default fails them for time, not for a wrong answer.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
