@@ -19,6 +19,7 @@ function runBench(file: string, args: string[]): unknown {
 }
 
 const results = {
+  lenet5Training: runBench('lenet5Training.ts', passOn),
   convGradients: runBench('convGradients.ts', passOn),
   convGradientsTwoWasmThreads: passOn.includes('cpu') ? null : runBench('convGradients.ts', [...passOn, '--threads', '2']),
 };
