@@ -216,6 +216,10 @@ async function main(): Promise<void> {
     const frames: number[] = [];
     const flushes: { flushMs: number; renderedMs: number }[] = [];
     const chromiumCpu: number[] = [];
+    // The first run of a process pays for loading the digits, compiling wasm and warming the JIT: not measured.
+    log('warm-up run…');
+    const warmUp = (await serve.call('startRun', { config: { ...config, steps: 20, evalEvery: 20, evalDraws: 1 }, name: 'bench warm-up' })) as RunRecord;
+    await serve.waitFor((event) => event.runId === warmUp.id && event.type === 'status' && event.state === 'completed');
     // Alternating, so a machine that warms up or slows down over time weighs on both sides.
     for (let repeat = 0; repeat < repeats; repeat += 1) {
       log(`headless run ${repeat + 1}/${repeats}…`);

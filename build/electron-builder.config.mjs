@@ -35,6 +35,11 @@ const config = {
     // must be real files for dlopen; electron-builder would unpack the .node files, not the .so.
     'node_modules/@tensorflow/tfjs-node/**/*',
     'node_modules/@tensorflow/tfjs-node-gpu/**/*',
+    // sharp's addon dlopens libvips from @img/sharp-libvips-*; @napi-rs/canvas's addon is one .node file.
+    // Native code must be real files (https://sharp.pixelplumbing.com/install#electron).
+    'node_modules/sharp/**/*',
+    'node_modules/@img/**/*',
+    'node_modules/@napi-rs/**/*',
     // Everything the unpacked worker imports, resolved from app.asar.unpacked/node_modules.
     ...workerPackageDirs.map((dir) => `${dir}/**/*`),
   ],

@@ -6,7 +6,9 @@
  * unpacks those packages (build/electron-builder.config.mjs). Shared by build-electron.mjs and the
  * packaging test, which checks that every external the worker imports is unpacked.
  */
-export const external = ['electron', '@tensorflow/*'];
+// sharp and @napi-rs/canvas (the host's image decoding and headless figures) load native addons
+// and, for sharp, libvips from their own packages, so they stay external too (and unpacked).
+export const external = ['electron', '@tensorflow/*', 'sharp', '@napi-rs/canvas'];
 // CommonJS dependencies inside an ESM bundle may still call require() for Node built-ins.
 const requireShim = "import { createRequire as __workbenchCreateRequire } from 'node:module'; const require = __workbenchCreateRequire(import.meta.url);";
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'info' };

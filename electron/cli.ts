@@ -9,7 +9,9 @@ import { experiments } from '../core/experiments/index';
 import { backendChoiceSchema, runConfigSchema, type RunConfig } from '../core/contract/runConfig';
 import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
 import type { RunRecord } from '../core/contract/workbenchApi';
+import { registerClassifyCommand } from './cli/classify';
 import { openHostServices } from './host/hostServices';
+import { densityOption, registerReportCommand, writeRunOutputs } from './cli/report';
 
 class CliError extends Error {
   constructor(message: string) {
@@ -33,6 +35,9 @@ interface TrainOptions {
   backend: string;
   runsDir: string;
   json?: boolean;
+  report?: string;
+  csv?: string;
+  density: number;
 }
 
 const program = new Command('workbench').description('Bayesian Workbench, headless.');
@@ -54,9 +59,14 @@ program
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option('--json', 'make the last stdout line one JSON object with the results')
+  .option('--report <file.png>', 'after training, write the PNG report of the run (see the report command)')
+  .option('--csv <file.csv>', "after training, write the run's metrics as CSV")
+  .addOption(densityOption())
   .action(async (options: TrainOptions) => {
     process.exitCode = await train(options);
   });
+
+registerClassifyCommand(program);
 
 function parseNonNegativeNumber(value: string): number {
   const number = Number(value);
@@ -71,7 +81,7 @@ function parseNonNegativeInteger(value: string): number {
 }
 
 /** The preset's config with the command line's overrides, validated. */
-function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json'>): RunConfig {
+function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' | 'csv' | 'density'>): RunConfig {
   const experiment = (experiments as Record<string, (typeof experiments)[keyof typeof experiments] | undefined>)[options.experiment];
   if (!experiment) throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${Object.keys(experiments).join(', ')}.`);
   const preset = options.preset === undefined ? experiment.presets[0] : experiment.presets.find((candidate) => candidate.name === options.preset);
@@ -137,6 +147,12 @@ async function train(options: TrainOptions): Promise<number> {
     unsubscribe();
     progress.finish();
     const wallSeconds = (performance.now() - started) / 1000;
+    // Written before the summary, so --json's last stdout line stays the results object;
+    // reading the events through the manager first flushes its buffered tail to events.ndjson.
+    if (options.report || options.csv) {
+      await runManager.getRunEvents(record.id);
+      await writeRunOutputs(runDir, [], { report: options.report, csv: options.csv, density: options.density });
+    }
     printSummary(final, runDir, wallSeconds, options.json === true);
     return final.state === 'completed' ? 0 : final.state === 'stopped' ? 130 : 1;
   } catch (error) {
@@ -250,6 +266,8 @@ function formatSeconds(seconds: number): string {
   const whole = Math.round(seconds);
   return whole >= 60 ? `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
 }
+
+registerReportCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);

@@ -21,6 +21,12 @@ const methodNames = [
   'deleteRun',
   'renameRun',
   'setRunTags',
+  'classifyImages',
+  'classifyFiles',
+  'calibrateThreshold',
+  'evaluateOod',
+  'getOodEvaluation',
+  'getOodGallery',
 ] as const;
 // Compile-time check that the list above is exactly the contract's methods.
 type MissingMethods = Exclude<ApiMethodName, (typeof methodNames)[number]>;

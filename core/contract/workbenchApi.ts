@@ -6,6 +6,16 @@
 import { z } from 'zod';
 import { runConfigSchema, type RunConfigInput } from './runConfig';
 import { backendInfoSchema, runEventSchema, runStateSchema, type RunEvent } from './runEvent';
+import {
+  classifyOptionsSchema,
+  classifyResultSchema,
+  decodedImageInputSchema,
+  OOD_MAX_FILES_PER_CALL,
+  OOD_MAX_IMAGES_PER_CALL,
+  oodEvaluationSchema,
+  oodGallerySchema,
+  thresholdCalibrationSchema,
+} from './ood';
 
 /** Final figures of merit of a run (what the CLI's --json prints besides its own fields). */
 export const runSummarySchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
@@ -72,6 +82,28 @@ export const apiMethods = {
   deleteRun: { args: z.tuple([runId]), result: z.null() },
   renameRun: { args: z.tuple([runId, runName]), result: runRecordSchema },
   setRunTags: { args: z.tuple([runId, runTags]), result: runRecordSchema },
+  /**
+   * Out-of-distribution images (a LeNet5 run with a checkpoint: a running run's latest, a finished
+   * run's final one). Each image is preprocessed to MNIST form and classified by T posterior draws;
+   * a bad image gets its own `ok: false` entry and the others are still classified.
+   */
+  classifyImages: {
+    args: z.tuple([runId, z.array(decodedImageInputSchema).min(1).max(OOD_MAX_IMAGES_PER_CALL), classifyOptionsSchema.optional()]),
+    result: classifyResultSchema,
+  },
+  /** The same for files the host reads and decodes (Electron's dropped paths, the CLI). */
+  classifyFiles: {
+    args: z.tuple([runId, z.array(z.string().min(1).max(4096)).min(1).max(OOD_MAX_FILES_PER_CALL), classifyOptionsSchema.optional()]),
+    result: classifyResultSchema,
+  },
+  /** The threshold at which 95 % of the run's held-out images are accepted. */
+  calibrateThreshold: { args: z.tuple([runId]), result: thresholdCalibrationSchema },
+  /** Held-out digits against Fashion-MNIST, noise and letters; stored as runs/<id>/ood.json. */
+  evaluateOod: { args: z.tuple([runId]), result: oodEvaluationSchema },
+  /** The stored OOD evaluation of a run, or null when it has none. */
+  getOodEvaluation: { args: z.tuple([runId]), result: oodEvaluationSchema.nullable() },
+  /** Sample images to try: held-out digits, Fashion-MNIST items, noise, letters drawn from fonts. */
+  getOodGallery: { args: z.tuple([]), result: oodGallerySchema },
 } as const;
 export type ApiMethodName = keyof typeof apiMethods;
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];

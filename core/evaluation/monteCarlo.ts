@@ -31,6 +31,19 @@ export interface MonteCarloArgs {
 }
 
 export function monteCarloProbabilities(args: MonteCarloArgs): MonteCarloProbabilities {
+  const steps = monteCarloSteps(args);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * The same computation one forward pass (one chunk under one draw) per `next()`, so a caller can
+ * interleave it with other work (the training worker serves classification requests between
+ * training steps). Abandoning it early with `return()` frees the chunk it holds.
+ */
+export function* monteCarloSteps(args: MonteCarloArgs): Generator<void, MonteCarloProbabilities, void> {
   const { network, images, count, imageShape, classes, draws, seed } = args;
   const chunkSize = args.chunkSize ?? 500;
   const pixelsPerImage = imageShape.reduce((a, b) => a * b, 1);
@@ -46,6 +59,7 @@ export function monteCarloProbabilities(args: MonteCarloArgs): MonteCarloProbabi
         });
         probabilities.set(probs.dataSync(), (draw * count + start) * classes);
         probs.dispose();
+        yield;
       }
     } finally {
       input.dispose();

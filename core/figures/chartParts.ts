@@ -44,8 +44,8 @@ export function lineDataset(label: string, colour: string, data: { x: number; y:
   };
 }
 
-/** Evaluation series have few points: mark each one. */
-export const markedPoints = { pointRadius: 3, pointStyle: 'circle' as const, borderWidth: 2 };
+/** Evaluation series have few points: mark each one (not clipped, so a point on the last step shows whole). */
+export const markedPoints = { pointRadius: 3, pointStyle: 'circle' as const, borderWidth: 2, clip: 6 };
 
 /** Keeps at most `maxPoints` indices of `length` evenly, always including the last, so long runs stay cheap to redraw. */
 export function thinnedIndices(length: number, maxPoints: number): number[] {

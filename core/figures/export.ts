@@ -1,54 +1,84 @@
 /**
- * Figures as they are exported: with their title and caption on the image and at 2× pixel
- * density. The screen shows title and caption in the panel instead, so specs leave them out and
- * these functions add them.
+ * Figures as they are exported: with their title and caption on the image, on a white
+ * background, at 2× pixel density by default (3× for print). The screen shows title and caption
+ * in the panel instead, so specs leave them out and these functions add them. A report draws its
+ * own title bands and asks for the bare chart (`heading: false`).
  */
-import type { ChartConfiguration } from 'chart.js';
+import type { ChartConfiguration, Plugin } from 'chart.js';
+import { FIGURE_FONT_FAMILY, figureFont } from './fonts';
 import { palette } from './palette';
 import type { Canvas2DContext, CanvasFigureSpec, ChartFigureSpec } from './types';
 
 export const EXPORT_PIXEL_RATIO = 2;
-const titleFont = "600 16px system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
-const captionFont = "400 11px system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+/** The densities the export controls offer: 2× by default, 3× for print. */
+export const EXPORT_DENSITIES = [2, 3] as const;
+export type ExportDensity = (typeof EXPORT_DENSITIES)[number];
 /** Space above a canvas figure's body for the title and the caption. */
 export const EXPORT_HEADER_HEIGHT = 46;
 /** Margin around a canvas figure's body, so nothing touches the image's edge. */
 const EXPORT_MARGIN = 12;
 
+export interface ChartExportOptions {
+  /** Pixels per CSS pixel (default 2). */
+  density?: number;
+  /** Title and caption on the image (default true); a report draws its own. */
+  heading?: boolean;
+}
+
+/** Paints the background before anything else: a transparent PNG looks broken in most viewers. */
+export const whiteBackgroundPlugin: Plugin = {
+  id: 'exportBackground',
+  beforeDraw(chart) {
+    const { ctx, width, height } = chart;
+    ctx.save();
+    ctx.fillStyle = palette.background;
+    ctx.fillRect(0, 0, width, height);
+    ctx.restore();
+  },
+};
+
+/**
+ * The caption as lines that fit `width` CSS pixels at 11 px, broken between its " · " parts (a
+ * LeNet5 caption is wider than a 900-pixel chart; Chart.js would cut it at both edges).
+ */
+export function captionLines(caption: string, width: number): string[] {
+  // DejaVu Sans, the widest of the figure fonts, averages about 6.6 px per character at 11 px.
+  const maxChars = Math.max(20, Math.floor((width - 24) / 6.6));
+  const lines: string[] = [];
+  let line = '';
+  for (const part of caption.split(' · ')) {
+    const candidate = line ? `${line} · ${part}` : part;
+    if (line && candidate.length > maxChars) {
+      lines.push(`${line} ·`);
+      line = part;
+    } else line = candidate;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** A Chart.js configuration for a fixed-size, non-responsive export with title, caption and a white background. */
-export function exportChartConfiguration(spec: ChartFigureSpec): ChartConfiguration {
-  const options = spec.chart.options ?? {};
+export function exportChartConfiguration(spec: ChartFigureSpec, options: ChartExportOptions = {}): ChartConfiguration {
+  const chartOptions = spec.chart.options ?? {};
+  const heading = options.heading ?? true;
   return {
     ...spec.chart,
     options: {
-      ...options,
+      ...chartOptions,
       responsive: false,
       animation: false,
-      devicePixelRatio: EXPORT_PIXEL_RATIO,
+      devicePixelRatio: options.density ?? EXPORT_PIXEL_RATIO,
       plugins: {
-        ...options.plugins,
-        title: { display: true, text: spec.title, color: palette.textStrong, font: { size: 16, weight: 600 }, padding: { top: 8, bottom: 2 } },
-        subtitle: { display: true, text: spec.caption, color: palette.text, font: { size: 11 }, padding: { bottom: 8 } },
+        ...chartOptions.plugins,
+        title: { display: heading, text: spec.title, color: palette.textStrong, font: { family: FIGURE_FONT_FAMILY, size: 16, weight: 600 }, padding: { top: 8, bottom: 2 } },
+        subtitle: { display: heading, text: captionLines(spec.caption, spec.width), color: palette.text, font: { family: FIGURE_FONT_FAMILY, size: 11 }, padding: { bottom: 8 } },
       },
     },
-    // A transparent PNG looks broken in most viewers: paint the background first.
-    plugins: [
-      ...(spec.chart.plugins ?? []),
-      {
-        id: 'exportBackground',
-        beforeDraw(chart) {
-          const { ctx, width, height } = chart;
-          ctx.save();
-          ctx.fillStyle = palette.background;
-          ctx.fillRect(0, 0, width, height);
-          ctx.restore();
-        },
-      },
-    ],
+    plugins: [...(spec.chart.plugins ?? []), whiteBackgroundPlugin],
   } as ChartConfiguration;
 }
 
-/** Pixel size of a canvas figure's export (header included), before the 2× density. */
+/** Pixel size of a canvas figure's export (header included), before the density. */
 export function canvasExportSize(spec: CanvasFigureSpec): { width: number; height: number } {
   return { width: spec.width + 2 * EXPORT_MARGIN, height: spec.height + EXPORT_HEADER_HEIGHT + EXPORT_MARGIN };
 }
@@ -61,10 +91,10 @@ export function drawCanvasFigureForExport(spec: CanvasFigureSpec, ctx: Canvas2DC
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
   ctx.fillStyle = palette.textStrong;
-  ctx.font = titleFont;
+  ctx.font = figureFont(16, 600);
   ctx.fillText(spec.title, EXPORT_MARGIN, 8, width - 2 * EXPORT_MARGIN);
   ctx.fillStyle = palette.text;
-  ctx.font = captionFont;
+  ctx.font = figureFont(11);
   ctx.fillText(spec.caption, EXPORT_MARGIN, 30, width - 2 * EXPORT_MARGIN);
   ctx.save();
   ctx.translate(EXPORT_MARGIN, EXPORT_HEADER_HEIGHT);

@@ -10,4 +10,38 @@ export { eceFigure, heldoutFigure, refusalFigure, type EvaluationFigureOptions }
 export { reliabilityFigure } from './reliabilityFigure';
 export { histogramDensity, posteriorDensityFigure, priorParameterNames, priorParametersFigure, type PosteriorParameter } from './posteriorFigures';
 export { predictionsFigure, type PredictionsFigureOptions } from './predictionsFigure';
-export { canvasExportSize, drawCanvasFigureForExport, EXPORT_HEADER_HEIGHT, EXPORT_PIXEL_RATIO, exportChartConfiguration } from './export';
+export { canvasExportSize, captionLines, drawCanvasFigureForExport, EXPORT_DENSITIES, EXPORT_HEADER_HEIGHT, EXPORT_PIXEL_RATIO, exportChartConfiguration, type ExportDensity } from './export';
+export { FIGURE_FONT_FAMILY, figureFont } from './fonts';
+export { runFigureRows, type FigureRow } from './runFigures';
+export { drawReportPage, drawReportPanel, layoutReport, REPORT_WIDTH, type ReportContext, type ReportLayout, type ReportPanel } from './reportLayout';
+export { runReportLayout, type ReportRun, type RunReportOptions } from './runReport';
+export { comparisonReportLayout, type ComparisonReportOptions } from './comparisonReport';
+export { oodReportRows } from './oodReport';
+export { runMetricsCsv } from './metricsCsv';
+export {
+  availableMetrics,
+  comparisonCaption,
+  comparisonCsv,
+  comparisonMetric,
+  comparisonMetricFigure,
+  comparisonMetrics,
+  configDifferences,
+  flattenConfig,
+  formatConfigValue,
+  lastStep,
+  meanAndStd,
+  metricValuesAt,
+  posteriorOverlayFigure,
+  posteriorSteps,
+  seedGroups,
+  sharedLayerNames,
+  smoothSeries,
+  valueAtStep,
+  type ComparisonFigureOptions,
+  type ComparisonMetric,
+  type ComparisonRun,
+  type ConfigDifference,
+  type MetricValueRow,
+  type RunGroup,
+  type SeedGrouping,
+} from './comparison';

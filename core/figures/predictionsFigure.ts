@@ -8,6 +8,7 @@
 import type { HeldoutEvent, PanelImage } from '../contract/runEvent';
 import { FASHION_MNIST_CLASS_NAMES, IMAGE_SIZE, MNIST_CLASS_NAMES } from '../data/dataset';
 import { figureCaption } from './caption';
+import { figureFont } from './fonts';
 import { formatMetric } from './format';
 import { palette } from './palette';
 import type { Canvas2DContext, CanvasFigureSpec, FigureRun } from './types';
@@ -21,7 +22,7 @@ const headerHeight = 36;
 const infoWidth = 78;
 const gap = 10;
 const classLabelHeight = 12;
-const font = (size: number, weight = 400) => `${weight} ${size}px system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif`;
+const font = figureFont;
 const drawColour = '#2563eb';
 const meanColour = '#1e3a8a';
 
@@ -31,7 +32,7 @@ function argmax(values: readonly number[]): number {
   return best;
 }
 
-function drawImage(ctx: Canvas2DContext, pixels: readonly number[], x: number, y: number, size: number): void {
+export function drawImage(ctx: Canvas2DContext, pixels: readonly number[], x: number, y: number, size: number): void {
   const cell = size / IMAGE_SIZE;
   ctx.fillStyle = '#000';
   ctx.fillRect(x, y, size, size);
@@ -46,14 +47,14 @@ function drawImage(ctx: Canvas2DContext, pixels: readonly number[], x: number, y
   }
 }
 
-interface PlotBox {
+export interface PlotBox {
   x: number;
   y: number;
   width: number;
   height: number;
 }
 
-function drawAxesFrame(ctx: Canvas2DContext, box: PlotBox, threshold: number, classCount: number): void {
+export function drawAxesFrame(ctx: Canvas2DContext, box: PlotBox, threshold: number, classCount: number): void {
   ctx.strokeStyle = palette.grid;
   ctx.lineWidth = 1;
   ctx.strokeRect(box.x, box.y, box.width, box.height);
@@ -76,7 +77,7 @@ function drawAxesFrame(ctx: Canvas2DContext, box: PlotBox, threshold: number, cl
   ctx.restore();
 }
 
-function drawBars(ctx: Canvas2DContext, box: PlotBox, probabilities: readonly number[], colour: string, alpha: number): void {
+export function drawBars(ctx: Canvas2DContext, box: PlotBox, probabilities: readonly number[], colour: string, alpha: number): void {
   const slot = box.width / probabilities.length;
   const barWidth = Math.max(1, slot * 0.7);
   ctx.save();

@@ -18,6 +18,8 @@ export interface MetricSeries {
   klWeight: number[];
   /** Training-batch accuracy (classification runs); NaN where a step has none. */
   accuracy: number[];
+  /** Mean squared error of the training fit (regression runs); NaN where a step has none. */
+  mse: number[];
 }
 
 export interface RunData {
@@ -34,7 +36,7 @@ export interface RunData {
 }
 
 export function emptyMetricSeries(): MetricSeries {
-  return { step: [], loss: [], nll: [], kl: [], klWeight: [], accuracy: [] };
+  return { step: [], loss: [], nll: [], kl: [], klWeight: [], accuracy: [], mse: [] };
 }
 
 export function emptyRunData(): RunData {
@@ -50,6 +52,7 @@ function appendMetrics(series: MetricSeries, event: MetricsEvent): boolean {
   series.kl.push(event.kl);
   series.klWeight.push(event.klWeight);
   series.accuracy.push(event.accuracy ?? Number.NaN);
+  series.mse.push(event.mse ?? Number.NaN);
   return true;
 }
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { apiMethods, WorkbenchApiError, type ApiMethodName, type Environment, type ExperimentInfo } from '../../core/contract/workbenchApi';
 import type { RunEvent } from '../../core/contract/runEvent';
+import type { OodService } from './oodService';
 import type { RunManager } from './runManager';
 
 /** What the handler needs from the host: the run manager, plus facts only the shell knows. */
@@ -17,6 +18,8 @@ export interface WorkbenchServices {
   >;
   listExperiments(): ExperimentInfo[];
   environment(): Environment;
+  /** Out-of-distribution images; a host without it answers those methods with an error. */
+  ood?: Pick<OodService, 'classifyImages' | 'classifyFiles' | 'calibrateThreshold' | 'evaluateOod' | 'getOodEvaluation' | 'getOodGallery'>;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
   warn?(message: string): void;
 }
@@ -58,7 +61,17 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     },
     renameRun: (id, name) => services.runs.renameRun(id, name),
     setRunTags: (id, tags) => services.runs.setRunTags(id, tags),
+    classifyImages: (id, images, options) => ood().classifyImages(id, images, options),
+    classifyFiles: (id, files, options) => ood().classifyFiles(id, files, options),
+    calibrateThreshold: (id) => ood().calibrateThreshold(id),
+    evaluateOod: (id) => ood().evaluateOod(id),
+    getOodEvaluation: (id) => ood().getOodEvaluation(id),
+    getOodGallery: () => ood().getOodGallery(),
   };
+  function ood(): NonNullable<WorkbenchServices['ood']> {
+    if (!services.ood) throw new WorkbenchApiError('This workbench host has no image classification service.');
+    return services.ood;
+  }
 
   async function call(method: string, args: unknown): Promise<unknown> {
     if (typeof method !== 'string' || !Object.hasOwn(apiMethods, method)) {

@@ -9,6 +9,7 @@ import { experiments, listExperiments } from '../../core/experiments/index';
 import type { Environment } from '../../core/contract/workbenchApi';
 import type { RunConfig } from '../../core/contract/runConfig';
 import { createApiHandler, type ApiHandler } from './apiHandler';
+import { OodService } from './oodService';
 import { RunManager } from './runManager';
 import { RunStore } from './runStore';
 
@@ -22,6 +23,7 @@ export interface HostServicesOptions {
 export interface HostServices {
   runManager: RunManager;
   api: ApiHandler;
+  ood: OodService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
   interruptedRunIds: string[];
 }
@@ -34,16 +36,19 @@ export function totalStepsOf(config: RunConfig): number {
 
 export async function openHostServices(options: HostServicesOptions): Promise<HostServices> {
   const runsDir = path.resolve(options.runsDir);
-  const runManager = new RunManager({ store: new RunStore(runsDir), totalSteps: totalStepsOf, workerUrl: options.workerUrl, warn: options.warn });
+  const store = new RunStore(runsDir);
+  const runManager = new RunManager({ store, totalSteps: totalStepsOf, workerUrl: options.workerUrl, warn: options.warn });
+  const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const interruptedRunIds = await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
     runs: runManager,
     listExperiments,
     environment: () => ({ shell: options.shell, version, runsDir }),
+    ood,
     warn: options.warn,
   });
-  return { runManager, api, interruptedRunIds };
+  return { runManager, api, ood, interruptedRunIds };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */

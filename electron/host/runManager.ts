@@ -11,7 +11,7 @@ import type { RunEvent, RunState } from '../../core/contract/runEvent';
 import { currentTimeline } from '../../core/contract/runTimeline';
 import type { RunRecord, RunSummary } from '../../core/contract/workbenchApi';
 import type { SerializedCheckpoint } from '../../core/training/checkpoint';
-import type { WorkerToHostMessage } from '../worker/messages';
+import type { OodReplyMessage, OodRequestMessage, WorkerToHostMessage } from '../worker/messages';
 import { ActiveRun, type RunPersistence } from './activeRun';
 import { EventCoalescer, type CoalescingIntervals } from './eventCoalescer';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
@@ -211,6 +211,15 @@ export class RunManager {
     return currentTimeline(stored.events);
   }
 
+  /**
+   * Hands a classification request to the training worker (the one that owns tfjs): it is served
+   * between training steps, or at once when nothing trains. See electron/worker/oodServer.ts.
+   */
+  requestClassification(message: Omit<OodRequestMessage, 'requestId'>): Promise<OodReplyMessage> {
+    if (this.closing) return Promise.reject(new RunManagerError('The workbench is shutting down and classifies no images.'));
+    return this.pool.request(message);
+  }
+
   /** Resolves with the run's final record once it has finished and run.json is written. */
   waitForRun(id: string): Promise<RunRecord> {
     if (!this.active.has(id)) return this.store.readRecord(id);
@@ -290,7 +299,7 @@ export class RunManager {
     }
   }
 
-  private onWorkerMessage(trainingRunId: string | null, message: WorkerToHostMessage): void {
+  private onWorkerMessage(trainingRunId: string | null, message: Exclude<WorkerToHostMessage, OodReplyMessage>): void {
     if (message.type === 'error') {
       this.warn(message.message);
       return;

@@ -4,7 +4,7 @@
  * `tensorflow` backend) is known to fail when a second thread loads it, so two workers are only
  * safe on the wasm and cpu backends. A worker that dies is forgotten and its slot respawns.
  */
-import type { HostToWorkerMessage, StartRunMessage, WorkerToHostMessage } from '../worker/messages';
+import type { HostToWorkerMessage, OodReplyMessage, OodRequestMessage, StartRunMessage, WorkerToHostMessage } from '../worker/messages';
 import { TrainingWorker } from './trainingWorker';
 
 export class WorkerPoolError extends Error {
@@ -16,7 +16,7 @@ export class WorkerPoolError extends Error {
 
 export interface WorkerPoolListeners {
   /** A message from the worker that trains `runId` (null: the worker is between runs). */
-  message(runId: string | null, message: WorkerToHostMessage): void;
+  message(runId: string | null, message: Exclude<WorkerToHostMessage, OodReplyMessage>): void;
   /** The worker training `runId` ended unexpectedly; `reason` is a sentence for the user. */
   workerDied(runId: string, reason: string): void;
 }
@@ -28,8 +28,16 @@ interface Slot {
 
 export const MAX_CONCURRENCY = 8;
 
+interface PendingRequest {
+  worker: TrainingWorker;
+  resolve(reply: OodReplyMessage): void;
+  reject(error: Error): void;
+}
+
 export class WorkerPool {
   private readonly slots: Slot[];
+  private readonly pendingRequests = new Map<number, PendingRequest>();
+  private nextRequestId = 1;
 
   constructor(
     private readonly workerUrl: URL,
@@ -72,6 +80,31 @@ export class WorkerPool {
     return true;
   }
 
+  /**
+   * Sends a classification request to a worker — an idle one if there is one, else one that is
+   * training (it serves the request between steps), else a fresh one on a free slot, kept for the
+   * next run — and resolves with its reply. Rejects if that worker dies or the pool ends first.
+   */
+  request(message: Omit<OodRequestMessage, 'requestId'>): Promise<OodReplyMessage> {
+    const slot =
+      this.slots.find((candidate) => candidate.runId === null && candidate.worker?.alive) ??
+      this.slots.find((candidate) => candidate.worker?.alive) ??
+      this.slots.find((candidate) => candidate.runId === null) ??
+      this.slots[0];
+    if (!slot.worker?.alive) slot.worker = this.spawn(slot);
+    const worker = slot.worker;
+    const requestId = this.nextRequestId++;
+    return new Promise<OodReplyMessage>((resolve, reject) => {
+      this.pendingRequests.set(requestId, { worker, resolve, reject });
+      try {
+        worker.send({ ...message, requestId });
+      } catch (error) {
+        this.pendingRequests.delete(requestId);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
   /** The run is over (its worker said so, or it was failed): its slot takes the next run. */
   release(runId: string): void {
     for (const slot of this.slots) if (slot.runId === runId) slot.runId = null;
@@ -80,15 +113,23 @@ export class WorkerPool {
   async terminate(): Promise<void> {
     const workers = this.slots.map((slot) => slot.worker);
     for (const slot of this.slots) slot.worker = null; // detached first: their exits are not crashes
+    this.rejectRequests(() => true, 'The workbench is shutting down; the classification request was abandoned.');
     await Promise.all(workers.map((worker) => worker?.terminate()));
   }
 
   private spawn(slot: Slot): TrainingWorker {
     const worker: TrainingWorker = new TrainingWorker(this.workerUrl, {
       message: (message) => {
+        if (message.type === 'oodReply') {
+          const pending = this.pendingRequests.get(message.requestId);
+          this.pendingRequests.delete(message.requestId);
+          pending?.resolve(message);
+          return;
+        }
         if (slot.worker === worker) this.listeners.message(slot.runId, message);
       },
       exit: (reason) => {
+        this.rejectRequests((pending) => pending.worker === worker, `${reason} The classification request was lost; try again.`);
         if (slot.worker !== worker) return; // terminated on purpose, or already replaced
         slot.worker = null;
         const runId = slot.runId;
@@ -96,5 +137,13 @@ export class WorkerPool {
       },
     });
     return worker;
+  }
+
+  private rejectRequests(which: (pending: PendingRequest) => boolean, reason: string): void {
+    for (const [requestId, pending] of this.pendingRequests) {
+      if (!which(pending)) continue;
+      this.pendingRequests.delete(requestId);
+      pending.reject(new WorkerPoolError(reason));
+    }
   }
 }

@@ -21,7 +21,36 @@ export const stopRunMessageSchema = z.object({ type: z.literal('stop'), runId })
 export const pauseRunMessageSchema = z.object({ type: z.literal('pause'), runId });
 export const resumeRunMessageSchema = z.object({ type: z.literal('resume'), runId });
 
-export const hostToWorkerMessageSchema = z.discriminatedUnion('type', [startRunMessageSchema, stopRunMessageSchema, pauseRunMessageSchema, resumeRunMessageSchema]);
+/**
+ * Host → worker: Monte Carlo class probabilities of image sets under T posterior draws of the
+ * network in `checkpoint` (never the live training variables). Served between training steps, or
+ * at once when no run trains (./oodServer.ts). A set is the run's held-out images or given pixels.
+ */
+export const oodImageSetSchema = z.discriminatedUnion('source', [
+  z.object({ name: z.string().max(200), source: z.literal('heldout'), limit: z.number().int().positive().optional() }),
+  z.object({ name: z.string().max(200), source: z.literal('pixels'), count: z.number().int().positive(), images: z.instanceof(Float32Array) }),
+]);
+export const oodRequestMessageSchema = z.object({
+  type: z.literal('ood'),
+  requestId: z.number().int().nonnegative(),
+  runId,
+  config: runConfigSchema,
+  checkpoint: serializedCheckpointSchema,
+  draws: z.number().int().positive(),
+  seed: z.number().int(),
+  /** Interactive requests (a dropped image) go before batch ones (an evaluation) between steps. */
+  priority: z.enum(['interactive', 'batch']),
+  sets: z.array(oodImageSetSchema).min(1).max(16),
+});
+export type OodRequestMessage = z.infer<typeof oodRequestMessageSchema>;
+
+export const hostToWorkerMessageSchema = z.discriminatedUnion('type', [
+  startRunMessageSchema,
+  stopRunMessageSchema,
+  pauseRunMessageSchema,
+  resumeRunMessageSchema,
+  oodRequestMessageSchema,
+]);
 export type HostToWorkerMessage = z.infer<typeof hostToWorkerMessageSchema>;
 export type StartRunMessage = z.infer<typeof startRunMessageSchema>;
 
@@ -44,7 +73,21 @@ export const runDoneMessageSchema = z.object({
 /** Worker → host: a message the worker could not act on (not tied to a run it is training). */
 export const workerErrorMessageSchema = z.object({ type: z.literal('error'), message: z.string() });
 
+/** Worker → host: the answer to an `ood` request: each set's probabilities, draw-major [T, N, C]. */
+export const oodReplyMessageSchema = z.object({
+  type: z.literal('oodReply'),
+  requestId: z.number().int().nonnegative(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+  backend: z.string().optional(),
+  sets: z
+    .array(z.object({ name: z.string(), count: z.number().int().nonnegative(), classes: z.number().int().positive(), probabilities: z.instanceof(Float32Array), labels: z.instanceof(Uint8Array).optional() }))
+    .optional(),
+});
+export type OodReplyMessage = z.infer<typeof oodReplyMessageSchema>;
+
 export const workerToHostMessageSchema = z.discriminatedUnion('type', [
+  oodReplyMessageSchema,
   runEventMessageSchema,
   runCheckpointMessageSchema,
   runDoneMessageSchema,

@@ -10,8 +10,10 @@ import { runEventSchema } from '../../core/contract/runEvent';
 import type { RunConfig } from '../../core/contract/runConfig';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../core/training/checkpoint';
 import { TrainingDivergedError } from '../../core/training/trainingLoop';
+import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
 import { hostToWorkerMessageSchema, type RunDoneMessage, type StartRunMessage, type WorkerToHostMessage } from './messages';
+import { OodServer } from './oodServer';
 
 export class TrainingWorkerError extends Error {
   constructor(message: string) {
@@ -36,11 +38,29 @@ interface ActiveRun {
   /** Wakes a paused run to look at its flags again. */
   wake: (() => void) | null;
   step: number;
+  /** When the run last came back from its yield point: what it trained since is the service budget. */
+  lastYieldEnd: number;
 }
 
 /** Serves runs, one at a time, on `port` until the worker is terminated. */
-export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegistry, environment: ExperimentEnvironment): void {
+export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegistry, environment: ExperimentEnvironment): OodServer {
   let active: ActiveRun | null = null;
+  // Backend selections (a run's, the classification service's) one after the other, so a request
+  // served while idle never switches the backend under a run that has just chosen its own.
+  let backendChain: Promise<unknown> = Promise.resolve();
+  const inOrder = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = backendChain.then(task);
+    backendChain = next.catch(() => undefined);
+    return next;
+  };
+  const selectRunBackend = (choice: RunConfig['backend']) => inOrder(() => selectBackend(choice));
+  const ood = new OodServer({
+    post: (reply, transfer) => port.postMessage(reply, transfer),
+    environment,
+    isTraining: () => active !== null && !active.pauseRequested,
+    // tfjs has no active backend until a run (or this) picks one; then whatever is active serves.
+    ensureBackend: () => inOrder(async () => (tf.engine().backendName ? tf.getBackend() : (await selectBackend('auto')).name)),
+  });
 
   port.on('message', (raw) => {
     const parsed = hostToWorkerMessageSchema.safeParse(raw);
@@ -49,27 +69,47 @@ export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegis
       return;
     }
     const message = parsed.data;
+    if (message.type === 'ood') {
+      ood.accept(message);
+      return;
+    }
     if (message.type !== 'start') {
       // A message for a run that already ended crossed its `done` on the way; nothing to do.
       if (active?.runId !== message.runId) return;
       if (message.type === 'stop') active.stopRequested = true;
       active.pauseRequested = message.type === 'pause';
       active.wake?.();
+      // A paused run serves requests at once, like an idle worker.
+      if (active.pauseRequested) void ood.pump();
       return;
     }
     if (active) {
       port.postMessage({ type: 'error', message: `The training worker was asked to start run "${message.runId}" while run "${active.runId}" is still training; the host must queue runs.` });
       return;
     }
-    active = { runId: message.runId, stopRequested: false, pauseRequested: false, wake: null, step: 0 };
+    active = { runId: message.runId, stopRequested: false, pauseRequested: false, wake: null, step: 0, lastYieldEnd: performance.now() };
     const run = active;
-    void trainRun(port, experiments, environment, message, run).finally(() => {
+    void trainRun(port, experiments, environment, message, run, { selectBackend: selectRunBackend, ood }).finally(() => {
       active = null;
+      void ood.pump(); // requests that waited for yield points of a run that has ended
     });
   });
+  return ood;
 }
 
-async function trainRun(port: HostPort, experiments: ExperimentRegistry, environment: ExperimentEnvironment, message: StartRunMessage, run: ActiveRun): Promise<void> {
+interface RunServices {
+  selectBackend(choice: RunConfig['backend']): ReturnType<typeof selectBackend>;
+  ood: OodServer;
+}
+
+async function trainRun(
+  port: HostPort,
+  experiments: ExperimentRegistry,
+  environment: ExperimentEnvironment,
+  message: StartRunMessage,
+  run: ActiveRun,
+  services: RunServices,
+): Promise<void> {
   const { runId, config } = message;
   const startedAt = Date.now();
   const post = (event: RunEvent) => port.postMessage({ type: 'event', event });
@@ -83,7 +123,7 @@ async function trainRun(port: HostPort, experiments: ExperimentRegistry, environ
     if (!experiment) throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
     const resume = message.checkpoint ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values) : undefined;
     run.step = resume?.step ?? 0;
-    const backend = await selectBackend(config.backend);
+    const backend = await services.selectBackend(config.backend);
     const continuing = resume ? `, continuing from the checkpoint at step ${resume.step}` : '';
     postStatus('running', { backend, message: `Training on the ${backend.name} backend (${backend.device})${continuing}.` });
     const afterImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -102,10 +142,14 @@ async function trainRun(port: HostPort, experiments: ExperimentRegistry, environ
       // A paused run waits here, between two steps, until it is resumed or stopped.
       async yieldToHost() {
         await afterImmediate();
+        // Classification requests queued for this run's yield points, within their time share.
+        await services.ood.serveBetweenSteps(performance.now() - run.lastYieldEnd);
+        run.lastYieldEnd = performance.now();
         if (!run.pauseRequested || run.stopRequested) return;
         postStatus('paused', { message: `Paused at step ${run.step}.` });
         while (run.pauseRequested && !run.stopRequested) await new Promise<void>((resolve) => (run.wake = resolve));
         run.wake = null;
+        run.lastYieldEnd = performance.now();
         if (!run.stopRequested) postStatus('running', { backend, message: `Resumed at step ${run.step}.` });
       },
       checkpoint(state) {

@@ -7,13 +7,23 @@
  * training step.
  */
 import { defineStore } from 'pinia';
-import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
+import { computed, nextTick, onScopeDispose, ref, shallowRef, watch } from 'vue';
 import type { HeldoutEvent, PosteriorEvent, ProgressEvent, RegressionEvent, RunEvent, StatusEvent } from '../../../core/contract/runEvent';
 import { applyRunEvent, emptyRunData, evaluationSteps, type MetricSeries, type RunData } from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
 import { createFrameBatcher } from '../util/frameBatcher';
 import { useConnectionStore } from './connection';
 import { useRunsStore } from './runs';
+
+declare global {
+  interface Window {
+    /**
+     * Set by bench/uiStreaming.ts to collect what each frame's flush costs: folding and committing
+     * (`flushMs`), and until the charts have redrawn (`renderedMs`). Absent otherwise, so nothing grows.
+     */
+    __workbenchFlushTimings?: { flushMs: number; renderedMs: number }[];
+  }
+}
 
 /** Kept for existing imports: the per-step metrics series. */
 export type LossSeries = MetricSeries;
@@ -60,9 +70,16 @@ export const useLiveStore = defineStore('live', () => {
   }
 
   const batcher = createFrameBatcher<RunEvent>((events) => {
+    const started = performance.now();
     let changed = false;
     for (const event of events) changed = applyRunEvent(working, event) || changed;
     if (changed) commit();
+    const timings = typeof window === 'undefined' ? undefined : window.__workbenchFlushTimings;
+    if (timings) {
+      const committed = performance.now();
+      // Chart redraws are post-flush watchers: they have run when nextTick resolves.
+      void nextTick(() => timings.push({ flushMs: committed - started, renderedMs: performance.now() - started }));
+    }
   });
 
   async function load(id: string | null): Promise<void> {

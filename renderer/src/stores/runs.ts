@@ -33,6 +33,21 @@ export const useRunsStore = defineStore('runs', () => {
 
   const selectedRun = computed(() => runs.value.find((run) => run.id === selectedRunId.value) ?? null);
 
+  /** When each run last entered the queue (its `queued` status), so queued runs can show their place. */
+  const queuedAt = ref<Record<string, number>>({});
+  /**
+   * 1-based place of each queued run: the host's queue is first in, first out, so queued runs are
+   * ordered by when they were queued (a run queued before this page opened: by its creation).
+   */
+  const queuePositions = computed(() => {
+    const queued = runs.value.filter((run) => run.state === 'queued');
+    const time = (run: RunRecord) => queuedAt.value[run.id] ?? Date.parse(run.createdAt);
+    queued.sort((a, b) => time(a) - time(b));
+    return Object.fromEntries(queued.map((run, index) => [run.id, index + 1])) as Record<string, number>;
+  });
+  /** Runs holding a worker (training or paused): what every queued run waits behind. */
+  const trainingCount = computed(() => runs.value.filter((run) => run.state === 'running' || run.state === 'paused').length);
+
   function withLatestStatus(record: RunRecord): RunRecord {
     const status = latestStatus.get(record.id);
     if (!status) return record;
@@ -101,6 +116,50 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
+  async function pause(runId: string): Promise<void> {
+    try {
+      await api.pauseRun(runId);
+    } catch (caught) {
+      error.value = messageOf(caught);
+    }
+  }
+
+  /** Lets a paused run go on, or queues a finished one again from its checkpoint. */
+  async function resume(runId: string): Promise<void> {
+    try {
+      upsert(await api.resumeRun(runId));
+      error.value = null;
+    } catch (caught) {
+      error.value = messageOf(caught);
+    }
+  }
+
+  /** Deletes a finished run's folder; resolves with whether the host did. */
+  async function remove(runId: string): Promise<boolean> {
+    try {
+      await api.deleteRun(runId);
+      runs.value = runs.value.filter((run) => run.id !== runId);
+      latestStatus.delete(runId);
+      if (selectedRunId.value === runId) select(null);
+      error.value = null;
+      return true;
+    } catch (caught) {
+      error.value = messageOf(caught);
+      return false;
+    }
+  }
+
+  async function rename(runId: string, name: string): Promise<boolean> {
+    try {
+      upsert(await api.renameRun(runId, name));
+      error.value = null;
+      return true;
+    } catch (caught) {
+      error.value = messageOf(caught);
+      return false;
+    }
+  }
+
   /** Replaces a run's tags (e.g. the group of a seed repeat); resolves with whether the host accepted them. */
   async function setTags(runId: string, tags: string[]): Promise<boolean> {
     try {
@@ -113,6 +172,7 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   function applyStatus(event: StatusEvent): void {
+    if (event.state === 'queued') queuedAt.value = { ...queuedAt.value, [event.runId]: event.time };
     const previous = latestStatus.get(event.runId);
     if (!previous || event.time >= previous.time) latestStatus.set(event.runId, event);
     const record = runs.value.find((run) => run.id === event.runId);
@@ -140,5 +200,24 @@ export const useRunsStore = defineStore('runs', () => {
     },
   );
 
-  return { runs, selectedRunId, selectedRun, loading, starting, error, refresh, refreshRun, select, start, stop, setTags };
+  return {
+    runs,
+    selectedRunId,
+    selectedRun,
+    queuePositions,
+    trainingCount,
+    loading,
+    starting,
+    error,
+    refresh,
+    refreshRun,
+    select,
+    start,
+    stop,
+    pause,
+    resume,
+    remove,
+    rename,
+    setTags,
+  };
 });

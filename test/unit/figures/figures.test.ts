@@ -176,8 +176,13 @@ describe('chart figures', () => {
     const spec = heldoutFigure(data, run);
     const config = exportChartConfiguration(spec);
     expect(config.options?.plugins?.title).toMatchObject({ display: true, text: spec.title });
-    expect(config.options?.plugins?.subtitle).toMatchObject({ display: true, text: spec.caption });
+    // A caption wider than the chart is wrapped between its " · " parts, never cut.
+    const subtitle = config.options?.plugins?.subtitle as { display: boolean; text: string[] };
+    expect(subtitle.display).toBe(true);
+    expect(subtitle.text.join(' ')).toBe(spec.caption);
+    expect(subtitle.text.length).toBeGreaterThan(1);
     expect(config.options?.devicePixelRatio).toBe(EXPORT_PIXEL_RATIO);
+    expect(exportChartConfiguration(spec, { density: 3 }).options?.devicePixelRatio).toBe(3);
     expect(spec.caption).toBe(figureCaption(run));
     expect(spec.caption).toContain('synthetic run — LeNet5 on mnist · flipout · N(0, 1²) prior · analytic KL, KL weight 1/N_train');
   });

@@ -1,0 +1,246 @@
+/**
+ * The numbers behind the comparison of runs: which metrics a set of runs has, each run's series of
+ * a metric, the debiased smoothing of a series, seed groups and their mean ± std, metric values at
+ * a step, and the CSV export. Pure functions of the runs' folded data (core/figures/runData), so
+ * the renderer and a headless report compute the same thing. Figures are in ./comparison.
+ */
+import type { RunConfig } from '../contract/runConfig';
+import type { HeldoutEvent } from '../contract/runEvent';
+import { flattenConfig } from './configDiff';
+import type { RunData } from './runData';
+
+/** One run as compared: what a caption needs, its tags (seed groups) and its folded events. */
+export interface ComparisonRun {
+  id: string;
+  name: string;
+  config: RunConfig;
+  tags?: readonly string[];
+  backend?: { name: string } | undefined;
+  data: RunData;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+type MetricSource = 'step' | 'evaluation';
+
+export interface ComparisonMetric {
+  key: string;
+  /** Short name: legends, table headings. */
+  label: string;
+  /** The y axis title, with its unit. */
+  axis: string;
+  /** Per training step (metrics events) or per held-out evaluation. */
+  source: MetricSource;
+  /** Drawn on a log axis by default (when every plotted value is positive). */
+  logScale: boolean;
+  /** Plotted as value × plotScale (fractions are drawn in percent); tables and CSV keep the raw value. */
+  plotScale: number;
+  /** Column name in the CSV export. */
+  csvColumn: string;
+  /** The run's raw values of this metric as (step, value), NaNs left out. */
+  points(data: RunData): Point[];
+}
+
+function stepMetric(key: keyof Omit<RunData['metrics'], 'step'>) {
+  return (data: RunData): Point[] => {
+    const { step } = data.metrics;
+    const values = data.metrics[key];
+    const points: Point[] = [];
+    for (let i = 0; i < step.length; i += 1) if (Number.isFinite(values[i])) points.push({ x: step[i], y: values[i] });
+    return points;
+  };
+}
+
+function evaluationMetric(value: (event: HeldoutEvent) => number) {
+  return (data: RunData): Point[] => data.evaluations.map((event) => ({ x: event.step, y: value(event) })).filter((point) => Number.isFinite(point.y));
+}
+
+/** Every metric a comparison can show, in the order the compare view lays them out. */
+export const comparisonMetrics: readonly ComparisonMetric[] = [
+  { key: 'loss', label: 'loss', axis: 'loss (nats)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'loss', points: stepMetric('loss') },
+  { key: 'nll', label: 'NLL', axis: 'NLL (nats)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'nll', points: stepMetric('nll') },
+  { key: 'kl', label: 'ΣKL', axis: 'ΣKL (nats, unweighted)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'kl', points: stepMetric('kl') },
+  { key: 'mse', label: 'MSE', axis: 'training MSE (output units²)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'mse', points: stepMetric('mse') },
+  { key: 'trainAccuracy', label: 'batch accuracy', axis: 'training-batch accuracy (%)', source: 'step', logScale: false, plotScale: 100, csvColumn: 'train_accuracy', points: stepMetric('accuracy') },
+  { key: 'heldoutNats', label: 'held-out nats', axis: 'held-out nats (mean log p(y_true), nats)', source: 'evaluation', logScale: false, plotScale: 1, csvColumn: 'heldout_nats', points: evaluationMetric((e) => e.heldoutNats) },
+  { key: 'heldoutAccuracy', label: 'held-out accuracy', axis: 'held-out accuracy (%)', source: 'evaluation', logScale: false, plotScale: 100, csvColumn: 'heldout_accuracy', points: evaluationMetric((e) => e.accuracy) },
+  { key: 'ece', label: 'ECE', axis: 'ECE (probability, 0 = calibrated)', source: 'evaluation', logScale: false, plotScale: 1, csvColumn: 'ece', points: evaluationMetric((e) => e.ece) },
+  { key: 'noiseRefusal', label: 'noise refused', axis: 'noise images refused (%)', source: 'evaluation', logScale: false, plotScale: 100, csvColumn: 'noise_refusal', points: evaluationMetric((e) => e.noiseRefusal) },
+  { key: 'digitRefusal', label: 'digits refused', axis: 'held-out digits refused (%)', source: 'evaluation', logScale: false, plotScale: 100, csvColumn: 'digit_refusal', points: evaluationMetric((e) => e.digitRefusal) },
+];
+
+export function comparisonMetric(key: string): ComparisonMetric {
+  const metric = comparisonMetrics.find((candidate) => candidate.key === key);
+  if (!metric) throw new Error(`Unknown comparison metric "${key}"; expected one of ${comparisonMetrics.map((m) => m.key).join(', ')}.`);
+  return metric;
+}
+
+/** The metrics at least one of the runs has a value of (a sinusoid has no ECE, a LeNet5 no MSE). */
+export function availableMetrics(runs: readonly ComparisonRun[]): ComparisonMetric[] {
+  return comparisonMetrics.filter((metric) => runs.some((run) => metric.points(run.data).length > 0));
+}
+
+/**
+ * Exponential moving average, debiased. TensorBoard's classic smoothing starts the average at the
+ * first value, so early points are biased toward it; Adam's correction removes that:
+ *   s_t = β s_{t−1} + (1 − β) x_t,  s_0 = 0,   ŝ_t = s_t / (1 − β^t).
+ * This is the step-gap-aware variant: with uneven steps a point d typical gaps after the previous
+ * one decays the average by β^d instead of β, and the debiasing divides by the weight actually
+ * accumulated, w_t = β^d w_{t−1} + (1 − β^d), which is 1 − β^t for even steps. The typical gap
+ * is the series' median, so evenly spaced series (every step, every evaluation) get the textbook EMA.
+ */
+export function smoothSeries(points: readonly Point[], weight: number): Point[] {
+  if (weight <= 0 || points.length < 2) return points.map((point) => ({ ...point }));
+  const beta = Math.min(weight, 0.999);
+  const gaps = points.slice(1).map((point, i) => point.x - points[i].x).sort((a, b) => a - b);
+  const typicalGap = gaps[Math.floor(gaps.length / 2)] || 1;
+  let average = 0;
+  let accumulated = 0;
+  return points.map((point, i) => {
+    const decay = i === 0 ? beta : beta ** Math.max((point.x - points[i - 1].x) / typicalGap, 0);
+    average = decay * average + (1 - decay) * point.y;
+    accumulated = decay * accumulated + (1 - decay);
+    return { x: point.x, y: average / accumulated };
+  });
+}
+
+export type SeedGrouping = 'none' | 'tag' | 'config';
+
+export interface RunGroup {
+  key: string;
+  label: string;
+  runs: ComparisonRun[];
+}
+
+/** The config without what differs between the seeds of one experiment: the seed and the preset's name. */
+function configKey(config: RunConfig): string {
+  const flat = flattenConfig(config);
+  delete flat.seed;
+  delete flat.preset;
+  return JSON.stringify(Object.entries(flat).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function groupLabel(runs: readonly ComparisonRun[]): string {
+  const base = runs[0].name.replace(/\s*·\s*seed \d+$/, '');
+  return runs.length > 1 ? `${base} (${runs.length} seeds)` : runs[0].name;
+}
+
+/**
+ * Seed groups of the runs, in the order their first run appears. By tag: runs sharing a tag (a
+ * run's first tag that another compared run also has). By config: runs whose configurations are
+ * identical except for the seed. A run without partners is a group of one.
+ */
+export function seedGroups(runs: readonly ComparisonRun[], by: SeedGrouping): RunGroup[] {
+  const keyOf = (run: ComparisonRun): { key: string; label?: string } => {
+    if (by === 'tag') {
+      const shared = (run.tags ?? []).find((tag) => runs.some((other) => other !== run && (other.tags ?? []).includes(tag)));
+      return shared ? { key: `tag:${shared}`, label: shared } : { key: `run:${run.id}` };
+    }
+    if (by === 'config') return { key: `config:${configKey(run.config)}` };
+    return { key: `run:${run.id}` };
+  };
+  const groups = new Map<string, { label?: string; runs: ComparisonRun[] }>();
+  for (const run of runs) {
+    const { key, label } = keyOf(run);
+    const group = groups.get(key) ?? { label, runs: [] };
+    group.runs.push(run);
+    groups.set(key, group);
+  }
+  return [...groups].map(([key, group]) => ({
+    key,
+    label: group.label && group.runs.length > 1 ? `${group.label} (${group.runs.length} seeds)` : groupLabel(group.runs),
+    runs: group.runs,
+  }));
+}
+
+export interface BandPoint {
+  x: number;
+  mean: number;
+  /** Sample standard deviation over the runs that have this step (0 when only one has it). */
+  std: number;
+  /** How many runs had a value at this step. */
+  count: number;
+}
+
+/** Mean ± std over several runs' series, step by step (steps any run has, ascending). */
+export function meanAndStd(series: readonly (readonly Point[])[]): BandPoint[] {
+  const byStep = new Map<number, number[]>();
+  for (const points of series) for (const point of points) {
+    const values = byStep.get(point.x) ?? [];
+    values.push(point.y);
+    byStep.set(point.x, values);
+  }
+  return [...byStep.keys()]
+    .sort((a, b) => a - b)
+    .map((x) => {
+      const values = byStep.get(x)!;
+      const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+      const variance = values.length > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1) : 0;
+      return { x, mean, std: Math.sqrt(variance), count: values.length };
+    });
+}
+
+/** The last point at or before `step` (null: the last point); null when the series has none there. */
+export function valueAtStep(points: readonly Point[], step: number | null): Point | null {
+  if (points.length === 0) return null;
+  if (step === null) return points[points.length - 1];
+  let found: Point | null = null;
+  for (const point of points) {
+    if (point.x > step) break;
+    found = point;
+  }
+  return found;
+}
+
+export interface MetricValueRow {
+  runId: string;
+  name: string;
+  /** Per metric key: the value at the chosen step (the last one at or before it) and at the run's end. */
+  values: Record<string, { atStep: Point | null; atEnd: Point | null }>;
+}
+
+export function metricValuesAt(runs: readonly ComparisonRun[], step: number, metrics: readonly ComparisonMetric[] = availableMetrics(runs)): MetricValueRow[] {
+  return runs.map((run) => {
+    const values: MetricValueRow['values'] = {};
+    for (const metric of metrics) {
+      const points = metric.points(run.data);
+      values[metric.key] = { atStep: valueAtStep(points, step), atEnd: valueAtStep(points, null) };
+    }
+    return { runId: run.id, name: run.name, values };
+  });
+}
+
+/** The largest step any of the runs reached (what a step slider spans). */
+export function lastStep(runs: readonly ComparisonRun[]): number {
+  let last = 0;
+  for (const run of runs) {
+    last = Math.max(last, run.data.metrics.step.at(-1) ?? 0, run.data.evaluations.at(-1)?.step ?? 0, run.data.posteriors.at(-1)?.step ?? 0);
+  }
+  return last;
+}
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * The compared metrics as CSV: one row per run per step at which it has any of them (training
+ * steps and evaluation steps), one column per metric, raw values (fractions, not percent); empty
+ * where a run has no value at that step (an evaluation metric between evaluations).
+ */
+export function comparisonCsv(runs: readonly ComparisonRun[], metrics: readonly ComparisonMetric[] = availableMetrics(runs)): string {
+  const lines = [['run_id', 'run_name', 'step', ...metrics.map((metric) => metric.csvColumn)].join(',')];
+  for (const run of runs) {
+    const columns = metrics.map((metric) => new Map(metric.points(run.data).map((point) => [point.x, point.y])));
+    const steps = [...new Set(columns.flatMap((column) => [...column.keys()]))].sort((a, b) => a - b);
+    for (const step of steps) {
+      lines.push([csvField(run.id), csvField(run.name), String(step), ...columns.map((column) => csvField(column.get(step) ?? null))].join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

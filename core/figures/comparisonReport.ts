@@ -1,0 +1,112 @@
+/**
+ * The report of a comparison as a layout (./reportLayout): a header naming the runs (with the
+ * colours the figures give them), the settings that differ between them and a table of their
+ * final metrics; then every metric the runs have overlaid by step (./comparison), two per row,
+ * and the weight-posterior densities of each shared layer overlaid (μ beside σ).
+ */
+import { comparisonCaption, comparisonMetricFigure, posteriorOverlayFigure, sharedLayerNames } from './comparison';
+import { availableMetrics, lastStep, metricValuesAt, type ComparisonRun } from './comparisonData';
+import { configDifferences, formatConfigValue } from './configDiff';
+import { figureFont } from './fonts';
+import { formatMetric } from './format';
+import { palette, seriesColour } from './palette';
+import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
+import { layoutReport, type ReportLayout } from './reportLayout';
+import { formatReportDate, safeFileStem } from './runReport';
+import type { FigureRow } from './runFigures';
+import type { CanvasFigureSpec, FigureSpec } from './types';
+
+export interface ComparisonReportOptions {
+  generatedAt?: string;
+  generator?: string;
+  /** Rows appended after the comparison's own figures. */
+  extraRows?: readonly FigureRow[];
+}
+
+function pairUp(specs: readonly FigureSpec[]): FigureRow[] {
+  const rows: FigureRow[] = [];
+  for (let i = 0; i < specs.length; i += 2) rows.push(i + 1 < specs.length ? [specs[i], specs[i + 1]] : [specs[i]]);
+  return rows;
+}
+
+/** The comparison's figures in order: metrics by step, then posterior overlays per shared layer. */
+export function comparisonFigureRows(runs: readonly ComparisonRun[]): FigureRow[] {
+  const metricFigures = availableMetrics(runs).map((metric) => comparisonMetricFigure(runs, metric.key));
+  const posteriorRows: FigureRow[] = sharedLayerNames(runs).map((layer) => [posteriorOverlayFigure(runs, layer, 'mu', null), posteriorOverlayFigure(runs, layer, 'sigma', null)]);
+  return [...pairUp(metricFigures), ...posteriorRows];
+}
+
+/** Setting/value-per-run rows of the settings that differ (the seed included: it is a difference). */
+export function configDiffTable(runs: readonly ComparisonRun[]): TextTable {
+  const differences = configDifferences(runs.map((run) => run.config));
+  return {
+    heading: differences.length > 0 ? 'Settings that differ' : 'Settings that differ: none (identical configurations)',
+    columns: ['setting', ...runs.map((run) => run.name)],
+    columnColours: [null, ...runs.map((_, index) => seriesColour(index))],
+    rows: differences.map((difference) => [difference.key, ...difference.values.map(formatConfigValue)]),
+  };
+}
+
+/** Each metric's value at each run's end (raw: fractions as fractions, like the CSV). */
+export function metricTable(runs: readonly ComparisonRun[]): TextTable {
+  const metrics = availableMetrics(runs);
+  const values = metricValuesAt(runs, lastStep(runs), metrics);
+  return {
+    heading: 'Final metrics (each run at its last step)',
+    columns: ['metric', ...runs.map((run) => run.name)],
+    columnColours: [null, ...runs.map((_, index) => seriesColour(index))],
+    rows: metrics.map((metric) => [
+      metric.label,
+      ...values.map((row) => {
+        const point = row.values[metric.key]?.atEnd;
+        if (!point) return '—';
+        const value = metric.plotScale === 100 ? `${(point.y * 100).toFixed(2)} %` : formatMetric(point.y);
+        return `${value} (step ${point.x})`;
+      }),
+    ]),
+  };
+}
+
+const titleBlockHeight = 64;
+const tableGap = 18;
+
+export function comparisonReportHeader(runs: readonly ComparisonRun[]): CanvasFigureSpec {
+  const tables = [configDiffTable(runs), metricTable(runs)];
+  const shares = (table: TextTable) => {
+    const columns = table.columns?.length ?? 1;
+    const first = Math.min(0.3, 1 / columns);
+    return [first, ...Array.from({ length: columns - 1 }, () => (1 - first) / Math.max(columns - 1, 1))];
+  };
+  for (const table of tables) table.columnShares = shares(table);
+  const height = titleBlockHeight + tables.reduce((sum, table) => sum + tableHeight(table) + tableGap, 0);
+  const experiments = [...new Set(runs.map((run) => run.config.experiment))].join(', ');
+  return {
+    id: 'report-header',
+    kind: 'canvas',
+    title: `Comparison of ${runs.length} runs`,
+    caption: comparisonCaption(runs),
+    width: 1044,
+    height,
+    draw(ctx, width) {
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillStyle = palette.textStrong;
+      ctx.font = figureFont(24, 700);
+      ctx.fillText(fitText(ctx, `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`, width), 0, 0);
+      ctx.fillStyle = palette.text;
+      ctx.font = figureFont(13);
+      ctx.fillText(fitText(ctx, `${experiments} · ${comparisonCaption(runs)}`, width), 0, 36);
+      let y = titleBlockHeight;
+      for (const table of tables) y += drawTable(ctx, table, 0, y, width) + tableGap;
+    },
+  };
+}
+
+export function comparisonReportLayout(runs: readonly ComparisonRun[], options: ComparisonReportOptions = {}): ReportLayout {
+  const rows = [...comparisonFigureRows(runs), ...(options.extraRows ?? [])];
+  const footer = [options.generator ?? 'Bayesian Workbench', `comparison of ${runs.map((run) => run.id).join(', ')}`, options.generatedAt ? `made ${formatReportDate(options.generatedAt)}` : '']
+    .filter(Boolean)
+    .join(' · ');
+  const stem = runs.length === 2 ? `${safeFileStem(runs[0].name)}-vs-${safeFileStem(runs[1].name)}` : `comparison-of-${runs.length}-runs`;
+  return layoutReport({ id: 'comparison-report', header: comparisonReportHeader(runs), rows, footer, fileName: `${stem}-report.png` });
+}

@@ -1,0 +1,60 @@
+/**
+ * The out-of-distribution part of a run's report, from the run's stored OOD evaluation
+ * (`runs/<id>/ood.json`, core/contract/ood.ts): a table of every image set (how many images, mean
+ * max probability, refused at the run's and at the calibrated threshold, how well each score
+ * separates the set from held-out digits), then the score histograms of ./oodFigures.
+ */
+import type { OodEvaluation, OodScoreKindName } from '../contract/ood';
+import { formatMetric, formatPercent } from './format';
+import { oodHistogramFigure } from './oodFigures';
+import { drawTable, tableHeight, type TextTable } from './reportTables';
+import type { FigureRow } from './runFigures';
+import { figureCaption } from './caption';
+import type { CanvasFigureSpec, FigureRun } from './types';
+
+const scoreKinds: OodScoreKindName[] = ['maxProbability', 'predictiveEntropy', 'mutualInformation'];
+
+export function oodSummaryTable(evaluation: OodEvaluation): TextTable {
+  const sets = [evaluation.inDistribution, ...evaluation.outOfDistribution];
+  const auroc = (set: (typeof sets)[number], kind: OodScoreKindName) => {
+    const score = set.scores?.[kind];
+    return score ? formatMetric(score.auroc) : '—';
+  };
+  return {
+    heading: `Image sets (T = ${evaluation.draws} draws; thresholds ${formatMetric(evaluation.threshold)} and calibrated ${formatMetric(evaluation.calibratedThreshold)})`,
+    columns: ['set', 'images', 'mean max p', `refused at ${formatMetric(evaluation.threshold)}`, 'refused at calibrated', 'AUROC max p', 'AUROC entropy', 'AUROC MI'],
+    columnShares: [0.22, 0.08, 0.1, 0.12, 0.16, 0.11, 0.11, 0.1],
+    rows: sets.map((set) => [
+      set.name,
+      String(set.count),
+      formatMetric(set.meanMaxProbability),
+      formatPercent(set.refusedAtThreshold),
+      formatPercent(set.refusedAtCalibrated),
+      ...scoreKinds.map((kind) => auroc(set, kind)),
+    ]),
+  };
+}
+
+export function oodSummaryFigure(evaluation: OodEvaluation, run: FigureRun): CanvasFigureSpec {
+  const table = oodSummaryTable(evaluation);
+  return {
+    id: 'ood-summary',
+    kind: 'canvas',
+    title: `Out-of-distribution images at checkpoint step ${evaluation.checkpointStep} (held-out accuracy ${formatPercent(evaluation.heldoutAccuracy)})`,
+    caption: figureCaption(run),
+    width: 1000,
+    height: tableHeight(table) + 6,
+    draw(ctx, width) {
+      drawTable(ctx, table, 0, 0, width);
+    },
+  };
+}
+
+/** Rows to append to a run's report (RunReportOptions.extraRows) for its OOD evaluation. */
+export function oodReportRows(evaluation: OodEvaluation, run: FigureRun): FigureRow[] {
+  return [
+    [oodSummaryFigure(evaluation, run)],
+    [oodHistogramFigure(evaluation, 'maxProbability', run), oodHistogramFigure(evaluation, 'predictiveEntropy', run)],
+    [oodHistogramFigure(evaluation, 'mutualInformation', run)],
+  ];
+}

@@ -1,0 +1,146 @@
+/**
+ * A report is one tall image: a header drawn by a canvas spec, then rows of figures (one across
+ * the width, or two side by side), each under a title band, and a footer. The layout is a pure
+ * description (where each panel goes), so the renderer (browser canvas, drawn panel by panel
+ * between idle callbacks) and the CLI (@napi-rs/canvas) compose the same report. Chart.js owns the
+ * canvas it draws on, so a host renders each chart panel on its own canvas at the body's size and
+ * density and hands the image to `drawReportPanel`; canvas panels draw straight onto the report.
+ */
+import { figureFont } from './fonts';
+import { palette } from './palette';
+import { fitText } from './reportTables';
+import type { FigureRow } from './runFigures';
+import type { Canvas2DContext, CanvasFigureSpec, FigureSpec } from './types';
+
+export class ReportLayoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportLayoutError';
+  }
+}
+
+/** A 2D context that can also place an image (what composing chart panels needs). */
+export interface ReportContext extends Canvas2DContext {
+  drawImage(image: never, dx: number, dy: number, dw: number, dh: number): void;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ReportPanel {
+  spec: FigureSpec;
+  /** Where the panel's title is written; null for the report's header, which titles itself. */
+  titleBand: Rect | null;
+  /** Where the figure itself is drawn: a chart at exactly this size, a canvas figure into it. */
+  body: Rect;
+}
+
+export interface ReportLayout {
+  /** Identifies the kind of report in tests and file names ("run-report", "comparison-report"). */
+  id: string;
+  /** Size in CSS pixels; the image is this times the density. */
+  width: number;
+  height: number;
+  panels: ReportPanel[];
+  /** A line at the bottom: what made the report and when. */
+  footer: string;
+  /** Suggested file name, e.g. "sinusoid-run-3-report.png". */
+  fileName: string;
+}
+
+export const REPORT_WIDTH = 1100;
+const margin = 28;
+const columnGap = 24;
+const rowGap = 18;
+const titleBandHeight = 30;
+const footerHeight = 34;
+/** Chart bodies: one across the width, or one of a pair. */
+const fullChartHeight = 430;
+const halfChartHeight = 400;
+
+export interface ReportInput {
+  id: string;
+  header: CanvasFigureSpec;
+  rows: readonly FigureRow[];
+  footer: string;
+  fileName: string;
+}
+
+function bodyHeight(spec: FigureSpec, pair: boolean): number {
+  if (spec.kind === 'canvas') return spec.height;
+  return pair ? halfChartHeight : fullChartHeight;
+}
+
+export function layoutReport(input: ReportInput): ReportLayout {
+  const contentWidth = REPORT_WIDTH - 2 * margin;
+  const panels: ReportPanel[] = [{ spec: input.header, titleBand: null, body: { x: margin, y: margin, width: contentWidth, height: input.header.height } }];
+  let y = margin + input.header.height + rowGap;
+  for (const row of input.rows) {
+    const count = (row as readonly FigureSpec[]).length;
+    if (count === 0 || count > 2) throw new ReportLayoutError(`A report row holds one or two figures, not ${count}.`);
+    const pair = row.length === 2;
+    const width = pair ? (contentWidth - columnGap) / 2 : contentWidth;
+    const height = Math.max(...row.map((spec) => bodyHeight(spec, pair)));
+    row.forEach((spec, column) => {
+      const x = margin + column * (width + columnGap);
+      panels.push({ spec, titleBand: { x, y, width, height: titleBandHeight }, body: { x, y: y + titleBandHeight, width, height: bodyHeight(spec, pair) } });
+    });
+    y += titleBandHeight + height + rowGap;
+  }
+  return { id: input.id, width: REPORT_WIDTH, height: Math.ceil(y + footerHeight), panels, footer: input.footer, fileName: input.fileName };
+}
+
+/** White page and footer; call first, on a context scaled to CSS pixels. */
+export function drawReportPage(ctx: Canvas2DContext, layout: ReportLayout): void {
+  ctx.fillStyle = palette.background;
+  ctx.fillRect(0, 0, layout.width, layout.height);
+  ctx.strokeStyle = palette.grid;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(margin, layout.height - footerHeight + 4);
+  ctx.lineTo(layout.width - margin, layout.height - footerHeight + 4);
+  ctx.stroke();
+  ctx.fillStyle = palette.text;
+  ctx.font = figureFont(11);
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(layout.footer, margin, layout.height - footerHeight / 2 + 2, layout.width - 2 * margin);
+}
+
+/**
+ * Draws one panel: its title band, then the body — a canvas figure drawn in place, or a chart's
+ * image (rendered by the host at the body's size and density; required for chart panels).
+ */
+export function drawReportPanel(ctx: ReportContext, panel: ReportPanel, chartImage?: unknown): void {
+  const { spec, titleBand, body } = panel;
+  if (spec.kind === 'chart' && chartImage === undefined) {
+    throw new ReportLayoutError(`The chart panel "${spec.id}" needs its rendered image; render the chart at ${body.width}×${body.height} first.`);
+  }
+  if (titleBand) {
+    ctx.fillStyle = palette.textStrong;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    // A long title (half-width panels) steps down a size, then is cut with "…" rather than squeezed.
+    ctx.font = figureFont(15, 600);
+    if (ctx.measureText(spec.title).width > titleBand.width) ctx.font = figureFont(13, 600);
+    ctx.fillText(fitText(ctx, spec.title, titleBand.width), titleBand.x, titleBand.y + titleBand.height / 2 - 2);
+    ctx.strokeStyle = palette.grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(titleBand.x, titleBand.y + titleBand.height - 3);
+    ctx.lineTo(titleBand.x + titleBand.width, titleBand.y + titleBand.height - 3);
+    ctx.stroke();
+  }
+  if (spec.kind === 'canvas') {
+    ctx.save();
+    ctx.translate(body.x, body.y);
+    spec.draw(ctx, body.width, body.height);
+    ctx.restore();
+    return;
+  }
+  ctx.drawImage(chartImage as never, body.x, body.y, body.width, body.height);
+}

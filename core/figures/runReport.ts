@@ -1,0 +1,176 @@
+/**
+ * The report of one run as a layout (./reportLayout): a header with the run's name, dates, state,
+ * backend, configuration and final metrics, then every figure that applies to its experiment in
+ * the walkthrough's order (./runFigures), then its out-of-distribution evaluation if it has one
+ * (./oodReport), then any extra figures a caller adds (figures not kept with the run).
+ */
+import type { OodEvaluation } from '../contract/ood';
+import type { RunState } from '../contract/runEvent';
+import { describeSettings } from './caption';
+import { flattenConfig, formatConfigValue, type ConfigValue } from './configDiff';
+import { figureFont } from './fonts';
+import { formatKlWeight, formatMetric, formatPercent } from './format';
+import { oodReportRows } from './oodReport';
+import { palette } from './palette';
+import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
+import { layoutReport, type ReportLayout } from './reportLayout';
+import type { RunData } from './runData';
+import { runFigureRows, type FigureRow } from './runFigures';
+import type { CanvasFigureSpec, FigureRun } from './types';
+
+/** What a report says about a run besides its events: a RunRecord has all of it. */
+export interface ReportRun extends FigureRun {
+  id?: string;
+  state?: RunState;
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  step?: number;
+  totalSteps?: number;
+  backend?: { name: string; device?: string } | undefined;
+  summary?: Record<string, string | number | boolean | null> | undefined;
+}
+
+export interface RunReportOptions {
+  /** When the report was made (ISO); the footer says it. */
+  generatedAt?: string;
+  /** "Bayesian Workbench 0.1.0" or similar, for the footer. */
+  generator?: string;
+  /** The run's stored out-of-distribution evaluation (runs/<id>/ood.json): its table and histograms follow the run's figures. */
+  ood?: OodEvaluation | null;
+  /** Figures appended last, in rows (e.g. verdicts on dropped images). */
+  extraRows?: readonly FigureRow[];
+}
+
+const experimentTitles: Record<string, string> = { sinusoid: 'Sinusoid regression', lenet5: 'Bayesian LeNet5' };
+
+/** "2026-11-26T05:15:00.000Z" → "2026-11-26 05:15 UTC". */
+export function formatReportDate(iso: string | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+
+function describeConfigValue(run: ReportRun, key: string, value: ConfigValue): string {
+  // Null means "the default", which for these settings depends on the experiment: say which.
+  if (key === 'klWeight') return typeof value === 'number' ? formatKlWeight(value) : run.config.experiment === 'lenet5' ? '1/N_train (default)' : '1/batches (default)';
+  if (key === 'evalImages' && value === null) return 'all (default)';
+  return formatConfigValue(value);
+}
+
+/** The configuration as setting/value rows (nested settings dotted: "prior.scale"). */
+export function configRows(run: ReportRun): string[][] {
+  return Object.entries(flattenConfig(run.config))
+    .filter(([key]) => key !== 'experiment')
+    .map(([key, value]) => [key, describeConfigValue(run, key, value)]);
+}
+
+/** The run's final figures of merit, from its events (what the figures show) and its summary. */
+export function finalMetricRows(run: ReportRun, data: RunData): string[][] {
+  const rows: string[][] = [];
+  const last = data.metrics.step.length - 1;
+  if (last >= 0) {
+    rows.push([`loss at step ${data.metrics.step[last]}`, formatMetric(data.metrics.loss[last])]);
+    rows.push(['NLL', formatMetric(data.metrics.nll[last])]);
+    rows.push(['ΣKL (unweighted)', formatMetric(data.metrics.kl[last])]);
+    rows.push(['KL weight', formatKlWeight(data.metrics.klWeight[last])]);
+  }
+  const regression = data.regression;
+  if (regression) {
+    rows.push([`σ outside ÷ inside the data (step ${regression.step})`, formatMetric(regression.stdRatio)]);
+    rows.push(['RMSE inside the data', formatMetric(regression.rmseInside)]);
+    rows.push(['coverage of ±2σ inside', formatPercent(regression.coverageInside, 0)]);
+  }
+  const evaluation = data.evaluations.at(-1);
+  if (evaluation) {
+    rows.push([`held-out nats (step ${evaluation.step}, T = ${evaluation.draws})`, formatMetric(evaluation.heldoutNats)]);
+    rows.push([`held-out accuracy (${evaluation.images} images)`, formatPercent(evaluation.accuracy, 2)]);
+    rows.push(['expected calibration error', formatMetric(evaluation.ece)]);
+    rows.push([`digits refused (max p < ${formatMetric(evaluation.threshold)})`, formatPercent(evaluation.digitRefusal)]);
+    rows.push(['noise images refused', formatPercent(evaluation.noiseRefusal)]);
+    rows.push(['mean max p on noise', formatMetric(evaluation.meanMaxProbabilityNoise)]);
+  }
+  const prior = data.posteriors.at(-1)?.prior ?? {};
+  for (const [name, value] of Object.entries(prior)) rows.push([`learned prior ${name}`, formatMetric(value)]);
+  if (typeof run.summary?.stepsPerSecond === 'number') rows.push(['training speed', `${formatMetric(run.summary.stepsPerSecond)} steps/s`]);
+  if (run.startedAt && run.finishedAt) {
+    const seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
+    if (Number.isFinite(seconds) && seconds >= 0) rows.push(['wall time', formatDuration(seconds)]);
+  }
+  return rows;
+}
+
+/** Splits rows into `parts` columns of (nearly) equal length. */
+function splitRows(rows: string[][], parts: number): string[][][] {
+  const perPart = Math.ceil(rows.length / parts);
+  return Array.from({ length: parts }, (_, i) => rows.slice(i * perPart, (i + 1) * perPart));
+}
+
+const titleBlockHeight = 86;
+
+export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec {
+  const [configLeft, configRight] = splitRows(configRows(run), 2);
+  const tables: TextTable[] = [
+    { heading: 'Configuration', rows: configLeft, columnShares: [0.5, 0.5] },
+    { heading: '\u00a0', rows: configRight, columnShares: [0.5, 0.5] },
+    { heading: 'Final metrics', rows: finalMetricRows(run, data), columnShares: [0.66, 0.34] },
+  ];
+  const height = titleBlockHeight + Math.max(...tables.map(tableHeight)) + 8;
+  const step = run.step ?? data.progress?.step ?? data.metrics.step.at(-1) ?? 0;
+  const total = run.totalSteps ?? data.progress?.total;
+  const state = run.state ?? data.status?.state;
+  const backend = run.backend ? `backend ${run.backend.name}${run.backend.device ? ` (${run.backend.device})` : ''}` : 'backend —';
+  const facts = [
+    experimentTitles[run.config.experiment] ?? run.config.experiment,
+    `created ${formatReportDate(run.createdAt)}`,
+    `${state ?? 'unknown state'} at step ${step}${total ? ` of ${total}` : ''}`,
+    backend,
+  ].join('  ·  ');
+  return {
+    id: 'report-header',
+    kind: 'canvas',
+    title: run.name,
+    caption: describeSettings(run.config),
+    width: 1044,
+    height,
+    draw(ctx, width) {
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillStyle = palette.textStrong;
+      ctx.font = figureFont(24, 700);
+      ctx.fillText(fitText(ctx, run.name, width), 0, 0);
+      ctx.fillStyle = palette.text;
+      ctx.font = figureFont(13);
+      ctx.fillText(fitText(ctx, facts, width), 0, 36);
+      ctx.font = figureFont(12);
+      ctx.fillText(fitText(ctx, describeSettings(run.config), width), 0, 58);
+      const gap = 24;
+      const shares = [0.3, 0.3, 0.4];
+      let x = 0;
+      tables.forEach((table, i) => {
+        const tableWidth = (width - gap * (tables.length - 1)) * shares[i];
+        drawTable(ctx, table, x, titleBlockHeight, tableWidth);
+        x += tableWidth + gap;
+      });
+    },
+  };
+}
+
+function safeFileStem(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'run';
+}
+
+export function runReportLayout(run: ReportRun, data: RunData, options: RunReportOptions = {}): ReportLayout {
+  const rows = [...runFigureRows(data, run, { totalSteps: run.totalSteps }), ...(options.ood ? oodReportRows(options.ood, run) : []), ...(options.extraRows ?? [])];
+  const footer = [options.generator ?? 'Bayesian Workbench', `report of run ${run.id ?? run.name}`, options.generatedAt ? `made ${formatReportDate(options.generatedAt)}` : ''].filter(Boolean).join(' · ');
+  return layoutReport({ id: 'run-report', header: runReportHeader(run, data), rows, footer, fileName: `${safeFileStem(run.name)}-report.png` });
+}
+
+export { safeFileStem };

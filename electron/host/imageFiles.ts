@@ -1,0 +1,127 @@
+/**
+ * Image files from outside (Electron's dropped paths, the CLI's arguments), decoded with sharp
+ * (libvips, prebuilt in its @img/* packages) into RGBA pixels for core/ood/preprocess.ts.
+ *
+ * Everything is checked before the costly step: the file's size before it is opened, the declared
+ * dimensions in its header before any pixel is decoded (a 20,000 × 20,000 PNG of a few kB — a
+ * decompression bomb — is refused from its header), and the decoded image is shrunk on load to at
+ * most `DECODE_MAX_SIDE` pixels a side, which is ample for a 20 × 20 box and keeps memory bounded.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export class ImageFileError extends Error {
+  override name = 'ImageFileError';
+}
+
+/** Largest file accepted. */
+export const MAX_IMAGE_FILE_BYTES = 50 * 1024 * 1024;
+/** Largest declared image accepted (width × height). */
+export const MAX_IMAGE_FILE_PIXELS = 40_000_000;
+/** Decoded images are shrunk to fit this square: MNIST form needs 20 × 20 pixels of ink. */
+export const DECODE_MAX_SIDE = 512;
+/** Raster formats accepted; SVG and PDF are refused (they can reference other files, and they are not photos of ink). */
+const acceptedFormats = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif', 'heif']);
+
+export interface DecodedImageFile {
+  /** RGBA bytes, row-major. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** The size the file declares, before shrinking. */
+  declaredWidth: number;
+  declaredHeight: number;
+  format: string;
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Reads and decodes one image file; every problem is an ImageFileError naming the file. */
+export async function decodeImageFile(file: string): Promise<DecodedImageFile> {
+  const name = path.basename(file);
+  let size: number;
+  try {
+    const stats = await fs.stat(file);
+    if (stats.isDirectory()) throw new ImageFileError(`"${file}" is a folder, not an image file.`);
+    if (!stats.isFile()) throw new ImageFileError(`"${file}" is not a regular file.`);
+    size = stats.size;
+  } catch (error) {
+    if (error instanceof ImageFileError) throw error;
+    throw new ImageFileError(`"${file}" cannot be read (${describeFsError(error)}).`);
+  }
+  if (size === 0) throw new ImageFileError(`"${name}" is empty (0 bytes); it holds no image.`);
+  if (size > MAX_IMAGE_FILE_BYTES) {
+    throw new ImageFileError(`"${name}" is ${megabytes(size)}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`);
+  }
+  try {
+    await fs.access(file, fs.constants.R_OK);
+  } catch (error) {
+    throw new ImageFileError(`"${file}" cannot be read (${describeFsError(error)}).`);
+  }
+  return decodeImageSource(file, name);
+}
+
+/** Decodes image bytes already in memory (same checks, except the file's). */
+export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise<DecodedImageFile> {
+  if (bytes.byteLength === 0) throw new ImageFileError(`"${name}" is empty (0 bytes); it holds no image.`);
+  if (bytes.byteLength > MAX_IMAGE_FILE_BYTES) {
+    throw new ImageFileError(`"${name}" is ${megabytes(bytes.byteLength)}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`);
+  }
+  return decodeImageSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
+}
+
+async function decodeImageSource(source: string | Buffer, name: string): Promise<DecodedImageFile> {
+  // The header alone: format and declared size, no pixels decoded.
+  let metadata: sharp.Metadata;
+  try {
+    metadata = await sharp(source, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    const reason = describeSharpError(error);
+    // libvips recognises no format at all ("unsupported image format"), or one whose header is broken.
+    if (/unsupported image format/i.test(reason)) {
+      throw new ImageFileError(`"${name}" is not an image this workbench can read (${reason}); use a PNG, JPEG, WebP, GIF or TIFF file.`);
+    }
+    throw new ImageFileError(`"${name}" could not be decoded (${reason}); the file is damaged or truncated.`);
+  }
+  const format = metadata.format ?? 'unknown';
+  if (!acceptedFormats.has(format)) {
+    throw new ImageFileError(`"${name}" is a ${format.toUpperCase()} file; only raster images (PNG, JPEG, WebP, GIF, TIFF, AVIF) are accepted.`);
+  }
+  const declaredWidth = metadata.width ?? 0;
+  const declaredHeight = metadata.height ?? 0;
+  if (declaredWidth < 1 || declaredHeight < 1) throw new ImageFileError(`"${name}" declares no image size; the file is damaged.`);
+  if (declaredWidth * declaredHeight > MAX_IMAGE_FILE_PIXELS) {
+    throw new ImageFileError(
+      `"${name}" declares ${declaredWidth}×${declaredHeight} pixels (${((declaredWidth * declaredHeight) / 1e6).toFixed(0)} megapixels); ` +
+        `the largest image accepted is ${MAX_IMAGE_FILE_PIXELS / 1e6} megapixels.`,
+    );
+  }
+  try {
+    const { data, info } = await sharp(source, { limitInputPixels: MAX_IMAGE_FILE_PIXELS, failOn: 'truncated', sequentialRead: true })
+      .rotate() // EXIF orientation, as a photo viewer shows it
+      .resize({ width: DECODE_MAX_SIDE, height: DECODE_MAX_SIDE, fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new ImageFileError(`"${name}" decoded to ${info.channels} channels; 4 (RGBA) were expected.`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, declaredWidth, declaredHeight, format };
+  } catch (error) {
+    if (error instanceof ImageFileError) throw error;
+    throw new ImageFileError(`"${name}" could not be decoded (${describeSharpError(error)}); the file is damaged or truncated.`);
+  }
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeSharpError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // libvips messages run over several lines; the first says what went wrong.
+  return message.split('\n')[0].replace(/\.$/, '').slice(0, 200);
+}

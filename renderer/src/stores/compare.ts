@@ -1,0 +1,178 @@
+/**
+ * The comparison of runs: which runs are checked in the list, whether the compare view is open,
+ * each compared run's events folded into RunData (history first, then the live stream, batched per
+ * animation frame like the live store), and the view's settings (smoothing, seed grouping).
+ * The figures themselves are pure functions in core/figures/comparison.
+ */
+import { defineStore } from 'pinia';
+import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
+import type { RunEvent } from '../../../core/contract/runEvent';
+import type { ComparisonRun, SeedGrouping } from '../../../core/figures/comparison';
+import { applyRunEvent, runDataFromEvents, type RunData } from '../../../core/figures/runData';
+import { getWorkbenchApi } from '../api';
+import { createFrameBatcher } from '../util/frameBatcher';
+import { useConnectionStore } from './connection';
+import { useRunsStore } from './runs';
+
+function messageOf(caught: unknown): string {
+  return caught instanceof Error ? caught.message : String(caught);
+}
+
+export const useCompareStore = defineStore('compare', () => {
+  const api = getWorkbenchApi();
+  const runsStore = useRunsStore();
+  const connection = useConnectionStore();
+
+  /** Checked runs, in the order they were checked (their colours follow it). */
+  const selectedIds = ref<string[]>([]);
+  const showing = ref(false);
+  /** Folded events of the runs whose history has arrived. */
+  const dataById = shallowRef<Record<string, RunData>>({});
+  const loadingIds = ref<string[]>([]);
+  const error = ref<string | null>(null);
+  /** EMA weight β of the curves (0: raw). */
+  const smoothing = ref(0);
+  const grouping = ref<SeedGrouping>('none');
+
+  /** Live events of runs whose history is on its way; applied after it. */
+  const heldDuringLoad = new Map<string, RunEvent[]>();
+  /** Bumped when the loaded data is thrown away, so late replies are ignored. */
+  let loadGeneration = 0;
+
+  const comparedRuns = computed<ComparisonRun[]>(() =>
+    selectedIds.value.flatMap((id) => {
+      const record = runsStore.runs.find((run) => run.id === id);
+      const data = dataById.value[id];
+      return record && data ? [{ id, name: record.name, config: record.config, tags: record.tags, backend: record.backend, data }] : [];
+    }),
+  );
+  const canCompare = computed(() => selectedIds.value.length >= 2);
+  const loading = computed(() => loadingIds.value.length > 0);
+
+  function isSelected(id: string): boolean {
+    return selectedIds.value.includes(id);
+  }
+
+  function toggle(id: string, checked = !isSelected(id)): void {
+    if (checked && !isSelected(id)) selectedIds.value = [...selectedIds.value, id];
+    if (!checked) selectedIds.value = selectedIds.value.filter((candidate) => candidate !== id);
+  }
+
+  function setSelection(ids: string[]): void {
+    selectedIds.value = [...new Set(ids)];
+  }
+
+  /** A seed group: every run carrying `tag`. */
+  function selectTag(tag: string): void {
+    setSelection(runsStore.runs.filter((run) => run.tags.includes(tag)).map((run) => run.id));
+  }
+
+  function clear(): void {
+    selectedIds.value = [];
+  }
+
+  function open(): void {
+    showing.value = true;
+    void loadMissing();
+  }
+
+  function close(): void {
+    showing.value = false;
+  }
+
+  async function loadOne(id: string, generation: number): Promise<void> {
+    heldDuringLoad.set(id, []);
+    loadingIds.value = [...loadingIds.value, id];
+    try {
+      const history = await api.getRunEvents(id);
+      if (generation !== loadGeneration) return;
+      const data = runDataFromEvents([...history, ...(heldDuringLoad.get(id) ?? [])]);
+      dataById.value = { ...dataById.value, [id]: data };
+    } catch (caught) {
+      if (generation === loadGeneration) error.value = `Run "${id}": ${messageOf(caught)}`;
+    } finally {
+      heldDuringLoad.delete(id);
+      loadingIds.value = loadingIds.value.filter((candidate) => candidate !== id);
+    }
+  }
+
+  /** Fetches the history of checked runs not loaded yet (only while the view is open). */
+  async function loadMissing(): Promise<void> {
+    if (!showing.value) return;
+    error.value = null;
+    const generation = loadGeneration;
+    const missing = selectedIds.value.filter((id) => !(id in dataById.value) && !heldDuringLoad.has(id));
+    await Promise.all(missing.map((id) => loadOne(id, generation)));
+  }
+
+  function forgetAll(): void {
+    loadGeneration += 1;
+    heldDuringLoad.clear();
+    loadingIds.value = [];
+    dataById.value = {};
+    batcher.clear();
+  }
+
+  const batcher = createFrameBatcher<RunEvent>((events) => {
+    const current = dataById.value;
+    let changed = false;
+    for (const event of events) {
+      const data = current[event.runId];
+      if (data) changed = applyRunEvent(data, event) || changed;
+    }
+    // A new wrapper around the same RunData objects: the figures recompute, nothing is copied.
+    if (changed) dataById.value = { ...current };
+  });
+
+  const unsubscribe = api.onRunEvent((event) => {
+    const held = heldDuringLoad.get(event.runId);
+    if (held) held.push(event);
+    else if (event.runId in dataById.value) batcher.push(event);
+  });
+  onScopeDispose(() => {
+    unsubscribe();
+    batcher.clear();
+  });
+
+  watch(selectedIds, () => {
+    // Unchecked runs are dropped, so a run checked again later is fetched fresh.
+    const kept = Object.fromEntries(Object.entries(dataById.value).filter(([id]) => selectedIds.value.includes(id)));
+    if (Object.keys(kept).length !== Object.keys(dataById.value).length) dataById.value = kept;
+    void loadMissing();
+  });
+  // Deleted runs leave the comparison.
+  watch(
+    () => runsStore.runs,
+    (runs) => {
+      const existing = selectedIds.value.filter((id) => runs.some((run) => run.id === id));
+      if (existing.length !== selectedIds.value.length && !runsStore.loading) selectedIds.value = existing;
+    },
+  );
+  // After a reconnection the stream has a gap: fetch every history again.
+  watch(
+    () => connection.generation,
+    () => {
+      forgetAll();
+      void loadMissing();
+    },
+  );
+
+  return {
+    selectedIds,
+    showing,
+    dataById,
+    comparedRuns,
+    canCompare,
+    loading,
+    error,
+    smoothing,
+    grouping,
+    isSelected,
+    toggle,
+    setSelection,
+    selectTag,
+    clear,
+    open,
+    close,
+  };
+});

@@ -1,0 +1,126 @@
+/**
+ * Reports headless, through the CLI as a user runs it: a short sinusoid run and a short LeNet5 run
+ * trained with `train --report --csv`, a comparison with `report --run --compare`, and a 3× report.
+ * Each PNG is decoded and checked against the layout it was drawn from (size at the density, not
+ * blank, every panel's title and body present); each CSV has a row per step and per evaluation.
+ */
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { comparisonReportLayout } from '../../core/figures/comparisonReport';
+import { runReportLayout } from '../../core/figures/runReport';
+import { comparisonRunOf, loadRunFolder } from '../../electron/host/runReports';
+import { checkReportImage, decodePng } from './reportImage';
+
+let workDir: string;
+const runsDir = () => path.join(workDir, 'runs');
+
+beforeAll(async () => {
+  workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-report-'));
+});
+afterAll(async () => {
+  await fs.rm(workDir, { recursive: true, force: true });
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function train(args: string[], name: string): Promise<{ runDir: string; report: string; csv: string }> {
+  const report = path.join(workDir, `${name}.png`);
+  const csv = path.join(workDir, `${name}.csv`);
+  const { code, stdout, stderr } = await cli(['train', ...args, '--backend', 'wasm', '--runs-dir', runsDir(), '--report', report, '--csv', csv, '--json']);
+  expect(code, stderr).toBe(0);
+  const result = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
+  return { runDir: result.runDir, report, csv };
+}
+
+async function expectRunReport(runDir: string, file: string, density: number, panelIds: string[]): Promise<void> {
+  const { record, data } = await loadRunFolder(runDir);
+  const layout = runReportLayout(record, data);
+  expect(layout.panels.map((panel) => panel.spec.id)).toEqual(panelIds);
+  const image = await decodePng(await fs.readFile(file));
+  expect(image.width).toBe(1100 * density);
+  expect(checkReportImage(image, layout, density)).toEqual([]);
+}
+
+function csvRows(text: string, kind: string): string[][] {
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','))
+    .filter((cells) => cells[0] === kind);
+}
+
+describe('reports and CSV from the CLI', { timeout: 240_000 }, () => {
+  let sinusoid: { runDir: string; report: string; csv: string };
+
+  it('train --report writes the sinusoid report: header, loss, predictive band', async () => {
+    sinusoid = await train(['--experiment', 'sinusoid', '--epochs', '200', '--seed', '1'], 'sinusoid');
+    await expectRunReport(sinusoid.runDir, sinusoid.report, 2, ['report-header', 'loss', 'predictive']);
+    const csv = await fs.readFile(sinusoid.csv, 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/^kind,step,loss,nll,kl,kl_weight,/);
+    expect(csvRows(csv, 'train')).toHaveLength(200);
+    expect(csvRows(csv, 'regression')).toHaveLength(1);
+  });
+
+  it('train --report writes the LeNet5 report in the walkthrough order', async () => {
+    const lenet5 = await train(['--experiment', 'lenet5', '--steps', '120'], 'lenet5');
+    await expectRunReport(lenet5.runDir, lenet5.report, 2, [
+      'report-header',
+      'loss',
+      'heldout',
+      'ece',
+      'reliability',
+      'refusal',
+      'posterior-mu',
+      'posterior-sigma',
+      'predictions',
+    ]);
+    const csv = await fs.readFile(lenet5.csv, 'utf8');
+    expect(csvRows(csv, 'train')).toHaveLength(120);
+    const evaluations = csvRows(csv, 'heldout');
+    expect(evaluations).toHaveLength(1);
+    expect(Number(evaluations[0][1])).toBe(120);
+  });
+
+  it('report --compare draws the comparison (curves, config diff, metric table) and --density 3 triples the pixels', async () => {
+    const second = await train(['--experiment', 'sinusoid', '--epochs', '150', '--seed', '2'], 'sinusoid-2');
+    const out = path.join(workDir, 'comparison.png');
+    const compared = await cli(['report', '--run', sinusoid.runDir, '--compare', second.runDir, '--out', out, '--csv', path.join(workDir, 'comparison.csv')]);
+    expect(compared.code, compared.stderr).toBe(0);
+    const runs = (await Promise.all([loadRunFolder(sinusoid.runDir), loadRunFolder(second.runDir)])).map(comparisonRunOf);
+    const layout = comparisonReportLayout(runs);
+    const ids = layout.panels.map((panel) => panel.spec.id);
+    expect(ids[0]).toBe('report-header');
+    expect(ids).toEqual(expect.arrayContaining(['compare-loss', 'compare-nll', 'compare-kl']));
+    expect(checkReportImage(await decodePng(await fs.readFile(out)), layout, 2)).toEqual([]);
+
+    const print = path.join(workDir, 'sinusoid-3x.png');
+    const tripled = await cli(['report', '--run', sinusoid.runDir, '--out', print, '--density', '3']);
+    expect(tripled.code, tripled.stderr).toBe(0);
+    await expectRunReport(sinusoid.runDir, print, 3, ['report-header', 'loss', 'predictive']);
+  });
+
+  it('refuses a wrong density, a wrong extension and a missing run with a clear message', async () => {
+    const density = await cli(['report', '--run', sinusoid.runDir, '--out', path.join(workDir, 'x.png'), '--density', '5']);
+    expect(density.code).not.toBe(0);
+    expect(density.stderr).toContain('"5" is not a supported density; use 2 or 3.');
+    const extension = await cli(['report', '--run', sinusoid.runDir, '--out', path.join(workDir, 'x.jpg')]);
+    expect(extension.code).toBe(1);
+    expect(extension.stderr).toContain('The report is a PNG image; name it *.png');
+    const missing = await cli(['report', '--run', path.join(runsDir(), 'no-such-run'), '--out', path.join(workDir, 'x.png')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('There is no run "no-such-run"');
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The stores behind run management and comparison: a live `queued` status with `resumedFromStep`
+ * drops the chart points trained after the checkpoint; queued runs know their place; the compare
+ * store folds the histories of the checked runs and keeps them current from the stream.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { nextTick } from 'vue';
+import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
+import type { RunEvent } from '../../../core/contract/runEvent';
+import type { RunRecord, WorkbenchApi } from '../../../core/contract/workbenchApi';
+import { installWorkbenchHost } from '../../../renderer/src/api';
+import { useCompareStore } from '../../../renderer/src/stores/compare';
+import { useLiveStore } from '../../../renderer/src/stores/live';
+import { useRunsStore } from '../../../renderer/src/stores/runs';
+
+const config = lenet5ConfigSchema.parse({ experiment: 'lenet5', steps: 100 });
+
+function record(id: string, state: RunRecord['state'], createdAt: string): RunRecord {
+  return { id, name: id, tags: [], config, state, createdAt, step: 0, totalSteps: 100 };
+}
+
+function metrics(runId: string, step: number): RunEvent {
+  return { type: 'metrics', runId, step, time: step, loss: 1, nll: 1, kl: 1, klWeight: 1 };
+}
+
+function host(records: RunRecord[], histories: Record<string, RunEvent[]>) {
+  let push: (event: RunEvent) => void = () => {};
+  const api = {
+    listRuns: async () => records,
+    getRun: async (id: string) => records.find((candidate) => candidate.id === id)!,
+    getRunEvents: async (id: string) => histories[id] ?? [],
+    onRunEvent(listener: (event: RunEvent) => void) {
+      push = listener;
+      return () => {};
+    },
+  } as unknown as WorkbenchApi;
+  installWorkbenchHost({ api, connection: { status: { state: 'connected' }, onChange: () => () => {} } });
+  return { push: (event: RunEvent) => push(event) };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.stubGlobal('document', { hidden: true }); // no frames in Node: the batchers use their timer
+  setActivePinia(createPinia());
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+describe('run management in the stores', () => {
+  it('drops live chart points beyond the step a resumed run restarts from', async () => {
+    const stream = host([record('run-1', 'interrupted', '2026-01-01T00:00:00Z')], {
+      'run-1': [metrics('run-1', 1), metrics('run-1', 2), metrics('run-1', 3), metrics('run-1', 4)],
+    });
+    const live = useLiveStore();
+    useRunsStore().select('run-1');
+    await vi.runAllTimersAsync();
+    expect(live.series.step).toEqual([1, 2, 3, 4]);
+
+    stream.push({ type: 'status', runId: 'run-1', step: 2, time: 100, state: 'queued', resumedFromStep: 2 });
+    await vi.runAllTimersAsync();
+    expect(live.series.step).toEqual([1, 2]);
+    stream.push(metrics('run-1', 3));
+    await vi.runAllTimersAsync();
+    expect(live.series.step).toEqual([1, 2, 3]);
+  });
+
+  it('numbers queued runs by when they were queued', async () => {
+    host(
+      [record('a', 'running', '2026-01-01T00:00:00Z'), record('b', 'queued', '2026-01-01T00:00:02Z'), record('c', 'queued', '2026-01-01T00:00:01Z')],
+      {},
+    );
+    const runs = useRunsStore();
+    await runs.refresh();
+    expect(runs.queuePositions).toEqual({ c: 1, b: 2 });
+    expect(runs.trainingCount).toBe(1);
+  });
+
+  it('compares the checked runs: histories folded, live events applied', async () => {
+    const stream = host([record('a', 'running', '2026-01-01T00:00:00Z'), record('b', 'completed', '2026-01-01T00:00:01Z')], {
+      a: [metrics('a', 1)],
+      b: [metrics('b', 1), metrics('b', 2)],
+    });
+    await useRunsStore().refresh();
+    const compare = useCompareStore();
+    compare.toggle('a');
+    compare.toggle('b');
+    expect(compare.canCompare).toBe(true);
+    compare.open();
+    await vi.runAllTimersAsync();
+    expect(compare.comparedRuns.map((run) => [run.id, run.data.metrics.step])).toEqual([
+      ['a', [1]],
+      ['b', [1, 2]],
+    ]);
+    stream.push(metrics('a', 2));
+    await vi.runAllTimersAsync();
+    expect(compare.comparedRuns[0].data.metrics.step).toEqual([1, 2]);
+
+    compare.toggle('b', false);
+    await nextTick();
+    expect(compare.comparedRuns.map((run) => run.id)).toEqual(['a']);
+  });
+});
