@@ -122,7 +122,7 @@ export const useCompareStore = defineStore('compare', () => {
     }
     // A new wrapper around the same RunData objects: the figures recompute, nothing is copied.
     if (changed) dataById.value = { ...current };
-  });
+  }, { minIntervalMs: 250 }); // many charts redraw per commit here: fewer commits than the live view
 
   const unsubscribe = api.onRunEvent((event) => {
     const held = heldDuringLoad.get(event.runId);

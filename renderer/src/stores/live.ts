@@ -25,6 +25,9 @@ declare global {
   }
 }
 
+/** Least time between two commits of the stream: charts redraw at most ~5 times a second. */
+const liveFlushIntervalMs = 200;
+
 /** Kept for existing imports: the per-step metrics series. */
 export type LossSeries = MetricSeries;
 
@@ -80,7 +83,7 @@ export const useLiveStore = defineStore('live', () => {
       // Chart redraws are post-flush watchers: they have run when nextTick resolves.
       void nextTick(() => timings.push({ flushMs: committed - started, renderedMs: performance.now() - started }));
     }
-  });
+  }, { minIntervalMs: liveFlushIntervalMs });
 
   async function load(id: string | null): Promise<void> {
     const generation = ++loadGeneration;
