@@ -176,6 +176,12 @@ async function browserRun(serve: Serve, index: number) {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(serve.url);
     await page.waitForSelector('[data-testid="connection-state"][data-state="connected"]', { timeout: 30_000 });
+    // Chromium's own accounting of the page's main thread: script, layout, style, all tasks.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const pageMetrics = async () =>
+      Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((metric) => [metric.name, metric.value]));
+    const pageBefore = await pageMetrics();
     const cpuBefore = processCpuSeconds(serve.child.pid!);
     const chromiumBefore = cpuSecondsBelow(process.pid, /chrom/i);
     const record = (await serve.call('startRun', { config, name: `bench browser ${index}` })) as RunRecord;
@@ -200,7 +206,10 @@ async function browserRun(serve: Serve, index: number) {
     }));
     const timing = await timeRun(serve, record.id, processCpuSeconds(serve.child.pid!) - cpuBefore);
     const chromiumCpu = (cpuSecondsBelow(process.pid, /chrom/i) - chromiumBefore) / timing.wallSeconds;
-    return { timing, chromiumCpu, ...collected };
+    const pageAfter = await pageMetrics();
+    const perSecond = (name: string) => (pageAfter[name] - pageBefore[name]) / timing.wallSeconds;
+    const mainThread = { task: perSecond('TaskDuration'), script: perSecond('ScriptDuration'), layout: perSecond('LayoutDuration'), style: perSecond('RecalcStyleDuration') };
+    return { timing, chromiumCpu, mainThread, ...collected };
   } finally {
     await browser.close();
   }
@@ -216,6 +225,7 @@ async function main(): Promise<void> {
     const frames: number[] = [];
     const flushes: { flushMs: number; renderedMs: number }[] = [];
     const chromiumCpu: number[] = [];
+    const mainThread: Record<string, number>[] = [];
     // The first run of a process pays for loading the digits, compiling wasm and warming the JIT: not measured.
     log('warm-up run…');
     const warmUp = (await serve.call('startRun', { config: { ...config, steps: 20, evalEvery: 20, evalDraws: 1 }, name: 'bench warm-up' })) as RunRecord;
@@ -230,6 +240,7 @@ async function main(): Promise<void> {
       frames.push(...withBrowser.frames);
       flushes.push(...withBrowser.flushes);
       chromiumCpu.push(withBrowser.chromiumCpu);
+      mainThread.push(withBrowser.mainThread);
     }
     const mean = (runs: RunTiming[], key: keyof RunTiming) => runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
     const summarise = (runs: RunTiming[]) => ({
@@ -245,7 +256,13 @@ async function main(): Promise<void> {
           run: { experiment: 'lenet5', steps, evalEvery, evalDraws: draws, batchSize: config.batchSize, backend, repeats },
           machine: { cpus: availableParallelism() },
           headless: summarise(headless),
-          withBrowser: { view, ...summarise(attached), chromiumCpuPerSecond: round(chromiumCpu.reduce((sum, value) => sum + value, 0) / chromiumCpu.length, 3) },
+          withBrowser: {
+            view,
+            ...summarise(attached),
+            chromiumCpuPerSecond: round(chromiumCpu.reduce((sum, value) => sum + value, 0) / chromiumCpu.length, 3),
+            /** Seconds per wall second on the page's main thread (Chromium's Performance.getMetrics). */
+            pageMainThreadPerSecond: Object.fromEntries(['task', 'script', 'layout', 'style'].map((key) => [key, round(mainThread.reduce((sum, entry) => sum + entry[key], 0) / mainThread.length, 3)])),
+          },
           slowdown: { worker: round(slowdown('workerStepsPerSecond'), 4), wall: round(slowdown('wallStepsPerSecond'), 4), goal: 0.03 },
           browser: {
             frames: frames.length,

@@ -264,9 +264,11 @@ describe('the workbench in the browser shell', () => {
     const checkpointStep = Number(await resume.getAttribute('data-step'));
     expect(checkpointStep).toBeGreaterThanOrEqual(200);
     expect(await resume.textContent()).toContain(`Resume from checkpoint (step ${checkpointStep})`);
-    await page.screenshot({ path: path.join(artifactsDir, 'workbench-interrupted.png') });
     const stepBefore = await statusStep(page);
     expect(stepBefore).toBeGreaterThanOrEqual(checkpointStep);
+    // Its history up to the last flushed event, past the checkpoint.
+    expect(await waitForNumber(page, 'loss-chart', 'data-points', checkpointStep, 15_000)).toBeGreaterThanOrEqual(checkpointStep);
+    await page.screenshot({ path: path.join(artifactsDir, 'workbench-interrupted.png') });
 
     await resume.click();
     // The points trained after the checkpoint are dropped, then the run continues from there.
