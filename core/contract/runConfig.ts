@@ -106,6 +106,11 @@ export const lenet5ConfigSchema = z.object({
    * ELBO divided by the training-set size (the textbook choice).
    */
   klWeight: z.number().nonnegative().nullable().default(null),
+  /**
+   * With klWeight null, the KL weight is klScale / N_train: 1 is the textbook ELBO per example;
+   * below 1 tempers the KL (the posterior is fitted as if the data counted 1/klScale times).
+   */
+  klScale: z.number().positive().max(100).default(1),
   init: posteriorInitSchema.default({ muStd: 0.1, rho: -3.5 }),
   /** Steps between evaluations (held-out nats, calibration, posterior histograms, checkpoint). */
   evalEvery: z.number().int().min(1).default(400),

@@ -46,6 +46,8 @@ export const experimentInfoSchema = z.object({
   name: z.string(),
   title: z.string(),
   presets: z.array(presetSchema),
+  /** Training images per dataset name where known before loading, for the default KL weight 1/N_train. */
+  trainImages: z.record(z.string(), z.number().int().positive()).optional(),
 });
 export type ExperimentInfo = z.infer<typeof experimentInfoSchema>;
 

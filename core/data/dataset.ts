@@ -10,6 +10,11 @@ export const PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE;
 export const CLASS_COUNT = 10;
 
 export const MNIST_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+/**
+ * Training images of the named datasets, known before they are loaded (the bundled reference split
+ * keeps 9,000 of the package's 10,000 digits; Fashion-MNIST has 60,000): what 1/N_train will be.
+ */
+export const KNOWN_TRAIN_IMAGES: Readonly<Record<string, number>> = { mnist: 9000, 'fashion-mnist': 60000 };
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];

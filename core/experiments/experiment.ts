@@ -38,6 +38,8 @@ export interface Experiment<C extends RunConfig = RunConfig> {
   name: C['experiment'];
   title: string;
   presets: Preset<C>[];
+  /** Training images per dataset name where known before loading (the form's 1/N_train hint). */
+  trainImages?: Readonly<Record<string, number>>;
   /** Optimizer steps a run of this configuration takes. */
   totalSteps(config: C): number;
   /**

@@ -15,6 +15,7 @@ export function listExperiments(): ExperimentInfo[] {
     name: experiment.name,
     title: experiment.title,
     presets: experiment.presets,
+    ...(experiment.trainImages ? { trainImages: { ...experiment.trainImages } } : {}),
   }));
 }
 

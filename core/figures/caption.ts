@@ -16,7 +16,8 @@ export function describePrior(prior: PriorConfig): string {
 
 function describeKlWeight(config: RunConfig): string {
   if (config.klWeight !== null) return `KL weight ${formatMetric(config.klWeight)}`;
-  return config.experiment === 'lenet5' ? 'KL weight 1/N_train' : 'KL weight 1/batches';
+  if (config.experiment !== 'lenet5') return 'KL weight 1/batches';
+  return config.klScale === 1 ? 'KL weight 1/N_train' : `KL weight ${formatMetric(config.klScale)}/N_train`;
 }
 
 /** Key settings in one line, e.g. "LeNet5 on mnist · flipout · N(0, 1²) prior · analytic KL, KL weight 1/N_train · Adam 0.001 · …". */

@@ -7,12 +7,10 @@
 import { comparisonCaption, comparisonMetricFigure, posteriorOverlayFigure, sharedLayerNames } from './comparison';
 import { availableMetrics, lastStep, metricValuesAt, type ComparisonRun } from './comparisonData';
 import { configDifferences, formatConfigValue } from './configDiff';
-import { figureFont } from './fonts';
 import { formatMetric } from './format';
-import { palette, seriesColour } from './palette';
-import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
-import { layoutReport, type ReportLayout } from './reportLayout';
-import { formatReportDate, safeFileStem } from './runReport';
+import { seriesColour } from './palette';
+import { drawTable, tableHeight, type TextTable } from './reportTables';
+import { layoutReport, reportFooter, reportHeader, safeFileStem, type ReportLayout } from './reportLayout';
 import type { FigureRow } from './runFigures';
 import type { CanvasFigureSpec, FigureSpec } from './types';
 
@@ -80,33 +78,22 @@ export function comparisonReportHeader(runs: readonly ComparisonRun[]): CanvasFi
   for (const table of tables) table.columnShares = shares(table);
   const height = titleBlockHeight + tables.reduce((sum, table) => sum + tableHeight(table) + tableGap, 0);
   const experiments = [...new Set(runs.map((run) => run.config.experiment))].join(', ');
-  return {
-    id: 'report-header',
-    kind: 'canvas',
+  return reportHeader({
+    heading: `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`,
     title: `Comparison of ${runs.length} runs`,
     caption: comparisonCaption(runs),
-    width: 1044,
+    facts: `${experiments} · ${comparisonCaption(runs)}`,
     height,
-    draw(ctx, width) {
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      ctx.fillStyle = palette.textStrong;
-      ctx.font = figureFont(24, 700);
-      ctx.fillText(fitText(ctx, `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`, width), 0, 0);
-      ctx.fillStyle = palette.text;
-      ctx.font = figureFont(13);
-      ctx.fillText(fitText(ctx, `${experiments} · ${comparisonCaption(runs)}`, width), 0, 36);
+    drawBody(ctx, width) {
       let y = titleBlockHeight;
       for (const table of tables) y += drawTable(ctx, table, 0, y, width) + tableGap;
     },
-  };
+  });
 }
 
 export function comparisonReportLayout(runs: readonly ComparisonRun[], options: ComparisonReportOptions = {}): ReportLayout {
   const rows = [...comparisonFigureRows(runs), ...(options.extraRows ?? [])];
-  const footer = [options.generator ?? 'Bayesian Workbench', `comparison of ${runs.map((run) => run.id).join(', ')}`, options.generatedAt ? `made ${formatReportDate(options.generatedAt)}` : '']
-    .filter(Boolean)
-    .join(' · ');
+  const footer = reportFooter(options, `comparison of ${runs.map((run) => run.id).join(', ')}`);
   const stem = runs.length === 2 ? `${safeFileStem(runs[0].name)}-vs-${safeFileStem(runs[1].name)}` : `comparison-of-${runs.length}-runs`;
   return layoutReport({ id: 'comparison-report', header: comparisonReportHeader(runs), rows, footer, fileName: `${stem}-report.png` });
 }

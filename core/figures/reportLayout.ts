@@ -53,6 +53,62 @@ export interface ReportLayout {
 }
 
 export const REPORT_WIDTH = 1100;
+/** The width a report header spec declares (the page's content width). */
+const headerWidth = 1044;
+
+/** "2026-11-26T05:15:00.000Z" → "2026-11-26 05:15 UTC". */
+export function formatReportDate(iso: string | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A name as part of a file name, letters, digits, `.`, `_` and `-` only ("lenet5 run #3" → "lenet5-run-3"); `fallback` if nothing is left. */
+export function safeFileStem(text: string, fallback = 'run'): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || fallback;
+}
+
+/** The footer line: what made the report, of what, and when (if known). */
+export function reportFooter(options: { generator?: string; generatedAt?: string }, subject: string): string {
+  return [options.generator ?? 'Bayesian Workbench', subject, options.generatedAt ? `made ${formatReportDate(options.generatedAt)}` : ''].filter(Boolean).join(' · ');
+}
+
+export interface ReportHeaderInput {
+  /** Drawn large at the top. */
+  heading: string;
+  /** The panel's title and caption (exports and tests name it by them). */
+  title: string;
+  caption: string;
+  /** One line under the heading. */
+  facts: string;
+  height: number;
+  /** Draws the rest (tables) below the heading and facts. */
+  drawBody(ctx: Canvas2DContext, width: number): void;
+}
+
+/** The header panel of a report: its heading (24 px bold) and a line of facts (13 px), then its body. */
+export function reportHeader(input: ReportHeaderInput): CanvasFigureSpec {
+  return {
+    id: 'report-header',
+    kind: 'canvas',
+    title: input.title,
+    caption: input.caption,
+    width: headerWidth,
+    height: input.height,
+    draw(ctx, width) {
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillStyle = palette.textStrong;
+      ctx.font = figureFont(24, 700);
+      ctx.fillText(fitText(ctx, input.heading, width), 0, 0);
+      ctx.fillStyle = palette.text;
+      ctx.font = figureFont(13);
+      ctx.fillText(fitText(ctx, input.facts, width), 0, 36);
+      input.drawBody(ctx, width);
+    },
+  };
+}
 const margin = 28;
 const columnGap = 24;
 const rowGap = 18;

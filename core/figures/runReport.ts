@@ -11,9 +11,8 @@ import { flattenConfig, formatConfigValue, type ConfigValue } from './configDiff
 import { figureFont } from './fonts';
 import { formatKlWeight, formatMetric, formatPercent } from './format';
 import { oodReportRows } from './oodReport';
-import { palette } from './palette';
 import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
-import { layoutReport, type ReportLayout } from './reportLayout';
+import { formatReportDate, layoutReport, reportFooter, reportHeader, safeFileStem, type ReportLayout } from './reportLayout';
 import type { RunData } from './runData';
 import { runFigureRows, type FigureRow } from './runFigures';
 import type { CanvasFigureSpec, FigureRun } from './types';
@@ -44,14 +43,6 @@ export interface RunReportOptions {
 
 const experimentTitles: Record<string, string> = { sinusoid: 'Sinusoid regression', lenet5: 'Bayesian LeNet5' };
 
-/** "2026-11-26T05:15:00.000Z" → "2026-11-26 05:15 UTC". */
-export function formatReportDate(iso: string | undefined): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
 function formatDuration(seconds: number): string {
   if (seconds < 90) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
@@ -60,7 +51,7 @@ function formatDuration(seconds: number): string {
 
 function describeConfigValue(run: ReportRun, key: string, value: ConfigValue): string {
   // Null means "the default", which for these settings depends on the experiment: say which.
-  if (key === 'klWeight') return typeof value === 'number' ? formatKlWeight(value) : run.config.experiment === 'lenet5' ? '1/N_train (default)' : '1/batches (default)';
+  if (key === 'klWeight') return typeof value === 'number' ? formatKlWeight(value) : run.config.experiment === 'lenet5' ? 'klScale/N_train (default)' : '1/batches (default)';
   if (key === 'evalImages' && value === null) return 'all (default)';
   return formatConfigValue(value);
 }
@@ -133,22 +124,13 @@ export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec
     `${state ?? 'unknown state'} at step ${step}${total ? ` of ${total}` : ''}`,
     backend,
   ].join('  ·  ');
-  return {
-    id: 'report-header',
-    kind: 'canvas',
+  return reportHeader({
+    heading: run.name,
     title: run.name,
     caption: describeSettings(run.config),
-    width: 1044,
+    facts,
     height,
-    draw(ctx, width) {
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      ctx.fillStyle = palette.textStrong;
-      ctx.font = figureFont(24, 700);
-      ctx.fillText(fitText(ctx, run.name, width), 0, 0);
-      ctx.fillStyle = palette.text;
-      ctx.font = figureFont(13);
-      ctx.fillText(fitText(ctx, facts, width), 0, 36);
+    drawBody(ctx, width) {
       ctx.font = figureFont(12);
       ctx.fillText(fitText(ctx, describeSettings(run.config), width), 0, 58);
       const gap = 24;
@@ -160,17 +142,11 @@ export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec
         x += tableWidth + gap;
       });
     },
-  };
-}
-
-function safeFileStem(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'run';
+  });
 }
 
 export function runReportLayout(run: ReportRun, data: RunData, options: RunReportOptions = {}): ReportLayout {
   const rows = [...runFigureRows(data, run, { totalSteps: run.totalSteps }), ...(options.ood ? oodReportRows(options.ood, run) : []), ...(options.extraRows ?? [])];
-  const footer = [options.generator ?? 'Bayesian Workbench', `report of run ${run.id ?? run.name}`, options.generatedAt ? `made ${formatReportDate(options.generatedAt)}` : ''].filter(Boolean).join(' · ');
+  const footer = reportFooter(options, `report of run ${run.id ?? run.name}`);
   return layoutReport({ id: 'run-report', header: runReportHeader(run, data), rows, footer, fileName: `${safeFileStem(run.name)}-report.png` });
 }
-
-export { safeFileStem };

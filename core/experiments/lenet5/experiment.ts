@@ -1,8 +1,8 @@
 /**
  * Bayesian LeNet5 on MNIST-form images (the reference text's second workload). Each step draws a
  * batch, runs the network with the run's estimator (Flipout by default) and minimises
- * loss = mean NLL over the batch + klWeight · ΣKL, klWeight = 1 / N_train by default (the negative
- * ELBO per training example). Every `evalEvery` steps and at the end it evaluates T posterior
+ * loss = mean NLL over the batch + klWeight · ΣKL, klWeight = klScale / N_train by default (with
+ * klScale = 1, the negative ELBO per training example). Every `evalEvery` steps and at the end it evaluates T posterior
  * draws on held-out and noise images (`heldout` event) and summarises the weight posteriors
  * (`posterior` event).
  */
@@ -11,7 +11,7 @@ import '../../engine/gradients';
 import type { Lenet5Config } from '../../contract/runConfig';
 import type { RunSummary } from '../../contract/workbenchApi';
 import { BatchSampler } from '../../data/batches';
-import { CLASS_COUNT, IMAGE_SIZE } from '../../data/dataset';
+import { CLASS_COUNT, IMAGE_SIZE, KNOWN_TRAIN_IMAGES } from '../../data/dataset';
 import { registerFastGradients } from '../../engine/fastGradients';
 import { posteriorStatistics } from '../../evaluation/posteriorStatistics';
 import { SeedStream } from '../../random/seedStream';
@@ -33,7 +33,7 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
   const trainSeeds = seeds.fork(2);
   const evaluationSeed = seeds.fork(3).next();
   const sampler = new BatchSampler(dataset.train, config.batchSize, seeds.fork(4).next());
-  const klWeight = config.klWeight ?? 1 / dataset.train.count;
+  const klWeight = config.klWeight ?? config.klScale / dataset.train.count;
   const network = lenet5Network(config, initSeeds);
   const optimizer = tf.train.adam(config.learningRate);
   const variables = network.trainableVariables;
@@ -136,6 +136,7 @@ export const lenet5Experiment: Experiment<Lenet5Config> = {
   name: 'lenet5',
   title: 'Bayesian LeNet5 (Flipout) on MNIST',
   presets: lenet5Presets,
+  trainImages: KNOWN_TRAIN_IMAGES,
   totalSteps: (config) => config.steps,
   run: runLenet5,
 };

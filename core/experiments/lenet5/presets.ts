@@ -1,14 +1,28 @@
 /**
- * LeNet5 presets. `seed` is the reference text (Flipout, N(0,1) prior, analytic KL, loss = mean NLL
- * + ΣKL / N_train, Adam 0.001, 6000 steps of 128, evaluation every 400 steps with 50 draws) with
+ * LeNet5 presets.
+ *
+ * `seed` is the reference text: Flipout, N(0,1) prior, analytic KL, loss = mean NLL + ΣKL / N_train,
+ * Adam 0.001 at a constant rate, 6000 steps of 128, evaluation every 400 steps with 50 draws, and
  * TFP's default posterior initialisation (μ ~ N(0, 0.1²), σ ≈ softplus(−3) ≈ 0.049, here ρ = −3.5).
+ * On 9,000 digits its KL pulls most σ up as training goes on and the net ends under-confident
+ * (measured here at 6000 steps: 98.3 %, −0.098 nats, ECE 0.034; the PyTorch peers: 97.8–98.1 %).
+ *
+ * `default` changes two settings, found by measuring (README "LeNet5: why the default preset"):
+ * the KL weight is tempered to 0.15 / N_train, and the learning rate decays from 0.001 to 0 on a
+ * cosine over the run. Measured at 6000 steps, seed 0: 98.7 %, −0.059 nats, ECE 0.008.
  */
 import { lenet5ConfigSchema, type Lenet5Config } from '../../contract/runConfig';
 import type { Preset } from '../experiment';
 
 const seedConfig = lenet5ConfigSchema.parse({ experiment: 'lenet5', preset: 'seed' });
+const defaultConfig: Lenet5Config = { ...seedConfig, preset: 'default', klScale: 0.15, learningRateSchedule: 'cosine' };
 
 export const lenet5Presets: Preset<Lenet5Config>[] = [
+  {
+    name: 'default',
+    description: 'Flipout, N(0,1) prior, analytic KL tempered to 0.15/N_train, Adam 0.001 on a cosine decay, 6000 steps of 128, 50 draws every 400 steps.',
+    config: defaultConfig,
+  },
   {
     name: 'seed',
     description: 'The reference text: Flipout, N(0,1) prior, analytic KL weighted 1/N_train, Adam 0.001, 6000 steps of 128, 50 draws every 400 steps.',
@@ -16,12 +30,12 @@ export const lenet5Presets: Preset<Lenet5Config>[] = [
   },
   {
     name: 'quick',
-    description: 'A 1500-step run of the seed settings (the reference measurement at 1500 steps).',
-    config: { ...seedConfig, preset: 'quick', steps: 1500, evalEvery: 300 },
+    description: 'The default settings over 1500 steps (the cosine decay spans the shorter run).',
+    config: { ...defaultConfig, preset: 'quick', steps: 1500, evalEvery: 300 },
   },
   {
     name: 'fashion-mnist',
-    description: "The seed's settings on Fashion-MNIST (60,000 training images from Debian's dataset-fashion-mnist).",
-    config: { ...seedConfig, preset: 'fashion-mnist', dataset: 'fashion-mnist', evalImages: 1000 },
+    description: "The default settings on Fashion-MNIST (60,000 training images from Debian's dataset-fashion-mnist); periodic evaluations on 1,000 test images, the last on all 10,000.",
+    config: { ...defaultConfig, preset: 'fashion-mnist', dataset: 'fashion-mnist', evalImages: 1000 },
   },
 ];
