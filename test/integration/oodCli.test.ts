@@ -5,8 +5,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../fixtures/cliProcess';
 import { writeLenet5RunWithCheckpoint } from '../fixtures/lenet5Checkpoint';
 import { writeOodFixtureFiles, type OodFixtureFiles } from '../fixtures/oodImageFiles';
 
@@ -24,16 +24,7 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-function classify(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli.ts', 'classify', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const classify = (args: string[]) => runCli(['classify', ...args]);
 
 describe('npm run classify', { timeout: 120_000 }, () => {
   it('prints one JSON object per file, verdicts for images and an error for each bad input', async () => {

@@ -4,7 +4,6 @@
  * Each PNG is decoded and checked against the layout it was drawn from (size at the density, not
  * blank, every panel's title and body present); each CSV has a row per step and per evaluation.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparisonReportLayout } from '../../core/figures/comparisonReport';
 import { runReportLayout } from '../../core/figures/runReport';
 import { comparisonRunOf, loadRunFolder } from '../../electron/host/runReports';
+import { lastJsonLine, runCli as cli } from '../fixtures/cliProcess';
 import { checkReportImage, decodePng } from './reportImage';
 
 let workDir: string;
@@ -24,24 +24,12 @@ afterAll(async () => {
   await fs.rm(workDir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function train(args: string[], name: string): Promise<{ runDir: string; report: string; csv: string }> {
   const report = path.join(workDir, `${name}.png`);
   const csv = path.join(workDir, `${name}.csv`);
   const { code, stdout, stderr } = await cli(['train', ...args, '--backend', 'wasm', '--runs-dir', runsDir(), '--report', report, '--csv', csv, '--json']);
   expect(code, stderr).toBe(0);
-  const result = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
-  return { runDir: result.runDir, report, csv };
+  return { runDir: lastJsonLine(stdout).runDir, report, csv };
 }
 
 async function expectRunReport(runDir: string, file: string, density: number, panelIds: string[]): Promise<void> {

@@ -1,47 +1,14 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { experiments } from '../../core/experiments/index';
-import { sinusoidConfigSchema, type SinusoidConfig } from '../../core/contract/runConfig';
+import { describe, expect, it } from 'vitest';
+import type { SinusoidConfig } from '../../core/contract/runConfig';
 import { runEventSchema, type RunEvent } from '../../core/contract/runEvent';
-import { RunManager } from '../../electron/host/runManager';
-import { RunStore } from '../../electron/host/runStore';
+import type { RunManager } from '../../electron/host/runManager';
+import { fakeWorkerUrl, sinusoidConfig, statusesOf, useRunManagerHarness } from './fixtures/runManagerHarness';
 
-const fakeWorkerUrl = new URL('./fixtures/fakeExperimentWorker.ts', import.meta.url);
-
-function sinusoid(overrides: Partial<SinusoidConfig> = {}): SinusoidConfig {
-  const preset = experiments.sinusoid.presets.find((candidate) => candidate.name === 'default')!;
-  return sinusoidConfigSchema.parse({ ...preset.config, epochs: 200, predictiveDraws: 10, gridPoints: 50, evalEvery: 50, backend: 'cpu', ...overrides });
-}
-
-let runsDir: string;
+const h = useRunManagerHarness('workbench-manage-');
 let manager: RunManager;
-let forwarded: RunEvent[];
-let warnings: string[];
-
-function openManager(workerUrl?: URL, concurrency?: number): RunManager {
-  const created = new RunManager({
-    concurrency,
-    store: new RunStore(runsDir, { flushIntervalMs: 50 }),
-    totalSteps: (config) => (config.experiment === 'sinusoid' ? config.epochs : config.steps),
-    workerUrl,
-    warn: (message) => warnings.push(message),
-  });
-  created.subscribe((event) => forwarded.push(event));
-  return created;
-}
-
-beforeEach(async () => {
-  runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-manage-'));
-  forwarded = [];
-  warnings = [];
-});
-
-afterEach(async () => {
-  await manager?.close(1000);
-  await fs.rm(runsDir, { recursive: true, force: true });
-});
+const sinusoid = (overrides: Partial<SinusoidConfig> = {}) => sinusoidConfig({ epochs: 200, predictiveDraws: 10, gridPoints: 50, evalEvery: 50, backend: 'cpu', ...overrides });
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -51,43 +18,41 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-const statusesOf = (events: RunEvent[], runId: string) =>
-  events.filter((event) => event.runId === runId && event.type === 'status').map((event) => (event.type === 'status' ? event.state : ''));
 const metricSteps = (events: RunEvent[]) => events.filter((event) => event.type === 'metrics').map((event) => event.step);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const lastStep = (runId: string) => Math.max(0, ...forwarded.filter((event) => event.runId === runId).map((event) => event.step));
+const lastStep = (runId: string) => Math.max(0, ...h.forwarded.filter((event) => event.runId === runId).map((event) => event.step));
 
 describe('run management through the real training worker', { timeout: 120_000 }, () => {
   it('pauses a training run between two steps and resumes it', async () => {
-    manager = openManager();
+    manager = h.open();
     const run = await manager.startRun({ config: sinusoid({ epochs: 600, evalEvery: 100 }) });
     await until(() => lastStep(run.id) >= 20, 'some training');
     await manager.pauseRun(run.id);
     await until(async () => (await manager.getRun(run.id)).state === 'paused', 'the paused state');
-    const paused = forwarded.find((event) => event.type === 'status' && event.state === 'paused')!;
+    const paused = h.forwarded.find((event) => event.type === 'status' && event.state === 'paused')!;
     expect(paused.step).toBeGreaterThanOrEqual(20);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(lastStep(run.id)).toBe(paused.step); // nothing trains while paused
-    expect(JSON.parse(await fs.readFile(path.join(runsDir, run.id, 'run.json'), 'utf8')).state).toBe('paused');
+    expect(JSON.parse(await fs.readFile(path.join(h.runsDir, run.id, 'run.json'), 'utf8')).state).toBe('paused');
 
     expect((await manager.resumeRun(run.id)).id).toBe(run.id);
     const final = await manager.waitForRun(run.id);
     expect(final).toMatchObject({ state: 'completed', step: 600 });
-    expect(statusesOf(forwarded, run.id)).toEqual(['queued', 'running', 'paused', 'running', 'completed']);
-    const resumed = forwarded.filter((event) => event.type === 'status' && event.state === 'running')[1];
+    expect(statusesOf(h.forwarded, run.id)).toEqual(['queued', 'running', 'paused', 'running', 'completed']);
+    const resumed = h.forwarded.filter((event) => event.type === 'status' && event.state === 'running')[1];
     expect(resumed).toMatchObject({ step: paused.step, message: `Resumed at step ${paused.step}.` });
     expect(metricSteps(await manager.getRunEvents(run.id))).toEqual(range(1, 600));
   });
 
   it('resumes a stopped run from its checkpoint: the step count continues and events append to the same log', async () => {
-    manager = openManager();
+    manager = h.open();
     const run = await manager.startRun({ config: sinusoid({ epochs: 400 }) });
     await until(() => lastStep(run.id) >= 120, 'step 120');
     await manager.stopRun(run.id);
     const stopped = await manager.waitForRun(run.id);
     expect(stopped.state).toBe('stopped');
     expect(stopped.checkpointStep).toBe(stopped.step); // a stop is checkpointed
-    const logFile = path.join(runsDir, run.id, 'events.ndjson');
+    const logFile = path.join(h.runsDir, run.id, 'events.ndjson');
     const linesBefore = (await fs.readFile(logFile, 'utf8')).trimEnd().split('\n');
 
     const queued = await manager.resumeRun(run.id);
@@ -107,11 +72,11 @@ describe('run management through the real training worker', { timeout: 120_000 }
     expect(metricSteps(events)).toEqual(range(1, 400));
     expect(events.filter((event) => event.type === 'regression').map((event) => event.step)).toEqual([50, 100, 150, 200, 250, 300, 350, 400]);
     expect(await manager.resumeRun(run.id).catch((error: Error) => error.message)).toBe(`Run "${run.id}" has completed its 400 steps; there is nothing to resume.`);
-    expect(warnings).toEqual([]);
+    expect(h.warnings).toEqual([]);
   });
 
   it('renames and tags runs, finished or training, and deletes only runs that are not training', async () => {
-    manager = openManager();
+    manager = h.open();
     const run = await manager.startRun({ config: sinusoid({ epochs: 300 }) });
     await until(() => lastStep(run.id) >= 5, 'training to start');
     expect(await manager.renameRun(run.id, '  wide prior  ')).toMatchObject({ name: 'wide prior', state: 'running' });
@@ -120,17 +85,17 @@ describe('run management through the real training worker', { timeout: 120_000 }
     expect(final.name).toBe('wide prior');
     expect(await manager.setRunTags(run.id, ['baseline', ' cpu ', 'baseline'])).toMatchObject({ tags: ['baseline', 'cpu'] });
     expect(await manager.renameRun(run.id, 'final')).toMatchObject({ name: 'final', tags: ['baseline', 'cpu'], state: 'completed' });
-    const onDisk = JSON.parse(await fs.readFile(path.join(runsDir, run.id, 'run.json'), 'utf8'));
+    const onDisk = JSON.parse(await fs.readFile(path.join(h.runsDir, run.id, 'run.json'), 'utf8'));
     expect(onDisk).toMatchObject({ name: 'final', tags: ['baseline', 'cpu'], state: 'completed' });
 
     await manager.deleteRun(run.id);
-    expect(await fs.readdir(runsDir)).toEqual([]);
+    expect(await fs.readdir(h.runsDir)).toEqual([]);
     await expect(manager.getRun(run.id)).rejects.toThrow(`There is no run "${run.id}"`);
     expect((await manager.listRuns()).runs).toEqual([]);
   });
 
   it('fails a diverging run with its step and reason, and trains the next queued run', async () => {
-    manager = openManager();
+    manager = h.open();
     // A known noise σ of 1e-30 makes the Gaussian NLL infinite at the first step.
     const diverging = await manager.startRun({ config: sinusoid({ noiseStd: 1e-30 }) });
     const next = await manager.startRun({ config: sinusoid({ epochs: 60 }) });
@@ -145,7 +110,7 @@ describe('run management through the real training worker', { timeout: 120_000 }
 
 describe('run management edge cases (fake experiment)', { timeout: 30_000 }, () => {
   it('refuses to pause or resume what cannot be, with the reason', async () => {
-    manager = openManager(fakeWorkerUrl);
+    manager = h.open(fakeWorkerUrl);
     const run = await manager.startRun({ config: sinusoid({ epochs: 5 }) });
     const final = await manager.waitForRun(run.id);
     await expect(manager.pauseRun(run.id)).rejects.toThrow(`Run "${run.id}" is completed; only a training run can be paused.`);
@@ -164,13 +129,13 @@ describe('run management edge cases (fake experiment)', { timeout: 30_000 }, () 
   });
 
   it('trains one run at a time by default, and as many as `concurrency` allows (each on its own worker)', async () => {
-    manager = openManager(fakeWorkerUrl, 2);
+    manager = h.open(fakeWorkerUrl, 2);
     const slow = () => manager.startRun({ config: sinusoid({ seed: 1, epochs: 10_000 }) });
     const [first, second, third] = [await slow(), await slow(), await slow()];
     await until(() => [first, second].every((run) => lastStep(run.id) > 0), 'two runs training at once');
     expect((await manager.getRun(third.id)).state).toBe('queued');
     for (const run of [third, second, first]) await manager.stopRun(run.id);
     for (const run of [first, second]) expect((await manager.waitForRun(run.id)).state).toBe('stopped');
-    expect(() => openManager(fakeWorkerUrl, 0)).toThrow('The training concurrency must be a whole number from 1 to 8, found 0.');
+    expect(() => h.open(fakeWorkerUrl, 0)).toThrow('The training concurrency must be a whole number from 1 to 8, found 0.');
   });
 });

@@ -1,66 +1,29 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { experiments } from '../../core/experiments/index';
-import { sinusoidConfigSchema, type SinusoidConfig } from '../../core/contract/runConfig';
-import type { RunEvent } from '../../core/contract/runEvent';
+import { describe, expect, it } from 'vitest';
+import type { SinusoidConfig } from '../../core/contract/runConfig';
 import { runEventSchema } from '../../core/contract/runEvent';
 import { runRecordSchema } from '../../core/contract/workbenchApi';
-import { RunManager } from '../../electron/host/runManager';
-import { RunStore } from '../../electron/host/runStore';
+import type { RunManager } from '../../electron/host/runManager';
+import { fakeWorkerUrl, sinusoidConfig, statusesOf, useRunManagerHarness } from './fixtures/runManagerHarness';
 
-const fakeWorkerUrl = new URL('./fixtures/fakeExperimentWorker.ts', import.meta.url);
-
-function shortSinusoid(overrides: Partial<SinusoidConfig> = {}): SinusoidConfig {
-  const preset = experiments.sinusoid.presets.find((candidate) => candidate.name === 'default')!;
-  return sinusoidConfigSchema.parse({ ...preset.config, epochs: 30, predictiveDraws: 20, gridPoints: 100, evalEvery: 10, ...overrides });
-}
-
-let runsDir: string;
+const h = useRunManagerHarness('workbench-runs-');
 let manager: RunManager;
-let forwarded: RunEvent[];
-let warnings: string[];
-
-function openManager(workerUrl?: URL): RunManager {
-  const created = new RunManager({
-    store: new RunStore(runsDir, { flushIntervalMs: 50 }),
-    totalSteps: (config) => (config.experiment === 'sinusoid' ? config.epochs : config.steps),
-    workerUrl,
-    warn: (message) => warnings.push(message),
-  });
-  created.subscribe((event) => forwarded.push(event));
-  return created;
-}
-
-beforeEach(async () => {
-  runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-runs-'));
-  forwarded = [];
-  warnings = [];
-});
-
-afterEach(async () => {
-  await manager?.close(1000);
-  await fs.rm(runsDir, { recursive: true, force: true });
-});
-
-function statesOf(events: RunEvent[], runId: string): string[] {
-  return events.filter((event) => event.runId === runId && event.type === 'status').map((event) => (event.type === 'status' ? event.state : ''));
-}
+const shortSinusoid = (overrides: Partial<SinusoidConfig> = {}) => sinusoidConfig({ epochs: 30, predictiveDraws: 20, gridPoints: 100, evalEvery: 10, ...overrides });
 
 describe('a real sinusoid run in the training worker', { timeout: 120_000 }, () => {
   it('streams ordered events and writes run.json and events.ndjson', async () => {
-    manager = openManager();
+    manager = h.open();
     const queued = await manager.startRun({ config: shortSinusoid() });
     expect(queued.state).toBe('queued');
     const final = await manager.waitForRun(queued.id);
 
     expect(final.state).toBe('completed');
-    expect(statesOf(forwarded, queued.id)).toEqual(['queued', 'running', 'completed']);
-    const running = forwarded.find((event) => event.type === 'status' && event.state === 'running');
+    expect(statusesOf(h.forwarded, queued.id)).toEqual(['queued', 'running', 'completed']);
+    const running = h.forwarded.find((event) => event.type === 'status' && event.state === 'running');
     expect(running?.type === 'status' && running.backend?.name).toMatch(/^(tensorflow|wasm|cpu)$/);
-    expect(forwarded.at(-1)).toMatchObject({ type: 'status', state: 'completed', step: 30 });
+    expect(h.forwarded.at(-1)).toMatchObject({ type: 'status', state: 'completed', step: 30 });
 
     // The stored history is complete (never coalesced), ordered, and every line is a valid event.
     const stored = await manager.getRunEvents(queued.id);
@@ -71,7 +34,7 @@ describe('a real sinusoid run in the training worker', { timeout: 120_000 }, () 
     const regression = stored.find((event) => event.type === 'regression');
     expect(regression?.type === 'regression' && regression.grid).toHaveLength(100);
 
-    const runDir = path.join(runsDir, queued.id);
+    const runDir = path.join(h.runsDir, queued.id);
     const lines = (await fs.readFile(path.join(runDir, 'events.ndjson'), 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(stored.length);
     for (const line of lines) expect(runEventSchema.safeParse(JSON.parse(line)).success).toBe(true);
@@ -83,7 +46,7 @@ describe('a real sinusoid run in the training worker', { timeout: 120_000 }, () 
     expect(typeof record.summary?.rmseInside).toBe('number');
     expect(record.startedAt && record.finishedAt && record.startedAt <= record.finishedAt).toBe(true);
     expect(await fs.readdir(runDir)).not.toContain('owner.json');
-    expect(warnings).toEqual([]);
+    expect(h.warnings).toEqual([]);
   });
 
   it('runs from the esbuild bundle of the worker as well (tfjs kept external)', async () => {
@@ -98,7 +61,7 @@ describe('a real sinusoid run in the training worker', { timeout: 120_000 }, () 
       external: ['@tensorflow/*'],
       logLevel: 'silent',
     });
-    manager = openManager(new URL(`file://${outfile}`));
+    manager = h.open(new URL(`file://${outfile}`));
     const queued = await manager.startRun({ config: shortSinusoid({ epochs: 5, evalEvery: 5, backend: 'cpu' }) });
     const final = await manager.waitForRun(queued.id);
     expect(final.message).toMatch(/^Completed 5 steps/);
@@ -110,23 +73,23 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
   const fakeConfig = (seed: number, epochs = 20) => shortSinusoid({ seed, epochs });
 
   it('trains queued runs one at a time, in order', async () => {
-    manager = openManager(fakeWorkerUrl);
+    manager = h.open(fakeWorkerUrl);
     const first = await manager.startRun({ config: fakeConfig(0) });
     const second = await manager.startRun({ config: fakeConfig(0) });
     expect((await manager.getRun(second.id)).state).toBe('queued');
     await manager.waitForRun(second.id);
-    const order = forwarded
+    const order = h.forwarded
       .filter((event) => event.type === 'status')
       .map((event) => `${event.runId === first.id ? 'first' : 'second'}:${event.type === 'status' ? event.state : ''}`);
     expect(order).toEqual(['first:queued', 'second:queued', 'first:running', 'first:completed', 'second:running', 'second:completed']);
   });
 
   it('stops a training run and a queued run', async () => {
-    manager = openManager(fakeWorkerUrl);
+    manager = h.open(fakeWorkerUrl);
     const slow = await manager.startRun({ config: fakeConfig(1, 10_000) });
     const waiting = await manager.startRun({ config: fakeConfig(0) });
     await manager.stopRun(waiting.id);
-    while (!forwarded.some((event) => event.runId === slow.id && event.type === 'progress')) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!h.forwarded.some((event) => event.runId === slow.id && event.type === 'progress')) await new Promise((resolve) => setTimeout(resolve, 10));
     await manager.stopRun(slow.id);
     const final = await manager.waitForRun(slow.id);
     expect(final.state).toBe('stopped');
@@ -134,23 +97,23 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     expect(final.step).toBeLessThan(10_000);
     expect(final.summary?.epochs).toBe(final.step);
     expect(await manager.getRun(waiting.id)).toMatchObject({ state: 'stopped', message: 'Stopped before it started training.' });
-    expect(statesOf(forwarded, waiting.id)).toEqual(['queued', 'stopped']);
+    expect(statusesOf(h.forwarded, waiting.id)).toEqual(['queued', 'stopped']);
   });
 
   it('fails the run of a crashed worker with a clear message and trains the queue on a new worker', async () => {
-    manager = openManager(fakeWorkerUrl);
+    manager = h.open(fakeWorkerUrl);
     const doomed = await manager.startRun({ config: fakeConfig(666) });
     const next = await manager.startRun({ config: fakeConfig(0) });
     const failed = await manager.waitForRun(doomed.id);
     expect(failed.state).toBe('failed');
     expect(failed.message).toMatch(/^The training worker stopped unexpectedly \(exit code 1\): simulated crash of the training thread\.$/);
-    expect(statesOf(await manager.getRunEvents(doomed.id), doomed.id)).toEqual(['queued', 'running', 'failed']);
+    expect(statusesOf(await manager.getRunEvents(doomed.id), doomed.id)).toEqual(['queued', 'running', 'failed']);
     expect((await manager.waitForRun(next.id)).state).toBe('completed');
   });
 
   it('rejects an invalid configuration before creating anything', async () => {
-    manager = openManager(fakeWorkerUrl);
+    manager = h.open(fakeWorkerUrl);
     await expect(manager.startRun({ config: { ...fakeConfig(0), epochs: 0 } })).rejects.toThrow(/The run configuration is not valid: epochs:/);
-    expect(await fs.readdir(runsDir)).toEqual([]);
+    expect(await fs.readdir(h.runsDir)).toEqual([]);
   });
 });

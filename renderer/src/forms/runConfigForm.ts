@@ -33,24 +33,28 @@ export interface FieldSpec {
   blankIsNull?: boolean;
   placeholder?: string;
   /** Shown under the field: what a blank means, what the value amounts to. */
-  hint?: (values: FormValues) => string | null;
+  hint?: (values: FormValues, context: FormContext) => string | null;
   visible?: (values: FormValues) => boolean;
 }
 
-/** Training-set sizes of the bundled datasets, for the effective default KL weight 1/N_train. */
-const trainingImages: Record<string, number> = { mnist: 9000, 'fashion-mnist': 60000 };
+/** What the host says about the experiment besides its fields (listExperiments). */
+export interface FormContext {
+  /** Training images per dataset name, where known before loading: the default KL weight is 1/N_train. */
+  trainImages?: Readonly<Record<string, number>>;
+}
 
 const choices = (values: readonly string[], labels: Record<string, string> = {}): FieldOption[] => values.map((value) => ({ value, label: labels[value] ?? value }));
 const priorKinds = priorConfigSchema.options.map((option) => option.shape.kind.value);
 const priorIs = (kind: string) => (values: FormValues) => values['prior.kind'] === kind;
 
 /** What the loss will weigh ΣKL by, so a blank field still says a number. */
-export function effectiveKlWeight(experiment: ExperimentName, values: FormValues): string {
+export function effectiveKlWeight(experiment: ExperimentName, values: FormValues, context: FormContext = {}): string {
   const typed = String(values.klWeight ?? '').trim();
   if (typed !== '') return `KL weight ${typed}`;
   if (experiment === 'sinusoid') return 'blank: 1 / batches per epoch = 1 (full batch)';
-  const count = trainingImages[String(values.dataset)];
-  return count ? `blank: 1 / N_train = 1/${count.toLocaleString('en-US')} ≈ ${Number((1 / count).toPrecision(3))}` : 'blank: 1 / N_train of the folder (set when the run loads it)';
+  const count = context.trainImages?.[String(values.dataset)];
+  if (count) return `blank: 1 / N_train = 1/${count.toLocaleString('en-US')} ≈ ${Number((1 / count).toPrecision(3))}`;
+  return values.dataset === 'idx' ? 'blank: 1 / N_train of the folder (set when the run loads it)' : 'blank: 1 / N_train (set when the run loads its dataset)';
 }
 
 const priorFields: FieldSpec[] = [
@@ -63,8 +67,21 @@ const priorFields: FieldSpec[] = [
   { key: 'kl', label: 'KL form', control: 'select', options: choices(klFormSchema.options, { analytic: 'analytic (closed form)', monteCarlo: 'Monte Carlo' }) },
 ];
 
-const backendField: FieldSpec = { key: 'backend', label: 'Backend', control: 'select', options: choices(backendChoiceSchema.options) };
-const seedField: FieldSpec = { key: 'seed', label: 'Seed', control: 'number' };
+/** How either experiment's posterior is trained: estimator, prior, KL form and weight, learning rate. */
+function inferenceFields(experiment: ExperimentName, estimators: readonly string[], klPlaceholder: string): FieldSpec[] {
+  return [
+    { key: 'estimator', label: 'Estimator', control: 'select', options: choices(estimators, { local: 'local reparameterization' }) },
+    ...priorFields,
+    { key: 'klWeight', label: 'KL weight', control: 'number', blankIsNull: true, placeholder: klPlaceholder, hint: (values, context) => effectiveKlWeight(experiment, values, context) },
+    { key: 'learningRate', label: 'Learning rate', control: 'number' },
+  ];
+}
+
+/** Last in every form. */
+const runFields: FieldSpec[] = [
+  { key: 'seed', label: 'Seed', control: 'number' },
+  { key: 'backend', label: 'Backend', control: 'select', options: choices(backendChoiceSchema.options) },
+];
 
 const lenet5Fields: FieldSpec[] = [
   {
@@ -74,30 +91,22 @@ const lenet5Fields: FieldSpec[] = [
     options: choices(['mnist', 'fashion-mnist', 'idx'], { mnist: 'MNIST (bundled, 9,000 / 1,000)', 'fashion-mnist': 'Fashion-MNIST (Debian package)', idx: 'IDX folder…' }),
   },
   { key: 'datasetPath', label: 'IDX folder', control: 'text', placeholder: '/path/to/folder', visible: (values) => values.dataset === 'idx' },
-  { key: 'estimator', label: 'Estimator', control: 'select', options: choices(estimatorSchema.options, { local: 'local reparameterization' }) },
-  ...priorFields,
-  { key: 'klWeight', label: 'KL weight', control: 'number', blankIsNull: true, placeholder: '1/N_train', hint: (values) => effectiveKlWeight('lenet5', values) },
-  { key: 'learningRate', label: 'Learning rate', control: 'number' },
+  ...inferenceFields('lenet5', estimatorSchema.options, '1/N_train'),
   { key: 'steps', label: 'Steps', control: 'number' },
   { key: 'batchSize', label: 'Batch size', control: 'number' },
   { key: 'evalEvery', label: 'Evaluate every (steps)', control: 'number' },
   { key: 'evalDraws', label: 'Posterior draws T', control: 'number' },
   { key: 'threshold', label: 'Refusal threshold', control: 'number' },
-  seedField,
-  backendField,
+  ...runFields,
 ];
 
 const sinusoidFields: FieldSpec[] = [
-  { key: 'estimator', label: 'Estimator', control: 'select', options: choices(sinusoidConfigSchema.shape.estimator.unwrap().options, { local: 'local reparameterization' }) },
-  ...priorFields,
-  { key: 'klWeight', label: 'KL weight', control: 'number', blankIsNull: true, placeholder: '1/batches', hint: (values) => effectiveKlWeight('sinusoid', values) },
-  { key: 'learningRate', label: 'Learning rate', control: 'number' },
+  ...inferenceFields('sinusoid', sinusoidConfigSchema.shape.estimator.unwrap().options, '1/batches'),
   { key: 'epochs', label: 'Epochs', control: 'number' },
   { key: 'samplesPerStep', label: 'Samples per step K', control: 'number' },
   { key: 'evalEvery', label: 'Snapshot every (epochs)', control: 'number' },
   { key: 'predictiveDraws', label: 'Predictive draws', control: 'number' },
-  seedField,
-  backendField,
+  ...runFields,
 ];
 
 export function fieldsFor(experiment: ExperimentName): FieldSpec[] {

@@ -117,14 +117,18 @@ export const useExportsStore = defineStore('exports', () => {
     await exportReport(reportSource.value ?? selectedRunReport);
   }
 
-  async function exportSelectedRunCsv(): Promise<void> {
-    const run = runs.selectedRun;
-    if (!run) return;
+  /** Saves CSV text as `fileName` the way PNGs are saved (the save dialog in Electron, a download in the browser). */
+  async function exportCsv(fileName: string, csv: string): Promise<void> {
     try {
-      done(await saveBytes(`${safeFileName(run.name)}-metrics.csv`, new TextEncoder().encode(runMetricsCsv(selectedRunData())), 'text/csv'));
+      done(await saveBytes(fileName, new TextEncoder().encode(csv), 'text/csv'));
     } catch (caught) {
       error.value = `The metrics could not be exported: ${messageOf(caught)}`;
     }
+  }
+
+  async function exportSelectedRunCsv(): Promise<void> {
+    const run = runs.selectedRun;
+    if (run) await exportCsv(`${safeFileName(run.name)}-metrics.csv`, runMetricsCsv(selectedRunData()));
   }
 
   /** A panel's "PNG" button (provided to the Base figure components by App.vue). */
@@ -144,6 +148,7 @@ export const useExportsStore = defineStore('exports', () => {
     reportSource,
     exportReport,
     exportCurrentReport,
+    exportCsv,
     exportSelectedRunCsv,
     exportFigure,
     selectedRunReport,

@@ -2,6 +2,7 @@
  * Where exports leave the app: in Electron the desktop bridge's native save dialog (opening in the
  * folder last saved to; the main process writes the file), in the browser shell a download.
  */
+import { safeFileStem } from '../../../core/figures/reportLayout';
 import { getDesktopBridge } from '../api/desktopBridge';
 
 /** Saves `bytes` under the suggested `fileName`; resolves to where it went, or null if the user cancelled. */
@@ -18,7 +19,5 @@ export async function saveBytes(fileName: string, bytes: Uint8Array, mimeType: s
   return fileName;
 }
 
-/** A file-name stem with only safe characters ("lenet5 run #3" → "lenet5-run-3"). */
-export function safeFileName(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'figure';
-}
+/** A file-name stem with only safe characters, as the reports name theirs ("lenet5 run #3" → "lenet5-run-3"). */
+export const safeFileName = (text: string): string => safeFileStem(text, 'figure');

@@ -4,6 +4,7 @@
  * seed list of "Repeat with seeds…" is parsed or explained.
  */
 import { describe, expect, it } from 'vitest';
+import { listExperiments } from '../../../core/experiments/index';
 import { lenet5Presets } from '../../../core/experiments/lenet5/presets';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { configFromValues, effectiveKlWeight, fieldsFor, parseSeedList, valuesFromConfig } from '../../../renderer/src/forms/runConfigForm';
@@ -39,7 +40,10 @@ describe('runConfigForm', () => {
   it('reads a blank KL weight as the default and says what it amounts to', () => {
     const values = { ...valuesFromConfig(lenet5), klWeight: '' };
     expect(configFromValues(lenet5, values).config?.klWeight).toBeNull();
-    expect(effectiveKlWeight('lenet5', values)).toContain('1/9,000');
+    const hints = listExperiments().find((experiment) => experiment.name === 'lenet5')!;
+    expect(effectiveKlWeight('lenet5', values, { trainImages: hints.trainImages })).toContain('1/9,000');
+    expect(effectiveKlWeight('lenet5', { ...values, dataset: 'fashion-mnist' }, { trainImages: hints.trainImages })).toContain('1/60,000');
+    expect(effectiveKlWeight('lenet5', values)).toContain('set when the run loads its dataset'); // a host that gives no sizes
     expect(configFromValues(lenet5, { ...values, klWeight: '0.001' }).config?.klWeight).toBe(0.001);
   });
 
