@@ -52,9 +52,11 @@ export function effectiveKlWeight(experiment: ExperimentName, values: FormValues
   const typed = String(values.klWeight ?? '').trim();
   if (typed !== '') return `KL weight ${typed}`;
   if (experiment === 'sinusoid') return 'blank: 1 / batches per epoch = 1 (full batch)';
+  const scale = Number(values.klScale ?? 1) || 1;
+  const scaleText = scale === 1 ? '1' : String(scale);
   const count = context.trainImages?.[String(values.dataset)];
-  if (count) return `blank: 1 / N_train = 1/${count.toLocaleString('en-US')} ≈ ${Number((1 / count).toPrecision(3))}`;
-  return values.dataset === 'idx' ? 'blank: 1 / N_train of the folder (set when the run loads it)' : 'blank: 1 / N_train (set when the run loads its dataset)';
+  if (count) return `blank: klScale / N_train = ${scaleText}/${count.toLocaleString('en-US')} ≈ ${Number((scale / count).toPrecision(3))}`;
+  return values.dataset === 'idx' ? 'blank: klScale / N_train of the folder (set when the run loads it)' : 'blank: klScale / N_train (set when the run loads its dataset)';
 }
 
 const priorFields: FieldSpec[] = [
@@ -91,7 +93,9 @@ const lenet5Fields: FieldSpec[] = [
     options: choices(['mnist', 'fashion-mnist', 'idx'], { mnist: 'MNIST (bundled, 9,000 / 1,000)', 'fashion-mnist': 'Fashion-MNIST (Debian package)', idx: 'IDX folder…' }),
   },
   { key: 'datasetPath', label: 'IDX folder', control: 'text', placeholder: '/path/to/folder', visible: (values) => values.dataset === 'idx' },
-  ...inferenceFields('lenet5', estimatorSchema.options, '1/N_train'),
+  ...inferenceFields('lenet5', estimatorSchema.options, 'klScale/N_train'),
+  { key: 'klScale', label: 'KL scale (× 1/N_train)', control: 'number', visible: (values) => String(values.klWeight ?? '').trim() === '' },
+  { key: 'learningRateSchedule', label: 'Learning-rate schedule', control: 'select', options: choices(['constant', 'cosine'], { cosine: 'cosine decay to 0' }) },
   { key: 'steps', label: 'Steps', control: 'number' },
   { key: 'batchSize', label: 'Batch size', control: 'number' },
   { key: 'evalEvery', label: 'Evaluate every (steps)', control: 'number' },

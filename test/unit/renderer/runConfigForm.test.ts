@@ -41,8 +41,11 @@ describe('runConfigForm', () => {
     const values = { ...valuesFromConfig(lenet5), klWeight: '' };
     expect(configFromValues(lenet5, values).config?.klWeight).toBeNull();
     const hints = listExperiments().find((experiment) => experiment.name === 'lenet5')!;
-    expect(effectiveKlWeight('lenet5', values, { trainImages: hints.trainImages })).toContain('1/9,000');
-    expect(effectiveKlWeight('lenet5', { ...values, dataset: 'fashion-mnist' }, { trainImages: hints.trainImages })).toContain('1/60,000');
+    const textbook = { ...values, klScale: '1' };
+    expect(effectiveKlWeight('lenet5', textbook, { trainImages: hints.trainImages })).toContain('1/9,000');
+    expect(effectiveKlWeight('lenet5', { ...textbook, dataset: 'fashion-mnist' }, { trainImages: hints.trainImages })).toContain('1/60,000');
+    // A tempered KL: klScale / N_train.
+    expect(effectiveKlWeight('lenet5', { ...values, klScale: '0.15' }, { trainImages: hints.trainImages })).toContain('0.15/9,000 ≈ 0.0000167');
     expect(effectiveKlWeight('lenet5', values)).toContain('set when the run loads its dataset'); // a host that gives no sizes
     expect(configFromValues(lenet5, { ...values, klWeight: '0.001' }).config?.klWeight).toBe(0.001);
   });
