@@ -7,14 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { VariationalSequential } from '../models/variationalSequential';
+import type { DrawProbabilities } from '../metrics/predictive';
 import { SeedStream } from '../random/seedStream';
 
-export interface MonteCarloProbabilities {
-  draws: number;
-  count: number;
-  classes: number;
-  /** Row-major [draw][image][class]. */
-  probabilities: Float32Array;
+/** The metrics modules' draw-major [draw][image][class] layout, held as float32. */
+export interface MonteCarloProbabilities extends DrawProbabilities {
+  values: Float32Array;
 }
 
 export interface MonteCarloArgs {
@@ -65,17 +63,6 @@ export function* monteCarloSteps(args: MonteCarloArgs): Generator<void, MonteCar
       input.dispose();
     }
   }
-  return { draws, count, classes, probabilities };
+  return { draws, count, classes, values: probabilities };
 }
 
-/** Mean over draws: [image][class]. */
-export function meanProbabilities(mc: MonteCarloProbabilities): Float32Array {
-  const { draws, count, classes, probabilities } = mc;
-  const mean = new Float32Array(count * classes);
-  for (let draw = 0; draw < draws; draw += 1) {
-    const offset = draw * count * classes;
-    for (let i = 0; i < count * classes; i += 1) mean[i] += probabilities[offset + i];
-  }
-  for (let i = 0; i < mean.length; i += 1) mean[i] /= draws;
-  return mean;
-}

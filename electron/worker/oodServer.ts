@@ -186,7 +186,7 @@ function* runSets(
       seed,
       chunkSize: CHUNK_SIZE,
     });
-    replies.push({ name: set.name, count: set.count, classes: mc.classes, probabilities: mc.probabilities as Float32Array<ArrayBuffer>, ...(set.labels ? { labels: set.labels } : {}) });
+    replies.push({ name: set.name, count: set.count, classes: mc.classes, probabilities: mc.values as Float32Array<ArrayBuffer>, ...(set.labels ? { labels: set.labels } : {}) });
   }
   return replies;
 }

@@ -8,10 +8,10 @@ import type { HeldoutEvent, PanelImage } from '../../contract/runEvent';
 import type { Lenet5Config } from '../../contract/runConfig';
 import { CLASS_COUNT, PIXELS_PER_IMAGE, type Dataset } from '../../data/dataset';
 import { gaussianNoiseImages } from '../../data/noise';
-import { monteCarloProbabilities, type MonteCarloProbabilities } from '../../evaluation/monteCarlo';
+import { monteCarloProbabilities } from '../../evaluation/monteCarlo';
 import { HeldoutAccumulator } from '../../metrics/heldout';
 import { refusalRate } from '../../metrics/ood';
-import { summarizeDraws, type DrawProbabilities } from '../../metrics/predictive';
+import { summarizeDraws } from '../../metrics/predictive';
 import type { VariationalSequential } from '../../models/variationalSequential';
 import { LENET5_INPUT_SHAPE } from './network';
 
@@ -52,15 +52,15 @@ export function evaluateClassifier(
   const heldout = monteCarloProbabilities({ ...common, images: set.heldoutImages, count: set.heldoutCount });
   const noise = monteCarloProbabilities({ ...common, images: set.noiseImages, count: set.noiseCount });
   const accumulator = new HeldoutAccumulator(config.threshold);
-  const heldoutSummary = accumulator.add(drawProbabilities(heldout), set.heldoutLabels);
+  const heldoutSummary = accumulator.add(heldout, set.heldoutLabels);
   const metrics = accumulator.result();
-  const noiseSummary = summarizeDraws(drawProbabilities(noise));
+  const noiseSummary = summarizeDraws(noise);
   const heldoutMean = heldoutSummary.meanProbabilities;
   const noiseMean = noiseSummary.meanProbabilities;
 
   const panelImage = (kind: PanelImage['kind'], mc: typeof heldout, mean: Float64Array, images: Float32Array, index: number, label: number | null): PanelImage => {
     const drawProbabilities = Array.from({ length: mc.draws }, (_, draw) =>
-      Array.from(mc.probabilities.subarray((draw * mc.count + index) * CLASS_COUNT, (draw * mc.count + index + 1) * CLASS_COUNT)),
+      Array.from(mc.values.subarray((draw * mc.count + index) * CLASS_COUNT, (draw * mc.count + index + 1) * CLASS_COUNT)),
     );
     const meanProbabilitiesOfImage = Array.from(mean.subarray(index * CLASS_COUNT, (index + 1) * CLASS_COUNT));
     const pixels = Array.from(images.subarray(index * PIXELS_PER_IMAGE, (index + 1) * PIXELS_PER_IMAGE), (v) =>
@@ -91,7 +91,3 @@ export function evaluateClassifier(
   };
 }
 
-/** The metrics modules' name for the same [draw][image][class] layout. */
-function drawProbabilities(mc: MonteCarloProbabilities): DrawProbabilities {
-  return { values: mc.probabilities, draws: mc.draws, count: mc.count, classes: mc.classes };
-}
