@@ -52,7 +52,7 @@ export function* monteCarloSteps(args: MonteCarloArgs): Generator<void, MonteCar
     try {
       for (let draw = 0; draw < draws; draw += 1) {
         const probs = tf.tidy(() => {
-          const { output } = network.apply(input, { mode: 'draw', seeds: new SeedStream(seed, draw) });
+          const { output } = network.apply(input, { mode: 'draw', seeds: new SeedStream(seed, draw), computeKl: false });
           return tf.softmax(output);
         });
         probabilities.set(probs.dataSync(), (draw * count + start) * classes);

@@ -69,7 +69,7 @@ export abstract class Conv2DVariationalBase extends VariationalLayer {
       const w = kernel.posterior.sample(context.seeds.next());
       const b = bias.posterior.sample(context.seeds.next());
       const output = tf.add(this.convolve(input, w), b);
-      return { output: this.activate(output), kl: this.klTerm({ kernel: w, bias: b }) };
+      return { output: this.activate(output), kl: this.klTerm(context, { kernel: w, bias: b }) };
     });
   }
 
@@ -110,7 +110,7 @@ export class Conv2DFlipout extends Conv2DVariationalBase {
       const b = bias.posterior.sample(context.seeds.next());
       const output = tf.add(tf.add(meanOutput, flipped), b);
       const draw = { kernel: tf.add(kernel.posterior.loc, perturbation), bias: b };
-      return { output: this.activate(output), kl: this.klTerm(draw) };
+      return { output: this.activate(output), kl: this.klTerm(context, draw) };
     });
   }
 }

@@ -57,7 +57,7 @@ export abstract class DenseVariationalBase extends VariationalLayer {
       const w = kernel.posterior.sample(context.seeds.next(), sampleCount) as tf.Tensor3D;
       const b = bias.posterior.sample(context.seeds.next(), sampleCount);
       const output = tf.add(tf.matMul(input, w), tf.expandDims(b, 1));
-      return { output: this.activate(output), kl: this.klTerm({ kernel: w, bias: b }, sampleCount) };
+      return { output: this.activate(output), kl: this.klTerm(context, { kernel: w, bias: b }, sampleCount) };
     });
   }
 
@@ -68,7 +68,7 @@ export abstract class DenseVariationalBase extends VariationalLayer {
       const w = kernel.posterior.sample(context.seeds.next());
       const b = bias.posterior.sample(context.seeds.next());
       const output = tf.add(matMulLastAxis(input, w), b);
-      return { output: this.activate(output), kl: this.klTerm({ kernel: w, bias: b }) };
+      return { output: this.activate(output), kl: this.klTerm(context, { kernel: w, bias: b }) };
     });
   }
 
@@ -121,7 +121,7 @@ export class DenseFlipout extends DenseVariationalBase {
       let output: tf.Tensor = tf.add(tf.add(meanOutput, flipped), b);
       if (input.rank !== 2) output = tf.reshape(output, [...input.shape.slice(0, -1), this.units]);
       const draw = { kernel: tf.add(kernel.posterior.loc, perturbation), bias: b };
-      return { output: this.activate(output), kl: this.klTerm(draw) };
+      return { output: this.activate(output), kl: this.klTerm(context, draw) };
     });
   }
 }

@@ -40,6 +40,8 @@ export interface ForwardContext {
   mode: 'sample' | 'draw' | 'mean';
   /** Source of every random seed this pass uses. */
   seeds: SeedStream;
+  /** False skips the KL term (returned as 0): evaluation and prediction never use it. Default true. */
+  computeKl?: boolean;
 }
 
 /** A type alias, not an interface, so tf.tidy accepts it as a tensor container. */
@@ -130,9 +132,10 @@ export abstract class VariationalLayer {
    * KL of this layer. Analytic: Σ KL(N(μ, σ²) ‖ p) over kernel and bias. Monte Carlo: the mean over
    * the leading `sampleCount` draws (if any) of Σ [log q(w) − log p(w)] at the drawn weights.
    */
-  protected klTerm(draw: WeightDraw | undefined, sampleCount?: number): tf.Scalar {
+  protected klTerm(context: ForwardContext, draw: WeightDraw | undefined, sampleCount?: number): tf.Scalar {
     const { kernel, bias } = this.weights();
     return tf.tidy(() => {
+      if (context.computeKl === false) return tf.scalar(0);
       if (this.klForm === 'analytic') {
         const exact = (pair: WeightPair) => {
           const scale = pair.posterior.scale();
@@ -163,7 +166,7 @@ export abstract class VariationalLayer {
         this.klForm === 'monteCarlo'
           ? { kernel: kernel.posterior.sample(context.seeds.next()), bias: bias.posterior.sample(context.seeds.next()) }
           : undefined;
-      return { output: this.activate(output), kl: this.klTerm(draw) };
+      return { output: this.activate(output), kl: this.klTerm(context, draw) };
     });
   }
 

@@ -27,7 +27,7 @@ export function regressionPredictive(
       const count = Math.min(chunkSize, draws - done);
       const predictions = tf.tidy(() => {
         const tiled = tf.tile(tf.expandDims(input, 0), [count, 1, 1]);
-        const { output } = network.apply(tiled, { mode: 'sample', seeds });
+        const { output } = network.apply(tiled, { mode: 'sample', seeds, computeKl: false });
         return tf.reshape(output, [count, grid.length]);
       });
       const values = predictions.dataSync();
