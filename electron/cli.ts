@@ -122,7 +122,15 @@ async function train(options: TrainOptions): Promise<number> {
     console.error(`Error: ${(error as Error).message}`);
     return 2;
   }
-  const { runManager } = await openHostServices({ runsDir: options.runsDir, shell: 'test', warn: (message) => console.error(`Warning: ${message}`) });
+  // Training writes the runs folder: it takes the folder's lock or stops with the owner's name.
+  let services: Awaited<ReturnType<typeof openHostServices>>;
+  try {
+    services = await openHostServices({ runsDir: options.runsDir, shell: 'test', access: 'owner', processName: 'the train command', warn: (message) => console.error(`Warning: ${message}`) });
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    return 1;
+  }
+  const { runManager } = services;
   const started = performance.now();
   let runId: string | undefined;
   const progress = new ProgressReporter(process.stderr);

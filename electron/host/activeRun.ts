@@ -17,6 +17,8 @@ export interface RunPersistence {
 export class ActiveRun {
   /** Set once the manager has begun to finish the run, so a second end (worker exit after done) is ignored. */
   finishing = false;
+  /** Set when a write of the run's folder failed: the run is being stopped and ends `failed` with this message. */
+  failure: string | undefined;
   private checkpointWrites: Promise<void> = Promise.resolve();
   private lastRecordWrite = Date.now();
   private recordWriteTimer: NodeJS.Timeout | null = null;

@@ -16,7 +16,14 @@ const requestId = z.number().int().nonnegative();
 export const serializedCheckpointSchema = z.object({ manifest: checkpointManifestSchema, values: z.instanceof(Uint8Array) });
 
 /** Host → worker: train this run now (the host's queue guarantees one at a time), from `checkpoint` if given. */
-export const startRunMessageSchema = z.object({ type: z.literal('start'), runId, config: runConfigSchema, checkpoint: serializedCheckpointSchema.optional() });
+export const startRunMessageSchema = z.object({
+  type: z.literal('start'),
+  runId,
+  config: runConfigSchema,
+  checkpoint: serializedCheckpointSchema.optional(),
+  /** Training time between checkpoints taken without an evaluation (the host's setting; 60 s by default). */
+  checkpointIntervalMs: z.number().int().positive().max(24 * 3600 * 1000).optional(),
+});
 /** Host → worker: end the current run early at the next step boundary. */
 export const stopRunMessageSchema = z.object({ type: z.literal('stop'), runId });
 /** Host → worker: hold the current run at the next step boundary / let it go on. */

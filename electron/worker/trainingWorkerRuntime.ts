@@ -156,6 +156,7 @@ async function trainRun(
         const { manifest, values } = serializeCheckpoint(state);
         port.postMessage({ type: 'checkpoint', runId, checkpoint: { manifest, values } }, [values.buffer]);
       },
+      ...(message.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: message.checkpointIntervalMs } : {}),
     };
     const summary = await experiment.run(config, hooks, environment, resume);
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
