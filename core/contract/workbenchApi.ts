@@ -41,6 +41,20 @@ export const runRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
+/** Why a run folder cannot be used whole (a file that is a link or a folder, run.json unreadable, …). */
+export const runDamageSchema = z.object({ reason: z.string() });
+export type RunDamage = z.infer<typeof runDamageSchema>;
+/**
+ * One entry of `listRuns`: a run (with `damaged` when a file of its folder cannot be used), or a
+ * folder whose run.json cannot be read at all (only its id and the reason). A damaged folder is
+ * listed, never fatal, and left on disk as it is.
+ */
+export const runListEntrySchema = z.union([
+  runRecordSchema.extend({ damaged: runDamageSchema.optional() }),
+  z.object({ id: z.string(), damaged: runDamageSchema }),
+]);
+export type RunListEntry = z.infer<typeof runListEntrySchema>;
+
 export const presetSchema = z.object({ name: z.string(), description: z.string(), config: runConfigSchema });
 export const experimentInfoSchema = z.object({
   name: z.string(),
@@ -68,7 +82,7 @@ const runTags = z.array(z.string().trim().min(1, 'a tag cannot be empty').max(40
 export const apiMethods = {
   getEnvironment: { args: z.tuple([]), result: environmentSchema },
   listExperiments: { args: z.tuple([]), result: z.array(experimentInfoSchema) },
-  listRuns: { args: z.tuple([]), result: z.array(runRecordSchema) },
+  listRuns: { args: z.tuple([]), result: z.array(runListEntrySchema) },
   getRun: { args: z.tuple([runId]), result: runRecordSchema },
   getRunEvents: { args: z.tuple([runId]), result: z.array(runEventSchema) },
   startRun: { args: z.tuple([startRunArgs]), result: runRecordSchema },

@@ -39,9 +39,12 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     getEnvironment: async () => services.environment(),
     listExperiments: async () => services.listExperiments(),
     listRuns: async () => {
+      // Damaged folders are part of the answer (the run list shows them with the reason), after the whole runs.
       const listing = await services.runs.listRuns();
-      for (const corrupt of listing.corrupt) warn(`Run folder "${corrupt.id}" was skipped: ${corrupt.reason}`);
-      return listing.runs;
+      return [
+        ...listing.runs,
+        ...listing.damaged.map(({ id, reason, record }) => (record ? { ...record, damaged: { reason } } : { id, damaged: { reason } })),
+      ];
     },
     getRun: (id) => services.runs.getRun(id),
     getRunEvents: (id) => services.runs.getRunEvents(id),
