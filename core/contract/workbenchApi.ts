@@ -10,6 +10,7 @@ import {
   classifyOptionsSchema,
   classifyResultSchema,
   decodedImageInputSchema,
+  imageFileBytesListSchema,
   OOD_MAX_FILES_PER_CALL,
   OOD_MAX_IMAGES_PER_CALL,
   oodEvaluationSchema,
@@ -107,7 +108,19 @@ export const apiMethods = {
     args: z.tuple([runId, z.array(decodedImageInputSchema).min(1).max(OOD_MAX_IMAGES_PER_CALL), classifyOptionsSchema.optional()]),
     result: classifyResultSchema,
   },
-  /** The same for files the host reads and decodes (Electron's dropped paths, the CLI). */
+  /**
+   * The same for image files sent as bytes (dropped, picked or pasted in any shell): the host
+   * decodes them — the one decoder and preprocessing every shell and the CLI share.
+   */
+  classifyImageFiles: {
+    args: z.tuple([runId, imageFileBytesListSchema, classifyOptionsSchema.optional()]),
+    result: classifyResultSchema,
+  },
+  /**
+   * The same for files the host reads itself: Electron only, and only paths the user dropped or
+   * picked since the app started (a caller without that capability — the browser shell — does not
+   * have this method at all). See electron/shell/pathGrants.ts.
+   */
   classifyFiles: {
     args: z.tuple([runId, z.array(z.string().min(1).max(4096)).min(1).max(OOD_MAX_FILES_PER_CALL), classifyOptionsSchema.optional()]),
     result: classifyResultSchema,
@@ -123,6 +136,11 @@ export const apiMethods = {
 } as const;
 export type ApiMethodName = keyof typeof apiMethods;
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
+/**
+ * Methods that name host paths: a capability of the Electron shell, whose user picked the paths.
+ * A caller without path grants (a browser-shell token holder) is answered as if they did not exist.
+ */
+export const pathMethodNames: readonly ApiMethodName[] = ['classifyFiles'];
 
 type Args<M extends ApiMethodName> = z.input<(typeof apiMethods)[M]['args']>;
 type Result<M extends ApiMethodName> = z.infer<(typeof apiMethods)[M]['result']>;

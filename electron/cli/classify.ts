@@ -126,7 +126,8 @@ async function classify(files: string[], options: ClassifyCommandOptions): Promi
     warn: (message) => console.error(`Warning: ${message}`),
   });
   try {
-    const result = await services.ood.classifyFiles(path.basename(runDir), files, { draws: options.draws, threshold: options.threshold });
+    // The CLI's user named these files on the command line: each is theirs to read.
+    const result = await services.ood.classifyFiles(path.basename(runDir), files, { draws: options.draws, threshold: options.threshold }, () => true);
     if (!options.json) {
       console.error(`Run ${result.runId}, checkpoint at step ${result.checkpointStep}, T = ${result.draws} draws, refusal below ${result.threshold}.`);
     }

@@ -154,6 +154,8 @@ async function trainRun(
       },
       checkpoint(state) {
         const { manifest, values } = serializeCheckpoint(state);
+        // Classification of this step is served from these variables, not read back from disk.
+        services.ood.rememberTrainedCheckpoint(runId, manifest.step, manifest.valueChecksum, state.variables);
         port.postMessage({ type: 'checkpoint', runId, checkpoint: { manifest, values } }, [values.buffer]);
       },
       ...(message.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: message.checkpointIntervalMs } : {}),

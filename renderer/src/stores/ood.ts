@@ -4,16 +4,17 @@
  * refusal is recomputed here from the mean probabilities, without a new request), the calibrated
  * threshold, and the run's stored OOD evaluation.
  *
- * In Electron a dropped file with a path goes by path (classifyFiles: the host decodes it); in the
- * browser the file is decoded here and its pixels are sent (classifyImages).
+ * Files are never decoded here: the host decodes them all by one path. In Electron a dropped or
+ * picked file goes by its (granted) path (classifyFiles); otherwise — the browser, a pasted image —
+ * its bytes are sent (classifyImageFiles). Gallery images are pixels already (classifyImages).
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { ClassifiedImageOk, DecodedImageInput, OodEvaluation, OodGallerySet, ThresholdCalibration } from '../../../core/contract/ood';
+import { OOD_MAX_UPLOAD_BYTES, OOD_MAX_UPLOAD_FILES, type ClassifiedImageOk, type ClassifyResult, type DecodedImageInput, type ImageFileBytes, type OodEvaluation, type OodGallerySet, type ThresholdCalibration } from '../../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD, isRefused } from '../../../core/ood/verdict';
 import { getWorkbenchApi } from '../api';
 import { getDesktopBridge } from '../api/desktopBridge';
-import { decodeImageFile } from '../util/decodeImageFile';
+import { imageFileBytes } from '../util/imageFileBytes';
 
 export interface OodItem {
   id: number;
@@ -31,7 +32,10 @@ export interface OodItem {
 /** Per classifyImages call: images and grey values (a WebSocket request stays well under 1 MB). */
 const IMAGES_PER_CALL = 16;
 const VALUES_PER_CALL = 120_000;
-const FILES_DECODED_AT_ONCE = 4;
+/** Files read at once before sending: memory stays bounded however many are dropped. */
+const FILES_READ_AT_ONCE = 4;
+/** Paths per classifyFiles call. */
+const PATHS_PER_CALL = 50;
 const MAX_ITEMS = 400;
 
 function messageOf(caught: unknown): string {
@@ -109,27 +113,74 @@ export const useOodStore = defineStore('ood', () => {
     error.value = null;
     const created = addItems(files.map((file) => ({ name: file.name || 'pasted image', previewUrl: URL.createObjectURL(file), previewPixels: null })));
     const desktop = getDesktopBridge();
-    const paths = desktop ? files.map((file) => desktop.pathForFile(file)) : [];
+    // Electron grants the path of a dropped or picked File (pathForFile); a pasted image has none.
+    const paths = desktop ? await Promise.all(files.map((file) => desktop.pathForFile(file).catch(() => ''))) : [];
     if (desktop && paths.every(Boolean)) {
-      created.forEach((item) => (item.state = 'classifying'));
       await classifyByPath(id, created, paths);
       return;
     }
-    const decoded: { item: OodItem; image: DecodedImageInput }[] = [];
-    for (let start = 0; start < files.length; start += FILES_DECODED_AT_ONCE) {
-      await Promise.all(
-        files.slice(start, start + FILES_DECODED_AT_ONCE).map(async (file, offset) => {
-          const item = created[start + offset];
+    await classifyByBytes(id, files.map((file, i) => ({ file, item: created[i] })));
+  }
+
+  /** Electron's Open dialog: the picked paths are granted by the main process. */
+  async function pickFiles(): Promise<boolean> {
+    const id = runId.value;
+    const desktop = getDesktopBridge();
+    if (!id || !desktop) return false;
+    const paths = (await desktop.pickImageFiles()).slice(0, MAX_ITEMS);
+    if (paths.length === 0) return true;
+    error.value = null;
+    const created = addItems(paths.map((file) => ({ name: file.split(/[\\/]/).pop() || file, previewUrl: null, previewPixels: null })));
+    await classifyByPath(id, created, paths);
+    return true;
+  }
+
+  /** Sends the files' bytes in calls of at most OOD_MAX_UPLOAD_FILES files and OOD_MAX_UPLOAD_BYTES. */
+  async function classifyByBytes(id: string, entries: { file: File; item: OodItem }[]): Promise<void> {
+    let batch: { item: OodItem; bytes: ImageFileBytes }[] = [];
+    let batchBytes = 0;
+    const send = async () => {
+      const current = batch;
+      batch = [];
+      batchBytes = 0;
+      if (current.length === 0) return;
+      current.forEach((entry) => (entry.item.state = 'classifying'));
+      await settleAll(
+        current.map((entry) => entry.item),
+        () => api.classifyImageFiles(id, current.map((entry) => entry.bytes), { draws: draws.value, threshold: threshold.value }),
+      );
+    };
+    for (let start = 0; start < entries.length; start += FILES_READ_AT_ONCE) {
+      const read = await Promise.all(
+        entries.slice(start, start + FILES_READ_AT_ONCE).map(async ({ file, item }) => {
           try {
-            decoded.push({ item, image: await decodeImageFile(file) });
-            item.state = 'classifying';
+            return { item, bytes: await imageFileBytes(file) };
           } catch (caught) {
             settle(item, { ok: false, error: messageOf(caught) });
+            return null;
           }
         }),
       );
+      for (const entry of read) {
+        if (!entry) continue;
+        if (batch.length >= OOD_MAX_UPLOAD_FILES || (batch.length > 0 && batchBytes + entry.bytes.bytes > OOD_MAX_UPLOAD_BYTES)) await send();
+        batch.push({ item: entry.item, bytes: { name: entry.bytes.name, base64: entry.bytes.base64 } });
+        batchBytes += entry.bytes.bytes;
+      }
     }
-    await classifyDecoded(id, decoded);
+    await send();
+  }
+
+  /** One call's verdicts onto its items (in order); a failed call is every item's error. */
+  async function settleAll(targets: OodItem[], call: () => Promise<ClassifyResult>): Promise<void> {
+    try {
+      const reply = await call();
+      reply.results.forEach((result, i) =>
+        settle(targets[i], result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error }),
+      );
+    } catch (caught) {
+      for (const item of targets) settle(item, { ok: false, error: messageOf(caught) });
+    }
   }
 
   /** A gallery set's images, classified like dropped ones. */
@@ -159,14 +210,10 @@ export const useOodStore = defineStore('ood', () => {
       batch = [];
       values = 0;
       if (current.length === 0) return;
-      try {
-        const reply = await api.classifyImages(id, current.map((entry) => entry.image), { draws: draws.value, threshold: threshold.value });
-        reply.results.forEach((result, i) =>
-          settle(current[i].item, result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error }),
-        );
-      } catch (caught) {
-        for (const entry of current) settle(entry.item, { ok: false, error: messageOf(caught) });
-      }
+      await settleAll(
+        current.map((entry) => entry.item),
+        () => api.classifyImages(id, current.map((entry) => entry.image), { draws: draws.value, threshold: threshold.value }),
+      );
     };
     for (const entry of decoded) {
       if (batch.length >= IMAGES_PER_CALL || (batch.length > 0 && values + entry.image.pixels.length > VALUES_PER_CALL)) await send();
@@ -177,16 +224,11 @@ export const useOodStore = defineStore('ood', () => {
   }
 
   async function classifyByPath(id: string, created: OodItem[], paths: string[]): Promise<void> {
-    for (let start = 0; start < paths.length; start += 50) {
-      const chunk = created.slice(start, start + 50);
-      try {
-        const reply = await api.classifyFiles(id, paths.slice(start, start + 50), { draws: draws.value, threshold: threshold.value });
-        reply.results.forEach((result, i) =>
-          settle(chunk[i], result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error }),
-        );
-      } catch (caught) {
-        for (const item of chunk) settle(item, { ok: false, error: messageOf(caught) });
-      }
+    created.forEach((item) => (item.state = 'classifying'));
+    for (let start = 0; start < paths.length; start += PATHS_PER_CALL) {
+      await settleAll(created.slice(start, start + PATHS_PER_CALL), () =>
+        api.classifyFiles(id, paths.slice(start, start + PATHS_PER_CALL), { draws: draws.value, threshold: threshold.value }),
+      );
     }
   }
 
@@ -224,6 +266,6 @@ export const useOodStore = defineStore('ood', () => {
 
   return {
     runId, items, threshold, draws, calibration, calibrating, evaluation, evaluating, gallery, error, pending,
-    refused, clear, setRun, addFiles, addGallerySet, loadGallery, calibrate, evaluate,
+    refused, clear, setRun, addFiles, pickFiles, addGallerySet, loadGallery, calibrate, evaluate,
   };
 });
