@@ -76,7 +76,7 @@ const eventsFile = 'events.ndjson';
 const ownerFile = 'owner.json';
 /** Space set aside per unfinished run, given back when the disk fills so the run's end can still be written. */
 const reserveFile = '.reserve';
-const RESERVE_BYTES = 64 * 1024;
+const RESERVE_BYTES = 256 * 1024;
 const MAX_RECORD_BYTES = 1024 * 1024;
 const MAX_SIDE_FILE_BYTES = 64 * 1024 * 1024;
 /** Files other services store in a run folder through writeRunFile. */
