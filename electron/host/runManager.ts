@@ -426,8 +426,7 @@ export class RunManager {
     this.pool.release(id);
     try {
       await settled;
-      await this.store.flushEvents(id);
-      await this.store.writeRecord(record);
+      await this.store.finishRecord(record);
     } catch (error) {
       this.warn(`Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }

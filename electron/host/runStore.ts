@@ -74,10 +74,12 @@ const finishedStates: RunState[] = ['completed', 'stopped', 'failed', 'interrupt
 const recordFile = 'run.json';
 const eventsFile = 'events.ndjson';
 const ownerFile = 'owner.json';
-/** Space set aside per unfinished run, given back when the disk fills so the run's end can still be written. */
+/** Space set aside per unfinished run, given back when the disk is full so the run's end (run.json) can still be written. */
 const reserveFile = '.reserve';
 const RESERVE_BYTES = 256 * 1024;
 const MAX_RECORD_BYTES = 1024 * 1024;
+/** Events are appended in commits of at most this much: a failed append loses (cuts back) one chunk at most. */
+const APPEND_CHUNK_BYTES = 64 * 1024;
 const MAX_SIDE_FILE_BYTES = 64 * 1024 * 1024;
 /** Files other services store in a run folder through writeRunFile. */
 const sideFiles = new Set(['ood.json', 'shift.json']);
@@ -115,6 +117,8 @@ export class RunStore {
   /** Runs whose events file is known to end at a line boundary (checked once per store). */
   private readonly tailChecked = new Set<string>();
   private readonly writeFailureListeners = new Set<WriteFailureListener>();
+  /** Runs whose last write found the disk full: the timer no longer flushes them (see finishRecord). */
+  private readonly diskFull = new Set<string>();
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -185,6 +189,7 @@ export class RunStore {
       await assertRunFolder(dir, id);
       await writeFileAtomically(path.join(dir, ownerFile), this.claimText());
       await writeNewFileSynced(path.join(dir, reserveFile), Buffer.alloc(RESERVE_BYTES)).catch(() => undefined); // best effort; may exist
+      this.diskFull.delete(id);
     });
   }
 
@@ -258,6 +263,22 @@ export class RunStore {
         await fs.rm(path.join(dir, reserveFile), { force: true });
       }
     });
+  }
+
+  /**
+   * Writes a finished run's last events and its final run.json. After a full disk the run's reserve
+   * is given back first and run.json goes before the events: the run's end (state and reason) must
+   * land; the buffered events follow in chunks, as many as fit, and stay buffered otherwise.
+   */
+  async finishRecord(record: RunRecord): Promise<void> {
+    if (!this.diskFull.has(record.id)) {
+      await this.flushEvents(record.id);
+      await this.writeRecord(record);
+      return;
+    }
+    await this.queue.run(record.id, () => this.releaseReserve(record.id));
+    await this.writeRecord(record);
+    await this.flushEvents(record.id);
   }
 
   /**
@@ -354,17 +375,22 @@ export class RunStore {
    * neither loses nor duplicates an event.
    */
   async flushEvents(id?: string): Promise<void> {
-    const ids = id === undefined ? [...this.pendingLines.keys()] : [id];
+    // The timer's flush (no id) leaves a run whose disk is full alone: its end is written by finishRecord.
+    const ids = id === undefined ? [...this.pendingLines.keys()].filter((runId) => !this.diskFull.has(runId)) : [id];
     await Promise.all(
       ids.map((runId) => {
         if (!this.pendingLines.get(runId)?.length) return this.queue.run(runId, async () => undefined);
         return this.enqueue(runId, 'events.ndjson', async () => {
           const lines = this.pendingLines.get(runId);
-          if (!lines?.length) return;
-          const count = lines.length;
-          await this.appendLines(runId, lines.slice(0, count));
-          lines.splice(0, count);
-          if (lines.length === 0 && this.pendingLines.get(runId) === lines) this.pendingLines.delete(runId);
+          // In chunks, each committed on its own: a full disk keeps the chunks that fit.
+          while (lines?.length) {
+            let count = 0;
+            let bytes = 0;
+            while (count < lines.length && (count === 0 || bytes + lines[count].length <= APPEND_CHUNK_BYTES)) bytes += lines[count++].length;
+            await this.appendLines(runId, lines.slice(0, count));
+            lines.splice(0, count);
+          }
+          if (lines && this.pendingLines.get(runId) === lines) this.pendingLines.delete(runId);
         });
       }),
     );
@@ -517,8 +543,8 @@ export class RunStore {
 
   /**
    * Runs a write of the run's folder in its queue. A failure is described (disk full said so),
-   * reported to the write-failure listeners, and rejected; on a full disk the run's reserve is
-   * given back and the write tried once more, so its data — and the run's end — still land.
+   * reported to the write-failure listeners, and rejected. A full disk also stops the timer's
+   * flushes of the run, so nothing eats the space its end needs (finishRecord).
    */
   private enqueue(id: string, what: string, task: () => Promise<void>): Promise<void> {
     return this.queue.run(id, async () => {
@@ -526,13 +552,7 @@ export class RunStore {
         await task();
       } catch (error) {
         const described = this.describeWriteError(error, id, what);
-        if (isDiskFull(error) && (await this.releaseReserve(id))) {
-          this.reportWriteFailure(id, described);
-          await task().catch((retryError) => {
-            throw this.describeWriteError(retryError, id, what);
-          });
-          return;
-        }
+        if (isDiskFull(error)) this.diskFull.add(id);
         this.reportWriteFailure(id, described);
         throw described;
       }
