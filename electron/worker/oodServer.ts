@@ -27,6 +27,7 @@ import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
 import { deserializeCheckpoint, type NamedValues } from '../../core/training/checkpoint';
 import { readCheckpointFiles } from '../host/checkpointFiles';
 import type { OodReplyMessage, OodRequestMessage } from './messages';
+import { endPoisonedWorker, isWasmAbort, wasmAbortReason } from './wasmAbort';
 
 export class OodServerError extends Error {
   override name = 'OodServerError';
@@ -150,6 +151,11 @@ export class OodServer {
       }
     } catch (error) {
       job.steps?.return([]);
+      if (isWasmAbort(error)) {
+        // The wasm heap is no longer trustworthy: the pending request is lost with the thread (the host says so).
+        endPoisonedWorker(`A classification for run "${job.message.runId}" failed: ${wasmAbortReason(error)}`);
+        return;
+      }
       this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: false, error: error instanceof Error ? error.message : String(error) });
     }
   }
