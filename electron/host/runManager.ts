@@ -13,6 +13,7 @@
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../../core/contract/runConfig';
 import type { RunEvent, RunState } from '../../core/contract/runEvent';
 import { currentTimeline } from '../../core/contract/runTimeline';
+import { runBudgetProblems } from '../../core/experiments/budgets';
 import type { RunRecord, RunSummary } from '../../core/contract/workbenchApi';
 import type { SerializedCheckpoint } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage, WorkerToHostMessage } from '../worker/messages';
@@ -22,6 +23,12 @@ import { KeyedQueue } from './keyedQueue';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
 import { defaultTrainingWorkerUrl } from './trainingWorker';
 import { WorkerPool } from './workerPool';
+
+/** A configuration whose memory or event volume is over the workbench's limits (core/experiments/resourceBudget.ts) is refused before it is queued. */
+function assertWithinBudget(config: RunConfig): void {
+  const problems = runBudgetProblems(config);
+  if (problems.length > 0) throw new RunManagerError(problems.join(' '));
+}
 
 export class RunManagerError extends Error {
   constructor(message: string) {
@@ -118,6 +125,7 @@ export class RunManager {
       throw new RunManagerError(`The run configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ')}.`);
     }
     const config = parsed.data;
+    assertWithinBudget(config);
     const record = await this.createRecord(config, request.name);
     this.active.set(record.id, new ActiveRun(record, this.persistence));
     this.emit({ type: 'status', runId: record.id, step: 0, time: Date.now(), state: 'queued', message: this.queueMessage() });
@@ -177,6 +185,8 @@ export class RunManager {
     this.store.assertWritable(`Resuming run "${id}"`);
     const record = await this.store.readRecord(id);
     if (record.state === 'completed') throw new RunManagerError(`Run "${id}" has completed its ${record.totalSteps} steps; there is nothing to resume.`);
+    // A run stored by an older workbench may exceed today's limits: refused before it is queued.
+    assertWithinBudget(record.config);
     if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
       throw new RunManagerError(`Run "${id}" is ${record.state} in another workbench process; resume it there.`);
     }
