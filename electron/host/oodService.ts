@@ -10,9 +10,7 @@
  * one — never the variables being trained. The host only reads its manifest (step and checksum) and
  * names it to the worker, which keeps or loads the network itself: no parameters cross for inference.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import {
   classifyOptionsSchema,
   OOD_DEFAULT_DRAWS,
@@ -60,6 +58,10 @@ export interface OodServiceOptions {
   };
   store: {
     runDir(id: string): string;
+    /** ood.json goes through the run store: atomically, in the run's write queue, never through a link. */
+    writeRunFile(id: string, name: string, bytes: string | Uint8Array): Promise<void>;
+    /** Bounded and never through a link; null when the run has no such file. */
+    readRunFile(id: string, name: string): Promise<Buffer | null>;
   };
   /** The OOD sets of an evaluation (tests pass small ones). */
   referenceSets?: () => Promise<{ sets: ReferenceSet[]; skipped: string[] }>;
@@ -180,13 +182,9 @@ export class OodService {
   async getOodEvaluation(runId: string): Promise<OodEvaluation | null> {
     await this.options.runs.getRun(runId); // an unknown run gets the store's "no such run"
     const file = path.join(this.options.store.runDir(runId), oodFile);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new OodServiceError(`${file} cannot be read (${messageOf(error)}).`);
-    }
+    const bytes = await this.options.store.readRunFile(runId, oodFile);
+    if (!bytes) return null;
+    const text = bytes.toString('utf8');
     const parsed = oodEvaluationSchema.safeParse(safeJson(text));
     if (!parsed.success) {
       this.options.warn?.(`${file} is not a valid OOD evaluation and was ignored; run "Evaluate OOD" again to replace it.`);
@@ -237,7 +235,7 @@ export class OodService {
       inDistribution: { ...core.inDistribution, description: `The run's ${heldout.count} held-out images.` },
       outOfDistribution: core.outOfDistribution.map((set, i) => ({ ...set, description: sets[i].description })),
     });
-    await writeJsonAtomically(path.join(this.options.store.runDir(runId), oodFile), evaluation);
+    await this.options.store.writeRunFile(runId, oodFile, `${JSON.stringify(evaluation)}\n`);
     return evaluation;
   }
 
@@ -347,16 +345,5 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
-  }
-}
-
-async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temporary, `${JSON.stringify(value)}\n`);
-  try {
-    await fs.rename(temporary, file);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
   }
 }
