@@ -84,6 +84,20 @@ describe('a real serve process', { timeout: 120_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 200)); // the server notices the closes
   });
 
+  it('refuses configurations the schema accepts but the process cannot afford, naming the number and the limit', async () => {
+    const socket = await connect(apiUrl);
+    const base = { experiment: 'sinusoid', epochs: 50, learningRate: 0.03, prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: {} };
+    const [memory, events] = await burst(socket, 2, (id) => ({
+      method: 'startRun',
+      args: [{ config: id === 1 ? { ...base, hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 } : { ...base, gridPoints: 10_000, predictiveDraws: 2, evalEvery: 1 } }],
+    }));
+    expect(memory).toMatchObject({ ok: false, error: expect.stringMatching(/^startRun: This configuration needs about [\d.]+ GB of memory for one training step \(hidden units 8×1024, 256 samples per step\); the workbench allows 2 GB\. Lower samplesPerStep or hiddenUnits\.$/) });
+    expect(events).toMatchObject({ ok: false, error: expect.stringMatching(/^startRun: This configuration writes about \d+ kB of events per training step/) });
+    const [listed] = await burst(socket, 1, () => ({ method: 'listRuns', args: [] }));
+    expect(listed).toEqual({ id: 1, ok: true, result: [] }); // nothing was queued
+    await new Promise((resolve) => (socket.once('close', resolve), socket.close()));
+  });
+
   it('shares one request budget among all connections: five sockets get what one gets', async () => {
     const sockets = await Promise.all(Array.from({ length: 5 }, () => connect(apiUrl)));
     // startRun (work that queues training): 5 × 20 at once. Invalid configs, so nothing trains;
@@ -92,7 +106,8 @@ describe('a real serve process', { timeout: 120_000 }, () => {
     const runReplies = (await Promise.all(sockets.map((socket) => burst(socket, 20, () => ({ method: 'startRun', args: [{ config: { experiment: 'sinusoid', epochs: -1 } }] }))))).flat();
     const runSeconds = (performance.now() - started) / 1000;
     const runRefused = runReplies.filter((reply) => !reply.ok && /^Too many requests/.test(reply.error));
-    // A per-connection limit let all 100 through to validation (and 1,000 valid ones queued in 2.6 s).
+    // A per-connection limit let all 100 through to validation (and 1,000 valid ones queued in 2.6 s);
+    // the test before took 2 of the burst of 20.
     expect(runReplies.length - runRefused.length).toBeLessThanOrEqual(20 + Math.ceil(2 * runSeconds) + 1);
     expect(runRefused[0]).toMatchObject({ ok: false, error: expect.stringMatching(/^Too many requests: startRun \(with the other methods that queue work\) takes 2 per second from all connections together \(bursts of 20\); this one was refused, try again in \d+ ms\.$/) });
 
@@ -100,7 +115,7 @@ describe('a real serve process', { timeout: 120_000 }, () => {
     const readReplies = (await Promise.all(sockets.map((socket) => burst(socket, 120, () => ({ method: 'getEnvironment', args: [] }))))).flat();
     const readSeconds = (performance.now() - readStarted) / 1000;
     const answered = readReplies.filter((reply) => reply.ok).length;
-    // One bucket of 200 (minus the 100 startRun above), 50 per second: far from 5 × 120.
+    // One bucket of 200 (minus the 100 startRun above and the few requests before), 50 per second: far from 5 × 120.
     expect(answered).toBeLessThanOrEqual(200 - 100 + Math.ceil(50 * (runSeconds + readSeconds)) + 5);
     expect(readReplies.find((reply) => !reply.ok)).toMatchObject({ error: expect.stringMatching(/^Too many requests: the workbench takes 50 per second from all connections together \(bursts of 200\)/) });
     for (const socket of sockets) socket.close();
