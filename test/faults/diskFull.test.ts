@@ -96,7 +96,7 @@ describe('disk full (ENOSPC)', () => {
       warn: (message) => warnings.push(message),
     });
     try {
-      const run = await manager.startRun({ config: sinusoidConfig({ epochs: 1_000_000 }) });
+      const run = await manager.startRun({ config: sinusoidConfig({ epochs: 1_000_000, evalEvery: 1_000_000, gridPoints: 10, predictiveDraws: 2 }) });
       const final = await Promise.race([
         manager.waitForRun(run.id),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('The run was still not finished 60 s after starting on a 3 MB disk.')), 60_000)),
