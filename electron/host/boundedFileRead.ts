@@ -7,8 +7,13 @@
  * So: open with O_NONBLOCK (a FIFO opens at once instead of waiting for a writer), look at what
  * was opened with fstat on the descriptor (not the name, which may change in between), accept
  * only a regular file, and read at most `limit` bytes whatever its size claims.
+ *
+ * Unlike run-folder files (./safeFiles.ts, never through a link), these are the user's own files —
+ * a dataset folder, a dropped image — where a link to a regular file is legitimate and followed;
+ * what it points at is checked on the descriptor all the same.
  */
 import { constants, promises as fs } from 'node:fs';
+import { describeFileType } from './safeFiles';
 
 export class BoundedReadError extends Error {
   constructor(
@@ -27,14 +32,9 @@ export class BoundedReadError extends Error {
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
-export interface BoundedReadOptions {
-  /** Refuse a symlink as the last component (O_NOFOLLOW), for files that must be the file named. */
-  noFollow?: boolean;
-}
-
 /** The bytes of the regular file `file`, at most `limit` of them; throws BoundedReadError. */
-export async function readRegularFileBounded(file: string, limit: number, options: BoundedReadOptions = {}): Promise<Buffer> {
-  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
+export async function readRegularFileBounded(file: string, limit: number): Promise<Buffer> {
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, flags);
@@ -44,7 +44,7 @@ export async function readRegularFileBounded(file: string, limit: number, option
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) {
-      throw new BoundedReadError(file, 'not-regular', `it is ${kindOf(stats)}`, 'only regular files are read');
+      throw new BoundedReadError(file, 'not-regular', `it is ${describeFileType(stats)}`, 'only regular files are read');
     }
     if (stats.size > limit) throw tooLarge(file, `it is ${megabytes(stats.size)}`, limit);
     // Sized from stat but never trusted: the loop stops at limit + 1 bytes whatever the file does.
@@ -79,16 +79,8 @@ function openFailure(file: string, error: unknown): BoundedReadError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return new BoundedReadError(file, 'missing', 'no such file');
   if (code === 'EACCES' || code === 'EPERM') return new BoundedReadError(file, 'denied', 'permission denied');
-  if (code === 'ELOOP') return new BoundedReadError(file, 'not-regular', 'it is a symbolic link, which is not followed here', 'name the file itself');
+  if (code === 'ELOOP') return new BoundedReadError(file, 'not-regular', 'its symbolic links point in a loop');
   if (code === 'EISDIR') return new BoundedReadError(file, 'not-regular', 'it is a folder');
   if (code === 'ENXIO') return new BoundedReadError(file, 'not-regular', 'it is a socket or device');
   return new BoundedReadError(file, 'failed', error instanceof Error ? error.message : String(error));
-}
-
-function kindOf(stats: import('node:fs').Stats): string {
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isFIFO()) return 'a named pipe (FIFO)';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
