@@ -1,6 +1,6 @@
 /**
- * Issue #14 items 9 and 10 in one process: the runs folder's lock (who owns it, when a dead owner's
- * lock is taken over) and run claims whose PID was reused.
+ * Issue #14 item 9 in one process: the runs folder's lock (who owns it, when a dead owner's lock is
+ * taken over, a read-only store's refusals), and process identities that survive PID reuse (item 10).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -83,38 +83,6 @@ describe('the runs folder lock (item 9)', () => {
     await expect(manager.deleteRun('done')).rejects.toThrow(`${reason} Deleting run "done" was refused`);
     await expect(manager.resumeRun('done')).rejects.toThrow(`${reason} Resuming run "done" was refused`);
     await expect(manager.startRun({ config: runRecord('x').config })).rejects.toThrow(`${reason} Starting a run was refused`);
-    await manager.close();
-  });
-});
-
-describe('run claims survive PID reuse (item 10)', () => {
-  it('a run whose owner.json names a live PID of another process (no start time) is marked interrupted', async () => {
-    const dir = await writeRunFolder(runsDir, runRecord('orphan', { state: 'running', step: 3 }));
-    await fs.writeFile(path.join(dir, 'owner.json'), JSON.stringify({ pid: liveStranger(), storeId: 'a-store-of-a-dead-process' }));
-    const store = new RunStore(runsDir);
-    expect(await store.markInterruptedRuns()).toEqual(['orphan']);
-    expect(await store.readRecord('orphan')).toMatchObject({ state: 'interrupted' });
-    await store.close();
-  });
-
-  it('a claim with the right PID but another start time is dead too; a live claim is respected', async () => {
-    const reused = await writeRunFolder(runsDir, runRecord('reused', { state: 'running' }));
-    const live = await writeRunFolder(runsDir, runRecord('live', { state: 'running' }));
-    const stranger = liveStranger();
-    const strangerIdentity = { ...currentProcessIdentity(), pid: stranger, startTicks: processStartTicks(stranger) };
-    await fs.writeFile(path.join(reused, 'owner.json'), JSON.stringify({ ...strangerIdentity, startTicks: (strangerIdentity.startTicks ?? 0) + 5, storeId: 'old' }));
-    await fs.writeFile(path.join(live, 'owner.json'), JSON.stringify({ ...strangerIdentity, storeId: 'old' }));
-    const store = new RunStore(runsDir);
-    const interrupted = await store.markInterruptedRuns();
-    expect(interrupted).toContain('reused');
-    if (bootId() !== undefined) expect(interrupted).not.toContain('live');
-    await store.close();
-  });
-
-  it('stopping a run that no process trains is refused with the reason, not answered "ok"', async () => {
-    await writeRunFolder(runsDir, runRecord('ghost', { state: 'running' }));
-    const manager = new RunManager({ store: new RunStore(runsDir), totalSteps: () => 10 });
-    await expect(manager.stopRun('ghost')).rejects.toThrow(/Run "ghost" is running according to its run\.json, but this workbench is not training it/);
     await manager.close();
   });
 });
