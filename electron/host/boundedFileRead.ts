@@ -8,9 +8,9 @@
  * was opened with fstat on the descriptor (not the name, which may change in between), accept
  * only a regular file, and read at most `limit` bytes whatever its size claims.
  *
- * Unlike run-folder files (./safeFiles.ts, never through a link), these are the user's own files —
- * a dataset folder, a dropped image — where a link to a regular file is legitimate and followed;
- * what it points at is checked on the descriptor all the same.
+ * The user's own files — a dataset folder, a dropped image — may be links to a regular file, which
+ * are followed; what they point at is checked on the descriptor all the same. Run-folder files are
+ * read with `noFollow` (./safeFiles.ts readFileBounded): there a link is refused, never followed.
  */
 import { constants, promises as fs } from 'node:fs';
 import { describeFileType } from './safeFiles';
@@ -19,7 +19,7 @@ export class BoundedReadError extends Error {
   constructor(
     readonly file: string,
     /** What went wrong, for callers that word it themselves. */
-    readonly reason: 'missing' | 'denied' | 'not-regular' | 'too-large' | 'failed',
+    readonly reason: 'missing' | 'denied' | 'link' | 'not-regular' | 'too-large' | 'failed',
     /** The problem in a few words, fit for parentheses: "no such file", "it is a named pipe (FIFO)", "it is 120.0 MB". */
     readonly short: string,
     /** What to do, if anything. */
@@ -32,17 +32,24 @@ export class BoundedReadError extends Error {
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
-/** The bytes of the regular file `file`, at most `limit` of them; throws BoundedReadError. */
-export async function readRegularFileBounded(file: string, limit: number): Promise<Buffer> {
-  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+/**
+ * The bytes of the regular file `file`, at most `limit` of them; throws BoundedReadError. With
+ * `noFollow` a symbolic link is refused (reason `link`) instead of followed (O_NOFOLLOW).
+ */
+export async function readRegularFileBounded(file: string, limit: number, { noFollow = false } = {}): Promise<Buffer> {
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, flags);
   } catch (error) {
-    throw openFailure(file, error);
+    throw openFailure(file, error, noFollow);
   }
   try {
     const stats = await handle.stat();
+    // Where the platform has no O_NOFOLLOW (Windows), the name is checked instead.
+    if (noFollow && !constants.O_NOFOLLOW && (await fs.lstat(file)).isSymbolicLink()) {
+      throw new BoundedReadError(file, 'link', 'it is a symbolic link', 'links are not followed here');
+    }
     if (!stats.isFile()) {
       throw new BoundedReadError(file, 'not-regular', `it is ${describeFileType(stats)}`, 'only regular files are read');
     }
@@ -75,11 +82,12 @@ function tooLarge(file: string, found: string, limit: number): BoundedReadError 
   return new BoundedReadError(file, 'too-large', found, `at most ${megabytes(limit)} is read`);
 }
 
-function openFailure(file: string, error: unknown): BoundedReadError {
+function openFailure(file: string, error: unknown, noFollow: boolean): BoundedReadError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (noFollow && (code === 'ELOOP' || code === 'EMLINK')) return new BoundedReadError(file, 'link', 'it is a symbolic link', 'links are not followed here');
   if (code === 'ENOENT' || code === 'ENOTDIR') return new BoundedReadError(file, 'missing', 'no such file');
   if (code === 'EACCES' || code === 'EPERM') return new BoundedReadError(file, 'denied', 'permission denied');
-  if (code === 'ELOOP') return new BoundedReadError(file, 'not-regular', 'its symbolic links point in a loop');
+  if (code === 'ELOOP') return new BoundedReadError(file, 'failed', 'its symbolic links point in a loop');
   if (code === 'EISDIR') return new BoundedReadError(file, 'not-regular', 'it is a folder');
   if (code === 'ENXIO') return new BoundedReadError(file, 'not-regular', 'it is a socket or device');
   return new BoundedReadError(file, 'failed', error instanceof Error ? error.message : String(error));

@@ -50,9 +50,13 @@ export async function decodeImageFile(file: string): Promise<DecodedImageFile> {
     bytes = await readRegularFileBounded(file, MAX_IMAGE_FILE_BYTES);
   } catch (error) {
     if (error instanceof BoundedReadError && error.reason === 'too-large') {
-      throw new ImageFileError(`"${path.basename(file)}" is larger than ${megabytes(MAX_IMAGE_FILE_BYTES)}, the largest image file accepted.`);
+      // short is "it is 51.0 MB" (or "it holds more than …" for a file that grew): the same sentence as for bytes.
+      throw new ImageFileError(`"${path.basename(file)}" ${error.short.replace(/^it /, '')}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`);
     }
-    throw new ImageFileError(`"${file}" cannot be read (${error instanceof BoundedReadError ? error.short : describeFsError(error)}).`);
+    if (error instanceof BoundedReadError && error.reason === 'not-regular') {
+      throw new ImageFileError(`"${file}" is ${error.short.replace(/^it is /, '')}, not an image file.`);
+    }
+    throw new ImageFileError(`"${file}" cannot be read (${error instanceof BoundedReadError ? error.short : error instanceof Error ? error.message : String(error)}).`);
   }
   return decodeImageBytes(bytes, path.basename(file));
 }
@@ -66,7 +70,7 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise
   return decodeImageSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
 }
 
-async function decodeImageSource(source: string | Buffer, name: string): Promise<DecodedImageFile> {
+async function decodeImageSource(source: Buffer, name: string): Promise<DecodedImageFile> {
   // The header alone: format and declared size, no pixels decoded.
   let metadata: sharp.Metadata;
   try {
@@ -105,14 +109,6 @@ async function decodeImageSource(source: string | Buffer, name: string): Promise
     if (error instanceof ImageFileError) throw error;
     throw new ImageFileError(`"${name}" could not be decoded (${describeSharpError(error)}); the file is damaged or truncated.`);
   }
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a folder';
-  return error instanceof Error ? error.message : String(error);
 }
 
 function describeSharpError(error: unknown): string {

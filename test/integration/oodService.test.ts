@@ -70,9 +70,9 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
     expect(errorOf(byFile.get(files.declaredHuge)!)).toBe(
       '"bomb-20000x20000.png" declares 20000×20000 pixels (400 megapixels); the largest image accepted is 40 megapixels.',
     );
-    expect(errorOf(byFile.get(files.overSized)!)).toBe('"huge-51MB.png" is larger than 50.0 MB, the largest image file accepted.');
+    expect(errorOf(byFile.get(files.overSized)!)).toBe('"huge-51MB.png" is 51.0 MB; the largest image file accepted is 50.0 MB.');
     expect(errorOf(byFile.get(files.missing)!)).toBe(`"${files.missing}" cannot be read (no such file).`);
-    expect(errorOf(byFile.get(files.folder)!)).toBe(`"${files.folder}" cannot be read (it is a folder).`);
+    expect(errorOf(byFile.get(files.folder)!)).toBe(`"${files.folder}" is a folder, not an image file.`);
     expect(errorOf(byFile.get(files.blank)!)).toMatch(/is blank: no pixel stands out from the background/);
   });
 
