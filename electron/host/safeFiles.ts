@@ -13,6 +13,7 @@ import { constants, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { BoundedReadError, readRegularFileBounded } from './boundedFileRead';
 
 /** 0 where the platform has no such flag (Windows): there, links are checked with lstat only. */
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -70,24 +71,19 @@ export async function openRegularFileNoFollow(file: string): Promise<{ handle: F
   }
 }
 
-/** Reads a whole small file (run.json, a manifest), refusing one over `maxBytes`. */
+/**
+ * Reads a whole small file (run.json, a manifest, the lock), refusing one over `maxBytes` and a
+ * link (./boundedFileRead with noFollow). A missing file throws with code ENOENT, as fs does.
+ */
 export async function readFileBounded(file: string, maxBytes: number): Promise<Buffer> {
-  const { handle } = await openRegularFileNoFollow(file);
   try {
-    // Read until EOF or one byte past the limit: the size stat reports is not trusted.
-    const buffer = Buffer.alloc(Math.min(maxBytes + 1, 64 * 1024));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) throw new UnsafeFileError(`${file} is larger than ${maxBytes} bytes, the most this file may hold; it was not read.`, 'too-large');
-      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    await handle.close();
+    return await readRegularFileBounded(file, maxBytes, { noFollow: true });
+  } catch (error) {
+    if (!(error instanceof BoundedReadError)) throw error;
+    if (error.reason === 'missing') throw Object.assign(new Error(error.message), { code: 'ENOENT' });
+    if (error.reason === 'link') throw new UnsafeFileError(`${file} is a symbolic link; links inside a run folder are never followed.`, 'link');
+    if (error.reason === 'not-regular' || error.reason === 'too-large') throw new UnsafeFileError(error.message, error.reason);
+    throw error;
   }
 }
 

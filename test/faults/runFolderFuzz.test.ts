@@ -22,7 +22,7 @@ const damageArbitrary = fc.record({
   position: fc.double({ min: 0, max: 1, noNaN: true }),
   bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
 });
-type Damage = fc.RecordValue<typeof damageArbitrary extends fc.Arbitrary<infer T> ? { [K in keyof T]: fc.Arbitrary<T[K]> } : never>;
+type Damage = typeof damageArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 async function writeHealthyRun(store: RunStore, id: string, state: 'completed' | 'running'): Promise<void> {
   await store.createRun(runRecord(id, { state, step: 5 }));
