@@ -2,7 +2,7 @@
  * What the fault-injection tests share: run records, a fresh runs folder, and a small tmpfs (mounted
  * when this process may mount, which CI's root may; otherwise the callers inject the same errno).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,4 +64,18 @@ export function errnoError(code: string, syscall: string, file: string): NodeJS.
   error.syscall = syscall;
   error.path = file;
   return error;
+}
+
+const strangers: ChildProcess[] = [];
+
+/** The PID of a live process that is not a workbench (`sleep`): what a reused PID points at. */
+export function spawnStranger(): number {
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  strangers.push(child);
+  return child.pid!;
+}
+
+/** Ends every process spawnStranger started (call after each test). */
+export function killStrangers(): void {
+  for (const child of strangers.splice(0)) child.kill('SIGKILL');
 }

@@ -2,33 +2,25 @@
  * Issue #14 item 10: a run claim (owner.json) whose PID was reused — after a reboot, or in a
  * container where the workbench is always the same pid — must not keep a run `running` forever.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunManager } from '../../../electron/host/runManager';
 import { RunStore } from '../../../electron/host/runStore';
-import { runRecord, writeRunFolder } from '../../faults/faultHelpers';
+import { killStrangers, runRecord, spawnStranger, writeRunFolder } from '../../faults/faultHelpers';
 
 let runsDir: string;
-let sleeper: ChildProcess | undefined;
 
 beforeEach(async () => {
   runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-claims-'));
 });
 
 afterEach(async () => {
-  sleeper?.kill('SIGKILL');
-  sleeper = undefined;
+  killStrangers();
   await fs.rm(runsDir, { recursive: true, force: true });
 });
 
-/** A live process that is not a workbench: what a reused PID points at. */
-function liveStranger(): number {
-  sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-  return sleeper.pid!;
-}
 
 /** Field 22 of /proc/<pid>/stat, read here so this test needs nothing from the code under test. */
 async function startTicks(pid: number): Promise<number | undefined> {
@@ -43,7 +35,7 @@ async function bootId(): Promise<string | undefined> {
 describe('run claims survive PID reuse (item 10)', () => {
   it('a run whose owner.json names a live PID of another process (no start time) is marked interrupted', async () => {
     const dir = await writeRunFolder(runsDir, runRecord('orphan', { state: 'running', step: 3 }));
-    await fs.writeFile(path.join(dir, 'owner.json'), JSON.stringify({ pid: liveStranger(), storeId: 'a-store-of-a-dead-process' }));
+    await fs.writeFile(path.join(dir, 'owner.json'), JSON.stringify({ pid: spawnStranger(), storeId: 'a-store-of-a-dead-process' }));
     const store = new RunStore(runsDir);
     expect(await store.markInterruptedRuns()).toEqual(['orphan']);
     expect(await store.readRecord('orphan')).toMatchObject({ state: 'interrupted' });
@@ -53,7 +45,7 @@ describe('run claims survive PID reuse (item 10)', () => {
   it('a claim with the right PID but another start time is dead too; a live claim is respected', async () => {
     const reused = await writeRunFolder(runsDir, runRecord('reused', { state: 'running' }));
     const live = await writeRunFolder(runsDir, runRecord('live', { state: 'running' }));
-    const stranger = liveStranger();
+    const stranger = spawnStranger();
     const strangerIdentity = { pid: stranger, hostname: os.hostname(), bootId: await bootId(), startTicks: await startTicks(stranger) };
     await fs.writeFile(path.join(reused, 'owner.json'), JSON.stringify({ ...strangerIdentity, startTicks: (strangerIdentity.startTicks ?? 0) + 5, storeId: 'old' }));
     await fs.writeFile(path.join(live, 'owner.json'), JSON.stringify({ ...strangerIdentity, storeId: 'old' }));

@@ -2,7 +2,6 @@
  * Issue #14 item 9 in one process: the runs folder's lock (who owns it, when a dead owner's lock is
  * taken over, a read-only store's refusals), and process identities that survive PID reuse (item 10).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,26 +11,19 @@ import { bootId, currentProcessIdentity, processLiveness, processStartTicks } fr
 import { LOCK_FILE, RunsFolderInUseError, RunsFolderLock } from '../../../electron/host/runsFolderLock';
 import { RunManager } from '../../../electron/host/runManager';
 import { RunStore } from '../../../electron/host/runStore';
-import { runRecord, writeRunFolder } from '../../faults/faultHelpers';
+import { killStrangers, runRecord, spawnStranger, writeRunFolder } from '../../faults/faultHelpers';
 
 let runsDir: string;
-let sleeper: ChildProcess | undefined;
 
 beforeEach(async () => {
   runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-lock-'));
 });
 
 afterEach(async () => {
-  sleeper?.kill('SIGKILL');
-  sleeper = undefined;
+  killStrangers();
   await fs.rm(runsDir, { recursive: true, force: true });
 });
 
-/** A live process that is not a workbench: what a reused PID points at. */
-function liveStranger(): number {
-  sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-  return sleeper.pid!;
-}
 
 describe('process identity', () => {
   it('tells this process alive, and the same PID with another start time or boot dead', () => {
@@ -64,7 +56,7 @@ describe('the runs folder lock (item 9)', () => {
   });
 
   it('takes over the lock of a dead owner, also one whose PID now belongs to another process', async () => {
-    const stranger = liveStranger();
+    const stranger = spawnStranger();
     const stale = { ...currentProcessIdentity(), pid: stranger, startTicks: 1, shell: 'serve', openedAt: '2026-01-01T00:00:00.000Z' };
     await fs.writeFile(path.join(runsDir, LOCK_FILE), JSON.stringify(stale));
     const lock = await RunsFolderLock.acquire(runsDir, 'serve');
