@@ -60,7 +60,7 @@ export class ActiveRun {
     const { store } = this.persistence;
     this.checkpointWrites = this.checkpointWrites.then(() =>
       // Sequential: a checkpoint is written only once the events up to it are on disk.
-      store.flushEvents(id).then(() => store.writeCheckpoint(id, checkpoint)).then(
+      store.flushEvents(id, { durable: true }).then(() => store.writeCheckpoint(id, checkpoint)).then(
         (manifest) => {
           this.record.checkpointStep = manifest.step;
           this.writeRecordSoon();

@@ -21,7 +21,17 @@ import { EventThinner, lastStepInTail, parseEventLine, readLines } from './event
 import { KeyedQueue } from './keyedQueue';
 import { currentProcessIdentity, processIdentitySchema, processLiveness } from './processIdentity';
 import type { RunsFolderLock } from './runsFolderLock';
-import { describeFileType, isDiskFull, isTemporaryFileName, openRegularFileNoFollow, readFileBounded, UnsafeFileError, writeFileAtomically, writeNewFileSynced } from './safeFiles';
+import {
+  describeFileType,
+  isDiskFull,
+  isTemporaryFileName,
+  openRegularFileNoFollow,
+  readFileBounded,
+  syncFolder,
+  UnsafeFileError,
+  writeFileAtomically,
+  writeNewFileSynced,
+} from './safeFiles';
 
 export class RunStoreError extends Error {
   constructor(message: string) {
@@ -174,6 +184,7 @@ export class RunStore {
       await writeNewFileSynced(path.join(building, reserveFile), Buffer.alloc(RESERVE_BYTES)).catch(() => undefined); // best effort
       if (await pathExists(dir)) throw new RunStoreError(`A run with id "${valid.id}" already exists in ${this.runsDir}.`);
       await fs.rename(building, dir);
+      await syncFolder(this.runsDir); // the new folder's name survives a power cut
     } catch (error) {
       await fs.rm(building, { recursive: true, force: true }).catch(() => undefined);
       throw this.describeWriteError(error, valid.id, 'the new run folder');
@@ -272,13 +283,13 @@ export class RunStore {
    */
   async finishRecord(record: RunRecord): Promise<void> {
     if (!this.diskFull.has(record.id)) {
-      await this.flushEvents(record.id);
+      await this.flushEvents(record.id, { durable: true });
       await this.writeRecord(record);
       return;
     }
     await this.queue.run(record.id, () => this.releaseReserve(record.id));
     await this.writeRecord(record);
-    await this.flushEvents(record.id);
+    await this.flushEvents(record.id, { durable: true });
   }
 
   /**
@@ -372,14 +383,16 @@ export class RunStore {
   /**
    * Writes buffered events of one run (or of all runs) and resolves when they are on disk. A
    * failed write keeps the lines buffered and cuts the file back to where it was, so a retry
-   * neither loses nor duplicates an event.
+   * neither loses nor duplicates an event. `durable` also fsyncs the log (before a checkpoint and at
+   * a run's end; the timer's flushes every 0.5 s do not, which survives a killed process, not a power cut).
    */
-  async flushEvents(id?: string): Promise<void> {
+  async flushEvents(id?: string, { durable = false } = {}): Promise<void> {
     // The timer's flush (no id) leaves a run whose disk is full alone: its end is written by finishRecord.
     const ids = id === undefined ? [...this.pendingLines.keys()].filter((runId) => !this.diskFull.has(runId)) : [id];
     await Promise.all(
       ids.map((runId) => {
-        if (!this.pendingLines.get(runId)?.length) return this.queue.run(runId, async () => undefined);
+        // Nothing buffered: a durable flush still fsyncs what earlier (timer) flushes appended.
+        if (!this.pendingLines.get(runId)?.length) return this.queue.run(runId, async () => (durable ? this.syncLog(runId) : undefined));
         return this.enqueue(runId, 'events.ndjson', async () => {
           const lines = this.pendingLines.get(runId);
           // In chunks, each committed on its own: a full disk keeps the chunks that fit.
@@ -387,7 +400,7 @@ export class RunStore {
             let count = 0;
             let bytes = 0;
             while (count < lines.length && (count === 0 || bytes + lines[count].length <= APPEND_CHUNK_BYTES)) bytes += lines[count++].length;
-            await this.appendLines(runId, lines.slice(0, count));
+            await this.appendLines(runId, lines.slice(0, count), durable);
             lines.splice(0, count);
           }
           if (lines && this.pendingLines.get(runId) === lines) this.pendingLines.delete(runId);
@@ -521,7 +534,18 @@ export class RunStore {
   }
 
   /** Appends to the log (opened without following links); on failure cuts it back to its old end. */
-  private async appendLines(runId: string, lines: string[]): Promise<void> {
+  /** Best effort: fsyncs the run's log; a missing or damaged log is left to the next write to report. */
+  private async syncLog(runId: string): Promise<void> {
+    try {
+      const { handle } = await openRegularFileNoFollow(path.join(this.runDir(runId), eventsFile));
+      await handle.sync().finally(() => handle.close());
+    } catch {
+      // nothing to make durable
+    }
+  }
+
+  /** `durable`: fsync after the write (before a checkpoint or a run's end, so the log on disk reaches them). */
+  private async appendLines(runId: string, lines: string[], durable: boolean): Promise<void> {
     const file = path.join(this.runDir(runId), eventsFile);
     const handle = await fs.open(file, constants.O_RDWR | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     try {
@@ -531,6 +555,7 @@ export class RunStore {
       this.tailChecked.add(runId);
       try {
         await handle.writeFile(separator + lines.join(''));
+        if (durable) await handle.sync();
       } catch (error) {
         // Part of the text may be on disk: cut it off, so the retry writes every line once.
         await handle.truncate(stats.size).catch(() => this.tailChecked.delete(runId));
