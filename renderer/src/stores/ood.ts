@@ -38,6 +38,29 @@ const FILES_READ_AT_ONCE = 4;
 const PATHS_PER_CALL = 50;
 const MAX_ITEMS = 400;
 
+/**
+ * Groups items into calls of at most `maxItems` items and `maxSize` of total size (an item larger
+ * than that goes alone), sending each call when the next item would not fit, and the rest on flush.
+ */
+function boundedBatches<T extends { size: number }>(maxItems: number, maxSize: number, send: (batch: T[]) => Promise<void>) {
+  let batch: T[] = [];
+  let total = 0;
+  const flush = async () => {
+    const current = batch;
+    batch = [];
+    total = 0;
+    if (current.length > 0) await send(current);
+  };
+  return {
+    async add(item: T): Promise<void> {
+      if (batch.length >= maxItems || (batch.length > 0 && total + item.size > maxSize)) await flush();
+      batch.push(item);
+      total += item.size;
+    },
+    flush,
+  };
+}
+
 function messageOf(caught: unknown): string {
   return caught instanceof Error ? caught.message : String(caught);
 }
@@ -137,38 +160,28 @@ export const useOodStore = defineStore('ood', () => {
 
   /** Sends the files' bytes in calls of at most OOD_MAX_UPLOAD_FILES files and OOD_MAX_UPLOAD_BYTES. */
   async function classifyByBytes(id: string, entries: { file: File; item: OodItem }[]): Promise<void> {
-    let batch: { item: OodItem; bytes: ImageFileBytes }[] = [];
-    let batchBytes = 0;
-    const send = async () => {
-      const current = batch;
-      batch = [];
-      batchBytes = 0;
-      if (current.length === 0) return;
+    const calls = boundedBatches<{ item: OodItem; bytes: ImageFileBytes; size: number }>(OOD_MAX_UPLOAD_FILES, OOD_MAX_UPLOAD_BYTES, async (current) => {
       current.forEach((entry) => (entry.item.state = 'classifying'));
       await settleAll(
         current.map((entry) => entry.item),
         () => api.classifyImageFiles(id, current.map((entry) => entry.bytes), { draws: draws.value, threshold: threshold.value }),
       );
-    };
+    });
     for (let start = 0; start < entries.length; start += FILES_READ_AT_ONCE) {
       const read = await Promise.all(
         entries.slice(start, start + FILES_READ_AT_ONCE).map(async ({ file, item }) => {
           try {
-            return { item, bytes: await imageFileBytes(file) };
+            const { bytes: size, ...bytes } = await imageFileBytes(file);
+            return { item, bytes, size };
           } catch (caught) {
             settle(item, { ok: false, error: messageOf(caught) });
             return null;
           }
         }),
       );
-      for (const entry of read) {
-        if (!entry) continue;
-        if (batch.length >= OOD_MAX_UPLOAD_FILES || (batch.length > 0 && batchBytes + entry.bytes.bytes > OOD_MAX_UPLOAD_BYTES)) await send();
-        batch.push({ item: entry.item, bytes: { name: entry.bytes.name, base64: entry.bytes.base64 } });
-        batchBytes += entry.bytes.bytes;
-      }
+      for (const entry of read) if (entry) await calls.add(entry);
     }
-    await send();
+    await calls.flush();
   }
 
   /** One call's verdicts onto its items (in order); a failed call is every item's error. */
@@ -203,24 +216,14 @@ export const useOodStore = defineStore('ood', () => {
   }
 
   async function classifyDecoded(id: string, decoded: { item: OodItem; image: DecodedImageInput }[]): Promise<void> {
-    let batch: typeof decoded = [];
-    let values = 0;
-    const send = async () => {
-      const current = batch;
-      batch = [];
-      values = 0;
-      if (current.length === 0) return;
-      await settleAll(
+    const calls = boundedBatches<{ item: OodItem; image: DecodedImageInput; size: number }>(IMAGES_PER_CALL, VALUES_PER_CALL, (current) =>
+      settleAll(
         current.map((entry) => entry.item),
         () => api.classifyImages(id, current.map((entry) => entry.image), { draws: draws.value, threshold: threshold.value }),
-      );
-    };
-    for (const entry of decoded) {
-      if (batch.length >= IMAGES_PER_CALL || (batch.length > 0 && values + entry.image.pixels.length > VALUES_PER_CALL)) await send();
-      batch.push(entry);
-      values += entry.image.pixels.length;
-    }
-    await send();
+      ),
+    );
+    for (const entry of decoded) await calls.add({ ...entry, size: entry.image.pixels.length });
+    await calls.flush();
   }
 
   async function classifyByPath(id: string, created: OodItem[], paths: string[]): Promise<void> {
