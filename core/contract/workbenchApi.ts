@@ -70,6 +70,8 @@ export const environmentSchema = z.object({
   shell: z.enum(['electron', 'browser', 'test']),
   version: z.string(),
   runsDir: z.string(),
+  /** Set when this process may not change the runs folder (another process owns it, or it cannot be written): why. */
+  readOnlyReason: z.string().optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
