@@ -103,7 +103,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   const api = createApiHandler({
     runs: runManager,
     listExperiments,
-    environment: () => ({ shell: options.shell, version, runsDir }),
+    environment: () => ({ shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}) }),
     ood,
     warn: options.warn,
   });

@@ -92,6 +92,10 @@ describe('two processes on one runs folder (item 9)', () => {
     const second = await openHere();
     expect(second.readOnlyReason).toMatch(new RegExp(`^The runs folder ${runsDir} is in use by serve \\(pid ${owner.pid} on .*, opened .*\\); it was opened read-only\\.$`));
 
+    // The renderer learns it from getEnvironment (shown in its top bar).
+    expect(await second.api.call('getEnvironment', [])).toMatchObject({ readOnlyReason: second.readOnlyReason });
+    expect(await owner.call('getEnvironment')).not.toHaveProperty('readOnlyReason');
+
     // Reading works in both.
     expect(((await second.api.call('listRuns', [])) as RunRecord[]).map((run) => run.id)).toEqual(['shared']);
     expect(await second.api.call('getRunEvents', ['shared'])).toHaveLength(1);
