@@ -38,6 +38,7 @@ interface TrainOptions {
   report?: string;
   csv?: string;
   density: number;
+  checkpointEvery?: number;
 }
 
 const program = new Command('workbench').description('Bayesian Workbench, headless.');
@@ -58,6 +59,7 @@ program
   .option('--learning-rate <lr>', 'Adam learning rate', parseNonNegativeNumber)
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
+  .option('--checkpoint-every <seconds>', 'training time between checkpoints besides those after evaluations (default 60): a crash loses at most about this much', parsePositiveNumber)
   .option('--json', 'make the last stdout line one JSON object with the results')
   .option('--report <file.png>', 'after training, write the PNG report of the run (see the report command)')
   .option('--csv <file.csv>', "after training, write the run's metrics as CSV")
@@ -71,6 +73,12 @@ registerClassifyCommand(program);
 function parseNonNegativeNumber(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative number.`);
+  return number;
+}
+
+function parsePositiveNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number.`);
   return number;
 }
 
@@ -122,7 +130,22 @@ async function train(options: TrainOptions): Promise<number> {
     console.error(`Error: ${(error as Error).message}`);
     return 2;
   }
-  const { runManager } = await openHostServices({ runsDir: options.runsDir, shell: 'test', warn: (message) => console.error(`Warning: ${message}`) });
+  // Training writes the runs folder: it takes the folder's lock or stops with the owner's name.
+  let services: Awaited<ReturnType<typeof openHostServices>>;
+  try {
+    services = await openHostServices({
+      runsDir: options.runsDir,
+      shell: 'test',
+      access: 'owner',
+      processName: 'the train command',
+      warn: (message) => console.error(`Warning: ${message}`),
+      ...(options.checkpointEvery !== undefined ? { checkpointIntervalMs: Math.max(1, Math.round(options.checkpointEvery * 1000)) } : {}),
+    });
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    return 1;
+  }
+  const { runManager } = services;
   const started = performance.now();
   let runId: string | undefined;
   const progress = new ProgressReporter(process.stderr);

@@ -16,6 +16,7 @@ import { openHostServices, type HostServices } from './host/hostServices';
 import { toUnpackedUrl } from './worker/asarPaths';
 import { handleAppScheme, registerAppScheme } from './shell/appProtocol';
 import { registerApiHandlers, registerDesktopHandlers } from './shell/ipc';
+import { PathGrants } from './shell/pathGrants';
 import { buildMenuTemplate } from './shell/menu';
 import { createSaveFile } from './shell/saveDialog';
 import { createMainWindow } from './shell/mainWindow';
@@ -65,7 +66,9 @@ async function start(): Promise<void> {
   const runsDir = path.join(app.getPath('userData'), 'runs');
 
   const fromOurWindow = (event: IpcMainInvokeEvent) => isTrustedSender(event, mainWindow, devServerOrigin);
-  registerApiHandlers(ipcMain, api, fromOurWindow);
+  // The files this session's user dropped or picked: the only host paths the window may name.
+  const pathGrants = new PathGrants();
+  registerApiHandlers(ipcMain, api, fromOurWindow, pathGrants);
   const openRunsFolder = async () => {
     const failure = await shell.openPath(runsDir);
     if (failure) throw new Error(`The runs folder ${runsDir} could not be opened: ${failure}.`);
@@ -75,6 +78,16 @@ async function start(): Promise<void> {
     {
       saveFile: createSaveFile({ dialog, window: () => mainWindow, state, defaultDir: app.getPath('documents') }),
       openRunsFolder,
+      pickImageFiles: async () => {
+        const options = {
+          title: 'Images to classify',
+          properties: ['openFile' as const, 'multiSelections' as const],
+          filters: [{ name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'tif', 'tiff', 'avif'] }],
+        };
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? [] : result.filePaths;
+      },
+      pathGrants,
     },
     fromOurWindow,
   );

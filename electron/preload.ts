@@ -22,6 +22,7 @@ const methodNames = [
   'renameRun',
   'setRunTags',
   'classifyImages',
+  'classifyImageFiles',
   'classifyFiles',
   'calibrateThreshold',
   'evaluateOod',

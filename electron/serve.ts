@@ -13,8 +13,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Command, InvalidArgumentError } from 'commander';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { OOD_MAX_UPLOAD_BYTES } from '../core/contract/ood';
 import { wireRequestSchema, type WireReply, type WirePush } from '../core/contract/workbenchApi';
-import type { ApiHandler } from './host/apiHandler';
+import type { ApiCaller, ApiHandler } from './host/apiHandler';
 import { openHostServices, type HostServices } from './host/hostServices';
 import { TokenBucket, type RateLimit } from './host/rateLimiter';
 import { resolveRendererFile } from './host/rendererFiles';
@@ -33,8 +34,19 @@ export interface BrowserShellOptions {
   rendererDir?: string;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
-  /** Requests per connection (default `defaultRateLimit`); over it a request is answered with an error. */
+  /**
+   * Requests per second for the whole shell — every connection of every token holder draws on the
+   * same bucket (default `defaultRateLimit`); over it a request is answered with an error.
+   */
   rateLimit?: RateLimit;
+  /** The same for the methods that queue work or read much (`expensiveMethods`), on top of `rateLimit`. */
+  expensiveRateLimit?: RateLimit;
+  /** WebSocket connections open at once (default `defaultMaxConnections`); more are refused with 503. */
+  maxConnections?: number;
+  /** A client whose unread replies pass this many bytes is disconnected (default `slowClientCloseBytes`). */
+  slowClientCloseBytes?: number;
+  /** Longest wait for one request (default: `requestTimeoutMs` per method); then it is answered with an error. */
+  requestTimeoutMs?: number;
   /**
    * Host services to serve instead of opening new ones on `runsDir` (tests that drive two
    * transports over one host); the caller then also closes them.
@@ -47,20 +59,44 @@ export interface BrowserShell {
   url: string;
   port: number;
   token: string;
+  /** WebSocket connections open now. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
-/** Requests above this are answered with an error (the connection stays open). */
+/** Requests above this are answered with an error (the connection stays open)… */
 const maxRequestBytes = 1024 * 1024;
+/** …except image files sent to be classified: their bytes, base64, plus the request around them. */
+const maxUploadRequestBytes = Math.ceil(OOD_MAX_UPLOAD_BYTES / 3) * 4 + 64 * 1024;
+const uploadMethod = 'classifyImageFiles';
 /** Above this ws drops the connection: nothing legitimate comes close. */
 const hardPayloadLimit = 16 * 1024 * 1024;
 /** A client this far behind misses live progress/metrics (they are in getRunEvents), not status. */
 const slowClientBytes = 8 * 1024 * 1024;
 /**
- * Per connection: the renderer's busiest moment (opening a run: a handful of requests) fits in the
- * burst many times over; a client sustaining more than this is looping or hostile.
+ * A client this far behind is not reading at all (a live dashboard is a few kB/s): it is
+ * disconnected with a close reason, rather than letting its replies pile up in the host's memory.
+ */
+export const slowClientCloseBytes = 32 * 1024 * 1024;
+/**
+ * For the whole shell, not per connection: opening more connections must not buy more requests.
+ * The renderer's busiest moment (opening a run: a handful of requests) fits in the burst many
+ * times over; a client sustaining more than this is looping or hostile.
  */
 export const defaultRateLimit: RateLimit = { burst: 200, perSecond: 50 };
+/** Methods that queue training or classification work, or read whole run folders. */
+export const expensiveMethods: ReadonlySet<string> = new Set(['startRun', 'resumeRun', 'deleteRun', 'classifyImages', 'classifyImageFiles', 'calibrateThreshold', 'evaluateOod']);
+/** Enough to start a sweep by hand; a script starting runs in a loop is stopped within a second. */
+export const defaultExpensiveRateLimit: RateLimit = { burst: 20, perSecond: 2 };
+/** A few browser tabs; each holds one connection. */
+export const defaultMaxConnections = 16;
+/** Per method: how long a request may take before it is answered with an error. */
+export function requestTimeoutMs(method: string): number {
+  // An OOD evaluation classifies thousands of images between training steps; a drop, a few dozen.
+  if (method === 'evaluateOod') return 15 * 60_000;
+  if (method === 'classifyImages' || method === 'classifyImageFiles' || method === 'calibrateThreshold') return 5 * 60_000;
+  return 60_000;
+}
 const defaultRendererDir = fileURLToPath(new URL('../dist/renderer/', import.meta.url));
 
 export async function startBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
@@ -75,7 +111,14 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       warn: (message) => console.error(`Bayesian Workbench: ${message}`),
     }));
   const closeServices = () => (ownServices ? runManager.close() : Promise.resolve());
-  const rateLimit = options.rateLimit ?? defaultRateLimit;
+  const limits: ConnectionLimits = {
+    // One bucket each for the whole shell: five sockets get what one gets.
+    requests: new TokenBucket(options.rateLimit ?? defaultRateLimit),
+    expensive: new TokenBucket(options.expensiveRateLimit ?? defaultExpensiveRateLimit),
+    slowClientCloseBytes: options.slowClientCloseBytes ?? slowClientCloseBytes,
+    timeoutMs: options.requestTimeoutMs === undefined ? requestTimeoutMs : () => options.requestTimeoutMs!,
+  };
+  const maxConnections = options.maxConnections ?? defaultMaxConnections;
 
   const server = http.createServer((request, response) => {
     void serveRendererFile(rendererDir, request, response);
@@ -89,7 +132,12 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (client) => serveApi(client, api, new TokenBucket(rateLimit)));
+    if (sockets.clients.size >= maxConnections) {
+      const body = `The workbench already serves ${maxConnections} connections, the most it takes; close another tab and reload.\n`;
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (client) => serveApi(client, api, limits));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -110,12 +158,15 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   const wildcard = options.host === '0.0.0.0' || options.host === '::';
   const shownHost = wildcard ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;
   // With a wildcard bind the machine's other names are legitimate; the Origin check still applies.
-  allowedHosts = wildcard ? null : new Set([`${shownHost}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  allowedHosts = wildcard ? null : allowedHostHeaders(shownHost, port);
 
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
     port,
     token,
+    get connections() {
+      return sockets.clients.size;
+    },
     async close() {
       for (const client of sockets.clients) client.close(1001, 'The workbench is shutting down.');
       sockets.close();
@@ -124,6 +175,15 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       await closeServices();
     },
   };
+}
+
+/**
+ * The Host headers a page of this server sends: its name with the port — and without it on port
+ * 80, since browsers leave the default port out of Host (and of Origin).
+ */
+export function allowedHostHeaders(shownHost: string, port: number): Set<string> {
+  const names = [...new Set([shownHost, '127.0.0.1', 'localhost', '[::1]'])];
+  return new Set(names.flatMap((name) => (port === 80 ? [`${name}:${port}`, name] : [`${name}:${port}`])));
 }
 
 /** The status line to refuse a WebSocket upgrade with, or null to accept it. */
@@ -141,9 +201,35 @@ function refuseUpgrade(request: http.IncomingMessage, token: string, allowedHost
   return null;
 }
 
-function serveApi(client: WebSocket, api: ApiHandler, bucket: TokenBucket): void {
+interface ConnectionLimits {
+  requests: TokenBucket;
+  expensive: TokenBucket;
+  slowClientCloseBytes: number;
+  timeoutMs(method: string): number;
+}
+
+/**
+ * A token holder can name no host path: the browser shell has no path capability, so classifyFiles
+ * does not exist for it (files arrive as bytes, classifyImageFiles). The token may have leaked to
+ * another local user or, with --host, to another machine; the disk stays out of its reach.
+ */
+const browserCaller: ApiCaller = {};
+
+/** WebSocket close code 1008 (policy violation): the reason says which policy. */
+const closePolicyViolation = 1008;
+
+function serveApi(client: WebSocket, api: ApiHandler, limits: ConnectionLimits): void {
   const send = (message: WireReply | WirePush) => {
-    if (client.readyState === client.OPEN) client.send(JSON.stringify(message));
+    if (client.readyState !== client.OPEN) return;
+    if (client.bufferedAmount > limits.slowClientCloseBytes) {
+      // Not reading: what it has not read would otherwise grow in this process without bound. A
+      // client that does not read will not answer the close handshake either: cut it a moment later.
+      // (After close() the state is CLOSING, so this happens once.)
+      client.close(closePolicyViolation, `Disconnected: more than ${Math.round(limits.slowClientCloseBytes / 1024 / 1024)} MB of replies unread; reconnect.`);
+      setTimeout(() => client.terminate(), 1000).unref();
+      return;
+    }
+    client.send(JSON.stringify(message));
   };
   const unsubscribe = api.onRunEvent((event) => {
     const droppable = event.type === 'progress' || event.type === 'metrics';
@@ -158,11 +244,10 @@ function serveApi(client: WebSocket, api: ApiHandler, bucket: TokenBucket): void
 
   async function answer(data: RawData): Promise<WireReply> {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (bytes.length > maxRequestBytes) {
-      return { id: null, ok: false, error: `The request is ${bytes.length} bytes; requests are limited to ${maxRequestBytes} bytes.` };
-    }
+    const oversized = () => `The request is ${bytes.length} bytes; requests are limited to ${maxRequestBytes} bytes (${uploadMethod}: ${maxUploadRequestBytes}).`;
+    if (bytes.length > maxUploadRequestBytes) return { id: null, ok: false, error: oversized() };
     // Taken before parsing: a flood costs the host as little as possible.
-    const allowed = bucket.take();
+    const allowed = limits.requests.take();
     let json: unknown;
     try {
       json = JSON.parse(bytes.toString('utf8'));
@@ -170,26 +255,39 @@ function serveApi(client: WebSocket, api: ApiHandler, bucket: TokenBucket): void
       return { id: null, ok: false, error: `The request is not valid JSON (${(error as Error).message}).` };
     }
     const id = typeof (json as { id?: unknown } | null)?.id === 'number' && Number.isSafeInteger((json as { id: number }).id) ? (json as { id: number }).id : null;
-    if (!allowed) {
-      const { burst, perSecond } = bucket.limit;
-      return {
-        id,
-        ok: false,
-        error: `Too many requests: a connection may send ${perSecond} per second (bursts of ${burst}); this one was refused, try again in ${bucket.msUntilNextToken()} ms.`,
-      };
-    }
+    if (!allowed) return { id, ok: false, error: tooManyRequests('the workbench', limits.requests) };
     const request = wireRequestSchema.safeParse(json);
     if (!request.success) {
       const issue = request.error.issues[0];
       return { id, ok: false, error: `The request is not a WorkbenchApi request: ${issue?.path.map(String).join('.') || 'request'}: ${issue?.message}.` };
     }
     const { method, args } = request.data;
+    if (bytes.length > maxRequestBytes && method !== uploadMethod) return { id, ok: false, error: oversized() };
+    if (expensiveMethods.has(method) && !limits.expensive.take()) {
+      return { id, ok: false, error: tooManyRequests(`${method} (with the other methods that queue work)`, limits.expensive) };
+    }
+    const timeoutMs = limits.timeoutMs(method);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${method} did not finish within ${timeoutMs / 1000} s and was abandoned; the host may be busy — try again, or look at the server's log.`)),
+        timeoutMs,
+      );
+    });
     try {
-      return { id: request.data.id, ok: true, result: await api.call(method, args) };
+      // The work itself goes on (it cannot be cancelled), but the client is not left waiting forever.
+      return { id: request.data.id, ok: true, result: await Promise.race([api.call(method, args, browserCaller), timedOut]) };
     } catch (error) {
       return { id: request.data.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+function tooManyRequests(who: string, bucket: TokenBucket): string {
+  const { burst, perSecond } = bucket.limit;
+  return `Too many requests: ${who} takes ${perSecond} per second from all connections together (bursts of ${burst}); this one was refused, try again in ${bucket.msUntilNextToken()} ms.`;
 }
 
 async function serveRendererFile(rendererDir: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

@@ -23,5 +23,7 @@ export const saveFileRequestSchema = z.object({
 export const desktopRequests = {
   saveFile: { args: z.tuple([saveFileRequestSchema]), result: z.string().nullable() },
   openRunsFolder: { args: z.tuple([]), result: z.null() },
+  grantPath: { args: z.tuple([z.string().min(1).max(4096)]), result: z.null() },
+  pickImageFiles: { args: z.tuple([]), result: z.array(z.string()) },
 } as const;
 export type DesktopRequestName = keyof typeof desktopRequests;

@@ -18,6 +18,10 @@ export const desktopChannels = {
   saveFile: 'workbench-desktop:save-file',
   /** Request: show the runs folder in the system file manager. */
   openRunsFolder: 'workbench-desktop:open-runs-folder',
+  /** Request (preload only): the path of a dropped or picked File, granted for classifyFiles. */
+  grantPath: 'workbench-desktop:grant-path',
+  /** Request: the native Open dialog for image files; replies with the paths picked (granted). */
+  pickImageFiles: 'workbench-desktop:pick-image-files',
 } as const;
 
 /** The prefix of every WorkbenchApi request channel: `workbench:<method>`. */
@@ -42,8 +46,13 @@ export interface SaveFileRequest {
 
 /** `window.workbenchDesktop`: present only in the Electron shell. */
 export interface WorkbenchDesktop {
-  /** The file-system path of a dropped or picked File (Electron's webUtils.getPathForFile); "" if it has none. */
-  pathForFile(file: File): string;
+  /**
+   * The file-system path of a dropped or picked File (Electron's webUtils.getPathForFile), now
+   * granted: the host reads only granted paths (classifyFiles). "" if it has none (a pasted image).
+   */
+  pathForFile(file: File): Promise<string>;
+  /** The native Open dialog for image files: the paths picked (granted), or [] if cancelled. */
+  pickImageFiles(): Promise<string[]>;
   /** Asks where to save `bytes` (starting in the folder last saved to); the path written, or null if cancelled. */
   saveFile(request: SaveFileRequest): Promise<string | null>;
   /** Shows the runs folder in the system file manager. */

@@ -1,6 +1,7 @@
 /**
- * What crosses a process boundary for out-of-distribution images: images to classify (decoded
- * pixels from the renderer, or file paths for the host to decode), the verdict on each, the
+ * What crosses a process boundary for out-of-distribution images: images to classify (a file's
+ * bytes, which the host decodes; in Electron a path the user dropped or picked; decoded pixels
+ * for the gallery's ready-made images), the verdict on each, the
  * calibrated refusal threshold, and a run's stored OOD evaluation (`runs/<id>/ood.json`).
  * The numbers themselves are defined in core/ood/verdict.ts.
  */
@@ -12,6 +13,13 @@ export const OOD_MAX_DRAWS = 200;
 export const OOD_MAX_IMAGES_PER_CALL = 64;
 /** Paths per classifyFiles call; the host decodes them in bounded batches. */
 export const OOD_MAX_FILES_PER_CALL = 1000;
+/**
+ * Image file bytes per classifyImageFiles call, all files together. A hand-drawn digit or a photo
+ * of one is far smaller; the browser sends larger drops in several calls.
+ */
+export const OOD_MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
+/** Files per classifyImageFiles call. */
+export const OOD_MAX_UPLOAD_FILES = 16;
 /** Decoded pixels per image the host accepts (RGBA: four values a pixel). */
 export const OOD_MAX_IMAGE_PIXELS = 4_000_000;
 
@@ -35,6 +43,36 @@ export const decodedImageInputSchema = z.object({
   pixels: z.array(z.number().int().min(0).max(255)).max(4 * OOD_MAX_IMAGE_PIXELS),
 });
 export type DecodedImageInput = z.infer<typeof decodedImageInputSchema>;
+
+const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Bytes a base64 text of `length` characters holds. */
+export function base64ByteLength(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+}
+
+/**
+ * An image file as the renderer read it (dropped, picked, pasted): its name and its bytes, base64
+ * so that the same value crosses JSON (the WebSocket) and structured clone (Electron IPC). The host
+ * decodes it — one decoder for every shell, so the same file gets the same verdict everywhere.
+ */
+export const imageFileBytesSchema = z.object({
+  name: z.string().min(1).max(200),
+  base64: z
+    .string()
+    .min(4, 'an image file holds at least a few bytes')
+    .max((OOD_MAX_UPLOAD_BYTES / 3) * 4 + 4)
+    .refine((text) => text.length % 4 === 0 && base64Pattern.test(text), 'the bytes must be base64 (A–Z, a–z, 0–9, "+", "/", "=" padding)'),
+});
+export type ImageFileBytes = z.infer<typeof imageFileBytesSchema>;
+export const imageFileBytesListSchema = z
+  .array(imageFileBytesSchema)
+  .min(1)
+  .max(OOD_MAX_UPLOAD_FILES)
+  .refine(
+    (files) => files.reduce((sum, file) => sum + base64ByteLength(file.base64), 0) <= OOD_MAX_UPLOAD_BYTES,
+    `the files of one call hold at most ${OOD_MAX_UPLOAD_BYTES / (1024 * 1024)} MB together; send them in several calls`,
+  );
 
 const probability = z.number().min(0).max(1);
 const nats = z.number().min(0);

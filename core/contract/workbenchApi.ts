@@ -10,6 +10,7 @@ import {
   classifyOptionsSchema,
   classifyResultSchema,
   decodedImageInputSchema,
+  imageFileBytesListSchema,
   OOD_MAX_FILES_PER_CALL,
   OOD_MAX_IMAGES_PER_CALL,
   oodEvaluationSchema,
@@ -41,6 +42,20 @@ export const runRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
+/** Why a run folder cannot be used whole (a file that is a link or a folder, run.json unreadable, …). */
+export const runDamageSchema = z.object({ reason: z.string() });
+export type RunDamage = z.infer<typeof runDamageSchema>;
+/**
+ * One entry of `listRuns`: a run (with `damaged` when a file of its folder cannot be used), or a
+ * folder whose run.json cannot be read at all (only its id and the reason). A damaged folder is
+ * listed, never fatal, and left on disk as it is.
+ */
+export const runListEntrySchema = z.union([
+  runRecordSchema.extend({ damaged: runDamageSchema.optional() }),
+  z.object({ id: z.string(), damaged: runDamageSchema }),
+]);
+export type RunListEntry = z.infer<typeof runListEntrySchema>;
+
 export const presetSchema = z.object({ name: z.string(), description: z.string(), config: runConfigSchema });
 export const experimentInfoSchema = z.object({
   name: z.string(),
@@ -55,6 +70,8 @@ export const environmentSchema = z.object({
   shell: z.enum(['electron', 'browser', 'test']),
   version: z.string(),
   runsDir: z.string(),
+  /** Set when this process may not change the runs folder (another process owns it, or it cannot be written): why. */
+  readOnlyReason: z.string().optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -68,7 +85,7 @@ const runTags = z.array(z.string().trim().min(1, 'a tag cannot be empty').max(40
 export const apiMethods = {
   getEnvironment: { args: z.tuple([]), result: environmentSchema },
   listExperiments: { args: z.tuple([]), result: z.array(experimentInfoSchema) },
-  listRuns: { args: z.tuple([]), result: z.array(runRecordSchema) },
+  listRuns: { args: z.tuple([]), result: z.array(runListEntrySchema) },
   getRun: { args: z.tuple([runId]), result: runRecordSchema },
   getRunEvents: { args: z.tuple([runId]), result: z.array(runEventSchema) },
   startRun: { args: z.tuple([startRunArgs]), result: runRecordSchema },
@@ -93,7 +110,19 @@ export const apiMethods = {
     args: z.tuple([runId, z.array(decodedImageInputSchema).min(1).max(OOD_MAX_IMAGES_PER_CALL), classifyOptionsSchema.optional()]),
     result: classifyResultSchema,
   },
-  /** The same for files the host reads and decodes (Electron's dropped paths, the CLI). */
+  /**
+   * The same for image files sent as bytes (dropped, picked or pasted in any shell): the host
+   * decodes them — the one decoder and preprocessing every shell and the CLI share.
+   */
+  classifyImageFiles: {
+    args: z.tuple([runId, imageFileBytesListSchema, classifyOptionsSchema.optional()]),
+    result: classifyResultSchema,
+  },
+  /**
+   * The same for files the host reads itself: Electron only, and only paths the user dropped or
+   * picked since the app started (a caller without that capability — the browser shell — does not
+   * have this method at all). See electron/shell/pathGrants.ts.
+   */
   classifyFiles: {
     args: z.tuple([runId, z.array(z.string().min(1).max(4096)).min(1).max(OOD_MAX_FILES_PER_CALL), classifyOptionsSchema.optional()]),
     result: classifyResultSchema,
@@ -109,6 +138,11 @@ export const apiMethods = {
 } as const;
 export type ApiMethodName = keyof typeof apiMethods;
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
+/**
+ * Methods that name host paths: a capability of the Electron shell, whose user picked the paths.
+ * A caller without path grants (a browser-shell token holder) is answered as if they did not exist.
+ */
+export const pathMethodNames: readonly ApiMethodName[] = ['classifyFiles'];
 
 type Args<M extends ApiMethodName> = z.input<(typeof apiMethods)[M]['args']>;
 type Result<M extends ApiMethodName> = z.infer<(typeof apiMethods)[M]['result']>;

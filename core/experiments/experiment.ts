@@ -20,6 +20,8 @@ export interface ExperimentHooks {
    * host can store it and resume the run from it later. Awaited before training goes on.
    */
   checkpoint?(state: TrainingCheckpoint): Promise<void> | void;
+  /** Training time between checkpoints taken without an evaluation (core/training/trainingLoop.ts; 60 s by default). */
+  checkpointIntervalMs?: number;
 }
 
 /** What the process running an experiment provides: file-backed resources, read by the host. */

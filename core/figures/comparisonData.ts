@@ -7,6 +7,7 @@
 import type { RunConfig } from '../contract/runConfig';
 import type { HeldoutEvent } from '../contract/runEvent';
 import { flattenConfig } from './configDiff';
+import { csvField } from './csvField';
 import type { RunData } from './runData';
 
 /** One run as compared: what a caption needs, its tags (seed groups) and its folded events. */
@@ -220,12 +221,6 @@ export function lastStep(runs: readonly ComparisonRun[]): number {
     last = Math.max(last, run.data.metrics.step.at(-1) ?? 0, run.data.evaluations.at(-1)?.step ?? 0, run.data.posteriors.at(-1)?.step ?? 0);
   }
   return last;
-}
-
-function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /**

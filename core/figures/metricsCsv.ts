@@ -4,6 +4,7 @@
  * accuracy, ECE, refusals) and one `regression` row per predictive snapshot kept (the latest).
  * One header for all rows; a column a row does not have is empty. Raw values: fractions, not percent.
  */
+import { csvField } from './csvField';
 import type { RunData } from './runData';
 
 const columns = [
@@ -29,14 +30,8 @@ const columns = [
 ] as const;
 type Column = (typeof columns)[number];
 
-function cell(value: number | string | undefined): string {
-  if (value === undefined) return '';
-  if (typeof value === 'string') return value;
-  return Number.isFinite(value) ? String(value) : '';
-}
-
 function row(values: Partial<Record<Column, number | string>>): string {
-  return columns.map((column) => cell(values[column])).join(',');
+  return columns.map((column) => csvField(values[column])).join(',');
 }
 
 export function runMetricsCsv(data: RunData): string {

@@ -1,8 +1,9 @@
 /**
  * The loop every experiment trains with: one optimizer step at a time, metrics after each, progress
  * at most every 200 ms, an evaluation every `evalEvery` steps and at the end (each followed by a
- * checkpoint), a cooperative stop (checkpointed too), and a divergence check (a NaN or infinite
- * loss ends the run as failed, with the step).
+ * checkpoint), a checkpoint after every `checkpointEveryMs` of training besides (so a crash loses at
+ * most about that much work, however far apart evaluations are), a cooperative stop (checkpointed
+ * too), and a divergence check (a NaN or infinite loss ends the run as failed, with the step).
  */
 import type { ExperimentHooks } from '../experiments/experiment';
 
@@ -25,9 +26,17 @@ export interface TrainingLoopArgs {
   trainStep(step: number): StepMetrics;
   /** Evaluates after `step` steps and emits its events. */
   evaluate(step: number): void | Promise<void>;
-  /** Hands the state after `step` steps to the host: after every evaluation and at a stop. */
+  /** Hands the state after `step` steps to the host: after every evaluation, on the time budget and at a stop. */
   saveCheckpoint?(step: number): void | Promise<void>;
+  /**
+   * Training time (steps only, evaluations excluded) after which a checkpoint is taken even without
+   * an evaluation. Defaults to the hooks' `checkpointIntervalMs`, else DEFAULT_CHECKPOINT_INTERVAL_MS.
+   */
+  checkpointEveryMs?: number;
 }
+
+/** A kill loses at most about this much training (a LeNet5 evaluation interval is ≈ 25 s to minutes). */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 
 export interface TrainingLoopResult {
   stepsDone: number;
@@ -60,6 +69,8 @@ export async function runTrainingLoop(args: TrainingLoopArgs): Promise<TrainingL
   let lastMetrics: StepMetrics | undefined;
   let stopped = false;
   let checkpointedStep = step;
+  const checkpointEveryMs = args.checkpointEveryMs ?? hooks.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  let trainMsAtCheckpoint = 0;
   const rate = () => (trainMs > 0 ? (step - (args.startStep ?? 0)) / (trainMs / 1000) : 0);
 
   while (step < totalSteps) {
@@ -86,6 +97,11 @@ export async function runTrainingLoop(args: TrainingLoopArgs): Promise<TrainingL
       await args.evaluate(step);
       await args.saveCheckpoint?.(step);
       checkpointedStep = step;
+      trainMsAtCheckpoint = trainMs;
+    } else if (args.saveCheckpoint && trainMs - trainMsAtCheckpoint >= checkpointEveryMs) {
+      await args.saveCheckpoint(step);
+      checkpointedStep = step;
+      trainMsAtCheckpoint = trainMs;
     }
     if (hooks.yieldToHost && performance.now() - lastYield >= YIELD_INTERVAL_MS) {
       await hooks.yieldToHost();

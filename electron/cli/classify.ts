@@ -66,7 +66,21 @@ function runFolder(run: string): string | null {
 async function evaluateOod(options: { run: string; json?: boolean }): Promise<number> {
   const runDir = runFolder(options.run);
   if (!runDir) return 2;
-  const services = await openHostServices({ runsDir: path.dirname(runDir), shell: 'test', warn: (message) => console.error(`Warning: ${message}`) });
+  // Stores ood.json, so it must own the runs folder; it writes nothing else (no recovery of other runs).
+  let services: Awaited<ReturnType<typeof openHostServices>>;
+  try {
+    services = await openHostServices({
+      runsDir: path.dirname(runDir),
+      shell: 'test',
+      access: 'owner',
+      recoverRuns: false,
+      processName: 'the evaluate-ood command',
+      warn: (message) => console.error(`Warning: ${message}`),
+    });
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    return 2;
+  }
   try {
     const evaluation = await services.ood.evaluateOod(path.basename(runDir));
     if (options.json) {
@@ -103,9 +117,17 @@ async function classify(files: string[], options: ClassifyCommandOptions): Promi
     console.error(`Error: ${files.length} files were given; classify at most ${OOD_MAX_FILES_PER_CALL} at a time.`);
     return 2;
   }
-  const services = await openHostServices({ runsDir: path.dirname(runDir), shell: 'test', warn: (message) => console.error(`Warning: ${message}`) });
+  // Classifying only reads the run: the runs folder is opened read-only (no lock, no recovery of other runs).
+  const services = await openHostServices({
+    runsDir: path.dirname(runDir),
+    shell: 'test',
+    access: 'read-only',
+    processName: 'the classify command',
+    warn: (message) => console.error(`Warning: ${message}`),
+  });
   try {
-    const result = await services.ood.classifyFiles(path.basename(runDir), files, { draws: options.draws, threshold: options.threshold });
+    // The CLI's user named these files on the command line: each is theirs to read.
+    const result = await services.ood.classifyFiles(path.basename(runDir), files, { draws: options.draws, threshold: options.threshold }, () => true);
     if (!options.json) {
       console.error(`Run ${result.runId}, checkpoint at step ${result.checkpointStep}, T = ${result.draws} draws, refusal below ${result.threshold}.`);
     }

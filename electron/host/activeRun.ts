@@ -17,6 +17,8 @@ export interface RunPersistence {
 export class ActiveRun {
   /** Set once the manager has begun to finish the run, so a second end (worker exit after done) is ignored. */
   finishing = false;
+  /** Set when a write of the run's folder failed: the run is being stopped and ends `failed` with this message. */
+  failure: string | undefined;
   private checkpointWrites: Promise<void> = Promise.resolve();
   private lastRecordWrite = Date.now();
   private recordWriteTimer: NodeJS.Timeout | null = null;
@@ -58,7 +60,7 @@ export class ActiveRun {
     const { store } = this.persistence;
     this.checkpointWrites = this.checkpointWrites.then(() =>
       // Sequential: a checkpoint is written only once the events up to it are on disk.
-      store.flushEvents(id).then(() => store.writeCheckpoint(id, checkpoint)).then(
+      store.flushEvents(id, { durable: true }).then(() => store.writeCheckpoint(id, checkpoint)).then(
         (manifest) => {
           this.record.checkpointStep = manifest.step;
           this.writeRecordSoon();

@@ -5,9 +5,9 @@
  * whose message is a sentence fit to show the user.
  */
 import { z } from 'zod';
-import { apiMethods, WorkbenchApiError, type ApiMethodName, type Environment, type ExperimentInfo } from '../../core/contract/workbenchApi';
+import { apiMethods, pathMethodNames, WorkbenchApiError, type ApiMethodName, type Environment, type ExperimentInfo } from '../../core/contract/workbenchApi';
 import type { RunEvent } from '../../core/contract/runEvent';
-import type { OodService } from './oodService';
+import type { OodService, PathGrant } from './oodService';
 import type { RunManager } from './runManager';
 
 /** What the handler needs from the host: the run manager, plus facts only the shell knows. */
@@ -19,14 +19,23 @@ export interface WorkbenchServices {
   listExperiments(): ExperimentInfo[];
   environment(): Environment;
   /** Out-of-distribution images; a host without it answers those methods with an error. */
-  ood?: Pick<OodService, 'classifyImages' | 'classifyFiles' | 'calibrateThreshold' | 'evaluateOod' | 'getOodEvaluation' | 'getOodGallery'>;
+  ood?: Pick<OodService, 'classifyImages' | 'classifyImageFiles' | 'classifyFiles' | 'calibrateThreshold' | 'evaluateOod' | 'getOodEvaluation' | 'getOodGallery'>;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
   warn?(message: string): void;
 }
 
+/**
+ * What the transport knows about who is calling. `pathGrant`: the caller may name host paths, and
+ * these are the ones it may have read — Electron's window, for files its user dropped or picked.
+ * Without it (the browser shell's token holders) the path methods do not exist for the caller.
+ */
+export interface ApiCaller {
+  pathGrant?: PathGrant;
+}
+
 export interface ApiHandler {
-  /** Validates and performs one request; rejects with a WorkbenchApiError. */
-  call(method: string, args: unknown): Promise<unknown>;
+  /** Validates and performs one request for `caller` (default: no path capability); rejects with a WorkbenchApiError. */
+  call(method: string, args: unknown, caller?: ApiCaller): Promise<unknown>;
   /** Every (coalesced) run event from now on; returns the unsubscribe function. */
   onRunEvent(listener: (event: RunEvent) => void): () => void;
 }
@@ -35,13 +44,16 @@ type Implementations = { [M in ApiMethodName]: (...args: z.infer<(typeof apiMeth
 
 export function createApiHandler(services: WorkbenchServices): ApiHandler {
   const warn = services.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`));
-  const implementations: Implementations = {
+  const implementationsFor = (caller: ApiCaller): Implementations => ({
     getEnvironment: async () => services.environment(),
     listExperiments: async () => services.listExperiments(),
     listRuns: async () => {
+      // Damaged folders are part of the answer (the run list shows them with the reason), after the whole runs.
       const listing = await services.runs.listRuns();
-      for (const corrupt of listing.corrupt) warn(`Run folder "${corrupt.id}" was skipped: ${corrupt.reason}`);
-      return listing.runs;
+      return [
+        ...listing.runs,
+        ...listing.damaged.map(({ id, reason, record }) => (record ? { ...record, damaged: { reason } } : { id, damaged: { reason } })),
+      ];
     },
     getRun: (id) => services.runs.getRun(id),
     getRunEvents: (id) => services.runs.getRunEvents(id),
@@ -62,21 +74,25 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     renameRun: (id, name) => services.runs.renameRun(id, name),
     setRunTags: (id, tags) => services.runs.setRunTags(id, tags),
     classifyImages: (id, images, options) => ood().classifyImages(id, images, options),
-    classifyFiles: (id, files, options) => ood().classifyFiles(id, files, options),
+    classifyImageFiles: (id, files, options) => ood().classifyImageFiles(id, files, options),
+    // call() lets no caller without a grant get here; `() => false` is the belt to those braces.
+    classifyFiles: (id, files, options) => ood().classifyFiles(id, files, options, caller.pathGrant ?? (() => false)),
     calibrateThreshold: (id) => ood().calibrateThreshold(id),
     evaluateOod: (id) => ood().evaluateOod(id),
     getOodEvaluation: (id) => ood().getOodEvaluation(id),
     getOodGallery: () => ood().getOodGallery(),
-  };
+  });
   function ood(): NonNullable<WorkbenchServices['ood']> {
     if (!services.ood) throw new WorkbenchApiError('This workbench host has no image classification service.');
     return services.ood;
   }
 
-  async function call(method: string, args: unknown): Promise<unknown> {
-    if (typeof method !== 'string' || !Object.hasOwn(apiMethods, method)) {
+  async function call(method: string, args: unknown, caller: ApiCaller = {}): Promise<unknown> {
+    // A caller that may name no host path does not have the path methods: they are unknown to it.
+    const known = (name: string) => Object.hasOwn(apiMethods, name) && (caller.pathGrant !== undefined || !pathMethodNames.includes(name as ApiMethodName));
+    if (typeof method !== 'string' || !known(method)) {
       const shown = typeof method === 'string' ? `"${method.slice(0, 64)}"` : String(method);
-      throw new WorkbenchApiError(`There is no API method ${shown}; the methods are ${Object.keys(apiMethods).join(', ')}.`);
+      throw new WorkbenchApiError(`There is no API method ${shown}; the methods are ${Object.keys(apiMethods).filter(known).join(', ')}.`);
     }
     const name = method as ApiMethodName;
     const schema = apiMethods[name];
@@ -89,7 +105,7 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     }
     let result: unknown;
     try {
-      const implementation = implementations[name] as (...values: unknown[]) => Promise<unknown>;
+      const implementation = implementationsFor(caller)[name] as (...values: unknown[]) => Promise<unknown>;
       result = await implementation(...(parsedArgs.data as unknown[]));
     } catch (error) {
       if (error instanceof WorkbenchApiError) throw error;

@@ -1,6 +1,8 @@
 /**
  * Wires the host services every shell uses — run store, run manager (with the experiment
- * registry), API handler — so main.ts, serve.ts and cli.ts stay thin adapters.
+ * registry), API handler — so main.ts, serve.ts and cli.ts stay thin adapters. Also decides how the
+ * runs folder is opened: its owner holds the lock (./runsFolderLock) and recovers runs a dead
+ * process left; anyone else opens it read-only or is refused.
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -11,13 +13,31 @@ import type { RunConfig } from '../../core/contract/runConfig';
 import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
 import { RunManager } from './runManager';
-import { RunStore } from './runStore';
+import { RunStore, type RunStoreAccess } from './runStore';
+import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
+
+/**
+ * - `owner`: take the runs folder's lock or fail with a message naming its owner (CLI train and
+ *   evaluate-ood, which must write).
+ * - `owner-or-read-only` (the shells): take the lock, or open read-only when another live process
+ *   holds it or the folder cannot be written (read-only disk, no permission).
+ * - `read-only`: never write, never lock (classify, report).
+ */
+export type RunsFolderAccess = 'owner' | 'owner-or-read-only' | 'read-only';
 
 export interface HostServicesOptions {
   runsDir: string;
   shell: Environment['shell'];
   workerUrl?: URL;
   warn?(message: string): void;
+  /** How to open the runs folder; `owner-or-read-only` by default. */
+  access?: RunsFolderAccess;
+  /** What this process is called in the lock and in other processes' messages (default: from `shell`). */
+  processName?: string;
+  /** Mark runs a dead process left unfinished as interrupted (default true; only an owner can). */
+  recoverRuns?: boolean;
+  /** Training time between checkpoints taken without an evaluation (default 60 s). */
+  checkpointIntervalMs?: number;
 }
 
 export interface HostServices {
@@ -26,6 +46,36 @@ export interface HostServices {
   ood: OodService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
   interruptedRunIds: string[];
+  /** Why this process may not change the runs folder (it was opened read-only), or null when it owns it. */
+  readOnlyReason: string | null;
+}
+
+const defaultProcessNames: Record<Environment['shell'], string> = { electron: 'the desktop app', browser: 'serve', test: 'a workbench command' };
+
+/** Opens the runs folder as `access` asks: the lock and the store's access mode. */
+export async function openRunsFolder(
+  runsDir: string,
+  access: RunsFolderAccess,
+  processName: string,
+): Promise<{ lock?: RunsFolderLock; access: RunStoreAccess }> {
+  if (access === 'read-only') return { access: { mode: 'read-only', reason: `${processName} opens the runs folder ${runsDir} read-only.` } };
+  try {
+    const lock = await RunsFolderLock.acquire(runsDir, processName);
+    return { lock, access: { mode: 'read-write' } };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    let reason: string;
+    if (error instanceof RunsFolderInUseError) {
+      reason = error.owner ? `The runs folder ${runsDir} is in use by ${describeLockOwner(error.owner)}; it was opened read-only.` : `${error.message} It was opened read-only.`;
+      if (access === 'owner') throw new RunsFolderInUseError(`${error.message} Only one workbench process may change a runs folder; close that one, or use another --runs-dir.`, error.owner);
+    } else if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      reason = `The runs folder ${runsDir} cannot be written (${code}: ${(error as Error).message}); it was opened read-only.`;
+      if (access === 'owner') throw new Error(`The runs folder ${runsDir} cannot be written (${code}); choose a writable --runs-dir.`);
+    } else {
+      throw error;
+    }
+    return { access: { mode: 'read-only', reason } };
+  }
 }
 
 export function totalStepsOf(config: RunConfig): number {
@@ -36,19 +86,28 @@ export function totalStepsOf(config: RunConfig): number {
 
 export async function openHostServices(options: HostServicesOptions): Promise<HostServices> {
   const runsDir = path.resolve(options.runsDir);
-  const store = new RunStore(runsDir);
-  const runManager = new RunManager({ store, totalSteps: totalStepsOf, workerUrl: options.workerUrl, warn: options.warn });
+  const opened = await openRunsFolder(runsDir, options.access ?? 'owner-or-read-only', options.processName ?? defaultProcessNames[options.shell]);
+  const store = new RunStore(runsDir, { access: opened.access, lock: opened.lock });
+  const readOnlyReason = opened.access.mode === 'read-only' ? opened.access.reason : null;
+  if (readOnlyReason && options.access !== 'read-only') (options.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`)))(readOnlyReason);
+  const runManager = new RunManager({
+    store,
+    totalSteps: totalStepsOf,
+    workerUrl: options.workerUrl,
+    warn: options.warn,
+    ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+  });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
-  const interruptedRunIds = await runManager.initialize();
+  const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
     runs: runManager,
     listExperiments,
-    environment: () => ({ shell: options.shell, version, runsDir }),
+    environment: () => ({ shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}) }),
     ood,
     warn: options.warn,
   });
-  return { runManager, api, ood, interruptedRunIds };
+  return { runManager, api, ood, interruptedRunIds, readOnlyReason };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */

@@ -1,15 +1,18 @@
 /**
- * Image files from outside (Electron's dropped paths, the CLI's arguments), decoded with sharp
- * (libvips, prebuilt in its @img/* packages) into RGBA pixels for core/ood/preprocess.ts.
+ * Image files from outside, decoded with sharp (libvips, prebuilt in its @img/* packages) into
+ * RGBA pixels for core/ood/preprocess.ts. One path for every shell: bytes the renderer sent, or a
+ * file (Electron's dropped or picked paths, the CLI's arguments) read into bytes first — so the
+ * same file gives the same pixels, and the same verdict, everywhere.
  *
- * Everything is checked before the costly step: the file's size before it is opened, the declared
+ * Everything is checked before the costly step: the file is read only if it is a regular file
+ * (never a FIFO or device) and at most `MAX_IMAGE_FILE_BYTES` of it, the declared
  * dimensions in its header before any pixel is decoded (a 20,000 × 20,000 PNG of a few kB — a
  * decompression bomb — is refused from its header), and the decoded image is shrunk on load to at
  * most `DECODE_MAX_SIDE` pixels a side, which is ample for a 20 × 20 box and keeps memory bounded.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { BoundedReadError, readRegularFileBounded } from './boundedFileRead';
 
 export class ImageFileError extends Error {
   override name = 'ImageFileError';
@@ -37,29 +40,25 @@ export interface DecodedImageFile {
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-/** Reads and decodes one image file; every problem is an ImageFileError naming the file. */
+/**
+ * Reads and decodes one image file; every problem is an ImageFileError naming the file. Only for
+ * paths the user chose (the callers check): its messages say whether the file exists.
+ */
 export async function decodeImageFile(file: string): Promise<DecodedImageFile> {
-  const name = path.basename(file);
-  let size: number;
+  let bytes: Buffer;
   try {
-    const stats = await fs.stat(file);
-    if (stats.isDirectory()) throw new ImageFileError(`"${file}" is a folder, not an image file.`);
-    if (!stats.isFile()) throw new ImageFileError(`"${file}" is not a regular file.`);
-    size = stats.size;
+    bytes = await readRegularFileBounded(file, MAX_IMAGE_FILE_BYTES);
   } catch (error) {
-    if (error instanceof ImageFileError) throw error;
-    throw new ImageFileError(`"${file}" cannot be read (${describeFsError(error)}).`);
+    if (error instanceof BoundedReadError && error.reason === 'too-large') {
+      // short is "it is 51.0 MB" (or "it holds more than …" for a file that grew): the same sentence as for bytes.
+      throw new ImageFileError(`"${path.basename(file)}" ${error.short.replace(/^it /, '')}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`);
+    }
+    if (error instanceof BoundedReadError && error.reason === 'not-regular') {
+      throw new ImageFileError(`"${file}" is ${error.short.replace(/^it is /, '')}, not an image file.`);
+    }
+    throw new ImageFileError(`"${file}" cannot be read (${error instanceof BoundedReadError ? error.short : error instanceof Error ? error.message : String(error)}).`);
   }
-  if (size === 0) throw new ImageFileError(`"${name}" is empty (0 bytes); it holds no image.`);
-  if (size > MAX_IMAGE_FILE_BYTES) {
-    throw new ImageFileError(`"${name}" is ${megabytes(size)}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`);
-  }
-  try {
-    await fs.access(file, fs.constants.R_OK);
-  } catch (error) {
-    throw new ImageFileError(`"${file}" cannot be read (${describeFsError(error)}).`);
-  }
-  return decodeImageSource(file, name);
+  return decodeImageBytes(bytes, path.basename(file));
 }
 
 /** Decodes image bytes already in memory (same checks, except the file's). */
@@ -71,7 +70,7 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise
   return decodeImageSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
 }
 
-async function decodeImageSource(source: string | Buffer, name: string): Promise<DecodedImageFile> {
+async function decodeImageSource(source: Buffer, name: string): Promise<DecodedImageFile> {
   // The header alone: format and declared size, no pixels decoded.
   let metadata: sharp.Metadata;
   try {
@@ -110,14 +109,6 @@ async function decodeImageSource(source: string | Buffer, name: string): Promise
     if (error instanceof ImageFileError) throw error;
     throw new ImageFileError(`"${name}" could not be decoded (${describeSharpError(error)}); the file is damaged or truncated.`);
   }
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a folder';
-  return error instanceof Error ? error.message : String(error);
 }
 
 function describeSharpError(error: unknown): string {

@@ -1,16 +1,16 @@
 /**
- * Out-of-distribution images, host side: checks and preprocesses images (core/ood/preprocess),
- * decodes files (./imageFiles), sends the network's checkpoint and the 28×28 images to the
- * training worker — which owns tfjs and serves the request between training steps — and turns the
- * Monte Carlo probabilities it answers into verdicts (core/ood/verdict). Evaluations are stored as
+ * Out-of-distribution images, host side: decodes image files — every shell's, by one path: bytes
+ * (sent by the renderer, or read from a path Electron's user dropped or picked, or the CLI's
+ * arguments) through sharp (./imageFiles) — preprocesses them (core/ood/preprocess), asks the
+ * training worker — which owns tfjs and serves the request between training steps — for the Monte
+ * Carlo probabilities, and turns them into verdicts (core/ood/verdict). Evaluations are stored as
  * `runs/<id>/ood.json`. Knows nothing of transports.
  *
  * The network is always the run's stored checkpoint: a running run's latest, a finished run's final
- * one — never the variables being trained.
+ * one — never the variables being trained. The host only reads its manifest (step and checksum) and
+ * names it to the worker, which keeps or loads the network itself: no parameters cross for inference.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import {
   classifyOptionsSchema,
   OOD_DEFAULT_DRAWS,
@@ -21,6 +21,7 @@ import {
   type ClassifyOptionsInput,
   type ClassifyResult,
   type DecodedImageInput,
+  type ImageFileBytes,
   type OodEvaluation,
   type OodGallerySet,
   type ThresholdCalibration,
@@ -31,9 +32,10 @@ import { PIXELS_PER_IMAGE } from '../../core/data/dataset';
 import { drawProbabilitiesFromFlat, summarizeDraws } from '../../core/metrics/predictive';
 import { preprocessImage, type DecodedImage } from '../../core/ood/preprocess';
 import { calibrateRefusalThreshold, CALIBRATION_ACCEPT_FRACTION, drawRowsOf, evaluateOodSets, verdictsFromDraws } from '../../core/ood/verdict';
-import type { SerializedCheckpoint } from '../../core/training/checkpoint';
+import type { CheckpointManifest } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage } from '../worker/messages';
-import { decodeImageFile } from './imageFiles';
+import { readCheckpointManifest } from './checkpointFiles';
+import { decodeImageBytes, decodeImageFile, type DecodedImageFile } from './imageFiles';
 import { oodGallery } from './oodGallery';
 import { oodReferenceSets, type ReferenceSet } from './oodReferenceSets';
 
@@ -55,8 +57,11 @@ export interface OodServiceOptions {
     requestClassification(message: Omit<OodRequestMessage, 'requestId'>): Promise<OodReplyMessage>;
   };
   store: {
-    readCheckpoint(id: string): Promise<SerializedCheckpoint | null>;
     runDir(id: string): string;
+    /** ood.json goes through the run store: atomically, in the run's write queue, never through a link. */
+    writeRunFile(id: string, name: string, bytes: string | Uint8Array): Promise<void>;
+    /** Bounded and never through a link; null when the run has no such file. */
+    readRunFile(id: string, name: string): Promise<Buffer | null>;
   };
   /** The OOD sets of an evaluation (tests pass small ones). */
   referenceSets?: () => Promise<{ sets: ReferenceSet[]; skipped: string[] }>;
@@ -66,8 +71,16 @@ export interface OodServiceOptions {
 interface PreparedRun {
   record: RunRecord;
   config: Lenet5Config;
-  checkpoint: SerializedCheckpoint;
+  runDir: string;
+  /** The stored checkpoint's manifest: its step and checksum name the network to the worker. */
+  checkpoint: CheckpointManifest;
 }
+
+/**
+ * Whether a caller may have the host read `file`. Electron: the user dropped or picked it
+ * (electron/shell/pathGrants.ts). The CLI: its user named it on the command line.
+ */
+export type PathGrant = (file: string) => boolean;
 
 type Preprocessed = { name: string; ok: true; width: number; height: number; inverted: boolean; pixels: Float32Array } | { name: string; ok: false; error: string };
 
@@ -84,34 +97,61 @@ export class OodService {
     return this.classifyPrepared(run, prepared, settings);
   }
 
-  /** Reads and classifies files; unreadable, damaged or oversized files get their own error. */
-  async classifyFiles(runId: string, files: string[], options?: ClassifyOptionsInput): Promise<ClassifyResult> {
+  /** Classifies image files sent as bytes; a damaged, oversized or blank one gets its own error. */
+  async classifyImageFiles(runId: string, files: ImageFileBytes[], options?: ClassifyOptionsInput): Promise<ClassifyResult> {
     const settings = classifyOptionsSchema.parse(options);
     const run = await this.prepareRun(runId);
+    return this.classifyPrepared(run, await this.decodeAll(files, (file) => ({ name: file.name, decode: () => decodeImageBytes(Buffer.from(file.base64, 'base64'), file.name) })), settings);
+  }
+
+  /**
+   * Reads and classifies files by path, only those `granted`. A path that is not granted gets the
+   * same error whether it exists or not, is readable or not, is a file or not: a caller must not
+   * learn anything about the disk from the answer. Granted files that cannot be read, or are
+   * damaged or oversized, get their own error.
+   */
+  async classifyFiles(runId: string, files: string[], options: ClassifyOptionsInput | undefined, granted: PathGrant): Promise<ClassifyResult> {
+    const settings = classifyOptionsSchema.parse(options);
+    const run = await this.prepareRun(runId);
+    return this.classifyPrepared(
+      run,
+      await this.decodeAll(files, (file) => ({
+        name: file,
+        decode: () => {
+          if (!granted(file)) {
+            throw new OodServiceError(`"${file}" is not a file you dropped or picked in this window; drop it on the window (or pick it) to classify it.`);
+          }
+          return decodeImageFile(file);
+        },
+      })),
+      settings,
+    );
+  }
+
+  /** Decoded a few at a time and reduced to 28×28 at once, so a 200-file drop holds a few images' pixels. */
+  private async decodeAll<T>(files: T[], describe: (file: T) => { name: string; decode(): Promise<DecodedImageFile> }): Promise<Preprocessed[]> {
     const prepared: Preprocessed[] = [];
-    // Decoded a few at a time and reduced to 28×28 at once, so a 200-file drop holds a few images' pixels.
     for (let start = 0; start < files.length; start += FILES_DECODED_AT_ONCE) {
-      const batch = files.slice(start, start + FILES_DECODED_AT_ONCE);
+      const batch = files.slice(start, start + FILES_DECODED_AT_ONCE).map(describe);
       prepared.push(
         ...(await Promise.all(
-          batch.map(async (file): Promise<Preprocessed> => {
+          batch.map(async ({ name, decode }): Promise<Preprocessed> => {
             try {
-              const decoded = await decodeImageFile(file);
-              return this.preprocess(file, decoded);
+              return this.preprocess(name, await decode());
             } catch (error) {
-              return { name: file, ok: false, error: messageOf(error) };
+              return { name, ok: false, error: messageOf(error) };
             }
           }),
         )),
       );
     }
-    return this.classifyPrepared(run, prepared, settings);
+    return prepared;
   }
 
   /** The threshold accepting 95 % of the run's held-out images (from the stored evaluation when it is current). */
   async calibrateThreshold(runId: string): Promise<ThresholdCalibration> {
     const run = await this.prepareRun(runId);
-    const step = run.checkpoint.manifest.step;
+    const step = run.checkpoint.step;
     const stored = await this.getOodEvaluation(runId);
     if (stored && stored.checkpointStep === step && stored.draws === OOD_DEFAULT_DRAWS) {
       return { runId, checkpointStep: step, draws: stored.draws, threshold: stored.calibratedThreshold, acceptFraction: stored.acceptFraction, heldoutCount: stored.inDistribution.count };
@@ -142,13 +182,9 @@ export class OodService {
   async getOodEvaluation(runId: string): Promise<OodEvaluation | null> {
     await this.options.runs.getRun(runId); // an unknown run gets the store's "no such run"
     const file = path.join(this.options.store.runDir(runId), oodFile);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new OodServiceError(`${file} cannot be read (${messageOf(error)}).`);
-    }
+    const bytes = await this.options.store.readRunFile(runId, oodFile);
+    if (!bytes) return null;
+    const text = bytes.toString('utf8');
     const parsed = oodEvaluationSchema.safeParse(safeJson(text));
     if (!parsed.success) {
       this.options.warn?.(`${file} is not a valid OOD evaluation and was ignored; run "Evaluate OOD" again to replace it.`);
@@ -186,7 +222,7 @@ export class OodService {
     const evaluation: OodEvaluation = oodEvaluationSchema.parse({
       format: OOD_EVALUATION_FORMAT,
       runId,
-      checkpointStep: run.checkpoint.manifest.step,
+      checkpointStep: reply.checkpointStep ?? run.checkpoint.step,
       draws: OOD_DEFAULT_DRAWS,
       seed: OOD_SEED,
       createdAt: new Date().toISOString(),
@@ -199,7 +235,7 @@ export class OodService {
       inDistribution: { ...core.inDistribution, description: `The run's ${heldout.count} held-out images.` },
       outOfDistribution: core.outOfDistribution.map((set, i) => ({ ...set, description: sets[i].description })),
     });
-    await writeJsonAtomically(path.join(this.options.store.runDir(runId), oodFile), evaluation);
+    await this.options.store.writeRunFile(runId, oodFile, `${JSON.stringify(evaluation)}\n`);
     return evaluation;
   }
 
@@ -208,9 +244,10 @@ export class OodService {
     if (record.config.experiment !== 'lenet5') {
       throw new OodServiceError(`Run "${runId}" is a ${record.config.experiment} run; only LeNet5 runs classify images.`);
     }
-    let checkpoint: SerializedCheckpoint | null;
+    const runDir = this.options.store.runDir(runId);
+    let checkpoint: CheckpointManifest | null;
     try {
-      checkpoint = await this.options.store.readCheckpoint(runId);
+      checkpoint = await readCheckpointManifest(runDir);
     } catch (error) {
       throw new OodServiceError(`Run "${runId}" has a checkpoint that cannot be used (${messageOf(error)}).`);
     }
@@ -219,7 +256,7 @@ export class OodService {
         `Run "${runId}" has no checkpoint yet; it is written at the run's first evaluation (step ${record.config.evalEvery}), after which its network can classify images.`,
       );
     }
-    return { record, config: record.config, checkpoint };
+    return { record, config: record.config, runDir, checkpoint };
   }
 
   private preprocess(name: string, image: DecodedImage, check?: () => void): Preprocessed {
@@ -237,6 +274,7 @@ export class OodService {
 
   private async classifyPrepared(run: PreparedRun, prepared: Preprocessed[], settings: { draws: number; threshold: number }): Promise<ClassifyResult> {
     const results: ClassifiedImage[] = prepared.map((item) => (item.ok ? { name: item.name, ok: false, error: 'not classified' } : item));
+    let checkpointStep = run.checkpoint.step;
     const ready = prepared.flatMap((item, index) => (item.ok ? [{ item, index }] : []));
     for (let start = 0; start < ready.length; start += IMAGES_PER_REQUEST) {
       const batch = ready.slice(start, start + IMAGES_PER_REQUEST);
@@ -244,6 +282,7 @@ export class OodService {
       batch.forEach(({ item }, i) => images.set(item.pixels, i * PIXELS_PER_IMAGE));
       const reply = await this.request(run, settings.draws, 'interactive', [{ name: 'images', source: 'pixels', count: batch.length, images }]);
       const set = reply.sets![0];
+      checkpointStep = reply.checkpointStep ?? checkpointStep;
       const draws = drawProbabilitiesFromFlat(set.probabilities, [settings.draws, set.count, set.classes]);
       const verdicts = verdictsFromDraws(draws, settings.threshold);
       batch.forEach(({ item, index }, i) => {
@@ -266,7 +305,7 @@ export class OodService {
         };
       });
     }
-    return { runId: run.record.id, checkpointStep: run.checkpoint.manifest.step, draws: settings.draws, threshold: settings.threshold, results };
+    return { runId: run.record.id, checkpointStep, draws: settings.draws, threshold: settings.threshold, results };
   }
 
   private async request(run: PreparedRun, draws: number, priority: OodRequestMessage['priority'], sets: OodRequestMessage['sets']): Promise<OodReplyMessage> {
@@ -274,7 +313,7 @@ export class OodService {
       type: 'ood',
       runId: run.record.id,
       config: run.config,
-      checkpoint: run.checkpoint,
+      network: { runDir: run.runDir, step: run.checkpoint.step, checksum: run.checkpoint.valueChecksum },
       draws,
       seed: OOD_SEED,
       priority,
@@ -306,16 +345,5 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
-  }
-}
-
-async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temporary, `${JSON.stringify(value)}\n`);
-  try {
-    await fs.rename(temporary, file);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
   }
 }

@@ -4,19 +4,31 @@
  * subscribers, run.json kept current, every checkpoint the worker sends stored, and a dead worker
  * answered by failing its run and starting a fresh worker for the queue. Runs can be paused,
  * resumed (a finished one from its checkpoint), renamed, tagged and deleted.
+ * A run whose folder cannot be written (disk full, folder removed) ends `failed` with the reason.
+ * Resume, delete, rename and tag requests of one run are serialized (check-then-act: a delete
+ * racing a resume sees the resumed run and is refused). On a read-only store (another process owns
+ * the runs folder) everything that would write is refused with the owner named.
  * Knows nothing of transports; the shells and the API handler sit on top of it.
  */
 import { runConfigSchema, type RunConfig, type RunConfigInput } from '../../core/contract/runConfig';
 import type { RunEvent, RunState } from '../../core/contract/runEvent';
 import { currentTimeline } from '../../core/contract/runTimeline';
+import { runBudgetProblems } from '../../core/experiments/budgets';
 import type { RunRecord, RunSummary } from '../../core/contract/workbenchApi';
 import type { SerializedCheckpoint } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage, WorkerToHostMessage } from '../worker/messages';
 import { ActiveRun, type RunPersistence } from './activeRun';
 import { EventCoalescer, type CoalescingIntervals } from './eventCoalescer';
+import { KeyedQueue } from './keyedQueue';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
 import { defaultTrainingWorkerUrl } from './trainingWorker';
 import { WorkerPool } from './workerPool';
+
+/** A configuration whose memory or event volume is over the workbench's limits (core/experiments/resourceBudget.ts) is refused before it is queued. */
+function assertWithinBudget(config: RunConfig): void {
+  const problems = runBudgetProblems(config);
+  if (problems.length > 0) throw new RunManagerError(problems.join(' '));
+}
 
 export class RunManagerError extends Error {
   constructor(message: string) {
@@ -42,6 +54,8 @@ export interface RunManagerOptions {
   recordWriteIntervalMs?: number;
   /** Where problems that belong to no request go (a corrupt run folder, a confused worker). */
   warn?(message: string): void;
+  /** Training time between checkpoints taken without an evaluation (default 60 s: a crash loses at most about that much). */
+  checkpointIntervalMs?: number;
 }
 
 export interface StartRunRequest {
@@ -62,6 +76,8 @@ export class RunManager {
   private readonly finishWaiters = new Map<string, ((record: RunRecord) => void)[]>();
   private readonly pool: WorkerPool;
   private readonly persistence: RunPersistence;
+  /** Resume, delete, rename and tag of one run, one at a time (check-then-act). */
+  private readonly lifecycle = new KeyedQueue();
   private closing = false;
 
   constructor(private readonly options: RunManagerOptions) {
@@ -71,13 +87,24 @@ export class RunManager {
     this.persistence = { store: this.store, recordWriteIntervalMs: options.recordWriteIntervalMs ?? 2000, warn: (message) => this.warn(message) };
     this.pool = new WorkerPool(this.workerUrl, options.concurrency ?? 1, {
       message: (runId, message) => this.onWorkerMessage(runId, message),
-      workerDied: (runId, reason) => void this.finishRun(runId, { state: 'failed', message: reason }),
+      workerDied: (runId, reason) => void this.finishRun(runId, { state: 'failed', message: this.active.get(runId)?.failure ?? reason }),
     });
+    this.store.onWriteFailure((runId, error) => this.onStoreWriteFailure(runId, error));
   }
 
-  /** Marks runs a dead process left unfinished as interrupted; returns their ids. */
+  /**
+   * Marks runs a dead process left unfinished as interrupted; returns their ids. A read-only store
+   * (another process owns the runs folder) changes nothing; a run that cannot be updated is warned
+   * about and skipped.
+   */
   async initialize(): Promise<string[]> {
-    return this.store.markInterruptedRuns();
+    if (this.store.readOnly) return [];
+    return this.store.markInterruptedRuns(new Date(), (_id, reason) => this.warn(reason));
+  }
+
+  /** Why this manager cannot change the runs folder, or null when it can. */
+  get readOnlyReason(): string | null {
+    return this.store.access.mode === 'read-only' ? this.store.access.reason : null;
   }
 
   get runsDir(): string {
@@ -92,11 +119,13 @@ export class RunManager {
 
   async startRun(request: StartRunRequest): Promise<RunRecord> {
     if (this.closing) throw new RunManagerError('The workbench is shutting down and takes no new runs.');
+    this.store.assertWritable('Starting a run');
     const parsed = runConfigSchema.safeParse(request.config);
     if (!parsed.success) {
       throw new RunManagerError(`The run configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ')}.`);
     }
     const config = parsed.data;
+    assertWithinBudget(config);
     const record = await this.createRecord(config, request.name);
     this.active.set(record.id, new ActiveRun(record, this.persistence));
     this.emit({ type: 'status', runId: record.id, step: 0, time: Date.now(), state: 'queued', message: this.queueMessage() });
@@ -114,7 +143,12 @@ export class RunManager {
       return;
     }
     if (this.pool.send({ type: 'stop', runId: id })) return;
-    await this.store.readRecord(id); // unknown ids get the store's clear "no such run"
+    const record = await this.store.readRecord(id); // unknown ids get the store's clear "no such run"
+    if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
+      // Not this process's run: saying "stopped" and doing nothing would leave it running forever.
+      this.store.assertWritable(`Stopping run "${id}"`);
+      throw new RunManagerError(`Run "${id}" is ${record.state} according to its run.json, but this workbench is not training it; no process holds it, so it will be marked interrupted when the workbench next starts.`);
+    }
   }
 
   /** Holds a training run between two steps; the worker reports `paused` when it has. */
@@ -134,7 +168,11 @@ export class RunManager {
    * and continues from the checkpoint's step, appending to its event log; the `queued` status
    * event carries `resumedFromStep` (see core/contract/runTimeline.ts).
    */
-  async resumeRun(id: string): Promise<RunRecord> {
+  resumeRun(id: string): Promise<RunRecord> {
+    return this.lifecycle.run(id, () => this.resumeRunNow(id));
+  }
+
+  private async resumeRunNow(id: string): Promise<RunRecord> {
     if (this.closing) throw new RunManagerError('The workbench is shutting down and resumes no runs.');
     const active = this.active.get(id);
     if (active) {
@@ -144,8 +182,11 @@ export class RunManager {
       }
       throw new RunManagerError(`Run "${id}" is already ${active.record.state}.`);
     }
+    this.store.assertWritable(`Resuming run "${id}"`);
     const record = await this.store.readRecord(id);
     if (record.state === 'completed') throw new RunManagerError(`Run "${id}" has completed its ${record.totalSteps} steps; there is nothing to resume.`);
+    // A run stored by an older workbench may exceed today's limits: refused before it is queued.
+    assertWithinBudget(record.config);
     if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
       throw new RunManagerError(`Run "${id}" is ${record.state} in another workbench process; resume it there.`);
     }
@@ -163,9 +204,9 @@ export class RunManager {
     if (this.active.has(id)) throw new RunManagerError(`Run "${id}" is already queued.`); // a second resume raced this one
     const message = `Queued to resume from the checkpoint at step ${step}.`;
     const resumed: RunRecord = { ...record, state: 'queued', step, message, checkpointStep: step, finishedAt: undefined, summary: undefined };
+    await this.store.claimRun(id); // fails (and nothing is queued) if the folder is gone or cannot be written
     const run = new ActiveRun(resumed, this.persistence, checkpoint);
     this.active.set(id, run);
-    await this.store.claimRun(id);
     this.emit({ type: 'status', runId: id, step, time: Date.now(), state: 'queued', message, resumedFromStep: step });
     run.writeRecordNow();
     this.queue.push(id);
@@ -174,20 +215,22 @@ export class RunManager {
   }
 
   /** Removes a finished run's folder; a queued, training or paused run must be stopped first. */
-  async deleteRun(id: string): Promise<void> {
-    const run = this.active.get(id);
-    if (run) throw new RunManagerError(`Run "${id}" is ${run.record.state}; stop it before deleting it.`);
-    await this.store.deleteRun(id);
+  deleteRun(id: string): Promise<void> {
+    return this.lifecycle.run(id, async () => {
+      const run = this.active.get(id);
+      if (run) throw new RunManagerError(`Run "${id}" is ${run.record.state}; stop it before deleting it.`);
+      await this.store.deleteRun(id);
+    });
   }
 
-  async renameRun(id: string, name: string): Promise<RunRecord> {
-    return this.updateRecord(id, { name: name.trim() });
+  renameRun(id: string, name: string): Promise<RunRecord> {
+    return this.lifecycle.run(id, () => this.updateRecord(id, { name: name.trim() }));
   }
 
   /** Replaces the run's tags (trimmed, duplicates dropped, order kept). */
-  async setRunTags(id: string, tags: string[]): Promise<RunRecord> {
+  setRunTags(id: string, tags: string[]): Promise<RunRecord> {
     const unique = [...new Set(tags.map((tag) => tag.trim()).filter(Boolean))];
-    return this.updateRecord(id, { tags: unique });
+    return this.lifecycle.run(id, () => this.updateRecord(id, { tags: unique }));
   }
 
   async getRun(id: string): Promise<RunRecord> {
@@ -195,15 +238,18 @@ export class RunManager {
     return active ? { ...active.record } : this.store.readRecord(id);
   }
 
-  /** Every stored run, newest first, with the live state of the ones this manager is running. */
+  /** Every stored run, newest first, with the live state of the ones this manager is running; damaged folders with the reason. */
   async listRuns(): Promise<RunListing> {
     const listing = await this.store.listRuns();
-    return { ...listing, runs: listing.runs.map((record) => this.active.get(record.id)?.record ?? record) };
+    const live = (record: RunRecord) => this.active.get(record.id)?.record ?? record;
+    return { runs: listing.runs.map(live), damaged: listing.damaged.map((run) => (run.record ? { ...run, record: live(run.record) } : run)) };
   }
 
   /**
    * The event history of a run (never coalesced) as it stands: of a resumed run, the stretch
-   * trained after its checkpoint and lost is left out (events.ndjson keeps it).
+   * trained after its checkpoint and lost is left out (events.ndjson keeps it). The log is read
+   * as a stream and a very long run is thinned evenly (every kind of event keeps its last ones;
+   * limits in eventLog.ts), so one call's answer stays bounded.
    */
   async getRunEvents(id: string): Promise<RunEvent[]> {
     const stored = await this.store.readEvents(id);
@@ -292,7 +338,13 @@ export class RunManager {
       const checkpoint = run.resumeFrom;
       run.resumeFrom = undefined; // the worker has its own copy from here on
       try {
-        this.pool.start({ type: 'start', runId: id, config: run.record.config, ...(checkpoint ? { checkpoint } : {}) });
+        this.pool.start({
+          type: 'start',
+          runId: id,
+          config: run.record.config,
+          ...(checkpoint ? { checkpoint } : {}),
+          ...(this.options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: this.options.checkpointIntervalMs } : {}),
+        });
       } catch (error) {
         void this.finishRun(id, { state: 'failed', message: error instanceof Error ? error.message : String(error) });
       }
@@ -309,6 +361,12 @@ export class RunManager {
       this.warn(`The training worker reported on run "${runId}", which is not the run it is training; the report was ignored.`);
       return;
     }
+    const failure = this.active.get(runId)?.failure;
+    if (failure !== undefined) {
+      // The run's folder could not be written: it is stopping, and ends failed with that reason.
+      if (message.type === 'done') void this.finishRun(runId, { state: 'failed', message: failure, step: message.step });
+      return;
+    }
     if (message.type === 'event') {
       this.onRunEvent(message.event);
     } else if (message.type === 'checkpoint') {
@@ -316,6 +374,21 @@ export class RunManager {
     } else {
       void this.finishRun(runId, { state: message.state, message: message.message, summary: message.summary, step: message.step }, { statusAlreadyEmitted: true });
     }
+  }
+
+  /**
+   * A write of a run's folder failed (disk full, folder gone): training on would leave holes in its
+   * log or checkpoint, so the run is stopped and ends `failed` with the reason. What was stored
+   * stays; buffered events stay buffered (the store retries them, e.g. with its disk reserve).
+   */
+  private onStoreWriteFailure(runId: string, error: Error): void {
+    const run = this.active.get(runId);
+    if (!run || run.finishing || run.failure !== undefined) return;
+    const resumable = run.record.checkpointStep !== undefined ? ` It can resume from its checkpoint at step ${run.record.checkpointStep}.` : '';
+    run.failure = `Run "${runId}" failed at step ${run.record.step}: ${error.message}${resumable}`;
+    const queuedAt = this.queue.indexOf(runId);
+    if (queuedAt >= 0) this.queue.splice(queuedAt, 1);
+    if (!this.pool.send({ type: 'stop', runId })) void this.finishRun(runId, { state: 'failed', message: run.failure });
   }
 
   private onRunEvent(event: RunEvent): void {
@@ -363,8 +436,7 @@ export class RunManager {
     this.pool.release(id);
     try {
       await settled;
-      await this.store.flushEvents(id);
-      await this.store.writeRecord(record);
+      await this.store.finishRecord(record);
     } catch (error) {
       this.warn(`Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }

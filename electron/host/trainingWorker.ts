@@ -73,13 +73,22 @@ export class TrainingWorker {
   }
 }
 
+/**
+ * The worker's own V8 heap limit: a runaway JavaScript allocation ends the worker thread
+ * (ERR_WORKER_OUT_OF_MEMORY, its run failed, a fresh worker for the queue) instead of the whole
+ * process. Tensors live outside it (typed arrays, wasm's heap), which the configuration budgets
+ * (core/experiments/budgets.ts) bound before a run starts.
+ */
+export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 3072, maxYoungGenerationSizeMb: 64 } as const;
+
 function spawnWorker(workerUrl: URL): Worker {
-  if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, { stdout: true });
+  const options = { stdout: true, resourceLimits: WORKER_RESOURCE_LIMITS };
+  if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, options);
   // `execArgv: ['--import', 'tsx']` races on Node 20: the worker's entry is resolved before tsx's
   // hooks are registered (ERR_UNKNOWN_FILE_EXTENSION). A CommonJS bootstrap that registers tsx
   // synchronously and then imports the entry does not race.
   // (The ESM build of tsx's API: its CommonJS build mis-resolves its own files inside an eval worker.)
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(bootstrap, { eval: true, stdout: true, argv: [fileURLToPath(workerUrl)] });
+  return new Worker(bootstrap, { ...options, eval: true, argv: [fileURLToPath(workerUrl)] });
 }

@@ -12,6 +12,7 @@ import { apiMethodNames } from '../../core/contract/workbenchApi';
 import { desktopRequests, type DesktopRequestName } from '../../core/contract/desktopApi';
 import { apiChannelPrefix, desktopChannels, type IpcReply, type SaveFileRequest } from '../../core/contract/desktopChannels';
 import type { ApiHandler } from '../host/apiHandler';
+import type { PathGrants } from './pathGrants';
 
 /** The part of Electron's ipcMain used here. */
 export interface IpcMainLike {
@@ -21,14 +22,18 @@ export interface IpcMainLike {
 
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
-/** Serves WorkbenchApi on `workbench:<method>`; returns a function that removes the handlers. */
-export function registerApiHandlers(ipcMain: IpcMainLike, api: ApiHandler, isTrustedSender: SenderCheck): () => void {
+/**
+ * Serves WorkbenchApi on `workbench:<method>`; returns a function that removes the handlers. The
+ * window may name host paths, but only those in `pathGrants` (dropped or picked by its user).
+ */
+export function registerApiHandlers(ipcMain: IpcMainLike, api: ApiHandler, isTrustedSender: SenderCheck, pathGrants: PathGrants): () => void {
+  const caller = { pathGrant: (file: string) => pathGrants.has(file) };
   const channels = apiMethodNames.map((method) => {
     const channel = `${apiChannelPrefix}${method}`;
     ipcMain.handle(channel, async (event, ...args) => {
       if (!isTrustedSender(event)) return refusal(channel);
       // api.call validates the arguments against apiMethods[method].args (zod) and the result too.
-      return settle(() => api.call(method, args));
+      return settle(() => api.call(method, args, caller));
     });
     return channel;
   });
@@ -38,6 +43,9 @@ export function registerApiHandlers(ipcMain: IpcMainLike, api: ApiHandler, isTru
 export interface DesktopServices {
   saveFile(request: SaveFileRequest): Promise<string | null>;
   openRunsFolder(): Promise<void>;
+  /** The native Open dialog for image files: the paths picked, or [] (granted here, not by the caller). */
+  pickImageFiles(): Promise<string[]>;
+  pathGrants: PathGrants;
 }
 
 /** Serves the Electron-only requests of WorkbenchDesktop; returns a function that removes the handlers. */
@@ -47,6 +55,16 @@ export function registerDesktopHandlers(ipcMain: IpcMainLike, services: DesktopS
     openRunsFolder: async () => {
       await services.openRunsFolder();
       return null;
+    },
+    // Reached only through the preload's pathForFile, with the path Electron gave for a real File.
+    grantPath: async (file: string) => {
+      services.pathGrants.grant(file);
+      return null;
+    },
+    pickImageFiles: async () => {
+      const picked = await services.pickImageFiles();
+      for (const file of picked) services.pathGrants.grant(file);
+      return picked;
     },
   };
   const names = Object.keys(desktopRequests) as DesktopRequestName[];

@@ -34,7 +34,14 @@ export function createWorkbenchBridge(ipcRenderer: IpcRendererLike, methodNames:
 
 export function createDesktopBridge(ipcRenderer: IpcRendererLike, webUtils: WebUtilsLike): WorkbenchDesktop {
   return {
-    pathForFile: (file: File) => webUtils.getPathForFile(file),
+    // Electron gives a path only for a File from a drop or a picker; granting it here is what lets
+    // the host read it (classifyFiles). A page cannot grant a path it typed: it has no File for it.
+    pathForFile: async (file: File) => {
+      const filePath = webUtils.getPathForFile(file);
+      if (filePath) await invoke(ipcRenderer, desktopChannels.grantPath, [filePath]);
+      return filePath;
+    },
+    pickImageFiles: () => invoke(ipcRenderer, desktopChannels.pickImageFiles, []) as Promise<string[]>,
     saveFile: (request: SaveFileRequest) => invoke(ipcRenderer, desktopChannels.saveFile, [request]) as Promise<string | null>,
     openRunsFolder: async () => {
       await invoke(ipcRenderer, desktopChannels.openRunsFolder, []);

@@ -1,12 +1,14 @@
 /**
  * What the Electron shell remembers between launches, in `<userData>/shell-state.json`: the
  * window's bounds and whether it was maximized, and the folder the user last saved an export to.
- * Small, written atomically (temporary name + rename), and validated when read: a damaged or
+ * Small, written atomically (electron/host/safeFiles.ts: temporary file, fsync, rename, fsync of
+ * the folder), and validated when read: a damaged or
  * hand-edited file is replaced by defaults rather than stopping the app.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomically } from '../host/safeFiles';
 
 export interface Rectangle {
   x: number;
@@ -74,9 +76,7 @@ export class ShellStateStore {
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, text, 'utf8');
-  await fs.rename(temporary, file);
+  await writeFileAtomically(file, text);
 }
 
 /**

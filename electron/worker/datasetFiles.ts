@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import type { DatasetSpec } from '../../core/contract/runConfig';
 import { bundledMnist, FASHION_MNIST_CLASS_NAMES, idxDataset, MNIST_CLASS_NAMES, type Dataset, type IdxFileBytes } from '../../core/data/dataset';
 import type { ExperimentEnvironment } from '../../core/experiments/experiment';
+import { BoundedReadError, readRegularFileBounded } from '../host/boundedFileRead';
 import { locateAsarFile } from './asarPaths';
 
 export class DatasetFilesError extends Error {
@@ -26,25 +27,94 @@ export const fashionMnistDir = '/usr/share/datasets/fashion-mnist';
 export const MAX_IDX_FILE_BYTES = 100 * 1024 * 1024;
 /** The optional file of an `idx:` folder naming its ten classes, one a line. */
 export const CLASS_NAMES_FILE = 'classes.txt';
+/** Ten class names one a line: anything longer is not a classes.txt. */
+const MAX_CLASS_NAMES_BYTES = 64 * 1024;
 /**
  * Two levels up from both electron/worker/*.ts and dist/electron/worker.js is the app folder. In a
  * packaged app the worker runs from app.asar.unpacked/, and assets/ may sit in either twin.
  */
 const splitFile = locateAsarFile(fileURLToPath(new URL('../../assets/mnist10k-split.json', import.meta.url)));
 
-/** Datasets stay loaded for the worker's life: the next run of the same data starts at once. */
-const loaded = new Map<DatasetSpec, Promise<Dataset>>();
+/**
+ * Loaded datasets are kept for the next run of the same data, up to this many bytes of pixels and
+ * labels (Fashion-MNIST is ≈ 220 MB as float32): the least recently used go first.
+ */
+export const DATASET_CACHE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Datasets by what they are, not how they were spelled: an `idx:` folder is keyed by its real path,
+ * so `idx:/data/x`, `idx:/data/x/`, `idx:/data/x//` and `idx:/data/x/.` share one copy. Least
+ * recently used first out once the loaded bytes pass `budgetBytes`; a failed load is forgotten,
+ * so a fixed folder can be read again.
+ */
+export class DatasetCache {
+  private readonly entries = new Map<string, { dataset: Promise<Dataset>; bytes: number }>();
+
+  constructor(
+    private readonly read: (spec: DatasetSpec) => Promise<Dataset>,
+    readonly budgetBytes = DATASET_CACHE_BYTES,
+  ) {}
+
+  async load(spec: DatasetSpec): Promise<Dataset> {
+    const key = await datasetKey(spec);
+    const cached = this.entries.get(key);
+    if (cached) {
+      // Most recently used goes to the end of the Map's order.
+      this.entries.delete(key);
+      this.entries.set(key, cached);
+      return cached.dataset;
+    }
+    const entry = { dataset: this.read(spec), bytes: 0 };
+    this.entries.set(key, entry);
+    try {
+      const dataset = await entry.dataset;
+      entry.bytes = datasetBytes(dataset);
+      this.evict(key);
+      return dataset;
+    } catch (error) {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      throw error;
+    }
+  }
+
+  /** Bytes of the datasets held (those still loading count 0). */
+  get bytesHeld(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) total += entry.bytes;
+    return total;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private evict(keep: string): void {
+    for (const [key, entry] of this.entries) {
+      if (this.bytesHeld <= this.budgetBytes) return;
+      // A run training on an evicted dataset keeps its own reference; only the cache's copy goes.
+      if (key !== keep && entry.bytes > 0) this.entries.delete(key);
+    }
+  }
+}
+
+/** The cache key: the spec itself, or `idx:` + the folder's real path (a folder that cannot be resolved keeps its spelling and fails to load). */
+async function datasetKey(spec: DatasetSpec): Promise<string> {
+  if (!spec.startsWith('idx:')) return spec;
+  try {
+    return `idx:${await fs.realpath(spec.slice('idx:'.length))}`;
+  } catch {
+    return spec;
+  }
+}
+
+function datasetBytes(dataset: Dataset): number {
+  return [dataset.train, dataset.heldout].reduce((sum, part) => sum + part.images.byteLength + part.labels.byteLength, 0);
+}
+
+const datasets = new DatasetCache(readDataset);
 
 export const workerEnvironment: ExperimentEnvironment = {
-  loadDataset(spec: DatasetSpec): Promise<Dataset> {
-    let dataset = loaded.get(spec);
-    if (!dataset) {
-      dataset = readDataset(spec);
-      loaded.set(spec, dataset);
-      dataset.catch(() => loaded.delete(spec)); // a fixed folder may be read again
-    }
-    return dataset;
-  },
+  loadDataset: (spec: DatasetSpec) => datasets.load(spec),
 };
 
 function readDataset(spec: DatasetSpec): Promise<Dataset> {
@@ -56,6 +126,7 @@ function readDataset(spec: DatasetSpec): Promise<Dataset> {
 
 /** The reason of a failed read in words: "no such file", "permission denied", … */
 function readFailure(error: unknown): string {
+  if (error instanceof BoundedReadError) return error.short;
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
@@ -122,9 +193,9 @@ const idxNames = {
 async function readClassNames(file: string): Promise<string[]> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readRegularFileBounded(file, MAX_CLASS_NAMES_BYTES)).toString('utf8');
   } catch (error) {
-    throw new DatasetFilesError(`The class names file ${file} cannot be read (${readFailure(error)}).`);
+    throw new DatasetFilesError(`The class names file ${file} cannot be read (${readFailure(error)}); it should hold the ten class names, one a line.`);
   }
   const names = text
     .split(/\r?\n/)
@@ -151,11 +222,12 @@ async function readIdxFolder(name: string, classNames: readonly string[] | null,
     const limit = `${MAX_IDX_FILE_BYTES / (1024 * 1024)} MB`;
     let raw: Buffer;
     try {
-      const { size } = await fs.stat(file);
-      if (size > MAX_IDX_FILE_BYTES) throw new DatasetFilesError(`The dataset file ${file} is ${(size / (1024 * 1024)).toFixed(1)} MB, more than the ${limit} an IDX file of MNIST size needs; is it the right file?`);
-      raw = await fs.readFile(file);
+      // Regular files only, at most the limit whatever stat says (a link to /dev/zero, a FIFO).
+      raw = await readRegularFileBounded(file, MAX_IDX_FILE_BYTES);
     } catch (error) {
-      if (error instanceof DatasetFilesError) throw error;
+      if (error instanceof BoundedReadError && error.reason === 'too-large') {
+        throw new DatasetFilesError(`The dataset file ${file} is larger than the ${limit} an IDX file of MNIST size needs (${error.short}); is it the right file?`);
+      }
       throw new DatasetFilesError(`The dataset file ${file} cannot be read (${readFailure(error)}).`);
     }
     if (!found.endsWith('.gz')) return { bytes: new Uint8Array(raw), name: found };

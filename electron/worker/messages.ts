@@ -16,7 +16,14 @@ const requestId = z.number().int().nonnegative();
 export const serializedCheckpointSchema = z.object({ manifest: checkpointManifestSchema, values: z.instanceof(Uint8Array) });
 
 /** Host → worker: train this run now (the host's queue guarantees one at a time), from `checkpoint` if given. */
-export const startRunMessageSchema = z.object({ type: z.literal('start'), runId, config: runConfigSchema, checkpoint: serializedCheckpointSchema.optional() });
+export const startRunMessageSchema = z.object({
+  type: z.literal('start'),
+  runId,
+  config: runConfigSchema,
+  checkpoint: serializedCheckpointSchema.optional(),
+  /** Training time between checkpoints taken without an evaluation (the host's setting; 60 s by default). */
+  checkpointIntervalMs: z.number().int().positive().max(24 * 3600 * 1000).optional(),
+});
 /** Host → worker: end the current run early at the next step boundary. */
 export const stopRunMessageSchema = z.object({ type: z.literal('stop'), runId });
 /** Host → worker: hold the current run at the next step boundary / let it go on. */
@@ -25,8 +32,11 @@ export const resumeRunMessageSchema = z.object({ type: z.literal('resume'), runI
 
 /**
  * Host → worker: Monte Carlo class probabilities of image sets under T posterior draws of the
- * network in `checkpoint` (never the live training variables). Served between training steps, or
- * at once when no run trains (./oodServer.ts). A set is the run's held-out images or given pixels.
+ * network of the run's checkpoint `network` (never the live training variables). The checkpoint is
+ * named, not sent: the worker keeps the latest network of each run, and reads the run folder's
+ * checkpoint itself on a miss, so no parameters or optimizer moments cross the port for inference.
+ * Served between training steps, or at once when no run trains (./oodServer.ts). A set is the
+ * run's held-out images or given pixels.
  */
 export const oodImageSetSchema = z.discriminatedUnion('source', [
   z.object({ name: z.string().max(200), source: z.literal('heldout'), limit: z.number().int().positive().optional() }),
@@ -37,7 +47,8 @@ export const oodRequestMessageSchema = z.object({
   requestId,
   runId,
   config: runConfigSchema,
-  checkpoint: serializedCheckpointSchema,
+  /** The checkpoint the host saw: its step and values checksum, and the run folder holding it. */
+  network: z.object({ runDir: z.string().min(1).max(4096), step: z.number().int().nonnegative(), checksum: z.string().regex(/^[0-9a-f]{8}$/) }),
   draws: z.number().int().positive(),
   seed: z.number().int(),
   /** Interactive requests (a dropped image) go before batch ones (an evaluation) between steps. */
@@ -82,6 +93,8 @@ export const oodReplyMessageSchema = z.object({
   ok: z.boolean(),
   error: z.string().optional(),
   backend: z.string().optional(),
+  /** The step of the checkpoint that classified (newer than asked if it was replaced meanwhile). */
+  checkpointStep: z.number().int().nonnegative().optional(),
   sets: z
     .array(z.object({ name: z.string(), count: z.number().int().nonnegative(), classes: z.number().int().positive(), probabilities: z.instanceof(Float32Array), labels: z.instanceof(Uint8Array).optional() }))
     .optional(),

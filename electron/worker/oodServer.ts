@@ -9,8 +9,12 @@
  * third of the time trained since the last one, so an evaluation slows training by ≤ ~25 % while it
  * lasts and a classification of a few images costs a step or two. Interactive requests go first.
  *
- * The network of the latest checkpoint is cached (keyed by run, step, checksum and backend) and
- * disposed when a newer one replaces it and no queued request needs it.
+ * A request names the network by `{runId, step, checksum}` of the run's checkpoint; no checkpoint
+ * payload crosses the port for inference. The worker keeps the latest network of each run it has
+ * trained or loaded (a few runs, least recently used out): a run's newer checkpoint replaces its
+ * network once no queued request needs the old one. On a miss it rebuilds the network from the
+ * checkpoint this worker itself took while training the run, or else reads the run's checkpoint
+ * files (verified whole) from the run folder.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Lenet5Config } from '../../core/contract/runConfig';
@@ -20,8 +24,10 @@ import type { ExperimentEnvironment } from '../../core/experiments/experiment';
 import { LENET5_INPUT_SHAPE } from '../../core/experiments/lenet5/network';
 import type { VariationalSequential } from '../../core/models/variationalSequential';
 import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
-import { deserializeCheckpoint } from '../../core/training/checkpoint';
+import { deserializeCheckpoint, type NamedValues } from '../../core/training/checkpoint';
+import { readCheckpointFiles } from '../host/checkpointFiles';
 import type { OodReplyMessage, OodRequestMessage } from './messages';
+import { endPoisonedWorker, isWasmAbort, wasmAbortReason } from './wasmAbort';
 
 export class OodServerError extends Error {
   override name = 'OodServerError';
@@ -31,6 +37,8 @@ export class OodServerError extends Error {
 const CHUNK_SIZE = 128;
 /** Share of the time trained since the last yield point that requests may take. */
 const TRAINING_SHARE = 1 / 3;
+/** Runs whose latest network (and trained checkpoint variables) the worker keeps: a LeNet5 is ≈ 0.5 MB. */
+export const NETWORKS_KEPT = 4;
 
 type ReplySet = NonNullable<OodReplyMessage['sets']>[number];
 
@@ -38,7 +46,22 @@ interface Job {
   message: OodRequestMessage;
   /** The network's cache key once prepared. */
   networkKey?: string;
+  /** The step of the checkpoint that classified (the one on disk, if it moved on since the host asked). */
+  checkpointStep?: number;
   steps?: Generator<void, ReplySet[], void>;
+}
+
+interface CachedNetwork {
+  runId: string;
+  step: number;
+  network: VariationalSequential;
+}
+
+/** The posterior variables of a checkpoint the worker took itself (no optimizer moments). */
+interface TrainedCheckpoint {
+  step: number;
+  checksum: string;
+  variables: NamedValues[];
 }
 
 export interface OodServerOptions {
@@ -52,10 +75,28 @@ export interface OodServerOptions {
 
 export class OodServer {
   private readonly queue: Job[] = [];
-  private readonly networks = new Map<string, VariationalSequential>();
+  /** By `runId/step/checksum/backend`; Map order is least recently used first. */
+  private readonly networks = new Map<string, CachedNetwork>();
+  /** The latest checkpoint of each run this worker trained, by run id; least recently used first. */
+  private readonly trainedCheckpoints = new Map<string, TrainedCheckpoint>();
+  /** Checkpoint files read from run folders (tests count the misses). */
+  checkpointReads = 0;
   private pumping: Promise<void> | null = null;
 
   constructor(private readonly options: OodServerOptions) {}
+
+  /**
+   * The training run took a checkpoint: its variables serve classification of that step without
+   * reading it back from disk (a copy — the checkpoint's buffer goes to the host).
+   */
+  rememberTrainedCheckpoint(runId: string, step: number, checksum: string, variables: NamedValues[]): void {
+    this.trainedCheckpoints.delete(runId);
+    this.trainedCheckpoints.set(runId, { step, checksum, variables: variables.map((entry) => ({ ...entry, values: entry.values.slice() })) });
+    for (const oldest of this.trainedCheckpoints.keys()) {
+      if (this.trainedCheckpoints.size <= NETWORKS_KEPT) break;
+      this.trainedCheckpoints.delete(oldest);
+    }
+  }
 
   /** Queues a request; starts serving at once unless a run is training. */
   accept(message: OodRequestMessage): void {
@@ -90,7 +131,7 @@ export class OodServer {
 
   /** Frees every cached network (tests; the worker's end frees them anyway). */
   dispose(): void {
-    for (const network of this.networks.values()) network.dispose();
+    for (const cached of this.networks.values()) cached.network.dispose();
     this.networks.clear();
   }
 
@@ -105,9 +146,16 @@ export class OodServer {
     try {
       if (!job.steps) await this.prepare(job);
       const next = job.steps!.next();
-      if (next.done) this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: true, backend: tf.getBackend(), sets: next.value });
+      if (next.done) {
+        this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: true, backend: tf.getBackend(), checkpointStep: job.checkpointStep, sets: next.value });
+      }
     } catch (error) {
       job.steps?.return([]);
+      if (isWasmAbort(error)) {
+        // The wasm heap is no longer trustworthy: the pending request is lost with the thread (the host says so).
+        endPoisonedWorker(`A classification for run "${job.message.runId}" failed: ${wasmAbortReason(error)}`);
+        return;
+      }
       this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: false, error: error instanceof Error ? error.message : String(error) });
     }
   }
@@ -116,7 +164,7 @@ export class OodServer {
     this.queue.splice(this.queue.indexOf(job), 1);
     // The probabilities are handed over, not copied (a 50-draw evaluation is a few MB).
     this.options.post(reply, reply.sets?.map((set) => set.probabilities.buffer as ArrayBuffer) ?? []);
-    this.releaseUnusedNetworks(job.networkKey);
+    this.releaseUnusedNetworks();
   }
 
   private async prepare(job: Job): Promise<void> {
@@ -126,14 +174,31 @@ export class OodServer {
     }
     const config: Lenet5Config = message.config;
     const backend = await this.options.ensureBackend();
-    const manifest = message.checkpoint.manifest;
-    const key = `${message.runId}/${manifest.step}/${manifest.valueChecksum}/${backend}`;
-    let network = this.networks.get(key);
-    if (!network) {
-      const checkpoint = deserializeCheckpoint(manifest, message.checkpoint.values);
-      network = lenet5FromCheckpoint(config, checkpoint.variables);
-      this.networks.set(key, network);
+    const wanted = message.network;
+    let key = `${message.runId}/${wanted.step}/${wanted.checksum}/${backend}`;
+    let cached = this.networks.get(key);
+    if (!cached) {
+      const trained = this.trainedCheckpoints.get(message.runId);
+      let step = wanted.step;
+      let variables: NamedValues[];
+      if (trained && trained.step === wanted.step && trained.checksum === wanted.checksum) {
+        variables = trained.variables;
+      } else {
+        // A run trained by an earlier worker or process: its checkpoint, read and verified here.
+        this.checkpointReads += 1;
+        const stored = await readCheckpointFiles(wanted.runDir);
+        if (!stored) throw new OodServerError(`Run "${message.runId}" has no checkpoint in ${wanted.runDir} any more; it may have been deleted.`);
+        // Written again since the host looked: classify with what is there now, and say which step.
+        step = stored.manifest.step;
+        key = `${message.runId}/${step}/${stored.manifest.valueChecksum}/${backend}`;
+        variables = deserializeCheckpoint(stored.manifest, stored.values).variables;
+      }
+      cached = this.networks.get(key) ?? { runId: message.runId, step, network: lenet5FromCheckpoint(config, variables) };
     }
+    // Most recently used last.
+    this.networks.delete(key);
+    this.networks.set(key, cached);
+    job.checkpointStep = cached.step;
     job.networkKey = key;
     const sets = await Promise.all(
       message.sets.map(async (set) => {
@@ -153,17 +218,26 @@ export class OodServer {
         };
       }),
     );
-    job.steps = runSets(network, sets, message.draws, message.seed);
+    job.steps = runSets(cached.network, sets, message.draws, message.seed);
   }
 
-  /** Disposes cached networks no queued request uses, except the one just used (the likely next). */
-  private releaseUnusedNetworks(keep: string | undefined): void {
+  /**
+   * Keeps the most recently used network of each run (a run's newer checkpoint is used after its
+   * older one), for at most NETWORKS_KEPT runs; disposes the rest unless a queued request needs it.
+   */
+  private releaseUnusedNetworks(): void {
     const needed = new Set(this.queue.map((job) => job.networkKey));
-    for (const [key, network] of this.networks) {
-      if (key !== keep && !needed.has(key)) {
-        network.dispose();
-        this.networks.delete(key);
-      }
+    // Map order is least recently used first, so the last key seen per run is its latest.
+    const latestOfRun = new Map<string, string>();
+    for (const [key, cached] of this.networks) {
+      latestOfRun.delete(cached.runId);
+      latestOfRun.set(cached.runId, key);
+    }
+    const kept = new Set([...latestOfRun.values()].slice(-NETWORKS_KEPT));
+    for (const [key, cached] of this.networks) {
+      if (kept.has(key) || needed.has(key)) continue;
+      cached.network.dispose();
+      this.networks.delete(key);
     }
   }
 }

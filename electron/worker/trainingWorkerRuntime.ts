@@ -8,12 +8,14 @@ import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../../c
 import type { ExperimentEvent, RunEvent, StatusEvent } from '../../core/contract/runEvent';
 import { runEventSchema } from '../../core/contract/runEvent';
 import type { RunConfig } from '../../core/contract/runConfig';
+import { runBudgetProblems } from '../../core/experiments/budgets';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../core/training/checkpoint';
 import { TrainingDivergedError } from '../../core/training/trainingLoop';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
 import { hostToWorkerMessageSchema, type RunDoneMessage, type StartRunMessage, type WorkerToHostMessage } from './messages';
 import { OodServer } from './oodServer';
+import { endPoisonedWorker, isWasmAbort, wasmAbortReason } from './wasmAbort';
 
 export class TrainingWorkerError extends Error {
   constructor(message: string) {
@@ -121,6 +123,9 @@ async function trainRun(
   try {
     const experiment = (experiments as Record<string, Experiment | undefined>)[config.experiment];
     if (!experiment) throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
+    // Checked again here: whoever sent the run, a configuration over the limits must not take the worker down.
+    const overBudget = runBudgetProblems(config);
+    if (overBudget.length > 0) throw new TrainingWorkerError(overBudget.join(' '));
     const resume = message.checkpoint ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values) : undefined;
     run.step = resume?.step ?? 0;
     const backend = await services.selectBackend(config.backend);
@@ -154,8 +159,11 @@ async function trainRun(
       },
       checkpoint(state) {
         const { manifest, values } = serializeCheckpoint(state);
+        // Classification of this step is served from these variables, not read back from disk.
+        services.ood.rememberTrainedCheckpoint(runId, manifest.step, manifest.valueChecksum, state.variables);
         port.postMessage({ type: 'checkpoint', runId, checkpoint: { manifest, values } }, [values.buffer]);
       },
+      ...(message.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: message.checkpointIntervalMs } : {}),
     };
     const summary = await experiment.run(config, hooks, environment, resume);
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
@@ -169,6 +177,11 @@ async function trainRun(
       finish({ state: 'completed', summary, message });
     }
   } catch (error) {
+    if (isWasmAbort(error)) {
+      // No `done`: this thread ends, the host fails the run with this reason and replaces the worker.
+      endPoisonedWorker(`Run "${runId}" failed at step ${run.step}: ${wasmAbortReason(error)}`);
+      return;
+    }
     const reason = error instanceof Error ? error.message : String(error);
     // A divergence names its own step; "failed at step 0" would read as if nothing had started.
     const failure = error instanceof TrainingDivergedError ? `Run "${runId}" failed: ${reason}` : `Run "${runId}" failed at step ${run.step}: ${reason}`;

@@ -100,8 +100,9 @@ describe('browser shell WebSocket API', () => {
   it('answers malformed, oversized and invalid requests with errors and keeps the connection', async () => {
     const socket = await connect(apiUrl());
     expect(await exchange(socket, '{not json')).toMatchObject({ id: null, ok: false, error: expect.stringMatching(/^The request is not valid JSON/) });
+    // Under the upload limit (classifyImageFiles) a request is parsed, so its refusal carries its id.
     expect(await exchange(socket, JSON.stringify({ id: 1, method: 'getRun', args: ['x'], padding: 'y'.repeat(1_100_000) }))).toMatchObject({
-      id: null,
+      id: 1,
       ok: false,
       error: expect.stringMatching(/requests are limited to 1048576 bytes/),
     });

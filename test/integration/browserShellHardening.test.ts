@@ -95,6 +95,7 @@ describe('messages the shell refuses without dropping the connection', () => {
     const channel = replies(socket);
     const cases: Array<[string | Buffer, RegExp]> = [
       [JSON.stringify({ id: 1, method: 'listRuns', args: [], padding: 'p'.repeat(2_000_000) }), /requests are limited to 1048576 bytes/],
+      [JSON.stringify({ id: 1, method: 'classifyImageFiles', args: [], padding: 'p'.repeat(12_000_000) }), /requests are limited to 1048576 bytes \(classifyImageFiles: \d+\)/],
       ['{"id": 1, "method": ', /not valid JSON/],
       [Buffer.from([0xff, 0xfe, 0x00, 0x01]), /not valid JSON/],
       ['null', /not a WorkbenchApi request/],
@@ -123,7 +124,7 @@ describe('messages the shell refuses without dropping the connection', () => {
     const refused = burst.filter((reply) => !reply.ok);
     expect(burst.filter((reply) => reply.ok).length).toBeGreaterThanOrEqual(5);
     expect(refused.length).toBeGreaterThanOrEqual(10);
-    expect(refused[0]).toMatchObject({ ok: false, error: expect.stringMatching(/^Too many requests: a connection may send 10 per second \(bursts of 5\)/) });
+    expect(refused[0]).toMatchObject({ ok: false, error: expect.stringMatching(/^Too many requests: the workbench takes 10 per second from all connections together \(bursts of 5\)/) });
     // Refusals carry the request's id, so the client's pending call fails instead of hanging.
     expect(refused.every((reply) => typeof reply.id === 'number')).toBe(true);
     expect(socket.readyState).toBe(WebSocket.OPEN);

@@ -66,9 +66,10 @@ export function createFakeElectron() {
     },
   };
 
+  /** Like Electron: a File from a drop or a picker has a path (tests set `path`), one the page made has none. */
   const webUtils = {
-    getPathForFile(file: { name: string }): string {
-      return `/dropped/${file.name}`;
+    getPathForFile(file: { name: string; path?: string }): string {
+      return file.path ?? '';
     },
   };
 

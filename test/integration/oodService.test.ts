@@ -14,6 +14,7 @@ import type { RunEvent } from '../../core/contract/runEvent';
 import { sinusoidExperiment } from '../../core/experiments/sinusoid/experiment';
 import { openHostServices, type HostServices } from '../../electron/host/hostServices';
 import { OodService } from '../../electron/host/oodService';
+import type { OodRequestMessage } from '../../electron/worker/messages';
 import { RunStore } from '../../electron/host/runStore';
 import { writeLenet5RunWithCheckpoint, writeRunWithoutCheckpoint } from '../fixtures/lenet5Checkpoint';
 import { writeOodFixtureFiles, type OodFixtureFiles } from '../fixtures/oodImageFiles';
@@ -39,6 +40,8 @@ afterAll(async () => {
 });
 
 const errorOf = (result: ClassifiedImage) => (result.ok ? null : result.error);
+/** The service's own tests name files the way the CLI does: every path is the caller's to read. */
+const everyPath = () => true;
 
 describe('classifying files through the host', { timeout: 120_000 }, () => {
   it('classifies the good files and answers every bad one with its own message', async () => {
@@ -46,7 +49,7 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
       files.digit, files.notAnImage, files.corrupt, files.truncated, files.empty, files.declaredHuge,
       files.overSized, files.missing, files.folder, files.blank, files.noise, files.letter,
     ];
-    const result = await services.ood.classifyFiles(runId, paths, { draws: 8 });
+    const result = await services.ood.classifyFiles(runId, paths, { draws: 8 }, everyPath);
     expect(result).toMatchObject({ runId, checkpointStep: 400, draws: 8, threshold: 0.2 });
     expect(result.results.map((r) => r.name)).toEqual(paths);
     const byFile = new Map(result.results.map((r) => [r.name, r]));
@@ -74,7 +77,7 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
   });
 
   it('classifies the same image to the same verdict every time (seeded draws)', async () => {
-    const [first, second] = await Promise.all([services.ood.classifyFiles(runId, [files.digit]), services.ood.classifyFiles(runId, [files.digit])]);
+    const [first, second] = await Promise.all([services.ood.classifyFiles(runId, [files.digit], undefined, everyPath), services.ood.classifyFiles(runId, [files.digit], undefined, everyPath)]);
     expect(first.results[0]).toEqual(second.results[0]);
     expect(first.draws).toBe(50);
   });
@@ -82,7 +85,7 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
   it('takes a 200-file drop in bounded batches and answers all of them', async () => {
     const paths = Array.from({ length: 200 }, (_, i) => [files.digit, files.noise, files.letter, files.corrupt, files.missing][i % 5]);
     const started = performance.now();
-    const result = await services.ood.classifyFiles(runId, paths, { draws: 5 });
+    const result = await services.ood.classifyFiles(runId, paths, { draws: 5 }, everyPath);
     expect(result.results).toHaveLength(200);
     expect(result.results.filter((r) => r.ok)).toHaveLength(120);
     expect(result.results.filter((r) => !r.ok)).toHaveLength(80);
@@ -102,15 +105,42 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
   });
 
   it('validates the API arguments and names the runs it cannot use', async () => {
+    const granted = { pathGrant: everyPath };
     await expect(services.api.call('classifyImages', [runId, []])).rejects.toThrow(/classifyImages: the arguments are not valid/);
-    await expect(services.api.call('classifyFiles', [runId, [files.digit], { draws: 0 }])).rejects.toThrow(/argument 2\.draws/);
-    await expect(services.api.call('classifyFiles', ['lenet5-no-checkpoint', [files.digit]])).rejects.toThrow(
+    await expect(services.api.call('classifyFiles', [runId, [files.digit], { draws: 0 }], granted)).rejects.toThrow(/argument 2\.draws/);
+    await expect(services.api.call('classifyFiles', ['lenet5-no-checkpoint', [files.digit]], granted)).rejects.toThrow(
       'classifyFiles: Run "lenet5-no-checkpoint" has no checkpoint yet; it is written at the run\'s first evaluation (step 400)',
     );
-    await expect(services.api.call('classifyFiles', ['a-sinusoid', [files.digit]])).rejects.toThrow('Run "a-sinusoid" is a sinusoid run; only LeNet5 runs classify images.');
-    await expect(services.api.call('classifyFiles', ['no-such-run', [files.digit]])).rejects.toThrow(/no-such-run/);
-    const ok = (await services.api.call('classifyFiles', [runId, [files.letter]])) as { results: ClassifiedImage[] };
+    await expect(services.api.call('classifyFiles', ['a-sinusoid', [files.digit]], granted)).rejects.toThrow('Run "a-sinusoid" is a sinusoid run; only LeNet5 runs classify images.');
+    await expect(services.api.call('classifyFiles', ['no-such-run', [files.digit]], granted)).rejects.toThrow(/no-such-run/);
+    const ok = (await services.api.call('classifyFiles', [runId, [files.letter]], granted)) as { results: ClassifiedImage[] };
     expect(ok.results[0].ok).toBe(true);
+  });
+});
+
+describe('the classification request to the worker', { timeout: 120_000 }, () => {
+  it('names the checkpoint by {runId, step, checksum}: no parameters or Adam moments cross for inference', async () => {
+    const sent: Omit<OodRequestMessage, 'requestId'>[] = [];
+    const spying = new OodService({
+      runs: {
+        getRun: (id) => services.runManager.getRun(id),
+        requestClassification: (message) => {
+          sent.push(message);
+          return services.runManager.requestClassification(message);
+        },
+      },
+      store: new RunStore(runsDir),
+    });
+    const bytes = await fs.readFile(files.digit);
+    const result = await spying.classifyImageFiles(runId, [{ name: 'digit.png', base64: bytes.toString('base64') }], { draws: 4 });
+    expect(result.results[0].ok).toBe(true);
+    expect(sent).toHaveLength(1);
+    const { sets, network, ...rest } = sent[0];
+    expect(Object.keys(rest).sort()).toEqual(['config', 'draws', 'priority', 'runId', 'seed', 'type']);
+    expect(network).toEqual({ runDir: path.join(runsDir, runId), step: 400, checksum: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    // The only numbers that cross are the one image's 28×28 pixels.
+    expect(sets).toEqual([{ name: 'images', source: 'pixels', count: 1, images: expect.any(Float32Array) }]);
+    expect((sets[0] as { images: Float32Array }).images).toHaveLength(784);
   });
 });
 
@@ -150,7 +180,7 @@ describe('classification between training steps', { timeout: 180_000 }, () => {
       if (classifyMeanwhile) {
         // Wait until it trains, then ask while it does.
         while ((await services.runManager.getRun(record.id)).state !== 'running') await new Promise((resolve) => setTimeout(resolve, 20));
-        for (let i = 0; i < 3; i += 1) verdicts.push({ count: (await services.ood.classifyFiles(runId, [files.digit, files.noise], { draws: 10 })).results.filter((r) => r.ok).length });
+        for (let i = 0; i < 3; i += 1) verdicts.push({ count: (await services.ood.classifyFiles(runId, [files.digit, files.noise], { draws: 10 }, everyPath)).results.filter((r) => r.ok).length });
       }
       const final = await services.runManager.waitForRun(record.id);
       unsubscribe();

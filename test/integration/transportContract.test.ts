@@ -17,10 +17,13 @@ import type { WorkbenchDesktop } from '../../core/contract/desktopChannels';
 import { openHostServices, type HostServices } from '../../electron/host/hostServices';
 import { startBrowserShell, type BrowserShell } from '../../electron/serve';
 import { registerApiHandlers, registerDesktopHandlers } from '../../electron/shell/ipc';
+import { PathGrants } from '../../electron/shell/pathGrants';
 import { isTrustedSender } from '../../electron/shell/security';
 import { createPreloadHost } from '../../renderer/src/api/preloadApi';
 import { createWebSocketHost } from '../../renderer/src/api/webSocketApi';
 import { fakeElectron } from './fakeElectronIpc';
+import { writeLenet5RunWithCheckpoint } from '../fixtures/lenet5Checkpoint';
+import { writeOodFixtureFiles, type OodFixtureFiles } from '../fixtures/oodImageFiles';
 
 vi.mock('electron', async () => {
   const { fakeElectron: fake } = await import('./fakeElectronIpc');
@@ -34,6 +37,10 @@ let viaSocket: WorkbenchApi;
 let viaIpc: WorkbenchApi;
 let desktop: WorkbenchDesktop;
 const savedFiles: Array<{ defaultName: string; bytes: Uint8Array }> = [];
+const pathGrants = new PathGrants();
+const pickedPaths: string[] = [];
+let imageFiles: OodFixtureFiles;
+const lenet5RunId = 'lenet5-classifier';
 const eventsViaSocket: RunEvent[] = [];
 const eventsViaIpc: RunEvent[] = [];
 
@@ -49,6 +56,8 @@ beforeAll(async () => {
   const rendererDir = path.join(tempDir, 'renderer');
   await fs.mkdir(rendererDir, { recursive: true });
   await fs.writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>workbench</title>');
+  await writeLenet5RunWithCheckpoint(path.join(tempDir, 'runs'), lenet5RunId);
+  imageFiles = await writeOodFixtureFiles(path.join(tempDir, 'images'));
   services = await openHostServices({ runsDir: path.join(tempDir, 'runs'), shell: 'test', warn: () => {} });
 
   // The browser shell over the shared host, and the renderer's WebSocket client against it.
@@ -58,7 +67,7 @@ beforeAll(async () => {
 
   // Electron: main's handlers (as main.ts registers them) and the real preload over the fake IPC.
   const trusted = (event: Parameters<typeof isTrustedSender>[0]) => isTrustedSender(event, fakeElectron.window as never);
-  registerApiHandlers(fakeElectron.ipcMain, services.api, trusted);
+  registerApiHandlers(fakeElectron.ipcMain, services.api, trusted, pathGrants);
   registerDesktopHandlers(
     fakeElectron.ipcMain,
     {
@@ -67,6 +76,8 @@ beforeAll(async () => {
         return `/exports/${request.defaultName}`;
       },
       openRunsFolder: async () => {},
+      pickImageFiles: async () => pickedPaths,
+      pathGrants,
     },
     trusted,
   );
@@ -122,7 +133,7 @@ describe('WorkbenchApi over WebSocket and over Electron IPC', () => {
   it('answers the same reads identically', async () => {
     expect(await both((api) => api.getEnvironment())).toMatchObject({ ok: true, result: { shell: 'test' } });
     expect(await both((api) => api.listExperiments())).toMatchObject({ ok: true, result: expect.arrayContaining([expect.objectContaining({ name: 'sinusoid' })]) });
-    expect(await both((api) => api.listRuns())).toEqual({ ok: true, result: [] });
+    expect(await both((api) => api.listRuns())).toMatchObject({ ok: true, result: [expect.objectContaining({ id: lenet5RunId })] });
   });
 
   it('fails the same invalid calls with the same WorkbenchApiError sentences', async () => {
@@ -154,7 +165,7 @@ describe('WorkbenchApi over WebSocket and over Electron IPC', () => {
     }
     expect(await both((api) => api.getRun(runId))).toMatchObject({ ok: true, result: { id: runId, state: 'completed' } });
     expect(await both((api) => api.getRunEvents(runId))).toMatchObject({ ok: true });
-    expect(await both((api) => api.listRuns())).toMatchObject({ ok: true, result: [expect.objectContaining({ id: runId })] });
+    expect(await both((api) => api.listRuns())).toMatchObject({ ok: true, result: expect.arrayContaining([expect.objectContaining({ id: runId })]) });
     await both((api) => api.stopRun(runId));
   });
 });
@@ -190,8 +201,9 @@ describe('Electron-only IPC', () => {
     expect(savedFiles).toHaveLength(1);
   });
 
-  it('gives a dropped file its path and forwards only known menu commands', () => {
-    expect(desktop.pathForFile({ name: 'digit.png' } as File)).toBe('/dropped/digit.png');
+  it('gives a dropped file its path and forwards only known menu commands', async () => {
+    expect(await desktop.pathForFile({ name: 'digit.png', path: '/dropped/digit.png' } as unknown as File)).toBe('/dropped/digit.png');
+    expect(await desktop.pathForFile({ name: 'made-by-the-page.png' } as File)).toBe('');
     const commands: string[] = [];
     const unsubscribe = desktop.onMenuCommand((command) => commands.push(command));
     fakeElectron.webContents.send('workbench:menu', 'new-run');
@@ -201,5 +213,44 @@ describe('Electron-only IPC', () => {
     fakeElectron.webContents.send('workbench:menu', 'export-report');
     expect(commands).toEqual(['new-run', 'compare']);
     expect(fakeElectron.listenerCount('workbench:menu')).toBe(0);
+  });
+});
+
+describe('one classification path', { timeout: 120_000 }, () => {
+  const options = { draws: 12, threshold: 0.2 };
+  const asFile = (file: string) => ({ name: path.basename(file), path: file }) as unknown as File;
+
+  it('gives the same file bit-identical probabilities as bytes over the WebSocket and as a dropped path over IPC', async () => {
+    const bytes = await fs.readFile(imageFiles.digit);
+    const overSocket = await viaSocket.classifyImageFiles(lenet5RunId, [{ name: path.basename(imageFiles.digit), base64: bytes.toString('base64') }], options);
+    const bytesOverIpc = await viaIpc.classifyImageFiles(lenet5RunId, [{ name: path.basename(imageFiles.digit), base64: bytes.toString('base64') }], options);
+    const dropped = await desktop.pathForFile(asFile(imageFiles.digit)); // the preload grants it
+    const pathOverIpc = await viaIpc.classifyFiles(lenet5RunId, [dropped], options);
+    const verdict = (result: typeof overSocket) => {
+      const [only] = result.results;
+      if (!only.ok) throw new Error(only.error);
+      const { name: _name, ...rest } = only;
+      return rest;
+    };
+    expect(verdict(overSocket).drawProbabilities).toHaveLength(12);
+    expect(verdict(bytesOverIpc)).toEqual(verdict(overSocket));
+    expect(verdict(pathOverIpc)).toEqual(verdict(overSocket));
+    expect(pathOverIpc.checkpointStep).toBe(overSocket.checkpointStep);
+  });
+
+  it('has no classifyFiles over the WebSocket: a token holder names no host path', async () => {
+    const reply = await outcome(() => viaSocket.classifyFiles(lenet5RunId, [imageFiles.digit], options));
+    expect(reply).toMatchObject({ ok: false, message: expect.stringMatching(/^There is no API method "classifyFiles"; the methods are .*classifyImageFiles/) });
+    expect((reply as { message: string }).message).not.toMatch(/, classifyFiles[,.]/);
+  });
+
+  it('reads over IPC only paths dropped or picked, and tells a caller nothing about the others', async () => {
+    pickedPaths.splice(0, pickedPaths.length, imageFiles.letter);
+    expect(await desktop.pickImageFiles()).toEqual([imageFiles.letter]);
+    const probes = ['/etc/shadow', '/etc/passwd', '/no/such/file.png', tempDir, imageFiles.noise, imageFiles.missing];
+    const result = await viaIpc.classifyFiles(lenet5RunId, [imageFiles.letter, ...probes], options);
+    expect(result.results[0].ok).toBe(true); // picked in the dialog
+    const errors = result.results.slice(1).map((entry, i) => (entry.ok ? 'classified' : entry.error.replace(probes[i], '<path>')));
+    expect(new Set(errors)).toEqual(new Set(['"<path>" is not a file you dropped or picked in this window; drop it on the window (or pick it) to classify it.']));
   });
 });

@@ -6,6 +6,8 @@ import type { SinusoidConfig } from '../../core/contract/runConfig';
 import { runEventSchema } from '../../core/contract/runEvent';
 import { runRecordSchema } from '../../core/contract/workbenchApi';
 import type { RunManager } from '../../electron/host/runManager';
+import { TrainingWorker } from '../../electron/host/trainingWorker';
+import type { WorkerToHostMessage } from '../../electron/worker/messages';
 import { fakeWorkerUrl, sinusoidConfig, statusesOf, useRunManagerHarness } from './fixtures/runManagerHarness';
 
 const h = useRunManagerHarness('workbench-runs-');
@@ -109,6 +111,52 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     expect(failed.message).toMatch(/^The training worker stopped unexpectedly \(exit code 1\): simulated crash of the training thread\.$/);
     expect(statusesOf(await manager.getRunEvents(doomed.id), doomed.id)).toEqual(['queued', 'running', 'failed']);
     expect((await manager.waitForRun(next.id)).state).toBe('completed');
+  });
+
+  it('replaces a worker whose wasm instance aborted: the run fails with the reason, later runs train on a fresh worker', async () => {
+    manager = h.open(fakeWorkerUrl);
+    const before = await manager.startRun({ config: fakeConfig(0) });
+    const firstThread = (await manager.waitForRun(before.id)).summary?.threadId;
+    const poisoned = await manager.startRun({ config: fakeConfig(667) });
+    const next = await manager.startRun({ config: fakeConfig(0) });
+    const failed = await manager.waitForRun(poisoned.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.message).toBe(
+      `The training worker stopped unexpectedly (exit code 1): Run "${poisoned.id}" failed at step 1: the wasm backend aborted (memory access out of bounds); ` +
+        'its memory cannot be trusted after that, so a fresh training worker takes the queue.',
+    );
+    const after = await manager.waitForRun(next.id);
+    expect(after.state).toBe('completed');
+    expect(typeof firstThread).toBe('number');
+    expect(after.summary?.threadId).not.toBe(firstThread);
+  });
+
+  it('refuses a configuration over the memory or event budget before queueing it, with the number and the limit', async () => {
+    manager = h.open(fakeWorkerUrl);
+    await expect(manager.startRun({ config: sinusoidConfig({ hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }) })).rejects.toThrow(
+      /^This configuration needs about [\d.]+ GB of memory for one training step \(hidden units 8×1024, 256 samples per step\); the workbench allows 2 GB\. Lower samplesPerStep or hiddenUnits\.$/,
+    );
+    await expect(manager.startRun({ config: sinusoidConfig({ gridPoints: 10_000, predictiveDraws: 2, evalEvery: 1 }) })).rejects.toThrow(
+      /^This configuration writes about \d+ kB of events per training step \(a 10000-point predictive band every 1 epoch\); the workbench allows 64 kB per step\. Raise evalEvery or lower gridPoints\.$/,
+    );
+    expect(await fs.readdir(h.runsDir)).toEqual([]);
+  });
+
+  it('refuses an over-budget configuration in the worker too, whoever sent it', async () => {
+    const messages: WorkerToHostMessage[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const worker: TrainingWorker = new TrainingWorker(fakeWorkerUrl, {
+        message: (message) => {
+          messages.push(message);
+          if (message.type === 'done') void worker.terminate().then(resolve);
+        },
+        exit: (reason) => reject(new Error(reason)),
+      });
+      worker.send({ type: 'start', runId: 'over-budget', config: sinusoidConfig({ hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }) });
+    });
+    await done.catch(() => undefined); // terminate() after done fires `exit` too
+    const end = messages.find((message) => message.type === 'done');
+    expect(end).toMatchObject({ type: 'done', state: 'failed', message: expect.stringMatching(/^Run "over-budget" failed at step 0: This configuration needs about [\d.]+ GB of memory for one training step/) });
   });
 
   it('rejects an invalid configuration before creating anything', async () => {

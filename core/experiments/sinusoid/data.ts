@@ -4,6 +4,8 @@
  */
 import { SeedStream, standardNormal } from '../../random/seedStream';
 
+/** Noisy samples the network is fitted to (full batch). */
+export const TRAINING_POINTS = 32;
 export const SINUSOID_AMPLITUDE = 10;
 export const trueFunction = (x: number) => SINUSOID_AMPLITUDE * Math.sin(2 * Math.PI * x);
 
@@ -17,7 +19,7 @@ export interface RegressionData {
   y: number[];
 }
 
-export function sinusoidData(seed: number, count = 32, noiseStd = 1): RegressionData {
+export function sinusoidData(seed: number, count = TRAINING_POINTS, noiseStd = 1): RegressionData {
   const noise = new SeedStream(seed, 0x5eed);
   const x = linspace(-0.5, 0.5, count);
   const y = x.map((xi) => trueFunction(xi) + noiseStd * standardNormal(noise));

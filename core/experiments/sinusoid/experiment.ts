@@ -14,13 +14,12 @@ import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
 import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
 import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../experiment';
-import { linspace, sinusoidData, trueFunction } from './data';
+import { linspace, sinusoidData, TRAINING_POINTS, trueFunction } from './data';
 import { sinusoidFiguresOfMerit, type SinusoidFiguresOfMerit } from './figuresOfMerit';
 import { sinusoidNetwork } from './network';
 import { regressionPredictive } from './predictive';
 import { sinusoidPresets } from './presets';
 
-const TRAINING_POINTS = 32;
 const GRID_LIMIT = 1.5;
 
 export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks, _environment?: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RunSummary> {

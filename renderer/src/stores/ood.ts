@@ -4,16 +4,17 @@
  * refusal is recomputed here from the mean probabilities, without a new request), the calibrated
  * threshold, and the run's stored OOD evaluation.
  *
- * In Electron a dropped file with a path goes by path (classifyFiles: the host decodes it); in the
- * browser the file is decoded here and its pixels are sent (classifyImages).
+ * Files are never decoded here: the host decodes them all by one path. In Electron a dropped or
+ * picked file goes by its (granted) path (classifyFiles); otherwise — the browser, a pasted image —
+ * its bytes are sent (classifyImageFiles). Gallery images are pixels already (classifyImages).
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { ClassifiedImageOk, DecodedImageInput, OodEvaluation, OodGallerySet, ThresholdCalibration } from '../../../core/contract/ood';
+import { OOD_MAX_UPLOAD_BYTES, OOD_MAX_UPLOAD_FILES, type ClassifiedImageOk, type ClassifyResult, type DecodedImageInput, type ImageFileBytes, type OodEvaluation, type OodGallerySet, type ThresholdCalibration } from '../../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD, isRefused } from '../../../core/ood/verdict';
 import { getWorkbenchApi } from '../api';
 import { getDesktopBridge } from '../api/desktopBridge';
-import { decodeImageFile } from '../util/decodeImageFile';
+import { imageFileBytes } from '../util/imageFileBytes';
 
 export interface OodItem {
   id: number;
@@ -31,8 +32,34 @@ export interface OodItem {
 /** Per classifyImages call: images and grey values (a WebSocket request stays well under 1 MB). */
 const IMAGES_PER_CALL = 16;
 const VALUES_PER_CALL = 120_000;
-const FILES_DECODED_AT_ONCE = 4;
+/** Files read at once before sending: memory stays bounded however many are dropped. */
+const FILES_READ_AT_ONCE = 4;
+/** Paths per classifyFiles call. */
+const PATHS_PER_CALL = 50;
 const MAX_ITEMS = 400;
+
+/**
+ * Groups items into calls of at most `maxItems` items and `maxSize` of total size (an item larger
+ * than that goes alone), sending each call when the next item would not fit, and the rest on flush.
+ */
+function boundedBatches<T extends { size: number }>(maxItems: number, maxSize: number, send: (batch: T[]) => Promise<void>) {
+  let batch: T[] = [];
+  let total = 0;
+  const flush = async () => {
+    const current = batch;
+    batch = [];
+    total = 0;
+    if (current.length > 0) await send(current);
+  };
+  return {
+    async add(item: T): Promise<void> {
+      if (batch.length >= maxItems || (batch.length > 0 && total + item.size > maxSize)) await flush();
+      batch.push(item);
+      total += item.size;
+    },
+    flush,
+  };
+}
 
 function messageOf(caught: unknown): string {
   return caught instanceof Error ? caught.message : String(caught);
@@ -109,27 +136,64 @@ export const useOodStore = defineStore('ood', () => {
     error.value = null;
     const created = addItems(files.map((file) => ({ name: file.name || 'pasted image', previewUrl: URL.createObjectURL(file), previewPixels: null })));
     const desktop = getDesktopBridge();
-    const paths = desktop ? files.map((file) => desktop.pathForFile(file)) : [];
+    // Electron grants the path of a dropped or picked File (pathForFile); a pasted image has none.
+    const paths = desktop ? await Promise.all(files.map((file) => desktop.pathForFile(file).catch(() => ''))) : [];
     if (desktop && paths.every(Boolean)) {
-      created.forEach((item) => (item.state = 'classifying'));
       await classifyByPath(id, created, paths);
       return;
     }
-    const decoded: { item: OodItem; image: DecodedImageInput }[] = [];
-    for (let start = 0; start < files.length; start += FILES_DECODED_AT_ONCE) {
-      await Promise.all(
-        files.slice(start, start + FILES_DECODED_AT_ONCE).map(async (file, offset) => {
-          const item = created[start + offset];
+    await classifyByBytes(id, files.map((file, i) => ({ file, item: created[i] })));
+  }
+
+  /** Electron's Open dialog: the picked paths are granted by the main process. */
+  async function pickFiles(): Promise<boolean> {
+    const id = runId.value;
+    const desktop = getDesktopBridge();
+    if (!id || !desktop) return false;
+    const paths = (await desktop.pickImageFiles()).slice(0, MAX_ITEMS);
+    if (paths.length === 0) return true;
+    error.value = null;
+    const created = addItems(paths.map((file) => ({ name: file.split(/[\\/]/).pop() || file, previewUrl: null, previewPixels: null })));
+    await classifyByPath(id, created, paths);
+    return true;
+  }
+
+  /** Sends the files' bytes in calls of at most OOD_MAX_UPLOAD_FILES files and OOD_MAX_UPLOAD_BYTES. */
+  async function classifyByBytes(id: string, entries: { file: File; item: OodItem }[]): Promise<void> {
+    const calls = boundedBatches<{ item: OodItem; bytes: ImageFileBytes; size: number }>(OOD_MAX_UPLOAD_FILES, OOD_MAX_UPLOAD_BYTES, async (current) => {
+      current.forEach((entry) => (entry.item.state = 'classifying'));
+      await settleAll(
+        current.map((entry) => entry.item),
+        () => api.classifyImageFiles(id, current.map((entry) => entry.bytes), { draws: draws.value, threshold: threshold.value }),
+      );
+    });
+    for (let start = 0; start < entries.length; start += FILES_READ_AT_ONCE) {
+      const read = await Promise.all(
+        entries.slice(start, start + FILES_READ_AT_ONCE).map(async ({ file, item }) => {
           try {
-            decoded.push({ item, image: await decodeImageFile(file) });
-            item.state = 'classifying';
+            const { bytes: size, ...bytes } = await imageFileBytes(file);
+            return { item, bytes, size };
           } catch (caught) {
             settle(item, { ok: false, error: messageOf(caught) });
+            return null;
           }
         }),
       );
+      for (const entry of read) if (entry) await calls.add(entry);
     }
-    await classifyDecoded(id, decoded);
+    await calls.flush();
+  }
+
+  /** One call's verdicts onto its items (in order); a failed call is every item's error. */
+  async function settleAll(targets: OodItem[], call: () => Promise<ClassifyResult>): Promise<void> {
+    try {
+      const reply = await call();
+      reply.results.forEach((result, i) =>
+        settle(targets[i], result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error }),
+      );
+    } catch (caught) {
+      for (const item of targets) settle(item, { ok: false, error: messageOf(caught) });
+    }
   }
 
   /** A gallery set's images, classified like dropped ones. */
@@ -152,41 +216,22 @@ export const useOodStore = defineStore('ood', () => {
   }
 
   async function classifyDecoded(id: string, decoded: { item: OodItem; image: DecodedImageInput }[]): Promise<void> {
-    let batch: typeof decoded = [];
-    let values = 0;
-    const send = async () => {
-      const current = batch;
-      batch = [];
-      values = 0;
-      if (current.length === 0) return;
-      try {
-        const reply = await api.classifyImages(id, current.map((entry) => entry.image), { draws: draws.value, threshold: threshold.value });
-        reply.results.forEach((result, i) =>
-          settle(current[i].item, result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error }),
-        );
-      } catch (caught) {
-        for (const entry of current) settle(entry.item, { ok: false, error: messageOf(caught) });
-      }
-    };
-    for (const entry of decoded) {
-      if (batch.length >= IMAGES_PER_CALL || (batch.length > 0 && values + entry.image.pixels.length > VALUES_PER_CALL)) await send();
-      batch.push(entry);
-      values += entry.image.pixels.length;
-    }
-    await send();
+    const calls = boundedBatches<{ item: OodItem; image: DecodedImageInput; size: number }>(IMAGES_PER_CALL, VALUES_PER_CALL, (current) =>
+      settleAll(
+        current.map((entry) => entry.item),
+        () => api.classifyImages(id, current.map((entry) => entry.image), { draws: draws.value, threshold: threshold.value }),
+      ),
+    );
+    for (const entry of decoded) await calls.add({ ...entry, size: entry.image.pixels.length });
+    await calls.flush();
   }
 
   async function classifyByPath(id: string, created: OodItem[], paths: string[]): Promise<void> {
-    for (let start = 0; start < paths.length; start += 50) {
-      const chunk = created.slice(start, start + 50);
-      try {
-        const reply = await api.classifyFiles(id, paths.slice(start, start + 50), { draws: draws.value, threshold: threshold.value });
-        reply.results.forEach((result, i) =>
-          settle(chunk[i], result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error }),
-        );
-      } catch (caught) {
-        for (const item of chunk) settle(item, { ok: false, error: messageOf(caught) });
-      }
+    created.forEach((item) => (item.state = 'classifying'));
+    for (let start = 0; start < paths.length; start += PATHS_PER_CALL) {
+      await settleAll(created.slice(start, start + PATHS_PER_CALL), () =>
+        api.classifyFiles(id, paths.slice(start, start + PATHS_PER_CALL), { draws: draws.value, threshold: threshold.value }),
+      );
     }
   }
 
@@ -224,6 +269,6 @@ export const useOodStore = defineStore('ood', () => {
 
   return {
     runId, items, threshold, draws, calibration, calibrating, evaluation, evaluating, gallery, error, pending,
-    refused, clear, setRun, addFiles, addGallerySet, loadGallery, calibrate, evaluate,
+    refused, clear, setRun, addFiles, pickFiles, addGallerySet, loadGallery, calibrate, evaluate,
   };
 });

@@ -7,7 +7,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, onScopeDispose, ref, watch } from 'vue';
-import type { RunRecord, StartRunArgs } from '../../../core/contract/workbenchApi';
+import type { RunDamage, RunListEntry, RunRecord, StartRunArgs } from '../../../core/contract/workbenchApi';
 import type { StatusEvent } from '../../../core/contract/runEvent';
 import { getWorkbenchApi } from '../api';
 import { useConnectionStore } from './connection';
@@ -16,13 +16,27 @@ function newestFirst(a: RunRecord, b: RunRecord): number {
   return b.createdAt.localeCompare(a.createdAt);
 }
 
+/** A listed run; `damaged` when a file of its folder cannot be used (the host says why). */
+export type ListedRun = RunRecord & { damaged?: RunDamage };
+/** A run folder whose run.json cannot be read: only its id and the reason. */
+export interface DamagedFolder {
+  id: string;
+  damaged: RunDamage;
+}
+
+function isRecord(entry: RunListEntry): entry is ListedRun {
+  return 'config' in entry;
+}
+
 function messageOf(caught: unknown): string {
   return caught instanceof Error ? caught.message : String(caught);
 }
 
 export const useRunsStore = defineStore('runs', () => {
   const api = getWorkbenchApi();
-  const runs = ref<RunRecord[]>([]);
+  const runs = ref<ListedRun[]>([]);
+  /** Folders in the runs folder that are not usable runs (listed with the reason, never hidden). */
+  const damagedFolders = ref<DamagedFolder[]>([]);
   const selectedRunId = ref<string | null>(null);
   const loading = ref(false);
   const starting = ref(false);
@@ -48,7 +62,7 @@ export const useRunsStore = defineStore('runs', () => {
   /** Runs holding a worker (training or paused): what every queued run waits behind. */
   const trainingCount = computed(() => runs.value.filter((run) => run.state === 'running' || run.state === 'paused').length);
 
-  function withLatestStatus(record: RunRecord): RunRecord {
+  function withLatestStatus<R extends RunRecord>(record: R): R {
     const status = latestStatus.get(record.id);
     if (!status) return record;
     return {
@@ -70,7 +84,9 @@ export const useRunsStore = defineStore('runs', () => {
   async function refresh(): Promise<void> {
     loading.value = true;
     try {
-      runs.value = (await api.listRuns()).map(withLatestStatus).sort(newestFirst);
+      const entries = await api.listRuns();
+      runs.value = entries.filter(isRecord).map(withLatestStatus).sort(newestFirst);
+      damagedFolders.value = entries.filter((entry): entry is DamagedFolder => !isRecord(entry));
       error.value = null;
     } catch (caught) {
       error.value = messageOf(caught);
@@ -202,6 +218,7 @@ export const useRunsStore = defineStore('runs', () => {
 
   return {
     runs,
+    damagedFolders,
     selectedRunId,
     selectedRun,
     queuePositions,

@@ -23,6 +23,7 @@ import {
   smoothSeries,
   type ComparisonRun,
 } from '../../../core/figures/comparison';
+import { csvField } from '../../../core/figures/csvField';
 import { runDataFromEvents } from '../../../core/figures/runData';
 import { heldout, posterior } from './syntheticRun';
 
@@ -178,6 +179,27 @@ describe('values at a step and CSV', () => {
     expect(lines[2]).toBe('a,"run ""a"", first",2,2,1,100,-0.9,0.7,0.05,0.4,0.1');
     expect(lines.filter((line) => line.startsWith('b,'))).toHaveLength(2);
     expect(lines).toHaveLength(1 + 3 + 2);
+  });
+
+  it('neutralises run names a spreadsheet would run as formulas (OWASP CSV injection), in every CSV writer', () => {
+    const names = ['=HYPERLINK("http://evil.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd'];
+    const runs = names.map((name, i) => comparedRun(`r${i}`, lenet5(), metricsEvents(`r${i}`, [1]), [], name));
+    const nameCells = comparisonCsv(runs)
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.slice(line.indexOf(',') + 1));
+    // Each name is written as text: a leading ' (and quoted where it holds a comma, quote or CR).
+    expect(nameCells[0].startsWith(`"'=HYPERLINK(""http://evil.example"",""x"")"`)).toBe(true);
+    expect(nameCells[1].startsWith("'+1+1,")).toBe(true);
+    expect(nameCells[2].startsWith("'-2+3,")).toBe(true);
+    expect(nameCells[3].startsWith("'@SUM(A1),")).toBe(true);
+    expect(nameCells[4].startsWith("'\tcmd,")).toBe(true);
+    expect(nameCells[5].startsWith(`"'\rcmd",`)).toBe(true);
+    // Numbers keep their sign: a negative value is a number, not a formula.
+    expect(csvField(-0.5)).toBe('-0.5');
+    expect(csvField('-0.5')).toBe("'-0.5");
+    expect(csvField('plain')).toBe('plain');
   });
 });
 

@@ -11,7 +11,7 @@ function fakeServices(overrides: Partial<WorkbenchServices['runs']> = {}) {
   const listeners = new Set<(event: RunEvent) => void>();
   const warnings: string[] = [];
   const runs: WorkbenchServices['runs'] = {
-    listRuns: async () => ({ runs: [stored], corrupt: [{ id: 'broken', reason: 'runs/broken/run.json is not valid JSON.' }] }),
+    listRuns: async () => ({ runs: [stored], damaged: [{ id: 'broken', reason: 'runs/broken/run.json is not valid JSON.' }] }),
     getRun: async (id) => {
       if (id !== stored.id) throw new Error(`There is no run "${id}".`);
       return stored;
@@ -88,11 +88,10 @@ describe('createApiHandler', () => {
     await expect(api.call('getRun', ['run-1'])).rejects.toThrow(/does not match the API .*this is a bug/);
   });
 
-  it('lists runs and reports corrupt folders through warn', async () => {
-    const { services, warnings } = fakeServices();
+  it('lists runs and damaged folders with the reason, in the answer (not only on stderr)', async () => {
+    const { services } = fakeServices();
     const api = createApiHandler(services);
-    await expect(api.call('listRuns', [])).resolves.toHaveLength(1);
-    expect(warnings).toEqual(['Run folder "broken" was skipped: runs/broken/run.json is not valid JSON.']);
+    await expect(api.call('listRuns', [])).resolves.toEqual([stored, { id: 'broken', damaged: { reason: 'runs/broken/run.json is not valid JSON.' } }]);
   });
 
   it('forwards run events to subscribers until they unsubscribe', () => {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeIdxImages, encodeIdxLabels } from '../../../core/data/idx';
-import { MAX_IDX_FILE_BYTES, readMnistDigitFiles, workerEnvironment } from '../../../electron/worker/datasetFiles';
+import { execFileSync } from 'node:child_process';
+import { DatasetCache, MAX_IDX_FILE_BYTES, readMnistDigitFiles, workerEnvironment } from '../../../electron/worker/datasetFiles';
+import type { Dataset } from '../../../core/data/dataset';
 
 let folder: string;
 
@@ -78,7 +80,7 @@ describe('the worker environment reads datasets', () => {
     }).catch((error: Error) => error.message);
     expect(bomb).toMatch(/^The dataset file \S+t10k-images-idx3-ubyte\.gz unpacks to more than 100 MB, more than an IDX file of MNIST size holds; is it the right file\?$/);
     const huge = await loadChanged((copy) => fs.truncate(path.join(copy, 't10k-images-idx3-ubyte'), MAX_IDX_FILE_BYTES + 1)).catch((error: Error) => error.message);
-    expect(huge).toMatch(/^The dataset file \S+t10k-images-idx3-ubyte is 100.0 MB, more than the 100 MB an IDX file of MNIST size needs; is it the right file\?$/);
+    expect(huge).toMatch(/^The dataset file \S+t10k-images-idx3-ubyte is larger than the 100 MB an IDX file of MNIST size needs \(it is 100.0 MB\); is it the right file\?$/);
 
     const unreadable = await loadChanged(async (copy) => {
       await fs.rm(path.join(copy, 't10k-labels-idx1-ubyte'));
@@ -105,5 +107,90 @@ describe('the worker environment reads datasets', () => {
     } finally {
       await fs.rm(packageDir, { recursive: true, force: true });
     }
+  });
+
+  /** Settles within `ms`, or says it hung (the original reader never returned on these). */
+  async function withinMs<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ error: string }>((resolve) => (timer = setTimeout(() => resolve({ error: `hung for more than ${ms} ms` }), ms)));
+    try {
+      return await Promise.race([promise.then((value) => ({ value }), (error: Error) => ({ error: error.message })), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  it('refuses IDX files that are links to /dev/zero (stat says 0 bytes, a read never ends) with a clear message', async () => {
+    const result = await withinMs(
+      loadChanged(async (copy) => {
+        await fs.rm(path.join(copy, 't10k-images-idx3-ubyte'));
+        await fs.symlink('/dev/zero', path.join(copy, 't10k-images-idx3-ubyte'));
+      }),
+      5000,
+    );
+    expect(result.error).toMatch(/^The dataset file \S+t10k-images-idx3-ubyte cannot be read \(it is a device\)\.$/);
+  });
+
+  it('never blocks on a FIFO among the IDX files or as classes.txt, and the process keeps reading files meanwhile', async () => {
+    const fifoResult = await withinMs(
+      loadChanged(async (copy) => {
+        await fs.rm(path.join(copy, 't10k-labels-idx1-ubyte'));
+        execFileSync('mkfifo', [path.join(copy, 't10k-labels-idx1-ubyte')]);
+      }),
+      5000,
+    );
+    expect(fifoResult.error).toMatch(/^The dataset file \S+t10k-labels-idx1-ubyte cannot be read \(it is a named pipe \(FIFO\)\)\.$/);
+
+    // Five loads at once with a FIFO classes.txt: blocking opens would take every libuv thread (4).
+    const loads = Array.from({ length: 5 }, () =>
+      withinMs(
+        loadChanged(async (copy) => {
+          execFileSync('mkfifo', [path.join(copy, 'classes.txt')]);
+        }),
+        5000,
+      ),
+    );
+    const other = await withinMs(fs.readFile(path.join(folder, 't10k-labels-idx1-ubyte')), 2000);
+    expect(other.error).toBeUndefined();
+    for (const result of await Promise.all(loads)) {
+      expect(result.error).toMatch(/^The class names file \S+classes\.txt cannot be read \(it is a named pipe \(FIFO\)\); it should hold the ten class names, one a line\.$/);
+    }
+  });
+
+  it('reads at most the limit of a file whatever stat said (a gzip whose output passes the limit is cut off too)', async () => {
+    // /proc files say size 0 and hold more: the reader must count, not trust stat.
+    const { readRegularFileBounded } = await import('../../../electron/host/boundedFileRead');
+    await expect(readRegularFileBounded('/proc/self/maps', 16)).rejects.toThrow(/^\/proc\/self\/maps cannot be read \(it holds more than 0\.0 MB\); at most 0\.0 MB is read\.$/);
+    expect((await readRegularFileBounded(path.join(folder, 't10k-labels-idx1-ubyte'), 1024)).length).toBe(8 + 12);
+  });
+});
+
+describe('the dataset cache', () => {
+  it('keeps one copy of a folder however its path is spelled (…/, …//, …/.)', async () => {
+    const first = await workerEnvironment.loadDataset(`idx:${folder}`);
+    for (const spelling of [`${folder}/`, `${folder}//`, `${folder}/.`, `${path.dirname(folder)}/./${path.basename(folder)}`]) {
+      expect(await workerEnvironment.loadDataset(`idx:${spelling}`)).toBe(first);
+    }
+  });
+
+  it('is bounded by bytes, least recently used out first', async () => {
+    const fake = (name: string, bytes: number): Dataset =>
+      ({ name, train: { images: new Float32Array(bytes / 4), labels: new Uint8Array(0), count: 0 }, heldout: { images: new Float32Array(0), labels: new Uint8Array(0), count: 0 } }) as unknown as Dataset;
+    let reads = 0;
+    const cache = new DatasetCache(async (spec) => {
+      reads += 1;
+      return fake(spec, 400);
+    }, 1000);
+    await cache.load('idx:/a');
+    await cache.load('idx:/b');
+    await cache.load('idx:/a'); // a is now the most recently used
+    await cache.load('idx:/c'); // 1200 bytes > 1000: b goes
+    expect(cache.size).toBe(2);
+    expect(cache.bytesHeld).toBe(800);
+    expect(reads).toBe(3);
+    await cache.load('idx:/a');
+    expect(reads).toBe(3);
+    await cache.load('idx:/b');
+    expect(reads).toBe(4);
   });
 });

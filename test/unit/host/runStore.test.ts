@@ -70,7 +70,7 @@ describe('RunStore records', () => {
     await expect(store.readRecord('nope')).rejects.toThrow(/There is no run "nope"/);
   });
 
-  it('lists valid runs newest first and reports a corrupt run.json without deleting it', async () => {
+  it('lists valid runs newest first and a corrupt run.json as damaged without deleting it', async () => {
     await store.createRun(record('old', { createdAt: '2026-01-01T00:00:00.000Z' }));
     await store.createRun(record('new', { createdAt: '2026-02-01T00:00:00.000Z' }));
     await fs.mkdir(path.join(runsDir, 'broken'));
@@ -80,9 +80,9 @@ describe('RunStore records', () => {
 
     const listing = await store.listRuns();
     expect(listing.runs.map((run) => run.id)).toEqual(['new', 'old']);
-    expect(listing.corrupt.map((run) => run.id).sort()).toEqual(['broken', 'invalid']);
-    expect(listing.corrupt.find((run) => run.id === 'broken')?.reason).toMatch(/not valid JSON/);
-    expect(listing.corrupt.find((run) => run.id === 'invalid')?.reason).toMatch(/state/);
+    expect(listing.damaged.map((run) => run.id).sort()).toEqual(['broken', 'invalid']);
+    expect(listing.damaged.find((run) => run.id === 'broken')?.reason).toMatch(/not valid JSON/);
+    expect(listing.damaged.find((run) => run.id === 'invalid')?.reason).toMatch(/state/);
     await expect(fs.readFile(path.join(runsDir, 'broken', 'run.json'), 'utf8')).resolves.toContain('"runn');
   });
 });

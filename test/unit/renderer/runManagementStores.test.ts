@@ -8,7 +8,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { nextTick } from 'vue';
 import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
 import type { RunEvent } from '../../../core/contract/runEvent';
-import type { RunRecord, WorkbenchApi } from '../../../core/contract/workbenchApi';
+import type { RunListEntry, RunRecord, WorkbenchApi } from '../../../core/contract/workbenchApi';
 import { installWorkbenchHost } from '../../../renderer/src/api';
 import { useCompareStore } from '../../../renderer/src/stores/compare';
 import { useLiveStore } from '../../../renderer/src/stores/live';
@@ -24,7 +24,7 @@ function metrics(runId: string, step: number): RunEvent {
   return { type: 'metrics', runId, step, time: step, loss: 1, nll: 1, kl: 1, klWeight: 1 };
 }
 
-function host(records: RunRecord[], histories: Record<string, RunEvent[]>) {
+function host(records: RunListEntry[], histories: Record<string, RunEvent[]>) {
   let push: (event: RunEvent) => void = () => {};
   const api = {
     listRuns: async () => records,
@@ -50,6 +50,24 @@ afterEach(() => {
 });
 
 describe('run management in the stores', () => {
+  it('keeps damaged run folders apart, with their reasons, and marks a damaged run (issue #14 item 7)', async () => {
+    host(
+      [
+        record('whole', 'completed', '2026-01-02T00:00:00Z'),
+        { ...record('log-is-a-folder', 'interrupted', '2026-01-01T00:00:00Z'), damaged: { reason: 'runs/log-is-a-folder/events.ndjson is a folder, not a file.' } },
+        { id: 'no-record', damaged: { reason: 'runs/no-record has no run.json.' } },
+      ],
+      {},
+    );
+    const runs = useRunsStore();
+    await runs.refresh();
+    expect(runs.runs.map((run) => [run.id, run.damaged?.reason])).toEqual([
+      ['whole', undefined],
+      ['log-is-a-folder', 'runs/log-is-a-folder/events.ndjson is a folder, not a file.'],
+    ]);
+    expect(runs.damagedFolders).toEqual([{ id: 'no-record', damaged: { reason: 'runs/no-record has no run.json.' } }]);
+  });
+
   it('drops live chart points beyond the step a resumed run restarts from', async () => {
     const stream = host([record('run-1', 'interrupted', '2026-01-01T00:00:00Z')], {
       'run-1': [metrics('run-1', 1), metrics('run-1', 2), metrics('run-1', 3), metrics('run-1', 4)],

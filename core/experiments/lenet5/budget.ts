@@ -1,0 +1,58 @@
+/**
+ * What a LeNet5 run costs (core/experiments/resourceBudget.ts). The model follows the code:
+ *
+ * - Training: one batch through the five variational layers; every activation is kept for the
+ *   backward pass with its gradient, and the estimators add their own per-example tensors (Flipout
+ *   a second, perturbed pass; local reparameterization a variance pass).
+ * - Evaluation: T = evalDraws draws over the held-out and noise images, in chunks of 500 images;
+ *   the probabilities of every draw are kept ([T, N, 10] float32) for the metrics and the panel.
+ * - Events: a `metrics` and a `progress` event per step; every evalEvery steps a `heldout` event
+ *   (the panel's 20 images with their probabilities under each draw) and a `posterior` event.
+ */
+import type { Lenet5Config } from '../../contract/runConfig';
+import { FLOAT_BYTES, JSON_NUMBER_BYTES, STEP_EVENT_BYTES, type ResourceEstimate } from '../resourceBudget';
+
+/** Values per image of each layer's output: 28×28×6, 14×14×6, 10×10×16, 5×5×16, 120, 84, 10. */
+const ACTIVATIONS_PER_IMAGE = 28 * 28 * 6 + 14 * 14 * 6 + 10 * 10 * 16 + 5 * 5 * 16 + 120 + 84 + 10;
+/** Live copies of each activation in a training step, per estimator (forward, backward, noise). */
+const TRAINING_COPIES = { reparameterization: 6, local: 9, flipout: 12 } as const;
+/** Images per evaluation pass (core/evaluation/monteCarlo.ts) and the copies a forward pass keeps. */
+const EVALUATION_CHUNK = 500;
+const EVALUATION_COPIES = 3;
+const NOISE_IMAGES = 500;
+const CLASSES = 10;
+/**
+ * Held-out images of the final evaluation, which uses all of them. An `idx:` folder's count is
+ * known only once read: MNIST-size (10,000) is assumed, and the run fails later if it is far more.
+ */
+const HELDOUT_IMAGES: Record<string, number> = { mnist: 1000, 'fashion-mnist': 10_000 };
+const ASSUMED_HELDOUT_IMAGES = 10_000;
+/** Panel images in a `heldout` event, and the JSON bytes of one image's pixels and fields. */
+const PANEL_IMAGES = 20;
+const PANEL_IMAGE_BYTES = 3000;
+/** A `posterior` event (histograms of every layer) and the rest of a `heldout` event. */
+const POSTERIOR_EVENT_BYTES = 3000;
+const HELDOUT_EVENT_FIXED_BYTES = 3000;
+
+export function lenet5Budget(config: Lenet5Config): ResourceEstimate {
+  const trainingBytes = config.batchSize * ACTIVATIONS_PER_IMAGE * TRAINING_COPIES[config.estimator] * FLOAT_BYTES;
+  const heldout = HELDOUT_IMAGES[config.dataset] ?? ASSUMED_HELDOUT_IMAGES;
+  const evaluationBytes =
+    (config.evalDraws * (heldout + NOISE_IMAGES) * CLASSES + EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) * FLOAT_BYTES;
+  const memory =
+    trainingBytes >= evaluationBytes
+      ? { bytes: trainingBytes, what: `one training step (batch of ${config.batchSize}, ${config.estimator} estimator)`, hint: 'Lower batchSize.' }
+      : { bytes: evaluationBytes, what: `an evaluation (${config.evalDraws} posterior draws over ${heldout + NOISE_IMAGES} images)`, hint: 'Lower evalDraws.' };
+
+  const evaluationEventBytes = HELDOUT_EVENT_FIXED_BYTES + PANEL_IMAGES * (PANEL_IMAGE_BYTES + config.evalDraws * CLASSES * JSON_NUMBER_BYTES) + POSTERIOR_EVENT_BYTES;
+  const evaluations = Math.ceil(config.steps / config.evalEvery) + 1;
+  return {
+    memory,
+    events: {
+      bytesPerStep: STEP_EVENT_BYTES + evaluationEventBytes / config.evalEvery,
+      totalBytes: STEP_EVENT_BYTES * config.steps + evaluationEventBytes * evaluations,
+      what: `an evaluation with ${config.evalDraws} draws every ${config.evalEvery} step${config.evalEvery === 1 ? '' : 's'}`,
+      hint: 'Raise evalEvery or lower evalDraws.',
+    },
+  };
+}
