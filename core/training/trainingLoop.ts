@@ -4,7 +4,7 @@
  * checkpoint), a cooperative stop (checkpointed too), and a divergence check (a NaN or infinite
  * loss ends the run as failed, with the step).
  */
-import type { ExperimentHooks } from '../experiments/experiment';
+import type { ExperimentHooks } from '../experiments/trainer';
 
 export interface StepMetrics {
   loss: number;

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Lenet5Config } from '../../core/contract/runConfig';
 import { CLASS_COUNT, PIXELS_PER_IMAGE } from '../../core/data/dataset';
 import { monteCarloSteps, type MonteCarloProbabilities } from '../../core/evaluation/monteCarlo';
-import type { ExperimentEnvironment } from '../../core/experiments/experiment';
+import type { ExperimentEnvironment } from '../../core/experiments/trainer';
 import { LENET5_INPUT_SHAPE } from '../../core/experiments/lenet5/network';
 import type { VariationalSequential } from '../../core/models/variationalSequential';
 import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';

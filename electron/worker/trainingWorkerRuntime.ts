@@ -4,7 +4,7 @@
  * the experiment (from a checkpoint when the host sends one), stamp and validate its events, pass
  * its checkpoints to the host, report status and the end of the run.
  */
-import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../../core/experiments/experiment';
+import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../../core/experiments/trainer';
 import type { ExperimentEvent, RunEvent, StatusEvent } from '../../core/contract/runEvent';
 import { runEventSchema } from '../../core/contract/runEvent';
 import type { RunConfig } from '../../core/contract/runConfig';
@@ -29,7 +29,7 @@ export interface HostPort {
   postMessage(message: WorkerToHostMessage, transfer?: ArrayBuffer[]): void;
 }
 
-export type ExperimentRegistry = Partial<Record<RunConfig['experiment'], Experiment>> | Record<string, Experiment>;
+export type ExperimentRegistry = Readonly<Record<string, ExperimentTrainer>>;
 
 interface ActiveRun {
   runId: string;
@@ -119,7 +119,7 @@ async function trainRun(
     port.postMessage({ type: 'done', runId, step: run.step, ...done });
 
   try {
-    const experiment = (experiments as Record<string, Experiment | undefined>)[config.experiment];
+    const experiment = (experiments as Record<string, ExperimentTrainer | undefined>)[config.experiment];
     if (!experiment) throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
     const resume = message.checkpoint ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values) : undefined;
     run.step = resume?.step ?? 0;

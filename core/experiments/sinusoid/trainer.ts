@@ -6,24 +6,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../../engine/gradients';
-import type { SinusoidConfig } from '../../contract/runConfig';
-import type { RunSummary } from '../../contract/workbenchApi';
+import type { RegressionSummary } from '../../contract/runSummary';
 import { gaussianNll } from '../../losses/gaussianNll';
 import { SeedStream } from '../../random/seedStream';
 import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
 import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
-import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../experiment';
+import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../trainer';
+import type { SinusoidConfig } from './config';
 import { linspace, sinusoidData, trueFunction } from './data';
 import { sinusoidFiguresOfMerit, type SinusoidFiguresOfMerit } from './figuresOfMerit';
 import { sinusoidNetwork } from './network';
 import { regressionPredictive } from './predictive';
-import { sinusoidPresets } from './presets';
 
 const TRAINING_POINTS = 32;
 const GRID_LIMIT = 1.5;
 
-export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks, _environment?: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RunSummary> {
+export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks, _environment?: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RegressionSummary> {
   const seeds = new SeedStream(config.seed);
   const initSeeds = seeds.fork(1);
   const trainSeeds = seeds.fork(2);
@@ -116,10 +115,7 @@ export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks
   }
 }
 
-export const sinusoidExperiment: Experiment<SinusoidConfig> = {
+export const sinusoidTrainer: ExperimentTrainer<SinusoidConfig, RegressionSummary> = {
   name: 'sinusoid',
-  title: 'Sinusoid regression (DenseVariational 20-20-1)',
-  presets: sinusoidPresets,
-  totalSteps: (config) => config.epochs,
   run: runSinusoid,
 };
