@@ -29,14 +29,14 @@ export const classificationMetrics: readonly MetricDefinition[] = [
     reportLabel: () => 'expected calibration error',
   },
   {
-    id: 'digitRefusal', label: 'digits refused', axis: 'held-out digits refused (%)', unit: '', direction: 'lower', format: 'percent',
-    source: { event: 'heldout', field: 'digitRefusal' }, csvColumn: 'digit_refusal', logScale: false, plotScale: 100, compared: true,
-    reportLabel: ({ threshold }) => `digits refused (max p < ${formatMetric(threshold ?? Number.NaN)})`,
-  },
-  {
     id: 'noiseRefusal', label: 'noise refused', axis: 'noise images refused (%)', unit: '', direction: 'higher', format: 'percent',
     source: { event: 'heldout', field: 'noiseRefusal' }, csvColumn: 'noise_refusal', logScale: false, plotScale: 100, compared: true,
     reportLabel: () => 'noise images refused',
+  },
+  {
+    id: 'digitRefusal', label: 'digits refused', axis: 'held-out digits refused (%)', unit: '', direction: 'lower', format: 'percent',
+    source: { event: 'heldout', field: 'digitRefusal' }, csvColumn: 'digit_refusal', logScale: false, plotScale: 100, compared: true,
+    reportLabel: ({ threshold }) => `digits refused (max p < ${formatMetric(threshold ?? Number.NaN)})`,
   },
   {
     id: 'meanMaxProbabilityNoise', label: 'mean max p on noise', axis: 'mean max class probability on noise', unit: '', direction: 'lower', format: 'number',

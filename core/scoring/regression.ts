@@ -15,17 +15,17 @@ export const regressionMetrics: readonly MetricDefinition[] = [
   },
   {
     id: 'stdRatio', label: 'σ outside ÷ inside', axis: 'predictive σ outside ÷ inside the data', unit: '', direction: 'higher', format: 'number',
-    source: { event: 'regression', field: 'stdRatio' }, csvColumn: 'std_ratio', logScale: false, plotScale: 1, compared: true,
+    source: { event: 'regression', field: 'stdRatio' }, csvColumn: 'std_ratio', logScale: false, plotScale: 1, compared: false,
     reportLabel: ({ step }) => `σ outside ÷ inside the data (step ${step})`,
   },
   {
     id: 'rmseInside', label: 'RMSE inside', axis: 'RMSE of the mean inside the data (output units)', unit: 'output units', direction: 'lower', format: 'number',
-    source: { event: 'regression', field: 'rmseInside' }, csvColumn: 'rmse_inside', logScale: false, plotScale: 1, compared: true,
+    source: { event: 'regression', field: 'rmseInside' }, csvColumn: 'rmse_inside', logScale: false, plotScale: 1, compared: false,
     reportLabel: () => 'RMSE inside the data',
   },
   {
     id: 'coverageInside', label: 'coverage inside', axis: 'true function inside ±2σ, within the data (%)', unit: '', direction: 'higher', format: 'percent', percentDigits: 0,
-    source: { event: 'regression', field: 'coverageInside' }, csvColumn: 'coverage_inside', logScale: false, plotScale: 100, compared: true,
+    source: { event: 'regression', field: 'coverageInside' }, csvColumn: 'coverage_inside', logScale: false, plotScale: 100, compared: false,
     reportLabel: () => 'coverage of ±2σ inside',
   },
 ];
