@@ -4,6 +4,7 @@
  * previous one disposed when a newer checkpoint replaces it, and no tensor outlives the server.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { setCpuBackend } from '../../../core/engine/cpuBackend';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
@@ -31,7 +32,7 @@ function request(checkpoint: SerializedCheckpoint, requestId: number, count = 3)
 }
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await setCpuBackend();
 });
 
 describe('OodServer', () => {
