@@ -3,6 +3,7 @@
  * tests, benchmarks and the CLI's in-worker path), because it loads tfjs. The pure side of each
  * experiment is its descriptor, registered in ./descriptors.ts under the same name.
  */
+import { cubicTrainer } from './cubic/trainer';
 import { lenet5Trainer } from './lenet5/trainer';
 import { sinusoidTrainer } from './sinusoid/trainer';
 import type { ExperimentTrainer } from './trainer';
@@ -10,6 +11,7 @@ import type { ExperimentTrainer } from './trainer';
 const trainers: readonly ExperimentTrainer[] = [
   sinusoidTrainer,
   lenet5Trainer,
+  cubicTrainer,
 ];
 
 export const experimentTrainers: Readonly<Record<string, ExperimentTrainer>> = Object.fromEntries(trainers.map((trainer) => [trainer.name, trainer]));

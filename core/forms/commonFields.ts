@@ -53,3 +53,17 @@ export const runFields: FieldSpec[] = [
   { key: 'seed', label: 'Seed', control: 'number' },
   { key: 'backend', label: 'Backend', control: 'select', options: choices(backendChoiceSchema.options) },
 ];
+
+/** The form of a full-batch 1-D regression (core/contract/regressionConfig.ts), blank KL weight = 1/batches. */
+export function regressionFormFields(estimators: readonly string[]): FieldSpec[] {
+  return [
+    ...inferenceFields({ estimators, klPlaceholder: '1/batches', klHint: regressionKlHint }),
+    { key: 'epochs', label: 'Epochs', control: 'number' },
+    { key: 'samplesPerStep', label: 'Samples per step K', control: 'number' },
+    { key: 'evalEvery', label: 'Snapshot every (epochs)', control: 'number' },
+    { key: 'predictiveDraws', label: 'Predictive draws', control: 'number' },
+    ...runFields,
+  ];
+}
+
+export const regressionKlHint = () => 'blank: 1 / batches per epoch = 1 (full batch)';

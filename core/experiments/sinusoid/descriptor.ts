@@ -4,14 +4,12 @@
  * [−1.5, 1.5]. The training code is ./trainer.ts.
  */
 import { regressionSummarySchema } from '../../contract/runSummary';
-import { inferenceFields, runFields } from '../../forms/commonFields';
+import { regressionFormFields, regressionKlHint } from '../../forms/commonFields';
 import { regressionMetrics } from '../../scoring/regression';
 import type { ExperimentDescriptor } from '../descriptor';
 import { sinusoidConfigSchema, type SinusoidConfig } from './config';
 import { trueFunction } from './data';
 import { sinusoidPresets } from './presets';
-
-const klHint = () => 'blank: 1 / batches per epoch = 1 (full batch)';
 
 export const sinusoidDescriptor: ExperimentDescriptor<SinusoidConfig, typeof sinusoidConfigSchema> = {
   name: 'sinusoid',
@@ -29,16 +27,9 @@ export const sinusoidDescriptor: ExperimentDescriptor<SinusoidConfig, typeof sin
   },
   metrics: regressionMetrics,
   figureRows: [['loss'], ['predictive'], ['posterior-mu', 'posterior-sigma'], ['prior-parameters']],
-  formFields: [
-    ...inferenceFields({ estimators: sinusoidConfigSchema.shape.estimator.unwrap().options, klPlaceholder: '1/batches', klHint }),
-    { key: 'epochs', label: 'Epochs', control: 'number' },
-    { key: 'samplesPerStep', label: 'Samples per step K', control: 'number' },
-    { key: 'evalEvery', label: 'Snapshot every (epochs)', control: 'number' },
-    { key: 'predictiveDraws', label: 'Predictive draws', control: 'number' },
-    ...runFields,
-  ],
+  formFields: regressionFormFields(sinusoidConfigSchema.shape.estimator.unwrap().options),
   klWeightDefault: { caption: () => 'KL weight 1/batches', configValue: '1/batches (default)', help: '1/batches per epoch' },
-  klWeightHint: klHint,
+  klWeightHint: regressionKlHint,
   describeSettings: (config, inference) => [
     'sinusoid',
     config.estimator,

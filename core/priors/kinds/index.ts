@@ -3,15 +3,15 @@
  * prior is a file here, its tfjs factory in ../, and one line in this list and in ../factories.ts.
  */
 import { z } from 'zod';
-import { normalPriorKind } from './normal';
+import { normalPriorKind, normalPriorSchema } from './normal';
 import type { PriorKind } from './priorKind';
-import { scaleMixturePriorKind } from './scaleMixture';
-import { trainableNormalPriorKind } from './trainableNormal';
+import { scaleMixturePriorKind, scaleMixturePriorSchema } from './scaleMixture';
+import { trainableNormalPriorKind, trainableNormalPriorSchema } from './trainableNormal';
 
 export const priorKinds = [normalPriorKind, trainableNormalPriorKind, scaleMixturePriorKind] as const;
 
 /** Prior over every weight of a variational layer, one option per registered family. */
-export const priorConfigSchema = z.discriminatedUnion('kind', [normalPriorKind.schema, trainableNormalPriorKind.schema, scaleMixturePriorKind.schema]);
+export const priorConfigSchema = z.discriminatedUnion('kind', [normalPriorSchema, trainableNormalPriorSchema, scaleMixturePriorSchema]);
 export type PriorConfig = z.infer<typeof priorConfigSchema>;
 export type PriorKindName = PriorConfig['kind'];
 

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { formatMetric } from '../../figures/format';
 import type { PriorKind } from './priorKind';
 
-const schema = z.object({ kind: z.literal('normal'), scale: z.number().positive().max(100).default(1) });
+export const normalPriorSchema = z.object({ kind: z.literal('normal'), scale: z.number().positive().max(100).default(1) });
 
-export const normalPriorKind: PriorKind<'normal', z.infer<typeof schema>> = {
+export const normalPriorKind: PriorKind<'normal', z.infer<typeof normalPriorSchema>> = {
   kind: 'normal',
-  schema,
+  schema: normalPriorSchema,
   label: 'N(0, s²), fixed',
   noun: 'fixed Normal prior',
   describe: (prior) => `N(0, ${formatMetric(prior.scale)}²) prior`,

@@ -9,7 +9,7 @@ import type { FieldSpec } from '../../forms/fieldSpec';
 export interface PriorKind<K extends string = string, C extends { kind: K } = { kind: K }> {
   kind: K;
   /** Schema of this family's settings, discriminated by `kind`. */
-  schema: z.ZodType<C> & z.ZodObject;
+  schema: z.ZodType<C>;
   /** The choice in the run form's select and the CLI's help. */
   label: string;
   /** The family in a sentence ("the scale-mixture prior has no closed-form KL"). */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { formatMetric } from '../../figures/format';
 import type { PriorKind } from './priorKind';
 
-const schema = z.object({
+export const scaleMixturePriorSchema = z.object({
   kind: z.literal('scaleMixture'),
   pi: z.number().gt(0).lt(1).default(0.2),
   sigma1: z.number().positive().max(100).default(1.0),
@@ -14,9 +14,9 @@ const schema = z.object({
   learned: z.boolean().default(true),
 });
 
-export const scaleMixturePriorKind: PriorKind<'scaleMixture', z.infer<typeof schema>> = {
+export const scaleMixturePriorKind: PriorKind<'scaleMixture', z.infer<typeof scaleMixturePriorSchema>> = {
   kind: 'scaleMixture',
-  schema,
+  schema: scaleMixturePriorSchema,
   label: 'scale mixture of two Normals',
   noun: 'scale-mixture prior',
   describe: (prior) =>

@@ -2,11 +2,11 @@
 import { z } from 'zod';
 import type { PriorKind } from './priorKind';
 
-const schema = z.object({ kind: z.literal('trainableNormal') });
+export const trainableNormalPriorSchema = z.object({ kind: z.literal('trainableNormal') });
 
-export const trainableNormalPriorKind: PriorKind<'trainableNormal', z.infer<typeof schema>> = {
+export const trainableNormalPriorKind: PriorKind<'trainableNormal', z.infer<typeof trainableNormalPriorSchema>> = {
   kind: 'trainableNormal',
-  schema,
+  schema: trainableNormalPriorSchema,
   label: 'N(m, 1), m trained',
   noun: 'trainable-mean Normal prior',
   describe: () => 'N(m, 1) prior, m trained',

@@ -1,0 +1,75 @@
+/**
+ * The classic toy regression of Hernández-Lobato & Adams 2015 as a plug-in: 20 points
+ * x ~ U[−4, 4], y = x³ + N(0, 3²), one hidden layer of 100 relu units, mean-field VI with a
+ * Gaussian likelihood of known σ = 3, the predictive band on [−6, 6]. This folder and one line in
+ * ../descriptors.ts and ../trainers.ts are all it takes.
+ */
+import { regressionSummarySchema } from '../../contract/runSummary';
+import { regressionFormFields, regressionKlHint } from '../../forms/commonFields';
+import { regressionMetrics } from '../../scoring/regression';
+import type { ExperimentDescriptor, Preset } from '../descriptor';
+import { cubicConfigSchema, type CubicConfig } from './config';
+import { cubicFunction } from './data';
+
+export const CUBIC_TRAINING_POINTS = 20;
+export const CUBIC_GRID_LIMIT = 6;
+
+const defaultConfig = cubicConfigSchema.parse({
+  experiment: 'cubic',
+  preset: 'default',
+  epochs: 2000,
+  learningRate: 0.03,
+  prior: { kind: 'normal', scale: 1 },
+  kl: 'analytic',
+  estimator: 'reparameterization',
+  samplesPerStep: 8,
+  init: { muStd: 0.1, rho: -5 },
+  hiddenUnits: [100],
+  noiseStd: 3,
+  predictiveDraws: 500,
+  gridPoints: 600,
+  evalEvery: 100,
+});
+
+const presets: Preset<CubicConfig>[] = [
+  {
+    name: 'default',
+    description: 'One hidden layer of 100 relu units, N(0,1) prior with the analytic KL, μ₀ ~ N(0, 0.1²), ρ₀ = −5, 8 weight samples per step, Adam 0.03, 2000 epochs.',
+    config: defaultConfig,
+  },
+];
+
+export const cubicDescriptor: ExperimentDescriptor<CubicConfig, typeof cubicConfigSchema> = {
+  name: 'cubic',
+  title: 'Cubic toy regression (Hernández-Lobato & Adams 2015, 100 relu units)',
+  shortTitle: 'Cubic toy regression',
+  configSchema: cubicConfigSchema,
+  presets,
+  totalSteps: (config) => config.epochs,
+  lengthField: 'epochs',
+  task: {
+    kind: 'regression',
+    plot: { x: { min: -CUBIC_GRID_LIMIT, max: CUBIC_GRID_LIMIT }, y: { min: -200, max: 200 } },
+    trueFunction: cubicFunction,
+    trueFunctionLabel: 'x³',
+  },
+  metrics: regressionMetrics,
+  figureRows: [['loss'], ['predictive']],
+  formFields: regressionFormFields(cubicConfigSchema.shape.estimator.unwrap().options),
+  klWeightDefault: { caption: () => 'KL weight 1/batches', configValue: '1/batches (default)', help: '1/batches per epoch' },
+  klWeightHint: regressionKlHint,
+  describeSettings: (config, inference) => [
+    `cubic, ${config.hiddenUnits.join('-')} relu`,
+    config.estimator,
+    ...inference,
+    `${config.samplesPerStep} sample${config.samplesPerStep === 1 ? '' : 's'}/step`,
+    `${config.epochs} epochs`,
+    `seed ${config.seed}`,
+  ],
+  summarySchema: regressionSummarySchema,
+  acceptance: [
+    { summaryKey: 'stdRatio', comparison: '≥', value: 2, reason: 'wide outside the data', digits: 2 },
+    { summaryKey: 'rmseInside', comparison: '≤', value: 3, reason: 'within the noise σ', digits: 3 },
+    { summaryKey: 'coverageInside', comparison: '≥', value: 0.9, digits: 3 },
+  ],
+};
