@@ -39,12 +39,41 @@ export interface RegressionTrainingConfig extends VariationalMlpConfig {
   evalEvery: number;
 }
 
+/**
+ * The affine map between data units and the network's: x' = (x − xMean) / xStd, y' = (y − yMean) / yStd.
+ * Hernández-Lobato & Adams (2015) standardise the training data like this, so that an N(0, 1)
+ * weight prior suits a target of any scale (the cubic's x³ reaches ±64).
+ */
+export interface Standardization {
+  xMean: number;
+  xStd: number;
+  yMean: number;
+  yStd: number;
+}
+
+/** The standardization of a data set by its own means and standard deviations. */
+export function standardizationOf(data: RegressionData): Standardization {
+  const moments = (values: readonly number[]) => {
+    const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+    const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / values.length;
+    return { mean, std: Math.sqrt(variance) || 1 };
+  };
+  const x = moments(data.x);
+  const y = moments(data.y);
+  return { xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std };
+}
+
 /** What a regression experiment brings: its data, where the band is drawn, and how it is judged. */
 export interface RegressionProblem {
   data: RegressionData;
   /** The band is computed on linspace(grid.min, grid.max, config.gridPoints). */
   grid: { min: number; max: number };
   regions: BandRegions;
+  /**
+   * Train in standardized units (absent: in data units, as the reference text's sinusoid). Every
+   * reported number — loss, NLL, MSE, the band — is in data units either way.
+   */
+  standardization?: Standardization;
 }
 
 export async function trainRegression(
@@ -57,8 +86,16 @@ export async function trainRegression(
   const initSeeds = seeds.fork(1);
   const trainSeeds = seeds.fork(2);
   const evalSeeds = seeds.fork(3);
-  const { data } = problem;
+  const { data, standardization } = problem;
   const pointCount = data.x.length;
+  // Network units; without a standardization these are the data themselves, untouched.
+  const toNetworkX = (x: number) => (standardization ? (x - standardization.xMean) / standardization.xStd : x);
+  const networkX = data.x.map(toNetworkX);
+  const networkY = standardization ? data.y.map((y) => (y - standardization.yMean) / standardization.yStd) : data.y;
+  const noiseStd = standardization ? config.noiseStd / standardization.yStd : config.noiseStd;
+  // The Gaussian NLL in data units is the network's plus N log yStd (the density's Jacobian); MSE scales by yStd².
+  const nllShift = standardization ? pointCount * Math.log(standardization.yStd) : 0;
+  const mseScale = standardization ? standardization.yStd ** 2 : 1;
   const grid = linspace(problem.grid.min, problem.grid.max, config.gridPoints);
   const trueY = grid.map(problem.regions.trueFunction);
   const batchesPerEpoch = 1;
@@ -71,11 +108,11 @@ export async function trainRegression(
   // Local reparameterization samples per example, so S samples are S copies of the batch;
   // the other estimators take a leading sample dimension of S whole-network draws.
   const inputs = tf.tidy(() => {
-    const x = tf.tensor2d(data.x, [pointCount, 1]);
+    const x = tf.tensor2d(networkX, [pointCount, 1]);
     if (samples === 1) return x;
     return config.estimator === 'local' ? tf.tile(x, [samples, 1]) : tf.tile(tf.expandDims(x, 0), [samples, 1, 1]);
   });
-  const targets = tf.tensor2d(data.y, [pointCount, 1]);
+  const targets = tf.tensor2d(networkY, [pointCount, 1]);
   let latest: BandFiguresOfMerit | undefined;
 
   // Full batch: one batch per step, so the data order needs no position of its own.
@@ -90,7 +127,7 @@ export async function trainRegression(
       () => {
         const { output, kl } = network.apply(inputs, { mode: 'sample', seeds: trainSeeds });
         const predictions = samples === 1 ? output : tf.reshape(output, [samples, pointCount, 1]);
-        const nll = gaussianNll(targets, predictions, config.noiseStd);
+        const nll = gaussianNll(targets, predictions, noiseStd);
         const mse = tf.mean(tf.square(tf.sub(predictions, targets))) as tf.Scalar;
         parts = { nll: tf.keep(nll), kl: tf.keep(kl), mse: tf.keep(mse) };
         return tf.add(nll, tf.mul(kl, klWeight)) as tf.Scalar;
@@ -103,11 +140,14 @@ export async function trainRegression(
       t.dispose();
       return value;
     });
-    return { loss: lossValue, nll, kl, klWeight, mse };
+    if (!standardization) return { loss: lossValue, nll, kl, klWeight, mse };
+    return { loss: lossValue + nllShift, nll: nll + nllShift, kl, klWeight, mse: mse * mseScale };
   };
 
   const evaluate = (step: number) => {
-    const { mean, std } = regressionPredictive(network, grid, config.predictiveDraws, evalSeeds);
+    const predictive = regressionPredictive(network, standardization ? grid.map(toNetworkX) : grid, config.predictiveDraws, evalSeeds);
+    const mean = standardization ? predictive.mean.map((value) => value * standardization.yStd + standardization.yMean) : predictive.mean;
+    const std = standardization ? predictive.std.map((value) => value * standardization.yStd) : predictive.std;
     latest = bandFiguresOfMerit(grid, mean, std, problem.regions);
     hooks.emit({ type: 'regression', step, grid, mean, std, trueY, trainX: data.x, trainY: data.y, ...latest });
   };
