@@ -4,9 +4,7 @@
  * Gaussian likelihood of known σ = 3, the predictive band on [−6, 6]. This folder and one line in
  * ../descriptors.ts and ../trainers.ts are all it takes.
  */
-import { regressionSummarySchema } from '../../contract/runSummary';
-import { regressionFormFields, regressionKlHint } from '../../forms/commonFields';
-import { regressionMetrics } from '../../scoring/regression';
+import { regressionDescriptorParts } from '../regressionDescriptor';
 import type { ExperimentDescriptor, Preset } from '../descriptor';
 import { cubicConfigSchema, type CubicConfig } from './config';
 import { cubicFunction } from './data';
@@ -43,30 +41,16 @@ export const cubicDescriptor: ExperimentDescriptor<CubicConfig, typeof cubicConf
   name: 'cubic',
   title: 'Cubic toy regression (Hernández-Lobato & Adams 2015, 100 relu units)',
   shortTitle: 'Cubic toy regression',
+  ...regressionDescriptorParts<CubicConfig>((config) => `cubic, ${config.hiddenUnits.join('-')} relu`),
   configSchema: cubicConfigSchema,
   presets,
-  totalSteps: (config) => config.epochs,
-  lengthField: 'epochs',
   task: {
     kind: 'regression',
     plot: { x: { min: -CUBIC_GRID_LIMIT, max: CUBIC_GRID_LIMIT }, y: { min: -200, max: 200 } },
     trueFunction: cubicFunction,
     trueFunctionLabel: 'x³',
   },
-  metrics: regressionMetrics,
   figureRows: [['loss'], ['predictive']],
-  formFields: regressionFormFields(cubicConfigSchema.shape.estimator.unwrap().options),
-  klWeightDefault: { caption: () => 'KL weight 1/batches', configValue: '1/batches (default)', help: '1/batches per epoch' },
-  klWeightHint: regressionKlHint,
-  describeSettings: (config, inference) => [
-    `cubic, ${config.hiddenUnits.join('-')} relu`,
-    config.estimator,
-    ...inference,
-    `${config.samplesPerStep} sample${config.samplesPerStep === 1 ? '' : 's'}/step`,
-    `${config.epochs} epochs`,
-    `seed ${config.seed}`,
-  ],
-  summarySchema: regressionSummarySchema,
   acceptance: [
     { summaryKey: 'stdRatio', comparison: '≥', value: 2, reason: 'wide outside the data', digits: 2 },
     { summaryKey: 'rmseInside', comparison: '≤', value: 3, reason: 'within the noise σ', digits: 3 },

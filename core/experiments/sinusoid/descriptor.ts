@@ -3,9 +3,7 @@
  * samples of 10 sin(2πx) on [−0.5, 0.5], a 1-20-20-1 variational MLP, the predictive band on
  * [−1.5, 1.5]. The training code is ./trainer.ts.
  */
-import { regressionSummarySchema } from '../../contract/runSummary';
-import { regressionFormFields, regressionKlHint } from '../../forms/commonFields';
-import { regressionMetrics } from '../../scoring/regression';
+import { regressionDescriptorParts } from '../regressionDescriptor';
 import type { ExperimentDescriptor } from '../descriptor';
 import { sinusoidConfigSchema, type SinusoidConfig } from './config';
 import { trueFunction } from './data';
@@ -15,30 +13,16 @@ export const sinusoidDescriptor: ExperimentDescriptor<SinusoidConfig, typeof sin
   name: 'sinusoid',
   title: 'Sinusoid regression (DenseVariational 20-20-1)',
   shortTitle: 'Sinusoid regression',
+  ...regressionDescriptorParts<SinusoidConfig>(() => 'sinusoid'),
   configSchema: sinusoidConfigSchema,
   presets: sinusoidPresets,
-  totalSteps: (config) => config.epochs,
-  lengthField: 'epochs',
   task: {
     kind: 'regression',
     plot: { x: { min: -1.5, max: 1.5 }, y: { min: -25, max: 25 } },
     trueFunction,
     trueFunctionLabel: '10 sin(2πx)',
   },
-  metrics: regressionMetrics,
   figureRows: [['loss'], ['predictive'], ['posterior-mu', 'posterior-sigma'], ['prior-parameters']],
-  formFields: regressionFormFields(sinusoidConfigSchema.shape.estimator.unwrap().options),
-  klWeightDefault: { caption: () => 'KL weight 1/batches', configValue: '1/batches (default)', help: '1/batches per epoch' },
-  klWeightHint: regressionKlHint,
-  describeSettings: (config, inference) => [
-    'sinusoid',
-    config.estimator,
-    ...inference,
-    `${config.samplesPerStep} sample${config.samplesPerStep === 1 ? '' : 's'}/step`,
-    `${config.epochs} epochs`,
-    `seed ${config.seed}`,
-  ],
-  summarySchema: regressionSummarySchema,
   acceptance: [
     { summaryKey: 'stdRatio', comparison: '≥', value: 3, reason: 'wide outside the data', digits: 2 },
     { summaryKey: 'rmseInside', comparison: '≤', value: 1.2, digits: 3 },
