@@ -16,7 +16,7 @@ const defaultConfig = cubicConfigSchema.parse({
   experiment: 'cubic',
   preset: 'default',
   epochs: 2000,
-  learningRate: 0.03,
+  learningRate: 0.01,
   prior: { kind: 'normal', scale: 1 },
   kl: 'analytic',
   estimator: 'reparameterization',
@@ -32,7 +32,7 @@ const defaultConfig = cubicConfigSchema.parse({
 const presets: Preset<CubicConfig>[] = [
   {
     name: 'default',
-    description: 'One hidden layer of 100 relu units, N(0,1) prior with the analytic KL, μ₀ ~ N(0, 0.1²), ρ₀ = −5, 8 weight samples per step, Adam 0.03, 2000 epochs.',
+    description: 'One hidden layer of 100 relu units, N(0,1) prior with the analytic KL, μ₀ ~ N(0, 0.1²), ρ₀ = −5, 8 weight samples per step, Adam 0.01, 2000 epochs, trained on standardized data.',
     config: defaultConfig,
   },
 ];
