@@ -5,7 +5,7 @@
  * descriptor as a capability — its task kind, its metrics, its figures — never by its name.
  */
 import type { z } from 'zod';
-import type { FieldSpec, FormContext, FormValues } from '../forms/fieldSpec';
+import type { FieldSpec } from '../forms/fieldSpec';
 import type { MetricDefinition, TaskKind } from '../scoring/index';
 
 export type { TaskKind };
@@ -106,8 +106,6 @@ export interface ExperimentDescriptor<
   /** The run form's fields, in order. */
   formFields: readonly FieldSpec[];
   klWeightDefault: KlWeightDefault<C>;
-  /** What a blank KL weight amounts to for the values typed so far (the form's hint). */
-  klWeightHint(values: FormValues, context: FormContext): string;
   /** The experiment's own settings in a caption, around the shared `inference` part (prior, KL, Adam). */
   describeSettings(config: C, inference: readonly string[]): string[];
   /** The summary's schema (one per task kind, core/contract/runSummary.ts). */

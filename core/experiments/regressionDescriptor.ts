@@ -5,7 +5,7 @@
  */
 import { regressionConfigFields } from '../contract/regressionConfig';
 import { regressionSummarySchema } from '../contract/runSummary';
-import { regressionFormFields, regressionKlHint } from '../forms/commonFields';
+import { regressionFormFields } from '../forms/commonFields';
 import { regressionMetrics } from '../scoring/regression';
 import type { ExperimentDescriptor } from './descriptor';
 
@@ -24,7 +24,6 @@ type SharedPart =
   | 'metrics'
   | 'formFields'
   | 'klWeightDefault'
-  | 'klWeightHint'
   | 'describeSettings'
   | 'summarySchema';
 
@@ -36,7 +35,6 @@ export function regressionDescriptorParts<C extends RegressionConfigLike>(label:
     metrics: regressionMetrics,
     formFields: regressionFormFields(regressionConfigFields.estimator.unwrap().options),
     klWeightDefault: { caption: () => 'KL weight 1/batches', configValue: '1/batches (default)', help: '1/batches per epoch' },
-    klWeightHint: regressionKlHint,
     describeSettings: (config, inference) => [
       label(config),
       config.estimator,

@@ -54,6 +54,8 @@ export const runFields: FieldSpec[] = [
   { key: 'backend', label: 'Backend', control: 'select', options: choices(backendChoiceSchema.options) },
 ];
 
+const regressionKlHint = () => 'blank: 1 / batches per epoch = 1 (full batch)';
+
 /** The form of a full-batch 1-D regression (core/contract/regressionConfig.ts), blank KL weight = 1/batches. */
 export function regressionFormFields(estimators: readonly string[]): FieldSpec[] {
   return [
@@ -65,5 +67,3 @@ export function regressionFormFields(estimators: readonly string[]): FieldSpec[]
     ...runFields,
   ];
 }
-
-export const regressionKlHint = () => 'blank: 1 / batches per epoch = 1 (full batch)';

@@ -70,7 +70,6 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
     configValue: 'klScale/N_train (default)',
     help: 'klScale/N_train',
   },
-  klWeightHint: klHint,
   describeSettings: (config, inference) => [
     `LeNet5 on ${config.dataset}`,
     config.estimator,

@@ -12,11 +12,9 @@ import type { FieldSpec, FormContext, FormValues } from '../../../core/forms/fie
 
 export type { FieldOption, FieldSpec, FormContext, FormValues } from '../../../core/forms/fieldSpec';
 
-/** What the loss will weigh ΣKL by, so a blank field still says a number. */
+/** What the loss will weigh ΣKL by, so a blank field still says a number (the KL weight field's hint). */
 export function effectiveKlWeight(experiment: ExperimentName, values: FormValues, context: FormContext = {}): string {
-  const typed = String(values.klWeight ?? '').trim();
-  if (typed !== '') return `KL weight ${typed}`;
-  return descriptorOf(experiment).klWeightHint(values, context);
+  return fieldsFor(experiment).find((field) => field.key === 'klWeight')?.hint?.(values, context) ?? '';
 }
 
 /** The experiment's form fields, from its descriptor (an unknown experiment is an error, not another's form). */
