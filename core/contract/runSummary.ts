@@ -8,19 +8,16 @@ import { z } from 'zod';
 const summaryValue = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 const figure = z.number().nullable();
 
-const common = {
-  experiment: z.string(),
-  preset: z.string(),
-  seed: z.number().int(),
-  stepsPerSecond: z.number(),
-  finalLoss: figure,
-};
-
+// Fields in the order the trainers write them, so the CLI's --json lines keep their key order.
 export const regressionSummarySchema = z
   .object({
-    ...common,
+    experiment: z.string(),
+    preset: z.string(),
+    seed: z.number().int(),
     /** Full-batch regressions count epochs (one optimizer step each). */
     epochs: z.number().int().nonnegative(),
+    stepsPerSecond: z.number(),
+    finalLoss: figure,
     finalNll: figure,
     finalKl: figure,
     stdRatio: figure,
@@ -32,14 +29,18 @@ export type RegressionSummary = z.infer<typeof regressionSummarySchema>;
 
 export const classificationSummarySchema = z
   .object({
-    ...common,
+    experiment: z.string(),
+    preset: z.string(),
     dataset: z.string(),
     datasetName: z.string(),
     estimator: z.string(),
+    seed: z.number().int(),
     steps: z.number().int().nonnegative(),
     batchSize: z.number().int().positive(),
     trainImages: z.number().int().nonnegative(),
     klWeight: z.number(),
+    stepsPerSecond: z.number(),
+    finalLoss: figure,
     heldoutNats: figure,
     heldoutAccuracy: figure,
     heldoutImages: figure,
