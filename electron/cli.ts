@@ -6,9 +6,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendChoiceSchema, runConfigSchema, type RunConfig } from '../core/contract/runConfig';
-import { experimentDescriptors } from '../core/experiments/descriptors';
-import type { ExperimentDescriptor } from '../core/experiments/descriptor';
-import { descriptorOf, experimentNames } from '../core/experiments/registry';
+import { descriptorOf, experimentNames, registeredDescriptors } from '../core/experiments/registry';
 import { estimatorSpecs } from '../core/estimators/index';
 import { defaultKlForm, klFormSchema, priorKinds } from '../core/priors/kinds/index';
 import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
@@ -48,14 +46,14 @@ const program = new Command('workbench').description('Bayesian Workbench, headle
 
 /** Which experiments' config a field belongs to, for the help text ("sinusoid, …"). */
 function experimentsWith(field: string): string {
-  const owners = (experimentDescriptors as readonly ExperimentDescriptor[]).filter((descriptor) => field in descriptor.presets[0].config);
+  const owners = registeredDescriptors.filter((descriptor) => field in descriptor.presets[0].config);
   return owners.map((descriptor) => descriptor.name).join(', ');
 }
 
 const lengthOwners = (field: 'epochs' | 'steps') =>
-  (experimentDescriptors as readonly ExperimentDescriptor[]).filter((descriptor) => descriptor.lengthField === field).map((descriptor) => descriptor.name).join(', ');
+  registeredDescriptors.filter((descriptor) => descriptor.lengthField === field).map((descriptor) => descriptor.name).join(', ');
 
-const klWeightDefaults = (experimentDescriptors as readonly ExperimentDescriptor[]).map((descriptor) => `${descriptor.klWeightDefault.help} for ${descriptor.name}`).join(', ');
+const klWeightDefaults = registeredDescriptors.map((descriptor) => `${descriptor.klWeightDefault.help} for ${descriptor.name}`).join(', ');
 
 program
   .command('train')

@@ -11,12 +11,15 @@ export class UnknownExperimentError extends Error {
   override name = 'UnknownExperimentError';
 }
 
-export const experimentNames: readonly string[] = experimentDescriptors.map((descriptor) => descriptor.name);
+/** Every registered descriptor, typed for questions that do not care which one it is. */
+export const registeredDescriptors: readonly ExperimentDescriptor[] = experimentDescriptors;
+
+export const experimentNames: readonly string[] = registeredDescriptors.map((descriptor) => descriptor.name);
 
 /** The descriptor of an experiment (by name or by a run's config); a clear error for one this build lacks. */
 export function descriptorOf(experiment: string | { experiment: string }): ExperimentDescriptor {
   const name = typeof experiment === 'string' ? experiment : experiment.experiment;
-  const found = (experimentDescriptors as readonly ExperimentDescriptor[]).find((descriptor) => descriptor.name === name);
+  const found = registeredDescriptors.find((descriptor) => descriptor.name === name);
   if (!found) throw new UnknownExperimentError(`This build of the workbench has no experiment "${name}"; it has ${experimentNames.join(', ')}.`);
   return found;
 }
@@ -50,7 +53,7 @@ export function hasFigure(config: { experiment: string }, figure: FigureId): boo
 
 /** What listExperiments answers: each experiment's name, title, presets and known training-set sizes. */
 export function listExperimentInfos(): ExperimentInfo[] {
-  return (experimentDescriptors as readonly ExperimentDescriptor[]).map((descriptor) => {
+  return registeredDescriptors.map((descriptor) => {
     const trainImages = descriptor.task.kind === 'classification' ? descriptor.task.trainImages : undefined;
     return {
       name: descriptor.name,

@@ -5,9 +5,7 @@
  * the renderer and a headless report compute the same thing. Figures are in ./comparison.
  */
 import type { RunConfig } from '../contract/runConfig';
-import type { ExperimentDescriptor } from '../experiments/descriptor';
-import { experimentDescriptors } from '../experiments/descriptors';
-import { descriptorOf } from '../experiments/registry';
+import { descriptorOf, registeredDescriptors } from '../experiments/registry';
 import { unionOfMetrics, type MetricDefinition } from '../scoring/index';
 import { flattenConfig } from './configDiff';
 import { metricPoints, type Point } from './metricPoints';
@@ -49,7 +47,7 @@ function comparisonMetricOf(definition: MetricDefinition): ComparisonMetric {
 }
 
 /** Every metric a comparison can show (of every registered experiment), in the order the compare view lays them out. */
-export const comparisonMetrics: readonly ComparisonMetric[] = unionOfMetrics((experimentDescriptors as readonly ExperimentDescriptor[]).map((descriptor) => descriptor.metrics))
+export const comparisonMetrics: readonly ComparisonMetric[] = unionOfMetrics(registeredDescriptors.map((descriptor) => descriptor.metrics))
   .filter((definition) => definition.compared)
   .map(comparisonMetricOf);
 
