@@ -9,6 +9,7 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { setCpuBackend } from '../core/engine/cpuBackend';
 import { createPlainLenet5 } from './plainLenet5';
 import { conv2dFilterGradient, conv2dInputGradient, registerFastGradients, restoreStockGradients } from '../core/engine/fastGradients';
 import { initBenchBackend, timeMedianMs } from './benchBackend';
@@ -52,7 +53,7 @@ async function compareWithCpu(backendName: string): Promise<Record<string, { dx:
   registerFastGradients();
   const fast = layers.map(gradientsOf);
   restoreStockGradients();
-  await tf.setBackend('cpu');
+  await setCpuBackend();
   const stock = layers.map(gradientsOf);
   await tf.setBackend(backendName);
   return Object.fromEntries(layers.map((layer, i) => [layer.name, { dx: relative(fast[i][0], stock[i][0]), dW: relative(fast[i][1], stock[i][1]) }]));

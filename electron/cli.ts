@@ -5,8 +5,10 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { experiments } from '../core/experiments/index';
 import { backendChoiceSchema, runConfigSchema, type RunConfig } from '../core/contract/runConfig';
+import { descriptorOf, experimentNames, registeredDescriptors } from '../core/experiments/registry';
+import { estimatorSpecs } from '../core/estimators/index';
+import { defaultKlForm, klFormSchema, priorKinds } from '../core/priors/kinds/index';
 import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
 import type { RunRecord } from '../core/contract/workbenchApi';
 import { registerClassifyCommand } from './cli/classify';
@@ -43,19 +45,32 @@ interface TrainOptions {
 
 const program = new Command('workbench').description('Bayesian Workbench, headless.');
 
+/** Which experiments' config a field belongs to, for the help text ("sinusoid, …"). */
+function experimentsWith(field: string): string {
+  const owners = registeredDescriptors.filter((descriptor) => field in descriptor.presets[0].config);
+  return owners.map((descriptor) => descriptor.name).join(', ');
+}
+
+const lengthOwners = (field: 'epochs' | 'steps') =>
+  registeredDescriptors.filter((descriptor) => descriptor.lengthField === field).map((descriptor) => descriptor.name).join(', ');
+
+const klWeightDefaults = registeredDescriptors.map((descriptor) => `${descriptor.klWeightDefault.help} for ${descriptor.name}`).join(', ');
+
 program
   .command('train')
   .description('Train one run in the training worker and write its folder under --runs-dir.')
-  .requiredOption('--experiment <name>', `experiment to train (${Object.keys(experiments).join(', ')})`)
+  .requiredOption('--experiment <name>', `experiment to train (${experimentNames.join(', ')})`)
   .option('--preset <name>', "preset of the experiment to start from (default: the experiment's first)")
   .option('--seed <n>', 'random seed (overrides the preset)', parseNonNegativeInteger)
-  .option('--epochs <n>', 'training epochs of a sinusoid run (overrides the preset)', parseNonNegativeInteger)
-  .option('--steps <n>', 'optimizer steps of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
-  .option('--dataset <spec>', 'dataset of a lenet5 run: mnist, fashion-mnist or idx:/path/to/folder')
-  .addOption(new Option('--estimator <name>', 'gradient estimator of the variational layers').choices(['flipout', 'reparameterization', 'local']))
-  .addOption(new Option('--prior <kind>', 'weight prior: fixed N(0,1), N(m,1) with trainable m, or the learned scale mixture').choices(['normal', 'trainableNormal', 'scaleMixture']))
-  .addOption(new Option('--kl <form>', 'KL form').choices(['analytic', 'monteCarlo']))
-  .option('--kl-weight <w>', 'weight of ΣKL in the loss (default: 1/batches per epoch for the sinusoid, 1/N_train for lenet5)', parseNonNegativeNumber)
+  .option('--epochs <n>', `training epochs of a ${lengthOwners('epochs')} run (overrides the preset)`, parseNonNegativeInteger)
+  .option('--steps <n>', `optimizer steps of a ${lengthOwners('steps')} run (overrides the preset)`, parseNonNegativeInteger)
+  .option('--dataset <spec>', `dataset of a ${experimentsWith('dataset')} run: mnist, fashion-mnist or idx:/path/to/folder`)
+  .addOption(new Option('--estimator <name>', 'gradient estimator of the variational layers').choices(estimatorSpecs.map((spec) => spec.name)))
+  .addOption(
+    new Option('--prior <kind>', `weight prior: ${priorKinds.map((kind) => `${kind.kind} (${kind.label})`).join(', ')}`).choices(priorKinds.map((kind) => kind.kind)),
+  )
+  .addOption(new Option('--kl <form>', "KL form (default: the preset's, or Monte Carlo for a prior without a closed form)").choices(klFormSchema.options))
+  .option('--kl-weight <w>', `weight of ΣKL in the loss (default: ${klWeightDefaults})`, parseNonNegativeNumber)
   .option('--learning-rate <lr>', 'Adam learning rate', parseNonNegativeNumber)
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
@@ -90,8 +105,8 @@ function parseNonNegativeInteger(value: string): number {
 
 /** The preset's config with the command line's overrides, validated. */
 function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' | 'csv' | 'density'>): RunConfig {
-  const experiment = (experiments as Record<string, (typeof experiments)[keyof typeof experiments] | undefined>)[options.experiment];
-  if (!experiment) throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${Object.keys(experiments).join(', ')}.`);
+  if (!experimentNames.includes(options.experiment)) throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${experimentNames.join(', ')}.`);
+  const experiment = descriptorOf(options.experiment);
   const preset = options.preset === undefined ? experiment.presets[0] : experiment.presets.find((candidate) => candidate.name === options.preset);
   if (!preset) {
     throw new CliError(`Experiment "${options.experiment}" has no preset "${options.preset}"; choose one of ${experiment.presets.map((p) => p.name).join(', ')}.`);
@@ -110,12 +125,13 @@ function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' |
     ...(options.estimator !== undefined ? { estimator: options.estimator } : {}),
     ...(options.prior !== undefined ? { prior: { kind: options.prior } } : {}),
     ...(options.kl !== undefined ? { kl: options.kl } : {}),
-    ...(options.prior === 'scaleMixture' && options.kl === undefined ? { kl: 'monteCarlo' } : {}),
+    // A prior without a closed-form KL (the scale mixture) gets the Monte Carlo KL unless told otherwise.
+    ...(options.prior !== undefined && options.kl === undefined && defaultKlForm(options.prior) === 'monteCarlo' ? { kl: 'monteCarlo' } : {}),
     ...(options.klWeight !== undefined ? { klWeight: options.klWeight } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     backend: options.backend,
   };
-  const parsed = runConfigSchema.safeParse({ ...preset.config, ...overrides });
+  const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });
   if (!parsed.success) {
     throw new CliError(`The configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`);
   }
@@ -190,19 +206,19 @@ async function train(options: TrainOptions): Promise<number> {
 }
 
 function printSummary(record: RunRecord, runDir: string, wallSeconds: number, json: boolean): void {
-  const summary = record.summary ?? {};
+  const summary: Record<string, unknown> = record.summary ?? {};
+  const descriptor = descriptorOf(record.config);
   const figure = (key: string, digits = 3) => (typeof summary[key] === 'number' ? (summary[key] as number).toFixed(digits) : 'n/a');
   const lines = [
     `${record.state === 'completed' ? 'Completed' : `Ended ${record.state}`}: ${record.id} (${record.step}/${record.totalSteps} steps, ${wallSeconds.toFixed(1)} s)`,
     record.backend ? `  backend        ${record.backend.name} — ${record.backend.device}` : '',
     ...(record.backend?.skipped ?? []).map((skip) => `    skipped ${skip.name}: ${skip.reason}`),
     record.state !== 'completed' && record.message ? `  message        ${record.message}` : '',
-    ...(record.config.experiment === 'sinusoid'
-      ? [
-          `  stdRatio       ${figure('stdRatio', 2)}   (wide outside the data: ≥ 3)`,
-          `  rmseInside     ${figure('rmseInside')}   (≤ 1.2)`,
-          `  coverageInside ${figure('coverageInside')}   (≥ 0.9)`,
-        ]
+    ...(descriptor.acceptance
+      ? descriptor.acceptance.map(
+          (criterion) =>
+            `  ${criterion.summaryKey.padEnd(14)} ${figure(criterion.summaryKey, criterion.digits)}   (${criterion.reason ? `${criterion.reason}: ` : ''}${criterion.comparison} ${criterion.value})`,
+        )
       : Object.keys(summary)
           .filter((key) => typeof summary[key] === 'number')
           .map((key) => `  ${key.padEnd(14)} ${figure(key, 4)}`)),
@@ -219,7 +235,7 @@ function printSummary(record: RunRecord, runDir: string, wallSeconds: number, js
       experiment: config.experiment,
       preset: config.preset,
       seed: config.seed,
-      ...(config.experiment === 'sinusoid' ? { epochs: typeof summary.epochs === 'number' ? summary.epochs : record.step } : { steps: record.step }),
+      ...(descriptor.lengthField === 'epochs' ? { epochs: typeof summary.epochs === 'number' ? summary.epochs : record.step } : { steps: record.step }),
       backend: record.backend?.name ?? null,
       device: record.backend?.device ?? null,
       stdRatio: summary.stdRatio ?? null,

@@ -18,9 +18,9 @@ import {
   thresholdCalibrationSchema,
 } from './ood';
 
-/** Final figures of merit of a run (what the CLI's --json prints besides its own fields). */
-export const runSummarySchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
-export type RunSummary = z.infer<typeof runSummarySchema>;
+import { runSummarySchema } from './runSummary';
+
+export { runSummarySchema, type RunSummary } from './runSummary';
 
 /** `runs/<id>/run.json`. */
 export const runRecordSchema = z.object({

@@ -1,23 +1,15 @@
 /**
- * Every experiment's resource estimate (./<name>/budget.ts), keyed by the configuration's
- * `experiment` field, so the host and the worker check a configuration without naming experiments.
- * One line per experiment.
+ * A configuration's resource estimate, asked of its experiment's descriptor, so the host and the
+ * worker check a configuration without naming experiments.
  */
-import type { RunConfig } from '../contract/runConfig';
-import { lenet5Budget } from './lenet5/budget';
+import { descriptorOf } from './registry';
 import { budgetProblems, type ResourceEstimate } from './resourceBudget';
-import { sinusoidBudget } from './sinusoid/budget';
 
-const budgets: { [E in RunConfig['experiment']]: (config: Extract<RunConfig, { experiment: E }>) => ResourceEstimate } = {
-  sinusoid: sinusoidBudget,
-  lenet5: lenet5Budget,
-};
-
-export function estimateResources(config: RunConfig): ResourceEstimate {
-  return (budgets[config.experiment] as (config: RunConfig) => ResourceEstimate)(config);
+export function estimateResources(config: { experiment: string }): ResourceEstimate {
+  return descriptorOf(config).estimateResources(config);
 }
 
 /** Why the workbench will not run `config` (sentences naming the number, the limit and the fix), or an empty list. */
-export function runBudgetProblems(config: RunConfig): string[] {
+export function runBudgetProblems(config: { experiment: string }): string[] {
   return budgetProblems(estimateResources(config));
 }

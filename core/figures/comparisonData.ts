@@ -5,10 +5,14 @@
  * the renderer and a headless report compute the same thing. Figures are in ./comparison.
  */
 import type { RunConfig } from '../contract/runConfig';
-import type { HeldoutEvent } from '../contract/runEvent';
+import { descriptorOf, registeredDescriptors } from '../experiments/registry';
+import { unionOfMetrics, type MetricDefinition } from '../scoring/index';
 import { flattenConfig } from './configDiff';
 import { csvField } from './csvField';
+import { metricPoints, type Point } from './metricPoints';
 import type { RunData } from './runData';
+
+export type { Point };
 
 /** One run as compared: what a caption needs, its tags (seed groups) and its folded events. */
 export interface ComparisonRun {
@@ -20,58 +24,33 @@ export interface ComparisonRun {
   data: RunData;
 }
 
-export interface Point {
-  x: number;
-  y: number;
-}
-
-type MetricSource = 'step' | 'evaluation';
-
-export interface ComparisonMetric {
+/**
+ * A metric as the compare view uses it: its definition (core/scoring, from the runs' descriptors)
+ * with the comparison key, whether it is a per-step or a per-evaluation series, and its points.
+ */
+export interface ComparisonMetric extends Omit<MetricDefinition, 'source'> {
   key: string;
-  /** Short name: legends, table headings. */
-  label: string;
-  /** The y axis title, with its unit. */
-  axis: string;
-  /** Per training step (metrics events) or per held-out evaluation. */
-  source: MetricSource;
-  /** Drawn on a log axis by default (when every plotted value is positive). */
-  logScale: boolean;
-  /** Plotted as value × plotScale (fractions are drawn in percent); tables and CSV keep the raw value. */
-  plotScale: number;
-  /** Column name in the CSV export. */
-  csvColumn: string;
+  /** Per training step (metrics events) or per evaluation (held-out evaluations, predictive snapshots). */
+  source: 'step' | 'evaluation';
+  definition: MetricDefinition;
   /** The run's raw values of this metric as (step, value), NaNs left out. */
   points(data: RunData): Point[];
 }
 
-function stepMetric(key: keyof Omit<RunData['metrics'], 'step'>) {
-  return (data: RunData): Point[] => {
-    const { step } = data.metrics;
-    const values = data.metrics[key];
-    const points: Point[] = [];
-    for (let i = 0; i < step.length; i += 1) if (Number.isFinite(values[i])) points.push({ x: step[i], y: values[i] });
-    return points;
+function comparisonMetricOf(definition: MetricDefinition): ComparisonMetric {
+  return {
+    ...definition,
+    key: definition.id,
+    source: definition.source.event === 'metrics' ? 'step' : 'evaluation',
+    definition,
+    points: (data) => metricPoints(definition, data),
   };
 }
 
-function evaluationMetric(value: (event: HeldoutEvent) => number) {
-  return (data: RunData): Point[] => data.evaluations.map((event) => ({ x: event.step, y: value(event) })).filter((point) => Number.isFinite(point.y));
-}
-
-/** Every metric a comparison can show, in the order the compare view lays them out. */
-export const comparisonMetrics: readonly ComparisonMetric[] = [
-  { key: 'loss', label: 'loss', axis: 'loss (nats)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'loss', points: stepMetric('loss') },
-  { key: 'nll', label: 'NLL', axis: 'NLL (nats)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'nll', points: stepMetric('nll') },
-  { key: 'kl', label: 'ΣKL', axis: 'ΣKL (nats, unweighted)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'kl', points: stepMetric('kl') },
-  { key: 'mse', label: 'MSE', axis: 'training MSE (output units²)', source: 'step', logScale: true, plotScale: 1, csvColumn: 'mse', points: stepMetric('mse') },
-  { key: 'trainAccuracy', label: 'batch accuracy', axis: 'training-batch accuracy (%)', source: 'step', logScale: false, plotScale: 100, csvColumn: 'train_accuracy', points: stepMetric('accuracy') },
-  { key: 'heldoutNats', label: 'held-out nats', axis: 'held-out nats (mean log p(y_true), nats)', source: 'evaluation', logScale: false, plotScale: 1, csvColumn: 'heldout_nats', points: evaluationMetric((e) => e.heldoutNats) },
-  { key: 'heldoutAccuracy', label: 'held-out accuracy', axis: 'held-out accuracy (%)', source: 'evaluation', logScale: false, plotScale: 100, csvColumn: 'heldout_accuracy', points: evaluationMetric((e) => e.accuracy) },
-  { key: 'ece', label: 'ECE', axis: 'ECE (probability, 0 = calibrated)', source: 'evaluation', logScale: false, plotScale: 1, csvColumn: 'ece', points: evaluationMetric((e) => e.ece) },
-  { key: 'noiseRefusal', label: 'noise refused', axis: 'noise images refused (%)', source: 'evaluation', logScale: false, plotScale: 100, csvColumn: 'noise_refusal', points: evaluationMetric((e) => e.noiseRefusal) },
-  { key: 'digitRefusal', label: 'digits refused', axis: 'held-out digits refused (%)', source: 'evaluation', logScale: false, plotScale: 100, csvColumn: 'digit_refusal', points: evaluationMetric((e) => e.digitRefusal) },
-];
+/** Every metric a comparison can show (of every registered experiment), in the order the compare view lays them out. */
+export const comparisonMetrics: readonly ComparisonMetric[] = unionOfMetrics(registeredDescriptors.map((descriptor) => descriptor.metrics))
+  .filter((definition) => definition.compared)
+  .map(comparisonMetricOf);
 
 export function comparisonMetric(key: string): ComparisonMetric {
   const metric = comparisonMetrics.find((candidate) => candidate.key === key);
@@ -79,9 +58,10 @@ export function comparisonMetric(key: string): ComparisonMetric {
   return metric;
 }
 
-/** The metrics at least one of the runs has a value of (a sinusoid has no ECE, a LeNet5 no MSE). */
+/** The compared metrics of the runs' experiments that at least one run has a value of (a sinusoid has no ECE, a LeNet5 no MSE). */
 export function availableMetrics(runs: readonly ComparisonRun[]): ComparisonMetric[] {
-  return comparisonMetrics.filter((metric) => runs.some((run) => metric.points(run.data).length > 0));
+  const ofTheirExperiments = new Set(unionOfMetrics(runs.map((run) => descriptorOf(run.config).metrics)).map((definition) => definition.id));
+  return comparisonMetrics.filter((metric) => ofTheirExperiments.has(metric.key) && runs.some((run) => metric.points(run.data).length > 0));
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ChartConfiguration } from 'chart.js';
 import type { HeldoutEvent } from '../contract/runEvent';
 import { axis, baseOptions, lineDataset, markedPoints } from './chartParts';
 import { figureCaption } from './caption';
+import { classificationTaskOf } from '../experiments/registry';
 import { formatMetric } from './format';
 import { palette } from './palette';
 import type { RunData } from './runData';
@@ -70,7 +71,7 @@ export function eceFigure(data: Evaluations, run: FigureRun, options: Evaluation
 /** Share of noise images and of held-out digits refused (no class's mean probability reaches the threshold). */
 export function refusalFigure(data: Evaluations, run: FigureRun, options: EvaluationFigureOptions = {}): ChartFigureSpec {
   const { evaluations } = data;
-  const threshold = evaluations.at(-1)?.threshold ?? (run.config.experiment === 'lenet5' ? run.config.threshold : 0.2);
+  const threshold = evaluations.at(-1)?.threshold ?? classificationTaskOf(run.config)?.refusalThreshold(run.config) ?? 0.2;
   return chartSpec('refusal', `Refusals at threshold ${formatMetric(threshold)} per evaluation`, run, {
     type: 'scatter',
     data: {

@@ -2,6 +2,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { axis, baseOptions, lineDataset, thinnedIndices } from './chartParts';
 import { figureCaption } from './caption';
+import { descriptorOf } from '../experiments/registry';
 import { formatKlWeight } from './format';
 import { palette } from './palette';
 import type { RunData } from './runData';
@@ -24,7 +25,8 @@ export function lossFigure(data: Pick<RunData, 'metrics'>, run: FigureRun, optio
   const indices = thinnedIndices(metrics.step.length, options.maxPoints ?? 2000);
   const points = (values: number[]) => indices.map((i) => ({ x: metrics.step[i], y: values[i] }));
   const klWeight = metrics.klWeight.at(-1);
-  const classification = run.config.experiment === 'lenet5';
+  // Classifiers average the NLL over the batch; regressions sum it over their points (the seed's losses).
+  const classification = descriptorOf(run.config).task.kind === 'classification';
   const labels = {
     loss: classification ? 'loss = NLL + w·ΣKL' : 'loss = ΣNLL + w·KL',
     nll: classification ? 'NLL (batch mean)' : 'NLL (sum)',

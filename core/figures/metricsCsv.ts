@@ -1,64 +1,35 @@
 /**
- * A run's metrics as CSV, for a spreadsheet or pandas: one `train` row per step (loss, NLL, ΣKL,
- * KL weight, batch accuracy or MSE), then one `heldout` row per evaluation (held-out nats,
- * accuracy, ECE, refusals) and one `regression` row per predictive snapshot kept (the latest).
- * One header for all rows; a column a row does not have is empty. Raw values: fractions, not percent.
+ * A run's metrics as CSV, for a spreadsheet or pandas: one column per metric of the run's
+ * experiment (its descriptor's list, core/scoring), one `train` row per step, one `heldout` row
+ * per evaluation and one `regression` row per predictive snapshot kept (the latest), each filled
+ * with the metrics its event carries. One header for all rows; a column a row does not have is
+ * empty. Raw values: fractions, not percent.
  */
+import type { RunConfig } from '../contract/runConfig';
+import { descriptorOf } from '../experiments/registry';
+import type { MetricDefinition, MetricSource } from '../scoring/index';
 import { csvField } from './csvField';
+import { readMetric } from './metricPoints';
 import type { RunData } from './runData';
 
-const columns = [
-  'kind',
-  'step',
-  'loss',
-  'nll',
-  'kl',
-  'kl_weight',
-  'train_accuracy',
-  'mse',
-  'heldout_nats',
-  'heldout_accuracy',
-  'ece',
-  'digit_refusal',
-  'noise_refusal',
-  'mean_max_p_noise',
-  'draws',
-  'images',
-  'std_ratio',
-  'rmse_inside',
-  'coverage_inside',
-] as const;
-type Column = (typeof columns)[number];
+/** The row kind of each event a metric can come from. */
+const rowKinds: Record<MetricSource['event'], string> = { metrics: 'train', heldout: 'heldout', regression: 'regression' };
 
-function row(values: Partial<Record<Column, number | string>>): string {
-  return columns.map((column) => csvField(values[column])).join(',');
+/** The CSV columns of a run of this experiment: kind, step and one per metric. */
+export function metricsCsvColumns(config: Pick<RunConfig, 'experiment'>): string[] {
+  return ['kind', 'step', ...descriptorOf(config).metrics.map((metric) => metric.csvColumn)];
 }
 
-export function runMetricsCsv(data: RunData): string {
-  const lines = [columns.join(',')];
-  const m = data.metrics;
-  for (let i = 0; i < m.step.length; i += 1) {
-    lines.push(
-      row({ kind: 'train', step: m.step[i], loss: m.loss[i], nll: m.nll[i], kl: m.kl[i], kl_weight: m.klWeight[i], train_accuracy: m.accuracy[i], mse: m.mse?.[i] }),
-    );
+export function runMetricsCsv(data: RunData, config: Pick<RunConfig, 'experiment'>): string {
+  const metrics: readonly MetricDefinition[] = descriptorOf(config).metrics;
+  const lines = [metricsCsvColumns(config).join(',')];
+  for (const event of ['metrics', 'heldout', 'regression'] as const) {
+    const columns = metrics.map((metric) => (metric.source.event === event ? readMetric(metric, data) : null));
+    const rowCount = Math.max(0, ...columns.map((readings) => readings?.length ?? 0));
+    for (let i = 0; i < rowCount; i += 1) {
+      const step = columns.find((readings) => readings && readings[i])?.[i].step;
+      lines.push([rowKinds[event], String(step), ...columns.map((readings) => csvField(readings?.[i]?.value))].join(','));
+    }
   }
-  for (const e of data.evaluations) {
-    lines.push(
-      row({
-        kind: 'heldout',
-        step: e.step,
-        heldout_nats: e.heldoutNats,
-        heldout_accuracy: e.accuracy,
-        ece: e.ece,
-        digit_refusal: e.digitRefusal,
-        noise_refusal: e.noiseRefusal,
-        mean_max_p_noise: e.meanMaxProbabilityNoise,
-        draws: e.draws,
-        images: e.images,
-      }),
-    );
-  }
-  const r = data.regression;
-  if (r) lines.push(row({ kind: 'regression', step: r.step, std_ratio: r.stdRatio, rmse_inside: r.rmseInside, coverage_inside: r.coverageInside }));
   return `${lines.join('\n')}\n`;
 }

@@ -6,7 +6,8 @@
  * images and per-draw overlays well, so this is a canvas figure.
  */
 import type { HeldoutEvent, PanelImage } from '../contract/runEvent';
-import { FASHION_MNIST_CLASS_NAMES, IMAGE_SIZE, MNIST_CLASS_NAMES } from '../data/dataset';
+import { IMAGE_SIZE, MNIST_CLASS_NAMES } from '../data/dataset';
+import { classificationTaskOf } from '../experiments/registry';
 import { figureCaption } from './caption';
 import { figureFont } from './fonts';
 import { formatMetric } from './format';
@@ -143,7 +144,7 @@ function drawGroupHeader(ctx: Canvas2DContext, title: string, x: number, width: 
 
 /** Every panel image of the evaluation: held-out digits in the left group, noise images in the right. */
 export function predictionsFigure(evaluation: HeldoutEvent | null, run: FigureRun, options: PredictionsFigureOptions = {}): CanvasFigureSpec {
-  const classNames = options.classNames ?? (run.config.experiment === 'lenet5' && run.config.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES);
+  const classNames = options.classNames ?? classificationTaskOf(run.config)?.classNames(run.config) ?? MNIST_CLASS_NAMES;
   const heldout = evaluation?.panel.filter((image) => image.kind === 'heldout') ?? [];
   const noise = evaluation?.panel.filter((image) => image.kind === 'noise') ?? [];
   const rows = Math.max(heldout.length, noise.length, 1);

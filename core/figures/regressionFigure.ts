@@ -1,21 +1,33 @@
-/** The sinusoid's predictive distribution: mean ± 2 epistemic σ over the grid, the true function and the data. */
+/**
+ * A 1-D regression's predictive distribution: mean ± 2 epistemic σ over the grid, the true
+ * function and the data, on the fixed axes its descriptor names (so the band does not make the
+ * axes jump between snapshots; wider parts are clipped).
+ */
 import type { ChartConfiguration } from 'chart.js';
 import type { RegressionEvent } from '../contract/runEvent';
 import { axis, baseOptions, lineDataset } from './chartParts';
+import type { RegressionTask } from '../experiments/descriptor';
+import { descriptorOf } from '../experiments/registry';
 import { figureCaption } from './caption';
 import { palette } from './palette';
 import type { RunData } from './runData';
 import type { ChartFigureSpec, FigureRun } from './types';
 
-const xRange = { min: -1.5, max: 1.5 } as const;
-// Fixed, so the band does not make the axis jump between snapshots; wider parts are clipped.
-const yRange = { min: -25, max: 25 } as const;
+/** The regression task of the run's experiment (what the axes span and which function is true). */
+function regressionTaskOf(run: FigureRun): RegressionTask {
+  const { task, name } = descriptorOf(run.config);
+  if (task.kind !== 'regression') throw new Error(`The predictive-band figure is for regression runs; experiment "${name}" is a ${task.kind} task.`);
+  return task;
+}
 
 /** The true function, drawn before the first snapshot brings its own trueY. */
-const truePoints = Array.from({ length: 301 }, (_, i) => {
-  const x = xRange.min + ((xRange.max - xRange.min) * i) / 300;
-  return { x, y: 10 * Math.sin(2 * Math.PI * x) };
-});
+function truePoints(task: RegressionTask): { x: number; y: number }[] {
+  const { min, max } = task.plot.x;
+  return Array.from({ length: 301 }, (_, i) => {
+    const x = min + ((max - min) * i) / 300;
+    return { x, y: task.trueFunction(x) };
+  });
+}
 
 /** Dataset indices; the upper band edge fills down to the dataset just before it. */
 export const RegressionSeries = { BandLower: 0, BandUpper: 1, Mean: 2, TrueFunction: 3, TrainingPoints: 4 } as const;
@@ -25,6 +37,7 @@ function zip(xs: number[], ys: number[]) {
 }
 
 export function regressionFigure(data: Pick<RunData, 'regression'>, run: FigureRun): ChartFigureSpec {
+  const task = regressionTaskOf(run);
   const snapshot: RegressionEvent | null = data.regression;
   const grid = snapshot?.grid ?? [];
   const line = { pointHitRadius: 0 };
@@ -41,7 +54,7 @@ export function regressionFigure(data: Pick<RunData, 'regression'>, run: FigureR
           pointStyle: 'rect',
         }),
         lineDataset('predictive mean', palette.mean, snapshot ? zip(grid, snapshot.mean) : [], { ...line, borderWidth: 2 }),
-        lineDataset('10 sin(2πx)', palette.trueFunction, snapshot && snapshot.trueY.length === grid.length ? zip(grid, snapshot.trueY) : truePoints, {
+        lineDataset(task.trueFunctionLabel, palette.trueFunction, snapshot && snapshot.trueY.length === grid.length ? zip(grid, snapshot.trueY) : truePoints(task), {
           ...line,
           borderDash: [6, 4],
         }),
@@ -67,8 +80,8 @@ export function regressionFigure(data: Pick<RunData, 'regression'>, run: FigureR
         tooltip: { enabled: false },
       },
       scales: {
-        x: axis('x (input, no unit)', { ...xRange }),
-        y: axis('y (output, no unit)', { ...yRange }),
+        x: axis('x (input, no unit)', { ...task.plot.x }),
+        y: axis('y (output, no unit)', { ...task.plot.y }),
       },
     },
   };

@@ -6,10 +6,13 @@
  */
 import type { OodEvaluation } from '../contract/ood';
 import type { RunState } from '../contract/runEvent';
+import { descriptorOf } from '../experiments/registry';
 import { describeSettings } from './caption';
 import { flattenConfig, formatConfigValue, type ConfigValue } from './configDiff';
 import { figureFont } from './fonts';
 import { formatKlWeight, formatMetric, formatPercent } from './format';
+import type { MetricDefinition } from '../scoring/index';
+import { readMetric } from './metricPoints';
 import { oodReportRows } from './oodReport';
 import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
 import { formatReportDate, layoutReport, reportFooter, reportHeader, safeFileStem, type ReportLayout } from './reportLayout';
@@ -41,8 +44,6 @@ export interface RunReportOptions {
   extraRows?: readonly FigureRow[];
 }
 
-const experimentTitles: Record<string, string> = { sinusoid: 'Sinusoid regression', lenet5: 'Bayesian LeNet5' };
-
 function formatDuration(seconds: number): string {
   if (seconds < 90) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
@@ -51,7 +52,7 @@ function formatDuration(seconds: number): string {
 
 function describeConfigValue(run: ReportRun, key: string, value: ConfigValue): string {
   // Null means "the default", which for these settings depends on the experiment: say which.
-  if (key === 'klWeight') return typeof value === 'number' ? formatKlWeight(value) : run.config.experiment === 'lenet5' ? 'klScale/N_train (default)' : '1/batches (default)';
+  if (key === 'klWeight') return typeof value === 'number' ? formatKlWeight(value) : descriptorOf(run.config).klWeightDefault.configValue;
   if (key === 'evalImages' && value === null) return 'all (default)';
   return formatConfigValue(value);
 }
@@ -63,30 +64,22 @@ export function configRows(run: ReportRun): string[][] {
     .map(([key, value]) => [key, describeConfigValue(run, key, value)]);
 }
 
-/** The run's final figures of merit, from its events (what the figures show) and its summary. */
+function formatMetricValue(metric: MetricDefinition, value: number): string {
+  if (metric.format === 'percent') return formatPercent(value, metric.percentDigits ?? 1);
+  if (metric.format === 'klWeight') return formatKlWeight(value);
+  return formatMetric(value);
+}
+
+/**
+ * The run's final figures of merit, from its events (what the figures show) and its summary:
+ * the latest value of every metric of its experiment that has a report label.
+ */
 export function finalMetricRows(run: ReportRun, data: RunData): string[][] {
   const rows: string[][] = [];
-  const last = data.metrics.step.length - 1;
-  if (last >= 0) {
-    rows.push([`loss at step ${data.metrics.step[last]}`, formatMetric(data.metrics.loss[last])]);
-    rows.push(['NLL', formatMetric(data.metrics.nll[last])]);
-    rows.push(['ΣKL (unweighted)', formatMetric(data.metrics.kl[last])]);
-    rows.push(['KL weight', formatKlWeight(data.metrics.klWeight[last])]);
-  }
-  const regression = data.regression;
-  if (regression) {
-    rows.push([`σ outside ÷ inside the data (step ${regression.step})`, formatMetric(regression.stdRatio)]);
-    rows.push(['RMSE inside the data', formatMetric(regression.rmseInside)]);
-    rows.push(['coverage of ±2σ inside', formatPercent(regression.coverageInside, 0)]);
-  }
-  const evaluation = data.evaluations.at(-1);
-  if (evaluation) {
-    rows.push([`held-out nats (step ${evaluation.step}, T = ${evaluation.draws})`, formatMetric(evaluation.heldoutNats)]);
-    rows.push([`held-out accuracy (${evaluation.images} images)`, formatPercent(evaluation.accuracy, 2)]);
-    rows.push(['expected calibration error', formatMetric(evaluation.ece)]);
-    rows.push([`digits refused (max p < ${formatMetric(evaluation.threshold)})`, formatPercent(evaluation.digitRefusal)]);
-    rows.push(['noise images refused', formatPercent(evaluation.noiseRefusal)]);
-    rows.push(['mean max p on noise', formatMetric(evaluation.meanMaxProbabilityNoise)]);
+  for (const metric of descriptorOf(run.config).metrics) {
+    if (!metric.reportLabel) continue;
+    const latest = readMetric(metric, data).at(-1);
+    if (latest) rows.push([metric.reportLabel(latest.context), formatMetricValue(metric, latest.value)]);
   }
   const prior = data.posteriors.at(-1)?.prior ?? {};
   for (const [name, value] of Object.entries(prior)) rows.push([`learned prior ${name}`, formatMetric(value)]);
@@ -119,7 +112,7 @@ export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec
   const state = run.state ?? data.status?.state;
   const backend = run.backend ? `backend ${run.backend.name}${run.backend.device ? ` (${run.backend.device})` : ''}` : 'backend —';
   const facts = [
-    experimentTitles[run.config.experiment] ?? run.config.experiment,
+    descriptorOf(run.config).shortTitle,
     `created ${formatReportDate(run.createdAt)}`,
     `${state ?? 'unknown state'} at step ${step}${total ? ` of ${total}` : ''}`,
     backend,

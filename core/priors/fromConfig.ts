@@ -1,25 +1,10 @@
-/** Builds the prior factory a run configuration names. */
-import type { PriorConfig } from '../contract/runConfig';
-import { fixedNormalPrior } from './fixedNormal';
-import type { PriorFactory } from './prior';
-import { scaleMixturePrior } from './scaleMixture';
-import { trainableNormalPrior } from './trainableNormal';
+/** Builds the prior factory a run configuration names, through the registry of ./factories.ts. */
+import type { PriorConfig } from './kinds/index';
+import { priorFactories, type PriorChoice } from './factories';
 
-export interface PriorChoice {
-  factory: PriorFactory;
-  /** Resources shared by all layers (the learned mixture), disposed with the network. */
-  owned: { dispose(): void }[];
-}
+export type { PriorChoice };
 
 export function priorFromConfig(prior: PriorConfig): PriorChoice {
-  switch (prior.kind) {
-    case 'normal':
-      return { factory: fixedNormalPrior(prior.scale), owned: [] };
-    case 'trainableNormal':
-      return { factory: trainableNormalPrior(), owned: [] };
-    case 'scaleMixture': {
-      const factory = scaleMixturePrior(prior);
-      return { factory, owned: [factory.shared] };
-    }
-  }
+  const build = priorFactories[prior.kind] as (config: PriorConfig) => PriorChoice;
+  return build(prior);
 }

@@ -5,7 +5,7 @@
  * most about that much work, however far apart evaluations are), a cooperative stop (checkpointed
  * too), and a divergence check (a NaN or infinite loss ends the run as failed, with the step).
  */
-import type { ExperimentHooks } from '../experiments/experiment';
+import type { ExperimentHooks } from '../experiments/trainer';
 
 export interface StepMetrics {
   loss: number;

@@ -60,7 +60,7 @@ export async function writeRunOutputs(runDir: string, compareDirs: readonly stri
   const density = outputs.density ?? 2;
   if (others.length === 0) {
     if (outputs.report) await writeOutput(outputs.report, await composeRunReport(main.data, { run: main.record, ood: main.ood, density }), `report of ${main.record.name}`);
-    if (outputs.csv) await writeOutput(outputs.csv, runMetricsCsv(main.data), `metrics of ${main.record.name}`);
+    if (outputs.csv) await writeOutput(outputs.csv, runMetricsCsv(main.data, main.record.config), `metrics of ${main.record.name}`);
     return;
   }
   const runs = [main, ...others].map(comparisonRunOf);

@@ -1,15 +1,15 @@
 /**
- * Wires the host services every shell uses — run store, run manager (with the experiment
- * registry), API handler — so main.ts, serve.ts and cli.ts stay thin adapters. Also decides how the
+ * Wires the host services every shell uses — run store, run manager, API handler — so main.ts,
+ * serve.ts and cli.ts stay thin adapters. The host knows experiments only by their descriptors
+ * (pure data): it never loads tfjs, which stays in the training worker. Also decides how the
  * runs folder is opened: its owner holds the lock (./runsFolderLock) and recovers runs a dead
  * process left; anyone else opens it read-only or is refused.
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { experiments, listExperiments } from '../../core/experiments/index';
+import { listExperimentInfos, totalStepsOf } from '../../core/experiments/registry';
 import type { Environment } from '../../core/contract/workbenchApi';
-import type { RunConfig } from '../../core/contract/runConfig';
 import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
 import { RunManager } from './runManager';
@@ -78,11 +78,7 @@ export async function openRunsFolder(
   }
 }
 
-export function totalStepsOf(config: RunConfig): number {
-  const experiment = (experiments as Partial<typeof experiments>)[config.experiment];
-  if (!experiment) throw new Error(`This build of the workbench has no experiment "${config.experiment}".`);
-  return experiment.totalSteps(config);
-}
+export { totalStepsOf };
 
 export async function openHostServices(options: HostServicesOptions): Promise<HostServices> {
   const runsDir = path.resolve(options.runsDir);
@@ -102,7 +98,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   const version = workbenchVersion();
   const api = createApiHandler({
     runs: runManager,
-    listExperiments,
+    listExperiments: listExperimentInfos,
     environment: () => ({ shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}) }),
     ood,
     warn: options.warn,

@@ -28,6 +28,7 @@ import {
 } from '../../core/contract/ood';
 import type { Lenet5Config } from '../../core/contract/runConfig';
 import type { RunRecord } from '../../core/contract/workbenchApi';
+import { classifiesImages } from '../../core/experiments/registry';
 import { PIXELS_PER_IMAGE } from '../../core/data/dataset';
 import { drawProbabilitiesFromFlat, summarizeDraws } from '../../core/metrics/predictive';
 import { preprocessImage, type DecodedImage } from '../../core/ood/preprocess';
@@ -241,7 +242,7 @@ export class OodService {
 
   private async prepareRun(runId: string): Promise<PreparedRun> {
     const record = await this.options.runs.getRun(runId);
-    if (record.config.experiment !== 'lenet5') {
+    if (!classifiesImages(record.config)) {
       throw new OodServiceError(`Run "${runId}" is a ${record.config.experiment} run; only LeNet5 runs classify images.`);
     }
     const runDir = this.options.store.runDir(runId);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../core/contract/runConfig';
 import type { BackendInfo } from '../../core/contract/runEvent';
+import { setCpuBackend } from '../../core/engine/cpuBackend';
 import { locateAsarFile } from './asarPaths';
 
 export class BackendError extends Error {
@@ -109,8 +110,7 @@ async function attemptWasm(): Promise<Attempt> {
 
 async function attemptCpu(): Promise<Attempt> {
   try {
-    await import('@tensorflow/tfjs-backend-cpu');
-    if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the JavaScript backend');
+    if (!(await setCpuBackend())) throw new Error('tfjs could not initialise the JavaScript backend');
     return { ok: true, device: 'JavaScript (1 thread)' };
   } catch (error) {
     return { ok: false, skipped: [{ name: 'cpu', reason: describeLoadFailure(error) }] };

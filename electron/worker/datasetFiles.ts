@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { DatasetSpec } from '../../core/contract/runConfig';
 import { bundledMnist, FASHION_MNIST_CLASS_NAMES, idxDataset, MNIST_CLASS_NAMES, type Dataset, type IdxFileBytes } from '../../core/data/dataset';
-import type { ExperimentEnvironment } from '../../core/experiments/experiment';
+import type { ExperimentEnvironment } from '../../core/experiments/trainer';
 import { BoundedReadError, readRegularFileBounded } from '../host/boundedFileRead';
 import { locateAsarFile } from './asarPaths';
 

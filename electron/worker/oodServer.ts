@@ -20,7 +20,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Lenet5Config } from '../../core/contract/runConfig';
 import { CLASS_COUNT, PIXELS_PER_IMAGE } from '../../core/data/dataset';
 import { monteCarloSteps, type MonteCarloProbabilities } from '../../core/evaluation/monteCarlo';
-import type { ExperimentEnvironment } from '../../core/experiments/experiment';
+import type { ExperimentEnvironment } from '../../core/experiments/trainer';
+import { classifiesImages } from '../../core/experiments/registry';
 import { LENET5_INPUT_SHAPE } from '../../core/experiments/lenet5/network';
 import type { VariationalSequential } from '../../core/models/variationalSequential';
 import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
@@ -169,7 +170,7 @@ export class OodServer {
 
   private async prepare(job: Job): Promise<void> {
     const { message } = job;
-    if (message.config.experiment !== 'lenet5') {
+    if (!classifiesImages(message.config)) {
       throw new OodServerError(`Run "${message.runId}" is a ${message.config.experiment} run; only LeNet5 runs classify images.`);
     }
     const config: Lenet5Config = message.config;

@@ -4,7 +4,7 @@
  * the experiment (from a checkpoint when the host sends one), stamp and validate its events, pass
  * its checkpoints to the host, report status and the end of the run.
  */
-import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../../core/experiments/experiment';
+import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../../core/experiments/trainer';
 import type { ExperimentEvent, RunEvent, StatusEvent } from '../../core/contract/runEvent';
 import { runEventSchema } from '../../core/contract/runEvent';
 import type { RunConfig } from '../../core/contract/runConfig';
@@ -31,7 +31,7 @@ export interface HostPort {
   postMessage(message: WorkerToHostMessage, transfer?: ArrayBuffer[]): void;
 }
 
-export type ExperimentRegistry = Partial<Record<RunConfig['experiment'], Experiment>> | Record<string, Experiment>;
+export type ExperimentRegistry = Readonly<Record<string, ExperimentTrainer>>;
 
 interface ActiveRun {
   runId: string;
@@ -121,7 +121,7 @@ async function trainRun(
     port.postMessage({ type: 'done', runId, step: run.step, ...done });
 
   try {
-    const experiment = (experiments as Record<string, Experiment | undefined>)[config.experiment];
+    const experiment = (experiments as Record<string, ExperimentTrainer | undefined>)[config.experiment];
     if (!experiment) throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
     // Checked again here: whoever sent the run, a configuration over the limits must not take the worker down.
     const overBudget = runBudgetProblems(config);

@@ -4,11 +4,11 @@
  * host sends it, one at a time.
  */
 import { parentPort } from 'node:worker_threads';
-import { experiments } from '../../core/experiments/index';
+import { experimentTrainers } from '../../core/experiments/trainers';
 import { workerEnvironment } from './datasetFiles';
 import { serveTrainingWorker, TrainingWorkerError } from './trainingWorkerRuntime';
 
 if (!parentPort) {
   throw new TrainingWorkerError('electron/worker/worker.ts must be started as a worker thread, not run directly.');
 }
-serveTrainingWorker(parentPort, experiments, workerEnvironment);
+serveTrainingWorker(parentPort, experimentTrainers, workerEnvironment);

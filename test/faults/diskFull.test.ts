@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { totalStepsOf } from '../../core/experiments/registry';
 import { runEventSchema } from '../../core/contract/runEvent';
 import { RunManager } from '../../electron/host/runManager';
 import { RunStore } from '../../electron/host/runStore';
@@ -91,7 +92,7 @@ describe('disk full (ENOSPC)', () => {
     const warnings: string[] = [];
     const manager = new RunManager({
       store: new RunStore(runsDir, { flushIntervalMs: 50 }),
-      totalSteps: (config) => (config.experiment === 'sinusoid' ? config.epochs : config.steps),
+      totalSteps: totalStepsOf,
       workerUrl: fakeWorkerUrl,
       warn: (message) => warnings.push(message),
     });

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totalStepsOf } from '../../core/experiments/registry';
 import { openHostServices, type HostServices } from '../../electron/host/hostServices';
 import { RunManager } from '../../electron/host/runManager';
 import { RunStore } from '../../electron/host/runStore';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   workDir = await tempRunsDir('workbench-kill-');
   // A real checkpoint to write and to resume from: a short sinusoid run trained by the real worker.
   const templates = path.join(workDir, 'templates');
-  const manager = new RunManager({ store: new RunStore(templates), totalSteps: (config) => (config.experiment === 'sinusoid' ? config.epochs : config.steps) });
+  const manager = new RunManager({ store: new RunStore(templates), totalSteps: totalStepsOf });
   try {
     const run = await manager.startRun({ config: sinusoidConfig({ epochs: 40, evalEvery: 20, gridPoints: 10, predictiveDraws: 2 }) });
     expect(await manager.waitForRun(run.id)).toMatchObject({ state: 'completed', checkpointStep: 40 });

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { experiments } from '../../core/experiments/index';
+import { sinusoidPresets } from '../../core/experiments/sinusoid/presets';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { WireReply } from '../../core/contract/workbenchApi';
 import { startBrowserShell, type BrowserShell } from '../../electron/serve';
@@ -119,7 +119,7 @@ describe('browser shell WebSocket API', () => {
   it('starts a run and pushes its events until it completes', { timeout: 60_000 }, async () => {
     const socket = await connect(apiUrl());
     const pushed: RunEvent[] = [];
-    const config = { ...experiments.sinusoid.presets[0].config, epochs: 5, evalEvery: 5, predictiveDraws: 10, gridPoints: 50 };
+    const config = { ...sinusoidPresets[0].config, epochs: 5, evalEvery: 5, predictiveDraws: 10, gridPoints: 50 };
     const reply = await exchange(socket, JSON.stringify({ id: 1, method: 'startRun', args: [{ config, name: 'over the wire' }] }), pushed);
     expect(reply).toMatchObject({ id: 1, ok: true, result: { name: 'over the wire', state: 'queued' } });
     const runId = (reply as { result: { id: string } }).result.id;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { experiments } from '../../core/experiments/index';
+import { sinusoidPresets } from '../../core/experiments/sinusoid/presets';
 import { apiMethodNames, type WireReply } from '../../core/contract/workbenchApi';
 import { isLoopbackHost, startBrowserShell, type BrowserShell } from '../../electron/serve';
 
@@ -168,7 +168,7 @@ describe('1,000 fuzzed messages', () => {
     const channel = replies(socket);
 
     // One completed run the fuzzer may name but must not damage.
-    const config = { ...experiments.sinusoid.presets[0].config, epochs: 3, evalEvery: 3, predictiveDraws: 5, gridPoints: 20 };
+    const config = { ...sinusoidPresets[0].config, epochs: 3, evalEvery: 3, predictiveDraws: 5, gridPoints: 20 };
     const started = await exchange(channel, JSON.stringify({ id: 1, method: 'startRun', args: [{ config, name: 'keep me' }] }));
     expect(started).toMatchObject({ ok: true });
     const runId = (started as { result: { id: string } }).result.id;

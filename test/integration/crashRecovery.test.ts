@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { experiments } from '../../core/experiments/index';
+import { sinusoidPresets } from '../../core/experiments/sinusoid/presets';
 import { runEventSchema, type RunEvent } from '../../core/contract/runEvent';
 import type { RunRecord, WireReply } from '../../core/contract/workbenchApi';
 import { startServe, type ServeProcess } from '../fixtures/serveProcess';
@@ -73,7 +73,7 @@ const metricSteps = (events: RunEvent[]) => events.filter((event) => event.type 
 describe('a browser shell killed mid-run', () => {
   it('shows the run interrupted on restart, and resumeRun finishes it from the checkpoint', { timeout: 180_000 }, async () => {
     const epochs = 1500;
-    const preset = experiments.sinusoid.presets.find((candidate) => candidate.name === 'default')!;
+    const preset = sinusoidPresets.find((candidate) => candidate.name === 'default')!;
     const config = { ...preset.config, epochs, evalEvery: 100, predictiveDraws: 10, gridPoints: 50 };
 
     const first = await startServer();

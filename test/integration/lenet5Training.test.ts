@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lenet5ConfigSchema } from '../../core/contract/runConfig';
 import type { ExperimentEvent } from '../../core/contract/runEvent';
-import { runLenet5 } from '../../core/experiments/lenet5/experiment';
+import { runLenet5 } from '../../core/experiments/lenet5/trainer';
 import { workerEnvironment } from '../../electron/worker/datasetFiles';
 
 beforeAll(async () => {

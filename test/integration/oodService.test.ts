@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassifiedImage } from '../../core/contract/ood';
 import type { RunEvent } from '../../core/contract/runEvent';
-import { sinusoidExperiment } from '../../core/experiments/sinusoid/experiment';
+import { sinusoidPresets } from '../../core/experiments/sinusoid/presets';
 import { openHostServices, type HostServices } from '../../electron/host/hostServices';
 import { OodService } from '../../electron/host/oodService';
 import type { OodRequestMessage } from '../../electron/worker/messages';
@@ -171,7 +171,7 @@ describe('calibration and evaluation', { timeout: 120_000 }, () => {
 
 describe('classification between training steps', { timeout: 180_000 }, () => {
   it('serves requests while a run trains, and the run gives exactly the numbers it gives undisturbed', async () => {
-    const config = { ...sinusoidExperiment.presets[0].config, seed: 5, epochs: 300, backend: 'cpu' as const };
+    const config = { ...sinusoidPresets[0].config, seed: 5, epochs: 300, backend: 'cpu' as const };
     const losses = async (classifyMeanwhile: boolean) => {
       const record = await services.runManager.startRun({ config });
       const events: RunEvent[] = [];

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { totalStepsOf } from '../../core/experiments/registry';
 import { serializeCheckpoint } from '../../core/training/checkpoint';
 import { RunManager } from '../../electron/host/runManager';
 import { RunStore } from '../../electron/host/runStore';
@@ -62,7 +63,7 @@ describe('resume and delete of one run (item 8)', () => {
 
 describe('checkpoints on a time budget through the worker (item 14)', () => {
   it('a run whose first evaluation is far away still gets a checkpoint within the interval', { timeout: 120_000 }, async () => {
-    const manager = new RunManager({ store: new RunStore(h.runsDir, { flushIntervalMs: 50 }), totalSteps: (config) => (config.experiment === 'sinusoid' ? config.epochs : config.steps), checkpointIntervalMs: 200 });
+    const manager = new RunManager({ store: new RunStore(h.runsDir, { flushIntervalMs: 50 }), totalSteps: totalStepsOf, checkpointIntervalMs: 200 });
     try {
       const run = await manager.startRun({ config: sinusoidConfig({ epochs: 100_000, evalEvery: 100_000, gridPoints: 10, predictiveDraws: 2 }) });
       await until(async () => ((await manager.getRun(run.id)).checkpointStep ?? 0) > 0, 'a checkpoint before the first evaluation');

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { experiments } from '../../core/experiments/index';
+import { sinusoidPresets } from '../../core/experiments/sinusoid/presets';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { WorkbenchApi } from '../../core/contract/workbenchApi';
 import type { WorkbenchDesktop } from '../../core/contract/desktopChannels';
@@ -112,7 +112,7 @@ async function both(call: (api: WorkbenchApi) => Promise<unknown>): Promise<unkn
   return socket;
 }
 
-const tinySinusoid = { ...experiments.sinusoid.presets[0].config, epochs: 4, evalEvery: 2, predictiveDraws: 10, gridPoints: 40, seed: 3 };
+const tinySinusoid = { ...sinusoidPresets[0].config, epochs: 4, evalEvery: 2, predictiveDraws: 10, gridPoints: 40, seed: 3 };
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

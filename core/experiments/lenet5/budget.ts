@@ -9,7 +9,7 @@
  * - Events: a `metrics` and a `progress` event per step; every evalEvery steps a `heldout` event
  *   (the panel's 20 images with their probabilities under each draw) and a `posterior` event.
  */
-import type { Lenet5Config } from '../../contract/runConfig';
+import type { Lenet5Config } from './config';
 import { FLOAT_BYTES, JSON_NUMBER_BYTES, STEP_EVENT_BYTES, type ResourceEstimate } from '../resourceBudget';
 
 /** Values per image of each layer's output: 28×28×6, 14×14×6, 10×10×16, 5×5×16, 120, 84, 10. */

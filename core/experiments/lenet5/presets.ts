@@ -12,8 +12,8 @@
  * cosine over the run. Measured at 6000 steps, seed 0: 98.5 %, −0.058 nats, ECE 0.007.
  * `quick` is the tempered KL at a constant rate for 1500 steps: 98.8 %, −0.064 nats, ECE 0.015.
  */
-import { lenet5ConfigSchema, type Lenet5Config } from '../../contract/runConfig';
-import type { Preset } from '../experiment';
+import type { Preset } from '../descriptor';
+import { lenet5ConfigSchema, type Lenet5Config } from './config';
 
 const seedConfig = lenet5ConfigSchema.parse({ experiment: 'lenet5', preset: 'seed' });
 const defaultConfig: Lenet5Config = { ...seedConfig, preset: 'default', klScale: 0.15, learningRateSchedule: 'cosine' };

@@ -12,8 +12,8 @@
  * expected NLL averaged over 8 weight samples per step, which tames the gradient variance that makes
  * the one-sample estimator wander.
  */
-import { sinusoidConfigSchema, type SinusoidConfig } from '../../contract/runConfig';
-import type { Preset } from '../experiment';
+import type { Preset } from '../descriptor';
+import { sinusoidConfigSchema, type SinusoidConfig } from './config';
 
 const common = {
   experiment: 'sinusoid' as const,

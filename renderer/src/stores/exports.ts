@@ -8,6 +8,7 @@
 import { defineStore, storeToRefs } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
 import { EXPORT_DENSITIES, type ExportDensity } from '../../../core/figures/export';
+import { classifiesImages } from '../../../core/experiments/registry';
 import { runMetricsCsv } from '../../../core/figures/metricsCsv';
 import type { ReportLayout } from '../../../core/figures/reportLayout';
 import type { RunData } from '../../../core/figures/runData';
@@ -107,8 +108,8 @@ export const useExportsStore = defineStore('exports', () => {
     const run = runs.selectedRun;
     if (!run) return null;
     const data = selectedRunData();
-    // A sinusoid has no OOD evaluation; a host without one (or an older host) answers null or fails: report without it.
-    const ood = run.config.experiment === 'lenet5' ? await api.getOodEvaluation(run.id).catch(() => null) : null;
+    // Only image classifiers have an OOD evaluation; a host without one (or an older host) answers null or fails: report without it.
+    const ood = classifiesImages(run.config) ? await api.getOodEvaluation(run.id).catch(() => null) : null;
     return runReportLayout(run, data, { generatedAt: new Date().toISOString(), ood });
   }
 
@@ -128,7 +129,7 @@ export const useExportsStore = defineStore('exports', () => {
 
   async function exportSelectedRunCsv(): Promise<void> {
     const run = runs.selectedRun;
-    if (run) await exportCsv(`${safeFileName(run.name)}-metrics.csv`, runMetricsCsv(selectedRunData()));
+    if (run) await exportCsv(`${safeFileName(run.name)}-metrics.csv`, runMetricsCsv(selectedRunData(), run.config));
   }
 
   /** A panel's "PNG" button (provided to the Base figure components by App.vue). */

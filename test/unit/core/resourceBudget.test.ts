@@ -6,15 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { runConfigSchema, type RunConfig } from '../../../core/contract/runConfig';
 import { estimateResources, runBudgetProblems } from '../../../core/experiments/budgets';
-import { experiments } from '../../../core/experiments/index';
+import { descriptorOf, registeredDescriptors } from '../../../core/experiments/registry';
 import { EVENT_BYTES_PER_STEP_LIMIT, MEMORY_LIMIT_BYTES } from '../../../core/experiments/resourceBudget';
 
-const sinusoid = (overrides: Record<string, unknown>): RunConfig => runConfigSchema.parse({ ...experiments.sinusoid.presets[0].config, ...overrides });
+const sinusoid = (overrides: Record<string, unknown>): RunConfig => runConfigSchema.parse({ ...descriptorOf('sinusoid').presets[0].config, ...overrides });
 const lenet5 = (overrides: Record<string, unknown>): RunConfig => runConfigSchema.parse({ experiment: 'lenet5', ...overrides });
 
 describe('configuration budgets', () => {
   it('let every preset run, with room to spare', () => {
-    for (const experiment of Object.values(experiments)) {
+    for (const experiment of registeredDescriptors) {
       for (const preset of experiment.presets) {
         const config = runConfigSchema.parse(preset.config);
         expect(runBudgetProblems(config), `${experiment.name}/${preset.name}`).toEqual([]);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sinusoidConfigSchema, type SinusoidConfig } from '../../../core/contract/runConfig';
 import type { ExperimentEvent } from '../../../core/contract/runEvent';
-import { runSinusoid } from '../../../core/experiments/sinusoid/experiment';
+import { runSinusoid } from '../../../core/experiments/sinusoid/trainer';
 import { sinusoidNetwork } from '../../../core/experiments/sinusoid/network';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { gaussianNll } from '../../../core/losses/gaussianNll';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, runTrainingLoop, type StepMetrics } from '../../../core/training/trainingLoop';
-import type { ExperimentHooks } from '../../../core/experiments/experiment';
+import type { ExperimentHooks } from '../../../core/experiments/trainer';
 
 /** A step that takes `ms` of wall time, as a real one would. */
 function slowStep(ms: number): () => StepMetrics {

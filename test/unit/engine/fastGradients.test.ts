@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { setCpuBackend } from '../../../core/engine/cpuBackend';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -44,7 +45,7 @@ const lenetCases: { name: string; x: Shape4D; w: Shape4D; pad: 'same' | 'valid' 
 
 describe('fast gradients', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await setCpuBackend();
   });
   afterAll(() => restoreStockGradients());
 

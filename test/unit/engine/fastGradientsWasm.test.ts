@@ -3,6 +3,7 @@
  * with the stock gradients computed on cpu, at LeNet5 layer sizes (batch 16).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { setCpuBackend } from '../../../core/engine/cpuBackend';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,13 +41,13 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 describe('fast gradients on wasm', () => {
   afterAll(async () => {
     restoreStockGradients();
-    await tf.setBackend('cpu');
+    await setCpuBackend();
   });
 
   for (const layer of layers) {
     it(`match the cpu stock gradients for ${layer.name}`, async () => {
       restoreStockGradients();
-      await tf.setBackend('cpu');
+      await setCpuBackend();
       const [stockDx, stockDw] = gradients(layer);
       registerFastGradients();
       await tf.setBackend('wasm');

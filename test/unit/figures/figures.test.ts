@@ -25,6 +25,7 @@ import {
   type Canvas2DContext,
   type ChartFigureSpec,
 } from '../../../core/figures';
+import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { events, heldout, metrics, run } from './syntheticRun';
 
 const data = runDataFromEvents(events);
@@ -165,7 +166,10 @@ describe('chart figures', () => {
     const regression = runDataFromEvents([
       { type: 'regression', runId: 'r', step: 5, time: 5, grid: [0, 1], mean: [1, 2], std: [0.5, 1], trueY: [0, 0], trainX: [0.5], trainY: [3], stdRatio: 2, rmseInside: 1, coverageInside: 1 },
     ]);
-    const spec = regressionFigure(regression, run);
+    // The band is a regression's figure: a classification run has none (regressionFigure refuses it).
+    expect(() => regressionFigure(regression, run)).toThrow('is for regression runs');
+    const spec = regressionFigure(regression, { name: 'sinusoid', config: sinusoidPresets[0].config });
+    expect(spec.chart.options?.scales?.x).toMatchObject({ min: -1.5, max: 1.5 });
     expect(points(spec, 0)).toEqual([{ x: 0, y: 0 }, { x: 1, y: 0 }]);
     expect(points(spec, 1)).toEqual([{ x: 0, y: 2 }, { x: 1, y: 4 }]);
     expect(points(spec, 2)).toEqual([{ x: 0, y: 1 }, { x: 1, y: 2 }]);

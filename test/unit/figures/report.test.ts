@@ -98,7 +98,7 @@ describe('run report layout', () => {
 
 describe('metrics CSV', () => {
   it('has a row per step and per evaluation under one header', () => {
-    const lines = runMetricsCsv(data).trim().split('\n');
+    const lines = runMetricsCsv(data, run.config).trim().split('\n');
     expect(lines[0].split(',').slice(0, 3)).toEqual(['kind', 'step', 'loss']);
     expect(lines.filter((line) => line.startsWith('train,'))).toHaveLength(3);
     const evaluations = lines.filter((line) => line.startsWith('heldout,'));
@@ -107,7 +107,7 @@ describe('metrics CSV', () => {
     const cells = evaluations[1].split(',');
     expect(cells[header.indexOf('heldout_accuracy')]).toBe('0.85');
     expect(cells[header.indexOf('loss')]).toBe('');
-    expect(runMetricsCsv(sinusoidData)).toMatch(/\nregression,3,(,)+4,0\.4,1\n$/);
+    expect(runMetricsCsv(sinusoidData, sinusoidRun.config)).toMatch(/\nregression,3,(,)+4,0\.4,1\n$/);
   });
 });
 

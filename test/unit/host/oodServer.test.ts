@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { setCpuBackend } from '../../../core/engine/cpuBackend';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
@@ -46,7 +47,7 @@ async function stored(checkpoint: SerializedCheckpoint): Promise<SerializedCheck
 }
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await setCpuBackend();
   runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-ood-server-'));
 });
 

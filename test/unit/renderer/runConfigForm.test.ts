@@ -4,7 +4,7 @@
  * seed list of "Repeat with seeds…" is parsed or explained.
  */
 import { describe, expect, it } from 'vitest';
-import { listExperiments } from '../../../core/experiments/index';
+import { listExperimentInfos } from '../../../core/experiments/registry';
 import { lenet5Presets } from '../../../core/experiments/lenet5/presets';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { configFromValues, effectiveKlWeight, fieldsFor, parseSeedList, valuesFromConfig } from '../../../renderer/src/forms/runConfigForm';
@@ -40,7 +40,7 @@ describe('runConfigForm', () => {
   it('reads a blank KL weight as the default and says what it amounts to', () => {
     const values = { ...valuesFromConfig(lenet5), klWeight: '' };
     expect(configFromValues(lenet5, values).config?.klWeight).toBeNull();
-    const hints = listExperiments().find((experiment) => experiment.name === 'lenet5')!;
+    const hints = listExperimentInfos().find((experiment) => experiment.name === 'lenet5')!;
     const textbook = { ...values, klScale: '1' };
     expect(effectiveKlWeight('lenet5', textbook, { trainImages: hints.trainImages })).toContain('1/9,000');
     expect(effectiveKlWeight('lenet5', { ...textbook, dataset: 'fashion-mnist' }, { trainImages: hints.trainImages })).toContain('1/60,000');

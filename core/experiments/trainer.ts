@@ -1,11 +1,13 @@
 /**
- * What every experiment provides to the worker, the CLI and the tests. An experiment is pure: it
- * trains on whatever tfjs backend is active, reports through `hooks.emit`, and never touches files.
+ * What an experiment's trainer provides to the worker (and to tests and benchmarks that train in
+ * process). A trainer is pure: it trains on whatever tfjs backend is active, reports through
+ * `hooks.emit`, and never touches files. Everything else about an experiment — schema, presets,
+ * figures, metrics — is its descriptor (./descriptor.ts), which never loads tfjs.
  */
 import type { ExperimentEvent } from '../contract/runEvent';
-import type { DatasetSpec, RunConfig, RunConfigInput } from '../contract/runConfig';
+import type { DatasetSpec } from '../contract/configParts';
+import type { RunSummary } from '../contract/runSummary';
 import type { Dataset } from '../data/dataset';
-import type { RunSummary } from '../contract/workbenchApi';
 import type { TrainingCheckpoint } from '../training/checkpoint';
 
 export interface ExperimentHooks {
@@ -30,25 +32,14 @@ export interface ExperimentEnvironment {
   loadDataset(spec: DatasetSpec): Promise<Dataset>;
 }
 
-export interface Preset<C extends RunConfig = RunConfig> {
-  name: string;
-  description: string;
-  config: C;
-}
-
-export interface Experiment<C extends RunConfig = RunConfig> {
+export interface ExperimentTrainer<C extends { experiment: string } = any, R extends RunSummary = RunSummary> {
+  /** The descriptor's name: the worker finds the trainer of a run by its config's `experiment`. */
   name: C['experiment'];
-  title: string;
-  presets: Preset<C>[];
-  /** Training images per dataset name where known before loading (the form's 1/N_train hint). */
-  trainImages?: Readonly<Record<string, number>>;
-  /** Optimizer steps a run of this configuration takes. */
-  totalSteps(config: C): number;
   /**
    * Trains and evaluates; resolves with the final figures of merit. With `resume` (a checkpoint of
    * a run of the same configuration) training continues after the checkpoint's step.
    */
-  run(config: C, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RunSummary>;
+  run(config: C, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<R>;
 }
 
-export type { RunConfig, RunConfigInput, TrainingCheckpoint };
+export type { TrainingCheckpoint };

@@ -8,22 +8,21 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../../engine/gradients';
-import type { Lenet5Config } from '../../contract/runConfig';
-import type { RunSummary } from '../../contract/workbenchApi';
+import type { ClassificationSummary } from '../../contract/runSummary';
 import { BatchSampler } from '../../data/batches';
-import { CLASS_COUNT, IMAGE_SIZE, KNOWN_TRAIN_IMAGES } from '../../data/dataset';
+import { CLASS_COUNT, IMAGE_SIZE } from '../../data/dataset';
 import { registerFastGradients } from '../../engine/fastGradients';
 import { posteriorStatistics } from '../../evaluation/posteriorStatistics';
 import { SeedStream } from '../../random/seedStream';
 import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
 import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
-import type { Experiment, ExperimentEnvironment, ExperimentHooks } from '../experiment';
+import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../trainer';
+import type { Lenet5Config } from './config';
 import { evaluateClassifier, makeEvaluationSet, type ClassifierEvaluation } from './evaluation';
 import { lenet5Network } from './network';
-import { lenet5Presets } from './presets';
 
-export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RunSummary> {
+export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<ClassificationSummary> {
   // Convolution and batched-matMul gradients as forward ops: needed on wasm (it has no
   // Conv2DBackpropFilter) and faster there; exact on every backend.
   registerFastGradients();
@@ -132,11 +131,7 @@ function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): voi
   (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
 
-export const lenet5Experiment: Experiment<Lenet5Config> = {
+export const lenet5Trainer: ExperimentTrainer<Lenet5Config, ClassificationSummary> = {
   name: 'lenet5',
-  title: 'Bayesian LeNet5 (Flipout) on MNIST',
-  presets: lenet5Presets,
-  trainImages: KNOWN_TRAIN_IMAGES,
-  totalSteps: (config) => config.steps,
   run: runLenet5,
 };

@@ -4,8 +4,8 @@
  * Draws are evaluated in chunks so memory stays bounded whatever T is.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { VariationalSequential } from '../../models/variationalSequential';
-import type { SeedStream } from '../../random/seedStream';
+import type { VariationalSequential } from '../models/variationalSequential';
+import type { SeedStream } from '../random/seedStream';
 
 export interface Predictive {
   mean: number[];
