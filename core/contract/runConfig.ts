@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
 export type BackendChoice = z.infer<typeof backendChoiceSchema>;
 
 /**

@@ -38,7 +38,7 @@ interface Job {
   message: OodRequestMessage;
   /** The network's cache key once prepared. */
   networkKey?: string;
-  steps?: Generator<void, ReplySet[], void>;
+  steps?: AsyncGenerator<void, ReplySet[], void>;
 }
 
 export interface OodServerOptions {
@@ -104,10 +104,10 @@ export class OodServer {
     if (!job) return;
     try {
       if (!job.steps) await this.prepare(job);
-      const next = job.steps!.next();
+      const next = await job.steps!.next();
       if (next.done) this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: true, backend: tf.getBackend(), sets: next.value });
     } catch (error) {
-      job.steps?.return([]);
+      await job.steps?.return([]);
       this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: false, error: error instanceof Error ? error.message : String(error) });
     }
   }
@@ -168,12 +168,12 @@ export class OodServer {
   }
 }
 
-function* runSets(
+async function* runSets(
   network: VariationalSequential,
   sets: { name: string; images: Float32Array; count: number; labels?: Uint8Array<ArrayBuffer> }[],
   draws: number,
   seed: number,
-): Generator<void, ReplySet[], void> {
+): AsyncGenerator<void, ReplySet[], void> {
   const replies: ReplySet[] = [];
   for (const set of sets) {
     const mc: MonteCarloProbabilities = yield* monteCarloSteps({

@@ -10,6 +10,7 @@ import type { SinusoidConfig } from '../../contract/runConfig';
 import type { RunSummary } from '../../contract/workbenchApi';
 import { gaussianNll } from '../../losses/gaussianNll';
 import { SeedStream } from '../../random/seedStream';
+import { takeScalars } from '../../engine/readback';
 import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
 import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
@@ -54,7 +55,7 @@ export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks
     if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, step));
   };
 
-  const trainStep = (): StepMetrics => {
+  const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } | undefined;
     const loss = optimizer.minimize(
       () => {
@@ -68,16 +69,12 @@ export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks
       true,
       variables,
     )!;
-    const [lossValue, nll, kl, mse] = [loss, parts!.nll, parts!.kl, parts!.mse].map((t) => {
-      const value = t.dataSync()[0];
-      t.dispose();
-      return value;
-    });
-    return { loss: lossValue, nll, kl, klWeight, mse };
+    const values = await takeScalars({ loss, nll: parts!.nll, kl: parts!.kl, mse: parts!.mse });
+    return { ...values, klWeight };
   };
 
-  const evaluate = (step: number) => {
-    const { mean, std } = regressionPredictive(network, grid, config.predictiveDraws, evalSeeds);
+  const evaluate = async (step: number) => {
+    const { mean, std } = await regressionPredictive(network, grid, config.predictiveDraws, evalSeeds);
     latest = sinusoidFiguresOfMerit(grid, mean, std);
     hooks.emit({ type: 'regression', step, grid, mean, std, trueY, trainX: data.x, trainY: data.y, ...latest });
   };
@@ -93,7 +90,7 @@ export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks
       evaluate,
       saveCheckpoint,
     });
-    const learnedPrior = network.layers[0].weights().kernel.prior.learnedParameters();
+    const learnedPrior = await network.layers[0].weights().kernel.prior.learnedParameters();
     return {
       experiment: 'sinusoid',
       preset: config.preset,
