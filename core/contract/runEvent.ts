@@ -18,6 +18,13 @@ export const webGpuAdapterSchema = z.object({
 });
 export type WebGpuAdapter = z.infer<typeof webGpuAdapterSchema>;
 
+/** The adapter as a person reads it: its description and, when it is one, that it is a fallback. */
+export function describeAdapter(adapter: WebGpuAdapter): string {
+  const name = adapter.description || [adapter.vendor, adapter.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  const kind = [adapter.architecture, adapter.fallback ? 'fallback adapter' : ''].filter(Boolean).join(', ');
+  return kind ? `${name} (${kind})` : name;
+}
+
 /** Which tfjs backend trained the run, and why the ones before it in the order were skipped. */
 export const backendInfoSchema = z.object({
   name: z.string(),

@@ -8,7 +8,7 @@
  * which is how CI checks this backend on a machine without a GPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WebGpuAdapter } from '../../core/contract/runEvent';
+import { describeAdapter, type WebGpuAdapter } from '../../core/contract/runEvent';
 
 /** What an attempt to start the webgpu backend found. */
 export type WebGpuAttempt = { ok: true; device: string; adapter: WebGpuAdapter } | { ok: false; reason: string; adapter?: WebGpuAdapter };
@@ -69,13 +69,6 @@ export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttem
     initialised = null;
     return { ok: false, reason: `the WebGPU device could not be created: ${errorMessage(error)}`, adapter: found.info };
   }
-}
-
-/** The adapter as a person reads it: its description and, when it is one, that it is a fallback. */
-export function describeAdapter(adapter: WebGpuAdapter): string {
-  const name = adapter.description || [adapter.vendor, adapter.device].filter(Boolean).join(' ') || 'unnamed adapter';
-  const kind = [adapter.architecture, adapter.fallback ? 'fallback adapter' : ''].filter(Boolean).join(', ');
-  return kind ? `${name} (${kind})` : name;
 }
 
 async function discoverAdapter(): Promise<Discovery> {
