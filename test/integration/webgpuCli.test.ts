@@ -99,7 +99,20 @@ describe('a 300-step LeNet5 run on webgpu in the browser shell', () => {
     }, 'the run to stop', 120_000);
     expect(stopped.backend).toMatchObject({ name: 'webgpu', adapter: { fallback: true } });
 
-    await server.call('resumeRun', started.id);
+    // The record reads `stopped` a moment before the host has let the run go (its stop checkpoint is
+    // being written); until then a resume is refused as "already stopped".
+    await until(
+      () =>
+        server!.call('resumeRun', started.id).then(
+          () => true,
+          (error: Error) => {
+            if (/is already stopped/.test(error.message)) return undefined;
+            throw error;
+          },
+        ),
+      'the stopped run to be resumable',
+      60_000,
+    );
     const completed = await until(async () => {
       const record = (await server!.call('getRun', started.id)) as RunRecord;
       return record.state === 'completed' && record.checkpointStep === steps ? record : record.state === 'failed' ? record : undefined;
