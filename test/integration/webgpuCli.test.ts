@@ -36,7 +36,8 @@ function runCliWithIcd(icd: string, args: string[]): Promise<CliResult> {
   try {
     return runCli(args);
   } finally {
-    process.env.VK_ICD_FILENAMES = saved;
+    if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
+    else process.env.VK_ICD_FILENAMES = saved;
   }
 }
 
