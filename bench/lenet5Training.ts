@@ -105,7 +105,7 @@ plain.dispose();
 // Monte Carlo evaluation exactly as the experiment does it: 50 whole-network draws over 1,000 images.
 const evalNetwork = lenet5Network({ estimator: 'flipout', prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -3.5 } }, new SeedStream(0));
 const evalStart = performance.now();
-monteCarloProbabilities({
+await monteCarloProbabilities({
   network: evalNetwork,
   images: dataset.heldout.images.subarray(0, 1000 * PIXELS_PER_IMAGE),
   count: 1000,

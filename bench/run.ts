@@ -18,7 +18,11 @@ function runBench(file: string, args: string[]): unknown {
   }
 }
 
+// Steps/s of every backend side by side, in this one sitting (webgpu forced: on a machine whose only
+// adapter is a software one, auto would skip it; set VK_ICD_FILENAMES as .ci/run does to measure llvmpipe).
+const backendSteps = passOn.includes('--steps') ? passOn.slice(passOn.indexOf('--steps'), passOn.indexOf('--steps') + 2) : [];
 const results = {
+  backends: Object.fromEntries(['cpu', 'wasm', 'webgpu'].map((name) => [name, runBench('backendSpeed.ts', ['--backend', name, ...backendSteps])])),
   lenet5Training: runBench('lenet5Training.ts', passOn),
   convGradients: runBench('convGradients.ts', passOn),
   convGradientsTwoWasmThreads: passOn.includes('cpu') ? null : runBench('convGradients.ts', [...passOn, '--threads', '2']),

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dependencyClosure, optionalWorkerPackages, workerRuntimePackages } from './packagedDependencies.mjs';
+import { dependencyClosure, desktopExcludedPackages, optionalWorkerPackages, workerRuntimePackages } from './packagedDependencies.mjs';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workerPackageDirs = dependencyClosure(rootDir, workerRuntimePackages, optionalWorkerPackages);
@@ -21,7 +21,8 @@ const config = {
   directories: { output: 'release', buildResources: 'build' },
   // Only the bundles, the built renderer and the data files; production node_modules are added
   // by electron-builder itself (devDependencies are left out).
-  files: ['package.json', 'dist/electron/**/*', 'dist/renderer/**/*', 'assets/**/*', '!**/*.map'],
+  // Dawn's Node binding is left out: the desktop worker does not load it (packagedDependencies.mjs).
+  files: ['package.json', 'dist/electron/**/*', 'dist/renderer/**/*', 'assets/**/*', '!**/*.map', ...desktopExcludedPackages.map((name) => `!node_modules/${name}/**/*`)],
   asar: true,
   asarUnpack: [
     // A worker thread's entry must be a real file (electron/host/trainingWorker.ts spawns it from here).

@@ -8,7 +8,8 @@
  */
 // sharp and @napi-rs/canvas (the host's image decoding and headless figures) load native addons
 // and, for sharp, libvips from their own packages, so they stay external too (and unpacked).
-export const external = ['electron', '@tensorflow/*', 'sharp', '@napi-rs/canvas'];
+// webgpu (Dawn's addon) is loaded from its package folder at run time, and never inside Electron.
+export const external = ['electron', '@tensorflow/*', 'sharp', '@napi-rs/canvas', 'webgpu'];
 // CommonJS dependencies inside an ESM bundle may still call require() for Node built-ins.
 const requireShim = "import { createRequire as __workbenchCreateRequire } from 'node:module'; const require = __workbenchCreateRequire(import.meta.url);";
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'info' };

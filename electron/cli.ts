@@ -34,6 +34,8 @@ interface TrainOptions {
   kl?: string;
   klWeight?: number;
   learningRate?: number;
+  batchSize?: number;
+  evalDraws?: number;
   backend: string;
   runsDir: string;
   json?: boolean;
@@ -72,6 +74,8 @@ program
   .addOption(new Option('--kl <form>', "KL form (default: the preset's, or Monte Carlo for a prior without a closed form)").choices(klFormSchema.options))
   .option('--kl-weight <w>', `weight of ΣKL in the loss (default: ${klWeightDefaults})`, parseNonNegativeNumber)
   .option('--learning-rate <lr>', 'Adam learning rate', parseNonNegativeNumber)
+  .option('--batch-size <n>', 'training batch size of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
+  .option('--eval-draws <n>', 'posterior draws of each evaluation of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option('--checkpoint-every <seconds>', 'training time between checkpoints besides those after evaluations (default 60): a crash loses at most about this much', parsePositiveNumber)
@@ -112,7 +116,7 @@ function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' |
     throw new CliError(`Experiment "${options.experiment}" has no preset "${options.preset}"; choose one of ${experiment.presets.map((p) => p.name).join(', ')}.`);
   }
   // Each length option belongs to one kind of experiment; a mismatch is a mistake worth naming.
-  for (const [option, field] of [['--epochs', 'epochs'], ['--steps', 'steps'], ['--dataset', 'dataset'], ['--estimator', 'estimator']] as const) {
+  for (const [option, field] of [['--epochs', 'epochs'], ['--steps', 'steps'], ['--dataset', 'dataset'], ['--estimator', 'estimator'], ['--batch-size', 'batchSize'], ['--eval-draws', 'evalDraws']] as const) {
     if (options[field] !== undefined && !(field in preset.config)) {
       throw new CliError(`Experiment "${options.experiment}" has no ${field}, so ${option} does not apply to it.`);
     }
@@ -129,6 +133,8 @@ function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' |
     ...(options.prior !== undefined && options.kl === undefined && defaultKlForm(options.prior) === 'monteCarlo' ? { kl: 'monteCarlo' } : {}),
     ...(options.klWeight !== undefined ? { klWeight: options.klWeight } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.evalDraws !== undefined ? { evalDraws: options.evalDraws } : {}),
     backend: options.backend,
   };
   const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });

@@ -152,11 +152,16 @@ function sendToWindow(channel: string, payload: unknown): void {
 
 /** Version, runtime and the tfjs backend of the most recent run (the worker picks it per run). */
 async function showAbout(): Promise<void> {
+  // webgpu is not in the desktop order: Dawn's Node binding cannot run under Electron's memory cage (README).
   let backend = 'chosen when the first run starts (tensorflow, then wasm, then cpu)';
   try {
     const { runs } = (await services?.runManager.listRuns()) ?? { runs: [] };
     const latest = [...runs].filter((run) => run.backend).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
-    if (latest?.backend) backend = `${latest.backend.name} — ${latest.backend.device} (run "${latest.name}")`;
+    if (latest?.backend) {
+      const adapter = latest.backend.adapter;
+      const gpu = adapter ? `; GPU adapter ${adapter.vendor} ${adapter.device}, ${adapter.architecture}${adapter.fallback ? ', fallback' : ''}` : '';
+      backend = `${latest.backend.name} — ${latest.backend.device}${gpu} (run "${latest.name}")`;
+    }
   } catch {
     // the About box must open even if the runs folder cannot be read
   }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
 export type BackendChoice = z.infer<typeof backendChoiceSchema>;
 
 export const seedSchema = z.number().int().min(0).max(2 ** 31 - 1);

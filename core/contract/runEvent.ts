@@ -7,10 +7,30 @@ import { z } from 'zod';
 export const runStateSchema = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'interrupted']);
 export type RunState = z.infer<typeof runStateSchema>;
 
+/** The GPU adapter the webgpu backend runs on, as WebGPU's GPUAdapterInfo describes it. */
+export const webGpuAdapterSchema = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  /** A fallback adapter is a software one (e.g. llvmpipe): `auto` never trains on it. */
+  fallback: z.boolean(),
+});
+export type WebGpuAdapter = z.infer<typeof webGpuAdapterSchema>;
+
+/** The adapter as a person reads it: its description and, when it is one, that it is a fallback. */
+export function describeAdapter(adapter: WebGpuAdapter): string {
+  const name = adapter.description || [adapter.vendor, adapter.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  const kind = [adapter.architecture, adapter.fallback ? 'fallback adapter' : ''].filter(Boolean).join(', ');
+  return kind ? `${name} (${kind})` : name;
+}
+
 /** Which tfjs backend trained the run, and why the ones before it in the order were skipped. */
 export const backendInfoSchema = z.object({
   name: z.string(),
   device: z.string(),
+  /** On the webgpu backend: the adapter it trained on. */
+  adapter: webGpuAdapterSchema.optional(),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VariationalSequential } from '../models/variationalSequential';
 import type { DrawProbabilities } from '../metrics/predictive';
 import { SeedStream } from '../random/seedStream';
+import { takeValues } from '../engine/readback';
 
 /** The metrics modules' draw-major [draw][image][class] layout, held as float32. */
 export interface MonteCarloProbabilities extends DrawProbabilities {
@@ -28,10 +29,10 @@ export interface MonteCarloArgs {
   chunkSize?: number;
 }
 
-export function monteCarloProbabilities(args: MonteCarloArgs): MonteCarloProbabilities {
+export async function monteCarloProbabilities(args: MonteCarloArgs): Promise<MonteCarloProbabilities> {
   const steps = monteCarloSteps(args);
   for (;;) {
-    const next = steps.next();
+    const next = await steps.next();
     if (next.done) return next.value;
   }
 }
@@ -41,7 +42,7 @@ export function monteCarloProbabilities(args: MonteCarloArgs): MonteCarloProbabi
  * interleave it with other work (the training worker serves classification requests between
  * training steps). Abandoning it early with `return()` frees the chunk it holds.
  */
-export function* monteCarloSteps(args: MonteCarloArgs): Generator<void, MonteCarloProbabilities, void> {
+export async function* monteCarloSteps(args: MonteCarloArgs): AsyncGenerator<void, MonteCarloProbabilities, void> {
   const { network, images, count, imageShape, classes, draws, seed } = args;
   const chunkSize = args.chunkSize ?? 500;
   const pixelsPerImage = imageShape.reduce((a, b) => a * b, 1);
@@ -55,8 +56,7 @@ export function* monteCarloSteps(args: MonteCarloArgs): Generator<void, MonteCar
           const { output } = network.apply(input, { mode: 'draw', seeds: new SeedStream(seed, draw), computeKl: false });
           return tf.softmax(output);
         });
-        probabilities.set(probs.dataSync(), (draw * count + start) * classes);
-        probs.dispose();
+        probabilities.set(await takeValues(probs), (draw * count + start) * classes);
         yield;
       }
     } finally {

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Histogram, PosteriorEvent } from '../contract/runEvent';
 import type { VariationalSequential } from '../models/variationalSequential';
+import { takeValues } from '../engine/readback';
 
 export const HISTOGRAM_BINS = 50;
 export const MU_RANGE: [number, number] = [-1.5, 1.5];
@@ -28,22 +29,21 @@ const meanOf = (values: ArrayLike<number>, map: (v: number) => number) => {
   return values.length > 0 ? total / values.length : 0;
 };
 
-export function posteriorStatistics(network: VariationalSequential): Pick<PosteriorEvent, 'layers' | 'prior'> {
-  const layers = network.layers.map((layer) => {
+export async function posteriorStatistics(network: VariationalSequential): Promise<Pick<PosteriorEvent, 'layers' | 'prior'>> {
+  const layers = [];
+  for (const layer of network.layers) {
     const { kernel, bias } = layer.weights();
-    const [mu, sigma] = tf.tidy(() => [
-      tf.concat([tf.reshape(kernel.posterior.loc, [-1]), tf.reshape(bias.posterior.loc, [-1])]).dataSync(),
-      tf.concat([tf.reshape(kernel.posterior.scale(), [-1]), tf.reshape(bias.posterior.scale(), [-1])]).dataSync(),
-    ]);
-    return {
+    const mu = await takeValues(tf.tidy(() => tf.concat([tf.reshape(kernel.posterior.loc, [-1]), tf.reshape(bias.posterior.loc, [-1])])));
+    const sigma = await takeValues(tf.tidy(() => tf.concat([tf.reshape(kernel.posterior.scale(), [-1]), tf.reshape(bias.posterior.scale(), [-1])])));
+    layers.push({
       name: layer.name,
       weights: mu.length,
       muHistogram: histogram(mu, ...MU_RANGE),
       sigmaHistogram: histogram(sigma, ...SIGMA_RANGE),
       meanAbsMu: meanOf(mu, Math.abs),
       meanSigma: meanOf(sigma, (v) => v),
-    };
-  });
-  const prior = network.layers.length > 0 ? network.layers[0].weights().kernel.prior.learnedParameters() : {};
+    });
+  }
+  const prior = network.layers.length > 0 ? await network.layers[0].weights().kernel.prior.learnedParameters() : {};
   return { layers, prior };
 }

@@ -4,6 +4,7 @@
  * Draws are evaluated in chunks so memory stays bounded whatever T is.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { takeValues } from '../engine/readback';
 import type { VariationalSequential } from '../models/variationalSequential';
 import type { SeedStream } from '../random/seedStream';
 
@@ -12,13 +13,13 @@ export interface Predictive {
   std: number[];
 }
 
-export function regressionPredictive(
+export async function regressionPredictive(
   network: VariationalSequential,
   grid: number[],
   draws: number,
   seeds: SeedStream,
   chunkSize = 50,
-): Predictive {
+): Promise<Predictive> {
   const sum = new Float64Array(grid.length);
   const sumOfSquares = new Float64Array(grid.length);
   const input = tf.tensor2d(grid, [grid.length, 1]);
@@ -30,8 +31,7 @@ export function regressionPredictive(
         const { output } = network.apply(tiled, { mode: 'sample', seeds, computeKl: false });
         return tf.reshape(output, [count, grid.length]);
       });
-      const values = predictions.dataSync();
-      predictions.dispose();
+      const values = await takeValues(predictions);
       for (let s = 0; s < count; s += 1) {
         for (let i = 0; i < grid.length; i += 1) {
           const value = values[s * grid.length + i];

@@ -9,7 +9,7 @@ export function fixedNormalPrior(scale = 1): PriorFactory {
     trainableVariables: [],
     logProb: (w: tf.Tensor) => normalLogProb(w, 0, scale),
     analyticKl: (loc: tf.Tensor, posteriorScale: tf.Tensor) => normalKl(loc, posteriorScale, 0, scale),
-    learnedParameters: () => ({}),
+    learnedParameters: async () => ({}),
     dispose: () => {},
   });
 }

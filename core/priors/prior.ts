@@ -15,7 +15,7 @@ export interface Prior {
   /** Trainable variables of this prior; a prior shared by layers returns the same ones each time. */
   readonly trainableVariables: tf.Variable[];
   /** Current values of learned parameters, for the `posterior` event (empty when nothing is learned). */
-  learnedParameters(): Record<string, number>;
+  learnedParameters(): Promise<Record<string, number>>;
   dispose(): void;
 }
 

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalLogProb } from '../distributions/normal';
 import { PriorError, type Prior, type PriorFactory } from './prior';
+import { takeScalars } from '../engine/readback';
 import { createVariable } from '../engine/variables';
 
 export interface ScaleMixtureArgs {
@@ -45,12 +46,7 @@ export function scaleMixturePrior(args: ScaleMixtureArgs): PriorFactory & { shar
     trainableVariables: learned ? [piLogit, sigma1Raw, sigma2Raw] : [],
     logProb: (w: tf.Tensor) =>
       tf.tidy(() => scaleMixtureLogProb(w, tf.sigmoid(piLogit), tf.softplus(sigma1Raw), tf.softplus(sigma2Raw))),
-    learnedParameters: () =>
-      tf.tidy(() => ({
-        pi: tf.sigmoid(piLogit).dataSync()[0],
-        sigma1: tf.softplus(sigma1Raw).dataSync()[0],
-        sigma2: tf.softplus(sigma2Raw).dataSync()[0],
-      })),
+    learnedParameters: () => takeScalars({ pi: tf.sigmoid(piLogit), sigma1: tf.softplus(sigma1Raw), sigma2: tf.softplus(sigma2Raw) }),
     dispose: () => {
       piLogit.dispose();
       sigma1Raw.dispose();

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normalKl, normalLogProb } from '../distributions/normal';
+import { takeScalars } from '../engine/readback';
 import { createVariable } from '../engine/variables';
 import type { Prior, PriorFactory } from './prior';
 
@@ -14,7 +15,7 @@ export function trainableNormalPrior(): PriorFactory {
       trainableVariables: [loc],
       logProb: (w: tf.Tensor) => normalLogProb(w, loc, 1),
       analyticKl: (postLoc: tf.Tensor, postScale: tf.Tensor) => normalKl(postLoc, postScale, loc, 1),
-      learnedParameters: () => tf.tidy(() => ({ priorMeanAbs: tf.mean(tf.abs(loc)).dataSync()[0] })),
+      learnedParameters: () => takeScalars({ priorMeanAbs: tf.tidy(() => tf.mean(tf.abs(loc))) }),
       dispose: () => loc.dispose(),
     };
   };

@@ -11,6 +11,7 @@ import '../engine/gradients';
 import type { RegressionSummary } from '../contract/runSummary';
 import type { RegressionData } from '../data/regressionData';
 import { linspace } from '../data/regressionData';
+import { takeScalars } from '../engine/readback';
 import { regressionPredictive } from '../evaluation/regressionPredictive';
 import type { ExperimentHooks } from '../experiments/trainer';
 import { gaussianNll } from '../losses/gaussianNll';
@@ -121,7 +122,7 @@ export async function trainRegression(
     if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, step));
   };
 
-  const trainStep = (): StepMetrics => {
+  const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } | undefined;
     const loss = optimizer.minimize(
       () => {
@@ -135,17 +136,13 @@ export async function trainRegression(
       true,
       variables,
     )!;
-    const [lossValue, nll, kl, mse] = [loss, parts!.nll, parts!.kl, parts!.mse].map((t) => {
-      const value = t.dataSync()[0];
-      t.dispose();
-      return value;
-    });
+    const { loss: lossValue, nll, kl, mse } = await takeScalars({ loss, nll: parts!.nll, kl: parts!.kl, mse: parts!.mse });
     if (!standardization) return { loss: lossValue, nll, kl, klWeight, mse };
     return { loss: lossValue + nllShift, nll: nll + nllShift, kl, klWeight, mse: mse * mseScale };
   };
 
-  const evaluate = (step: number) => {
-    const predictive = regressionPredictive(network, standardization ? grid.map(toNetworkX) : grid, config.predictiveDraws, evalSeeds);
+  const evaluate = async (step: number) => {
+    const predictive = await regressionPredictive(network, standardization ? grid.map(toNetworkX) : grid, config.predictiveDraws, evalSeeds);
     const mean = standardization ? predictive.mean.map((value) => value * standardization.yStd + standardization.yMean) : predictive.mean;
     const std = standardization ? predictive.std.map((value) => value * standardization.yStd) : predictive.std;
     latest = bandFiguresOfMerit(grid, mean, std, problem.regions);
@@ -163,7 +160,7 @@ export async function trainRegression(
       evaluate,
       saveCheckpoint,
     });
-    const learnedPrior = network.layers[0].weights().kernel.prior.learnedParameters();
+    const learnedPrior = await network.layers[0].weights().kernel.prior.learnedParameters();
     return {
       experiment: config.experiment,
       preset: config.preset,

@@ -22,8 +22,8 @@ export interface TrainingLoopArgs {
   startStep?: number;
   evalEvery: number;
   hooks: ExperimentHooks;
-  /** Runs optimizer step number `step` (1-based) and returns its metrics. */
-  trainStep(step: number): StepMetrics;
+  /** Runs optimizer step number `step` (1-based) and returns its metrics (read back asynchronously: see engine/readback.ts). */
+  trainStep(step: number): StepMetrics | Promise<StepMetrics>;
   /** Evaluates after `step` steps and emits its events. */
   evaluate(step: number): void | Promise<void>;
   /** Hands the state after `step` steps to the host: after every evaluation, on the time budget and at a stop. */
@@ -79,7 +79,7 @@ export async function runTrainingLoop(args: TrainingLoopArgs): Promise<TrainingL
       break;
     }
     const started = performance.now();
-    const metrics = args.trainStep(step + 1);
+    const metrics = await args.trainStep(step + 1);
     trainMs += performance.now() - started;
     step += 1;
     lastMetrics = metrics;

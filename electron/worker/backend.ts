@@ -1,7 +1,7 @@
 /**
  * Picks the tfjs backend the worker trains on: `tensorflow` (tfjs-node-gpu, then tfjs-node; both
- * optional dependencies that may be missing), then `wasm`, then `cpu` — or exactly the one a run
- * config forces. Every backend skipped on the way is recorded with its reason, because the user
+ * optional dependencies that may be missing), then `webgpu` (Dawn, on a hardware adapter only),
+ * then `wasm`, then `cpu` — or exactly the one a run config forces. Every backend skipped on the way is recorded with its reason, because the user
  * sees (and the run saves) why training is slower than it could be.
  */
 import { existsSync } from 'node:fs';
@@ -12,6 +12,7 @@ import type { BackendChoice } from '../../core/contract/runConfig';
 import type { BackendInfo } from '../../core/contract/runEvent';
 import { setCpuBackend } from '../../core/engine/cpuBackend';
 import { locateAsarFile } from './asarPaths';
+import { attemptWebGpu } from './webgpuBackend';
 
 export class BackendError extends Error {
   constructor(message: string) {
@@ -21,9 +22,9 @@ export class BackendError extends Error {
 }
 
 type BackendName = Exclude<BackendChoice, 'auto'>;
-const autoOrder: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const autoOrder: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-type Attempt = { ok: true; device: string } | { ok: false; skipped: BackendInfo['skipped'] };
+type Attempt = { ok: true; device: string; adapter?: BackendInfo['adapter'] } | { ok: false; skipped: BackendInfo['skipped'] };
 
 /**
  * Loading a backend package and initialising it is done at most once per worker: tfjs keeps the
@@ -34,20 +35,21 @@ const attempts = new Map<BackendName, Promise<Attempt>>();
 /** Makes `choice` (or the best available backend, for `auto`) the active tfjs backend. */
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
   if (choice !== 'auto') {
-    const attempt = await attemptBackend(choice);
+    // Forced, webgpu may run on a fallback (software) adapter: the user asked for exactly this.
+    const attempt = choice === 'webgpu' ? await attemptWebGpuBackend(true) : await attemptBackend(choice);
     if (!attempt.ok) {
       const reasons = attempt.skipped.map((skip) => `${skip.name}: ${skip.reason}`).join('; ');
       throw new BackendError(`The "${choice}" backend was requested but could not be started (${reasons}). Choose "auto" to fall back to another backend.`);
     }
     await activate(choice);
-    return { name: choice, device: attempt.device, skipped: [] };
+    return withAdapter({ name: choice, device: attempt.device, skipped: [] }, attempt);
   }
   const skipped: BackendInfo['skipped'] = [];
   for (const name of autoOrder) {
-    const attempt = await attemptBackend(name);
+    const attempt = name === 'webgpu' ? await attemptWebGpuBackend(false) : await attemptBackend(name);
     if (attempt.ok) {
       await activate(name);
-      return { name, device: attempt.device, skipped };
+      return withAdapter({ name, device: attempt.device, skipped }, attempt);
     }
     skipped.push(...attempt.skipped);
   }
@@ -55,7 +57,17 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   throw new BackendError(`No tfjs backend could be started (${reasons}).`);
 }
 
-function attemptBackend(name: BackendName): Promise<Attempt> {
+function withAdapter(info: BackendInfo, attempt: Attempt & { ok: true }): BackendInfo {
+  return attempt.adapter ? { ...info, adapter: attempt.adapter } : info;
+}
+
+/** Not cached here: whether a fallback adapter is acceptable depends on the choice (webgpuBackend.ts caches the rest). */
+async function attemptWebGpuBackend(allowFallback: boolean): Promise<Attempt> {
+  const attempt = await attemptWebGpu(allowFallback);
+  return attempt.ok ? { ok: true, device: `WebGPU on ${attempt.device}`, adapter: attempt.adapter } : { ok: false, skipped: [{ name: 'webgpu', reason: attempt.reason }] };
+}
+
+function attemptBackend(name: Exclude<BackendName, 'webgpu'>): Promise<Attempt> {
   let attempt = attempts.get(name);
   if (!attempt) {
     attempt = name === 'tensorflow' ? attemptTensorflow() : name === 'wasm' ? attemptWasm() : attemptCpu();

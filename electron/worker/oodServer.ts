@@ -49,7 +49,7 @@ interface Job {
   networkKey?: string;
   /** The step of the checkpoint that classified (the one on disk, if it moved on since the host asked). */
   checkpointStep?: number;
-  steps?: Generator<void, ReplySet[], void>;
+  steps?: AsyncGenerator<void, ReplySet[], void>;
 }
 
 interface CachedNetwork {
@@ -146,12 +146,12 @@ export class OodServer {
     if (!job) return;
     try {
       if (!job.steps) await this.prepare(job);
-      const next = job.steps!.next();
+      const next = await job.steps!.next();
       if (next.done) {
         this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: true, backend: tf.getBackend(), checkpointStep: job.checkpointStep, sets: next.value });
       }
     } catch (error) {
-      job.steps?.return([]);
+      await job.steps?.return([]).catch(() => undefined);
       if (isWasmAbort(error)) {
         // The wasm heap is no longer trustworthy: the pending request is lost with the thread (the host says so).
         endPoisonedWorker(`A classification for run "${job.message.runId}" failed: ${wasmAbortReason(error)}`);
@@ -243,12 +243,12 @@ export class OodServer {
   }
 }
 
-function* runSets(
+async function* runSets(
   network: VariationalSequential,
   sets: { name: string; images: Float32Array; count: number; labels?: Uint8Array<ArrayBuffer> }[],
   draws: number,
   seed: number,
-): Generator<void, ReplySet[], void> {
+): AsyncGenerator<void, ReplySet[], void> {
   const replies: ReplySet[] = [];
   for (const set of sets) {
     const mc: MonteCarloProbabilities = yield* monteCarloSteps({

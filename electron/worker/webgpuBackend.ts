@@ -1,0 +1,168 @@
+/**
+ * The `webgpu` backend of the training worker: tfjs-backend-webgpu on Dawn's Node binding (npm
+ * `webgpu`, which ships `dawn.node` for linux-x64/arm64, macOS and Windows). Dawn reaches the GPU
+ * through Vulkan on Linux, Metal on macOS and Direct3D 12 on Windows, so no CUDA is involved.
+ *
+ * The adapter is asked for and inspected here, before tfjs sees it, because `auto` must never train
+ * on a fallback (software) adapter — llvmpipe is slower than wasm — while `--backend webgpu` may,
+ * which is how CI checks this backend on a machine without a GPU.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describeAdapter, type WebGpuAdapter } from '../../core/contract/runEvent';
+
+/** What an attempt to start the webgpu backend found. */
+export type WebGpuAttempt = { ok: true; device: string; adapter: WebGpuAdapter } | { ok: false; reason: string; adapter?: WebGpuAdapter };
+
+/** The part of Dawn's GPUAdapter this module reads (typed here: @webgpu/types is not in our lib). */
+interface DawnAdapter {
+  readonly info: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter?: boolean };
+  /** Older spelling of `info.isFallbackAdapter`, still on some Dawn builds. */
+  readonly isFallbackAdapter?: boolean;
+  readonly features: ReadonlySet<string>;
+  readonly limits: Record<string, number>;
+  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<DawnDevice>;
+}
+
+interface DawnDevice {
+  readonly lost: Promise<{ reason: string; message: string }>;
+}
+
+interface DawnGpu {
+  requestAdapter(options: { powerPreference: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
+}
+
+interface DawnModule {
+  create(options: string[]): DawnGpu;
+  globals: Record<string, unknown>;
+}
+
+type Discovery = { ok: true; gpu: DawnGpu; adapter: DawnAdapter; info: WebGpuAdapter } | { ok: false; reason: string };
+
+/** Dawn is loaded and asked for an adapter once per worker; the answer does not change. */
+let discovery: Promise<Discovery> | null = null;
+/** tfjs's backend is created at most once (a second device would hold a second set of buffers). */
+let initialised: Promise<void> | null = null;
+/** Set when Dawn reports the device lost (driver reset, GPU removed); later runs skip webgpu. */
+let deviceLost: string | null = null;
+
+/**
+ * Starts (or reuses) the webgpu backend. `allowFallback`: whether a fallback adapter is acceptable
+ * (only when the user forced this backend). The backend is registered, not activated.
+ */
+export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttempt> {
+  discovery ??= discoverAdapter();
+  const found = await discovery;
+  if (!found.ok) return { ok: false, reason: found.reason };
+  if (deviceLost) return { ok: false, reason: `The GPU device was lost earlier in this session (${deviceLost}); restart the app to use it again.`, adapter: found.info };
+  if (found.info.fallback && !allowFallback) {
+    return {
+      ok: false,
+      adapter: found.info,
+      reason: `the only WebGPU adapter is a fallback (software) one, ${describeAdapter(found.info)}, which trains slower than wasm; choose the "webgpu" backend to use it anyway`,
+    };
+  }
+  try {
+    initialised ??= registerWebGpuBackend(found.gpu, found.adapter);
+    await initialised;
+    return { ok: true, device: describeAdapter(found.info), adapter: found.info };
+  } catch (error) {
+    initialised = null;
+    return { ok: false, reason: `the WebGPU device could not be created: ${errorMessage(error)}`, adapter: found.info };
+  }
+}
+
+async function discoverAdapter(): Promise<Discovery> {
+  // Electron ≥ 21 runs V8 with its memory cage, in which N-API may not wrap memory it does not own
+  // in an ArrayBuffer; dawn.node's GPUBuffer.getMappedRange does exactly that (Napi::ArrayBuffer::New
+  // over Dawn's mapping), and tfjs reads every result through it. So inside Electron the binding is
+  // not even loaded.
+  if (process.versions.electron) {
+    return {
+      ok: false,
+      reason: "Dawn's Node binding hands out GPU-mapped memory as external ArrayBuffers, which Electron's V8 memory cage refuses; the desktop app trains on the CPU backends",
+    };
+  }
+  let dawn: DawnModule;
+  try {
+    dawn = (await import('webgpu')) as unknown as DawnModule;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      return { ok: false, reason: `Dawn's Node binding (npm "webgpu") has no build for ${process.platform}-${process.arch} or is not installed: ${errorMessage(error)}` };
+    }
+    return { ok: false, reason: `Dawn's Node binding (npm "webgpu") could not be loaded: ${errorMessage(error)}` };
+  }
+  // tfjs-backend-webgpu names GPUBufferUsage, GPUMapMode… as globals, as in a browser.
+  for (const [name, value] of Object.entries(dawn.globals)) {
+    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+  }
+  let gpu: DawnGpu;
+  let adapter: DawnAdapter | null;
+  try {
+    gpu = dawn.create([]);
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (error) {
+    return { ok: false, reason: `Dawn could not look for a GPU adapter: ${errorMessage(error)}` };
+  }
+  if (!adapter) {
+    return {
+      ok: false,
+      reason: `no WebGPU adapter was found (${process.platform === 'linux' ? 'no Vulkan driver answered; install your GPU vendor\'s Vulkan driver' : 'no usable GPU driver answered'})`,
+    };
+  }
+  const info: WebGpuAdapter = {
+    vendor: adapter.info.vendor,
+    architecture: adapter.info.architecture,
+    device: adapter.info.device,
+    description: adapter.info.description,
+    fallback: Boolean(adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+  };
+  return { ok: true, gpu, adapter, info };
+}
+
+/**
+ * Registers tfjs's WebGPU backend on the adapter inspected above. The package registers its own
+ * factory when it finds `navigator.gpu`; that one asks for an adapter of its choosing, so it is
+ * replaced. The device descriptor is the one tfjs's factory builds: the adapter's own limits, so
+ * that large batches are not refused by WebGPU's conservative defaults.
+ */
+async function registerWebGpuBackend(gpu: DawnGpu, adapter: DawnAdapter): Promise<void> {
+  exposeNavigatorGpu(gpu);
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  const limitNames = [
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeWorkgroupsPerDimension',
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeInvocationsPerWorkgroup',
+  ];
+  const requiredLimits = Object.fromEntries(limitNames.map((name) => [name, adapter.limits[name]]));
+  const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+  void device.lost.then((info) => {
+    deviceLost = `${info.reason}: ${info.message}`;
+  });
+  // The cast bridges our minimal Dawn types and the GPUDevice/GPUAdapterInfo the package declares.
+  const backend = new WebGPUBackend(device as unknown as ConstructorParameters<typeof WebGPUBackend>[0], adapter.info as unknown as ConstructorParameters<typeof WebGPUBackend>[1]);
+  if (!tf.registerBackend('webgpu', () => backend)) throw new Error('tfjs refused to register the "webgpu" backend');
+}
+
+/**
+ * WebGPUBackend's constructor refuses to run unless `navigator.gpu` exists, as in a browser. Set only
+ * once the backend is really used, so a skipped webgpu leaves the worker's globals as they were.
+ */
+function exposeNavigatorGpu(gpu: DawnGpu): void {
+  const navigator = (globalThis as { navigator?: object }).navigator;
+  if (navigator && typeof navigator === 'object') {
+    // Node ≥ 21 has a global navigator (hardwareConcurrency, userAgent…): add to it.
+    if (!('gpu' in navigator)) Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
+  } else {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
