@@ -7,16 +7,19 @@
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import { FIGURE_FONT_FAMILY, figureFont } from './fonts';
 import { palette } from './palette';
-import type { Canvas2DContext, CanvasFigureSpec, ChartFigureSpec } from './types';
+import type { FigureSize } from './figureSizes';
+import type { Canvas2DContext, CanvasFigureSpec, ChartFigureSpec, FigureSpec } from './types';
 
 export const EXPORT_PIXEL_RATIO = 2;
 /** The densities the export controls offer: 2× by default, 3× for print. */
 export const EXPORT_DENSITIES = [2, 3] as const;
 export type ExportDensity = (typeof EXPORT_DENSITIES)[number];
-/** Space above a canvas figure's body for the title and the caption. */
+/** Space above a canvas figure's body for the title and a one-line caption. */
 export const EXPORT_HEADER_HEIGHT = 46;
+/** Each further caption line (a narrow export wraps the caption rather than squeezing it). */
+const CAPTION_LINE_HEIGHT = 14;
 /** Margin around a canvas figure's body, so nothing touches the image's edge. */
-const EXPORT_MARGIN = 12;
+export const EXPORT_MARGIN = 12;
 
 export interface ChartExportOptions {
   /** Pixels per CSS pixel (default 2). */
@@ -78,9 +81,33 @@ export function exportChartConfiguration(spec: ChartFigureSpec, options: ChartEx
   } as ChartConfiguration;
 }
 
+function canvasCaptionLines(spec: CanvasFigureSpec): string[] {
+  return captionLines(spec.caption, spec.width + 2 * EXPORT_MARGIN);
+}
+
+function canvasHeaderHeight(spec: CanvasFigureSpec): number {
+  return EXPORT_HEADER_HEIGHT + (canvasCaptionLines(spec).length - 1) * CAPTION_LINE_HEIGHT;
+}
+
 /** Pixel size of a canvas figure's export (header included), before the density. */
 export function canvasExportSize(spec: CanvasFigureSpec): { width: number; height: number } {
-  return { width: spec.width + 2 * EXPORT_MARGIN, height: spec.height + EXPORT_HEADER_HEIGHT + EXPORT_MARGIN };
+  return { width: spec.width + 2 * EXPORT_MARGIN, height: spec.height + canvasHeaderHeight(spec) + EXPORT_MARGIN };
+}
+
+/**
+ * The spec as exported at `size`: a chart at the size's width and aspect; a canvas figure with
+ * its body as wide as the size leaves inside the margins (its height is its own). "screen"
+ * keeps the spec as it is.
+ */
+export function sizedFigure<Spec extends FigureSpec>(spec: Spec, size: FigureSize): Spec {
+  if (size.layoutWidth === null) return spec;
+  if (spec.kind === 'chart') return { ...spec, width: size.layoutWidth, height: Math.round(size.layoutWidth * (size.aspect ?? spec.height / spec.width)) };
+  return { ...spec, width: size.layoutWidth - 2 * EXPORT_MARGIN };
+}
+
+/** The size of a figure's export in CSS pixels (title and caption included). */
+export function figureExportSize(spec: FigureSpec): { width: number; height: number } {
+  return spec.kind === 'chart' ? { width: spec.width, height: spec.height } : canvasExportSize(spec);
 }
 
 /** Draws title, caption and body into a context already scaled to CSS pixels of `canvasExportSize(spec)`. */
@@ -95,9 +122,9 @@ export function drawCanvasFigureForExport(spec: CanvasFigureSpec, ctx: Canvas2DC
   ctx.fillText(spec.title, EXPORT_MARGIN, 8, width - 2 * EXPORT_MARGIN);
   ctx.fillStyle = palette.text;
   ctx.font = figureFont(11);
-  ctx.fillText(spec.caption, EXPORT_MARGIN, 30, width - 2 * EXPORT_MARGIN);
+  canvasCaptionLines(spec).forEach((line, i) => ctx.fillText(line, EXPORT_MARGIN, 30 + i * CAPTION_LINE_HEIGHT, width - 2 * EXPORT_MARGIN));
   ctx.save();
-  ctx.translate(EXPORT_MARGIN, EXPORT_HEADER_HEIGHT);
+  ctx.translate(EXPORT_MARGIN, canvasHeaderHeight(spec));
   spec.draw(ctx, spec.width, spec.height);
   ctx.restore();
 }
