@@ -1,5 +1,5 @@
 /**
- * SVG and PDF of figure specs and reports, headless: the specs are drawn onto core's SVG context
+ * Figure and report files, headless: PNG through ./figureRenderer, and SVG and PDF here: the specs are drawn onto core's SVG context
  * (text measured by @napi-rs/canvas in the figure font the PNGs use, so all three formats lay
  * text out alike) and the SVG is turned into a PDF by PDFKit with that font embedded.
  */
@@ -9,13 +9,13 @@ import { Canvas } from '@napi-rs/canvas';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { drawFigureExport, drawReport, type DrawingContext } from '../../core/figures/drawFigure';
-import { figureExportSize, sizedFigure } from '../../core/figures/export';
-import { FIGURE_SIZES, physicalSize, svgDimensions, type FigureSize } from '../../core/figures/figureSizes';
+import { EXPORT_PIXEL_RATIO, figureExportSize, sizedFigure } from '../../core/figures/export';
+import { FIGURE_SIZES, physicalSize, pngDensity, svgDimensions, type FigureSize } from '../../core/figures/figureSizes';
 import { svgToPdf, type PdfDocumentLike, type PdfToolkit } from '../../core/figures/pdfFromSvg';
-import type { ReportLayout } from '../../core/figures/reportLayout';
+import { layoutReportAt, type ReportLayout } from '../../core/figures/reportLayout';
 import { SvgContext, type TextMeasurer } from '../../core/figures/svgContext';
 import type { FigureSpec } from '../../core/figures/types';
-import { figureFontFiles, setUpHeadlessFigures } from './figureRenderer';
+import { figureFontFiles, renderFigurePng, renderReportPng, setUpHeadlessFigures } from './figureRenderer';
 
 /** The family name written into SVGs: the font the text was measured in, by the name viewers know it. */
 export const SVG_FONT_FAMILY = "'DejaVu Sans', 'Workbench Sans', sans-serif";
@@ -82,4 +82,32 @@ export async function renderFigurePdf(spec: FigureSpec, size: FigureSize = FIGUR
 export async function renderReportPdf(layout: ReportLayout, size: FigureSize = FIGURE_SIZES.screen): Promise<Buffer> {
   const svg = renderReportSvg(layout, size);
   return Buffer.from(await svgToPdf(svg, { ...physicalSize(size, layout.width, layout.height), title: layout.fileName.replace(/\.png$/, '') }, toolkit()));
+}
+
+export const FIGURE_FORMATS = ['png', 'svg', 'pdf'] as const;
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+
+export interface FigureFileOptions {
+  format: FigureFormat;
+  size?: FigureSize;
+  /** The PNG density at screen size (2 by default, 3 for print); print sizes are 300 dpi. */
+  density?: number;
+}
+
+/** One figure as a file's bytes in the asked format and size. */
+export async function renderFigureFile(spec: FigureSpec, options: FigureFileOptions): Promise<Buffer> {
+  const size = options.size ?? FIGURE_SIZES.screen;
+  if (options.format === 'svg') return Buffer.from(renderFigureSvg(spec, size));
+  if (options.format === 'pdf') return renderFigurePdf(spec, size);
+  const sized = sizedFigure(spec, size);
+  return renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, options.density ?? EXPORT_PIXEL_RATIO));
+}
+
+/** A report as a file's bytes in the asked format, laid out at the asked size. */
+export async function renderReportFile(layout: ReportLayout, options: FigureFileOptions): Promise<Buffer> {
+  const size = options.size ?? FIGURE_SIZES.screen;
+  const sized = layoutReportAt(layout, size);
+  if (options.format === 'svg') return Buffer.from(renderReportSvg(sized, size));
+  if (options.format === 'pdf') return renderReportPdf(sized, size);
+  return renderReportPng(sized, pngDensity(size, sized.width, options.density ?? EXPORT_PIXEL_RATIO));
 }

@@ -106,7 +106,7 @@ describe('reports and CSV from the CLI', { timeout: 240_000 }, () => {
     expect(density.stderr).toContain('"5" is not a supported density; use 2 or 3.');
     const extension = await cli(['report', '--run', sinusoid.runDir, '--out', path.join(workDir, 'x.jpg')]);
     expect(extension.code).toBe(1);
-    expect(extension.stderr).toContain('The report is a PNG image; name it *.png');
+    expect(extension.stderr).toContain("The report's format comes from its file name: name it *.png, *.svg or *.pdf");
     const missing = await cli(['report', '--run', path.join(runsDir(), 'no-such-run'), '--out', path.join(workDir, 'x.png')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('There is no run "no-such-run"');
