@@ -11,7 +11,7 @@ import { figureCaption } from './caption';
 import { figureFont } from './fonts';
 import { formatMetric } from './format';
 import { palette } from './palette';
-import type { Canvas2DContext, CanvasFigureSpec, FigureRun } from './types';
+import type { Canvas2DContext, CanvasFigureSpec, FigureRun, FigureTable } from './types';
 
 export interface PredictionsFigureOptions {
   /** Names of the ten classes; by default Fashion-MNIST's words for a Fashion-MNIST run, digits otherwise. */
@@ -141,6 +141,17 @@ function drawGroupHeader(ctx: Canvas2DContext, title: string, x: number, width: 
   ctx.fillText('mean p(class); dashed: threshold', plotsX + plotWidth + gap, 20, plotWidth);
 }
 
+/** The numbers of the predictions figure: per image, its set, label, prediction, refusal and mean p(class). */
+function predictionsTable(evaluation: HeldoutEvent | null, classNames: readonly string[]): FigureTable {
+  const classes = evaluation?.panel[0]?.meanProbabilities.length ?? classNames.length;
+  const columns = ['image', 'set', 'true class', 'predicted class', 'refused', ...Array.from({ length: classes }, (_, c) => `mean p(${classNames[c] ?? c})`)];
+  const rows = (evaluation?.panel ?? []).map((image, i) => {
+    const predicted = argmax(image.meanProbabilities);
+    return [i + 1, image.kind, image.label === null ? null : (classNames[image.label] ?? image.label), classNames[predicted] ?? predicted, image.refused ? 'yes' : 'no', ...image.meanProbabilities];
+  });
+  return { columns, rows };
+}
+
 /** Every panel image of the evaluation: held-out digits in the left group, noise images in the right. */
 export function predictionsFigure(evaluation: HeldoutEvent | null, run: FigureRun, options: PredictionsFigureOptions = {}): CanvasFigureSpec {
   const classNames = options.classNames ?? (run.config.experiment === 'lenet5' && run.config.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES);
@@ -157,6 +168,7 @@ export function predictionsFigure(evaluation: HeldoutEvent | null, run: FigureRu
     caption: figureCaption(run),
     width: 1000,
     height: headerHeight + rows * rowHeight,
+    data: () => predictionsTable(evaluation, classNames),
     draw(ctx, width, height) {
       ctx.fillStyle = palette.background;
       ctx.fillRect(0, 0, width, height);

@@ -52,10 +52,18 @@ export interface ChartFigureSpec extends FigureSpecBase {
   chart: ChartConfiguration;
 }
 
+/** The numbers behind a figure, as a table (a panel's CSV). */
+export interface FigureTable {
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
 export interface CanvasFigureSpec extends FigureSpecBase {
   kind: 'canvas';
   /** Draws the figure body into a `width` × `height` area at the context's origin. */
   draw(ctx: Canvas2DContext, width: number, height: number): void;
+  /** The numbers the figure draws (a chart's come from its datasets); a panel without it has no CSV. */
+  data?(): FigureTable;
 }
 
 export type FigureSpec = ChartFigureSpec | CanvasFigureSpec;

@@ -11,7 +11,7 @@ import SVGtoPDF from 'svg-to-pdfkit';
 import { drawFigureExport, drawReport, type DrawingContext } from '../../core/figures/drawFigure';
 import { EXPORT_PIXEL_RATIO, figureExportSize, sizedFigure } from '../../core/figures/export';
 import { FIGURE_SIZES, physicalSize, pngDensity, svgDimensions, type FigureSize } from '../../core/figures/figureSizes';
-import { svgToPdf, type PdfDocumentLike, type PdfToolkit } from '../../core/figures/pdfFromSvg';
+import { svgToPdf, type PdfToolkit } from '../../core/figures/pdfFromSvg';
 import { layoutReportAt, type ReportLayout } from '../../core/figures/reportLayout';
 import { SvgContext, type TextMeasurer } from '../../core/figures/svgContext';
 import type { FigureSpec } from '../../core/figures/types';
@@ -65,7 +65,7 @@ function pdfFonts(): PdfToolkit['fonts'] {
 }
 
 const toolkit = (): PdfToolkit => ({
-  createDocument: (options) => new PDFDocument(options) as unknown as PdfDocumentLike,
+  createDocument: (options) => new PDFDocument(options),
   svgToPdfKit: (document, svg, x, y, options) => SVGtoPDF(document, svg, x, y, options),
   fonts: pdfFonts(),
 });
