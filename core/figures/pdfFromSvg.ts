@@ -18,7 +18,7 @@ export interface PdfDocumentLike {
 }
 
 export interface PdfToolkit {
-  createDocument(options: { size: [number, number]; margin: number; info: Record<string, string | Date>; compress: boolean }): PdfDocumentLike;
+  createDocument(options: { size: [number, number]; margin: number; info: Record<string, string | Date>; compress: boolean; font: Uint8Array }): PdfDocumentLike;
   svgToPdfKit(document: PdfDocumentLike, svg: string, x: number, y: number, options: Record<string, unknown>): void;
   /** The figure font (DejaVu Sans): regular and bold TrueType bytes. */
   fonts: { regular: Uint8Array; bold: Uint8Array };
@@ -53,6 +53,9 @@ export function svgToPdf(svg: string, page: PdfPage, toolkit: PdfToolkit): Promi
     margin: 0,
     compress: true,
     info: { Title: page.title, Creator: 'Bayesian Workbench', Producer: 'Bayesian Workbench (PDFKit, SVG-to-PDFKit)' },
+    // PDFKit opens every document in Helvetica unless told otherwise; its browser build has no
+    // Helvetica registered, and a figure needs none.
+    font: toolkit.fonts.regular,
   });
   const chunks: Uint8Array[] = [];
   const finished = new Promise<Uint8Array>((resolve, reject) => {

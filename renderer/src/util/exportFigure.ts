@@ -79,6 +79,8 @@ export const MIME_TYPES: Record<FigureFormat, string> = { png: 'image/png', svg:
 /** A figure at `size` in `format`: PNG at the density (300 dpi at print sizes), SVG and PDF as vectors. */
 export async function renderFigureFile(spec: FigureSpec, format: FigureFormat, size: FigureSize, density: number = EXPORT_PIXEL_RATIO): Promise<Uint8Array> {
   if (format === 'png') {
+    // Every format is set in the figure font (DejaVu Sans), so a PNG and a PDF of one figure agree.
+    await (await import('./vectorExport')).loadFigureFont();
     const sized = sizedFigure(spec, size);
     return renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, density));
   }
