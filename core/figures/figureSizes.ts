@@ -33,7 +33,7 @@ export interface FigureSize {
 export const FIGURE_SIZES: Record<FigureSizeName, FigureSize> = {
   screen: { name: 'screen', label: 'screen', widthInches: null, layoutWidth: null, aspect: null, pairs: true },
   // 3.5 in = 252 pt over 320 px: 0.79 pt per px, so 9 px text is 7.1 pt.
-  column: { name: 'column', label: 'single column (3.5 in)', widthInches: 3.5, layoutWidth: 320, aspect: 0.75, pairs: false },
+  column: { name: 'column', label: 'single column (3.5 in)', widthInches: 3.5, layoutWidth: 320, aspect: 0.85, pairs: false },
   // 7.0 in = 504 pt over 640 px: the same 0.79 pt per px as a column, so both read alike in one paper.
   page: { name: 'page', label: 'double column / page (7.0 in)', widthInches: 7, layoutWidth: 640, aspect: 0.62, pairs: true },
   // A 16:9 slide of 13.33 × 7.5 in (the presentation programs' default) over 960 × 540 px: 1 pt per px.

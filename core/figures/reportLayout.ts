@@ -149,7 +149,7 @@ export interface ReportInput {
 
 /** A chart's height: the screen's fixed heights, or 3:4 of a print page's narrower width (at least 220 px, so a plot area remains under legend and axes). */
 function bodyHeight(spec: FigureSpec, pair: boolean, width: number, screen: boolean): number {
-  if (spec.kind === 'canvas') return spec.height;
+  if (spec.kind === 'canvas') return spec.heightFor?.(width) ?? spec.height;
   const screenHeight = pair ? halfChartHeight : fullChartHeight;
   return screen ? screenHeight : Math.round(Math.min(screenHeight, Math.max(220, width * 0.75)));
 }

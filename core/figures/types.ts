@@ -64,6 +64,8 @@ export interface CanvasFigureSpec extends FigureSpecBase {
   draw(ctx: Canvas2DContext, width: number, height: number): void;
   /** The numbers the figure draws (a chart's come from its datasets); a panel without it has no CSV. */
   data?(): FigureTable;
+  /** Its height when drawn `width` wide, if that differs from `height` (a figure that rearranges when narrow). */
+  heightFor?(width: number): number;
 }
 
 export type FigureSpec = ChartFigureSpec | CanvasFigureSpec;
