@@ -10,7 +10,8 @@ import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { drawFigureExport, drawReport, type DrawingContext } from '../../core/figures/drawFigure';
 import { EXPORT_PIXEL_RATIO, figureExportSize, sizedFigure } from '../../core/figures/export';
-import { FIGURE_SIZES, physicalSize, pngDensity, svgDimensions, type FigureSize } from '../../core/figures/figureSizes';
+import { FIGURE_SIZES, physicalSize, pngDensity, PRINT_DPI, svgDimensions, type FigureSize } from '../../core/figures/figureSizes';
+import { withPngResolution } from '../../core/figures/pngResolution';
 import { svgToPdf, type PdfToolkit } from '../../core/figures/pdfFromSvg';
 import { layoutReportAt, type ReportLayout } from '../../core/figures/reportLayout';
 import { SvgContext, type TextMeasurer } from '../../core/figures/svgContext';
@@ -100,7 +101,12 @@ export async function renderFigureFile(spec: FigureSpec, options: FigureFileOpti
   if (options.format === 'svg') return Buffer.from(renderFigureSvg(spec, size));
   if (options.format === 'pdf') return renderFigurePdf(spec, size);
   const sized = sizedFigure(spec, size);
-  return renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, options.density ?? EXPORT_PIXEL_RATIO));
+  return atPrintResolution(await renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, options.density ?? EXPORT_PIXEL_RATIO)), size);
+}
+
+/** A print-size PNG says it is 300 dpi, so documents place it at its physical width. */
+function atPrintResolution(png: Buffer, size: FigureSize): Buffer {
+  return size.widthInches === null ? png : Buffer.from(withPngResolution(png, PRINT_DPI));
 }
 
 /** A report as a file's bytes in the asked format, laid out at the asked size. */
@@ -109,5 +115,5 @@ export async function renderReportFile(layout: ReportLayout, options: FigureFile
   const sized = layoutReportAt(layout, size);
   if (options.format === 'svg') return Buffer.from(renderReportSvg(sized, size));
   if (options.format === 'pdf') return renderReportPdf(sized, size);
-  return renderReportPng(sized, pngDensity(size, sized.width, options.density ?? EXPORT_PIXEL_RATIO));
+  return atPrintResolution(await renderReportPng(sized, pngDensity(size, sized.width, options.density ?? EXPORT_PIXEL_RATIO)), size);
 }

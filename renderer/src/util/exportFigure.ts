@@ -4,7 +4,8 @@
  * the screen version), not a screenshot.
  */
 import { canvasExportSize, drawCanvasFigureForExport, EXPORT_PIXEL_RATIO, exportChartConfiguration, figureExportSize, sizedFigure } from '../../../core/figures/export';
-import { pngDensity, type FigureSize } from '../../../core/figures/figureSizes';
+import { pngDensity, PRINT_DPI, type FigureSize } from '../../../core/figures/figureSizes';
+import { withPngResolution } from '../../../core/figures/pngResolution';
 import type { ChartFigureSpec, FigureSpec } from '../../../core/figures/types';
 import { Chart } from '../charts/registerCharts';
 import { safeFileName, saveBytes } from './saveBytes';
@@ -82,7 +83,8 @@ export async function renderFigureFile(spec: FigureSpec, format: FigureFormat, s
     // Every format is set in the figure font (DejaVu Sans), so a PNG and a PDF of one figure agree.
     await (await import('./vectorExport')).loadFigureFont();
     const sized = sizedFigure(spec, size);
-    return renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, density));
+    const png = await renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, density));
+    return size.widthInches === null ? png : withPngResolution(png, PRINT_DPI);
   }
   // The vector code (and for PDFs, PDFKit) loads on the first vector export only.
   const vector = await import('./vectorExport');

@@ -5,7 +5,8 @@
  * needs a DOM canvas per chart here (it draws on OffscreenCanvas only through its own worker
  * platform, and the figure specs carry functions a worker cannot receive), so chunking it is.
  */
-import { pngDensity, type FigureSize } from '../../../core/figures/figureSizes';
+import { pngDensity, PRINT_DPI, type FigureSize } from '../../../core/figures/figureSizes';
+import { withPngResolution } from '../../../core/figures/pngResolution';
 import { drawReportPage, drawReportPanel, layoutReportAt, type ReportContext, type ReportLayout } from '../../../core/figures/reportLayout';
 import { canvasToPng, FigureExportError, withChartCanvas, type FigureFormat } from './exportFigure';
 
@@ -24,7 +25,11 @@ function nextIdle(): Promise<void> {
 /** The report at `size` in `format`: PNG panel by panel at the density (300 dpi at print sizes), or SVG or PDF. */
 export async function renderReportFile(layout: ReportLayout, format: FigureFormat, size: FigureSize, density: number, onProgress: (progress: ReportProgress) => void = () => {}): Promise<Uint8Array> {
   const sized = layoutReportAt(layout, size);
-  if (format === 'png') return renderReportPng(sized, pngDensity(size, sized.width, density), onProgress);
+  if (format === 'png') {
+    const png = await renderReportPng(sized, pngDensity(size, sized.width, density), onProgress);
+    // A print-size PNG says it is 300 dpi, so documents place it at its physical width.
+    return size.widthInches === null ? png : withPngResolution(png, PRINT_DPI);
+  }
   // A vector report is drawn in one go (no pixels to fill): the progress says when it is done.
   onProgress({ done: 0, total: 1 });
   await nextIdle();

@@ -196,6 +196,8 @@ describe('reports in every format and size', { timeout: 240_000 }, () => {
         }
         const png = await decodePng(files.png);
         expect(png.width).toBe(size.widthInches === null ? sized.width * 2 : Math.round(size.widthInches * 300));
+        // A print-size PNG carries its 300 dpi (pHYs: 11811 pixels per metre), so documents place it at its width.
+        if (size.widthInches !== null) expect(files.png.includes(Buffer.from([0, 0, 0x2e, 0x23, 0, 0, 0x2e, 0x23, 1]))).toBe(true);
         // Compared at one pixel per CSS pixel: a tall report at 300 dpi is tens of megapixels.
         const difference = await compareWithPng(files.pdf, await renderReportPng(sized, 1));
         expect(difference.meanAbsoluteDifference, `${name} at ${sizeName}`).toBeLessThan(6);
