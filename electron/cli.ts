@@ -13,7 +13,8 @@ import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
 import type { RunRecord } from '../core/contract/workbenchApi';
 import { registerClassifyCommand } from './cli/classify';
 import { openHostServices } from './host/hostServices';
-import { densityOption, registerReportCommand, writeRunOutputs } from './cli/report';
+import { densityOption, registerReportCommand, sizeOption, writeRunOutputs } from './cli/report';
+import type { FigureSizeName } from '../core/figures/figureSizes';
 
 class CliError extends Error {
   constructor(message: string) {
@@ -43,6 +44,7 @@ interface TrainOptions {
   csv?: string;
   density: number;
   checkpointEvery?: number;
+  size: FigureSizeName;
 }
 
 const program = new Command('workbench').description('Bayesian Workbench, headless.');
@@ -80,8 +82,9 @@ program
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option('--checkpoint-every <seconds>', 'training time between checkpoints besides those after evaluations (default 60): a crash loses at most about this much', parsePositiveNumber)
   .option('--json', 'make the last stdout line one JSON object with the results')
-  .option('--report <file.png>', 'after training, write the PNG report of the run (see the report command)')
+  .option('--report <file>', 'after training, write the report of the run as FILE.png, FILE.svg or FILE.pdf (see the report command)')
   .option('--csv <file.csv>', "after training, write the run's metrics as CSV")
+  .addOption(sizeOption())
   .addOption(densityOption())
   .action(async (options: TrainOptions) => {
     process.exitCode = await train(options);
@@ -108,7 +111,7 @@ function parseNonNegativeInteger(value: string): number {
 }
 
 /** The preset's config with the command line's overrides, validated. */
-function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' | 'csv' | 'density'>): RunConfig {
+function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' | 'csv' | 'density' | 'size'>): RunConfig {
   if (!experimentNames.includes(options.experiment)) throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${experimentNames.join(', ')}.`);
   const experiment = descriptorOf(options.experiment);
   const preset = options.preset === undefined ? experiment.presets[0] : experiment.presets.find((candidate) => candidate.name === options.preset);
@@ -196,7 +199,7 @@ async function train(options: TrainOptions): Promise<number> {
     // reading the events through the manager first flushes its buffered tail to events.ndjson.
     if (options.report || options.csv) {
       await runManager.getRunEvents(record.id);
-      await writeRunOutputs(runDir, [], { report: options.report, csv: options.csv, density: options.density });
+      await writeRunOutputs(runDir, [], { report: options.report, csv: options.csv, density: options.density, size: options.size });
     }
     printSummary(final, runDir, wallSeconds, options.json === true);
     return final.state === 'completed' ? 0 : final.state === 'stopped' ? 130 : 1;

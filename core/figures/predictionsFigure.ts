@@ -12,7 +12,7 @@ import { figureCaption } from './caption';
 import { figureFont } from './fonts';
 import { formatMetric } from './format';
 import { palette } from './palette';
-import type { Canvas2DContext, CanvasFigureSpec, FigureRun } from './types';
+import type { Canvas2DContext, CanvasFigureSpec, FigureRun, FigureTable } from './types';
 
 export interface PredictionsFigureOptions {
   /** Names of the ten classes; by default Fashion-MNIST's words for a Fashion-MNIST run, digits otherwise. */
@@ -20,6 +20,8 @@ export interface PredictionsFigureOptions {
 }
 
 const headerHeight = 36;
+/** Below this width the two groups stand one above the other (each needs about 300 px). */
+const STACK_BELOW_WIDTH = 620;
 const infoWidth = 78;
 const gap = 10;
 const classLabelHeight = 12;
@@ -138,8 +140,24 @@ function drawGroupHeader(ctx: Canvas2DContext, title: string, x: number, width: 
   ctx.font = font(10);
   const plotsX = x + imageSize + 8 + infoWidth;
   const plotWidth = (x + width - plotsX - gap) / 2;
+  // Too narrow to label each plot (a single-column export): one line says what both show.
+  if (plotWidth < 150) {
+    ctx.fillText(`bars: p(class) of T = ${draws} draws | their mean; dashed: threshold`, x, 20, width);
+    return;
+  }
   ctx.fillText(`p(class) of each of T = ${draws} draws`, plotsX, 20, plotWidth);
   ctx.fillText('mean p(class); dashed: threshold', plotsX + plotWidth + gap, 20, plotWidth);
+}
+
+/** The numbers of the predictions figure: per image, its set, label, prediction, refusal and mean p(class). */
+function predictionsTable(evaluation: HeldoutEvent | null, classNames: readonly string[]): FigureTable {
+  const classes = evaluation?.panel[0]?.meanProbabilities.length ?? classNames.length;
+  const columns = ['image', 'set', 'true class', 'predicted class', 'refused', ...Array.from({ length: classes }, (_, c) => `mean p(${classNames[c] ?? c})`)];
+  const rows = (evaluation?.panel ?? []).map((image, i) => {
+    const predicted = argmax(image.meanProbabilities);
+    return [i + 1, image.kind, image.label === null ? null : (classNames[image.label] ?? image.label), classNames[predicted] ?? predicted, image.refused ? 'yes' : 'no', ...image.meanProbabilities];
+  });
+  return { columns, rows };
 }
 
 /** Every panel image of the evaluation: held-out digits in the left group, noise images in the right. */
@@ -158,20 +176,27 @@ export function predictionsFigure(evaluation: HeldoutEvent | null, run: FigureRu
     caption: figureCaption(run),
     width: 1000,
     height: headerHeight + rows * rowHeight,
+    data: () => predictionsTable(evaluation, classNames),
+    heightFor: (width) => (width < STACK_BELOW_WIDTH ? 2 * headerHeight + (Math.max(heldout.length, 1) + Math.max(noise.length, 1)) * rowHeight : headerHeight + rows * rowHeight),
     draw(ctx, width, height) {
       ctx.fillStyle = palette.background;
       ctx.fillRect(0, 0, width, height);
       if (!evaluation) return;
-      const scaledRow = (height - headerHeight) / rows;
-      const groupWidth = (width - 3 * gap) / 2;
       const groups: [string, PanelImage[]][] = [
         ['Held-out digits', heldout],
         ['Noise images (randn, clipped for display)', noise],
       ];
+      // Side by side, or (narrower than two groups fit, e.g. a single-column export) one above the other.
+      const stacked = width < STACK_BELOW_WIDTH;
+      const groupRows = groups.map(([, images]) => (stacked ? Math.max(images.length, 1) : rows));
+      const scaledRow = stacked ? (height - 2 * headerHeight) / (groupRows[0] + groupRows[1]) : (height - headerHeight) / rows;
+      const groupWidth = stacked ? width : (width - 3 * gap) / 2;
       groups.forEach(([title, images], g) => {
-        const x = g * (groupWidth + 3 * gap);
-        drawGroupHeader(ctx, title, x, groupWidth, scaledRow - 6, evaluation.draws);
-        images.forEach((image, i) => drawRow(ctx, image, x, headerHeight + i * scaledRow, groupWidth, scaledRow, evaluation.threshold, classNames));
+        ctx.save();
+        ctx.translate(stacked ? 0 : g * (groupWidth + 3 * gap), stacked && g === 1 ? headerHeight + groupRows[0] * scaledRow : 0);
+        drawGroupHeader(ctx, title, 0, groupWidth, scaledRow - 6, evaluation.draws);
+        images.forEach((image, i) => drawRow(ctx, image, 0, headerHeight + i * scaledRow, groupWidth, scaledRow, evaluation.threshold, classNames));
+        ctx.restore();
       });
     },
   };

@@ -6,6 +6,7 @@
  * canvas it draws on, so a host renders each chart panel on its own canvas at the body's size and
  * density and hands the image to `drawReportPanel`; canvas panels draw straight onto the report.
  */
+import type { FigureSize } from './figureSizes';
 import { figureFont } from './fonts';
 import { palette } from './palette';
 import { fitText } from './reportTables';
@@ -50,6 +51,8 @@ export interface ReportLayout {
   footer: string;
   /** Suggested file name, e.g. "sinusoid-run-3-report.png". */
   fileName: string;
+  /** What it was laid out from, so it can be laid out again at another size (`layoutReportAt`). */
+  input: ReportInput;
 }
 
 export const REPORT_WIDTH = 1100;
@@ -110,6 +113,8 @@ export function reportHeader(input: ReportHeaderInput): CanvasFigureSpec {
   };
 }
 const margin = 28;
+/** Print pages are narrow; a paper's own margins surround the figure. */
+const printMargin = 10;
 const columnGap = 24;
 const rowGap = 18;
 const titleBandHeight = 30;
@@ -117,6 +122,22 @@ const footerHeight = 34;
 /** Chart bodies: one across the width, or one of a pair. */
 const fullChartHeight = 430;
 const halfChartHeight = 400;
+
+/** How wide a report's page is and whether pairs stand side by side (see ./figureSizes). */
+export interface ReportSizing {
+  /** Page width in CSS pixels. */
+  width: number;
+  margin: number;
+  pairs: boolean;
+}
+
+const screenSizing: ReportSizing = { width: REPORT_WIDTH, margin, pairs: true };
+
+/** The sizing of a report at `size`: the screen's 1100 px, or the size's layout width. */
+export function reportSizing(size: FigureSize): ReportSizing {
+  if (size.layoutWidth === null) return screenSizing;
+  return { width: size.layoutWidth, margin: printMargin, pairs: size.pairs };
+}
 
 export interface ReportInput {
   id: string;
@@ -126,45 +147,57 @@ export interface ReportInput {
   fileName: string;
 }
 
-function bodyHeight(spec: FigureSpec, pair: boolean): number {
-  if (spec.kind === 'canvas') return spec.height;
-  return pair ? halfChartHeight : fullChartHeight;
+/** A chart's height: the screen's fixed heights, or 3:4 of a print page's narrower width (at least 220 px, so a plot area remains under legend and axes). */
+function bodyHeight(spec: FigureSpec, pair: boolean, width: number, screen: boolean): number {
+  if (spec.kind === 'canvas') return spec.heightFor?.(width) ?? spec.height;
+  const screenHeight = pair ? halfChartHeight : fullChartHeight;
+  return screen ? screenHeight : Math.round(Math.min(screenHeight, Math.max(220, width * 0.75)));
 }
 
-export function layoutReport(input: ReportInput): ReportLayout {
-  const contentWidth = REPORT_WIDTH - 2 * margin;
-  const panels: ReportPanel[] = [{ spec: input.header, titleBand: null, body: { x: margin, y: margin, width: contentWidth, height: input.header.height } }];
-  let y = margin + input.header.height + rowGap;
-  for (const row of input.rows) {
+export function layoutReport(input: ReportInput, sizing: ReportSizing = screenSizing): ReportLayout {
+  const left = sizing.margin;
+  const screen = sizing === screenSizing;
+  const contentWidth = sizing.width - 2 * left;
+  const panels: ReportPanel[] = [{ spec: input.header, titleBand: null, body: { x: left, y: left, width: contentWidth, height: input.header.height } }];
+  let y = left + input.header.height + rowGap;
+  // A narrow page stacks the figures of a pair.
+  const rows = sizing.pairs ? input.rows : input.rows.flatMap((row) => row.map((spec) => [spec] as const));
+  for (const row of rows) {
     const count = (row as readonly FigureSpec[]).length;
     if (count === 0 || count > 2) throw new ReportLayoutError(`A report row holds one or two figures, not ${count}.`);
     const pair = row.length === 2;
     const width = pair ? (contentWidth - columnGap) / 2 : contentWidth;
-    const height = Math.max(...row.map((spec) => bodyHeight(spec, pair)));
+    const height = Math.max(...row.map((spec) => bodyHeight(spec, pair, width, screen)));
     row.forEach((spec, column) => {
-      const x = margin + column * (width + columnGap);
-      panels.push({ spec, titleBand: { x, y, width, height: titleBandHeight }, body: { x, y: y + titleBandHeight, width, height: bodyHeight(spec, pair) } });
+      const x = left + column * (width + columnGap);
+      panels.push({ spec, titleBand: { x, y, width, height: titleBandHeight }, body: { x, y: y + titleBandHeight, width, height: bodyHeight(spec, pair, width, screen) } });
     });
     y += titleBandHeight + height + rowGap;
   }
-  return { id: input.id, width: REPORT_WIDTH, height: Math.ceil(y + footerHeight), panels, footer: input.footer, fileName: input.fileName };
+  return { id: input.id, width: sizing.width, height: Math.ceil(y + footerHeight), panels, footer: input.footer, fileName: input.fileName, input };
+}
+
+/** The same report laid out at another size (see ./figureSizes). */
+export function layoutReportAt(layout: ReportLayout, size: FigureSize): ReportLayout {
+  return layoutReport(layout.input, reportSizing(size));
 }
 
 /** White page and footer; call first, on a context scaled to CSS pixels. */
 export function drawReportPage(ctx: Canvas2DContext, layout: ReportLayout): void {
+  const left = layout.panels[0]?.body.x ?? margin;
   ctx.fillStyle = palette.background;
   ctx.fillRect(0, 0, layout.width, layout.height);
   ctx.strokeStyle = palette.grid;
   ctx.lineWidth = 1;
   ctx.beginPath();
-  ctx.moveTo(margin, layout.height - footerHeight + 4);
-  ctx.lineTo(layout.width - margin, layout.height - footerHeight + 4);
+  ctx.moveTo(left, layout.height - footerHeight + 4);
+  ctx.lineTo(layout.width - left, layout.height - footerHeight + 4);
   ctx.stroke();
   ctx.fillStyle = palette.text;
   ctx.font = figureFont(11);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
-  ctx.fillText(layout.footer, margin, layout.height - footerHeight / 2 + 2, layout.width - 2 * margin);
+  ctx.fillText(fitText(ctx, layout.footer, layout.width - 2 * left), left, layout.height - footerHeight / 2 + 2);
 }
 
 /**
@@ -172,10 +205,24 @@ export function drawReportPage(ctx: Canvas2DContext, layout: ReportLayout): void
  * image (rendered by the host at the body's size and density; required for chart panels).
  */
 export function drawReportPanel(ctx: ReportContext, panel: ReportPanel, chartImage?: unknown): void {
-  const { spec, titleBand, body } = panel;
+  const { spec, body } = panel;
   if (spec.kind === 'chart' && chartImage === undefined) {
     throw new ReportLayoutError(`The chart panel "${spec.id}" needs its rendered image; render the chart at ${body.width}×${body.height} first.`);
   }
+  drawReportPanelTitle(ctx, panel);
+  if (spec.kind === 'canvas') {
+    ctx.save();
+    ctx.translate(body.x, body.y);
+    spec.draw(ctx, body.width, body.height);
+    ctx.restore();
+    return;
+  }
+  ctx.drawImage(chartImage as never, body.x, body.y, body.width, body.height);
+}
+
+/** A panel's title band (the header panel has none). */
+export function drawReportPanelTitle(ctx: Canvas2DContext, panel: ReportPanel): void {
+  const { spec, titleBand } = panel;
   if (titleBand) {
     ctx.fillStyle = palette.textStrong;
     ctx.textAlign = 'left';
@@ -191,12 +238,4 @@ export function drawReportPanel(ctx: ReportContext, panel: ReportPanel, chartIma
     ctx.lineTo(titleBand.x + titleBand.width, titleBand.y + titleBand.height - 3);
     ctx.stroke();
   }
-  if (spec.kind === 'canvas') {
-    ctx.save();
-    ctx.translate(body.x, body.y);
-    spec.draw(ctx, body.width, body.height);
-    ctx.restore();
-    return;
-  }
-  ctx.drawImage(chartImage as never, body.x, body.y, body.width, body.height);
 }

@@ -52,10 +52,20 @@ export interface ChartFigureSpec extends FigureSpecBase {
   chart: ChartConfiguration;
 }
 
+/** The numbers behind a figure, as a table (a panel's CSV). */
+export interface FigureTable {
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
 export interface CanvasFigureSpec extends FigureSpecBase {
   kind: 'canvas';
   /** Draws the figure body into a `width` × `height` area at the context's origin. */
   draw(ctx: Canvas2DContext, width: number, height: number): void;
+  /** The numbers the figure draws (a chart's come from its datasets); a panel without it has no CSV. */
+  data?(): FigureTable;
+  /** Its height when drawn `width` wide, if that differs from `height` (a figure that rearranges when narrow). */
+  heightFor?(width: number): number;
 }
 
 export type FigureSpec = ChartFigureSpec | CanvasFigureSpec;

@@ -1,13 +1,20 @@
 /**
- * `npm run report -- --run RUNDIR [--compare RUNDIR...] --out FILE.png [--density 2|3] [--csv FILE.csv]`:
- * the PNG report of a stored run, or of the run compared with others, drawn headless (no display
- * needed), and its metrics as CSV. `train --report/--csv` writes the same after training.
+ * `npm run report -- --run RUNDIR [--compare RUNDIR...] --out FILE.png|FILE.svg|FILE.pdf
+ * [--size screen|column|page|slide] [--figure NAME] [--density 2|3] [--csv FILE.csv]`: the report
+ * of a stored run, or of the run compared with others (or one of its figures), drawn headless (no
+ * display needed) in the format the file name says, and its metrics as CSV. `train --report/--csv`
+ * writes the same after training.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { comparisonCsv } from '../../core/figures/comparisonData';
-import { composeComparisonReport, composeRunReport, comparisonRunOf, loadRunFolder, runMetricsCsv } from '../host/runReports';
+import { comparisonReportLayout } from '../../core/figures/comparisonReport';
+import { FIGURE_SIZE_NAMES, FIGURE_SIZES, isFigureSizeName, type FigureSizeName } from '../../core/figures/figureSizes';
+import type { ReportLayout } from '../../core/figures/reportLayout';
+import { runReportLayout } from '../../core/figures/runReport';
+import { comparisonRunOf, loadRunFolder, runMetricsCsv } from '../host/runReports';
+import { FIGURE_FORMATS, renderFigureFile, renderReportFile, type FigureFormat } from '../host/vectorFigures';
 
 export class ReportCommandError extends Error {
   constructor(message: string) {
@@ -17,25 +24,59 @@ export class ReportCommandError extends Error {
 }
 
 export interface RunOutputs {
-  /** Where to write the PNG report. */
+  /** Where to write the report (or the figure): its extension says the format (.png, .svg, .pdf). */
   report?: string;
   /** Where to write the metrics CSV. */
   csv?: string;
-  /** 2 (default) or 3. */
+  /** 2 (default) or 3: PNG density at screen size. */
   density?: number;
+  /** screen (default), column, page or slide. */
+  size?: FigureSizeName;
+  /** Write only this figure of the report (its name as `figureNames` lists them). */
+  figure?: string;
 }
 
 /** The `--density` option both commands share. */
 export function densityOption(): Option {
-  return new Option('--density <n>', 'pixel density of the PNG report: 2 (screens) or 3 (print)').default(2).argParser((value) => {
+  return new Option('--density <n>', 'pixel density of a screen-size PNG: 2 (screens) or 3 (print); print sizes are 300 dpi').default(2).argParser((value) => {
     if (value !== '2' && value !== '3') throw new InvalidArgumentError(`"${value}" is not a supported density; use 2 or 3.`);
     return Number(value);
   });
 }
 
+/** The `--size` option both commands share. */
+export function sizeOption(): Option {
+  return new Option('--size <size>', 'screen (the figures\' own size), column (3.5 in), page (7.0 in) or slide (16:9); print sizes are 300 dpi as PNG').default('screen').argParser((value) => {
+    if (!isFigureSizeName(value)) throw new InvalidArgumentError(`"${value}" is not a figure size; use one of ${FIGURE_SIZE_NAMES.join(', ')}.`);
+    return value;
+  });
+}
+
+/** The format the report's file name asks for. */
+export function reportFormat(file: string): FigureFormat {
+  const extension = path.extname(file).toLowerCase().slice(1);
+  if ((FIGURE_FORMATS as readonly string[]).includes(extension)) return extension as FigureFormat;
+  throw new ReportCommandError(`The report's format comes from its file name: name it *.png, *.svg or *.pdf, not "${file}".`);
+}
+
 function checkExtensions(outputs: RunOutputs): void {
-  if (outputs.report && path.extname(outputs.report).toLowerCase() !== '.png') throw new ReportCommandError(`The report is a PNG image; name it *.png, not "${outputs.report}".`);
+  if (outputs.report) reportFormat(outputs.report);
   if (outputs.csv && path.extname(outputs.csv).toLowerCase() !== '.csv') throw new ReportCommandError(`The metrics table is CSV; name it *.csv, not "${outputs.csv}".`);
+  if (outputs.figure && !outputs.report) throw new ReportCommandError(`--figure ${outputs.figure} says which figure to write; give --out FILE.png, FILE.svg or FILE.pdf too.`);
+}
+
+/** The names --figure takes: the report's panels, in report order. */
+export function figureNames(layout: ReportLayout): string[] {
+  return layout.panels.map((panel) => panel.spec.id);
+}
+
+/** The report, or its one figure `--figure` names, as the bytes of `file`'s format. */
+async function reportBytes(layout: ReportLayout, file: string, outputs: RunOutputs): Promise<Buffer> {
+  const options = { format: reportFormat(file), size: FIGURE_SIZES[outputs.size ?? 'screen'], density: outputs.density ?? 2 };
+  if (!outputs.figure) return renderReportFile(layout, options);
+  const panel = layout.panels.find((candidate) => candidate.spec.id === outputs.figure);
+  if (!panel) throw new ReportCommandError(`This report has no figure "${outputs.figure}"; its figures are: ${figureNames(layout).join(', ')}.`);
+  return renderFigureFile(panel.spec, options);
 }
 
 async function writeOutput(file: string, bytes: Buffer | string, what: string): Promise<void> {
@@ -57,14 +98,18 @@ export async function writeRunOutputs(runDir: string, compareDirs: readonly stri
     if (loaded.skippedLines > 0) console.error(`Warning: run "${loaded.record.id}": ${loaded.skippedLines} line(s) of events.ndjson are not valid events and were left out.`);
     if (loaded.oodProblem) console.error(`Warning: run "${loaded.record.id}": ${loaded.oodProblem}`);
   }
-  const density = outputs.density ?? 2;
+  const generatedAt = new Date().toISOString();
+  const what = (subject: string) => (outputs.figure ? `figure "${outputs.figure}" of the ${subject}` : subject);
   if (others.length === 0) {
-    if (outputs.report) await writeOutput(outputs.report, await composeRunReport(main.data, { run: main.record, ood: main.ood, density }), `report of ${main.record.name}`);
+    if (outputs.report) {
+      const layout = runReportLayout(main.record, main.data, { generatedAt, ood: main.ood });
+      await writeOutput(outputs.report, await reportBytes(layout, outputs.report, outputs), what(`report of ${main.record.name}`));
+    }
     if (outputs.csv) await writeOutput(outputs.csv, runMetricsCsv(main.data, main.record.config), `metrics of ${main.record.name}`);
     return;
   }
   const runs = [main, ...others].map(comparisonRunOf);
-  if (outputs.report) await writeOutput(outputs.report, await composeComparisonReport(runs, { density }), `comparison report of ${runs.length} runs`);
+  if (outputs.report) await writeOutput(outputs.report, await reportBytes(comparisonReportLayout(runs, { generatedAt }), outputs.report, outputs), what(`comparison report of ${runs.length} runs`));
   if (outputs.csv) await writeOutput(outputs.csv, comparisonCsv(runs), `metrics of ${runs.length} runs`);
 }
 
@@ -74,25 +119,29 @@ interface ReportOptions {
   out?: string;
   csv?: string;
   density: number;
+  size: FigureSizeName;
+  figure?: string;
 }
 
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('Draw the PNG report of a stored run (or a comparison of runs) without a display, and/or write its metrics as CSV.')
+    .description('Draw the report of a stored run (or a comparison of runs, or one figure of it) as PNG, SVG or PDF without a display, and/or write its metrics as CSV.')
     .requiredOption('--run <dir>', 'the run folder (holding run.json and events.ndjson)')
     .option('--compare <dirs...>', 'run folders to compare with --run (makes a comparison report)')
-    .option('--out <file.png>', 'where to write the PNG report')
+    .option('--out <file>', 'where to write the report: FILE.png, FILE.svg or FILE.pdf (the extension says the format)')
+    .option('--figure <name>', 'write only this figure of the report (an unknown name lists the report\'s figures)')
     .option('--csv <file.csv>', 'where to write the metrics as CSV (one row per step, plus evaluation rows)')
+    .addOption(sizeOption())
     .addOption(densityOption())
     .action(async (options: ReportOptions) => {
       if (!options.out && !options.csv) {
-        console.error('Error: nothing to write; give --out FILE.png and/or --csv FILE.csv.');
+        console.error('Error: nothing to write; give --out FILE.png|FILE.svg|FILE.pdf and/or --csv FILE.csv.');
         process.exitCode = 2;
         return;
       }
       try {
-        await writeRunOutputs(options.run, options.compare ?? [], { report: options.out, csv: options.csv, density: options.density });
+        await writeRunOutputs(options.run, options.compare ?? [], { report: options.out, csv: options.csv, density: options.density, size: options.size, figure: options.figure });
       } catch (error) {
         console.error(`Error: ${(error as Error).message}`);
         process.exitCode = 1;

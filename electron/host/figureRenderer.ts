@@ -30,6 +30,13 @@ const fontCandidates = [
 
 let setUp = false;
 let registeredFont: string | null = null;
+let registeredFaces: readonly [string, string] | null = null;
+
+/** The regular and bold TTF files registered as the figure font (null: none found); vector exports embed the same. */
+export function figureFontFiles(): readonly [string, string] | null {
+  setUpHeadlessFigures();
+  return registeredFaces;
+}
 
 /** Registers the Chart.js components and the figure font once per process; returns the font file used (null: none found). */
 export function setUpHeadlessFigures(warn: (message: string) => void = (message) => console.error(`Warning: ${message}`)): string | null {
@@ -42,6 +49,7 @@ export function setUpHeadlessFigures(warn: (message: string) => void = (message)
     if (!faces.every((file) => existsSync(file))) continue;
     for (const file of faces) GlobalFonts.registerFromPath(file, 'Workbench Sans');
     registeredFont = faces[0];
+    registeredFaces = faces;
     return registeredFont;
   }
   warn('Neither DejaVu Sans nor Liberation Sans is installed (apt-get install fonts-dejavu-core); figures fall back to the default font and may look different on other machines.');
@@ -70,8 +78,9 @@ export function withChartCanvas<T>(spec: ChartFigureSpec, size: { width: number;
   }
 }
 
+/** 300 dpi on a 13.33-inch slide laid out at 960 px is 4.17 px per CSS pixel; nothing asks for more. */
 function checkDensity(density: number): void {
-  if (!Number.isFinite(density) || density < 1 || density > 4) throw new FigureRendererError(`A pixel density of ${density} is not supported; use 1 to 4 (2 by default, 3 for print).`);
+  if (!Number.isFinite(density) || density < 1 || density > 5) throw new FigureRendererError(`A pixel density of ${density} is not supported; use 1 to 5 (2 by default, 3 for print, about 3.3 to 4.2 for 300 dpi at print sizes).`);
 }
 
 /** One figure as exported from the workbench (title, caption, white background) → PNG bytes. */

@@ -101,6 +101,9 @@ export function isTrustedSender(event: IpcSenderEvent, window: { webContents: We
   return isAppUrl(frame.url, devServerOrigin);
 }
 
+/** The only permission the renderer is granted (see restrictWebContents). */
+export const CLIPBOARD_WRITE = 'clipboard-sanitized-write';
+
 /**
  * Installs the app-wide restrictions on every WebContents that will ever exist and on the
  * default session. Call once, before the first window is created.
@@ -122,9 +125,11 @@ export function restrictWebContents(app: Pick<App, 'on'>, session: Pick<Session,
   });
 
   // No camera, microphone, notifications, geolocation, clipboard-read, MIDI, ...: the workbench
-  // needs none, and a compromised renderer must not be able to ask the user for them.
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  // needs none, and a compromised renderer must not be able to ask the user for them. The one
+  // exception is writing an image or text to the clipboard (a figure panel's "Copy"): Chromium's
+  // sanitized write cannot read anything, re-encodes what is written, and needs a user gesture.
+  session.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === CLIPBOARD_WRITE));
+  session.setPermissionCheckHandler((_contents, permission) => permission === CLIPBOARD_WRITE);
 
   // No remote content: every request must be to the app scheme (or the dev server, or devtools
   // internals). Everything the workbench shows is bundled; nothing is downloaded at run time.

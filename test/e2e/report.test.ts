@@ -2,7 +2,8 @@
  * End to end: "Export report" in Chromium against the browser shell. Two short sinusoid runs are
  * trained with the CLI into the shell's runs folder; the run view's Export report shows its
  * progress and downloads `<run name>-report.png`, which decodes to the layout's size at 2× with
- * every panel drawn; at 3× a panel's PNG is three times its size; the compare view's Export report
+ * every panel drawn; at 3× a panel's PNG is three times its size; a panel's SVG, PDF and CSV
+ * buttons download vector files with the figure's text and its numbers; the compare view's Export report
  * downloads the comparison. The page logs no errors.
  */
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { runReportLayout } from '../../core/figures/runReport';
 import { comparisonRunOf, loadRunFolder } from '../../electron/host/runReports';
 import { lastJsonLine, runCli } from '../fixtures/cliProcess';
 import { checkReportImage, decodePng } from '../integration/reportImage';
+import { compareImages, pdfFonts, pdfText, renderPdf, summariseSvg } from '../fixtures/vectorChecks';
 import { artifact, downloadedBytes, downloadFrom, openApp, runEntry, useShellSession, waitForNumber } from './serveHarness';
 
 async function trainRun(runsDir: string, seed: number): Promise<string> {
@@ -68,6 +70,39 @@ describe('Export report in the browser shell', () => {
     const image = await decodePng(await downloadedBytes(download));
     expect([image.width, image.height]).toEqual([900 * 3, 500 * 3]);
     await page.getByTestId('export-density').selectOption('2');
+  });
+
+  it('a panel saves SVG and PDF (vector, text as text, font embedded) and its numbers as CSV', { timeout: 60_000 }, async () => {
+    // The store shows why an export failed; say it rather than only that no download came.
+    const download = (testId: string) =>
+      downloadFrom(page, testId, 20_000).catch(async (error: Error) => {
+        const shown = await page.getByTestId('export-error').textContent({ timeout: 1000 }).catch(() => null);
+        throw new Error(`${error.message}${shown ? ` (the page says: ${shown})` : ''}`);
+      });
+    const svgDownload = await download('figure-export-svg-loss');
+    expect(svgDownload.suggestedFilename()).toMatch(/-loss\.svg$/);
+    const svg = summariseSvg((await downloadedBytes(svgDownload)).toString('utf8'));
+    const texts = svg.texts.map((text) => text.text);
+    expect(texts).toContain('Training loss per step');
+    expect(texts).toContain('training step');
+    expect(svg.paths.length).toBeGreaterThan(3);
+    expect(svg.images).toBe(0);
+
+    const pdfDownload = await download('figure-export-pdf-loss');
+    expect(pdfDownload.suggestedFilename()).toMatch(/-loss\.pdf$/);
+    const pdf = await downloadedBytes(pdfDownload);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(await pdfText(pdf)).toContain('Training loss per step');
+    for (const font of await pdfFonts(pdf)) expect(font.embedded).toBe(true);
+    // Rendered by poppler, it is the panel's PNG (same layout, block difference as in the unit tests).
+    const png = await downloadedBytes(await download('figure-export-loss'));
+    const image = await decodePng(png);
+    const rendered = await renderPdf(pdf, (image.width / 675) * 72);
+    expect(compareImages(image, rendered).differingBlocks).toBeLessThan(0.03);
+
+    const csv = (await downloadedBytes(await download('figure-csv-loss'))).toString('utf8');
+    expect(csv.split('\n')[0]).toBe('series,training step,y,y axis');
+    expect(csv.trim().split('\n').length).toBeGreaterThan(120);
   });
 
   it('downloads the comparison report from the compare view', { timeout: 90_000 }, async () => {

@@ -100,13 +100,32 @@ describe('reports and CSV from the CLI', { timeout: 240_000 }, () => {
     await expectRunReport(sinusoid.runDir, print, 3, ['report-header', 'loss', 'predictive']);
   });
 
+  it('report --figure writes one figure as SVG or PDF at a print size; an unknown name lists the figures', async () => {
+    const svgFile = path.join(workDir, 'loss-column.svg');
+    const svg = await cli(['report', '--run', sinusoid.runDir, '--figure', 'loss', '--size', 'column', '--out', svgFile]);
+    expect(svg.code, svg.stderr).toBe(0);
+    const text = await fs.readFile(svgFile, 'utf8');
+    expect(text).toMatch(/^<svg [^>]*width="252pt"/);
+    expect(text).toContain('>Training loss per step</text>');
+    const pdfFile = path.join(workDir, 'report-slide.pdf');
+    const pdf = await cli(['report', '--run', sinusoid.runDir, '--size', 'slide', '--out', pdfFile]);
+    expect(pdf.code, pdf.stderr).toBe(0);
+    expect((await fs.readFile(pdfFile)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const unknown = await cli(['report', '--run', sinusoid.runDir, '--figure', 'losses', '--out', path.join(workDir, 'x.svg')]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('This report has no figure "losses"; its figures are: report-header, loss, predictive.');
+    const size = await cli(['report', '--run', sinusoid.runDir, '--size', 'poster', '--out', path.join(workDir, 'x.pdf')]);
+    expect(size.code).not.toBe(0);
+    expect(size.stderr).toContain('"poster" is not a figure size; use one of screen, column, page, slide.');
+  });
+
   it('refuses a wrong density, a wrong extension and a missing run with a clear message', async () => {
     const density = await cli(['report', '--run', sinusoid.runDir, '--out', path.join(workDir, 'x.png'), '--density', '5']);
     expect(density.code).not.toBe(0);
     expect(density.stderr).toContain('"5" is not a supported density; use 2 or 3.');
     const extension = await cli(['report', '--run', sinusoid.runDir, '--out', path.join(workDir, 'x.jpg')]);
     expect(extension.code).toBe(1);
-    expect(extension.stderr).toContain('The report is a PNG image; name it *.png');
+    expect(extension.stderr).toContain("The report's format comes from its file name: name it *.png, *.svg or *.pdf");
     const missing = await cli(['report', '--run', path.join(runsDir(), 'no-such-run'), '--out', path.join(workDir, 'x.png')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('There is no run "no-such-run"');

@@ -15,7 +15,8 @@ export function useFigureCanvas(canvas: Ref<HTMLCanvasElement | null>, container
     const box = container.value;
     if (!element || !box) return;
     const width = Math.max(320, Math.floor(box.clientWidth));
-    const height = spec.value.height;
+    // A figure that rearranges when narrow says how tall it is at this width.
+    const height = spec.value.heightFor?.(width) ?? spec.value.height;
     const ratio = window.devicePixelRatio || 1;
     element.width = Math.round(width * ratio);
     element.height = Math.round(height * ratio);

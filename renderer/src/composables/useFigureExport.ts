@@ -1,18 +1,32 @@
 /**
- * The one export mechanism of every figure panel: BaseFigureChart and BaseFigureCanvas (and so
- * every panel built on them — run, comparison and OOD figures alike) call `exportPng(spec, name)`.
- * What it does is provided by the app (App.vue: the exports store, with the chosen density and
- * the save dialog or download); Base components stay store-free, and without a provider (tests,
- * harnesses) it saves at 2× directly.
+ * The one export mechanism of every figure panel: BaseFigurePanel (and so every panel built on
+ * BaseFigureChart and BaseFigureCanvas — run, comparison and OOD figures alike) saves PNG, SVG
+ * and PDF, copies the PNG and saves the figure's numbers as CSV through these functions. What they
+ * do is provided by the app (App.vue: the exports store, with the chosen size and density and the
+ * save dialog or download); Base components stay store-free, and without a provider (tests,
+ * harnesses) they save at screen size and 2× directly.
  */
 import { inject, type InjectionKey } from 'vue';
+import { figureCsv } from '../../../core/figures/figureData';
+import { FIGURE_SIZES } from '../../../core/figures/figureSizes';
 import type { FigureSpec } from '../../../core/figures/types';
-import { exportFigurePng } from '../util/exportFigure';
+import { copyFigurePng, figureFileName, MIME_TYPES, renderFigureFile, type FigureFormat } from '../util/exportFigure';
+import { safeFileName, saveBytes } from '../util/saveBytes';
 
-export type FigureExporter = (spec: FigureSpec, name: string) => Promise<unknown>;
+export interface FigureExports {
+  save(spec: FigureSpec, name: string, format: FigureFormat): Promise<unknown>;
+  copy(spec: FigureSpec): Promise<unknown>;
+  csv(spec: FigureSpec, name: string): Promise<unknown>;
+}
 
-export const figureExporterKey: InjectionKey<FigureExporter> = Symbol('figureExporter');
+export const figureExportsKey: InjectionKey<FigureExports> = Symbol('figureExports');
 
-export function useFigureExport(): { exportPng: FigureExporter } {
-  return { exportPng: inject(figureExporterKey, (spec, name) => exportFigurePng(spec, name)) };
+const direct: FigureExports = {
+  save: async (spec, name, format) => saveBytes(figureFileName(spec, name, format, FIGURE_SIZES.screen), await renderFigureFile(spec, format, FIGURE_SIZES.screen), MIME_TYPES[format]),
+  copy: (spec) => copyFigurePng(spec, FIGURE_SIZES.screen),
+  csv: (spec, name) => saveBytes(`${safeFileName(name)}-${spec.id}.csv`, new TextEncoder().encode(figureCsv(spec)), 'text/csv'),
+};
+
+export function useFigureExport(): FigureExports {
+  return inject(figureExportsKey, direct);
 }

@@ -1,6 +1,7 @@
 /**
- * Exports: the pixel density of PNGs (2× by default, 3× for print; remembered in localStorage),
- * the report being rendered (its progress drives the indicator; one at a time) and the last
+ * Exports: the pixel density of PNGs (2× by default, 3× for print), the size (screen, column,
+ * page, slide) and the report's format (PNG, SVG, PDF), each remembered in localStorage; the
+ * report being rendered (its progress drives the indicator; one at a time) and the last
  * result or error. Views say which report "Export report" means where they are (the run view its
  * run's report, the compare view its comparison) with `useReportSource`; the Electron menu's
  * Export report uses that.
@@ -9,27 +10,53 @@ import { defineStore, storeToRefs } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
 import { EXPORT_DENSITIES, type ExportDensity } from '../../../core/figures/export';
 import { classifiesImages } from '../../../core/experiments/registry';
+import { figureCsv } from '../../../core/figures/figureData';
+import { FIGURE_SIZES, isFigureSizeName, type FigureSizeName } from '../../../core/figures/figureSizes';
 import { runMetricsCsv } from '../../../core/figures/metricsCsv';
 import type { ReportLayout } from '../../../core/figures/reportLayout';
 import type { RunData } from '../../../core/figures/runData';
 import { runReportLayout } from '../../../core/figures/runReport';
 import type { FigureSpec } from '../../../core/figures/types';
 import { getWorkbenchApi } from '../api';
-import { exportFigurePng } from '../util/exportFigure';
-import { renderReportPng } from '../util/reportRenderer';
+import { copyFigurePng, FIGURE_FORMATS, figureFileName, MIME_TYPES, renderFigureFile, type FigureFormat } from '../util/exportFigure';
+import { renderReportFile } from '../util/reportRenderer';
 import { safeFileName, saveBytes } from '../util/saveBytes';
 import { useLiveStore } from './live';
 import { useRunsStore } from './runs';
 
 const densityKey = 'workbench.exportDensity';
+const sizeKey = 'workbench.exportSize';
+const formatKey = 'workbench.reportFormat';
+
+function stored(key: string): string | null {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function remember(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+}
 
 function storedDensity(): ExportDensity {
-  try {
-    const value = Number(window.localStorage.getItem(densityKey));
-    return (EXPORT_DENSITIES as readonly number[]).includes(value) ? (value as ExportDensity) : 2;
-  } catch {
-    return 2;
-  }
+  const value = Number(stored(densityKey));
+  return (EXPORT_DENSITIES as readonly number[]).includes(value) ? (value as ExportDensity) : 2;
+}
+
+function storedSize(): FigureSizeName {
+  const value = stored(sizeKey) ?? '';
+  return isFigureSizeName(value) ? value : 'screen';
+}
+
+function storedFormat(): FigureFormat {
+  const value = stored(formatKey) ?? '';
+  return (FIGURE_FORMATS as readonly string[]).includes(value) ? (value as FigureFormat) : 'png';
 }
 
 function messageOf(caught: unknown): string {
@@ -51,13 +78,13 @@ export const useExportsStore = defineStore('exports', () => {
   const live = storeToRefs(useLiveStore());
 
   const density = ref<ExportDensity>(storedDensity());
-  watch(density, (value) => {
-    try {
-      window.localStorage.setItem(densityKey, String(value));
-    } catch {
-      // private mode: the choice lasts for this page only
-    }
-  });
+  watch(density, (value) => remember(densityKey, String(value)));
+  /** The size of every export: panels and reports. */
+  const size = ref<FigureSizeName>(storedSize());
+  watch(size, (value) => remember(sizeKey, value));
+  /** The format "Export report" writes. */
+  const reportFormat = ref<FigureFormat>(storedFormat());
+  watch(reportFormat, (value) => remember(formatKey, value));
   const rendering = ref<ReportRendering | null>(null);
   const lastSaved = ref<string | null>(null);
   const error = ref<string | null>(null);
@@ -70,19 +97,22 @@ export const useExportsStore = defineStore('exports', () => {
   }
 
   /**
-   * Lays out the report (a source may fetch first), renders it panel by panel (the UI stays
-   * responsive) and saves it as `layout.fileName`. One report at a time.
+   * Lays out the report (a source may fetch first), renders it at the chosen size and format (a
+   * PNG panel by panel, so the UI stays responsive) and saves it as `layout.fileName` with the
+   * format's extension. One report at a time.
    */
-  async function exportReport(source: ReportLayout | ReportSource): Promise<void> {
+  async function exportReport(source: ReportLayout | ReportSource, format: FigureFormat = reportFormat.value): Promise<void> {
     if (rendering.value) return;
     rendering.value = { label: 'report', done: 0, total: 1 };
     error.value = null;
     try {
       const layout = typeof source === 'function' ? await source() : source;
       if (!layout) return;
-      rendering.value = { label: layout.fileName, done: 0, total: layout.panels.length + 1 };
-      const bytes = await renderReportPng(layout, density.value, (progress) => (rendering.value = { label: layout.fileName, ...progress }));
-      done(await saveBytes(layout.fileName, bytes, 'image/png'));
+      const chosenSize = FIGURE_SIZES[size.value];
+      const fileName = layout.fileName.replace(/\.png$/, `${chosenSize.name === 'screen' ? '' : `-${chosenSize.name}`}.${format}`);
+      rendering.value = { label: fileName, done: 0, total: layout.panels.length + 1 };
+      const bytes = await renderReportFile(layout, format, chosenSize, density.value, (progress) => (rendering.value = { label: fileName, ...progress }));
+      done(await saveBytes(fileName, bytes, MIME_TYPES[format]));
     } catch (caught) {
       error.value = `The report could not be exported: ${messageOf(caught)}`;
     } finally {
@@ -132,17 +162,40 @@ export const useExportsStore = defineStore('exports', () => {
     if (run) await exportCsv(`${safeFileName(run.name)}-metrics.csv`, runMetricsCsv(selectedRunData(), run.config));
   }
 
-  /** A panel's "PNG" button (provided to the Base figure components by App.vue). */
-  async function exportFigure(spec: FigureSpec, name: string): Promise<void> {
+  /** A panel's PNG, SVG and PDF buttons (provided to the Base figure components by App.vue). */
+  async function exportFigure(spec: FigureSpec, name: string, format: FigureFormat = 'png'): Promise<void> {
     try {
-      done(await exportFigurePng(spec, name, density.value));
+      const chosenSize = FIGURE_SIZES[size.value];
+      const bytes = await renderFigureFile(spec, format, chosenSize, density.value);
+      done(await saveBytes(figureFileName(spec, name, format, chosenSize), bytes, MIME_TYPES[format]));
     } catch (caught) {
       error.value = `The figure could not be exported: ${messageOf(caught)}`;
     }
   }
 
+  /** A panel's "Copy": its PNG on the clipboard. */
+  async function copyFigure(spec: FigureSpec): Promise<void> {
+    try {
+      await copyFigurePng(spec, FIGURE_SIZES[size.value], density.value);
+      done(`clipboard (${spec.id})`);
+    } catch (caught) {
+      error.value = `The figure could not be copied: ${messageOf(caught)}`;
+    }
+  }
+
+  /** A panel's "CSV": the numbers the figure draws. */
+  async function exportFigureCsv(spec: FigureSpec, name: string): Promise<void> {
+    try {
+      await exportCsv(`${safeFileName(name)}-${spec.id}.csv`, figureCsv(spec));
+    } catch (caught) {
+      error.value = `The figure's numbers could not be exported: ${messageOf(caught)}`;
+    }
+  }
+
   return {
     density,
+    size,
+    reportFormat,
     rendering,
     lastSaved,
     error,
@@ -152,6 +205,8 @@ export const useExportsStore = defineStore('exports', () => {
     exportCsv,
     exportSelectedRunCsv,
     exportFigure,
+    copyFigure,
+    exportFigureCsv,
     selectedRunReport,
   };
 });

@@ -1,9 +1,11 @@
 /**
- * Saves a figure as a PNG with its title and caption at the chosen density (2× by default),
- * drawn from the same spec as the screen (core/figures/export adds what the panel shows around
+ * Saves a figure as a PNG with its title and caption at the chosen density (2× by default; 300
+ * dpi at print sizes), or as SVG or PDF (./vectorExport), drawn from the same spec as the screen (core/figures/export adds what the panel shows around
  * the screen version), not a screenshot.
  */
-import { canvasExportSize, drawCanvasFigureForExport, EXPORT_PIXEL_RATIO, exportChartConfiguration } from '../../../core/figures/export';
+import { canvasExportSize, drawCanvasFigureForExport, EXPORT_PIXEL_RATIO, exportChartConfiguration, figureExportSize, sizedFigure } from '../../../core/figures/export';
+import { pngDensity, PRINT_DPI, type FigureSize } from '../../../core/figures/figureSizes';
+import { withPngResolution } from '../../../core/figures/pngResolution';
 import type { ChartFigureSpec, FigureSpec } from '../../../core/figures/types';
 import { Chart } from '../charts/registerCharts';
 import { safeFileName, saveBytes } from './saveBytes';
@@ -69,4 +71,41 @@ export async function renderFigurePng(spec: FigureSpec, density: number = EXPORT
 /** Saves `spec` as `<run name>-<figure id>.png` (save dialog in Electron, download in the browser). */
 export async function exportFigurePng(spec: FigureSpec, runName: string, density: number = EXPORT_PIXEL_RATIO): Promise<string | null> {
   return saveBytes(`${safeFileName(runName)}-${spec.id}.png`, await renderFigurePng(spec, density), 'image/png');
+}
+
+export const FIGURE_FORMATS = ['png', 'svg', 'pdf'] as const;
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+export const MIME_TYPES: Record<FigureFormat, string> = { png: 'image/png', svg: 'image/svg+xml', pdf: 'application/pdf' };
+
+/** A figure at `size` in `format`: PNG at the density (300 dpi at print sizes), SVG and PDF as vectors. */
+export async function renderFigureFile(spec: FigureSpec, format: FigureFormat, size: FigureSize, density: number = EXPORT_PIXEL_RATIO): Promise<Uint8Array> {
+  if (format === 'png') {
+    // Every format is set in the figure font (DejaVu Sans), so a PNG and a PDF of one figure agree.
+    await (await import('./vectorExport')).loadFigureFont();
+    const sized = sizedFigure(spec, size);
+    const png = await renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, density));
+    return size.widthInches === null ? png : withPngResolution(png, PRINT_DPI);
+  }
+  // The vector code (and for PDFs, PDFKit) loads on the first vector export only.
+  const vector = await import('./vectorExport');
+  if (format === 'svg') return new TextEncoder().encode(await vector.renderFigureSvg(spec, size));
+  return vector.renderFigurePdf(spec, size);
+}
+
+/** The file name of a figure export: `<run name>-<figure id>[-<size>].<format>`. */
+export function figureFileName(spec: FigureSpec, runName: string, format: FigureFormat, size: FigureSize): string {
+  return `${safeFileName(runName)}-${spec.id}${size.name === 'screen' ? '' : `-${size.name}`}.${format}`;
+}
+
+/**
+ * Puts the figure's PNG on the clipboard (Electron, and browsers whose Clipboard API takes
+ * images). The ClipboardItem gets a promise of the blob, so Safari-style engines keep the user's
+ * click as the gesture while the PNG is drawn.
+ */
+export async function copyFigurePng(spec: FigureSpec, size: FigureSize, density: number = EXPORT_PIXEL_RATIO): Promise<void> {
+  if (typeof ClipboardItem === 'undefined' || !navigator.clipboard?.write) {
+    throw new FigureExportError('This browser cannot put images on the clipboard (no Clipboard API with ClipboardItem); save the PNG instead.');
+  }
+  const blob = renderFigureFile(spec, 'png', size, density).then((bytes) => new Blob([bytes as BlobPart], { type: 'image/png' }));
+  await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
 }

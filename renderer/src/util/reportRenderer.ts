@@ -5,8 +5,10 @@
  * needs a DOM canvas per chart here (it draws on OffscreenCanvas only through its own worker
  * platform, and the figure specs carry functions a worker cannot receive), so chunking it is.
  */
-import { drawReportPage, drawReportPanel, type ReportContext, type ReportLayout } from '../../../core/figures/reportLayout';
-import { canvasToPng, FigureExportError, withChartCanvas } from './exportFigure';
+import { pngDensity, PRINT_DPI, type FigureSize } from '../../../core/figures/figureSizes';
+import { withPngResolution } from '../../../core/figures/pngResolution';
+import { drawReportPage, drawReportPanel, layoutReportAt, type ReportContext, type ReportLayout } from '../../../core/figures/reportLayout';
+import { canvasToPng, FigureExportError, withChartCanvas, type FigureFormat } from './exportFigure';
 
 export interface ReportProgress {
   done: number;
@@ -18,6 +20,23 @@ function nextIdle(): Promise<void> {
     if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(() => resolve(), { timeout: 100 });
     else setTimeout(resolve, 0);
   });
+}
+
+/** The report at `size` in `format`: PNG panel by panel at the density (300 dpi at print sizes), or SVG or PDF. */
+export async function renderReportFile(layout: ReportLayout, format: FigureFormat, size: FigureSize, density: number, onProgress: (progress: ReportProgress) => void = () => {}): Promise<Uint8Array> {
+  const sized = layoutReportAt(layout, size);
+  if (format === 'png') {
+    const png = await renderReportPng(sized, pngDensity(size, sized.width, density), onProgress);
+    // A print-size PNG says it is 300 dpi, so documents place it at its physical width.
+    return size.widthInches === null ? png : withPngResolution(png, PRINT_DPI);
+  }
+  // A vector report is drawn in one go (no pixels to fill): the progress says when it is done.
+  onProgress({ done: 0, total: 1 });
+  await nextIdle();
+  const vector = await import('./vectorExport');
+  const bytes = format === 'svg' ? new TextEncoder().encode(await vector.renderReportSvg(sized, size)) : await vector.renderReportPdf(sized, size);
+  onProgress({ done: 1, total: 1 });
+  return bytes;
 }
 
 export async function renderReportPng(layout: ReportLayout, density: number, onProgress: (progress: ReportProgress) => void = () => {}): Promise<Uint8Array> {

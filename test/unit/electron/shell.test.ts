@@ -75,6 +75,11 @@ describe('security restrictions', () => {
     let granted: boolean | undefined;
     permissionHandler!({}, 'media', (answer) => (granted = answer));
     expect(granted).toBe(false);
+    permissionHandler!({}, 'clipboard-read', (answer) => (granted = answer));
+    expect(granted).toBe(false);
+    // A figure panel's "Copy" writes a PNG; writing (never reading) the clipboard is the one grant.
+    permissionHandler!({}, 'clipboard-sanitized-write', (answer) => (granted = answer));
+    expect(granted).toBe(true);
     let cancelled: boolean | undefined;
     requestFilter!({ url: 'https://tracker.example/pixel.gif' }, ({ cancel }) => (cancelled = cancel));
     expect(cancelled).toBe(true);

@@ -179,7 +179,13 @@ describe('chart figures', () => {
   it('exports add the title and the caption', () => {
     const spec = heldoutFigure(data, run);
     const config = exportChartConfiguration(spec);
-    expect(config.options?.plugins?.title).toMatchObject({ display: true, text: spec.title });
+    const title = config.options?.plugins?.title as { display: boolean; text: string[] };
+    expect(title.display).toBe(true);
+    expect(title.text).toEqual([spec.title]);
+    // At a single column's 320 px the title takes two lines rather than running past both edges.
+    const narrow = exportChartConfiguration({ ...spec, width: 320, height: 272 }).options?.plugins?.title as { text: string[] };
+    expect(narrow.text.length).toBe(2);
+    expect(narrow.text.join(' ')).toBe(spec.title);
     // A caption wider than the chart is wrapped between its " · " parts, never cut.
     const subtitle = config.options?.plugins?.subtitle as { display: boolean; text: string[] };
     expect(subtitle.display).toBe(true);
