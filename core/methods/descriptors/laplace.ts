@@ -1,0 +1,41 @@
+/**
+ * Last-layer Laplace (Daxberger et al. 2021, "Laplace Redux"): a Gaussian over the last layer's
+ * weights and bias of a deterministic run, centred at its MAP, with precision GGN + δI (the GGN
+ * diagonal or Kronecker-factored); δ chosen by the Laplace marginal likelihood or on a validation
+ * split; probit or Monte Carlo predictive.
+ */
+import { z } from 'zod';
+import { defineMethod } from '../method';
+import { validationFractionSchema } from './temperatureScaling';
+
+export const laplaceOptionsSchema = z.object({
+  hessian: z.enum(['diagonal', 'kron']).default('kron'),
+  priorPrecision: z.enum(['marginalLikelihood', 'validation']).default('marginalLikelihood'),
+  predictive: z.enum(['probit', 'mc']).default('probit'),
+  /** Weight samples of the MC predictive. */
+  samples: z
+    .number()
+    .int({ error: (issue) => `The number of Laplace samples must be a whole number (found ${String(issue.input)}).` })
+    .min(2, { error: (issue) => `The MC predictive needs at least 2 weight samples (found ${String(issue.input)}); 100 is usual.` })
+    .max(10_000, { error: (issue) => `${String(issue.input)} Laplace samples is more than needed; use at most 10,000 (100 is usual).` })
+    .default(100),
+  /** Used when priorPrecision is 'validation'. */
+  validationFraction: validationFractionSchema.default(0.1),
+});
+export type LaplaceOptions = z.infer<typeof laplaceOptionsSchema>;
+
+export const laplaceMethod = defineMethod({
+  id: 'laplace',
+  cliName: 'laplace',
+  label: 'Last-layer Laplace',
+  description: "A Gaussian over the last layer's weights of a deterministic run, GGN precision, marginal-likelihood prior (Daxberger et al. 2021).",
+  optionsSchema: laplaceOptionsSchema,
+  capabilities: {
+    hasEpistemicPart: true,
+    // Probit by default; the MC predictive samples last-layer weights only.
+    needsSampling: false,
+    postHoc: true,
+    appliesTo: ['classification', 'regression'],
+    requiresMethod: ['deterministic'],
+  },
+});
