@@ -71,7 +71,7 @@ describe('point networks', () => {
     expect(features.shape).toEqual([5, 8]);
     expect(Array.from(fromFeatures.dataSync())).toEqual(Array.from(output.dataSync()));
     expect(network.parameterCount).toBe(4 * 8 + 8 + 8 * 3 + 3);
-    const byHand = network.trainableVariables.reduce((sum, variable) => sum + variable.dataSync().reduce((s, w) => s + w * w, 0), 0) / 2;
+    const byHand = network.trainableVariables.reduce((sum, variable) => sum + Array.from(variable.dataSync()).reduce((s, w) => s + w * w, 0), 0) / 2;
     const penalty = network.l2Penalty();
     // float32 sums of 67 squares: ~1e-6 relative.
     expect(penalty.dataSync()[0]).toBeCloseTo(byHand, 4);
