@@ -21,6 +21,7 @@ function runBench(file: string, args: string[]): unknown {
 const results = {
   lenet5Training: runBench('lenet5Training.ts', passOn),
   convGradients: runBench('convGradients.ts', passOn),
+  methodsCore: runBench('methodsCore.ts', passOn),
   convGradientsTwoWasmThreads: passOn.includes('cpu') ? null : runBench('convGradients.ts', [...passOn, '--threads', '2']),
   // Serve + Chromium; on the cpu backend its 300 LeNet5 steps would outlast the 10-minute limit.
   uiStreaming: passOn.includes('cpu') ? null : runBench('uiStreaming.ts', passOn),
