@@ -6,19 +6,19 @@
  */
 import { z } from 'zod';
 import { defineMethod } from '../method';
+import { countOption } from './countOption';
 import { weightDecaySchema } from './deterministic';
 
 export const ensembleOptionsSchema = z.object({
-  members: z
-    .number()
-    .int({ error: (issue) => `The number of ensemble members must be a whole number (found ${String(issue.input)}).` })
-    .min(2, {
-      error: (issue) =>
-        `An ensemble needs at least 2 members (found ${String(issue.input)}); a single member is the deterministic method: ` +
-        'choose the deterministic method, or 2 or more members (5 for everyday use, 10 as in the published tables).',
-    })
-    .max(20, { error: (issue) => `${String(issue.input)} members is more than the app trains in one run; use at most 20.` })
-    .default(5),
+  members: countOption({
+    what: 'ensemble members',
+    min: 2,
+    max: 20,
+    usual: '5',
+    tooFew: (found) =>
+      `An ensemble needs at least 2 members (found ${found}); a single member is the deterministic method: ` +
+      'choose the deterministic method, or 2 or more members (5 for everyday use, 10 as in the published tables).',
+  }).default(5),
   weightDecay: weightDecaySchema.default(5e-4),
 });
 export type EnsembleOptions = z.infer<typeof ensembleOptionsSchema>;

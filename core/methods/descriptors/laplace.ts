@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defineMethod } from '../method';
+import { countOption } from './countOption';
 import { validationFractionSchema } from './temperatureScaling';
 
 export const laplaceOptionsSchema = z.object({
@@ -13,12 +14,13 @@ export const laplaceOptionsSchema = z.object({
   priorPrecision: z.enum(['marginalLikelihood', 'validation']).default('marginalLikelihood'),
   predictive: z.enum(['probit', 'mc']).default('probit'),
   /** Weight samples of the MC predictive. */
-  samples: z
-    .number()
-    .int({ error: (issue) => `The number of Laplace samples must be a whole number (found ${String(issue.input)}).` })
-    .min(2, { error: (issue) => `The MC predictive needs at least 2 weight samples (found ${String(issue.input)}); 100 is usual.` })
-    .max(10_000, { error: (issue) => `${String(issue.input)} Laplace samples is more than needed; use at most 10,000 (100 is usual).` })
-    .default(100),
+  samples: countOption({
+    what: 'Laplace samples',
+    min: 2,
+    max: 10_000,
+    usual: '100',
+    tooFew: (found) => `The MC predictive needs at least 2 weight samples (found ${found}); 100 is usual.`,
+  }).default(100),
   /** Used when priorPrecision is 'validation'. */
   validationFraction: validationFractionSchema.default(0.1),
 });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defineMethod } from '../method';
+import { countOption } from './countOption';
 import { weightDecaySchema } from './deterministic';
 
 export const dropoutRateSchema = z
@@ -18,12 +19,13 @@ export const dropoutRateSchema = z
 
 export const mcDropoutOptionsSchema = z.object({
   rate: dropoutRateSchema.default(0.1),
-  passes: z
-    .number()
-    .int({ error: (issue) => `The number of MC dropout passes must be a whole number (found ${String(issue.input)}).` })
-    .min(2, { error: (issue) => `MC dropout needs at least 2 stochastic passes to average (found ${String(issue.input)}); 50 is usual.` })
-    .max(1000, { error: (issue) => `${String(issue.input)} MC dropout passes is more than needed; use at most 1000 (50 is usual).` })
-    .default(50),
+  passes: countOption({
+    what: 'MC dropout passes',
+    min: 2,
+    max: 1000,
+    usual: '50',
+    tooFew: (found) => `MC dropout needs at least 2 stochastic passes to average (found ${found}); 50 is usual.`,
+  }).default(50),
   weightDecay: weightDecaySchema.default(5e-4),
 });
 export type McDropoutOptions = z.infer<typeof mcDropoutOptionsSchema>;
