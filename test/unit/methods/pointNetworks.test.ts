@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DenseDeterministic, Conv2DDeterministic } from '../../../core/layers/deterministic';
 import { McDropout } from '../../../core/layers/dropout';
 import { DeepEnsemble, gaussianHead, heteroscedasticGaussianNll, mixClassProbabilities, mixGaussians } from '../../../core/methods/ensemble';
+import { fitLastLayerCurvature } from '../../../core/methods/laplace';
+import { lastLayerFeatures, lastLayerMap, networkOutputs } from '../../../core/methods/networkOutputs';
 import { PointSequential, type PointStage } from '../../../core/models/pointSequential';
 import { SeedStream } from '../../../core/random/seedStream';
 import { useCpuBackend } from '../core/testBackend';
@@ -163,5 +165,25 @@ describe('deep ensemble', () => {
     tf.dispose(x);
     dropoutNetwork.dispose();
     ensemble.dispose();
+  });
+});
+
+describe('network outputs for the post-hoc methods', () => {
+  it('gives last-layer features and weights that reproduce the logits, chunk by chunk, without leaking tensors', () => {
+    const network = smallNetwork(12, 0.3);
+    const values = Float32Array.from({ length: 7 * 4 }, (_, i) => Math.cos(i));
+    const inputs = { values, count: 7, inputShape: [4], chunkSize: 3 };
+    const before = tf.memory().numTensors;
+    const features = lastLayerFeatures(network, inputs);
+    const logits = networkOutputs(network, inputs);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(features.featureCount).toBe(8);
+    expect(logits.width).toBe(3);
+    const map = lastLayerMap(network);
+    const laplace = fitLastLayerCurvature(map, { ...features, observations: { kind: 'classification', labels: [0, 1, 2, 0, 1, 2, 0] } }, 'kron', 1);
+    const { logits: fromFeatures } = laplace.project(features);
+    // float64 φW + b against the float32 network: float32 rounding of a sum of 8 products.
+    Array.from(logits.values).forEach((value, j) => expect(fromFeatures[j]).toBeCloseTo(value, 5));
+    network.dispose();
   });
 });
