@@ -5,6 +5,7 @@ import { McDropout } from '../../../core/layers/dropout';
 import { DeepEnsemble, gaussianHead, heteroscedasticGaussianNll, mixClassProbabilities, mixGaussians } from '../../../core/methods/ensemble';
 import { fitLastLayerCurvature } from '../../../core/methods/laplace';
 import { lastLayerFeatures, lastLayerMap, networkOutputs } from '../../../core/methods/networkOutputs';
+import { pointLenet5Network, pointMlpNetwork } from '../../../core/models/pointNetworks';
 import { PointSequential, type PointStage } from '../../../core/models/pointSequential';
 import { SeedStream } from '../../../core/random/seedStream';
 import { useCpuBackend } from '../core/testBackend';
@@ -185,5 +186,25 @@ describe('network outputs for the post-hoc methods', () => {
     // float64 φW + b against the float32 network: float32 rounding of a sum of 8 products.
     Array.from(logits.values).forEach((value, j) => expect(fromFeatures[j]).toBeCloseTo(value, 5));
     network.dispose();
+  });
+});
+
+describe('point networks of the two workloads', () => {
+  it('builds LeNet5 with the variational layer list and dropout before each weight layer only when asked', () => {
+    const plain = pointLenet5Network({}, new SeedStream(0));
+    const dropout = pointLenet5Network({ dropoutRate: 0.1 }, new SeedStream(0));
+    // conv 5·5·1·6+6, 5·5·6·16+16, 5·5·16·120+120, dense 120·84+84, 84·10+10
+    expect(plain.parameterCount).toBe(156 + 2416 + 48120 + 10164 + 850);
+    expect(plain.stages.filter((stage) => stage instanceof McDropout)).toHaveLength(0);
+    expect(dropout.stages.filter((stage) => stage instanceof McDropout)).toHaveLength(5);
+    const images = tf.zeros([2, 28, 28, 1]);
+    const logits = dropout.apply(images, { mode: 'draw', seeds: new SeedStream(1) });
+    expect(logits.shape).toEqual([2, 10]);
+    tf.dispose([images, logits]);
+    plain.dispose();
+    dropout.dispose();
+    const mlp = pointMlpNetwork({ inputUnits: 1, hiddenUnits: [20, 20], outputs: 2 }, new SeedStream(0));
+    expect(mlp.parameterCount).toBe(40 + 420 + 42);
+    mlp.dispose();
   });
 });
