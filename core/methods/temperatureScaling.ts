@@ -9,8 +9,10 @@
  * is convex in s with
  *   NLL′(s)  = (1/N) Σ_n ( E_{p_s}[z_n] − z_n,y_n ),     NLL″(s) = (1/N) Σ_n Var_{p_s}(z_n) ≥ 0,
  * and the fit is a safeguarded Newton iteration on NLL′(s) = 0 inside a bracket (bisection whenever
- * a Newton step leaves it): deterministic, and exact to the tolerance. Pure (no tfjs): the worker
- * downloads the logits once.
+ * a Newton step leaves it): deterministic, and exact to the tolerance. A predictive that averages
+ * several softmaxes (VI, MC dropout, an ensemble) divides every draw's logits by the same T and
+ * fits the mixture's NLL (`fitTemperatureToDraws`). Pure (no tfjs): the worker downloads the
+ * logits once.
  */
 import { SeedStream } from '../random/seedStream';
 
@@ -25,17 +27,24 @@ export interface LabelledLogits {
   classes: number;
 }
 
-function checkLogits({ logits, labels, classes }: LabelledLogits): void {
+function checkLabels(labels: ArrayLike<number>, classes: number): void {
   if (!(Number.isInteger(classes) && classes >= 2)) throw new TemperatureScalingError(`Temperature scaling needs at least 2 classes, found ${classes}.`);
   if (labels.length === 0) throw new TemperatureScalingError('Temperature scaling needs at least one validation example; none were given.');
-  if (logits.length !== labels.length * classes) {
-    throw new TemperatureScalingError(`${labels.length} examples of ${classes} classes need ${labels.length * classes} logits; found ${logits.length}.`);
-  }
   for (let n = 0; n < labels.length; n += 1) {
     const label = labels[n];
     if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
       throw new TemperatureScalingError(`Label ${label} of example ${n} is not a class index in 0..${classes - 1}.`);
     }
+  }
+}
+
+function checkLogits({ logits, labels, classes }: LabelledLogits, draws = 1): void {
+  checkLabels(labels, classes);
+  if (!(Number.isInteger(draws) && draws >= 1)) throw new TemperatureScalingError(`The number of draws must be a positive whole number, found ${draws}.`);
+  const expected = draws * labels.length * classes;
+  if (logits.length !== expected) {
+    const what = draws === 1 ? `${labels.length} examples of ${classes} classes` : `${draws} draws of ${labels.length} examples and ${classes} classes`;
+    throw new TemperatureScalingError(`${what} need ${expected} logits; found ${logits.length}.`);
   }
 }
 
@@ -158,6 +167,100 @@ export function fitTemperature(data: LabelledLogits, options: TemperatureFitOpti
     s = newton > low && newton < high ? newton : (low + high) / 2;
   }
   return done(s, maxIterations, null);
+}
+
+/**
+ * Logits of S posterior draws (VI), dropout masks or ensemble members for N examples, draw-major
+ * like core/metrics' DrawProbabilities: logits[(s·N + n)·C + k].
+ */
+export interface LabelledDrawLogits extends LabelledLogits {
+  draws: number;
+}
+
+/** Mean NLL of the mixture (1/S) Σ_s softmax(z_s / T), in nats. */
+export function mixtureTemperatureNll(data: LabelledDrawLogits, temperature: number): number {
+  const { logits, labels, classes, draws } = data;
+  const count = labels.length;
+  checkLogits(data, draws);
+  if (!(temperature > 0 && Number.isFinite(temperature))) throw new TemperatureScalingError(`A temperature must be positive and finite, found ${temperature}.`);
+  let total = 0;
+  const logProbabilities = new Float64Array(draws);
+  for (let n = 0; n < count; n += 1) {
+    for (let s = 0; s < draws; s += 1) {
+      const offset = (s * count + n) * classes;
+      let max = -Infinity;
+      for (let k = 0; k < classes; k += 1) max = Math.max(max, logits[offset + k] / temperature);
+      let partition = 0;
+      for (let k = 0; k < classes; k += 1) partition += Math.exp(logits[offset + k] / temperature - max);
+      logProbabilities[s] = logits[offset + labels[n]] / temperature - max - Math.log(partition);
+    }
+    let max = -Infinity;
+    for (const value of logProbabilities) max = Math.max(max, value);
+    let sum = 0;
+    for (const value of logProbabilities) sum += Math.exp(value - max);
+    total -= max + Math.log(sum / draws);
+  }
+  return total / count;
+}
+
+/**
+ * The temperature of a predictive that averages several softmaxes (VI draws, MC-dropout passes,
+ * ensemble members): each draw's logits are divided by the same T and the mixture's validation
+ * NLL is minimised. The mixture NLL is not convex in 1/T, so the search is a log-spaced grid
+ * over [min, max] (10 points per decade) followed by golden-section search on log T in the
+ * bracket of the best grid point — deterministic. With one draw it finds fitTemperature's T.
+ */
+export function fitTemperatureToDraws(data: LabelledDrawLogits, options: TemperatureFitOptions = {}): TemperatureFit {
+  checkLogits(data, data.draws);
+  const minTemperature = options.minTemperature ?? 0.01;
+  const maxTemperature = options.maxTemperature ?? 100;
+  const tolerance = options.tolerance ?? 1e-10;
+  const maxIterations = options.maxIterations ?? 200;
+  if (!(minTemperature > 0 && maxTemperature > minTemperature)) {
+    throw new TemperatureScalingError(`The temperature bracket must satisfy 0 < min < max; found [${minTemperature}, ${maxTemperature}].`);
+  }
+  const objective = (logTemperature: number) => mixtureTemperatureNll(data, Math.exp(logTemperature));
+  const low = Math.log(minTemperature);
+  const high = Math.log(maxTemperature);
+  const gridSize = Math.max(3, Math.ceil(((high - low) / Math.LN10) * 10) + 1);
+  const grid = Array.from({ length: gridSize }, (_, i) => low + ((high - low) * i) / (gridSize - 1));
+  const values = grid.map(objective);
+  let best = 0;
+  values.forEach((value, i) => {
+    if (value < values[best]) best = i;
+  });
+  const nllBefore = mixtureTemperatureNll(data, 1);
+  if (best === 0 || best === gridSize - 1) {
+    const temperature = Math.exp(grid[best]);
+    return { temperature, nllBefore, nllAfter: values[best], iterations: 0, atBound: best === 0 ? 'lower' : 'upper' };
+  }
+  // Golden-section search on [grid[best − 1], grid[best + 1]].
+  const ratio = (Math.sqrt(5) - 1) / 2;
+  let a = grid[best - 1];
+  let b = grid[best + 1];
+  let c = b - ratio * (b - a);
+  let d = a + ratio * (b - a);
+  let fc = objective(c);
+  let fd = objective(d);
+  let iterations = 0;
+  while (b - a > tolerance * Math.max(1, Math.abs(a)) && iterations < maxIterations) {
+    iterations += 1;
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - ratio * (b - a);
+      fc = objective(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + ratio * (b - a);
+      fd = objective(d);
+    }
+  }
+  const logTemperature = (a + b) / 2;
+  return { temperature: Math.exp(logTemperature), nllBefore, nllAfter: objective(logTemperature), iterations, atBound: null };
 }
 
 export interface ValidationSplit {

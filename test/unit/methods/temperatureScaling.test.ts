@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyTemperature, carveValidationSplit, fitTemperature, temperatureNll } from '../../../core/methods/temperatureScaling';
+import { applyTemperature, carveValidationSplit, fitTemperature, fitTemperatureToDraws, mixtureTemperatureNll, temperatureNll } from '../../../core/methods/temperatureScaling';
 import { SeedStream, standardNormal } from '../../../core/random/seedStream';
 
 /**
@@ -88,5 +88,37 @@ describe('validation split', () => {
     expect(carveValidationSplit(1000, 0.1, 7)).toEqual(split);
     expect(Array.from(carveValidationSplit(1000, 0.1, 8).validation)).not.toEqual(Array.from(split.validation));
     expect(() => carveValidationSplit(1000, 1, 7)).toThrow('The validation fraction must be strictly between 0 and 1, found 1.');
+  });
+});
+
+describe('temperature scaling of a mixture of draws', () => {
+  it('finds the single-logit temperature when there is one draw, or several identical ones', () => {
+    const data = overconfidentLogits(500, 10, 3, 4);
+    const single = fitTemperature(data);
+    const oneDraw = fitTemperatureToDraws({ ...data, draws: 1 });
+    // Newton on 1/T and golden-section on log T both stop at ~1e-10; the optimum is flat, so 1e-6 relative.
+    expect(oneDraw.temperature / single.temperature).toBeCloseTo(1, 6);
+    expect(oneDraw.nllAfter).toBeCloseTo(single.nllAfter, 10);
+    const copies = new Float32Array(3 * data.logits.length);
+    for (let s = 0; s < 3; s += 1) copies.set(data.logits, s * data.logits.length);
+    const threeDraws = fitTemperatureToDraws({ ...data, logits: copies, draws: 3 });
+    expect(threeDraws.temperature / single.temperature).toBeCloseTo(1, 6);
+  });
+
+  it('stops at a minimum of the mixture NLL for draws that disagree', () => {
+    const first = overconfidentLogits(400, 5, 2.5, 5);
+    const stream = new SeedStream(6);
+    const draws = 4;
+    const logits = new Float32Array(draws * first.logits.length);
+    for (let s = 0; s < draws; s += 1) {
+      for (let j = 0; j < first.logits.length; j += 1) logits[s * first.logits.length + j] = first.logits[j] + 1.5 * standardNormal(stream);
+    }
+    const data = { logits, labels: first.labels, classes: 5, draws };
+    const fit = fitTemperatureToDraws(data);
+    expect(fit.atBound).toBeNull();
+    expect(fit.nllAfter).toBeLessThan(fit.nllBefore);
+    expect(mixtureTemperatureNll(data, fit.temperature * 1.01)).toBeGreaterThan(fit.nllAfter);
+    expect(mixtureTemperatureNll(data, fit.temperature / 1.01)).toBeGreaterThan(fit.nllAfter);
+    expect(() => fitTemperatureToDraws({ ...data, draws: 3 })).toThrow('3 draws of 400 examples and 5 classes need 6000 logits; found 8000.');
   });
 });
