@@ -2,7 +2,8 @@
  * Last-layer Laplace (Daxberger et al. 2021, "Laplace Redux"): a Gaussian over the last layer's
  * weights and bias of a deterministic run, centred at its MAP, with precision GGN + δI (the GGN
  * diagonal or Kronecker-factored); δ chosen by the Laplace marginal likelihood or on a validation
- * split; probit or Monte Carlo predictive.
+ * split; probit or Monte Carlo predictive for classification (a regression run's predictive is
+ * Gaussian in closed form, so `predictive` does not apply to it).
  */
 import { z } from 'zod';
 import { defineMethod } from '../method';
