@@ -131,16 +131,19 @@ export interface TemperatureFit {
   atBound: 'lower' | 'upper' | null;
 }
 
+/** The options with their defaults, the bracket checked. */
+function fitSettings(options: TemperatureFitOptions): Required<TemperatureFitOptions> {
+  const settings = { minTemperature: 0.01, maxTemperature: 100, tolerance: 1e-10, maxIterations: 200, ...options };
+  if (!(settings.minTemperature > 0 && settings.maxTemperature > settings.minTemperature)) {
+    throw new TemperatureScalingError(`The temperature bracket must satisfy 0 < min < max; found [${settings.minTemperature}, ${settings.maxTemperature}].`);
+  }
+  return settings;
+}
+
 /** The T minimising the validation NLL (see the module comment). */
 export function fitTemperature(data: LabelledLogits, options: TemperatureFitOptions = {}): TemperatureFit {
   checkLogits(data);
-  const minTemperature = options.minTemperature ?? 0.01;
-  const maxTemperature = options.maxTemperature ?? 100;
-  const tolerance = options.tolerance ?? 1e-10;
-  const maxIterations = options.maxIterations ?? 200;
-  if (!(minTemperature > 0 && maxTemperature > minTemperature)) {
-    throw new TemperatureScalingError(`The temperature bracket must satisfy 0 < min < max; found [${minTemperature}, ${maxTemperature}].`);
-  }
+  const { minTemperature, maxTemperature, tolerance, maxIterations } = fitSettings(options);
   const nllBefore = termsAt(data, 1).nll;
   let low = 1 / maxTemperature;
   let high = 1 / minTemperature;
@@ -212,13 +215,7 @@ export function mixtureTemperatureNll(data: LabelledDrawLogits, temperature: num
  */
 export function fitTemperatureToDraws(data: LabelledDrawLogits, options: TemperatureFitOptions = {}): TemperatureFit {
   checkLogits(data, data.draws);
-  const minTemperature = options.minTemperature ?? 0.01;
-  const maxTemperature = options.maxTemperature ?? 100;
-  const tolerance = options.tolerance ?? 1e-10;
-  const maxIterations = options.maxIterations ?? 200;
-  if (!(minTemperature > 0 && maxTemperature > minTemperature)) {
-    throw new TemperatureScalingError(`The temperature bracket must satisfy 0 < min < max; found [${minTemperature}, ${maxTemperature}].`);
-  }
+  const { minTemperature, maxTemperature, tolerance, maxIterations } = fitSettings(options);
   const objective = (logTemperature: number) => mixtureTemperatureNll(data, Math.exp(logTemperature));
   const low = Math.log(minTemperature);
   const high = Math.log(maxTemperature);
