@@ -258,6 +258,33 @@ describe('last-layer Laplace on a softmax last layer', () => {
     }
   });
 
+  it('agrees with MC at large functional variance once the shift common to all logits is removed (centred probit)', () => {
+    // δ = 1: diag(J Σ Jᵀ) ≈ 1, mostly the common shift softmax ignores. Measured here: the standard probit is
+    // flatter than MC by up to 0.021; the centred one within 0.0006 (4 SE of 20,000 draws). 4,000 draws here.
+    const { map, data } = classificationProblem(1000, 2, 3, 6);
+    const { laplace } = fitLastLayerLaplace(map, data, { hessian: 'kron', priorPrecision: { kind: 'fixed', value: 1 } });
+    const test = { features: [0.2, -0.4, 1.5, 0.3, -1, -1, 0.1, 0.9], count: 4 };
+    const samples = 4000;
+    const draws = laplace.predictMonteCarlo(test, samples, 3);
+    const mean = summarizeDraws(draws).meanProbabilities;
+    const centred = laplace.predictProbit(test, { centred: true });
+    const standard = laplace.predictProbit(test);
+    let largestStandardGap = 0;
+    for (let j = 0; j < centred.length; j += 1) {
+      const [n, c] = [Math.floor(j / 3), j % 3];
+      let squares = 0;
+      for (let s = 0; s < samples; s += 1) squares += (draws.values[(s * 4 + n) * 3 + c] - mean[j]) ** 2;
+      const standardError = Math.sqrt(squares / (samples - 1) / samples);
+      expect(Math.abs(centred[j] - mean[j])).toBeLessThan(4 * standardError);
+      largestStandardGap = Math.max(largestStandardGap, Math.abs(standard[j] - mean[j]));
+    }
+    expect(largestStandardGap).toBeGreaterThan(0.01);
+    // The full functional covariance has the functional variance on its diagonal.
+    const covariance = laplace.functionalCovariance(test);
+    const variance = laplace.functionalVariance(test);
+    for (let n = 0; n < 4; n += 1) for (let c = 0; c < 3; c += 1) expect(covariance[(n * 3 + c) * 3 + c]).toBeCloseTo(variance[n * 3 + c], 12);
+  });
+
   it('samples last-layer weights with the posterior covariance', () => {
     // Empirical covariance of 20,000 draws against (H + δI)⁻¹: the SE of an entry is
     // √((Σ_ii Σ_jj + Σ_ij²) / S); 5 SE over 36 entries keeps a false alarm below 1e-4.
