@@ -10,8 +10,8 @@
  *   [M, N, C] are core/metrics' DrawProbabilities (members as draws), so entropy, expected entropy
  *   and mutual information (the members' disagreement) come from the same code as for VI.
  * - regression: each member outputs two numbers per target, a mean μ_m and a variance
- *   σ_m² = softplus(raw) + 1e-6 (the paper's positivity constraint, §2.2), trained on the Gaussian
- *   NLL  ½ log σ_m² + (y − μ_m)² / (2σ_m²) + ½ log 2π  (its eq. 1). The mixture is approximated by a
+ *   σ_m² = softplus(raw) + 1e-6 (the paper's positivity constraint), trained on the Gaussian
+ *   NLL  ½ log σ_m² + (y − μ_m)² / (2σ_m²) + ½ log 2π. The mixture is approximated by a
  *   Gaussian with μ* = (1/M) Σ_m μ_m and σ*² = (1/M) Σ_m (σ_m² + μ_m²) − μ*², computed here in the
  *   equal, cancellation-free form σ*² = (1/M) Σ_m σ_m² + (1/M) Σ_m (μ_m − μ*)² (aleatoric + epistemic).
  */

@@ -3,7 +3,7 @@
  * scale the VI loss uses (per-example mean NLL plus a complexity term):
  *
  *   MAP / MC dropout:  L = (1/B) Σ_b −log p(y_b | x_b, θ) + weightDecay · ½ Σ θ²
- *     (MC dropout: one mask per step, the Monte Carlo objective of Gal & Ghahramani 2016, eq. 1)
+ *     (MC dropout: one mask per step, the Monte Carlo objective of Gal & Ghahramani 2016)
  *   deep ensemble:     L = Σ_m L_m — members share nothing, so each gets its own gradient; the
  *                      per-member NLLs are returned for per-member curves.
  *
