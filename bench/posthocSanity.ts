@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../core/engine/gradients';
+import { makeBatch } from '../core/data/batches';
 import { PIXELS_PER_IMAGE, type LabelledImages } from '../core/data/dataset';
 import { fitLastLayerLaplace } from '../core/methods/laplace';
 import { lastLayerFeatures, lastLayerMap, networkOutputs } from '../core/methods/networkOutputs';
@@ -24,11 +25,10 @@ import { initBenchBackend } from './benchBackend';
 await initBenchBackend([]);
 const dataset = await workerEnvironment.loadDataset('mnist');
 const split = carveValidationSplit(dataset.train.count, 0.1, 0);
-const pick = (part: LabelledImages, indices: Int32Array) => ({
-  images: Float32Array.from({ length: indices.length * PIXELS_PER_IMAGE }, (_, j) => part.images[indices[Math.floor(j / PIXELS_PER_IMAGE)] * PIXELS_PER_IMAGE + (j % PIXELS_PER_IMAGE)]),
-  labels: Int32Array.from(indices, (i) => part.labels[i]),
-  count: indices.length,
-});
+const pick = (part: LabelledImages, indices: Uint32Array) => {
+  const batch = makeBatch(part, indices);
+  return { images: batch.images, labels: Int32Array.from(batch.labels), count: batch.size };
+};
 const train = pick(dataset.train, split.training);
 const validation = pick(dataset.train, split.validation);
 const heldout = { images: dataset.heldout.images, labels: Int32Array.from(dataset.heldout.labels), count: dataset.heldout.count };

@@ -14,6 +14,7 @@
  * fits the mixture's NLL (`fitTemperatureToDraws`). Pure (no tfjs): the worker downloads the
  * logits once.
  */
+import { shuffledIndices } from '../data/batches';
 import { SeedStream } from '../random/seedStream';
 
 export class TemperatureScalingError extends Error {
@@ -262,17 +263,17 @@ export function fitTemperatureToDraws(data: LabelledDrawLogits, options: Tempera
 
 export interface ValidationSplit {
   /** Training-set indices still used for training, ascending. */
-  training: Int32Array;
+  training: Uint32Array;
   /** Training-set indices held back for validation, ascending. */
-  validation: Int32Array;
+  validation: Uint32Array;
 }
 
 /**
  * Carves a validation split out of the *training* set: indices 0..trainingCount−1 are shuffled by
- * a seeded Fisher–Yates permutation (SeedStream, so the same seed gives the same split in the
- * trainer, which must leave these examples out, and in the post-hoc fit) and the first
+ * the seeded Fisher–Yates of core/data/batches (the same seed gives the same split in the trainer,
+ * which must leave these examples out, and in the post-hoc fit) and the first
  * round(fraction · trainingCount) become the validation set. The held-out set is never touched:
- * it is not an input.
+ * it is not an input. The indices fit core/data/batches' makeBatch.
  */
 export function carveValidationSplit(trainingCount: number, fraction: number, seed: number): ValidationSplit {
   if (!(Number.isInteger(trainingCount) && trainingCount >= 2)) {
@@ -280,13 +281,6 @@ export function carveValidationSplit(trainingCount: number, fraction: number, se
   }
   if (!(fraction > 0 && fraction < 1)) throw new TemperatureScalingError(`The validation fraction must be strictly between 0 and 1, found ${fraction}.`);
   const validationCount = Math.min(trainingCount - 1, Math.max(1, Math.round(fraction * trainingCount)));
-  const order = Int32Array.from({ length: trainingCount }, (_, i) => i);
-  const stream = new SeedStream(seed, 0x7a11da7e);
-  for (let i = 0; i < validationCount; i += 1) {
-    const j = i + Math.floor(stream.uniform() * (trainingCount - i));
-    const swap = order[i];
-    order[i] = order[j];
-    order[j] = swap;
-  }
+  const order = shuffledIndices(trainingCount, new SeedStream(seed, 0x7a11da7e));
   return { validation: order.slice(0, validationCount).sort(), training: order.slice(validationCount).sort() };
 }
