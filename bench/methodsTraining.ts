@@ -90,7 +90,7 @@ async function measure(method: Method) {
     parameterCount = variables.reduce((sum, variable) => sum + variable.size, 0);
     dispose = () => network.dispose();
   } else if (method === 'ensemble') {
-    const ensemble = new DeepEnsemble(5, (memberSeeds) => pointLenet5Network({}, memberSeeds), new SeedStream(0));
+    const ensemble = new DeepEnsemble(5, (memberSeeds, m) => pointLenet5Network({ namePrefix: `member${m + 1}/` }, memberSeeds), new SeedStream(0));
     loss = (images, labels) => tf.tidy(() => {
       const total = ensemble.members.map((member) => nll(labels, member.apply(images, { mode: 'sample', seeds }))).reduce((a, b) => tf.add(a, b));
       return tf.add(total, tf.mul(ensemble.l2Penalty(), weightDecay)) as tf.Scalar;

@@ -16,6 +16,7 @@
  *   equal, cancellation-free form σ*² = (1/M) Σ_m σ_m² + (1/M) Σ_m (μ_m − μ*)² (aleatoric + epistemic).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { stableVariableName } from '../engine/variables';
 import type { PointForwardContext, PointSequential } from '../models/pointSequential';
 import type { SeedStream } from '../random/seedStream';
 
@@ -80,7 +81,7 @@ export function mixGaussians(memberMeans: tf.Tensor, memberVariances: tf.Tensor)
   });
 }
 
-/** M point networks built by one factory, each from its own forked seed stream. */
+/** M point networks built by one factory, each from its own forked seed stream and with its own variable names. */
 export class DeepEnsemble {
   readonly members: PointSequential[];
 
@@ -89,6 +90,13 @@ export class DeepEnsemble {
       throw new EnsembleError(`An ensemble needs a whole, positive number of members; found ${memberCount}.`);
     }
     this.members = Array.from({ length: memberCount }, (_, index) => makeMember(seeds.fork(index + 1), index));
+    // Checkpoints key variables by stable name: members must not share one.
+    const names = this.members.flatMap((member) => member.trainableVariables.map((variable) => stableVariableName(variable.name)));
+    const repeated = names.find((name, i) => names.indexOf(name) !== i);
+    if (repeated !== undefined) {
+      this.dispose();
+      throw new EnsembleError(`Two ensemble members have a variable named "${repeated}"; give each member its own name prefix (e.g. "member2/").`);
+    }
   }
 
   /** Each member's softmax probabilities [M, N, C] (members as draws). */

@@ -13,10 +13,10 @@ import { useCpuBackend } from '../core/testBackend';
 beforeAll(useCpuBackend);
 
 /** Dense(8, relu) → Dense(outputs), optionally with MC dropout before each weight layer. */
-function smallNetwork(seed: number, dropoutRate: number | null, outputs = 3): PointSequential {
+function smallNetwork(seed: number, dropoutRate: number | null, outputs = 3, prefix = ''): PointSequential {
   const seeds = new SeedStream(seed);
-  const dense1 = new DenseDeterministic({ name: 'dense1', units: 8, activation: 'relu' }).buildFor(4, seeds.next());
-  const dense2 = new DenseDeterministic({ name: 'dense2', units: outputs }).buildFor(8, seeds.next());
+  const dense1 = new DenseDeterministic({ name: `${prefix}dense1`, units: 8, activation: 'relu' }).buildFor(4, seeds.next());
+  const dense2 = new DenseDeterministic({ name: `${prefix}dense2`, units: outputs }).buildFor(8, seeds.next());
   const stages: PointStage[] =
     dropoutRate === null
       ? [dense1, dense2]
@@ -98,7 +98,7 @@ describe('deep ensemble', () => {
     const x = input();
     const context = { mode: 'mean' as const, seeds: new SeedStream(0) };
     const single = smallNetwork(9, null);
-    const ensemble = new DeepEnsemble(3, () => smallNetwork(9, null), new SeedStream(1));
+    const ensemble = new DeepEnsemble(3, (_, m) => smallNetwork(9, null, 3, `member${m + 1}/`), new SeedStream(1));
     const memberProbabilities = ensemble.classProbabilities(x, context);
     const mixture = mixClassProbabilities(memberProbabilities);
     const alone = tf.tidy(() => tf.softmax(single.apply(x, context)));
@@ -109,7 +109,7 @@ describe('deep ensemble', () => {
     ensemble.dispose();
 
     const singleRegression = smallNetwork(11, null, 2);
-    const regressionEnsemble = new DeepEnsemble(4, () => smallNetwork(11, null, 2), new SeedStream(1));
+    const regressionEnsemble = new DeepEnsemble(4, (_, m) => smallNetwork(11, null, 2, `member${m + 1}/`), new SeedStream(1));
     const predictive = regressionEnsemble.regressionPredictive(x, context);
     const head = tf.tidy(() => gaussianHead(singleRegression.apply(x, context)));
     Array.from(predictive.mean.dataSync()).forEach((mu, i) => expect(mu).toBeCloseTo(head.mean.dataSync()[i], 6));
@@ -118,6 +118,14 @@ describe('deep ensemble', () => {
     tf.dispose([predictive.mean, predictive.variance, predictive.epistemicVariance, head.mean, head.variance, x]);
     singleRegression.dispose();
     regressionEnsemble.dispose();
+  });
+
+  it('refuses members whose variables share a name (checkpoints key variables by name), freeing what it built', () => {
+    const before = tf.memory().numTensors;
+    expect(() => new DeepEnsemble(2, (seeds) => smallNetwork(seeds.next(), null), new SeedStream(1))).toThrow(
+      'Two ensemble members have a variable named "dense1/kernel"; give each member its own name prefix (e.g. "member2/").',
+    );
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('mixes Gaussians as μ* = mean μ_m and σ*² = mean(σ_m² + μ_m²) − μ*²', () => {
@@ -152,7 +160,7 @@ describe('deep ensemble', () => {
   it('does not grow the tensor count across repeated predictions', () => {
     const x = input();
     const dropoutNetwork = smallNetwork(2, 0.5);
-    const ensemble = new DeepEnsemble(2, (seeds) => smallNetwork(seeds.next(), 0.1, 2), new SeedStream(3));
+    const ensemble = new DeepEnsemble(2, (seeds, m) => smallNetwork(seeds.next(), 0.1, 2, `member${m + 1}/`), new SeedStream(3));
     const once = () => {
       const output = dropoutNetwork.apply(x, { mode: 'draw', seeds: new SeedStream(1) });
       const predictive = ensemble.regressionPredictive(x, { mode: 'sample', seeds: new SeedStream(2) });
@@ -203,8 +211,9 @@ describe('point networks of the two workloads', () => {
     tf.dispose([images, logits]);
     plain.dispose();
     dropout.dispose();
-    const mlp = pointMlpNetwork({ inputUnits: 1, hiddenUnits: [20, 20], outputs: 2 }, new SeedStream(0));
+    const mlp = pointMlpNetwork({ inputUnits: 1, hiddenUnits: [20, 20], outputs: 2, namePrefix: 'member3/' }, new SeedStream(0));
     expect(mlp.parameterCount).toBe(40 + 420 + 42);
+    expect(mlp.trainableVariables[0].name).toMatch(/^member3\/dense1\/kernel/);
     mlp.dispose();
   });
 });

@@ -71,7 +71,7 @@ describe('training the point-weight methods (tiny synthetic problems)', () => {
 
   it('trains each ensemble member on its own loss and reports per-member NLLs', () => {
     const { x, y, labels } = blobs();
-    const ensemble = new DeepEnsemble(3, (seeds) => pointMlpNetwork({ inputUnits: 2, hiddenUnits: [16], outputs: 3 }, seeds), new SeedStream(5));
+    const ensemble = new DeepEnsemble(3, (seeds, m) => pointMlpNetwork({ inputUnits: 2, hiddenUnits: [16], outputs: 3, namePrefix: `member${m + 1}/` }, seeds), new SeedStream(5));
     const context = { mode: 'sample' as const, seeds: new SeedStream(0) };
     const before = ensembleClassificationLoss(ensemble, x, y, 1e-3, context);
     expect(before.memberNll.shape).toEqual([3]);
@@ -93,7 +93,7 @@ describe('training the point-weight methods (tiny synthetic problems)', () => {
     const ys = xs.map((x) => x + (x > 0 ? 0.6 : 0.1) * standardNormal(stream));
     const x = tf.tensor2d(xs, [64, 1]);
     const y = tf.tensor1d(ys);
-    const ensemble = new DeepEnsemble(2, (seeds) => pointMlpNetwork({ inputUnits: 1, hiddenUnits: [16], outputs: 2 }, seeds), new SeedStream(8));
+    const ensemble = new DeepEnsemble(2, (seeds, m) => pointMlpNetwork({ inputUnits: 1, hiddenUnits: [16], outputs: 2, namePrefix: `member${m + 1}/` }, seeds), new SeedStream(8));
     const context = { mode: 'sample' as const, seeds: new SeedStream(0) };
     const result = train(ensemble.trainableVariables, () => ensembleRegressionLoss(ensemble, x, y, 1e-4, context), 200);
     expect(result.last).toBeLessThan(result.first);
