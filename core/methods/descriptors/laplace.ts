@@ -13,7 +13,11 @@ import { validationFractionSchema } from './temperatureScaling';
 export const laplaceOptionsSchema = z.object({
   hessian: z.enum(['diagonal', 'kron']).default('kron'),
   priorPrecision: z.enum(['marginalLikelihood', 'validation']).default('marginalLikelihood'),
-  predictive: z.enum(['probit', 'mc']).default('probit'),
+  /**
+   * 'probit' as laplace-torch; 'probitCentred' leaves out the shift common to every logit, which
+   * softmax ignores (closer to MC: core/methods/laplace); 'mc' samples last-layer weights.
+   */
+  predictive: z.enum(['probit', 'probitCentred', 'mc']).default('probit'),
   /** Weight samples of the MC predictive. */
   samples: countOption({
     what: 'Laplace samples',
