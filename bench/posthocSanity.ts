@@ -18,7 +18,7 @@ import { applyTemperature, carveValidationSplit, fitTemperature } from '../core/
 import { pointMlpNetwork } from '../core/models/pointNetworks';
 import { summarizeDraws, type DrawProbabilities } from '../core/metrics/predictive';
 import { SeedStream } from '../core/random/seedStream';
-import { scoreClassification, scoreOutOfDistribution, epistemicAvailability } from '../core/scoring/classification';
+import { scoreClassification, scoreOutOfDistribution, epistemicAvailability } from '../core/scoring/classificationScores';
 import { workerEnvironment } from '../electron/worker/datasetFiles';
 import { initBenchBackend } from './benchBackend';
 

@@ -8,7 +8,7 @@ import {
   riskCoverageCurve,
   scoreClassification,
   scoreOutOfDistribution,
-} from '../../../core/scoring/classification';
+} from '../../../core/scoring/classificationScores';
 
 // Hand-computed values are exact rationals or closed forms; 12 decimals only allow float64 rounding.
 describe('Brier score', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scoreRegression, standardNormalQuantile } from '../../../core/scoring/regression';
+import { scoreRegression, standardNormalQuantile } from '../../../core/scoring/regressionScores';
 
 describe('regression scores', () => {
   it('computes the normal quantiles of the central intervals', () => {
