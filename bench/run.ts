@@ -25,6 +25,8 @@ const results = {
   backends: Object.fromEntries(['cpu', 'wasm', 'webgpu'].map((name) => [name, runBench('backendSpeed.ts', ['--backend', name, ...backendSteps])])),
   lenet5Training: runBench('lenet5Training.ts', passOn),
   convGradients: runBench('convGradients.ts', passOn),
+  methodsCore: runBench('methodsCore.ts', passOn),
+  methodsTraining: runBench('methodsTraining.ts', passOn),
   convGradientsTwoWasmThreads: passOn.includes('cpu') ? null : runBench('convGradients.ts', [...passOn, '--threads', '2']),
   // Serve + Chromium; on the cpu backend its 300 LeNet5 steps would outlast the 10-minute limit.
   uiStreaming: passOn.includes('cpu') ? null : runBench('uiStreaming.ts', passOn),

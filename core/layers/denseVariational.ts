@@ -76,7 +76,7 @@ export abstract class DenseVariationalBase extends VariationalLayer {
 }
 
 /** x [..., in] · W [in, out] for any number of leading dimensions. */
-function matMulLastAxis(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+export function matMulLastAxis(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
   if (x.rank === 2) return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
   const leading = x.shape.slice(0, -1);
   const flat = tf.reshape(x, [-1, x.shape[x.rank - 1]]);

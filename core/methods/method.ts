@@ -1,0 +1,46 @@
+/**
+ * What every uncertainty method is, as data: an id, a label, a zod schema for its options and its
+ * capabilities. Pure (no tfjs): host, renderer and CLI read these to build forms, refuse
+ * nonsensical combinations before anything runs, and decide which scores apply (e.g. mutual
+ * information needs an epistemic part). The worker-side code of a method lives next to it
+ * (core/methods/ensemble.ts, temperatureScaling.ts, laplace.ts) and is never imported from here.
+ */
+import type { z } from 'zod';
+
+export type TaskKind = 'classification' | 'regression';
+
+export const METHOD_IDS = ['vi', 'deterministic', 'mcDropout', 'ensemble', 'temperatureScaling', 'laplace'] as const;
+export type MethodId = (typeof METHOD_IDS)[number];
+
+export interface MethodCapabilities {
+  /**
+   * The predictive averages over weights (draws, members, a Gaussian posterior), so mutual
+   * information between prediction and weights is defined. A post-hoc method that adds none
+   * (temperature scaling) keeps its base run's: see `hasEpistemicPart` in ./index.
+   */
+  hasEpistemicPart: boolean;
+  /** Each prediction draws random weights or masks (T stochastic passes). */
+  needsSampling: boolean;
+  /** Applied to a stored run, not trained. */
+  postHoc: boolean;
+  /** The task kinds it makes sense for. */
+  appliesTo: readonly TaskKind[];
+  /** Post-hoc methods only: the methods a base run may have been trained with. */
+  requiresMethod?: readonly MethodId[];
+}
+
+export interface MethodDescriptor<Schema extends z.ZodType = z.ZodType> {
+  id: MethodId;
+  /** The name the CLI accepts (`--method mc-dropout`, `npm run evaluate -- temperature`). */
+  cliName: string;
+  label: string;
+  /** One sentence for the form and the report, with the paper. */
+  description: string;
+  optionsSchema: Schema;
+  capabilities: MethodCapabilities;
+}
+
+/** Identity helper that keeps the schema's type (so `options` of each descriptor stay typed). */
+export function defineMethod<Schema extends z.ZodType>(descriptor: MethodDescriptor<Schema>): MethodDescriptor<Schema> {
+  return descriptor;
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assertMethodCombination,
+  hasEpistemicPart,
+  MethodCombinationError,
+  methodFromCliName,
+  methods,
+  METHOD_IDS,
+  trainedMethodsFor,
+  validateMethodCombination,
+} from '../../../core/methods';
+
+const refusal = (combination: Parameters<typeof validateMethodCombination>[0]): string => {
+  const result = validateMethodCombination(combination);
+  if (result.ok) throw new Error(`Expected ${JSON.stringify(combination)} to be refused.`);
+  return result.message;
+};
+
+describe('method registry', () => {
+  it('has one descriptor per method id, each with a label, schema defaults and capabilities', () => {
+    expect(Object.keys(methods).sort()).toEqual([...METHOD_IDS].sort());
+    for (const method of Object.values(methods)) {
+      expect(method.label.length).toBeGreaterThan(0);
+      expect(method.optionsSchema.safeParse({}).success).toBe(true);
+      if (method.capabilities.postHoc) expect(method.capabilities.requiresMethod?.length).toBeGreaterThan(0);
+    }
+    expect(methods.laplace.optionsSchema.parse({})).toEqual({
+      hessian: 'kron',
+      priorPrecision: 'marginalLikelihood',
+      predictive: 'probit',
+      samples: 100,
+      validationFraction: 0.1,
+    });
+    expect(methods.vi.optionsSchema.parse({})).toEqual({ estimator: 'flipout' });
+  });
+
+  it('maps CLI names to methods and says which names exist', () => {
+    expect(methodFromCliName('mc-dropout').id).toBe('mcDropout');
+    expect(methodFromCliName('temperature').id).toBe('temperatureScaling');
+    expect(() => methodFromCliName('swag')).toThrow('There is no method called "swag"; the methods are vi, deterministic, mc-dropout, ensemble, temperature, laplace.');
+  });
+
+  it('knows which runs have an epistemic part (temperature scaling inherits its base run\'s)', () => {
+    expect(hasEpistemicPart('deterministic')).toBe(false);
+    expect(hasEpistemicPart('ensemble')).toBe(true);
+    expect(hasEpistemicPart('temperatureScaling', 'deterministic')).toBe(false);
+    expect(hasEpistemicPart('temperatureScaling', 'vi')).toBe(true);
+    expect(hasEpistemicPart('laplace', 'deterministic')).toBe(true);
+  });
+
+  it('offers every trained method for both task kinds', () => {
+    expect(trainedMethodsFor('regression').map((method) => method.id)).toEqual(['vi', 'deterministic', 'mcDropout', 'ensemble']);
+  });
+});
+
+describe('validateMethodCombination', () => {
+  it('accepts sensible combinations and fills in defaults', () => {
+    const ensemble = validateMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 3 } });
+    expect(ensemble).toMatchObject({ ok: true, options: { members: 3, weightDecay: 5e-4 } });
+    expect(validateMethodCombination({ method: 'laplace', taskKind: 'classification', baseMethod: 'deterministic' }).ok).toBe(true);
+    expect(validateMethodCombination({ method: 'temperatureScaling', taskKind: 'classification', baseMethod: 'vi' }).ok).toBe(true);
+    expect(validateMethodCombination({ method: 'mcDropout', taskKind: 'classification', options: { rate: 0 } }).ok).toBe(true);
+  });
+
+  it('refuses Laplace on a VI run and says to train a deterministic run', () => {
+    expect(refusal({ method: 'laplace', taskKind: 'classification', baseMethod: 'vi' })).toBe(
+      'Last-layer Laplace cannot be applied to a Mean-field VI run. Last-layer Laplace puts a Gaussian around the point weights of a ' +
+        'deterministic run; a Mean-field VI run has no single MAP to expand around and already has its own weight uncertainty. ' +
+        'Train a deterministic run (method deterministic) and apply Laplace to it; temperature scaling works on any classification run.',
+    );
+    expect(refusal({ method: 'laplace', taskKind: 'regression', baseMethod: 'ensemble' })).toMatch(/cannot be applied to a Deep ensemble run\. .*Train a deterministic run/);
+  });
+
+  it('refuses temperature scaling of a regression run and names what applies to regression', () => {
+    expect(refusal({ method: 'temperatureScaling', taskKind: 'regression', baseMethod: 'deterministic' })).toBe(
+      'Temperature scaling cannot be used on a regression run: it rescales class probabilities, which a regression run does not have. ' +
+        'For regression, use one of: Mean-field VI, Deterministic (MAP), MC dropout, Deep ensemble, Last-layer Laplace.',
+    );
+  });
+
+  it('refuses an ensemble of 1 and points to the deterministic method', () => {
+    expect(refusal({ method: 'ensemble', taskKind: 'classification', options: { members: 1 } })).toBe(
+      'An ensemble needs at least 2 members (found 1); a single member is the deterministic method: choose the deterministic method, ' +
+        'or 2 or more members (5 for everyday use, 10 as in the published tables).',
+    );
+  });
+
+  it('refuses dropout rates outside [0, 1)', () => {
+    for (const rate of [1, 1.5, -0.1]) {
+      expect(refusal({ method: 'mcDropout', taskKind: 'classification', options: { rate } })).toBe(
+        `The dropout rate must be in [0, 1) (found ${rate}): it is the probability of dropping a unit, 0 keeps every unit ` +
+          '(the deterministic net) and 1 would drop them all; 0.05–0.5 are usual.',
+      );
+    }
+  });
+
+  it('refuses a post-hoc method without a base run, a base run for a trained method, and unknown methods', () => {
+    expect(refusal({ method: 'laplace', taskKind: 'classification' })).toBe(
+      'Last-layer Laplace is applied to a stored run after training; name a Deterministic (MAP) run to apply it to.',
+    );
+    expect(refusal({ method: 'temperatureScaling', taskKind: 'classification', baseMethod: 'laplace' })).toMatch(
+      /^Temperature scaling cannot be applied to a Last-layer Laplace run\. .*Apply temperature scaling to the run it was made from\.$/,
+    );
+    expect(refusal({ method: 'ensemble', taskKind: 'classification', baseMethod: 'deterministic' })).toBe(
+      'Deep ensemble is a training method, not something applied to a stored run; only Temperature scaling and Last-layer Laplace are ' +
+        'applied to runs. Start a new run with Deep ensemble instead.',
+    );
+    expect(refusal({ method: 'bootstrap', taskKind: 'regression' })).toMatch(/^There is no method called "bootstrap"; the methods are vi, /);
+  });
+
+  it('throws the same message as a MethodCombinationError from assertMethodCombination', () => {
+    expect(() => assertMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 1 } })).toThrow(MethodCombinationError);
+    expect(() => assertMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 1 } })).toThrow(/at least 2 members \(found 1\)/);
+  });
+});
