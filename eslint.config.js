@@ -9,7 +9,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'release/', 'runs/', 'test-results/', 'test/artifacts/', 'bench/results/', '.cache/', '**/*.cjs'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'release/',
+      'runs/',
+      'test-results/',
+      'test/artifacts/',
+      'bench/results/',
+      '.cache/',
+      '**/*.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -22,7 +32,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
       // `_`-prefixed names are deliberately unused (placeholders in destructuring and signatures).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Experiment registries are heterogeneous by design (each entry has its own config type).
       '@typescript-eslint/no-explicit-any': 'off',
     },

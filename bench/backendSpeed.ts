@@ -10,7 +10,13 @@
  * webgpu on a software adapter (llvmpipe) is forced here (`--backend webgpu`): `auto` would skip it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { backendChoiceSchema, lenet5ConfigSchema, sinusoidConfigSchema, type BackendChoice, type RunConfig } from '../core/contract/runConfig';
+import {
+  backendChoiceSchema,
+  lenet5ConfigSchema,
+  sinusoidConfigSchema,
+  type BackendChoice,
+  type RunConfig,
+} from '../core/contract/runConfig';
 import type { ExperimentEvent } from '../core/contract/runEvent';
 import { experimentTrainers } from '../core/experiments/trainers';
 import { sinusoidPresets } from '../core/experiments/sinusoid/presets';
@@ -54,7 +60,8 @@ async function medianStepMs(config: RunConfig): Promise<number> {
 }
 
 // Long enough that the stop comes first: no evaluation is timed.
-const lenet5 = (batchSize: number) => lenet5ConfigSchema.parse({ experiment: 'lenet5', estimator: 'flipout', steps: 1000, batchSize, seed: 0 });
+const lenet5 = (batchSize: number) =>
+  lenet5ConfigSchema.parse({ experiment: 'lenet5', estimator: 'flipout', steps: 1000, batchSize, seed: 0 });
 const sinusoid = sinusoidConfigSchema.parse({ ...sinusoidPresets[0].config, epochs: 1000 });
 
 const round = (value: number) => Number(value.toFixed(3));

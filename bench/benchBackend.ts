@@ -30,7 +30,8 @@ export function timeMedianMs(run: () => tf.Tensor | tf.Tensor[] | number, warmup
     const start = performance.now();
     tf.tidy(() => {
       const result = run();
-      if (typeof result !== 'number') (Array.isArray(result) ? result : [result]).forEach((tensor) => tensor.dataSync());
+      if (typeof result !== 'number')
+        (Array.isArray(result) ? result : [result]).forEach((tensor) => tensor.dataSync());
     });
     return performance.now() - start;
   };

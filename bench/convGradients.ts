@@ -11,7 +11,12 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { setCpuBackend } from '../core/engine/cpuBackend';
 import { createPlainLenet5 } from './plainLenet5';
-import { conv2dFilterGradient, conv2dInputGradient, registerFastGradients, restoreStockGradients } from '../core/engine/fastGradients';
+import {
+  conv2dFilterGradient,
+  conv2dInputGradient,
+  registerFastGradients,
+  restoreStockGradients,
+} from '../core/engine/fastGradients';
 import { initBenchBackend, timeMedianMs } from './benchBackend';
 
 const BATCH = 128;
@@ -38,8 +43,11 @@ async function compareWithCpu(backendName: string): Promise<Record<string, { dx:
       const w = tf.randomNormal(layer.w, 0, 0.1, 'float32', 2);
       const outShape = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, layer.pad).shape;
       const cotangent = tf.randomNormal(outShape, 0, 1, 'float32', 3);
-      const loss = (xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, layer.pad), cotangent));
-      return tf.grads(loss)([x, w]).map((g) => g.dataSync() as Float32Array);
+      const loss = (xs: tf.Tensor, ws: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, layer.pad), cotangent));
+      return tf
+        .grads(loss)([x, w])
+        .map((g) => g.dataSync() as Float32Array);
     });
   const relative = (a: Float32Array, b: Float32Array) => {
     let diff = 0;
@@ -56,7 +64,12 @@ async function compareWithCpu(backendName: string): Promise<Record<string, { dx:
   await setCpuBackend();
   const stock = layers.map(gradientsOf);
   await tf.setBackend(backendName);
-  return Object.fromEntries(layers.map((layer, i) => [layer.name, { dx: relative(fast[i][0], stock[i][0]), dW: relative(fast[i][1], stock[i][1]) }]));
+  return Object.fromEntries(
+    layers.map((layer, i) => [
+      layer.name,
+      { dx: relative(fast[i][0], stock[i][0]), dW: relative(fast[i][1], stock[i][1]) },
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -73,11 +86,23 @@ async function main(): Promise<void> {
       layer: layer.name,
       forwardMs: attempt(() => timeMedianMs(() => tf.conv2d(x, w, 1, layer.pad))),
       stockInputGradMs: attempt(() =>
-        timeMedianMs(() => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...kernelAttrs, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor),
+        timeMedianMs(
+          () =>
+            tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, {
+              ...kernelAttrs,
+              inputShape: x.shape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        ),
       ),
       fastInputGradMs: attempt(() => timeMedianMs(() => conv2dInputGradient(x.shape, dy, w, attrs) as tf.Tensor)),
       stockFilterGradMs: attempt(() =>
-        timeMedianMs(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...kernelAttrs, filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor),
+        timeMedianMs(
+          () =>
+            tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
+              ...kernelAttrs,
+              filterShape: w.shape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        ),
       ),
       fastFilterGradMs: attempt(() => timeMedianMs(() => conv2dFilterGradient(x, dy, w.shape, attrs))),
     };
@@ -120,7 +145,10 @@ async function main(): Promise<void> {
         batch: BATCH,
         convolutions,
         matMulGradient,
-        plainLenet5: { ...stepTimes, stepsPerSecond: typeof stepMs === 'number' ? Number((1000 / stepMs).toFixed(2)) : null },
+        plainLenet5: {
+          ...stepTimes,
+          stepsPerSecond: typeof stepMs === 'number' ? Number((1000 / stepMs).toFixed(2)) : null,
+        },
         tensorsLeftAfterFastRuns: tensorsLeft,
         correctnessVsCpu,
       },

@@ -54,17 +54,24 @@ function medianStepMs(step: (index: number) => void): number {
 }
 
 function bayesianStep(estimator: Estimator) {
-  const network = lenet5Network({ estimator, prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -3.5 } }, new SeedStream(0));
+  const network = lenet5Network(
+    { estimator, prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -3.5 } },
+    new SeedStream(0),
+  );
   const optimizer = tf.train.adam(0.001);
   const seeds = new SeedStream(1);
   const variables = network.trainableVariables;
   const step = (index: number) => {
     const { images, labels } = batches[index % batches.length];
-    const loss = optimizer.minimize(() => {
-      const { output, kl } = network.apply(images, { mode: 'sample', seeds });
-      const nll = tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(output)), 1)));
-      return tf.add(nll, tf.mul(kl, 1 / 9000)) as tf.Scalar;
-    }, true, variables)!;
+    const loss = optimizer.minimize(
+      () => {
+        const { output, kl } = network.apply(images, { mode: 'sample', seeds });
+        const nll = tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(output)), 1)));
+        return tf.add(nll, tf.mul(kl, 1 / 9000)) as tf.Scalar;
+      },
+      true,
+      variables,
+    )!;
     loss.dataSync();
     loss.dispose();
   };
@@ -103,7 +110,10 @@ const plainMs = medianStepMs((index) => {
 plain.dispose();
 
 // Monte Carlo evaluation exactly as the experiment does it: 50 whole-network draws over 1,000 images.
-const evalNetwork = lenet5Network({ estimator: 'flipout', prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -3.5 } }, new SeedStream(0));
+const evalNetwork = lenet5Network(
+  { estimator: 'flipout', prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -3.5 } },
+  new SeedStream(0),
+);
 const evalStart = performance.now();
 await monteCarloProbabilities({
   network: evalNetwork,

@@ -21,7 +21,8 @@ const testCount = 1000;
 const inputUnits = 84;
 const classes = 10;
 /** relu(N(0, 1)): half the features are exactly 0, as after LeNet5's dense1. */
-const reluFeatures = (count: number) => Float32Array.from({ length: count * inputUnits }, () => Math.max(0, standardNormal(stream)));
+const reluFeatures = (count: number) =>
+  Float32Array.from({ length: count * inputUnits }, () => Math.max(0, standardNormal(stream)));
 const trainFeatures = reluFeatures(trainCount);
 const testFeatures = reluFeatures(testCount);
 const kernel = Float32Array.from({ length: inputUnits * classes }, () => 0.3 * standardNormal(stream));
@@ -73,7 +74,13 @@ const laplace = Object.fromEntries(
 const temperatureFit = fitTemperature({ logits, labels: logitLabels, classes });
 const result = {
   laplace: { trainExamples: trainCount, testExamples: testCount, inputUnits, classes, ...laplace },
-  temperature: { examples: testCount, classes, fitMs: medianMs(() => fitTemperature({ logits, labels: logitLabels, classes })), iterations: temperatureFit.iterations, temperature: temperatureFit.temperature },
+  temperature: {
+    examples: testCount,
+    classes,
+    fitMs: medianMs(() => fitTemperature({ logits, labels: logitLabels, classes })),
+    iterations: temperatureFit.iterations,
+    temperature: temperatureFit.temperature,
+  },
   repeats,
   // resourceUsage().maxRSS is in kilobytes.
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -40,7 +40,11 @@ if (chosen === undefined) {
   const results: Record<string, unknown> = {};
   for (const method of METHODS) {
     try {
-      const output = execFileSync(process.execPath, [tsxCli, self, ...argv, '--method', method], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 600_000 });
+      const output = execFileSync(process.execPath, [tsxCli, self, ...argv, '--method', method], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 600_000,
+      });
       results[method] = JSON.parse(output.slice(output.indexOf('{')));
     } catch (error) {
       results[method] = { failed: (error as Error).message.split('\n')[0] };
@@ -66,8 +70,14 @@ async function measure(method: Method) {
       labels: tf.oneHot(tf.tensor1d(batch.labels, 'int32'), CLASS_COUNT) as tf.Tensor2D,
     };
   });
-  const heldout = tf.tensor4d(dataset.heldout.images.subarray(0, 500 * PIXELS_PER_IMAGE), [500, IMAGE_SIZE, IMAGE_SIZE, 1]);
-  const nll = (labels: tf.Tensor2D, logits: tf.Tensor) => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)));
+  const heldout = tf.tensor4d(dataset.heldout.images.subarray(0, 500 * PIXELS_PER_IMAGE), [
+    500,
+    IMAGE_SIZE,
+    IMAGE_SIZE,
+    1,
+  ]);
+  const nll = (labels: tf.Tensor2D, logits: tf.Tensor) =>
+    tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)));
   const weightDecay = 5e-4;
   const seeds = new SeedStream(1);
 
@@ -78,11 +88,15 @@ async function measure(method: Method) {
   let parameterCount: number;
   let dispose: () => void;
   if (method === 'vi') {
-    const network = lenet5Network({ estimator: 'flipout', prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -5 } }, new SeedStream(0));
-    loss = (images, labels) => tf.tidy(() => {
-      const { output, kl } = network.apply(images, { mode: 'sample', seeds });
-      return tf.add(nll(labels, output), tf.mul(kl, 0.15 / 9000)) as tf.Scalar;
-    });
+    const network = lenet5Network(
+      { estimator: 'flipout', prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -5 } },
+      new SeedStream(0),
+    );
+    loss = (images, labels) =>
+      tf.tidy(() => {
+        const { output, kl } = network.apply(images, { mode: 'sample', seeds });
+        return tf.add(nll(labels, output), tf.mul(kl, 0.15 / 9000)) as tf.Scalar;
+      });
     // tidy also frees the (zero) KL scalar the pass returns.
     predictOnce = () => tf.tidy(() => network.apply(heldout, { mode: 'draw', seeds, computeKl: false }).output);
     passes = 50;
@@ -90,11 +104,18 @@ async function measure(method: Method) {
     parameterCount = variables.reduce((sum, variable) => sum + variable.size, 0);
     dispose = () => network.dispose();
   } else if (method === 'ensemble') {
-    const ensemble = new DeepEnsemble(5, (memberSeeds, m) => pointLenet5Network({ namePrefix: `member${m + 1}/` }, memberSeeds), new SeedStream(0));
-    loss = (images, labels) => tf.tidy(() => {
-      const total = ensemble.members.map((member) => nll(labels, member.apply(images, { mode: 'sample', seeds }))).reduce((a, b) => tf.add(a, b));
-      return tf.add(total, tf.mul(ensemble.l2Penalty(), weightDecay)) as tf.Scalar;
-    });
+    const ensemble = new DeepEnsemble(
+      5,
+      (memberSeeds, m) => pointLenet5Network({ namePrefix: `member${m + 1}/` }, memberSeeds),
+      new SeedStream(0),
+    );
+    loss = (images, labels) =>
+      tf.tidy(() => {
+        const total = ensemble.members
+          .map((member) => nll(labels, member.apply(images, { mode: 'sample', seeds })))
+          .reduce((a, b) => tf.add(a, b));
+        return tf.add(total, tf.mul(ensemble.l2Penalty(), weightDecay)) as tf.Scalar;
+      });
     predictOnce = () => ensemble.members[0].apply(heldout, { mode: 'mean', seeds });
     passes = 5;
     variables = ensemble.trainableVariables;
@@ -102,7 +123,14 @@ async function measure(method: Method) {
     dispose = () => ensemble.dispose();
   } else {
     const network = pointLenet5Network(method === 'mcDropout' ? { dropoutRate: 0.1 } : {}, new SeedStream(0));
-    loss = (images, labels) => tf.tidy(() => tf.add(nll(labels, network.apply(images, { mode: 'sample', seeds })), tf.mul(network.l2Penalty(), weightDecay)) as tf.Scalar);
+    loss = (images, labels) =>
+      tf.tidy(
+        () =>
+          tf.add(
+            nll(labels, network.apply(images, { mode: 'sample', seeds })),
+            tf.mul(network.l2Penalty(), weightDecay),
+          ) as tf.Scalar,
+      );
     predictOnce = () => network.apply(heldout, { mode: method === 'mcDropout' ? 'draw' : 'mean', seeds });
     passes = method === 'mcDropout' ? 50 : 1;
     variables = network.trainableVariables;
@@ -130,11 +158,15 @@ async function measure(method: Method) {
   step(0);
   const tensorsBefore = tf.memory().numTensors;
   const stepMs = median(step, 2, timedSteps);
-  const passMs = median(() => {
-    const output = predictOnce();
-    output.dataSync();
-    output.dispose();
-  }, 1, 5);
+  const passMs = median(
+    () => {
+      const output = predictOnce();
+      output.dataSync();
+      output.dispose();
+    },
+    1,
+    5,
+  );
   const tensorsAfter = tf.memory().numTensors;
   optimizer.dispose();
   dispose();

@@ -18,11 +18,16 @@ export function createPlainLenet5(seed: number, learningRate = 0.001): PlainLene
     tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', nextSeed++)));
   const bias = (size: number) => tf.tidy(() => tf.variable(tf.zeros([size])));
   const params = {
-    conv1: weight([5, 5, 1, 6], 25), conv1Bias: bias(6),
-    conv2: weight([5, 5, 6, 16], 150), conv2Bias: bias(16),
-    conv3: weight([5, 5, 16, 120], 400), conv3Bias: bias(120),
-    dense1: weight([120, 84], 120), dense1Bias: bias(84),
-    dense2: weight([84, 10], 84), dense2Bias: bias(10),
+    conv1: weight([5, 5, 1, 6], 25),
+    conv1Bias: bias(6),
+    conv2: weight([5, 5, 6, 16], 150),
+    conv2Bias: bias(16),
+    conv3: weight([5, 5, 16, 120], 400),
+    conv3Bias: bias(120),
+    dense1: weight([120, 84], 120),
+    dense1Bias: bias(84),
+    dense2: weight([84, 10], 84),
+    dense2Bias: bias(10),
   };
   const optimizer = tf.train.adam(learningRate);
 

@@ -11,7 +11,11 @@ const passOn = process.argv.slice(2);
 
 function runBench(file: string, args: string[]): unknown {
   try {
-    const output = execFileSync(process.execPath, [tsxCli, script(file), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 600_000 });
+    const output = execFileSync(process.execPath, [tsxCli, script(file), ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 600_000,
+    });
     return JSON.parse(output.slice(output.indexOf('{')));
   } catch (error) {
     return { failed: (error as Error).message.split('\n')[0] };
@@ -20,14 +24,20 @@ function runBench(file: string, args: string[]): unknown {
 
 // Steps/s of every backend side by side, in this one sitting (webgpu forced: on a machine whose only
 // adapter is a software one, auto would skip it; set VK_ICD_FILENAMES as .ci/run does to measure llvmpipe).
-const backendSteps = passOn.includes('--steps') ? passOn.slice(passOn.indexOf('--steps'), passOn.indexOf('--steps') + 2) : [];
+const backendSteps = passOn.includes('--steps')
+  ? passOn.slice(passOn.indexOf('--steps'), passOn.indexOf('--steps') + 2)
+  : [];
 const results = {
-  backends: Object.fromEntries(['cpu', 'wasm', 'webgpu'].map((name) => [name, runBench('backendSpeed.ts', ['--backend', name, ...backendSteps])])),
+  backends: Object.fromEntries(
+    ['cpu', 'wasm', 'webgpu'].map((name) => [name, runBench('backendSpeed.ts', ['--backend', name, ...backendSteps])]),
+  ),
   lenet5Training: runBench('lenet5Training.ts', passOn),
   convGradients: runBench('convGradients.ts', passOn),
   methodsCore: runBench('methodsCore.ts', passOn),
   methodsTraining: runBench('methodsTraining.ts', passOn),
-  convGradientsTwoWasmThreads: passOn.includes('cpu') ? null : runBench('convGradients.ts', [...passOn, '--threads', '2']),
+  convGradientsTwoWasmThreads: passOn.includes('cpu')
+    ? null
+    : runBench('convGradients.ts', [...passOn, '--threads', '2']),
   // Serve + Chromium; on the cpu backend its 300 LeNet5 steps would outlast the 10-minute limit.
   uiStreaming: passOn.includes('cpu') ? null : runBench('uiStreaming.ts', passOn),
 };

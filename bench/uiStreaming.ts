@@ -27,7 +27,15 @@ import type { RunRecord, WireReply } from '../core/contract/workbenchApi';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -51,7 +59,11 @@ interface Serve {
 }
 
 async function startServe(runsDir: string): Promise<Serve> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--runs-dir', runsDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--runs-dir', runsDir],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stdout = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -63,14 +75,20 @@ async function startServe(runsDir: string): Promise<Serve> {
     child.once('exit', (code) => reject(new Error(`serve.ts exited (${code}) before printing its URL.`)));
   });
   const page = new URL(url);
-  const socket = new WebSocket(`ws://${page.host}/api?token=${page.searchParams.get('token')}`, { headers: { origin: page.origin } });
+  const socket = new WebSocket(`ws://${page.host}/api?token=${page.searchParams.get('token')}`, {
+    headers: { origin: page.origin },
+  });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const pending = new Map<number, (reply: WireReply) => void>();
   const watchers = new Set<{ predicate: (event: RunEvent) => boolean; resolve: (event: RunEvent) => void }>();
   socket.on('message', (data) => {
     const message = JSON.parse(data.toString());
     if ('event' in message) {
-      for (const watcher of watchers) if (watcher.predicate(message.event)) (watchers.delete(watcher), watcher.resolve(message.event));
+      for (const watcher of watchers)
+        if (watcher.predicate(message.event)) {
+          watchers.delete(watcher);
+          watcher.resolve(message.event);
+        }
     } else pending.get(message.id)?.(message);
   });
   let nextId = 1;
@@ -101,13 +119,22 @@ function cpuSecondsBelow(root: number, name: RegExp): number {
       const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const close = text.lastIndexOf(')');
       const fields = text.slice(close + 2).split(' ');
-      stats.set(Number(entry), { parent: Number(fields[1]), comm: text.slice(text.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) });
+      stats.set(Number(entry), {
+        parent: Number(fields[1]),
+        comm: text.slice(text.indexOf('(') + 1, close),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
     } catch {
       // the process ended while we looked
     }
   }
   const below = (pid: number): boolean => {
-    for (let current = stats.get(pid)?.parent; current !== undefined && current > 0; current = stats.get(current)?.parent) if (current === root) return true;
+    for (
+      let current = stats.get(pid)?.parent;
+      current !== undefined && current > 0;
+      current = stats.get(current)?.parent
+    )
+      if (current === root) return true;
     return false;
   };
   let ticks = 0;
@@ -161,7 +188,15 @@ async function timeRun(serve: Serve, runId: string, hostCpuSeconds: number): Pro
   };
 }
 
-const config = lenet5ConfigSchema.parse({ experiment: 'lenet5', preset: 'bench', steps, evalEvery, evalDraws: draws, seed: 0, backend });
+const config = lenet5ConfigSchema.parse({
+  experiment: 'lenet5',
+  preset: 'bench',
+  steps,
+  evalEvery,
+  evalDraws: draws,
+  seed: 0,
+  backend,
+});
 
 async function headlessRun(serve: Serve, index: number): Promise<RunTiming> {
   const cpuBefore = processCpuSeconds(serve.child.pid!);
@@ -180,7 +215,11 @@ async function browserRun(serve: Serve, index: number) {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     const pageMetrics = async () =>
-      Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((metric) => [metric.name, metric.value]));
+      Object.fromEntries(
+        ((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map(
+          (metric) => [metric.name, metric.value],
+        ),
+      );
     const pageBefore = await pageMetrics();
     const cpuBefore = processCpuSeconds(serve.child.pid!);
     const chromiumBefore = cpuSecondsBelow(process.pid, /chrom/i);
@@ -208,7 +247,12 @@ async function browserRun(serve: Serve, index: number) {
     const chromiumCpu = (cpuSecondsBelow(process.pid, /chrom/i) - chromiumBefore) / timing.wallSeconds;
     const pageAfter = await pageMetrics();
     const perSecond = (name: string) => (pageAfter[name] - pageBefore[name]) / timing.wallSeconds;
-    const mainThread = { task: perSecond('TaskDuration'), script: perSecond('ScriptDuration'), layout: perSecond('LayoutDuration'), style: perSecond('RecalcStyleDuration') };
+    const mainThread = {
+      task: perSecond('TaskDuration'),
+      script: perSecond('ScriptDuration'),
+      layout: perSecond('LayoutDuration'),
+      style: perSecond('RecalcStyleDuration'),
+    };
     return { timing, chromiumCpu, mainThread, ...collected };
   } finally {
     await browser.close();
@@ -216,7 +260,8 @@ async function browserRun(serve: Serve, index: number) {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) throw new Error('dist/renderer/index.html is missing; run `npm run build:renderer` first.');
+  if (!existsSync(path.join(repoRoot, 'dist/renderer/index.html')))
+    throw new Error('dist/renderer/index.html is missing; run `npm run build:renderer` first.');
   const runsDir = await mkdtemp(path.join(tmpdir(), 'workbench-bench-ui-'));
   const serve = await startServe(runsDir);
   try {
@@ -228,7 +273,10 @@ async function main(): Promise<void> {
     const mainThread: Record<string, number>[] = [];
     // The first run of a process pays for loading the digits, compiling wasm and warming the JIT: not measured.
     log('warm-up run…');
-    const warmUp = (await serve.call('startRun', { config: { ...config, steps: 20, evalEvery: 20, evalDraws: 1 }, name: 'bench warm-up' })) as RunRecord;
+    const warmUp = (await serve.call('startRun', {
+      config: { ...config, steps: 20, evalEvery: 20, evalDraws: 1 },
+      name: 'bench warm-up',
+    })) as RunRecord;
     await serve.waitFor((event) => event.runId === warmUp.id && event.type === 'status' && event.state === 'completed');
     // Alternating, so a machine that warms up or slows down over time weighs on both sides.
     for (let repeat = 0; repeat < repeats; repeat += 1) {
@@ -242,7 +290,8 @@ async function main(): Promise<void> {
       chromiumCpu.push(withBrowser.chromiumCpu);
       mainThread.push(withBrowser.mainThread);
     }
-    const mean = (runs: RunTiming[], key: keyof RunTiming) => runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
+    const mean = (runs: RunTiming[], key: keyof RunTiming) =>
+      runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
     const summarise = (runs: RunTiming[]) => ({
       workerStepsPerSecond: round(mean(runs, 'workerStepsPerSecond'), 3),
       wallStepsPerSecond: round(mean(runs, 'wallStepsPerSecond'), 3),
@@ -253,7 +302,15 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify(
         {
-          run: { experiment: 'lenet5', steps, evalEvery, evalDraws: draws, batchSize: config.batchSize, backend, repeats },
+          run: {
+            experiment: 'lenet5',
+            steps,
+            evalEvery,
+            evalDraws: draws,
+            batchSize: config.batchSize,
+            backend,
+            repeats,
+          },
           machine: { cpus: availableParallelism() },
           headless: summarise(headless),
           withBrowser: {
@@ -261,17 +318,38 @@ async function main(): Promise<void> {
             ...summarise(attached),
             chromiumCpuPerSecond: round(chromiumCpu.reduce((sum, value) => sum + value, 0) / chromiumCpu.length, 3),
             /** Seconds per wall second on the page's main thread (Chromium's Performance.getMetrics). */
-            pageMainThreadPerSecond: Object.fromEntries(['task', 'script', 'layout', 'style'].map((key) => [key, round(mainThread.reduce((sum, entry) => sum + entry[key], 0) / mainThread.length, 3)])),
+            pageMainThreadPerSecond: Object.fromEntries(
+              ['task', 'script', 'layout', 'style'].map((key) => [
+                key,
+                round(mainThread.reduce((sum, entry) => sum + entry[key], 0) / mainThread.length, 3),
+              ]),
+            ),
           },
-          slowdown: { worker: round(slowdown('workerStepsPerSecond'), 4), wall: round(slowdown('wallStepsPerSecond'), 4), goal: 0.03 },
+          slowdown: {
+            worker: round(slowdown('workerStepsPerSecond'), 4),
+            wall: round(slowdown('wallStepsPerSecond'), 4),
+            goal: 0.03,
+          },
           browser: {
             frames: frames.length,
             frameTimeP50Ms: round(percentile(frames, 0.5)),
             frameTimeP95Ms: round(percentile(frames, 0.95)),
             frameTimeGoalMs: 16,
             flushes: flushes.length,
-            liveFlushP95Ms: round(percentile(flushes.map((entry) => entry.flushMs), 0.95), 3),
-            liveFlushUntilRedrawnP95Ms: round(percentile(flushes.map((entry) => entry.renderedMs), 0.95), 3),
+            liveFlushP95Ms: round(
+              percentile(
+                flushes.map((entry) => entry.flushMs),
+                0.95,
+              ),
+              3,
+            ),
+            liveFlushUntilRedrawnP95Ms: round(
+              percentile(
+                flushes.map((entry) => entry.renderedMs),
+                0.95,
+              ),
+              3,
+            ),
           },
         },
         null,

@@ -4,6 +4,8 @@
 // that it sees this file's require and __filename, as emscripten's Node branch expects.
 // The string holds "\n" escapes that its template literal turned into newlines; tfjs escapes them
 // back the same way before making its blob.
-const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js');
+const {
+  wasmWorkerContents,
+} = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js');
 // eslint-disable-next-line no-eval
 eval(wasmWorkerContents.replace(/\n/g, '\\n'));

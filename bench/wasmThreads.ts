@@ -35,28 +35,32 @@ export async function registerThreadedWasmBackend(threads: number, overrideCoreC
   const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'wasmPthreadWorker.cjs');
   const factory = require(gluePath) as (config: object) => Promise<EmscriptenModule>;
   if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
-  tf.registerBackend('wasm', async () => {
-    const realCpus = os.cpus;
-    const cpus = realCpus();
-    os.cpus = () => Array.from({ length: Math.max(overrideCoreCount, cpus.length) }, (_, i) => cpus[i % cpus.length]);
-    let module: EmscriptenModule;
-    try {
-      module = await factory({
-        locateFile: (path: string) => (path.endsWith('.worker.js') ? workerPath : join(glueDirectory, path)),
-        mainScriptUrlOrBlob: gluePath,
-      });
-    } finally {
-      os.cpus = realCpus;
-    }
-    module.tfjs = {
-      init: module.cwrap('init', null, []),
-      initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
-      getThreadsCount: module.cwrap('get_threads_count', 'number', []),
-      registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
-      disposeData: module.cwrap('dispose_data', null, ['number']),
-      dispose: module.cwrap('dispose', null, []),
-    };
-    setThreadsCount(threads);
-    return new BackendWasm(module as never);
-  }, 2);
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      const realCpus = os.cpus;
+      const cpus = realCpus();
+      os.cpus = () => Array.from({ length: Math.max(overrideCoreCount, cpus.length) }, (_, i) => cpus[i % cpus.length]);
+      let module: EmscriptenModule;
+      try {
+        module = await factory({
+          locateFile: (path: string) => (path.endsWith('.worker.js') ? workerPath : join(glueDirectory, path)),
+          mainScriptUrlOrBlob: gluePath,
+        });
+      } finally {
+        os.cpus = realCpus;
+      }
+      module.tfjs = {
+        init: module.cwrap('init', null, []),
+        initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+        getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+        registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+        disposeData: module.cwrap('dispose_data', null, ['number']),
+        dispose: module.cwrap('dispose', null, []),
+      };
+      setThreadsCount(threads);
+      return new BackendWasm(module as never);
+    },
+    2,
+  );
 }

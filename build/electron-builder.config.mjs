@@ -8,7 +8,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dependencyClosure, desktopExcludedPackages, optionalWorkerPackages, workerRuntimePackages } from './packagedDependencies.mjs';
+import {
+  dependencyClosure,
+  desktopExcludedPackages,
+  optionalWorkerPackages,
+  workerRuntimePackages,
+} from './packagedDependencies.mjs';
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workerPackageDirs = dependencyClosure(rootDir, workerRuntimePackages, optionalWorkerPackages);
@@ -22,7 +27,14 @@ const config = {
   // Only the bundles, the built renderer and the data files; production node_modules are added
   // by electron-builder itself (devDependencies are left out).
   // Dawn's Node binding is left out: the desktop worker does not load it (packagedDependencies.mjs).
-  files: ['package.json', 'dist/electron/**/*', 'dist/renderer/**/*', 'assets/**/*', '!**/*.map', ...desktopExcludedPackages.map((name) => `!node_modules/${name}/**/*`)],
+  files: [
+    'package.json',
+    'dist/electron/**/*',
+    'dist/renderer/**/*',
+    'assets/**/*',
+    '!**/*.map',
+    ...desktopExcludedPackages.map((name) => `!node_modules/${name}/**/*`),
+  ],
   asar: true,
   asarUnpack: [
     // A worker thread's entry must be a real file (electron/host/trainingWorker.ts spawns it from here).
@@ -70,7 +82,17 @@ const config = {
   },
   deb: {
     // Training writes run folders under the user's config directory; nothing else is needed at run time.
-    depends: ['libgtk-3-0', 'libnotify4', 'libnss3', 'libxss1', 'libxtst6', 'xdg-utils', 'libatspi2.0-0', 'libuuid1', 'libsecret-1-0'],
+    depends: [
+      'libgtk-3-0',
+      'libnotify4',
+      'libnss3',
+      'libxss1',
+      'libxtst6',
+      'xdg-utils',
+      'libatspi2.0-0',
+      'libuuid1',
+      'libsecret-1-0',
+    ],
   },
   mac: {
     target: ['dmg'],

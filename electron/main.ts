@@ -84,7 +84,9 @@ async function start(): Promise<void> {
           properties: ['openFile' as const, 'multiSelections' as const],
           filters: [{ name: 'Images', extensions: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'tif', 'tiff', 'avif'] }],
         };
-        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        const result = mainWindow
+          ? await dialog.showOpenDialog(mainWindow, options)
+          : await dialog.showOpenDialog(options);
         return result.canceled ? [] : result.filePaths;
       },
       pathGrants,
@@ -99,7 +101,8 @@ async function start(): Promise<void> {
     development,
     actions: {
       send: (command: MenuCommand) => sendToWindow(desktopChannels.menu, command),
-      openRunsFolder: () => void openRunsFolder().catch((error: Error) => dialog.showErrorBox(productName, error.message)),
+      openRunsFolder: () =>
+        void openRunsFolder().catch((error: Error) => dialog.showErrorBox(productName, error.message)),
       showAbout: () => void showAbout(),
     },
   });
@@ -116,7 +119,12 @@ function createWindow(state: ShellStateStore): void {
     state.current.window,
     screen.getAllDisplays().map((display) => display.workArea),
   );
-  const window = createMainWindow({ bounds, title: productName, preloadPath: path.join(bundleDir, 'preload.cjs'), devTools: development });
+  const window = createMainWindow({
+    bounds,
+    title: productName,
+    preloadPath: path.join(bundleDir, 'preload.cjs'),
+    devTools: development,
+  });
   mainWindow = window;
   if (maximized) window.maximize();
   window.once('ready-to-show', () => window.show());
@@ -159,7 +167,9 @@ async function showAbout(): Promise<void> {
     const latest = [...runs].filter((run) => run.backend).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
     if (latest?.backend) {
       const adapter = latest.backend.adapter;
-      const gpu = adapter ? `; GPU adapter ${adapter.vendor} ${adapter.device}, ${adapter.architecture}${adapter.fallback ? ', fallback' : ''}` : '';
+      const gpu = adapter
+        ? `; GPU adapter ${adapter.vendor} ${adapter.device}, ${adapter.architecture}${adapter.fallback ? ', fallback' : ''}`
+        : '';
       backend = `${latest.backend.name} — ${latest.backend.device}${gpu} (run "${latest.name}")`;
     }
   } catch {
@@ -169,7 +179,10 @@ async function showAbout(): Promise<void> {
     type: 'info' as const,
     title: `About ${productName}`,
     message: `${productName} ${app.getVersion()}`,
-    detail: [`Backend: ${backend}`, `Electron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`].join('\n'),
+    detail: [
+      `Backend: ${backend}`,
+      `Electron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`,
+    ].join('\n'),
   };
   if (mainWindow) await dialog.showMessageBox(mainWindow, options);
   else await dialog.showMessageBox(options);

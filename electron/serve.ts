@@ -85,7 +85,15 @@ export const slowClientCloseBytes = 32 * 1024 * 1024;
  */
 export const defaultRateLimit: RateLimit = { burst: 200, perSecond: 50 };
 /** Methods that queue training or classification work, or read whole run folders. */
-export const expensiveMethods: ReadonlySet<string> = new Set(['startRun', 'resumeRun', 'deleteRun', 'classifyImages', 'classifyImageFiles', 'calibrateThreshold', 'evaluateOod']);
+export const expensiveMethods: ReadonlySet<string> = new Set([
+  'startRun',
+  'resumeRun',
+  'deleteRun',
+  'classifyImages',
+  'classifyImageFiles',
+  'calibrateThreshold',
+  'evaluateOod',
+]);
 /** Enough to start a sweep by hand; a script starting runs in a loop is stopped within a second. */
 export const defaultExpensiveRateLimit: RateLimit = { burst: 20, perSecond: 2 };
 /** A few browser tabs; each holds one connection. */
@@ -94,7 +102,8 @@ export const defaultMaxConnections = 16;
 export function requestTimeoutMs(method: string): number {
   // An OOD evaluation classifies thousands of images between training steps; a drop, a few dozen.
   if (method === 'evaluateOod') return 15 * 60_000;
-  if (method === 'classifyImages' || method === 'classifyImageFiles' || method === 'calibrateThreshold') return 5 * 60_000;
+  if (method === 'classifyImages' || method === 'classifyImageFiles' || method === 'calibrateThreshold')
+    return 5 * 60_000;
   return 60_000;
 }
 const defaultRendererDir = fileURLToPath(new URL('../dist/renderer/', import.meta.url));
@@ -134,7 +143,9 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     }
     if (sockets.clients.size >= maxConnections) {
       const body = `The workbench already serves ${maxConnections} connections, the most it takes; close another tab and reload.\n`;
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     sockets.handleUpgrade(request, socket, head, (client) => serveApi(client, api, limits));
@@ -144,7 +155,9 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new ServeError(`Port ${options.port} on ${options.host} is already in use; pass --port 0 to take any free port.`)
+          ? new ServeError(
+              `Port ${options.port} on ${options.host} is already in use; pass --port 0 to take any free port.`,
+            )
           : error,
       );
     });
@@ -225,7 +238,10 @@ function serveApi(client: WebSocket, api: ApiHandler, limits: ConnectionLimits):
       // Not reading: what it has not read would otherwise grow in this process without bound. A
       // client that does not read will not answer the close handshake either: cut it a moment later.
       // (After close() the state is CLOSING, so this happens once.)
-      client.close(closePolicyViolation, `Disconnected: more than ${Math.round(limits.slowClientCloseBytes / 1024 / 1024)} MB of replies unread; reconnect.`);
+      client.close(
+        closePolicyViolation,
+        `Disconnected: more than ${Math.round(limits.slowClientCloseBytes / 1024 / 1024)} MB of replies unread; reconnect.`,
+      );
       setTimeout(() => client.terminate(), 1000).unref();
       return;
     }
@@ -244,7 +260,8 @@ function serveApi(client: WebSocket, api: ApiHandler, limits: ConnectionLimits):
 
   async function answer(data: RawData): Promise<WireReply> {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    const oversized = () => `The request is ${bytes.length} bytes; requests are limited to ${maxRequestBytes} bytes (${uploadMethod}: ${maxUploadRequestBytes}).`;
+    const oversized = () =>
+      `The request is ${bytes.length} bytes; requests are limited to ${maxRequestBytes} bytes (${uploadMethod}: ${maxUploadRequestBytes}).`;
     if (bytes.length > maxUploadRequestBytes) return { id: null, ok: false, error: oversized() };
     // Taken before parsing: a flood costs the host as little as possible.
     const allowed = limits.requests.take();
@@ -254,29 +271,49 @@ function serveApi(client: WebSocket, api: ApiHandler, limits: ConnectionLimits):
     } catch (error) {
       return { id: null, ok: false, error: `The request is not valid JSON (${(error as Error).message}).` };
     }
-    const id = typeof (json as { id?: unknown } | null)?.id === 'number' && Number.isSafeInteger((json as { id: number }).id) ? (json as { id: number }).id : null;
+    const id =
+      typeof (json as { id?: unknown } | null)?.id === 'number' && Number.isSafeInteger((json as { id: number }).id)
+        ? (json as { id: number }).id
+        : null;
     if (!allowed) return { id, ok: false, error: tooManyRequests('the workbench', limits.requests) };
     const request = wireRequestSchema.safeParse(json);
     if (!request.success) {
       const issue = request.error.issues[0];
-      return { id, ok: false, error: `The request is not a WorkbenchApi request: ${issue?.path.map(String).join('.') || 'request'}: ${issue?.message}.` };
+      return {
+        id,
+        ok: false,
+        error: `The request is not a WorkbenchApi request: ${issue?.path.map(String).join('.') || 'request'}: ${issue?.message}.`,
+      };
     }
     const { method, args } = request.data;
     if (bytes.length > maxRequestBytes && method !== uploadMethod) return { id, ok: false, error: oversized() };
     if (expensiveMethods.has(method) && !limits.expensive.take()) {
-      return { id, ok: false, error: tooManyRequests(`${method} (with the other methods that queue work)`, limits.expensive) };
+      return {
+        id,
+        ok: false,
+        error: tooManyRequests(`${method} (with the other methods that queue work)`, limits.expensive),
+      };
     }
     const timeoutMs = limits.timeoutMs(method);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`${method} did not finish within ${timeoutMs / 1000} s and was abandoned; the host may be busy — try again, or look at the server's log.`)),
+        () =>
+          reject(
+            new Error(
+              `${method} did not finish within ${timeoutMs / 1000} s and was abandoned; the host may be busy — try again, or look at the server's log.`,
+            ),
+          ),
         timeoutMs,
       );
     });
     try {
       // The work itself goes on (it cannot be cancelled), but the client is not left waiting forever.
-      return { id: request.data.id, ok: true, result: await Promise.race([api.call(method, args, browserCaller), timedOut]) };
+      return {
+        id: request.data.id,
+        ok: true,
+        result: await Promise.race([api.call(method, args, browserCaller), timedOut]),
+      };
     } catch (error) {
       return { id: request.data.id, ok: false, error: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -290,7 +327,11 @@ function tooManyRequests(who: string, bucket: TokenBucket): string {
   return `Too many requests: ${who} takes ${perSecond} per second from all connections together (bursts of ${burst}); this one was refused, try again in ${bucket.msUntilNextToken()} ms.`;
 }
 
-async function serveRendererFile(rendererDir: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function serveRendererFile(
+  rendererDir: string,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+): Promise<void> {
   const headers = {
     'X-Content-Type-Options': 'nosniff',
     // The token is in the page URL; never send it on as a Referer.
@@ -299,7 +340,9 @@ async function serveRendererFile(rendererDir: string, request: http.IncomingMess
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
   };
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Only GET and HEAD are served.\n');
+    response
+      .writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
+      .end('Only GET and HEAD are served.\n');
     return;
   }
   const found = await resolveRendererFile(rendererDir, new URL(request.url ?? '/', 'http://placeholder').pathname);
@@ -326,7 +369,8 @@ export function isLoopbackHost(host: string): boolean {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0–65535).`);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new InvalidArgumentError(`"${value}" is not a port number (0–65535).`);
   return port;
 }
 
@@ -345,9 +389,15 @@ async function main(): Promise<void> {
         'Anyone who learns the URL (its token) can start runs and read every run; use it only on a network you trust.',
     );
   }
-  const shell = await startBrowserShell({ port: options.port, host: options.host, runsDir: path.resolve(options.runsDir) });
+  const shell = await startBrowserShell({
+    port: options.port,
+    host: options.host,
+    runsDir: path.resolve(options.runsDir),
+  });
   if (!(await resolveRendererFile(defaultRendererDir, '/'))) {
-    console.error(`Bayesian Workbench: the renderer is not built (no ${path.join(defaultRendererDir, 'index.html')}); run "npm run build:renderer".`);
+    console.error(
+      `Bayesian Workbench: the renderer is not built (no ${path.join(defaultRendererDir, 'index.html')}); run "npm run build:renderer".`,
+    );
   }
   // Exactly one stdout line: the e2e helper and users read the URL from it.
   process.stdout.write(`Bayesian Workbench: ${shell.url}\n`);

@@ -8,7 +8,11 @@ import { z } from 'zod';
 export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
 export type BackendChoice = z.infer<typeof backendChoiceSchema>;
 
-export const seedSchema = z.number().int().min(0).max(2 ** 31 - 1);
+export const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 
 /**
  * Where a classification run's images come from: the bundled 10,000 MNIST digits (9,000 / 1,000

@@ -12,11 +12,16 @@ const fileName = z
   .string()
   .min(1)
   .max(200)
-  .refine((name) => !/[/\\\0]/.test(name) && name !== '.' && name !== '..', 'a default file name has no folder separators and is not "." or ".."');
+  .refine(
+    (name) => !/[/\\\0]/.test(name) && name !== '.' && name !== '..',
+    'a default file name has no folder separators and is not "." or ".."',
+  );
 
 export const saveFileRequestSchema = z.object({
   defaultName: fileName,
-  bytes: z.instanceof(Uint8Array).refine((bytes) => bytes.byteLength <= maxSaveFileBytes, `an export is at most ${maxSaveFileBytes} bytes`),
+  bytes: z
+    .instanceof(Uint8Array)
+    .refine((bytes) => bytes.byteLength <= maxSaveFileBytes, `an export is at most ${maxSaveFileBytes} bytes`),
 });
 
 /** Every request channel's arguments (a tuple) and result. */

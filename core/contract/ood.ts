@@ -62,7 +62,10 @@ export const imageFileBytesSchema = z.object({
     .string()
     .min(4, 'an image file holds at least a few bytes')
     .max((OOD_MAX_UPLOAD_BYTES / 3) * 4 + 4)
-    .refine((text) => text.length % 4 === 0 && base64Pattern.test(text), 'the bytes must be base64 (A–Z, a–z, 0–9, "+", "/", "=" padding)'),
+    .refine(
+      (text) => text.length % 4 === 0 && base64Pattern.test(text),
+      'the bytes must be base64 (A–Z, a–z, 0–9, "+", "/", "=" padding)',
+    ),
 });
 export type ImageFileBytes = z.infer<typeof imageFileBytesSchema>;
 export const imageFileBytesListSchema = z

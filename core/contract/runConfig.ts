@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { experimentDescriptors } from '../experiments/descriptors';
 
-type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends { configSchema: infer S } ? S : never };
+type SchemasOf<T extends readonly unknown[]> = {
+  -readonly [K in keyof T]: T[K] extends { configSchema: infer S } ? S : never;
+};
 type DescriptorSchemas = SchemasOf<typeof experimentDescriptors>;
 
 export const runConfigSchema = z.discriminatedUnion(

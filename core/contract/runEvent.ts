@@ -132,7 +132,11 @@ export const heldoutEventSchema = z.object({
   evalSeconds: z.number().nonnegative(),
 });
 
-export const histogramSchema = z.object({ min: z.number(), max: z.number(), counts: z.array(z.number().int().nonnegative()) });
+export const histogramSchema = z.object({
+  min: z.number(),
+  max: z.number(),
+  counts: z.array(z.number().int().nonnegative()),
+});
 export type Histogram = z.infer<typeof histogramSchema>;
 
 /** Weight-posterior statistics per variational layer (kernel and bias together). */
@@ -170,4 +174,8 @@ export type HeldoutEvent = z.infer<typeof heldoutEventSchema>;
 export type PosteriorEvent = z.infer<typeof posteriorEventSchema>;
 export type RunEventType = RunEvent['type'];
 /** An event as an experiment emits it: the host/worker stamps runId and time. */
-export type ExperimentEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'runId' | 'time'> : never) : never;
+export type ExperimentEvent = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'runId' | 'time'>
+    : never
+  : never;

@@ -75,7 +75,11 @@ export const environmentSchema = z.object({
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
-const runId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'a run id has only letters, digits, "_", "-" and "."');
+const runId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'a run id has only letters, digits, "_", "-" and "."');
 const startRunArgs = z.object({ config: runConfigSchema, name: z.string().max(200).optional() });
 const runName = z.string().trim().min(1, 'a run name cannot be empty').max(200);
 /** Tags are short labels; duplicates are dropped (case-sensitive) and order is kept. */
@@ -107,7 +111,11 @@ export const apiMethods = {
    * a bad image gets its own `ok: false` entry and the others are still classified.
    */
   classifyImages: {
-    args: z.tuple([runId, z.array(decodedImageInputSchema).min(1).max(OOD_MAX_IMAGES_PER_CALL), classifyOptionsSchema.optional()]),
+    args: z.tuple([
+      runId,
+      z.array(decodedImageInputSchema).min(1).max(OOD_MAX_IMAGES_PER_CALL),
+      classifyOptionsSchema.optional(),
+    ]),
     result: classifyResultSchema,
   },
   /**
@@ -124,7 +132,11 @@ export const apiMethods = {
    * have this method at all). See electron/shell/pathGrants.ts.
    */
   classifyFiles: {
-    args: z.tuple([runId, z.array(z.string().min(1).max(4096)).min(1).max(OOD_MAX_FILES_PER_CALL), classifyOptionsSchema.optional()]),
+    args: z.tuple([
+      runId,
+      z.array(z.string().min(1).max(4096)).min(1).max(OOD_MAX_FILES_PER_CALL),
+      classifyOptionsSchema.optional(),
+    ]),
     result: classifyResultSchema,
   },
   /** The threshold at which 95 % of the run's held-out images are accepted. */
@@ -160,14 +172,21 @@ export type StartRunArgs = { config: RunConfigInput; name?: string };
 
 /** An error that crossed a transport as a value and is thrown again on the other side. */
 export class WorkbenchApiError extends Error {
-  constructor(message: string, readonly method?: string) {
+  constructor(
+    message: string,
+    readonly method?: string,
+  ) {
     super(message);
     this.name = 'WorkbenchApiError';
   }
 }
 
 /** A message of the wire protocol shared by the WebSocket shell (requests, replies, pushed events). */
-export const wireRequestSchema = z.object({ id: z.number().int(), method: z.string().max(64), args: z.array(z.unknown()).max(16) });
+export const wireRequestSchema = z.object({
+  id: z.number().int(),
+  method: z.string().max(64),
+  args: z.array(z.unknown()).max(16),
+});
 export type WireRequest = z.infer<typeof wireRequestSchema>;
 export type WireReply = { id: number; ok: true; result: unknown } | { id: number | null; ok: false; error: string };
 export type WirePush = { event: RunEvent };

@@ -78,7 +78,9 @@ export class BatchSampler {
   ) {
     checkBatchSize(batchSize, part.count);
     if (dropRemainder && batchSize > part.count) {
-      throw new DatasetError(`A batch size of ${batchSize} exceeds the ${part.count} examples available; choose a smaller batch.`);
+      throw new DatasetError(
+        `A batch size of ${batchSize} exceeds the ${part.count} examples available; choose a smaller batch.`,
+      );
     }
     this.stream = new SeedStream(seed, 0x5eed);
     this.reshuffle();
@@ -86,7 +88,9 @@ export class BatchSampler {
 
   /** Batches per epoch (with dropRemainder, the incomplete tail is not counted). */
   get batchesPerEpoch(): number {
-    return this.dropRemainder ? Math.floor(this.part.count / this.batchSize) : Math.ceil(this.part.count / this.batchSize);
+    return this.dropRemainder
+      ? Math.floor(this.part.count / this.batchSize)
+      : Math.ceil(this.part.count / this.batchSize);
   }
 
   private reshuffle(): void {

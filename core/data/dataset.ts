@@ -16,7 +16,16 @@ export const MNIST_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5
  */
 export const KNOWN_TRAIN_IMAGES: Readonly<Record<string, number>> = { mnist: 9000, 'fashion-mnist': 60000 };
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 /** A malformed dataset or split; the message says what was expected and what was found. */
@@ -62,7 +71,10 @@ export function parseMnistSplit(json: unknown, totalCount: number): MnistSplit {
   }
   const split = parsed.data;
   const seen = new Uint8Array(totalCount);
-  for (const [part, indices] of [['trainIndices', split.trainIndices], ['heldoutIndices', split.heldoutIndices]] as const) {
+  for (const [part, indices] of [
+    ['trainIndices', split.trainIndices],
+    ['heldoutIndices', split.heldoutIndices],
+  ] as const) {
     for (const index of indices) {
       if (index >= totalCount) {
         throw new DatasetError(`The split's ${part} holds index ${index}, but there are only ${totalCount} images.`);
@@ -110,13 +122,19 @@ export function bundledMnist(digitFiles: ArrayLike<number>[], splitJson: unknown
     return file.length / PIXELS_PER_IMAGE;
   });
   const total = countsPerDigit.reduce((sum, count) => sum + count, 0);
-  const all: LabelledImages = { images: new Float32Array(total * PIXELS_PER_IMAGE), labels: new Uint8Array(total), count: total };
+  const all: LabelledImages = {
+    images: new Float32Array(total * PIXELS_PER_IMAGE),
+    labels: new Uint8Array(total),
+    count: total,
+  };
   let offset = 0;
   digitFiles.forEach((file, digit) => {
     for (let i = 0; i < file.length; i += 1) {
       const value = file[i];
       if (!(value >= 0 && value <= 1)) {
-        throw new DatasetError(`mnist digits/${digit}.json: pixels in [0, 1] expected, found ${value} at position ${i}.`);
+        throw new DatasetError(
+          `mnist digits/${digit}.json: pixels in [0, 1] expected, found ${value} at position ${i}.`,
+        );
       }
       all.images[offset * PIXELS_PER_IMAGE + i] = value;
     }
@@ -149,9 +167,19 @@ export interface IdxFileBytes {
 }
 
 /** A dataset from IDX bytes (train and t10k pairs); images must be 28×28. */
-export function idxDataset(name: string, classNames: readonly string[], train: IdxFileBytes, heldout: IdxFileBytes): Dataset {
+export function idxDataset(
+  name: string,
+  classNames: readonly string[],
+  train: IdxFileBytes,
+  heldout: IdxFileBytes,
+): Dataset {
   const parse = (files: IdxFileBytes): LabelledImages => {
-    const parsed = parseIdxPair(files.images, files.labels, { images: files.imagesName, labels: files.labelsName }, CLASS_COUNT);
+    const parsed = parseIdxPair(
+      files.images,
+      files.labels,
+      { images: files.imagesName, labels: files.labelsName },
+      CLASS_COUNT,
+    );
     if (parsed.rows !== IMAGE_SIZE || parsed.cols !== IMAGE_SIZE) {
       throw new DatasetError(
         `${files.imagesName}: ${IMAGE_SIZE}×${IMAGE_SIZE} images expected, found ${parsed.rows}×${parsed.cols}; ` +
@@ -163,7 +191,14 @@ export function idxDataset(name: string, classNames: readonly string[], train: I
   if (classNames.length !== CLASS_COUNT) {
     throw new DatasetError(`${CLASS_COUNT} class names expected, found ${classNames.length}.`);
   }
-  return { name, imageSize: IMAGE_SIZE, classes: CLASS_COUNT, classNames, train: parse(train), heldout: parse(heldout) };
+  return {
+    name,
+    imageSize: IMAGE_SIZE,
+    classes: CLASS_COUNT,
+    classNames,
+    train: parse(train),
+    heldout: parse(heldout),
+  };
 }
 
 /** How many of each class a part holds (index = class). */

@@ -67,7 +67,9 @@ function readHeader(bytes: Uint8Array, fileName: string, magic: number, dimensio
     throw new IdxFormatError(
       `${fileName}: ${expectedBytes} bytes expected (${headerBytes}-byte header + ${valueCount} values for ${shape}), ` +
         `found ${bytes.length}; ` +
-        (bytes.length < expectedBytes ? 'the file is truncated, download or copy it again.' : 'the file has trailing bytes; is it the right file?'),
+        (bytes.length < expectedBytes
+          ? 'the file is truncated, download or copy it again.'
+          : 'the file has trailing bytes; is it the right file?'),
     );
   }
   return dimensions;
@@ -128,7 +130,12 @@ export function parseIdxPair(
  * Encodes images as IDX bytes. Pixels are either bytes (0..255) or floats in [0, 1], which are
  * rounded to the nearest of 256 levels. Used by tests and by exports; inverse of parseIdxImages.
  */
-export function encodeIdxImages(pixels: Uint8Array | Float32Array, count: number, rows: number, cols: number): Uint8Array {
+export function encodeIdxImages(
+  pixels: Uint8Array | Float32Array,
+  count: number,
+  rows: number,
+  cols: number,
+): Uint8Array {
   if (pixels.length !== count * rows * cols) {
     throw new IdxFormatError(
       `encodeIdxImages: ${count}×${rows}×${cols} = ${count * rows * cols} pixels expected, found ${pixels.length}.`,

@@ -56,9 +56,23 @@ function forwardPadding(xShape: number[], filterShape: number[], attrs: Conv2DAt
   return { ...info.padInfo, outHeight: info.outHeight, outWidth: info.outWidth };
 }
 
-function convolve(input: Tensor4D, filter: Tensor4D, top: number, bottom: number, left: number, right: number): Tensor4D {
+function convolve(
+  input: Tensor4D,
+  filter: Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): Tensor4D {
   const pad: 'valid' | ExplicitPadding =
-    top === 0 && bottom === 0 && left === 0 && right === 0 ? 'valid' : [[0, 0], [top, bottom], [left, right], [0, 0]];
+    top === 0 && bottom === 0 && left === 0 && right === 0
+      ? 'valid'
+      : [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ];
   return tf.conv2d(input, filter, 1, pad);
 }
 
@@ -67,15 +81,28 @@ function convolve(input: Tensor4D, filter: Tensor4D, top: number, bottom: number
  * conv3: 5×5×16 → 1×1×120) is a dense layer on the flattened input; its gradients are matMuls,
  * ~15× faster on wasm than the fully padded convolution the general input gradient needs.
  */
-function isDenseLike(xShape: number[], filterShape: number[], padding: { top: number; bottom: number; left: number; right: number }) {
-  return xShape[1] === filterShape[0] && xShape[2] === filterShape[1] && padding.top + padding.bottom + padding.left + padding.right === 0;
+function isDenseLike(
+  xShape: number[],
+  filterShape: number[],
+  padding: { top: number; bottom: number; left: number; right: number },
+) {
+  return (
+    xShape[1] === filterShape[0] &&
+    xShape[2] === filterShape[1] &&
+    padding.top + padding.bottom + padding.left + padding.right === 0
+  );
 }
 
 /**
  * dW of a stride-1, NHWC, undilated convolution as a forward convolution (see the module comment).
  * `x` is [B, H, W, ci], `dy` is [B, OH, OW, co]; returns [KH, KW, ci, co].
  */
-export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: number[], attrs: Conv2DAttrsLike): Tensor4D {
+export function conv2dFilterGradient(
+  x: Tensor4D,
+  dy: Tensor4D,
+  filterShape: number[],
+  attrs: Conv2DAttrsLike,
+): Tensor4D {
   return tf.tidy(() => {
     const padding = forwardPadding(x.shape, filterShape, attrs);
     if (isDenseLike(x.shape, filterShape, padding)) {
@@ -86,7 +113,14 @@ export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: num
     }
     const batchAsChannels = tf.transpose(x, [3, 1, 2, 0]); // [ci, H, W, B]
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // [OH, OW, B, co]
-    const perInputChannel = convolve(batchAsChannels, dyAsFilter, padding.top, padding.bottom, padding.left, padding.right);
+    const perInputChannel = convolve(
+      batchAsChannels,
+      dyAsFilter,
+      padding.top,
+      padding.bottom,
+      padding.left,
+      padding.right,
+    );
     return tf.transpose(perInputChannel, [1, 2, 0, 3]); // [ci, KH, KW, co] → [KH, KW, ci, co]
   });
 }
@@ -95,7 +129,12 @@ export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: num
  * dx of a stride-1, NHWC, undilated convolution as a forward convolution of dy with the flipped,
  * channel-swapped kernel; null when the required padding would be negative (not a case tfjs makes).
  */
-export function conv2dInputGradient(xShape: number[], dy: Tensor4D, filter: Tensor4D, attrs: Conv2DAttrsLike): Tensor4D | null {
+export function conv2dInputGradient(
+  xShape: number[],
+  dy: Tensor4D,
+  filter: Tensor4D,
+  attrs: Conv2DAttrsLike,
+): Tensor4D | null {
   const [, height, width] = xShape;
   const [kernelHeight, kernelWidth] = filter.shape;
   const padding = forwardPadding(xShape, filter.shape, attrs);

@@ -49,11 +49,18 @@ export async function* monteCarloSteps(args: MonteCarloArgs): AsyncGenerator<voi
   const probabilities = new Float32Array(draws * count * classes);
   for (let start = 0; start < count; start += chunkSize) {
     const size = Math.min(chunkSize, count - start);
-    const input = tf.tensor(images.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage), [size, ...imageShape]);
+    const input = tf.tensor(images.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage), [
+      size,
+      ...imageShape,
+    ]);
     try {
       for (let draw = 0; draw < draws; draw += 1) {
         const probs = tf.tidy(() => {
-          const { output } = network.apply(input, { mode: 'draw', seeds: new SeedStream(seed, draw), computeKl: false });
+          const { output } = network.apply(input, {
+            mode: 'draw',
+            seeds: new SeedStream(seed, draw),
+            computeKl: false,
+          });
           return tf.softmax(output);
         });
         probabilities.set(await takeValues(probs), (draw * count + start) * classes);
@@ -65,4 +72,3 @@ export async function* monteCarloSteps(args: MonteCarloArgs): AsyncGenerator<voi
   }
   return { draws, count, classes, values: probabilities };
 }
-

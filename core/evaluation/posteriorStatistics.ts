@@ -29,12 +29,18 @@ const meanOf = (values: ArrayLike<number>, map: (v: number) => number) => {
   return values.length > 0 ? total / values.length : 0;
 };
 
-export async function posteriorStatistics(network: VariationalSequential): Promise<Pick<PosteriorEvent, 'layers' | 'prior'>> {
+export async function posteriorStatistics(
+  network: VariationalSequential,
+): Promise<Pick<PosteriorEvent, 'layers' | 'prior'>> {
   const layers = [];
   for (const layer of network.layers) {
     const { kernel, bias } = layer.weights();
-    const mu = await takeValues(tf.tidy(() => tf.concat([tf.reshape(kernel.posterior.loc, [-1]), tf.reshape(bias.posterior.loc, [-1])])));
-    const sigma = await takeValues(tf.tidy(() => tf.concat([tf.reshape(kernel.posterior.scale(), [-1]), tf.reshape(bias.posterior.scale(), [-1])])));
+    const mu = await takeValues(
+      tf.tidy(() => tf.concat([tf.reshape(kernel.posterior.loc, [-1]), tf.reshape(bias.posterior.loc, [-1])])),
+    );
+    const sigma = await takeValues(
+      tf.tidy(() => tf.concat([tf.reshape(kernel.posterior.scale(), [-1]), tf.reshape(bias.posterior.scale(), [-1])])),
+    );
     layers.push({
       name: layer.name,
       weights: mu.length,

@@ -20,7 +20,10 @@ export const experimentNames: readonly string[] = registeredDescriptors.map((des
 export function descriptorOf(experiment: string | { experiment: string }): ExperimentDescriptor {
   const name = typeof experiment === 'string' ? experiment : experiment.experiment;
   const found = registeredDescriptors.find((descriptor) => descriptor.name === name);
-  if (!found) throw new UnknownExperimentError(`This build of the workbench has no experiment "${name}"; it has ${experimentNames.join(', ')}.`);
+  if (!found)
+    throw new UnknownExperimentError(
+      `This build of the workbench has no experiment "${name}"; it has ${experimentNames.join(', ')}.`,
+    );
   return found;
 }
 

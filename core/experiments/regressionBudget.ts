@@ -48,10 +48,16 @@ export function regressionBudget(config: RegressionBudgetConfig, trainingPoints:
   const chunk = Math.min(PREDICTIVE_CHUNK, config.predictiveDraws);
   const evaluationBytes = chunk * (parameters + config.gridPoints * activations) * EVALUATION_COPIES * FLOAT_BYTES;
 
-  const hidden = config.hiddenUnits.every((units) => units === config.hiddenUnits[0]) ? `${config.hiddenUnits.length}×${config.hiddenUnits[0]}` : config.hiddenUnits.join(', ');
+  const hidden = config.hiddenUnits.every((units) => units === config.hiddenUnits[0])
+    ? `${config.hiddenUnits.length}×${config.hiddenUnits[0]}`
+    : config.hiddenUnits.join(', ');
   const memory =
     trainingBytes >= evaluationBytes
-      ? { bytes: trainingBytes, what: `one training step (hidden units ${hidden}, ${samples} samples per step)`, hint: 'Lower samplesPerStep or hiddenUnits.' }
+      ? {
+          bytes: trainingBytes,
+          what: `one training step (hidden units ${hidden}, ${samples} samples per step)`,
+          hint: 'Lower samplesPerStep or hiddenUnits.',
+        }
       : {
           bytes: evaluationBytes,
           what: `one chunk of the predictive band (hidden units ${hidden}, ${config.gridPoints} grid points, ${chunk} draws at a time)`,

@@ -19,22 +19,22 @@ interface RegressionConfigLike {
 }
 
 type SharedPart =
-  | 'totalSteps'
-  | 'lengthField'
-  | 'metrics'
-  | 'formFields'
-  | 'klWeightDefault'
-  | 'describeSettings'
-  | 'summarySchema';
+  'totalSteps' | 'lengthField' | 'metrics' | 'formFields' | 'klWeightDefault' | 'describeSettings' | 'summarySchema';
 
 /** The shared part of a regression descriptor; `label` opens its caption ("sinusoid"). */
-export function regressionDescriptorParts<C extends RegressionConfigLike>(label: (config: C) => string): Pick<ExperimentDescriptor<C>, SharedPart> {
+export function regressionDescriptorParts<C extends RegressionConfigLike>(
+  label: (config: C) => string,
+): Pick<ExperimentDescriptor<C>, SharedPart> {
   return {
     totalSteps: (config) => config.epochs,
     lengthField: 'epochs',
     metrics: regressionMetrics,
     formFields: regressionFormFields(regressionConfigFields.estimator.unwrap().options),
-    klWeightDefault: { caption: () => 'KL weight 1/batches', configValue: '1/batches (default)', help: '1/batches per epoch' },
+    klWeightDefault: {
+      caption: () => 'KL weight 1/batches',
+      configValue: '1/batches (default)',
+      help: '1/batches per epoch',
+    },
     describeSettings: (config, inference) => [
       label(config),
       config.estimator,

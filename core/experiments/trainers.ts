@@ -8,10 +8,8 @@ import { lenet5Trainer } from './lenet5/trainer';
 import { sinusoidTrainer } from './sinusoid/trainer';
 import type { ExperimentTrainer } from './trainer';
 
-const trainers: readonly ExperimentTrainer[] = [
-  sinusoidTrainer,
-  lenet5Trainer,
-  cubicTrainer,
-];
+const trainers: readonly ExperimentTrainer[] = [sinusoidTrainer, lenet5Trainer, cubicTrainer];
 
-export const experimentTrainers: Readonly<Record<string, ExperimentTrainer>> = Object.fromEntries(trainers.map((trainer) => [trainer.name, trainer]));
+export const experimentTrainers: Readonly<Record<string, ExperimentTrainer>> = Object.fromEntries(
+  trainers.map((trainer) => [trainer.name, trainer]),
+);

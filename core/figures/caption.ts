@@ -14,7 +14,11 @@ function describeKlWeight(config: RunConfig): string {
 
 /** Key settings in one line, e.g. "LeNet5 on mnist · flipout · N(0, 1²) prior · analytic KL, KL weight 1/N_train · Adam 0.001 · …". */
 export function describeSettings(config: RunConfig): string {
-  const inference = [describePrior(config.prior), `${config.kl === 'analytic' ? 'analytic' : 'Monte Carlo'} KL, ${describeKlWeight(config)}`, `Adam ${formatMetric(config.learningRate)}`];
+  const inference = [
+    describePrior(config.prior),
+    `${config.kl === 'analytic' ? 'analytic' : 'Monte Carlo'} KL, ${describeKlWeight(config)}`,
+    `Adam ${formatMetric(config.learningRate)}`,
+  ];
   return descriptorOf(config).describeSettings(config, inference).join(' · ');
 }
 

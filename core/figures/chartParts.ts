@@ -29,7 +29,12 @@ export function baseOptions(): ChartOptions {
 }
 
 /** A series drawn as a line through its points (scatter data, so x is numeric). */
-export function lineDataset(label: string, colour: string, data: { x: number; y: number }[], extra: Record<string, unknown> = {}) {
+export function lineDataset(
+  label: string,
+  colour: string,
+  data: { x: number; y: number }[],
+  extra: Record<string, unknown> = {},
+) {
   return {
     label,
     data,

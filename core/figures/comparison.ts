@@ -9,7 +9,15 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import { axis, baseOptions, lineDataset, markedPoints, thinnedIndices } from './chartParts';
-import { comparisonMetric, meanAndStd, seedGroups, smoothSeries, type ComparisonRun, type Point, type SeedGrouping } from './comparisonData';
+import {
+  comparisonMetric,
+  meanAndStd,
+  seedGroups,
+  smoothSeries,
+  type ComparisonRun,
+  type Point,
+  type SeedGrouping,
+} from './comparisonData';
 import { formatMetric } from './format';
 import { palette, seriesColour } from './palette';
 import { histogramDensity, type PosteriorParameter } from './posteriorFigures';
@@ -17,7 +25,13 @@ import { eventAtStep } from './runData';
 import type { ChartFigureSpec } from './types';
 
 export * from './comparisonData';
-export { configDifferences, flattenConfig, formatConfigValue, type ConfigDifference, type ConfigValue } from './configDiff';
+export {
+  configDifferences,
+  flattenConfig,
+  formatConfigValue,
+  type ConfigDifference,
+  type ConfigValue,
+} from './configDiff';
 
 export interface ComparisonFigureOptions {
   /** EMA weight β in [0, 1); 0 draws the raw values. */
@@ -43,7 +57,13 @@ export function withAlpha(hex: string, alpha: number): string {
 function narrowRangeTicks(low: number, high: number): Record<string, unknown> {
   const magnitude = Math.max(Math.abs(low), Math.abs(high));
   if (!(magnitude >= 1e4) || high - low > 0.2 * magnitude) return {};
-  return { ticks: { color: palette.text, maxTicksLimit: 8, callback: (value: number | string) => Number(Number(value).toPrecision(4)).toLocaleString('en-US') } };
+  return {
+    ticks: {
+      color: palette.text,
+      maxTicksLimit: 8,
+      callback: (value: number | string) => Number(Number(value).toPrecision(4)).toLocaleString('en-US'),
+    },
+  };
 }
 
 /** The caption of a comparison: which runs, so an exported image says where it came from. */
@@ -61,11 +81,20 @@ function thin(points: Point[], maxPoints: number): Point[] {
 const legendWithoutAids = {
   position: 'top',
   align: 'end',
-  labels: { usePointStyle: true, boxHeight: 7, color: palette.text, filter: (item: { text: string }) => item.text !== '' },
+  labels: {
+    usePointStyle: true,
+    boxHeight: 7,
+    color: palette.text,
+    filter: (item: { text: string }) => item.text !== '',
+  },
 } as const;
 
 /** One metric of every compared run, by step: a line per run, or a mean ± std band per seed group. */
-export function comparisonMetricFigure(runs: readonly ComparisonRun[], metricKey: string, options: ComparisonFigureOptions = {}): ChartFigureSpec {
+export function comparisonMetricFigure(
+  runs: readonly ComparisonRun[],
+  metricKey: string,
+  options: ComparisonFigureOptions = {},
+): ChartFigureSpec {
   const metric = comparisonMetric(metricKey);
   const smoothing = options.smoothing ?? 0;
   const maxPoints = options.maxPoints ?? 1000;
@@ -79,17 +108,42 @@ export function comparisonMetricFigure(runs: readonly ComparisonRun[], metricKey
     const colour = seriesColour(index);
     if (group.runs.length === 1) {
       const run = group.runs[0];
-      if (smoothing > 0) datasets.push(lineDataset('', withAlpha(colour, 0.25), thin(scaled(metric.points(run.data)), maxPoints), { borderWidth: 1, pointHitRadius: 0 }));
+      if (smoothing > 0)
+        datasets.push(
+          lineDataset('', withAlpha(colour, 0.25), thin(scaled(metric.points(run.data)), maxPoints), {
+            borderWidth: 1,
+            pointHitRadius: 0,
+          }),
+        );
       datasets.push(lineDataset(run.name, colour, thin(smoothed(run), maxPoints), { ...marks, borderWidth: 2 }));
       return;
     }
     const band = meanAndStd(group.runs.map(smoothed));
     const kept = thinnedIndices(band.length, maxPoints).map((i) => band[i]);
-    datasets.push(lineDataset('', withAlpha(colour, 0.5), kept.map((p) => ({ x: p.x, y: p.mean - p.std })), { borderWidth: 0.5, pointHitRadius: 0, fill: false }));
     datasets.push(
-      lineDataset('', withAlpha(colour, 0.5), kept.map((p) => ({ x: p.x, y: p.mean + p.std })), { borderWidth: 0.5, pointHitRadius: 0, fill: '-1', backgroundColor: withAlpha(colour, 0.18) }),
+      lineDataset(
+        '',
+        withAlpha(colour, 0.5),
+        kept.map((p) => ({ x: p.x, y: p.mean - p.std })),
+        { borderWidth: 0.5, pointHitRadius: 0, fill: false },
+      ),
     );
-    datasets.push(lineDataset(`${group.label}: mean ± std`, colour, kept.map((p) => ({ x: p.x, y: p.mean })), { ...marks, borderWidth: 2 }));
+    datasets.push(
+      lineDataset(
+        '',
+        withAlpha(colour, 0.5),
+        kept.map((p) => ({ x: p.x, y: p.mean + p.std })),
+        { borderWidth: 0.5, pointHitRadius: 0, fill: '-1', backgroundColor: withAlpha(colour, 0.18) },
+      ),
+    );
+    datasets.push(
+      lineDataset(
+        `${group.label}: mean ± std`,
+        colour,
+        kept.map((p) => ({ x: p.x, y: p.mean })),
+        { ...marks, borderWidth: 2 },
+      ),
+    );
   });
 
   const values = datasets.flatMap((dataset) => (dataset.data as Point[]).map((point) => point.y));
@@ -98,7 +152,8 @@ export function comparisonMetricFigure(runs: readonly ComparisonRun[], metricKey
   // A log axis only pays when the values span an order of magnitude; over a narrow range its ticks repeat.
   const logScale = metric.logScale && options.logScale !== false && values.length > 0 && low > 0 && high / low >= 10;
   // Percentages cannot leave [0, 100]; a band over seeds may, and is clipped there.
-  const percentBounds = metric.plotScale === 100 ? { ...(low < 0 ? { min: 0 } : {}), ...(high > 100 ? { max: 100 } : {}) } : {};
+  const percentBounds =
+    metric.plotScale === 100 ? { ...(low < 0 ? { min: 0 } : {}), ...(high > 100 ? { max: 100 } : {}) } : {};
   const grouped = groups.some((group) => group.runs.length > 1);
   const titleParts = [`${metric.label[0].toUpperCase()}${metric.label.slice(1)} by step`];
   const captionParts = [comparisonCaption(runs)];
@@ -118,8 +173,15 @@ export function comparisonMetricFigure(runs: readonly ComparisonRun[], metricKey
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       plugins: { legend: legendWithoutAids },
       scales: {
-        x: axis(metric.source === 'evaluation' ? 'training step (evaluations)' : 'training step', { min: 0, ticks: { color: palette.text, maxTicksLimit: 10 } }),
-        y: axis(logScale ? `${metric.axis}, log scale` : metric.axis, { type: logScale ? 'logarithmic' : 'linear', ...percentBounds, ...(logScale ? {} : narrowRangeTicks(low, high)) }),
+        x: axis(metric.source === 'evaluation' ? 'training step (evaluations)' : 'training step', {
+          min: 0,
+          ticks: { color: palette.text, maxTicksLimit: 10 },
+        }),
+        y: axis(logScale ? `${metric.axis}, log scale` : metric.axis, {
+          type: logScale ? 'logarithmic' : 'linear',
+          ...percentBounds,
+          ...(logScale ? {} : narrowRangeTicks(low, high)),
+        }),
       },
     },
   } as ChartConfiguration;
@@ -156,7 +218,12 @@ const parameterText = {
  * The density of one layer's posterior μ (or σ) from every run, at `step` (each run's summary at
  * or before it; null: each run's latest). Runs without that layer are left out.
  */
-export function posteriorOverlayFigure(runs: readonly ComparisonRun[], layerName: string, parameter: PosteriorParameter, step: number | null): ChartFigureSpec {
+export function posteriorOverlayFigure(
+  runs: readonly ComparisonRun[],
+  layerName: string,
+  parameter: PosteriorParameter,
+  step: number | null,
+): ChartFigureSpec {
   const text = parameterText[parameter];
   const datasets = runs.flatMap((run, index) => {
     const event = eventAtStep(run.data.posteriors, step);
@@ -164,7 +231,14 @@ export function posteriorOverlayFigure(runs: readonly ComparisonRun[], layerName
     if (!event || !layer) return [];
     const label = step !== null && event.step !== step ? `${run.name} (step ${event.step})` : run.name;
     // Every other run dashed: densities of similar runs lie on top of one another.
-    return [lineDataset(label, seriesColour(index), histogramDensity(parameter === 'mu' ? layer.muHistogram : layer.sigmaHistogram), { borderWidth: 1.75, ...(index % 2 === 1 ? { borderDash: [6, 3] } : {}) })];
+    return [
+      lineDataset(
+        label,
+        seriesColour(index),
+        histogramDensity(parameter === 'mu' ? layer.muHistogram : layer.sigmaHistogram),
+        { borderWidth: 1.75, ...(index % 2 === 1 ? { borderDash: [6, 3] } : {}) },
+      ),
+    ];
   });
   const chart: ChartConfiguration = {
     type: 'scatter',

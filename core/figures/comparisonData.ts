@@ -48,20 +48,29 @@ function comparisonMetricOf(definition: MetricDefinition): ComparisonMetric {
 }
 
 /** Every metric a comparison can show (of every registered experiment), in the order the compare view lays them out. */
-export const comparisonMetrics: readonly ComparisonMetric[] = unionOfMetrics(registeredDescriptors.map((descriptor) => descriptor.metrics))
+export const comparisonMetrics: readonly ComparisonMetric[] = unionOfMetrics(
+  registeredDescriptors.map((descriptor) => descriptor.metrics),
+)
   .filter((definition) => definition.compared)
   .map(comparisonMetricOf);
 
 export function comparisonMetric(key: string): ComparisonMetric {
   const metric = comparisonMetrics.find((candidate) => candidate.key === key);
-  if (!metric) throw new Error(`Unknown comparison metric "${key}"; expected one of ${comparisonMetrics.map((m) => m.key).join(', ')}.`);
+  if (!metric)
+    throw new Error(
+      `Unknown comparison metric "${key}"; expected one of ${comparisonMetrics.map((m) => m.key).join(', ')}.`,
+    );
   return metric;
 }
 
 /** The compared metrics of the runs' experiments that at least one run has a value of (a sinusoid has no ECE, a LeNet5 no MSE). */
 export function availableMetrics(runs: readonly ComparisonRun[]): ComparisonMetric[] {
-  const ofTheirExperiments = new Set(unionOfMetrics(runs.map((run) => descriptorOf(run.config).metrics)).map((definition) => definition.id));
-  return comparisonMetrics.filter((metric) => ofTheirExperiments.has(metric.key) && runs.some((run) => metric.points(run.data).length > 0));
+  const ofTheirExperiments = new Set(
+    unionOfMetrics(runs.map((run) => descriptorOf(run.config).metrics)).map((definition) => definition.id),
+  );
+  return comparisonMetrics.filter(
+    (metric) => ofTheirExperiments.has(metric.key) && runs.some((run) => metric.points(run.data).length > 0),
+  );
 }
 
 /**
@@ -76,7 +85,10 @@ export function availableMetrics(runs: readonly ComparisonRun[]): ComparisonMetr
 export function smoothSeries(points: readonly Point[], weight: number): Point[] {
   if (weight <= 0 || points.length < 2) return points.map((point) => ({ ...point }));
   const beta = Math.min(weight, 0.999);
-  const gaps = points.slice(1).map((point, i) => point.x - points[i].x).sort((a, b) => a - b);
+  const gaps = points
+    .slice(1)
+    .map((point, i) => point.x - points[i].x)
+    .sort((a, b) => a - b);
   const typicalGap = gaps[Math.floor(gaps.length / 2)] || 1;
   let average = 0;
   let accumulated = 0;
@@ -117,7 +129,9 @@ function groupLabel(runs: readonly ComparisonRun[]): string {
 export function seedGroups(runs: readonly ComparisonRun[], by: SeedGrouping): RunGroup[] {
   const keyOf = (run: ComparisonRun): { key: string; label?: string } => {
     if (by === 'tag') {
-      const shared = (run.tags ?? []).find((tag) => runs.some((other) => other !== run && (other.tags ?? []).includes(tag)));
+      const shared = (run.tags ?? []).find((tag) =>
+        runs.some((other) => other !== run && (other.tags ?? []).includes(tag)),
+      );
       return shared ? { key: `tag:${shared}`, label: shared } : { key: `run:${run.id}` };
     }
     if (by === 'config') return { key: `config:${configKey(run.config)}` };
@@ -132,7 +146,8 @@ export function seedGroups(runs: readonly ComparisonRun[], by: SeedGrouping): Ru
   }
   return [...groups].map(([key, group]) => ({
     key,
-    label: group.label && group.runs.length > 1 ? `${group.label} (${group.runs.length} seeds)` : groupLabel(group.runs),
+    label:
+      group.label && group.runs.length > 1 ? `${group.label} (${group.runs.length} seeds)` : groupLabel(group.runs),
     runs: group.runs,
   }));
 }
@@ -149,17 +164,19 @@ export interface BandPoint {
 /** Mean ± std over several runs' series, step by step (steps any run has, ascending). */
 export function meanAndStd(series: readonly (readonly Point[])[]): BandPoint[] {
   const byStep = new Map<number, number[]>();
-  for (const points of series) for (const point of points) {
-    const values = byStep.get(point.x) ?? [];
-    values.push(point.y);
-    byStep.set(point.x, values);
-  }
+  for (const points of series)
+    for (const point of points) {
+      const values = byStep.get(point.x) ?? [];
+      values.push(point.y);
+      byStep.set(point.x, values);
+    }
   return [...byStep.keys()]
     .sort((a, b) => a - b)
     .map((x) => {
       const values = byStep.get(x)!;
       const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-      const variance = values.length > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1) : 0;
+      const variance =
+        values.length > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1) : 0;
       return { x, mean, std: Math.sqrt(variance), count: values.length };
     });
 }
@@ -183,7 +200,11 @@ export interface MetricValueRow {
   values: Record<string, { atStep: Point | null; atEnd: Point | null }>;
 }
 
-export function metricValuesAt(runs: readonly ComparisonRun[], step: number, metrics: readonly ComparisonMetric[] = availableMetrics(runs)): MetricValueRow[] {
+export function metricValuesAt(
+  runs: readonly ComparisonRun[],
+  step: number,
+  metrics: readonly ComparisonMetric[] = availableMetrics(runs),
+): MetricValueRow[] {
   return runs.map((run) => {
     const values: MetricValueRow['values'] = {};
     for (const metric of metrics) {
@@ -198,7 +219,12 @@ export function metricValuesAt(runs: readonly ComparisonRun[], step: number, met
 export function lastStep(runs: readonly ComparisonRun[]): number {
   let last = 0;
   for (const run of runs) {
-    last = Math.max(last, run.data.metrics.step.at(-1) ?? 0, run.data.evaluations.at(-1)?.step ?? 0, run.data.posteriors.at(-1)?.step ?? 0);
+    last = Math.max(
+      last,
+      run.data.metrics.step.at(-1) ?? 0,
+      run.data.evaluations.at(-1)?.step ?? 0,
+      run.data.posteriors.at(-1)?.step ?? 0,
+    );
   }
   return last;
 }
@@ -208,13 +234,23 @@ export function lastStep(runs: readonly ComparisonRun[]): number {
  * steps and evaluation steps), one column per metric, raw values (fractions, not percent); empty
  * where a run has no value at that step (an evaluation metric between evaluations).
  */
-export function comparisonCsv(runs: readonly ComparisonRun[], metrics: readonly ComparisonMetric[] = availableMetrics(runs)): string {
+export function comparisonCsv(
+  runs: readonly ComparisonRun[],
+  metrics: readonly ComparisonMetric[] = availableMetrics(runs),
+): string {
   const lines = [['run_id', 'run_name', 'step', ...metrics.map((metric) => metric.csvColumn)].join(',')];
   for (const run of runs) {
     const columns = metrics.map((metric) => new Map(metric.points(run.data).map((point) => [point.x, point.y])));
     const steps = [...new Set(columns.flatMap((column) => [...column.keys()]))].sort((a, b) => a - b);
     for (const step of steps) {
-      lines.push([csvField(run.id), csvField(run.name), String(step), ...columns.map((column) => csvField(column.get(step) ?? null))].join(','));
+      lines.push(
+        [
+          csvField(run.id),
+          csvField(run.name),
+          String(step),
+          ...columns.map((column) => csvField(column.get(step) ?? null)),
+        ].join(','),
+      );
     }
   }
   return `${lines.join('\n')}\n`;

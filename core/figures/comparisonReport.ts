@@ -30,7 +30,10 @@ function pairUp(specs: readonly FigureSpec[]): FigureRow[] {
 /** The comparison's figures in order: metrics by step, then posterior overlays per shared layer. */
 export function comparisonFigureRows(runs: readonly ComparisonRun[]): FigureRow[] {
   const metricFigures = availableMetrics(runs).map((metric) => comparisonMetricFigure(runs, metric.key));
-  const posteriorRows: FigureRow[] = sharedLayerNames(runs).map((layer) => [posteriorOverlayFigure(runs, layer, 'mu', null), posteriorOverlayFigure(runs, layer, 'sigma', null)]);
+  const posteriorRows: FigureRow[] = sharedLayerNames(runs).map((layer) => [
+    posteriorOverlayFigure(runs, layer, 'mu', null),
+    posteriorOverlayFigure(runs, layer, 'sigma', null),
+  ]);
   return [...pairUp(metricFigures), ...posteriorRows];
 }
 
@@ -91,9 +94,21 @@ export function comparisonReportHeader(runs: readonly ComparisonRun[]): CanvasFi
   });
 }
 
-export function comparisonReportLayout(runs: readonly ComparisonRun[], options: ComparisonReportOptions = {}): ReportLayout {
+export function comparisonReportLayout(
+  runs: readonly ComparisonRun[],
+  options: ComparisonReportOptions = {},
+): ReportLayout {
   const rows = [...comparisonFigureRows(runs), ...(options.extraRows ?? [])];
   const footer = reportFooter(options, `comparison of ${runs.map((run) => run.id).join(', ')}`);
-  const stem = runs.length === 2 ? `${safeFileStem(runs[0].name)}-vs-${safeFileStem(runs[1].name)}` : `comparison-of-${runs.length}-runs`;
-  return layoutReport({ id: 'comparison-report', header: comparisonReportHeader(runs), rows, footer, fileName: `${stem}-report.png` });
+  const stem =
+    runs.length === 2
+      ? `${safeFileStem(runs[0].name)}-vs-${safeFileStem(runs[1].name)}`
+      : `comparison-of-${runs.length}-runs`;
+  return layoutReport({
+    id: 'comparison-report',
+    header: comparisonReportHeader(runs),
+    rows,
+    footer,
+    fileName: `${stem}-report.png`,
+  });
 }

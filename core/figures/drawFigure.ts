@@ -31,7 +31,8 @@ function chartView(ctx: DrawingContext, base: Matrix, canvas: object): DrawingCo
   return new Proxy(ctx, {
     get(target, property) {
       if (property === 'setTransform') {
-        return (a: number | Matrix, b = 0, c = 0, d = 1, e = 0, f = 0) => toBase(typeof a === 'object' ? a : { a, b, c, d, e, f });
+        return (a: number | Matrix, b = 0, c = 0, d = 1, e = 0, f = 0) =>
+          toBase(typeof a === 'object' ? a : { a, b, c, d, e, f });
       }
       if (property === 'resetTransform') return () => toBase({ a: 1, b: 0, c: 0, d: 1, e: 0, f: 0 });
       if (property === 'getTransform') {
@@ -39,7 +40,14 @@ function chartView(ctx: DrawingContext, base: Matrix, canvas: object): DrawingCo
         return () => {
           const m = target.getTransform();
           const det = base.a * base.d - base.b * base.c;
-          const inverse: Matrix = { a: base.d / det, b: -base.b / det, c: -base.c / det, d: base.a / det, e: (base.c * base.f - base.d * base.e) / det, f: (base.b * base.e - base.a * base.f) / det };
+          const inverse: Matrix = {
+            a: base.d / det,
+            b: -base.b / det,
+            c: -base.c / det,
+            d: base.a / det,
+            e: (base.c * base.f - base.d * base.e) / det,
+            f: (base.b * base.e - base.a * base.f) / det,
+          };
           return multiply(inverse, { a: m.a, b: m.b, c: m.c, d: m.d, e: m.e, f: m.f });
         };
       }
@@ -59,11 +67,23 @@ function chartView(ctx: DrawingContext, base: Matrix, canvas: object): DrawingCo
  * Draws a chart spec with Chart.js at the context's current origin, `width` × `height` CSS pixels,
  * with or without its title and caption (a report titles its panels itself).
  */
-export function drawChartFigure(ctx: DrawingContext, spec: ChartFigureSpec, size: { width: number; height: number; heading: boolean }): void {
+export function drawChartFigure(
+  ctx: DrawingContext,
+  spec: ChartFigureSpec,
+  size: { width: number; height: number; heading: boolean },
+): void {
   const base = ctx.getTransform();
-  const canvas: { width: number; height: number; style: object; getContext(): DrawingContext } = { width: size.width, height: size.height, style: {}, getContext: () => view };
+  const canvas: { width: number; height: number; style: object; getContext(): DrawingContext } = {
+    width: size.width,
+    height: size.height,
+    style: {},
+    getContext: () => view,
+  };
   const view = chartView(ctx, { a: base.a, b: base.b, c: base.c, d: base.d, e: base.e, f: base.f }, canvas);
-  const configuration = exportChartConfiguration({ ...spec, width: size.width, height: size.height }, { density: 1, heading: size.heading });
+  const configuration = exportChartConfiguration(
+    { ...spec, width: size.width, height: size.height },
+    { density: 1, heading: size.heading },
+  );
   ctx.save();
   // Without animation the constructor draws at once; destroy() only frees the chart (clearing is ignored above).
   const chart = new Chart(canvas as unknown as HTMLCanvasElement, { ...configuration, platform: BasicPlatform });

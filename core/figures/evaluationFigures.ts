@@ -32,15 +32,29 @@ function chartSpec(id: string, title: string, run: FigureRun, chart: ChartConfig
 }
 
 /** Held-out nats (log predictive probability of the true label; higher is better) and accuracy. */
-export function heldoutFigure(data: Evaluations, run: FigureRun, options: EvaluationFigureOptions = {}): ChartFigureSpec {
+export function heldoutFigure(
+  data: Evaluations,
+  run: FigureRun,
+  options: EvaluationFigureOptions = {},
+): ChartFigureSpec {
   const { evaluations } = data;
   const draws = evaluations.at(-1)?.draws;
   return chartSpec('heldout', 'Held-out nats and accuracy per evaluation', run, {
     type: 'scatter',
     data: {
       datasets: [
-        lineDataset(`held-out nats${draws ? ` (T = ${draws})` : ''}`, palette.heldoutNats, series(evaluations, (e) => e.heldoutNats), { ...markedPoints, yAxisID: 'y' }),
-        lineDataset('accuracy', palette.accuracy, series(evaluations, (e) => e.accuracy * 100), { ...markedPoints, yAxisID: 'accuracy', borderDash: [5, 3] }),
+        lineDataset(
+          `held-out nats${draws ? ` (T = ${draws})` : ''}`,
+          palette.heldoutNats,
+          series(evaluations, (e) => e.heldoutNats),
+          { ...markedPoints, yAxisID: 'y' },
+        ),
+        lineDataset(
+          'accuracy',
+          palette.accuracy,
+          series(evaluations, (e) => e.accuracy * 100),
+          { ...markedPoints, yAxisID: 'accuracy', borderDash: [5, 3] },
+        ),
       ],
     },
     options: {
@@ -49,7 +63,11 @@ export function heldoutFigure(data: Evaluations, run: FigureRun, options: Evalua
       scales: {
         x: stepAxis(options),
         y: axis('held-out nats (mean log p(y_true), nats)', { position: 'left' }),
-        accuracy: axis('held-out accuracy (%)', { position: 'right', grid: { drawOnChartArea: false }, suggestedMax: 100 }),
+        accuracy: axis('held-out accuracy (%)', {
+          position: 'right',
+          grid: { drawOnChartArea: false },
+          suggestedMax: 100,
+        }),
       },
     },
   });
@@ -59,7 +77,16 @@ export function heldoutFigure(data: Evaluations, run: FigureRun, options: Evalua
 export function eceFigure(data: Evaluations, run: FigureRun, options: EvaluationFigureOptions = {}): ChartFigureSpec {
   return chartSpec('ece', 'Expected calibration error per evaluation', run, {
     type: 'scatter',
-    data: { datasets: [lineDataset('ECE', palette.ece, series(data.evaluations, (e) => e.ece), markedPoints)] },
+    data: {
+      datasets: [
+        lineDataset(
+          'ECE',
+          palette.ece,
+          series(data.evaluations, (e) => e.ece),
+          markedPoints,
+        ),
+      ],
+    },
     options: {
       ...baseOptions(),
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
@@ -69,21 +96,39 @@ export function eceFigure(data: Evaluations, run: FigureRun, options: Evaluation
 }
 
 /** Share of noise images and of held-out digits refused (no class's mean probability reaches the threshold). */
-export function refusalFigure(data: Evaluations, run: FigureRun, options: EvaluationFigureOptions = {}): ChartFigureSpec {
+export function refusalFigure(
+  data: Evaluations,
+  run: FigureRun,
+  options: EvaluationFigureOptions = {},
+): ChartFigureSpec {
   const { evaluations } = data;
-  const threshold = evaluations.at(-1)?.threshold ?? classificationTaskOf(run.config)?.refusalThreshold(run.config) ?? 0.2;
+  const threshold =
+    evaluations.at(-1)?.threshold ?? classificationTaskOf(run.config)?.refusalThreshold(run.config) ?? 0.2;
   return chartSpec('refusal', `Refusals at threshold ${formatMetric(threshold)} per evaluation`, run, {
     type: 'scatter',
     data: {
       datasets: [
-        lineDataset('noise images refused', palette.noiseRefusal, series(evaluations, (e) => e.noiseRefusal * 100), markedPoints),
-        lineDataset('held-out digits refused', palette.digitRefusal, series(evaluations, (e) => e.digitRefusal * 100), { ...markedPoints, borderDash: [5, 3] }),
+        lineDataset(
+          'noise images refused',
+          palette.noiseRefusal,
+          series(evaluations, (e) => e.noiseRefusal * 100),
+          markedPoints,
+        ),
+        lineDataset(
+          'held-out digits refused',
+          palette.digitRefusal,
+          series(evaluations, (e) => e.digitRefusal * 100),
+          { ...markedPoints, borderDash: [5, 3] },
+        ),
       ],
     },
     options: {
       ...baseOptions(),
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      scales: { x: stepAxis(options), y: axis(`refused at max p < ${formatMetric(threshold)} (% of images)`, { min: 0, max: 100 }) },
+      scales: {
+        x: stepAxis(options),
+        y: axis(`refused at max p < ${formatMetric(threshold)} (% of images)`, { min: 0, max: 100 }),
+      },
     },
   });
 }

@@ -91,7 +91,12 @@ interface ScaleLike {
  * run past the chart's edge, which a narrow (single-column) export would cut. The axis's length
  * is estimated from the chart's size less what title, legend and the other axis take.
  */
-function wrappedAxisTitles(scales: Record<string, ScaleLike | undefined> | undefined, width: number, height: number, heading: boolean): Record<string, ScaleLike> | undefined {
+function wrappedAxisTitles(
+  scales: Record<string, ScaleLike | undefined> | undefined,
+  width: number,
+  height: number,
+  heading: boolean,
+): Record<string, ScaleLike> | undefined {
   if (!scales) return scales;
   const wrapped: Record<string, ScaleLike> = {};
   for (const [id, scale] of Object.entries(scales)) {
@@ -100,7 +105,10 @@ function wrappedAxisTitles(scales: Record<string, ScaleLike | undefined> | undef
     const length = vertical ? height - (heading ? 150 : 90) : width - 90;
     // 7 px per character: DejaVu Sans at Chart.js's 12 px, the widest of the figure fonts.
     const maxChars = Math.max(12, Math.floor(length / 7));
-    wrapped[id] = scale && typeof text === 'string' && text.length > maxChars ? { ...scale, title: { ...scale.title, text: wrapWords(text, maxChars) } } : (scale as ScaleLike);
+    wrapped[id] =
+      scale && typeof text === 'string' && text.length > maxChars
+        ? { ...scale, title: { ...scale.title, text: wrapWords(text, maxChars) } }
+        : (scale as ScaleLike);
   }
   return wrapped;
 }
@@ -121,8 +129,20 @@ export function exportChartConfiguration(spec: ChartFigureSpec, options: ChartEx
       plugins: {
         ...chartOptions.plugins,
         // A title wider than a narrow export is set on two lines rather than cut at both edges.
-        title: { display: heading, text: wrapWords(spec.title, Math.max(20, Math.floor((spec.width - 24) / 10))), color: palette.textStrong, font: { family: FIGURE_FONT_FAMILY, size: 16, weight: 600 }, padding: { top: 8, bottom: 2 } },
-        subtitle: { display: heading, text: captionLines(spec.caption, spec.width), color: palette.text, font: { family: FIGURE_FONT_FAMILY, size: 11 }, padding: { bottom: 8 } },
+        title: {
+          display: heading,
+          text: wrapWords(spec.title, Math.max(20, Math.floor((spec.width - 24) / 10))),
+          color: palette.textStrong,
+          font: { family: FIGURE_FONT_FAMILY, size: 16, weight: 600 },
+          padding: { top: 8, bottom: 2 },
+        },
+        subtitle: {
+          display: heading,
+          text: captionLines(spec.caption, spec.width),
+          color: palette.text,
+          font: { family: FIGURE_FONT_FAMILY, size: 11 },
+          padding: { bottom: 8 },
+        },
       },
     },
     plugins: [...(spec.chart.plugins ?? []), whiteBackgroundPlugin],
@@ -142,7 +162,11 @@ function canvasTitleLines(spec: CanvasFigureSpec): string[] {
 }
 
 function canvasHeaderHeight(spec: CanvasFigureSpec): number {
-  return EXPORT_HEADER_HEIGHT + (canvasTitleLines(spec).length - 1) * TITLE_LINE_HEIGHT + (canvasCaptionLines(spec).length - 1) * CAPTION_LINE_HEIGHT;
+  return (
+    EXPORT_HEADER_HEIGHT +
+    (canvasTitleLines(spec).length - 1) * TITLE_LINE_HEIGHT +
+    (canvasCaptionLines(spec).length - 1) * CAPTION_LINE_HEIGHT
+  );
 }
 
 /** Pixel size of a canvas figure's export (header included), before the density. */
@@ -157,7 +181,12 @@ export function canvasExportSize(spec: CanvasFigureSpec): { width: number; heigh
  */
 export function sizedFigure<Spec extends FigureSpec>(spec: Spec, size: FigureSize): Spec {
   if (size.layoutWidth === null) return spec;
-  if (spec.kind === 'chart') return { ...spec, width: size.layoutWidth, height: Math.round(size.layoutWidth * (size.aspect ?? spec.height / spec.width)) };
+  if (spec.kind === 'chart')
+    return {
+      ...spec,
+      width: size.layoutWidth,
+      height: Math.round(size.layoutWidth * (size.aspect ?? spec.height / spec.width)),
+    };
   const width = size.layoutWidth - 2 * EXPORT_MARGIN;
   return { ...spec, width, height: spec.heightFor?.(width) ?? spec.height };
 }
@@ -177,11 +206,15 @@ export function drawCanvasFigureForExport(spec: CanvasFigureSpec, ctx: Canvas2DC
   ctx.fillStyle = palette.textStrong;
   ctx.font = figureFont(16, 600);
   const titleLines = canvasTitleLines(spec);
-  titleLines.forEach((line, i) => ctx.fillText(line, EXPORT_MARGIN, 8 + i * TITLE_LINE_HEIGHT, width - 2 * EXPORT_MARGIN));
+  titleLines.forEach((line, i) =>
+    ctx.fillText(line, EXPORT_MARGIN, 8 + i * TITLE_LINE_HEIGHT, width - 2 * EXPORT_MARGIN),
+  );
   ctx.fillStyle = palette.text;
   ctx.font = figureFont(11);
   const captionTop = 30 + (titleLines.length - 1) * TITLE_LINE_HEIGHT;
-  canvasCaptionLines(spec).forEach((line, i) => ctx.fillText(line, EXPORT_MARGIN, captionTop + i * CAPTION_LINE_HEIGHT, width - 2 * EXPORT_MARGIN));
+  canvasCaptionLines(spec).forEach((line, i) =>
+    ctx.fillText(line, EXPORT_MARGIN, captionTop + i * CAPTION_LINE_HEIGHT, width - 2 * EXPORT_MARGIN),
+  );
   ctx.save();
   ctx.translate(EXPORT_MARGIN, canvasHeaderHeight(spec));
   spec.draw(ctx, spec.width, spec.height);

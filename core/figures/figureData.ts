@@ -26,7 +26,9 @@ export function csvField(value: string | number | null | undefined): string {
 }
 
 export function tableCsv(table: FigureTable): string {
-  return [table.columns.map(csvField).join(','), ...table.rows.map((row) => row.map(csvField).join(','))].join('\n') + '\n';
+  return (
+    [table.columns.map(csvField).join(','), ...table.rows.map((row) => row.map(csvField).join(','))].join('\n') + '\n'
+  );
 }
 
 interface ScaleTitle {
@@ -64,6 +66,9 @@ export function chartTable(spec: FigureSpec & { kind: 'chart' }): FigureTable {
 /** The CSV of the numbers `spec` draws. */
 export function figureCsv(spec: FigureSpec): string {
   if (spec.kind === 'chart') return tableCsv(chartTable(spec));
-  if (!spec.data) throw new FigureDataError(`The figure "${spec.id}" carries no table of its numbers; its draw function would have to provide one (CanvasFigureSpec.data).`);
+  if (!spec.data)
+    throw new FigureDataError(
+      `The figure "${spec.id}" carries no table of its numbers; its draw function would have to provide one (CanvasFigureSpec.data).`,
+    );
   return tableCsv(spec.data());
 }

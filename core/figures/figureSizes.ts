@@ -33,9 +33,23 @@ export interface FigureSize {
 export const FIGURE_SIZES: Record<FigureSizeName, FigureSize> = {
   screen: { name: 'screen', label: 'screen', widthInches: null, layoutWidth: null, aspect: null, pairs: true },
   // 3.5 in = 252 pt over 320 px: 0.79 pt per px, so 9 px text is 7.1 pt.
-  column: { name: 'column', label: 'single column (3.5 in)', widthInches: 3.5, layoutWidth: 320, aspect: 0.85, pairs: false },
+  column: {
+    name: 'column',
+    label: 'single column (3.5 in)',
+    widthInches: 3.5,
+    layoutWidth: 320,
+    aspect: 0.85,
+    pairs: false,
+  },
   // 7.0 in = 504 pt over 640 px: the same 0.79 pt per px as a column, so both read alike in one paper.
-  page: { name: 'page', label: 'double column / page (7.0 in)', widthInches: 7, layoutWidth: 640, aspect: 0.62, pairs: true },
+  page: {
+    name: 'page',
+    label: 'double column / page (7.0 in)',
+    widthInches: 7,
+    layoutWidth: 640,
+    aspect: 0.62,
+    pairs: true,
+  },
   // A 16:9 slide of 13.33 × 7.5 in (the presentation programs' default) over 960 × 540 px: 1 pt per px.
   slide: { name: 'slide', label: 'slide (16:9)', widthInches: 40 / 3, layoutWidth: 960, aspect: 9 / 16, pairs: true },
 };
@@ -52,7 +66,8 @@ export function isFigureSizeName(value: string): value is FigureSizeName {
 }
 
 export function figureSize(name: string): FigureSize {
-  if (!isFigureSizeName(name)) throw new FigureSizeError(`"${name}" is not a figure size; use one of ${FIGURE_SIZE_NAMES.join(', ')}.`);
+  if (!isFigureSizeName(name))
+    throw new FigureSizeError(`"${name}" is not a figure size; use one of ${FIGURE_SIZE_NAMES.join(', ')}.`);
   return FIGURE_SIZES[name];
 }
 
@@ -73,8 +88,15 @@ export function physicalSize(size: FigureSize, width: number, height: number): {
 }
 
 /** The SVG width/height attributes for that physical size ("3.5in"; screen: CSS pixels). */
-export function svgDimensions(size: FigureSize, width: number, height: number): { physicalWidth: string; physicalHeight: string } {
+export function svgDimensions(
+  size: FigureSize,
+  width: number,
+  height: number,
+): { physicalWidth: string; physicalHeight: string } {
   if (size.widthInches === null) return { physicalWidth: `${width}`, physicalHeight: `${height}` };
   const { widthPt, heightPt } = physicalSize(size, width, height);
-  return { physicalWidth: `${Math.round(widthPt * 100) / 100}pt`, physicalHeight: `${Math.round(heightPt * 100) / 100}pt` };
+  return {
+    physicalWidth: `${Math.round(widthPt * 100) / 100}pt`,
+    physicalHeight: `${Math.round(heightPt * 100) / 100}pt`,
+  };
 }

@@ -19,7 +19,11 @@ export interface LossFigureOptions {
 
 export const LOSS_DATASETS = ['loss', 'nll', 'kl'] as const;
 
-export function lossFigure(data: Pick<RunData, 'metrics'>, run: FigureRun, options: LossFigureOptions = {}): ChartFigureSpec {
+export function lossFigure(
+  data: Pick<RunData, 'metrics'>,
+  run: FigureRun,
+  options: LossFigureOptions = {},
+): ChartFigureSpec {
   const { metrics } = data;
   const logScale = options.logScale ?? true;
   const indices = thinnedIndices(metrics.step.length, options.maxPoints ?? 2000);
@@ -35,13 +39,19 @@ export function lossFigure(data: Pick<RunData, 'metrics'>, run: FigureRun, optio
   const chart: ChartConfiguration = {
     type: 'scatter',
     data: {
-      datasets: LOSS_DATASETS.map((key) => lineDataset(labels[key], palette[key], points(metrics[key]), { borderWidth: key === 'loss' ? 2 : 1.5 })),
+      datasets: LOSS_DATASETS.map((key) =>
+        lineDataset(labels[key], palette[key], points(metrics[key]), { borderWidth: key === 'loss' ? 2 : 1.5 }),
+      ),
     },
     options: {
       ...baseOptions(),
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: axis('training step', { min: 0, max: options.totalSteps, ticks: { color: palette.text, maxTicksLimit: 10 } }),
+        x: axis('training step', {
+          min: 0,
+          max: options.totalSteps,
+          ticks: { color: palette.text, maxTicksLimit: 10 },
+        }),
         y: axis(logScale ? 'nats (log scale)' : 'nats', { type: logScale ? 'logarithmic' : 'linear' }),
       },
     },

@@ -28,7 +28,15 @@ export function readMetric(metric: Pick<MetricDefinition, 'source'>, data: RunDa
         context: { step: event.step, draws: event.draws, images: event.images, threshold: event.threshold },
       }));
     case 'regression':
-      return data.regression ? [{ step: data.regression.step, value: data.regression[source.field], context: { step: data.regression.step } }] : [];
+      return data.regression
+        ? [
+            {
+              step: data.regression.step,
+              value: data.regression[source.field],
+              context: { step: data.regression.step },
+            },
+          ]
+        : [];
   }
 }
 

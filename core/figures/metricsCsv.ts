@@ -13,7 +13,11 @@ import { readMetric } from './metricPoints';
 import type { RunData } from './runData';
 
 /** The row kind of each event a metric can come from. */
-const rowKinds: Record<MetricSource['event'], string> = { metrics: 'train', heldout: 'heldout', regression: 'regression' };
+const rowKinds: Record<MetricSource['event'], string> = {
+  metrics: 'train',
+  heldout: 'heldout',
+  regression: 'regression',
+};
 
 /** The CSV columns of a run of this experiment: kind, step and one per metric. */
 export function metricsCsvColumns(config: Pick<RunConfig, 'experiment'>): string[] {
@@ -28,7 +32,9 @@ export function runMetricsCsv(data: RunData, config: Pick<RunConfig, 'experiment
     const rowCount = Math.max(0, ...columns.map((readings) => readings?.length ?? 0));
     for (let i = 0; i < rowCount; i += 1) {
       const step = columns.find((readings) => readings && readings[i])?.[i].step;
-      lines.push([rowKinds[event], String(step), ...columns.map((readings) => csvField(readings?.[i]?.value))].join(','));
+      lines.push(
+        [rowKinds[event], String(step), ...columns.map((readings) => csvField(readings?.[i]?.value))].join(','),
+      );
     }
   }
   return `${lines.join('\n')}\n`;

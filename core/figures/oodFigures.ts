@@ -27,7 +27,11 @@ const meanColour = '#1e3a8a';
  * One image's verdict: the 28×28 input (left out with `showImage: false`, where the input is shown
  * beside the figure), per-draw bars, mean bars; the refusal recomputed at `threshold`.
  */
-export function oodVerdictFigure(image: VerdictFigureInput, threshold: number, { showImage = true } = {}): CanvasFigureSpec {
+export function oodVerdictFigure(
+  image: VerdictFigureInput,
+  threshold: number,
+  { showImage = true } = {},
+): CanvasFigureSpec {
   const refused = Math.max(...image.meanProbabilities) < threshold;
   return {
     id: 'ood-verdict',
@@ -40,7 +44,14 @@ export function oodVerdictFigure(image: VerdictFigureInput, threshold: number, {
       ctx.fillStyle = palette.background;
       ctx.fillRect(0, 0, width, height);
       const imageSize = showImage ? height - 16 : 0;
-      if (showImage) drawImage(ctx, image.preprocessed28.map((value) => value * 255), 0, 2, imageSize);
+      if (showImage)
+        drawImage(
+          ctx,
+          image.preprocessed28.map((value) => value * 255),
+          0,
+          2,
+          imageSize,
+        );
       const gap = 10;
       const plotX = showImage ? imageSize + gap : 0;
       const plotWidth = (width - plotX - gap) / 2;
@@ -73,13 +84,18 @@ export function oodHistogramFigure(evaluation: OodEvaluation, kind: OodScoreKind
       datasets: sets.map((set, i) => {
         const { edges, counts } = set.histograms[kind];
         const points = counts.map((count, b) => ({ x: (edges[b] + edges[b + 1]) / 2, y: count / set.count }));
-        return lineDataset(set.name, i === 0 ? palette.textStrong : seriesColour(i - 1), points, { borderWidth: i === 0 ? 2.5 : 1.5 });
+        return lineDataset(set.name, i === 0 ? palette.textStrong : seriesColour(i - 1), points, {
+          borderWidth: i === 0 ? 2.5 : 1.5,
+        });
       }),
     },
     options: {
       ...baseOptions(),
       scales: {
-        x: axis(SCORE_TITLES[kind], { min: evaluation.inDistribution.histograms[kind].edges[0], max: evaluation.inDistribution.histograms[kind].edges.at(-1) }),
+        x: axis(SCORE_TITLES[kind], {
+          min: evaluation.inDistribution.histograms[kind].edges[0],
+          max: evaluation.inDistribution.histograms[kind].edges.at(-1),
+        }),
         y: axis('fraction of the set', { min: 0 }),
       },
     },

@@ -22,7 +22,16 @@ export function oodSummaryTable(evaluation: OodEvaluation): TextTable {
   };
   return {
     heading: `Image sets (T = ${evaluation.draws} draws; thresholds ${formatMetric(evaluation.threshold)} and calibrated ${formatMetric(evaluation.calibratedThreshold)})`,
-    columns: ['set', 'images', 'mean max p', `refused at ${formatMetric(evaluation.threshold)}`, 'refused at calibrated', 'AUROC max p', 'AUROC entropy', 'AUROC MI'],
+    columns: [
+      'set',
+      'images',
+      'mean max p',
+      `refused at ${formatMetric(evaluation.threshold)}`,
+      'refused at calibrated',
+      'AUROC max p',
+      'AUROC entropy',
+      'AUROC MI',
+    ],
     columnShares: [0.22, 0.08, 0.1, 0.12, 0.16, 0.11, 0.11, 0.1],
     rows: sets.map((set) => [
       set.name,

@@ -22,7 +22,16 @@ export const palette = {
 } as const;
 
 /** One colour per layer or prior parameter, in order; distinguishable in print and for most colour-blind readers (Okabe–Ito). */
-export const seriesColours = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#d55e00', '#56b4e9', '#f0e442', '#000000'] as const;
+export const seriesColours = [
+  '#0072b2',
+  '#e69f00',
+  '#009e73',
+  '#cc79a7',
+  '#d55e00',
+  '#56b4e9',
+  '#f0e442',
+  '#000000',
+] as const;
 
 export function seriesColour(index: number): string {
   return seriesColours[index % seriesColours.length];

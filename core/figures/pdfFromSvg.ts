@@ -18,7 +18,13 @@ export interface PdfDocumentLike {
 }
 
 export interface PdfToolkit {
-  createDocument(options: { size: [number, number]; margin: number; info: Record<string, string | Date>; compress: boolean; font: Uint8Array }): PdfDocumentLike;
+  createDocument(options: {
+    size: [number, number];
+    margin: number;
+    info: Record<string, string | Date>;
+    compress: boolean;
+    font: Uint8Array;
+  }): PdfDocumentLike;
   svgToPdfKit(document: PdfDocumentLike, svg: string, x: number, y: number, options: Record<string, unknown>): void;
   /** The figure font (DejaVu Sans): regular and bold TrueType bytes. */
   fonts: { regular: Uint8Array; bold: Uint8Array };
@@ -46,7 +52,9 @@ export interface PdfPage {
 export function svgToPdf(svg: string, page: PdfPage, toolkit: PdfToolkit): Promise<Uint8Array> {
   // PDF's implementation limit: 14 400 pt (200 in) on a side.
   if (page.heightPt > 14_400 || page.widthPt > 14_400) {
-    throw new PdfExportError(`A PDF page is at most 14400 pt on a side; this one would be ${Math.round(page.widthPt)}×${Math.round(page.heightPt)} pt. Export at a narrower size or one figure at a time.`);
+    throw new PdfExportError(
+      `A PDF page is at most 14400 pt on a side; this one would be ${Math.round(page.widthPt)}×${Math.round(page.heightPt)} pt. Export at a narrower size or one figure at a time.`,
+    );
   }
   const document = toolkit.createDocument({
     size: [page.widthPt, page.heightPt],
@@ -85,7 +93,9 @@ export function svgToPdf(svg: string, page: PdfPage, toolkit: PdfToolkit): Promi
   document.end();
   if (warnings.length > 0) {
     return finished.then(() => {
-      throw new PdfExportError(`The figure's SVG could not be converted to PDF cleanly: ${warnings.slice(0, 3).join('; ')}.`);
+      throw new PdfExportError(
+        `The figure's SVG could not be converted to PDF cleanly: ${warnings.slice(0, 3).join('; ')}.`,
+      );
     });
   }
   return finished;

@@ -32,7 +32,8 @@ function crc32(bytes: Uint8Array): number {
 
 /** `png` with a pHYs chunk of `dpi` (replacing any), right after IHDR as the spec requires. */
 export function withPngResolution(png: Uint8Array, dpi: number): Uint8Array {
-  if (png.length < 33 || SIGNATURE.some((byte, i) => png[i] !== byte)) throw new PngResolutionError('These bytes are not a PNG (no PNG signature); the resolution cannot be set.');
+  if (png.length < 33 || SIGNATURE.some((byte, i) => png[i] !== byte))
+    throw new PngResolutionError('These bytes are not a PNG (no PNG signature); the resolution cannot be set.');
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const ihdrEnd = 8 + 12 + view.getUint32(8);
   const pixelsPerMetre = Math.round(dpi / 0.0254);
@@ -46,7 +47,7 @@ export function withPngResolution(png: Uint8Array, dpi: number): Uint8Array {
   chunkView.setUint32(17, crc32(chunk.subarray(4, 17)));
   // Drop an existing pHYs chunk, keep every other chunk as it is.
   const parts: Uint8Array[] = [png.subarray(0, ihdrEnd), chunk];
-  for (let offset = ihdrEnd; offset < png.length; ) {
+  for (let offset = ihdrEnd; offset < png.length;) {
     const length = view.getUint32(offset);
     const end = offset + 12 + length;
     const type = String.fromCharCode(...png.subarray(offset + 4, offset + 8));

@@ -17,24 +17,46 @@ export type PosteriorParameter = 'mu' | 'sigma';
 export function histogramDensity(histogram: Histogram): { x: number; y: number }[] {
   const total = histogram.counts.reduce((sum, count) => sum + count, 0);
   const width = (histogram.max - histogram.min) / Math.max(histogram.counts.length, 1);
-  return histogram.counts.map((count, i) => ({ x: histogram.min + (i + 0.5) * width, y: total > 0 ? count / (total * width) : 0 }));
+  return histogram.counts.map((count, i) => ({
+    x: histogram.min + (i + 0.5) * width,
+    y: total > 0 ? count / (total * width) : 0,
+  }));
 }
 
 const parameterText = {
-  mu: { id: 'posterior-mu', title: 'Posterior means μ', axis: 'posterior mean μ (weight units)', range: { min: -1.5, max: 1.5 } },
-  sigma: { id: 'posterior-sigma', title: 'Posterior standard deviations σ', axis: 'posterior std σ (weight units)', range: { min: 0, max: 1 } },
+  mu: {
+    id: 'posterior-mu',
+    title: 'Posterior means μ',
+    axis: 'posterior mean μ (weight units)',
+    range: { min: -1.5, max: 1.5 },
+  },
+  sigma: {
+    id: 'posterior-sigma',
+    title: 'Posterior standard deviations σ',
+    axis: 'posterior std σ (weight units)',
+    range: { min: 0, max: 1 },
+  },
 } as const;
 
-export function posteriorDensityFigure(posterior: PosteriorEvent | null, parameter: PosteriorParameter, run: FigureRun): ChartFigureSpec {
+export function posteriorDensityFigure(
+  posterior: PosteriorEvent | null,
+  parameter: PosteriorParameter,
+  run: FigureRun,
+): ChartFigureSpec {
   const text = parameterText[parameter];
   const layers = posterior?.layers ?? [];
   const chart: ChartConfiguration = {
     type: 'scatter',
     data: {
       datasets: layers.map((layer, index) =>
-        lineDataset(`${layer.name} (${layer.weights.toLocaleString('en-US')})`, seriesColour(index), histogramDensity(parameter === 'mu' ? layer.muHistogram : layer.sigmaHistogram), {
-          borderWidth: 1.75,
-        }),
+        lineDataset(
+          `${layer.name} (${layer.weights.toLocaleString('en-US')})`,
+          seriesColour(index),
+          histogramDensity(parameter === 'mu' ? layer.muHistogram : layer.sigmaHistogram),
+          {
+            borderWidth: 1.75,
+          },
+        ),
       ),
     },
     options: {
@@ -63,7 +85,11 @@ export function priorParameterNames(data: Pick<RunData, 'posteriors'>): string[]
   return [...names];
 }
 
-export function priorParametersFigure(data: Pick<RunData, 'posteriors'>, run: FigureRun, options: { totalSteps?: number } = {}): ChartFigureSpec {
+export function priorParametersFigure(
+  data: Pick<RunData, 'posteriors'>,
+  run: FigureRun,
+  options: { totalSteps?: number } = {},
+): ChartFigureSpec {
   const names = priorParameterNames(data);
   const chart: ChartConfiguration = {
     type: 'scatter',
@@ -72,7 +98,9 @@ export function priorParametersFigure(data: Pick<RunData, 'posteriors'>, run: Fi
         lineDataset(
           name,
           seriesColour(index),
-          data.posteriors.filter((event) => name in event.prior).map((event) => ({ x: event.step, y: event.prior[name] })),
+          data.posteriors
+            .filter((event) => name in event.prior)
+            .map((event) => ({ x: event.step, y: event.prior[name] })),
           markedPoints,
         ),
       ),
@@ -80,8 +108,19 @@ export function priorParametersFigure(data: Pick<RunData, 'posteriors'>, run: Fi
     options: {
       ...baseOptions(),
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      scales: { x: axis('training step', { min: 0, max: options.totalSteps }), y: axis('prior parameter value (weight units; π a probability)') },
+      scales: {
+        x: axis('training step', { min: 0, max: options.totalSteps }),
+        y: axis('prior parameter value (weight units; π a probability)'),
+      },
     },
   };
-  return { id: 'prior-parameters', kind: 'chart', title: 'Learned prior parameters per evaluation', caption: figureCaption(run), width: 900, height: 500, chart };
+  return {
+    id: 'prior-parameters',
+    kind: 'chart',
+    title: 'Learned prior parameters per evaluation',
+    caption: figureCaption(run),
+    width: 900,
+    height: 500,
+    chart,
+  };
 }

@@ -80,7 +80,13 @@ export function drawAxesFrame(ctx: Canvas2DContext, box: PlotBox, threshold: num
   ctx.restore();
 }
 
-export function drawBars(ctx: Canvas2DContext, box: PlotBox, probabilities: readonly number[], colour: string, alpha: number): void {
+export function drawBars(
+  ctx: Canvas2DContext,
+  box: PlotBox,
+  probabilities: readonly number[],
+  colour: string,
+  alpha: number,
+): void {
   const slot = box.width / probabilities.length;
   const barWidth = Math.max(1, slot * 0.7);
   ctx.save();
@@ -93,7 +99,16 @@ export function drawBars(ctx: Canvas2DContext, box: PlotBox, probabilities: read
   ctx.restore();
 }
 
-function drawRow(ctx: Canvas2DContext, image: PanelImage, x: number, y: number, width: number, rowHeight: number, threshold: number, classNames: readonly string[]): void {
+function drawRow(
+  ctx: Canvas2DContext,
+  image: PanelImage,
+  x: number,
+  y: number,
+  width: number,
+  rowHeight: number,
+  threshold: number,
+  classNames: readonly string[],
+): void {
   const imageSize = rowHeight - 6;
   drawImage(ctx, image.pixels, x, y + 2, imageSize);
 
@@ -104,7 +119,12 @@ function drawRow(ctx: Canvas2DContext, image: PanelImage, x: number, y: number, 
   ctx.textBaseline = 'top';
   ctx.fillStyle = palette.textStrong;
   ctx.font = font(11);
-  ctx.fillText(image.label === null ? 'noise' : `true ${classNames[image.label] ?? image.label}`, infoX, y + 4, infoWidth - 6);
+  ctx.fillText(
+    image.label === null ? 'noise' : `true ${classNames[image.label] ?? image.label}`,
+    infoX,
+    y + 4,
+    infoWidth - 6,
+  );
   ctx.fillStyle = image.label !== null && predicted !== image.label ? palette.refused : palette.textStrong;
   ctx.fillText(`pred ${classNames[predicted] ?? predicted}`, infoX, y + 18, infoWidth - 6);
   ctx.fillStyle = palette.text;
@@ -130,7 +150,14 @@ function drawRow(ctx: Canvas2DContext, image: PanelImage, x: number, y: number, 
   drawBars(ctx, meanBox, image.meanProbabilities, image.refused ? palette.diagonal : meanColour, 1);
 }
 
-function drawGroupHeader(ctx: Canvas2DContext, title: string, x: number, width: number, imageSize: number, draws: number): void {
+function drawGroupHeader(
+  ctx: Canvas2DContext,
+  title: string,
+  x: number,
+  width: number,
+  imageSize: number,
+  draws: number,
+): void {
   ctx.textBaseline = 'top';
   ctx.textAlign = 'left';
   ctx.fillStyle = palette.textStrong;
@@ -152,17 +179,36 @@ function drawGroupHeader(ctx: Canvas2DContext, title: string, x: number, width: 
 /** The numbers of the predictions figure: per image, its set, label, prediction, refusal and mean p(class). */
 function predictionsTable(evaluation: HeldoutEvent | null, classNames: readonly string[]): FigureTable {
   const classes = evaluation?.panel[0]?.meanProbabilities.length ?? classNames.length;
-  const columns = ['image', 'set', 'true class', 'predicted class', 'refused', ...Array.from({ length: classes }, (_, c) => `mean p(${classNames[c] ?? c})`)];
+  const columns = [
+    'image',
+    'set',
+    'true class',
+    'predicted class',
+    'refused',
+    ...Array.from({ length: classes }, (_, c) => `mean p(${classNames[c] ?? c})`),
+  ];
   const rows = (evaluation?.panel ?? []).map((image, i) => {
     const predicted = argmax(image.meanProbabilities);
-    return [i + 1, image.kind, image.label === null ? null : (classNames[image.label] ?? image.label), classNames[predicted] ?? predicted, image.refused ? 'yes' : 'no', ...image.meanProbabilities];
+    return [
+      i + 1,
+      image.kind,
+      image.label === null ? null : (classNames[image.label] ?? image.label),
+      classNames[predicted] ?? predicted,
+      image.refused ? 'yes' : 'no',
+      ...image.meanProbabilities,
+    ];
   });
   return { columns, rows };
 }
 
 /** Every panel image of the evaluation: held-out digits in the left group, noise images in the right. */
-export function predictionsFigure(evaluation: HeldoutEvent | null, run: FigureRun, options: PredictionsFigureOptions = {}): CanvasFigureSpec {
-  const classNames = options.classNames ?? classificationTaskOf(run.config)?.classNames(run.config) ?? MNIST_CLASS_NAMES;
+export function predictionsFigure(
+  evaluation: HeldoutEvent | null,
+  run: FigureRun,
+  options: PredictionsFigureOptions = {},
+): CanvasFigureSpec {
+  const classNames =
+    options.classNames ?? classificationTaskOf(run.config)?.classNames(run.config) ?? MNIST_CLASS_NAMES;
   const heldout = evaluation?.panel.filter((image) => image.kind === 'heldout') ?? [];
   const noise = evaluation?.panel.filter((image) => image.kind === 'noise') ?? [];
   const rows = Math.max(heldout.length, noise.length, 1);
@@ -177,7 +223,10 @@ export function predictionsFigure(evaluation: HeldoutEvent | null, run: FigureRu
     width: 1000,
     height: headerHeight + rows * rowHeight,
     data: () => predictionsTable(evaluation, classNames),
-    heightFor: (width) => (width < STACK_BELOW_WIDTH ? 2 * headerHeight + (Math.max(heldout.length, 1) + Math.max(noise.length, 1)) * rowHeight : headerHeight + rows * rowHeight),
+    heightFor: (width) =>
+      width < STACK_BELOW_WIDTH
+        ? 2 * headerHeight + (Math.max(heldout.length, 1) + Math.max(noise.length, 1)) * rowHeight
+        : headerHeight + rows * rowHeight,
     draw(ctx, width, height) {
       ctx.fillStyle = palette.background;
       ctx.fillRect(0, 0, width, height);
@@ -189,13 +238,20 @@ export function predictionsFigure(evaluation: HeldoutEvent | null, run: FigureRu
       // Side by side, or (narrower than two groups fit, e.g. a single-column export) one above the other.
       const stacked = width < STACK_BELOW_WIDTH;
       const groupRows = groups.map(([, images]) => (stacked ? Math.max(images.length, 1) : rows));
-      const scaledRow = stacked ? (height - 2 * headerHeight) / (groupRows[0] + groupRows[1]) : (height - headerHeight) / rows;
+      const scaledRow = stacked
+        ? (height - 2 * headerHeight) / (groupRows[0] + groupRows[1])
+        : (height - headerHeight) / rows;
       const groupWidth = stacked ? width : (width - 3 * gap) / 2;
       groups.forEach(([title, images], g) => {
         ctx.save();
-        ctx.translate(stacked ? 0 : g * (groupWidth + 3 * gap), stacked && g === 1 ? headerHeight + groupRows[0] * scaledRow : 0);
+        ctx.translate(
+          stacked ? 0 : g * (groupWidth + 3 * gap),
+          stacked && g === 1 ? headerHeight + groupRows[0] * scaledRow : 0,
+        );
         drawGroupHeader(ctx, title, 0, groupWidth, scaledRow - 6, evaluation.draws);
-        images.forEach((image, i) => drawRow(ctx, image, 0, headerHeight + i * scaledRow, groupWidth, scaledRow, evaluation.threshold, classNames));
+        images.forEach((image, i) =>
+          drawRow(ctx, image, 0, headerHeight + i * scaledRow, groupWidth, scaledRow, evaluation.threshold, classNames),
+        );
         ctx.restore();
       });
     },

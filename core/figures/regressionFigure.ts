@@ -16,7 +16,8 @@ import type { ChartFigureSpec, FigureRun } from './types';
 /** The regression task of the run's experiment (what the axes span and which function is true). */
 function regressionTaskOf(run: FigureRun): RegressionTask {
   const { task, name } = descriptorOf(run.config);
-  if (task.kind !== 'regression') throw new Error(`The predictive-band figure is for regression runs; experiment "${name}" is a ${task.kind} task.`);
+  if (task.kind !== 'regression')
+    throw new Error(`The predictive-band figure is for regression runs; experiment "${name}" is a ${task.kind} task.`);
   return task;
 }
 
@@ -45,19 +46,37 @@ export function regressionFigure(data: Pick<RunData, 'regression'>, run: FigureR
     type: 'scatter',
     data: {
       datasets: [
-        lineDataset('−2σ', palette.bandEdge, snapshot ? grid.map((x, i) => ({ x, y: snapshot.mean[i] - 2 * snapshot.std[i] })) : [], { ...line, borderWidth: 1, fill: false }),
-        lineDataset('mean ± 2σ (epistemic)', palette.bandEdge, snapshot ? grid.map((x, i) => ({ x, y: snapshot.mean[i] + 2 * snapshot.std[i] })) : [], {
+        lineDataset(
+          '−2σ',
+          palette.bandEdge,
+          snapshot ? grid.map((x, i) => ({ x, y: snapshot.mean[i] - 2 * snapshot.std[i] })) : [],
+          { ...line, borderWidth: 1, fill: false },
+        ),
+        lineDataset(
+          'mean ± 2σ (epistemic)',
+          palette.bandEdge,
+          snapshot ? grid.map((x, i) => ({ x, y: snapshot.mean[i] + 2 * snapshot.std[i] })) : [],
+          {
+            ...line,
+            borderWidth: 1,
+            backgroundColor: palette.band,
+            fill: '-1',
+            pointStyle: 'rect',
+          },
+        ),
+        lineDataset('predictive mean', palette.mean, snapshot ? zip(grid, snapshot.mean) : [], {
           ...line,
-          borderWidth: 1,
-          backgroundColor: palette.band,
-          fill: '-1',
-          pointStyle: 'rect',
+          borderWidth: 2,
         }),
-        lineDataset('predictive mean', palette.mean, snapshot ? zip(grid, snapshot.mean) : [], { ...line, borderWidth: 2 }),
-        lineDataset(task.trueFunctionLabel, palette.trueFunction, snapshot && snapshot.trueY.length === grid.length ? zip(grid, snapshot.trueY) : truePoints(task), {
-          ...line,
-          borderDash: [6, 4],
-        }),
+        lineDataset(
+          task.trueFunctionLabel,
+          palette.trueFunction,
+          snapshot && snapshot.trueY.length === grid.length ? zip(grid, snapshot.trueY) : truePoints(task),
+          {
+            ...line,
+            borderDash: [6, 4],
+          },
+        ),
         {
           label: 'training data',
           data: snapshot ? zip(snapshot.trainX, snapshot.trainY) : [],
@@ -75,7 +94,12 @@ export function regressionFigure(data: Pick<RunData, 'regression'>, run: FigureR
         legend: {
           position: 'top',
           align: 'end',
-          labels: { usePointStyle: true, boxHeight: 7, color: palette.text, filter: (item) => item.datasetIndex !== RegressionSeries.BandLower },
+          labels: {
+            usePointStyle: true,
+            boxHeight: 7,
+            color: palette.text,
+            filter: (item) => item.datasetIndex !== RegressionSeries.BandLower,
+          },
         },
         tooltip: { enabled: false },
       },

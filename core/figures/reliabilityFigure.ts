@@ -83,10 +83,17 @@ export function reliabilityFigure(evaluation: HeldoutEvent | null, run: FigureRu
       scales: {
         x: axis('confidence (mean max-probability)', { min: 0, max: 1, offset: false, grid: { display: false } }),
         y: axis('accuracy in bin (%)', { min: 0, max: 100 }),
-        count: axis('images in bin (log scale)', { type: 'logarithmic', position: 'right', min: 1, grid: { drawOnChartArea: false } }),
+        count: axis('images in bin (log scale)', {
+          type: 'logarithmic',
+          position: 'right',
+          min: 1,
+          grid: { drawOnChartArea: false },
+        }),
       },
     },
   } as unknown as ChartConfiguration;
-  const title = evaluation ? `Reliability at step ${evaluation.step} (ECE ${formatMetric(evaluation.ece)}, ${evaluation.images} images)` : 'Reliability diagram';
+  const title = evaluation
+    ? `Reliability at step ${evaluation.step} (ECE ${formatMetric(evaluation.ece)}, ${evaluation.images} images)`
+    : 'Reliability diagram';
   return { id: 'reliability', kind: 'chart', title, caption: figureCaption(run), width: 900, height: 500, chart };
 }

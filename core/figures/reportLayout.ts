@@ -69,12 +69,23 @@ export function formatReportDate(iso: string | undefined): string {
 
 /** A name as part of a file name, letters, digits, `.`, `_` and `-` only ("lenet5 run #3" → "lenet5-run-3"); `fallback` if nothing is left. */
 export function safeFileStem(text: string, fallback = 'run'): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || fallback;
+  return (
+    text
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 120) || fallback
+  );
 }
 
 /** The footer line: what made the report, of what, and when (if known). */
 export function reportFooter(options: { generator?: string; generatedAt?: string }, subject: string): string {
-  return [options.generator ?? 'Bayesian Workbench', subject, options.generatedAt ? `made ${formatReportDate(options.generatedAt)}` : ''].filter(Boolean).join(' · ');
+  return [
+    options.generator ?? 'Bayesian Workbench',
+    subject,
+    options.generatedAt ? `made ${formatReportDate(options.generatedAt)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 export interface ReportHeaderInput {
@@ -158,7 +169,13 @@ export function layoutReport(input: ReportInput, sizing: ReportSizing = screenSi
   const left = sizing.margin;
   const screen = sizing === screenSizing;
   const contentWidth = sizing.width - 2 * left;
-  const panels: ReportPanel[] = [{ spec: input.header, titleBand: null, body: { x: left, y: left, width: contentWidth, height: input.header.height } }];
+  const panels: ReportPanel[] = [
+    {
+      spec: input.header,
+      titleBand: null,
+      body: { x: left, y: left, width: contentWidth, height: input.header.height },
+    },
+  ];
   let y = left + input.header.height + rowGap;
   // A narrow page stacks the figures of a pair.
   const rows = sizing.pairs ? input.rows : input.rows.flatMap((row) => row.map((spec) => [spec] as const));
@@ -170,11 +187,23 @@ export function layoutReport(input: ReportInput, sizing: ReportSizing = screenSi
     const height = Math.max(...row.map((spec) => bodyHeight(spec, pair, width, screen)));
     row.forEach((spec, column) => {
       const x = left + column * (width + columnGap);
-      panels.push({ spec, titleBand: { x, y, width, height: titleBandHeight }, body: { x, y: y + titleBandHeight, width, height: bodyHeight(spec, pair, width, screen) } });
+      panels.push({
+        spec,
+        titleBand: { x, y, width, height: titleBandHeight },
+        body: { x, y: y + titleBandHeight, width, height: bodyHeight(spec, pair, width, screen) },
+      });
     });
     y += titleBandHeight + height + rowGap;
   }
-  return { id: input.id, width: sizing.width, height: Math.ceil(y + footerHeight), panels, footer: input.footer, fileName: input.fileName, input };
+  return {
+    id: input.id,
+    width: sizing.width,
+    height: Math.ceil(y + footerHeight),
+    panels,
+    footer: input.footer,
+    fileName: input.fileName,
+    input,
+  };
 }
 
 /** The same report laid out at another size (see ./figureSizes). */
@@ -207,7 +236,9 @@ export function drawReportPage(ctx: Canvas2DContext, layout: ReportLayout): void
 export function drawReportPanel(ctx: ReportContext, panel: ReportPanel, chartImage?: unknown): void {
   const { spec, body } = panel;
   if (spec.kind === 'chart' && chartImage === undefined) {
-    throw new ReportLayoutError(`The chart panel "${spec.id}" needs its rendered image; render the chart at ${body.width}×${body.height} first.`);
+    throw new ReportLayoutError(
+      `The chart panel "${spec.id}" needs its rendered image; render the chart at ${body.width}×${body.height} first.`,
+    );
   }
   drawReportPanelTitle(ctx, panel);
   if (spec.kind === 'canvas') {

@@ -7,7 +7,15 @@
  * resumed from its checkpoint says so on its `queued` status (`resumedFromStep`): what was
  * trained after that step was lost and is dropped here, as in core/contract/runTimeline.ts.
  */
-import type { HeldoutEvent, MetricsEvent, PosteriorEvent, ProgressEvent, RegressionEvent, RunEvent, StatusEvent } from '../contract/runEvent';
+import type {
+  HeldoutEvent,
+  MetricsEvent,
+  PosteriorEvent,
+  ProgressEvent,
+  RegressionEvent,
+  RunEvent,
+  StatusEvent,
+} from '../contract/runEvent';
 
 /** Per-step metrics as parallel arrays: what a line chart consumes without reshaping. */
 export interface MetricSeries {
@@ -40,7 +48,15 @@ export function emptyMetricSeries(): MetricSeries {
 }
 
 export function emptyRunData(): RunData {
-  return { metrics: emptyMetricSeries(), evaluations: [], posteriors: [], regression: null, regressionSnapshots: 0, progress: null, status: null };
+  return {
+    metrics: emptyMetricSeries(),
+    evaluations: [],
+    posteriors: [],
+    regression: null,
+    regressionSnapshots: 0,
+    progress: null,
+    status: null,
+  };
 }
 
 function appendMetrics(series: MetricSeries, event: MetricsEvent): boolean {
@@ -94,7 +110,8 @@ export function applyRunEvent(data: RunData, event: RunEvent): boolean {
     case 'status':
       if (data.status && event.time < data.status.time) return false;
       // Strictly newer only: the same status seen twice (history and stream) must not truncate again.
-      if (event.resumedFromStep !== undefined && (!data.status || event.time > data.status.time)) dropAfter(data, event.resumedFromStep);
+      if (event.resumedFromStep !== undefined && (!data.status || event.time > data.status.time))
+        dropAfter(data, event.resumedFromStep);
       data.status = event;
       return true;
   }

@@ -44,7 +44,8 @@ const figureBuilders: Record<FigureId, FigureBuilder> = {
     const latest = data.posteriors.at(-1);
     return latest ? posteriorDensityFigure(latest, 'sigma', run) : null;
   },
-  'prior-parameters': (data, run, steps) => (priorParameterNames(data).length > 0 ? priorParametersFigure(data, run, steps) : null),
+  'prior-parameters': (data, run, steps) =>
+    priorParameterNames(data).length > 0 ? priorParametersFigure(data, run, steps) : null,
   predictions: (data, run) => {
     const latest = data.evaluations.at(-1);
     return latest ? predictionsFigure(latest, run) : null;
@@ -55,7 +56,9 @@ export function runFigureRows(data: RunData, run: FigureRun, options: RunFigureO
   const steps = { totalSteps: options.totalSteps ?? data.progress?.total };
   const rows: FigureRow[] = [];
   for (const ids of descriptorOf(run.config).figureRows) {
-    const figures = ids.map((id) => figureBuilders[id](data, run, steps)).filter((figure): figure is FigureSpec => figure !== null);
+    const figures = ids
+      .map((id) => figureBuilders[id](data, run, steps))
+      .filter((figure): figure is FigureSpec => figure !== null);
     if (figures.length > 0) rows.push(figures as unknown as FigureRow);
   }
   return rows;

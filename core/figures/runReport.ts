@@ -15,7 +15,14 @@ import type { MetricDefinition } from '../scoring/index';
 import { readMetric } from './metricPoints';
 import { oodReportRows } from './oodReport';
 import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
-import { formatReportDate, layoutReport, reportFooter, reportHeader, safeFileStem, type ReportLayout } from './reportLayout';
+import {
+  formatReportDate,
+  layoutReport,
+  reportFooter,
+  reportHeader,
+  safeFileStem,
+  type ReportLayout,
+} from './reportLayout';
 import type { RunData } from './runData';
 import { runFigureRows, type FigureRow } from './runFigures';
 import type { CanvasFigureSpec, FigureRun } from './types';
@@ -52,7 +59,8 @@ function formatDuration(seconds: number): string {
 
 function describeConfigValue(run: ReportRun, key: string, value: ConfigValue): string {
   // Null means "the default", which for these settings depends on the experiment: say which.
-  if (key === 'klWeight') return typeof value === 'number' ? formatKlWeight(value) : descriptorOf(run.config).klWeightDefault.configValue;
+  if (key === 'klWeight')
+    return typeof value === 'number' ? formatKlWeight(value) : descriptorOf(run.config).klWeightDefault.configValue;
   if (key === 'evalImages' && value === null) return 'all (default)';
   return formatConfigValue(value);
 }
@@ -83,7 +91,8 @@ export function finalMetricRows(run: ReportRun, data: RunData): string[][] {
   }
   const prior = data.posteriors.at(-1)?.prior ?? {};
   for (const [name, value] of Object.entries(prior)) rows.push([`learned prior ${name}`, formatMetric(value)]);
-  if (typeof run.summary?.stepsPerSecond === 'number') rows.push(['training speed', `${formatMetric(run.summary.stepsPerSecond)} steps/s`]);
+  if (typeof run.summary?.stepsPerSecond === 'number')
+    rows.push(['training speed', `${formatMetric(run.summary.stepsPerSecond)} steps/s`]);
   if (run.startedAt && run.finishedAt) {
     const seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
     if (Number.isFinite(seconds) && seconds >= 0) rows.push(['wall time', formatDuration(seconds)]);
@@ -110,7 +119,9 @@ export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec
   const step = run.step ?? data.progress?.step ?? data.metrics.step.at(-1) ?? 0;
   const total = run.totalSteps ?? data.progress?.total;
   const state = run.state ?? data.status?.state;
-  const backend = run.backend ? `backend ${run.backend.name}${run.backend.device ? ` (${run.backend.device})` : ''}` : 'backend —';
+  const backend = run.backend
+    ? `backend ${run.backend.name}${run.backend.device ? ` (${run.backend.device})` : ''}`
+    : 'backend —';
   const facts = [
     descriptorOf(run.config).shortTitle,
     `created ${formatReportDate(run.createdAt)}`,
@@ -139,7 +150,17 @@ export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec
 }
 
 export function runReportLayout(run: ReportRun, data: RunData, options: RunReportOptions = {}): ReportLayout {
-  const rows = [...runFigureRows(data, run, { totalSteps: run.totalSteps }), ...(options.ood ? oodReportRows(options.ood, run) : []), ...(options.extraRows ?? [])];
+  const rows = [
+    ...runFigureRows(data, run, { totalSteps: run.totalSteps }),
+    ...(options.ood ? oodReportRows(options.ood, run) : []),
+    ...(options.extraRows ?? []),
+  ];
   const footer = reportFooter(options, `report of run ${run.id ?? run.name}`);
-  return layoutReport({ id: 'run-report', header: runReportHeader(run, data), rows, footer, fileName: `${safeFileStem(run.name)}-report.png` });
+  return layoutReport({
+    id: 'run-report',
+    header: runReportHeader(run, data),
+    rows,
+    footer,
+    fileName: `${safeFileStem(run.name)}-report.png`,
+  });
 }

@@ -102,7 +102,10 @@ function matrixAttribute(m: Matrix): string {
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 }
 
 interface Paint {
@@ -112,13 +115,17 @@ interface Paint {
 
 /** A CSS colour as an SVG colour and opacity (rgba() and #rrggbbaa are split, since not every SVG reader takes them). */
 export function parseColour(style: unknown): Paint {
-  if (typeof style !== 'string') throw new SvgContextError(`Vector export draws plain colours only; got a ${typeof style === 'object' ? 'gradient or pattern' : typeof style}. Use a colour string in the figure spec.`);
+  if (typeof style !== 'string')
+    throw new SvgContextError(
+      `Vector export draws plain colours only; got a ${typeof style === 'object' ? 'gradient or pattern' : typeof style}. Use a colour string in the figure spec.`,
+    );
   const value = style.trim().toLowerCase();
   if (value === 'transparent') return { colour: '#000', opacity: 0 };
   const hex = /^#([0-9a-f]{3,8})$/.exec(value);
   if (hex) {
     const digits = hex[1];
-    if (digits.length === 4) return { colour: `#${digits.slice(0, 3)}`, opacity: parseInt(digits[3] + digits[3], 16) / 255 };
+    if (digits.length === 4)
+      return { colour: `#${digits.slice(0, 3)}`, opacity: parseInt(digits[3] + digits[3], 16) / 255 };
     if (digits.length === 8) return { colour: `#${digits.slice(0, 6)}`, opacity: parseInt(digits.slice(6), 16) / 255 };
     return { colour: value, opacity: 1 };
   }
@@ -128,7 +135,8 @@ export function parseColour(style: unknown): Paint {
     const channel = (part: string) => (part.endsWith('%') ? (parseFloat(part) * 255) / 100 : parseFloat(part));
     const [r, g, b] = parts.slice(0, 3).map((part) => Math.round(Math.min(255, Math.max(0, channel(part)))));
     const alphaPart = parts[3];
-    const opacity = alphaPart === undefined ? 1 : alphaPart.endsWith('%') ? parseFloat(alphaPart) / 100 : parseFloat(alphaPart);
+    const opacity =
+      alphaPart === undefined ? 1 : alphaPart.endsWith('%') ? parseFloat(alphaPart) / 100 : parseFloat(alphaPart);
     return { colour: `rgb(${r},${g},${b})`, opacity: Number.isFinite(opacity) ? opacity : 1 };
   }
   return { colour: value, opacity: 1 };
@@ -136,7 +144,8 @@ export function parseColour(style: unknown): Paint {
 
 /** The parts of a CSS font shorthand the figures use: "600 16px 'Workbench Sans', system-ui". */
 export function parseFont(font: string): { style: string; weight: string; size: number; family: string } {
-  const match = /^\s*((?:(?:italic|oblique|normal|bold|bolder|lighter|\d{3})\s+)*)([\d.]+)px(?:\/[^\s]+)?\s+(.+)$/i.exec(font);
+  const match =
+    /^\s*((?:(?:italic|oblique|normal|bold|bolder|lighter|\d{3})\s+)*)([\d.]+)px(?:\/[^\s]+)?\s+(.+)$/i.exec(font);
   if (!match) return { style: 'normal', weight: '400', size: 10, family: 'sans-serif' };
   const words = match[1].trim().split(/\s+/).filter(Boolean);
   const style = words.find((word) => /^(italic|oblique)$/i.test(word)) ?? 'normal';
@@ -146,7 +155,15 @@ export function parseFont(font: string): { style: string; weight: string; size: 
 }
 
 /** Control points of cubic Béziers for a circular arc of at most a quarter turn each (error < 0.03 % of r). */
-function arcBeziers(cx: number, cy: number, rx: number, ry: number, rotation: number, start: number, end: number): number[][] {
+function arcBeziers(
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  rotation: number,
+  start: number,
+  end: number,
+): number[][] {
   const segments = Math.max(1, Math.ceil(Math.abs(end - start) / (Math.PI / 2) - 1e-9));
   const step = (end - start) / segments;
   const k = (4 / 3) * Math.tan(step / 4);
@@ -159,7 +176,11 @@ function arcBeziers(cx: number, cy: number, rx: number, ry: number, rotation: nu
     const a1 = a0 + step;
     const [x0, y0] = [Math.cos(a0), Math.sin(a0)];
     const [x1, y1] = [Math.cos(a1), Math.sin(a1)];
-    curves.push([...point(rx * (x0 - k * y0), ry * (y0 + k * x0)), ...point(rx * (x1 + k * y1), ry * (y1 - k * x1)), ...point(rx * x1, ry * y1)]);
+    curves.push([
+      ...point(rx * (x0 - k * y0), ry * (y0 + k * x0)),
+      ...point(rx * (x1 + k * y1), ry * (y1 - k * x1)),
+      ...point(rx * x1, ry * y1),
+    ]);
   }
   return curves;
 }
@@ -190,7 +211,8 @@ export class SvgContext {
   private clipCount = 0;
 
   constructor(options: SvgContextOptions) {
-    if (!(options.width > 0 && options.height > 0)) throw new SvgContextError(`An SVG drawing needs a positive size, not ${options.width}×${options.height}.`);
+    if (!(options.width > 0 && options.height > 0))
+      throw new SvgContextError(`An SVG drawing needs a positive size, not ${options.width}×${options.height}.`);
     this.options = options;
     this.width = options.width;
     this.height = options.height;
@@ -214,28 +236,72 @@ export class SvgContext {
 
   // --- state -------------------------------------------------------------------------------
 
-  get fillStyle(): unknown { return this.state.fillStyle; }
-  set fillStyle(value: unknown) { this.state.fillStyle = value; }
-  get strokeStyle(): unknown { return this.state.strokeStyle; }
-  set strokeStyle(value: unknown) { this.state.strokeStyle = value; }
-  get lineWidth(): number { return this.state.lineWidth; }
-  set lineWidth(value: number) { if (Number.isFinite(value) && value > 0) this.state.lineWidth = value; }
-  get lineCap(): string { return this.state.lineCap; }
-  set lineCap(value: string) { this.state.lineCap = value; }
-  get lineJoin(): string { return this.state.lineJoin; }
-  set lineJoin(value: string) { this.state.lineJoin = value; }
-  get miterLimit(): number { return this.state.miterLimit; }
-  set miterLimit(value: number) { this.state.miterLimit = value; }
-  get globalAlpha(): number { return this.state.globalAlpha; }
-  set globalAlpha(value: number) { if (Number.isFinite(value) && value >= 0 && value <= 1) this.state.globalAlpha = value; }
-  get font(): string { return this.state.font; }
-  set font(value: string) { this.state.font = value; }
-  get textAlign(): CanvasTextAlign { return this.state.textAlign; }
-  set textAlign(value: CanvasTextAlign) { this.state.textAlign = value; }
-  get textBaseline(): CanvasTextBaseline { return this.state.textBaseline; }
-  set textBaseline(value: CanvasTextBaseline) { this.state.textBaseline = value; }
-  get lineDashOffset(): number { return this.state.lineDashOffset; }
-  set lineDashOffset(value: number) { this.state.lineDashOffset = value; }
+  get fillStyle(): unknown {
+    return this.state.fillStyle;
+  }
+  set fillStyle(value: unknown) {
+    this.state.fillStyle = value;
+  }
+  get strokeStyle(): unknown {
+    return this.state.strokeStyle;
+  }
+  set strokeStyle(value: unknown) {
+    this.state.strokeStyle = value;
+  }
+  get lineWidth(): number {
+    return this.state.lineWidth;
+  }
+  set lineWidth(value: number) {
+    if (Number.isFinite(value) && value > 0) this.state.lineWidth = value;
+  }
+  get lineCap(): string {
+    return this.state.lineCap;
+  }
+  set lineCap(value: string) {
+    this.state.lineCap = value;
+  }
+  get lineJoin(): string {
+    return this.state.lineJoin;
+  }
+  set lineJoin(value: string) {
+    this.state.lineJoin = value;
+  }
+  get miterLimit(): number {
+    return this.state.miterLimit;
+  }
+  set miterLimit(value: number) {
+    this.state.miterLimit = value;
+  }
+  get globalAlpha(): number {
+    return this.state.globalAlpha;
+  }
+  set globalAlpha(value: number) {
+    if (Number.isFinite(value) && value >= 0 && value <= 1) this.state.globalAlpha = value;
+  }
+  get font(): string {
+    return this.state.font;
+  }
+  set font(value: string) {
+    this.state.font = value;
+  }
+  get textAlign(): CanvasTextAlign {
+    return this.state.textAlign;
+  }
+  set textAlign(value: CanvasTextAlign) {
+    this.state.textAlign = value;
+  }
+  get textBaseline(): CanvasTextBaseline {
+    return this.state.textBaseline;
+  }
+  set textBaseline(value: CanvasTextBaseline) {
+    this.state.textBaseline = value;
+  }
+  get lineDashOffset(): number {
+    return this.state.lineDashOffset;
+  }
+  set lineDashOffset(value: number) {
+    this.state.lineDashOffset = value;
+  }
   /** Chart.js sets these for right-to-left text and image smoothing; they change nothing in SVG. */
   direction = 'ltr';
   imageSmoothingEnabled = true;
@@ -268,7 +334,10 @@ export class SvgContext {
   }
 
   setTransform(a: number | Matrix, b?: number, c?: number, d?: number, e?: number, f?: number): void {
-    this.state.transform = typeof a === 'object' ? { a: a.a, b: a.b, c: a.c, d: a.d, e: a.e, f: a.f } : { a, b: b ?? 0, c: c ?? 0, d: d ?? 1, e: e ?? 0, f: f ?? 0 };
+    this.state.transform =
+      typeof a === 'object'
+        ? { a: a.a, b: a.b, c: a.c, d: a.d, e: a.e, f: a.f }
+        : { a, b: b ?? 0, c: c ?? 0, d: d ?? 1, e: e ?? 0, f: f ?? 0 };
   }
 
   resetTransform(): void {
@@ -359,8 +428,18 @@ export class SvgContext {
     this.ellipse(x, y, radius, radius, 0, startAngle, endAngle, anticlockwise);
   }
 
-  ellipse(x: number, y: number, radiusX: number, radiusY: number, rotation: number, startAngle: number, endAngle: number, anticlockwise = false): void {
-    if (radiusX < 0 || radiusY < 0) throw new SvgContextError(`An arc's radius must not be negative; got ${radiusX}, ${radiusY}.`);
+  ellipse(
+    x: number,
+    y: number,
+    radiusX: number,
+    radiusY: number,
+    rotation: number,
+    startAngle: number,
+    endAngle: number,
+    anticlockwise = false,
+  ): void {
+    if (radiusX < 0 || radiusY < 0)
+      throw new SvgContextError(`An arc's radius must not be negative; got ${radiusX}, ${radiusY}.`);
     const [start, end] = sweepAngles(startAngle, endAngle, anticlockwise);
     const cos = Math.cos(rotation);
     const sin = Math.sin(rotation);
@@ -370,11 +449,15 @@ export class SvgContext {
     if (this.current) this.lineTo(startX, startY);
     else this.moveTo(startX, startY);
     if (start === end) return;
-    for (const [c1x, c1y, c2x, c2y, px, py] of arcBeziers(x, y, radiusX, radiusY, rotation, start, end)) this.bezierCurveTo(c1x, c1y, c2x, c2y, px, py);
+    for (const [c1x, c1y, c2x, c2y, px, py] of arcBeziers(x, y, radiusX, radiusY, rotation, start, end))
+      this.bezierCurveTo(c1x, c1y, c2x, c2y, px, py);
   }
 
   roundRect(x: number, y: number, width: number, height: number, radius: number | number[] = 0): void {
-    const r = Math.max(0, Math.min(Array.isArray(radius) ? (radius[0] ?? 0) : radius, Math.abs(width) / 2, Math.abs(height) / 2));
+    const r = Math.max(
+      0,
+      Math.min(Array.isArray(radius) ? (radius[0] ?? 0) : radius, Math.abs(width) / 2, Math.abs(height) / 2),
+    );
     if (r === 0) return this.rect(x, y, width, height);
     this.moveTo(x + r, y);
     this.arc(x + width - r, y + r, r, -Math.PI / 2, 0);
@@ -389,7 +472,8 @@ export class SvgContext {
   private paintAttributes(kind: 'fill' | 'stroke', rule?: string): string {
     const { colour, opacity } = parseColour(kind === 'fill' ? this.state.fillStyle : this.state.strokeStyle);
     const alpha = opacity * this.state.globalAlpha;
-    if (kind === 'fill') return `fill="${escapeXml(colour)}"${alpha < 1 ? ` fill-opacity="${num(alpha)}"` : ''}${rule === 'evenodd' ? ' fill-rule="evenodd"' : ''}`;
+    if (kind === 'fill')
+      return `fill="${escapeXml(colour)}"${alpha < 1 ? ` fill-opacity="${num(alpha)}"` : ''}${rule === 'evenodd' ? ' fill-rule="evenodd"' : ''}`;
     const scale = this.lengthScale();
     const parts = [`fill="none" stroke="${escapeXml(colour)}"`, `stroke-width="${num(this.state.lineWidth * scale)}"`];
     if (alpha < 1) parts.push(`stroke-opacity="${num(alpha)}"`);
@@ -403,7 +487,9 @@ export class SvgContext {
   }
 
   private visible(kind: 'fill' | 'stroke'): boolean {
-    return parseColour(kind === 'fill' ? this.state.fillStyle : this.state.strokeStyle).opacity * this.state.globalAlpha > 0;
+    return (
+      parseColour(kind === 'fill' ? this.state.fillStyle : this.state.strokeStyle).opacity * this.state.globalAlpha > 0
+    );
   }
 
   fill(rule?: string): void {
@@ -454,7 +540,9 @@ export class SvgContext {
   clip(rule?: string): void {
     const id = `clip${(this.clipCount += 1)}`;
     const d = this.path.length > 0 ? this.path.join('') : 'M0 0Z';
-    this.defs.push(`<clipPath id="${id}" clipPathUnits="userSpaceOnUse"><path d="${d}"${rule === 'evenodd' ? ' clip-rule="evenodd"' : ''}/></clipPath>`);
+    this.defs.push(
+      `<clipPath id="${id}" clipPathUnits="userSpaceOnUse"><path d="${d}"${rule === 'evenodd' ? ' clip-rule="evenodd"' : ''}/></clipPath>`,
+    );
     this.body.push(`<g clip-path="url(#${id})">`);
     this.state.openGroups += 1;
   }
@@ -475,10 +563,19 @@ export class SvgContext {
     measurer.textBaseline = this.state.textBaseline;
     const asked = measurer.measureText(text);
     // The glyphs' top is the same line whatever the baseline: y − ascent(asked) = baseline − ascent(alphabetic).
-    return { width: alphabetic.width, baselineShift: (alphabetic.actualBoundingBoxAscent ?? 0) - (asked.actualBoundingBoxAscent ?? 0) };
+    return {
+      width: alphabetic.width,
+      baselineShift: (alphabetic.actualBoundingBoxAscent ?? 0) - (asked.actualBoundingBoxAscent ?? 0),
+    };
   }
 
-  measureText(text: string): { width: number; actualBoundingBoxAscent: number; actualBoundingBoxDescent: number; actualBoundingBoxLeft: number; actualBoundingBoxRight: number } {
+  measureText(text: string): {
+    width: number;
+    actualBoundingBoxAscent: number;
+    actualBoundingBoxDescent: number;
+    actualBoundingBoxLeft: number;
+    actualBoundingBoxRight: number;
+  } {
     const measurer = this.options.measurer;
     measurer.font = this.state.font;
     measurer.textBaseline = this.state.textBaseline;
@@ -533,14 +630,19 @@ export class SvgContext {
    */
   drawImage(image: unknown, ...args: number[]): void {
     const source = image as { toDataURL?: (type?: string) => string; width?: number; height?: number };
-    if (typeof source?.toDataURL !== 'function') throw new SvgContextError('Vector export places only canvases (or images with toDataURL) as images; draw the figure onto the vector context instead.');
+    if (typeof source?.toDataURL !== 'function')
+      throw new SvgContextError(
+        'Vector export places only canvases (or images with toDataURL) as images; draw the figure onto the vector context instead.',
+      );
     const sourceWidth = source.width ?? 0;
     const sourceHeight = source.height ?? 0;
     let [dx, dy, dw, dh] = [args[0] ?? 0, args[1] ?? 0, args[2] ?? sourceWidth, args[3] ?? sourceHeight];
     if (args.length === 8) [dx, dy, dw, dh] = args.slice(4) as [number, number, number, number];
     const m = multiply(this.state.transform, { a: 1, b: 0, c: 0, d: 1, e: dx, f: dy });
     const opacity = this.state.globalAlpha < 1 ? ` opacity="${num(this.state.globalAlpha)}"` : '';
-    this.body.push(`<image transform="${matrixAttribute(m)}" width="${num(dw)}" height="${num(dh)}" preserveAspectRatio="none"${opacity} href="${source.toDataURL('image/png')}"/>`);
+    this.body.push(
+      `<image transform="${matrixAttribute(m)}" width="${num(dw)}" height="${num(dh)}" preserveAspectRatio="none"${opacity} href="${source.toDataURL('image/png')}"/>`,
+    );
   }
 
   // --- output -------------------------------------------------------------------------------

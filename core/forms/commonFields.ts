@@ -14,7 +14,12 @@ const priorIs = (kind: string) => (values: FormValues) => values['prior.kind'] =
 export const priorFieldDefaults: FormValues = Object.assign({}, ...priorKinds.map((kind) => kind.fieldDefaults));
 
 export const priorFields: FieldSpec[] = [
-  { key: 'prior.kind', label: 'Prior', control: 'select', options: priorKinds.map((kind) => ({ value: kind.kind, label: kind.label })) },
+  {
+    key: 'prior.kind',
+    label: 'Prior',
+    control: 'select',
+    options: priorKinds.map((kind) => ({ value: kind.kind, label: kind.label })),
+  },
   ...priorKinds.flatMap((kind) => kind.fields.map((field) => ({ ...field, visible: priorIs(kind.kind) }))),
   { key: 'kl', label: 'KL form', control: 'select', options: choices(klFormSchema.options, klFormLabels) },
 ];
@@ -31,7 +36,12 @@ export interface InferenceFieldsArgs {
 /** How a variational experiment's posterior is trained: estimator, prior, KL form and weight, learning rate. */
 export function inferenceFields(args: InferenceFieldsArgs): FieldSpec[] {
   return [
-    { key: 'estimator', label: 'Estimator', control: 'select', options: args.estimators.map((name) => ({ value: name, label: estimatorSpec(name).label })) },
+    {
+      key: 'estimator',
+      label: 'Estimator',
+      control: 'select',
+      options: args.estimators.map((name) => ({ value: name, label: estimatorSpec(name).label })),
+    },
     ...priorFields,
     {
       key: 'klWeight',

@@ -110,7 +110,7 @@ export class DenseFlipout extends DenseVariationalBase {
     const { kernel, bias } = this.weights();
     return tf.tidy(() => {
       const inputUnits = input.shape[input.rank - 1];
-      const flat = input.rank === 2 ? (input as tf.Tensor2D) : tf.reshape(input, [-1, inputUnits]) as tf.Tensor2D;
+      const flat = input.rank === 2 ? (input as tf.Tensor2D) : (tf.reshape(input, [-1, inputUnits]) as tf.Tensor2D);
       const kernelStd = kernel.posterior.scale();
       const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
       const signIn = randomSigns([flat.shape[0], inputUnits], context.seeds.next());

@@ -49,12 +49,17 @@ abstract class PointLayerBase implements PointLayer {
 
   protected buildWeights(kernelShape: number[], fanIn: number, seed: number): void {
     if (this.kernel) throw new DeterministicLayerError(`Layer "${this.name}" is already built.`);
-    this.kernel = createVariable(tf.randomNormal(kernelShape, 0, Math.sqrt(2 / fanIn), 'float32', seed), true, `${this.name}/kernel`);
+    this.kernel = createVariable(
+      tf.randomNormal(kernelShape, 0, Math.sqrt(2 / fanIn), 'float32', seed),
+      true,
+      `${this.name}/kernel`,
+    );
     this.bias = createVariable(tf.zeros([kernelShape[kernelShape.length - 1]]), true, `${this.name}/bias`);
   }
 
   weights(): { kernel: tf.Variable; bias: tf.Variable } {
-    if (!this.kernel || !this.bias) throw new DeterministicLayerError(`Layer "${this.name}" is used before buildFor().`);
+    if (!this.kernel || !this.bias)
+      throw new DeterministicLayerError(`Layer "${this.name}" is used before buildFor().`);
     return { kernel: this.kernel, bias: this.bias };
   }
 
@@ -107,7 +112,13 @@ export class Conv2DDeterministic extends PointLayerBase {
   readonly kernelSize: number;
   readonly padding: 'same' | 'valid';
 
-  constructor(args: { name: string; filters: number; kernelSize?: number; padding?: 'same' | 'valid'; activation?: Activation }) {
+  constructor(args: {
+    name: string;
+    filters: number;
+    kernelSize?: number;
+    padding?: 'same' | 'valid';
+    activation?: Activation;
+  }) {
     super(args);
     this.filters = args.filters;
     this.kernelSize = args.kernelSize ?? 5;
@@ -116,15 +127,23 @@ export class Conv2DDeterministic extends PointLayerBase {
 
   /** Creates W [k, k, inputChannels, filters] and b [filters]. */
   buildFor(inputChannels: number, seed: number): this {
-    this.buildWeights([this.kernelSize, this.kernelSize, inputChannels, this.filters], inputChannels * this.kernelSize ** 2, seed);
+    this.buildWeights(
+      [this.kernelSize, this.kernelSize, inputChannels, this.filters],
+      inputChannels * this.kernelSize ** 2,
+      seed,
+    );
     return this;
   }
 
   apply(input: tf.Tensor): tf.Tensor {
     if (input.rank !== 4) {
-      throw new DeterministicLayerError(`Layer "${this.name}" expects NHWC input of rank 4; found shape [${input.shape.join(', ')}].`);
+      throw new DeterministicLayerError(
+        `Layer "${this.name}" expects NHWC input of rank 4; found shape [${input.shape.join(', ')}].`,
+      );
     }
     const { kernel, bias } = this.weights();
-    return tf.tidy(() => this.activate(tf.add(tf.conv2d(input as tf.Tensor4D, kernel as tf.Tensor4D, 1, this.padding), bias)));
+    return tf.tidy(() =>
+      this.activate(tf.add(tf.conv2d(input as tf.Tensor4D, kernel as tf.Tensor4D, 1, this.padding), bias)),
+    );
   }
 }

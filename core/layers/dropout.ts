@@ -19,7 +19,9 @@ export class McDropout {
 
   constructor(args: { name: string; rate: number }) {
     if (!(args.rate >= 0 && args.rate < 1)) {
-      throw new DropoutError(`The dropout rate of "${args.name}" must be in [0, 1), found ${args.rate}; 0 keeps every unit.`);
+      throw new DropoutError(
+        `The dropout rate of "${args.name}" must be in [0, 1), found ${args.rate}; 0 keeps every unit.`,
+      );
     }
     this.name = args.name;
     this.rate = args.rate;

@@ -146,7 +146,8 @@ export abstract class VariationalLayer {
       if (!draw) {
         throw new VariationalLayerError(`Layer "${this.name}": a Monte Carlo KL needs the drawn weights.`);
       }
-      const estimate = (pair: WeightPair, w: tf.Tensor) => tf.sum(tf.sub(pair.posterior.logProb(w), pair.prior.logProb(w)));
+      const estimate = (pair: WeightPair, w: tf.Tensor) =>
+        tf.sum(tf.sub(pair.posterior.logProb(w), pair.prior.logProb(w)));
       const total = tf.add(estimate(kernel, draw.kernel), estimate(bias, draw.bias));
       return tf.div(total, sampleCount ?? 1) as tf.Scalar;
     });

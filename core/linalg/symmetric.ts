@@ -40,7 +40,9 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number, maxSweeps =
     for (let j = i + 1; j < n; j += 1) {
       const asymmetry = Math.abs(a[i * n + j] - a[j * n + i]);
       if (asymmetry > 1e-8 * Math.sqrt(total) + 1e-300) {
-        throw new LinearAlgebraError(`The matrix is not symmetric: entries (${i}, ${j}) and (${j}, ${i}) differ by ${asymmetry}.`);
+        throw new LinearAlgebraError(
+          `The matrix is not symmetric: entries (${i}, ${j}) and (${j}, ${i}) differ by ${asymmetry}.`,
+        );
       }
     }
   }
@@ -80,7 +82,9 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number, maxSweeps =
       }
     }
   }
-  throw new LinearAlgebraError(`The Jacobi eigenvalue iteration did not converge in ${maxSweeps} sweeps; is the matrix finite?`);
+  throw new LinearAlgebraError(
+    `The Jacobi eigenvalue iteration did not converge in ${maxSweeps} sweeps; is the matrix finite?`,
+  );
 }
 
 function sortedEigen(a: Float64Array, v: Float64Array, n: number): SymmetricEigen {
@@ -121,7 +125,8 @@ export function logDeterminantFromCholesky(lower: Float64Array, n: number): numb
 
 /** Solves A X = B for X given A's Cholesky factor; B is n × m row-major. */
 export function solveWithCholesky(lower: Float64Array, n: number, rhs: ArrayLike<number>, columns = 1): Float64Array {
-  if (rhs.length !== n * columns) throw new LinearAlgebraError(`The right-hand side needs ${n * columns} entries; found ${rhs.length}.`);
+  if (rhs.length !== n * columns)
+    throw new LinearAlgebraError(`The right-hand side needs ${n * columns} entries; found ${rhs.length}.`);
   const x = Float64Array.from(rhs);
   for (let m = 0; m < columns; m += 1) {
     for (let i = 0; i < n; i += 1) {

@@ -34,7 +34,9 @@ export const MIN_MEMBER_VARIANCE = 1e-6;
 export function gaussianHead(output: tf.Tensor): { mean: tf.Tensor; variance: tf.Tensor } {
   const last = output.shape[output.rank - 1];
   if (last !== 2) {
-    throw new EnsembleError(`A mean–variance head needs 2 outputs per target (mean, raw variance); found shape [${output.shape.join(', ')}].`);
+    throw new EnsembleError(
+      `A mean–variance head needs 2 outputs per target (mean, raw variance); found shape [${output.shape.join(', ')}].`,
+    );
   }
   return tf.tidy(() => {
     const [mean, raw] = tf.split(output, 2, output.rank - 1);
@@ -56,7 +58,8 @@ export function heteroscedasticGaussianNll(targets: tf.Tensor, mean: tf.Tensor, 
 
 /** Softmax of each member's logits, stacked [M, N, C]: the members as draws of DrawProbabilities. */
 export function memberClassProbabilities(memberLogits: tf.Tensor[]): tf.Tensor3D {
-  if (memberLogits.length === 0) throw new EnsembleError('An ensemble prediction needs at least one member output; none were given.');
+  if (memberLogits.length === 0)
+    throw new EnsembleError('An ensemble prediction needs at least one member output; none were given.');
   return tf.tidy(() => tf.stack(memberLogits.map((logits) => tf.softmax(logits))) as tf.Tensor3D);
 }
 
@@ -69,9 +72,14 @@ export function mixClassProbabilities(memberProbabilities: tf.Tensor3D): tf.Tens
  * Gaussian approximation of the members' mixture (module comment): means and variances [M, ...]
  * → μ* [...], σ*² [...]; the epistemic part (1/M) Σ (μ_m − μ*)² is returned too.
  */
-export function mixGaussians(memberMeans: tf.Tensor, memberVariances: tf.Tensor): { mean: tf.Tensor; variance: tf.Tensor; epistemicVariance: tf.Tensor } {
+export function mixGaussians(
+  memberMeans: tf.Tensor,
+  memberVariances: tf.Tensor,
+): { mean: tf.Tensor; variance: tf.Tensor; epistemicVariance: tf.Tensor } {
   if (memberMeans.shape.join(',') !== memberVariances.shape.join(',')) {
-    throw new EnsembleError(`Member means [${memberMeans.shape.join(', ')}] and variances [${memberVariances.shape.join(', ')}] must have the same shape.`);
+    throw new EnsembleError(
+      `Member means [${memberMeans.shape.join(', ')}] and variances [${memberVariances.shape.join(', ')}] must have the same shape.`,
+    );
   }
   return tf.tidy(() => {
     const mean = tf.mean(memberMeans, 0);
@@ -85,17 +93,25 @@ export function mixGaussians(memberMeans: tf.Tensor, memberVariances: tf.Tensor)
 export class DeepEnsemble {
   readonly members: PointSequential[];
 
-  constructor(memberCount: number, makeMember: (seeds: SeedStream, index: number) => PointSequential, seeds: SeedStream) {
+  constructor(
+    memberCount: number,
+    makeMember: (seeds: SeedStream, index: number) => PointSequential,
+    seeds: SeedStream,
+  ) {
     if (!(Number.isInteger(memberCount) && memberCount >= 1)) {
       throw new EnsembleError(`An ensemble needs a whole, positive number of members; found ${memberCount}.`);
     }
     this.members = Array.from({ length: memberCount }, (_, index) => makeMember(seeds.fork(index + 1), index));
     // Checkpoints key variables by stable name: members must not share one.
-    const names = this.members.flatMap((member) => member.trainableVariables.map((variable) => stableVariableName(variable.name)));
+    const names = this.members.flatMap((member) =>
+      member.trainableVariables.map((variable) => stableVariableName(variable.name)),
+    );
     const repeated = names.find((name, i) => names.indexOf(name) !== i);
     if (repeated !== undefined) {
       this.dispose();
-      throw new EnsembleError(`Two ensemble members have a variable named "${repeated}"; give each member its own name prefix (e.g. "member2/").`);
+      throw new EnsembleError(
+        `Two ensemble members have a variable named "${repeated}"; give each member its own name prefix (e.g. "member2/").`,
+      );
     }
   }
 
@@ -105,7 +121,10 @@ export class DeepEnsemble {
   }
 
   /** The mixture's Gaussian predictive of mean–variance members (outputs [N, 2] each). */
-  regressionPredictive(input: tf.Tensor, context: PointForwardContext): { mean: tf.Tensor; variance: tf.Tensor; epistemicVariance: tf.Tensor } {
+  regressionPredictive(
+    input: tf.Tensor,
+    context: PointForwardContext,
+  ): { mean: tf.Tensor; variance: tf.Tensor; epistemicVariance: tf.Tensor } {
     return tf.tidy(() => {
       const heads = this.members.map((member) => gaussianHead(member.apply(input, context)));
       return mixGaussians(tf.stack(heads.map((head) => head.mean)), tf.stack(heads.map((head) => head.variance)));
@@ -114,7 +133,9 @@ export class DeepEnsemble {
 
   /** Σ over members of their ½ Σ w². */
   l2Penalty(): tf.Scalar {
-    return tf.tidy(() => this.members.map((member) => member.l2Penalty()).reduce((sum, term) => tf.add(sum, term)) as tf.Scalar);
+    return tf.tidy(
+      () => this.members.map((member) => member.l2Penalty()).reduce((sum, term) => tf.add(sum, term)) as tf.Scalar,
+    );
   }
 
   get trainableVariables(): tf.Variable[] {

@@ -36,7 +36,9 @@ export function isMethodId(value: string): value is MethodId {
 export function methodFromCliName(name: string): MethodDescriptor {
   const found = Object.values(methods).find((method) => method.cliName === name || method.id === name);
   if (!found) {
-    const known = Object.values(methods).map((method) => method.cliName).join(', ');
+    const known = Object.values(methods)
+      .map((method) => method.cliName)
+      .join(', ');
     throw new MethodCombinationError(`There is no method called "${name}"; the methods are ${known}.`);
   }
   return found;
@@ -48,7 +50,11 @@ export function methodFromCliName(name: string): MethodDescriptor {
  */
 export function hasEpistemicPart(method: MethodId, baseMethod?: MethodId): boolean {
   if (methods[method].capabilities.hasEpistemicPart) return true;
-  return methods[method].capabilities.postHoc && baseMethod !== undefined && methods[baseMethod].capabilities.hasEpistemicPart;
+  return (
+    methods[method].capabilities.postHoc &&
+    baseMethod !== undefined &&
+    methods[baseMethod].capabilities.hasEpistemicPart
+  );
 }
 
 const trained = (): MethodDescriptor[] => Object.values(methods).filter((method) => !method.capabilities.postHoc);
@@ -82,8 +88,7 @@ export type MethodCombination = {
 };
 
 export type MethodCombinationResult =
-  | { ok: true; method: MethodDescriptor; options: Record<string, unknown> }
-  | { ok: false; message: string };
+  { ok: true; method: MethodDescriptor; options: Record<string, unknown> } | { ok: false; message: string };
 
 /**
  * Refuses what makes no sense — a method for a task kind it does not apply to (temperature scaling
@@ -119,7 +124,10 @@ export function validateMethodCombination(combination: MethodCombination): Metho
       };
     }
     if (!isMethodId(combination.baseMethod)) {
-      return { ok: false, message: `The base run's method "${combination.baseMethod}" is unknown; ${method.label} needs a ${requiredLabels} run.` };
+      return {
+        ok: false,
+        message: `The base run's method "${combination.baseMethod}" is unknown; ${method.label} needs a ${requiredLabels} run.`,
+      };
     }
     const base = methods[combination.baseMethod];
     if (!requires.includes(base.id)) {
@@ -152,7 +160,10 @@ export function validateMethodCombination(combination: MethodCombination): Metho
 }
 
 /** validateMethodCombination that throws MethodCombinationError with the message. */
-export function assertMethodCombination(combination: MethodCombination): { method: MethodDescriptor; options: Record<string, unknown> } {
+export function assertMethodCombination(combination: MethodCombination): {
+  method: MethodDescriptor;
+  options: Record<string, unknown>;
+} {
   const result = validateMethodCombination(combination);
   if (!result.ok) throw new MethodCombinationError(result.message);
   return { method: result.method, options: result.options };

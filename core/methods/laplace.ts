@@ -68,8 +68,7 @@ export type LaplaceObservations =
 export type LaplaceData = FeatureSet & { observations: LaplaceObservations };
 
 type Curvature =
-  | { kind: 'diagonal'; diagonal: Float64Array }
-  | { kind: 'kron'; input: SymmetricEigen; output: SymmetricEigen };
+  { kind: 'diagonal'; diagonal: Float64Array } | { kind: 'kron'; input: SymmetricEigen; output: SymmetricEigen };
 
 interface LaplaceParts {
   curvature: Curvature;
@@ -93,16 +92,20 @@ interface Projection {
 }
 
 function checkFeatures(set: FeatureSet, inputUnits: number, what: string): void {
-  if (!(Number.isInteger(set.count) && set.count >= 1)) throw new LaplaceError(`The ${what} need at least one example; found ${set.count}.`);
+  if (!(Number.isInteger(set.count) && set.count >= 1))
+    throw new LaplaceError(`The ${what} need at least one example; found ${set.count}.`);
   if (set.features.length !== set.count * inputUnits) {
-    throw new LaplaceError(`${set.count} ${what} examples of ${inputUnits} features need ${set.count * inputUnits} values; found ${set.features.length}.`);
+    throw new LaplaceError(
+      `${set.count} ${what} examples of ${inputUnits} features need ${set.count * inputUnits} values; found ${set.features.length}.`,
+    );
   }
 }
 
 function checkObservations(observations: LaplaceObservations, count: number, outputs: number): void {
   if (observations.kind === 'classification') {
     if (outputs < 2) throw new LaplaceError(`A classification last layer needs at least 2 outputs; found ${outputs}.`);
-    if (observations.labels.length !== count) throw new LaplaceError(`There are ${count} examples but ${observations.labels.length} labels.`);
+    if (observations.labels.length !== count)
+      throw new LaplaceError(`There are ${count} examples but ${observations.labels.length} labels.`);
     for (let n = 0; n < count; n += 1) {
       const label = observations.labels[n];
       if (!(Number.isInteger(label) && label >= 0 && label < outputs)) {
@@ -111,9 +114,12 @@ function checkObservations(observations: LaplaceObservations, count: number, out
     }
   } else {
     if (observations.targets.length !== count * outputs) {
-      throw new LaplaceError(`${count} examples of ${outputs} outputs need ${count * outputs} targets; found ${observations.targets.length}.`);
+      throw new LaplaceError(
+        `${count} examples of ${outputs} outputs need ${count * outputs} targets; found ${observations.targets.length}.`,
+      );
     }
-    if (!(observations.noiseStd > 0)) throw new LaplaceError(`The Gaussian noise σ must be positive, found ${observations.noiseStd}.`);
+    if (!(observations.noiseStd > 0))
+      throw new LaplaceError(`The Gaussian noise σ must be positive, found ${observations.noiseStd}.`);
   }
 }
 
@@ -187,7 +193,8 @@ export class LastLayerLaplace {
     const { input, output } = curvature;
     const values = new Float64Array(input.n * output.n);
     for (let k = 0; k < input.n; k += 1) {
-      for (let l = 0; l < output.n; l += 1) values[k * output.n + l] = Math.max(0, input.values[k]) * Math.max(0, output.values[l]);
+      for (let l = 0; l < output.n; l += 1)
+        values[k * output.n + l] = Math.max(0, input.values[k]) * Math.max(0, output.values[l]);
     }
     return values;
   }
@@ -216,7 +223,8 @@ export class LastLayerLaplace {
   posteriorVariance(): Float64Array {
     const { curvature, outputUnits } = this.parts;
     const delta = this.priorPrecision;
-    if (curvature.kind === 'diagonal') return Float64Array.from(curvature.diagonal, (value) => 1 / (Math.max(0, value) + delta));
+    if (curvature.kind === 'diagonal')
+      return Float64Array.from(curvature.diagonal, (value) => 1 / (Math.max(0, value) + delta));
     const { input, output } = curvature;
     const variance = new Float64Array(this.parameterCount);
     for (let i = 0; i < input.n; i += 1) {
@@ -238,7 +246,10 @@ export class LastLayerLaplace {
   /** The dense P × P posterior covariance (H + δI)⁻¹ — for inspection and tests of small layers. */
   posteriorCovariance(): Float64Array {
     const size = this.parameterCount;
-    if (size > 4096) throw new LaplaceError(`A dense covariance of ${size} parameters is too large to form; use posteriorVariance() or the predictive.`);
+    if (size > 4096)
+      throw new LaplaceError(
+        `A dense covariance of ${size} parameters is too large to form; use posteriorVariance() or the predictive.`,
+      );
     const { curvature, outputUnits } = this.parts;
     const covariance = new Float64Array(size * size);
     if (curvature.kind === 'diagonal') {
@@ -251,11 +262,16 @@ export class LastLayerLaplace {
       for (let l = 0; l < output.n; l += 1) {
         const weight = 1 / (Math.max(0, input.values[k]) * Math.max(0, output.values[l]) + this.priorPrecision);
         for (let row = 0; row < size; row += 1) {
-          const left = input.vectors[Math.floor(row / outputUnits) * input.n + k] * output.vectors[(row % outputUnits) * output.n + l] * weight;
+          const left =
+            input.vectors[Math.floor(row / outputUnits) * input.n + k] *
+            output.vectors[(row % outputUnits) * output.n + l] *
+            weight;
           if (left === 0) continue;
           for (let column = 0; column < size; column += 1) {
             covariance[row * size + column] +=
-              left * input.vectors[Math.floor(column / outputUnits) * input.n + k] * output.vectors[(column % outputUnits) * output.n + l];
+              left *
+              input.vectors[Math.floor(column / outputUnits) * input.n + k] *
+              output.vectors[(column % outputUnits) * output.n + l];
           }
         }
       }
@@ -298,7 +314,8 @@ export class LastLayerLaplace {
         for (let i = 0; i < inputs; i += 1) {
           const square = projection.squared[n * inputs + i];
           if (square === 0) continue;
-          for (let c = 0; c < outputUnits; c += 1) variance[n * outputUnits + c] += square * inverse[i * outputUnits + c];
+          for (let c = 0; c < outputUnits; c += 1)
+            variance[n * outputUnits + c] += square * inverse[i * outputUnits + c];
         }
       }
       return variance;
@@ -307,7 +324,8 @@ export class LastLayerLaplace {
     // m_l = Σ_k s_k / (λ_k μ_l + δ);  (J Σ Jᵀ)_cc = Σ_l V_cl² m_l.
     const inverse = new Float64Array(inputs * output.n);
     for (let k = 0; k < inputs; k += 1) {
-      for (let l = 0; l < output.n; l += 1) inverse[k * output.n + l] = 1 / (Math.max(0, input.values[k]) * Math.max(0, output.values[l]) + priorPrecision);
+      for (let l = 0; l < output.n; l += 1)
+        inverse[k * output.n + l] = 1 / (Math.max(0, input.values[k]) * Math.max(0, output.values[l]) + priorPrecision);
     }
     const m = new Float64Array(output.n);
     for (let n = 0; n < projection.count; n += 1) {
@@ -336,7 +354,8 @@ export class LastLayerLaplace {
     const covariance = new Float64Array(set.count * classes * classes);
     if (curvature.kind === 'diagonal') {
       const variance = this.varianceOf(projection);
-      for (let n = 0; n < set.count; n += 1) for (let c = 0; c < classes; c += 1) covariance[(n * classes + c) * classes + c] = variance[n * classes + c];
+      for (let n = 0; n < set.count; n += 1)
+        for (let c = 0; c < classes; c += 1) covariance[(n * classes + c) * classes + c] = variance[n * classes + c];
       return covariance;
     }
     const { input, output } = curvature;
@@ -346,12 +365,14 @@ export class LastLayerLaplace {
       m.fill(0);
       for (let k = 0; k < inputs; k += 1) {
         const square = projection.squared[n * inputs + k];
-        for (let l = 0; l < output.n; l += 1) m[l] += square / (Math.max(0, input.values[k]) * Math.max(0, output.values[l]) + this.priorPrecision);
+        for (let l = 0; l < output.n; l += 1)
+          m[l] += square / (Math.max(0, input.values[k]) * Math.max(0, output.values[l]) + this.priorPrecision);
       }
       for (let c = 0; c < classes; c += 1) {
         for (let c2 = 0; c2 < classes; c2 += 1) {
           let sum = 0;
-          for (let l = 0; l < output.n; l += 1) sum += output.vectors[c * output.n + l] * m[l] * output.vectors[c2 * output.n + l];
+          for (let l = 0; l < output.n; l += 1)
+            sum += output.vectors[c * output.n + l] * m[l] * output.vectors[c2 * output.n + l];
           covariance[(n * classes + c) * classes + c2] = sum;
         }
       }
@@ -365,7 +386,8 @@ export class LastLayerLaplace {
   }
 
   private requireClassification(what: string): void {
-    if (this.parts.likelihood.kind !== 'classification') throw new LaplaceError(`${what} needs a classification last layer; this one is a regression.`);
+    if (this.parts.likelihood.kind !== 'classification')
+      throw new LaplaceError(`${what} needs a classification last layer; this one is a regression.`);
   }
 
   /**
@@ -390,7 +412,8 @@ export class LastLayerLaplace {
         for (let c2 = 0; c2 < classes; c2 += 1) rowMeans[c] += covariance[base + c * classes + c2] / classes;
         total += rowMeans[c] / classes;
       }
-      for (let c = 0; c < classes; c += 1) variance[n * classes + c] = Math.max(0, covariance[base + c * classes + c] - 2 * rowMeans[c] + total);
+      for (let c = 0; c < classes; c += 1)
+        variance[n * classes + c] = Math.max(0, covariance[base + c * classes + c] - 2 * rowMeans[c] + total);
     }
     return this.probitFromVariance(logitsOf(set, this.parts.mean, this.parts.inputUnits, classes), variance, set.count);
   }
@@ -419,7 +442,8 @@ export class LastLayerLaplace {
    */
   predictMonteCarlo(set: FeatureSet, samples: number, seed: number): DrawProbabilities & { values: Float32Array } {
     this.requireClassification('The Monte Carlo predictive');
-    if (!(Number.isInteger(samples) && samples >= 1)) throw new LaplaceError(`The number of Laplace samples must be a positive whole number, found ${samples}.`);
+    if (!(Number.isInteger(samples) && samples >= 1))
+      throw new LaplaceError(`The number of Laplace samples must be a positive whole number, found ${samples}.`);
     const { inputUnits, outputUnits: classes } = this.parts;
     checkFeatures(set, inputUnits, 'prediction');
     const baseLogits = logitsOf(set, this.parts.mean, inputUnits, classes);
@@ -430,7 +454,8 @@ export class LastLayerLaplace {
     for (let s = 0; s < samples; s += 1) {
       const perturbation = this.samplePerturbation(stream);
       for (let n = 0; n < set.count; n += 1) {
-        for (let c = 0; c < classes; c += 1) logits[c] = baseLogits[n * classes + c] + perturbation[inputUnits * classes + c];
+        for (let c = 0; c < classes; c += 1)
+          logits[c] = baseLogits[n * classes + c] + perturbation[inputUnits * classes + c];
         for (let d = 0; d < inputUnits; d += 1) {
           const feature = set.features[n * inputUnits + d];
           if (feature === 0) continue;
@@ -455,7 +480,9 @@ export class LastLayerLaplace {
     const { input, output } = curvature;
     for (let k = 0; k < input.n; k += 1) {
       for (let l = 0; l < output.n; l += 1) {
-        noise[k * outputUnits + l] /= Math.sqrt(Math.max(0, input.values[k]) * Math.max(0, output.values[l]) + this.priorPrecision);
+        noise[k * outputUnits + l] /= Math.sqrt(
+          Math.max(0, input.values[k]) * Math.max(0, output.values[l]) + this.priorPrecision,
+        );
       }
     }
     // U · noise (K × C), then · Vᵀ.
@@ -483,9 +510,13 @@ export class LastLayerLaplace {
     return this.regressionFromProjection(this.project(set));
   }
 
-  regressionFromProjection(projection: Projection, priorPrecision = this.priorPrecision): { mean: Float64Array; variance: Float64Array } {
+  regressionFromProjection(
+    projection: Projection,
+    priorPrecision = this.priorPrecision,
+  ): { mean: Float64Array; variance: Float64Array } {
     const { likelihood } = this.parts;
-    if (likelihood.kind !== 'regression') throw new LaplaceError('The Gaussian predictive needs a regression last layer; this one is a classifier.');
+    if (likelihood.kind !== 'regression')
+      throw new LaplaceError('The Gaussian predictive needs a regression last layer; this one is a classifier.');
     const noiseVariance = likelihood.noiseStd ** 2;
     const variance = this.varianceOf(projection, priorPrecision).map((value) => value + noiseVariance);
     return { mean: projection.logits, variance };
@@ -496,7 +527,12 @@ export class LastLayerLaplace {
  * Fits the curvature of the last layer at its MAP on the training data (see the module comment):
  * one pass over the examples, O(N K² + N C²) for 'kron', O(N K C) for 'diagonal'.
  */
-export function fitLastLayerCurvature(map: LastLayerMap, data: LaplaceData, hessian: HessianStructure, priorPrecision: number): LastLayerLaplace {
+export function fitLastLayerCurvature(
+  map: LastLayerMap,
+  data: LaplaceData,
+  hessian: HessianStructure,
+  priorPrecision: number,
+): LastLayerLaplace {
   const { inputUnits, outputUnits } = map;
   if (map.kernel.length !== inputUnits * outputUnits || map.bias.length !== outputUnits) {
     throw new LaplaceError(
@@ -530,13 +566,14 @@ export function fitLastLayerCurvature(map: LastLayerMap, data: LaplaceData, hess
       for (let c = 0; c < classes; c += 1) outputCurvature[c] = p[c] * (1 - p[c]);
       if (inputFactor) {
         for (let c = 0; c < classes; c += 1) {
-          for (let c2 = 0; c2 < classes; c2 += 1) outputFactor[c * classes + c2] += (c === c2 ? p[c] : 0) - p[c] * p[c2];
+          for (let c2 = 0; c2 < classes; c2 += 1)
+            outputFactor[c * classes + c2] += (c === c2 ? p[c] : 0) - p[c] * p[c2];
         }
       }
     } else {
       for (let c = 0; c < classes; c += 1) {
         const residual = observations.targets[n * classes + c] - logits[n * classes + c];
-        logLikelihood += -0.5 * (residual * residual) / noiseVariance - 0.5 * Math.log(2 * Math.PI * noiseVariance);
+        logLikelihood += (-0.5 * (residual * residual)) / noiseVariance - 0.5 * Math.log(2 * Math.PI * noiseVariance);
         outputCurvature[c] = 1 / noiseVariance;
       }
     }
@@ -568,8 +605,14 @@ export function fitLastLayerCurvature(map: LastLayerMap, data: LaplaceData, hess
     }
     curvature = { kind: 'kron', input: symmetricEigen(factor, inputs), output: symmetricEigen(outputFactor, classes) };
   }
-  const likelihood = observations.kind === 'regression' ? { kind: 'regression' as const, noiseStd: observations.noiseStd } : { kind: 'classification' as const };
-  return new LastLayerLaplace({ curvature, mean, inputUnits, outputUnits, logLikelihood, likelihood, count: data.count }, priorPrecision);
+  const likelihood =
+    observations.kind === 'regression'
+      ? { kind: 'regression' as const, noiseStd: observations.noiseStd }
+      : { kind: 'classification' as const };
+  return new LastLayerLaplace(
+    { curvature, mean, inputUnits, outputUnits, logLikelihood, likelihood, count: data.count },
+    priorPrecision,
+  );
 }
 
 export interface PriorPrecisionChoice {
@@ -585,7 +628,10 @@ export interface PriorPrecisionChoice {
  * The δ maximising the Laplace marginal likelihood: bisection on log δ of its decreasing
  * derivative (module comment) over [min, max] (default [1e-8, 1e8]), to 1e-12 relative.
  */
-export function maximizeMarginalLikelihood(laplace: LastLayerLaplace, range: { min?: number; max?: number } = {}): PriorPrecisionChoice {
+export function maximizeMarginalLikelihood(
+  laplace: LastLayerLaplace,
+  range: { min?: number; max?: number } = {},
+): PriorPrecisionChoice {
   let low = range.min ?? 1e-8;
   let high = range.max ?? 1e8;
   const eigenvalues = laplace.curvatureEigenvalues();
@@ -614,8 +660,13 @@ export function defaultPriorPrecisionGrid(): number[] {
  * The δ of `grid` maximising the mean log predictive probability of a validation split carved from
  * the training set (probit predictive for classification, the Gaussian one for regression).
  */
-export function selectPriorPrecisionOnValidation(laplace: LastLayerLaplace, validation: LaplaceData, grid = defaultPriorPrecisionGrid()): PriorPrecisionChoice & { curve: { priorPrecision: number; objective: number }[] } {
-  if (grid.length === 0 || grid.some((value) => !(value > 0))) throw new LaplaceError('The prior-precision grid must hold at least one positive value.');
+export function selectPriorPrecisionOnValidation(
+  laplace: LastLayerLaplace,
+  validation: LaplaceData,
+  grid = defaultPriorPrecisionGrid(),
+): PriorPrecisionChoice & { curve: { priorPrecision: number; objective: number }[] } {
+  if (grid.length === 0 || grid.some((value) => !(value > 0)))
+    throw new LaplaceError('The prior-precision grid must hold at least one positive value.');
   const projection = laplace.project(validation);
   const { observations } = validation;
   const classes = projection.logits.length / projection.count;
@@ -624,7 +675,8 @@ export function selectPriorPrecisionOnValidation(laplace: LastLayerLaplace, vali
     let total = 0;
     if (observations.kind === 'classification') {
       const probabilities = laplace.probitFromProjection(projection, priorPrecision);
-      for (let n = 0; n < validation.count; n += 1) total += Math.log(Math.max(probabilities[n * classes + observations.labels[n]], 1e-30));
+      for (let n = 0; n < validation.count; n += 1)
+        total += Math.log(Math.max(probabilities[n * classes + observations.labels[n]], 1e-30));
     } else {
       const { mean, variance } = laplace.regressionFromProjection(projection, priorPrecision);
       for (let j = 0; j < mean.length; j += 1) {
@@ -638,7 +690,8 @@ export function selectPriorPrecisionOnValidation(laplace: LastLayerLaplace, vali
   curve.forEach((point, i) => {
     if (point.objective > curve[best].objective) best = i;
   });
-  const atBound = grid.length > 1 && best === 0 ? 'lower' : grid.length > 1 && best === grid.length - 1 ? 'upper' : null;
+  const atBound =
+    grid.length > 1 && best === 0 ? 'lower' : grid.length > 1 && best === grid.length - 1 ? 'upper' : null;
   return { ...curve[best], method: 'validation', atBound, curve };
 }
 
@@ -653,7 +706,11 @@ export interface LaplaceFit {
 }
 
 /** Curvature at the MAP, then the prior precision by the chosen rule. */
-export function fitLastLayerLaplace(map: LastLayerMap, data: LaplaceData, options: { hessian: HessianStructure; priorPrecision: PriorPrecisionOption }): LaplaceFit {
+export function fitLastLayerLaplace(
+  map: LastLayerMap,
+  data: LaplaceData,
+  options: { hessian: HessianStructure; priorPrecision: PriorPrecisionOption },
+): LaplaceFit {
   const initial = options.priorPrecision.kind === 'fixed' ? options.priorPrecision.value : 1;
   const laplace = fitLastLayerCurvature(map, data, options.hessian, initial);
   const rule = options.priorPrecision;

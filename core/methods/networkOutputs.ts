@@ -24,12 +24,17 @@ export interface ChunkedInputs {
 }
 
 /** Runs `forward` chunk by chunk and concatenates its [chunk, width] outputs into one Float32Array. */
-export function forwardInChunks(inputs: ChunkedInputs, forward: (batch: tf.Tensor) => tf.Tensor): { values: Float32Array; width: number } {
+export function forwardInChunks(
+  inputs: ChunkedInputs,
+  forward: (batch: tf.Tensor) => tf.Tensor,
+): { values: Float32Array; width: number } {
   const { values, count, inputShape } = inputs;
   const chunkSize = inputs.chunkSize ?? 500;
   const inputSize = inputShape.reduce((a, b) => a * b, 1);
   if (values.length !== count * inputSize) {
-    throw new NetworkOutputsError(`${count} inputs of shape [${inputShape.join(', ')}] need ${count * inputSize} values; found ${values.length}.`);
+    throw new NetworkOutputsError(
+      `${count} inputs of shape [${inputShape.join(', ')}] need ${count * inputSize} values; found ${values.length}.`,
+    );
   }
   let output: Float32Array | null = null;
   let width = 0;
@@ -49,14 +54,20 @@ export function forwardInChunks(inputs: ChunkedInputs, forward: (batch: tf.Tenso
 }
 
 /** φ(x) of every input: the MAP network (dropout off) up to its last weight layer. */
-export function lastLayerFeatures(network: PointSequential, inputs: ChunkedInputs): FeatureSet & { featureCount: number } {
+export function lastLayerFeatures(
+  network: PointSequential,
+  inputs: ChunkedInputs,
+): FeatureSet & { featureCount: number } {
   const context = { mode: 'mean' as const, seeds: new SeedStream(0) };
   const { values, width } = forwardInChunks(inputs, (batch) => network.features(batch, context));
   return { features: values, count: inputs.count, featureCount: width };
 }
 
 /** The MAP network's outputs (logits) of every input, dropout off. */
-export function networkOutputs(network: PointSequential, inputs: ChunkedInputs): { values: Float32Array; width: number } {
+export function networkOutputs(
+  network: PointSequential,
+  inputs: ChunkedInputs,
+): { values: Float32Array; width: number } {
   const context = { mode: 'mean' as const, seeds: new SeedStream(0) };
   return forwardInChunks(inputs, (batch) => network.apply(batch, context));
 }
@@ -68,5 +79,10 @@ export function lastLayerMap(network: PointSequential): LastLayerMap {
     throw new NetworkOutputsError(`Last-layer Laplace needs a dense last layer; "${layer.name}" is not one.`);
   }
   const { kernel, bias } = layer.weights();
-  return { kernel: kernel.dataSync().slice(), bias: bias.dataSync().slice(), inputUnits: kernel.shape[0] as number, outputUnits: layer.units };
+  return {
+    kernel: kernel.dataSync().slice(),
+    bias: bias.dataSync().slice(),
+    inputUnits: kernel.shape[0] as number,
+    outputUnits: layer.units,
+  };
 }

@@ -31,34 +31,73 @@ export function softmaxCrossEntropy(logits: tf.Tensor, oneHotLabels: tf.Tensor):
 
 /** Mean Gaussian NLL of predictions [B, 1] or [B] with known noise σ. */
 export function knownNoiseGaussianNll(targets: tf.Tensor, predictions: tf.Tensor, noiseStd: number): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(normalLogProb(tf.reshape(targets, [-1]), tf.reshape(predictions, [-1]), noiseStd))) as tf.Scalar);
+  return tf.tidy(
+    () =>
+      tf.neg(tf.mean(normalLogProb(tf.reshape(targets, [-1]), tf.reshape(predictions, [-1]), noiseStd))) as tf.Scalar,
+  );
 }
 
 function single(nll: tf.Scalar, network: PointSequential, weightDecay: number): PointLoss {
-  return tf.tidy(() => ({ loss: tf.add(nll, tf.mul(network.l2Penalty(), weightDecay)) as tf.Scalar, memberNll: tf.reshape(nll, [1]) as tf.Tensor1D }));
+  return tf.tidy(() => ({
+    loss: tf.add(nll, tf.mul(network.l2Penalty(), weightDecay)) as tf.Scalar,
+    memberNll: tf.reshape(nll, [1]) as tf.Tensor1D,
+  }));
 }
 
-export function classificationMapLoss(network: PointSequential, images: tf.Tensor, oneHotLabels: tf.Tensor, weightDecay: number, context: PointForwardContext): PointLoss {
+export function classificationMapLoss(
+  network: PointSequential,
+  images: tf.Tensor,
+  oneHotLabels: tf.Tensor,
+  weightDecay: number,
+  context: PointForwardContext,
+): PointLoss {
   return tf.tidy(() => single(softmaxCrossEntropy(network.apply(images, context), oneHotLabels), network, weightDecay));
 }
 
-export function regressionMapLoss(network: PointSequential, x: tf.Tensor, y: tf.Tensor, noiseStd: number, weightDecay: number, context: PointForwardContext): PointLoss {
+export function regressionMapLoss(
+  network: PointSequential,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  noiseStd: number,
+  weightDecay: number,
+  context: PointForwardContext,
+): PointLoss {
   return tf.tidy(() => single(knownNoiseGaussianNll(y, network.apply(x, context), noiseStd), network, weightDecay));
 }
 
-function ensembleLoss(ensemble: DeepEnsemble, memberNll: (member: PointSequential) => tf.Scalar, weightDecay: number): PointLoss {
+function ensembleLoss(
+  ensemble: DeepEnsemble,
+  memberNll: (member: PointSequential) => tf.Scalar,
+  weightDecay: number,
+): PointLoss {
   return tf.tidy(() => {
     const nll = tf.stack(ensemble.members.map(memberNll)) as tf.Tensor1D;
     return { loss: tf.add(tf.sum(nll), tf.mul(ensemble.l2Penalty(), weightDecay)) as tf.Scalar, memberNll: nll };
   });
 }
 
-export function ensembleClassificationLoss(ensemble: DeepEnsemble, images: tf.Tensor, oneHotLabels: tf.Tensor, weightDecay: number, context: PointForwardContext): PointLoss {
-  return ensembleLoss(ensemble, (member) => softmaxCrossEntropy(member.apply(images, context), oneHotLabels), weightDecay);
+export function ensembleClassificationLoss(
+  ensemble: DeepEnsemble,
+  images: tf.Tensor,
+  oneHotLabels: tf.Tensor,
+  weightDecay: number,
+  context: PointForwardContext,
+): PointLoss {
+  return ensembleLoss(
+    ensemble,
+    (member) => softmaxCrossEntropy(member.apply(images, context), oneHotLabels),
+    weightDecay,
+  );
 }
 
 /** Members output [B, 2] (mean, raw variance); targets [B] or [B, 1]. */
-export function ensembleRegressionLoss(ensemble: DeepEnsemble, x: tf.Tensor, y: tf.Tensor, weightDecay: number, context: PointForwardContext): PointLoss {
+export function ensembleRegressionLoss(
+  ensemble: DeepEnsemble,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  weightDecay: number,
+  context: PointForwardContext,
+): PointLoss {
   return ensembleLoss(
     ensemble,
     (member) => {

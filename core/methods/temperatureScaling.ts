@@ -29,8 +29,10 @@ export interface LabelledLogits {
 }
 
 function checkLabels(labels: ArrayLike<number>, classes: number): void {
-  if (!(Number.isInteger(classes) && classes >= 2)) throw new TemperatureScalingError(`Temperature scaling needs at least 2 classes, found ${classes}.`);
-  if (labels.length === 0) throw new TemperatureScalingError('Temperature scaling needs at least one validation example; none were given.');
+  if (!(Number.isInteger(classes) && classes >= 2))
+    throw new TemperatureScalingError(`Temperature scaling needs at least 2 classes, found ${classes}.`);
+  if (labels.length === 0)
+    throw new TemperatureScalingError('Temperature scaling needs at least one validation example; none were given.');
   for (let n = 0; n < labels.length; n += 1) {
     const label = labels[n];
     if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
@@ -41,17 +43,22 @@ function checkLabels(labels: ArrayLike<number>, classes: number): void {
 
 function checkLogits({ logits, labels, classes }: LabelledLogits, draws = 1): void {
   checkLabels(labels, classes);
-  if (!(Number.isInteger(draws) && draws >= 1)) throw new TemperatureScalingError(`The number of draws must be a positive whole number, found ${draws}.`);
+  if (!(Number.isInteger(draws) && draws >= 1))
+    throw new TemperatureScalingError(`The number of draws must be a positive whole number, found ${draws}.`);
   const expected = draws * labels.length * classes;
   if (logits.length !== expected) {
-    const what = draws === 1 ? `${labels.length} examples of ${classes} classes` : `${draws} draws of ${labels.length} examples and ${classes} classes`;
+    const what =
+      draws === 1
+        ? `${labels.length} examples of ${classes} classes`
+        : `${draws} draws of ${labels.length} examples and ${classes} classes`;
     throw new TemperatureScalingError(`${what} need ${expected} logits; found ${logits.length}.`);
   }
 }
 
 /** softmax(z / T) row by row, in float64. T = 1 gives softmax(z) exactly (z / 1 = z). */
 export function applyTemperature(logits: ArrayLike<number>, classes: number, temperature: number): Float64Array {
-  if (!(temperature > 0 && Number.isFinite(temperature))) throw new TemperatureScalingError(`A temperature must be positive and finite, found ${temperature}.`);
+  if (!(temperature > 0 && Number.isFinite(temperature)))
+    throw new TemperatureScalingError(`A temperature must be positive and finite, found ${temperature}.`);
   const count = logits.length / classes;
   const probabilities = new Float64Array(logits.length);
   for (let n = 0; n < count; n += 1) {
@@ -109,7 +116,8 @@ function termsAt({ logits, labels, classes }: LabelledLogits, s: number): Invers
 /** Mean NLL of softmax(z / T) on labelled logits, in nats. */
 export function temperatureNll(data: LabelledLogits, temperature: number): number {
   checkLogits(data);
-  if (!(temperature > 0 && Number.isFinite(temperature))) throw new TemperatureScalingError(`A temperature must be positive and finite, found ${temperature}.`);
+  if (!(temperature > 0 && Number.isFinite(temperature)))
+    throw new TemperatureScalingError(`A temperature must be positive and finite, found ${temperature}.`);
   return termsAt(data, 1 / temperature).nll;
 }
 
@@ -136,7 +144,9 @@ export interface TemperatureFit {
 function fitSettings(options: TemperatureFitOptions): Required<TemperatureFitOptions> {
   const settings = { minTemperature: 0.01, maxTemperature: 100, tolerance: 1e-10, maxIterations: 200, ...options };
   if (!(settings.minTemperature > 0 && settings.maxTemperature > settings.minTemperature)) {
-    throw new TemperatureScalingError(`The temperature bracket must satisfy 0 < min < max; found [${settings.minTemperature}, ${settings.maxTemperature}].`);
+    throw new TemperatureScalingError(
+      `The temperature bracket must satisfy 0 < min < max; found [${settings.minTemperature}, ${settings.maxTemperature}].`,
+    );
   }
   return settings;
 }
@@ -186,7 +196,8 @@ export function mixtureTemperatureNll(data: LabelledDrawLogits, temperature: num
   const { logits, labels, classes, draws } = data;
   const count = labels.length;
   checkLogits(data, draws);
-  if (!(temperature > 0 && Number.isFinite(temperature))) throw new TemperatureScalingError(`A temperature must be positive and finite, found ${temperature}.`);
+  if (!(temperature > 0 && Number.isFinite(temperature)))
+    throw new TemperatureScalingError(`A temperature must be positive and finite, found ${temperature}.`);
   let total = 0;
   const logProbabilities = new Float64Array(draws);
   for (let n = 0; n < count; n += 1) {
@@ -258,7 +269,13 @@ export function fitTemperatureToDraws(data: LabelledDrawLogits, options: Tempera
     }
   }
   const logTemperature = (a + b) / 2;
-  return { temperature: Math.exp(logTemperature), nllBefore, nllAfter: objective(logTemperature), iterations, atBound: null };
+  return {
+    temperature: Math.exp(logTemperature),
+    nllBefore,
+    nllAfter: objective(logTemperature),
+    iterations,
+    atBound: null,
+  };
 }
 
 export interface ValidationSplit {
@@ -277,9 +294,12 @@ export interface ValidationSplit {
  */
 export function carveValidationSplit(trainingCount: number, fraction: number, seed: number): ValidationSplit {
   if (!(Number.isInteger(trainingCount) && trainingCount >= 2)) {
-    throw new TemperatureScalingError(`A validation split needs a training set of at least 2 examples, found ${trainingCount}.`);
+    throw new TemperatureScalingError(
+      `A validation split needs a training set of at least 2 examples, found ${trainingCount}.`,
+    );
   }
-  if (!(fraction > 0 && fraction < 1)) throw new TemperatureScalingError(`The validation fraction must be strictly between 0 and 1, found ${fraction}.`);
+  if (!(fraction > 0 && fraction < 1))
+    throw new TemperatureScalingError(`The validation fraction must be strictly between 0 and 1, found ${fraction}.`);
   const validationCount = Math.min(trainingCount - 1, Math.max(1, Math.round(fraction * trainingCount)));
   const order = shuffledIndices(trainingCount, new SeedStream(seed, 0x7a11da7e));
   return { validation: order.slice(0, validationCount).sort(), training: order.slice(validationCount).sort() };

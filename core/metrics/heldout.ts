@@ -49,7 +49,10 @@ export class HeldoutAccumulator {
   private mutualInformationSum = 0;
   private readonly reliability: ReliabilityBins;
 
-  constructor(readonly refusalThreshold = DEFAULT_REFUSAL_THRESHOLD, binCount?: number) {
+  constructor(
+    readonly refusalThreshold = DEFAULT_REFUSAL_THRESHOLD,
+    binCount?: number,
+  ) {
     if (!(refusalThreshold >= 0 && refusalThreshold <= 1)) {
       throw new MetricsError(`The refusal threshold must be a probability in [0, 1], found ${refusalThreshold}.`);
     }
@@ -62,7 +65,9 @@ export class HeldoutAccumulator {
       throw new MetricsError(`The batch has ${probabilities.count} examples but ${labels.length} labels.`);
     }
     if (this.draws !== null && this.draws !== probabilities.draws) {
-      throw new MetricsError(`Every batch must use the same number of draws: ${this.draws} so far, found ${probabilities.draws}.`);
+      throw new MetricsError(
+        `Every batch must use the same number of draws: ${this.draws} so far, found ${probabilities.draws}.`,
+      );
     }
     const summary = summarizeDraws(probabilities);
     const { classes } = summary;

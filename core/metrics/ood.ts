@@ -56,7 +56,7 @@ export function auroc(inDistributionScores: ArrayLike<number>, outOfDistribution
   ].sort((a, b) => a.score - b.score);
   // Sum of the OOD examples' ranks, tied runs sharing their mean rank (1-based).
   let outRankSum = 0;
-  for (let start = 0; start < pooled.length; ) {
+  for (let start = 0; start < pooled.length;) {
     let end = start;
     while (end + 1 < pooled.length && pooled[end + 1].score === pooled[start].score) end += 1;
     const meanRank = (start + end) / 2 + 1;
@@ -87,7 +87,11 @@ export function acceptedFraction(scores: ArrayLike<number>, threshold: number): 
 }
 
 /** FPR at a TPR: the fraction of OOD examples accepted by the threshold that accepts `tpr` of the in-distribution ones. */
-export function fprAtTpr(inDistributionScores: ArrayLike<number>, outOfDistributionScores: ArrayLike<number>, tpr = 0.95): number {
+export function fprAtTpr(
+  inDistributionScores: ArrayLike<number>,
+  outOfDistributionScores: ArrayLike<number>,
+  tpr = 0.95,
+): number {
   checkScores(outOfDistributionScores, 'out-of-distribution');
   return acceptedFraction(outOfDistributionScores, acceptanceThreshold(inDistributionScores, tpr));
 }

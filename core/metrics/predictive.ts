@@ -48,11 +48,15 @@ export function drawProbabilitiesFromNested(nested: number[][][]): DrawProbabili
 /** From a flat array shaped [T, N, C] (what `await tensor.data()` returns for a [T, N, C] tensor). */
 export function drawProbabilitiesFromFlat(values: ArrayLike<number>, shape: readonly number[]): DrawProbabilities {
   if (shape.length !== 3) {
-    throw new MetricsError(`Draw probabilities must be shaped [draws, examples, classes]; found shape [${shape.join(', ')}].`);
+    throw new MetricsError(
+      `Draw probabilities must be shaped [draws, examples, classes]; found shape [${shape.join(', ')}].`,
+    );
   }
   const [draws, count, classes] = shape;
   if (values.length !== draws * count * classes) {
-    throw new MetricsError(`Shape [${shape.join(', ')}] needs ${draws * count * classes} values; found ${values.length}.`);
+    throw new MetricsError(
+      `Shape [${shape.join(', ')}] needs ${draws * count * classes} values; found ${values.length}.`,
+    );
   }
   return { values, draws, count, classes };
 }
@@ -121,7 +125,16 @@ export function summarizeDraws(input: DrawProbabilities): PredictiveSummary {
     // Jensen: H[p̄] ≥ E H[p_t]; clamp the rounding error of two nearly equal sums.
     mutualInformation[n] = Math.max(0, predictiveEntropy[n] - expectedEntropy[n]);
   }
-  return { count, classes, meanProbabilities, predictedClass, maxProbability, predictiveEntropy, expectedEntropy, mutualInformation };
+  return {
+    count,
+    classes,
+    meanProbabilities,
+    predictedClass,
+    maxProbability,
+    predictiveEntropy,
+    expectedEntropy,
+    mutualInformation,
+  };
 }
 
 /** Joins the summaries of consecutive batches (same number of classes) into one. */
@@ -129,10 +142,16 @@ export function concatSummaries(parts: PredictiveSummary[]): PredictiveSummary {
   if (parts.length === 0) throw new MetricsError('No batch summaries were given; evaluate at least one batch.');
   const classes = parts[0].classes;
   if (parts.some((part) => part.classes !== classes)) {
-    throw new MetricsError(`Batch summaries disagree on the number of classes: ${parts.map((part) => part.classes).join(', ')}.`);
+    throw new MetricsError(
+      `Batch summaries disagree on the number of classes: ${parts.map((part) => part.classes).join(', ')}.`,
+    );
   }
   const count = parts.reduce((sum, part) => sum + part.count, 0);
-  const join = <T extends Float64Array | Int32Array>(make: (length: number) => T, pick: (part: PredictiveSummary) => T, width = 1): T => {
+  const join = <T extends Float64Array | Int32Array>(
+    make: (length: number) => T,
+    pick: (part: PredictiveSummary) => T,
+    width = 1,
+  ): T => {
     const joined = make(count * width);
     let offset = 0;
     for (const part of parts) {
@@ -146,7 +165,10 @@ export function concatSummaries(parts: PredictiveSummary[]): PredictiveSummary {
     count,
     classes,
     meanProbabilities: join(float, (part) => part.meanProbabilities, classes),
-    predictedClass: join((length) => new Int32Array(length), (part) => part.predictedClass),
+    predictedClass: join(
+      (length) => new Int32Array(length),
+      (part) => part.predictedClass,
+    ),
     maxProbability: join(float, (part) => part.maxProbability),
     predictiveEntropy: join(float, (part) => part.predictiveEntropy),
     expectedEntropy: join(float, (part) => part.expectedEntropy),

@@ -33,16 +33,28 @@ function withDropout(stages: PointStage[], dropoutRate: number | undefined): Poi
  * Conv(16, 5×5, VALID, relu) → MaxPool → Conv(120, 5×5, VALID, relu) → Flatten → Dense(84, relu) →
  * Dense(10) logits; 61,706 parameters.
  */
-export function pointLenet5Network(options: { dropoutRate?: number; namePrefix?: string }, seeds: SeedStream): PointSequential {
+export function pointLenet5Network(
+  options: { dropoutRate?: number; namePrefix?: string },
+  seeds: SeedStream,
+): PointSequential {
   const name = (layer: string) => `${options.namePrefix ?? ''}${layer}`;
   return new PointSequential(
     withDropout(
       [
-        new Conv2DDeterministic({ name: name('conv1'), filters: 6, padding: 'same', activation: 'relu' }).buildFor(1, seeds.next()),
+        new Conv2DDeterministic({ name: name('conv1'), filters: 6, padding: 'same', activation: 'relu' }).buildFor(
+          1,
+          seeds.next(),
+        ),
         maxPool,
-        new Conv2DDeterministic({ name: name('conv2'), filters: 16, padding: 'valid', activation: 'relu' }).buildFor(6, seeds.next()),
+        new Conv2DDeterministic({ name: name('conv2'), filters: 16, padding: 'valid', activation: 'relu' }).buildFor(
+          6,
+          seeds.next(),
+        ),
         maxPool,
-        new Conv2DDeterministic({ name: name('conv3'), filters: 120, padding: 'valid', activation: 'relu' }).buildFor(16, seeds.next()),
+        new Conv2DDeterministic({ name: name('conv3'), filters: 120, padding: 'valid', activation: 'relu' }).buildFor(
+          16,
+          seeds.next(),
+        ),
         flatten,
         new DenseDeterministic({ name: name('dense1'), units: 84, activation: 'relu' }).buildFor(120, seeds.next()),
         new DenseDeterministic({ name: name('dense2'), units: 10 }).buildFor(84, seeds.next()),
@@ -63,10 +75,11 @@ export function pointMlpNetwork(
   const widths = [...options.hiddenUnits, options.outputs];
   let inputUnits = options.inputUnits;
   const layers = widths.map((units, index) => {
-    const layer = new DenseDeterministic({ name: `${options.namePrefix ?? ''}dense${index + 1}`, units, activation: index < widths.length - 1 ? 'relu' : 'linear' }).buildFor(
-      inputUnits,
-      seeds.next(),
-    );
+    const layer = new DenseDeterministic({
+      name: `${options.namePrefix ?? ''}dense${index + 1}`,
+      units,
+      activation: index < widths.length - 1 ? 'relu' : 'linear',
+    }).buildFor(inputUnits, seeds.next());
     inputUnits = units;
     return layer;
   });

@@ -57,7 +57,9 @@ export class PointSequential {
 
   /** Σ over layers of ½ Σ w² (the loss multiplies it by the weight decay). */
   l2Penalty(): tf.Scalar {
-    return tf.tidy(() => this.layers.map((layer) => layer.l2Penalty()).reduce((sum, term) => tf.add(sum, term)) as tf.Scalar);
+    return tf.tidy(
+      () => this.layers.map((layer) => layer.l2Penalty()).reduce((sum, term) => tf.add(sum, term)) as tf.Scalar,
+    );
   }
 
   get trainableVariables(): tf.Variable[] {

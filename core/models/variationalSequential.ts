@@ -19,7 +19,10 @@ export class VariationalSequential {
   readonly layers: VariationalLayer[];
 
   /** `owned` are extra disposables (a shared learned prior) freed with the network. */
-  constructor(readonly stages: Stage[], private readonly owned: { dispose(): void }[] = []) {
+  constructor(
+    readonly stages: Stage[],
+    private readonly owned: { dispose(): void }[] = [],
+  ) {
     this.layers = stages.filter((stage): stage is VariationalLayer => stage instanceof VariationalLayer);
   }
 

@@ -24,9 +24,14 @@ export function lenet5FromCheckpoint(config: Lenet5Config, variables: NamedValue
     for (const variable of network.trainableVariables) {
       const name = stableVariableName(variable.name);
       const entry = stored.get(name);
-      if (!entry) throw new CheckpointNetworkError(`The checkpoint has no values for variable "${name}"; it is not a checkpoint of this run's network.`);
+      if (!entry)
+        throw new CheckpointNetworkError(
+          `The checkpoint has no values for variable "${name}"; it is not a checkpoint of this run's network.`,
+        );
       if (entry.shape.join('×') !== variable.shape.join('×')) {
-        throw new CheckpointNetworkError(`Checkpoint variable "${name}" has shape [${entry.shape}]; the network's has [${variable.shape}].`);
+        throw new CheckpointNetworkError(
+          `Checkpoint variable "${name}" has shape [${entry.shape}]; the network's has [${variable.shape}].`,
+        );
       }
       const value = tf.tensor(entry.values, entry.shape, 'float32');
       variable.assign(value);

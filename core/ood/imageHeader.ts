@@ -21,8 +21,10 @@ export function declaredImageSize(bytes: Uint8Array): DeclaredImage | null {
   if (bytes.length >= 24 && u32be(bytes, 0) === 0x89504e47 && ascii(bytes, 12, 4) === 'IHDR') {
     return { format: 'png', width: u32be(bytes, 16), height: u32be(bytes, 20) };
   }
-  if (bytes.length >= 10 && ascii(bytes, 0, 4) === 'GIF8') return { format: 'gif', width: u16le(bytes, 6), height: u16le(bytes, 8) };
-  if (bytes.length >= 26 && ascii(bytes, 0, 2) === 'BM') return { format: 'bmp', width: Math.abs(i32le(bytes, 18)), height: Math.abs(i32le(bytes, 22)) };
+  if (bytes.length >= 10 && ascii(bytes, 0, 4) === 'GIF8')
+    return { format: 'gif', width: u16le(bytes, 6), height: u16le(bytes, 8) };
+  if (bytes.length >= 26 && ascii(bytes, 0, 2) === 'BM')
+    return { format: 'bmp', width: Math.abs(i32le(bytes, 18)), height: Math.abs(i32le(bytes, 22)) };
   if (bytes.length >= 30 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') {
     const chunk = ascii(bytes, 12, 4);
     if (chunk === 'VP8X') return { format: 'webp', width: u24le(bytes, 24) + 1, height: u24le(bytes, 27) + 1 };
@@ -30,7 +32,8 @@ export function declaredImageSize(bytes: Uint8Array): DeclaredImage | null {
       const bits = bytes[21] | (bytes[22] << 8) | (bytes[23] << 16) | (bytes[24] << 24);
       return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
     }
-    if (chunk === 'VP8 ') return { format: 'webp', width: u16le(bytes, 26) & 0x3fff, height: u16le(bytes, 28) & 0x3fff };
+    if (chunk === 'VP8 ')
+      return { format: 'webp', width: u16le(bytes, 26) & 0x3fff, height: u16le(bytes, 28) & 0x3fff };
     return null;
   }
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {

@@ -92,7 +92,9 @@ function luma(data: ArrayLike<number>, offset: number): number {
 function checkDimensions(image: DecodedImage): void {
   const { width, height, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new ImagePreprocessError(`An image must be at least 1×1 pixels with whole-number sides; found ${width}×${height}.`);
+    throw new ImagePreprocessError(
+      `An image must be at least 1×1 pixels with whole-number sides; found ${width}×${height}.`,
+    );
   }
   if (data.length !== width * height && data.length !== width * height * 4) {
     throw new ImagePreprocessError(
@@ -123,7 +125,13 @@ export function borderMean(grey: Float32Array, width: number, height: number): n
  * the area-weighted mean of the source pixels it covers when shrinking, bilinear interpolation of
  * pixel centres when enlarging (area averaging would only replicate pixels then).
  */
-export function resample(source: Float32Array, width: number, height: number, targetWidth: number, targetHeight: number): Float32Array {
+export function resample(
+  source: Float32Array,
+  width: number,
+  height: number,
+  targetWidth: number,
+  targetHeight: number,
+): Float32Array {
   const target = new Float32Array(targetWidth * targetHeight);
   const scaleX = width / targetWidth;
   const scaleY = height / targetHeight;
@@ -185,9 +193,12 @@ export function preprocessImage(image: DecodedImage, options: PreprocessOptions 
   const inkThreshold = options.inkThreshold ?? DEFAULT_INK_THRESHOLD;
   const boxSize = options.boxSize ?? MNIST_BOX_SIZE;
   const minimumContrast = options.minimumContrast ?? DEFAULT_MINIMUM_CONTRAST;
-  if (!(inkThreshold >= 0 && inkThreshold < 1)) throw new ImagePreprocessError(`The ink threshold must be in [0, 1), found ${inkThreshold}.`);
+  if (!(inkThreshold >= 0 && inkThreshold < 1))
+    throw new ImagePreprocessError(`The ink threshold must be in [0, 1), found ${inkThreshold}.`);
   if (!Number.isInteger(boxSize) || boxSize < 1 || boxSize > IMAGE_SIZE) {
-    throw new ImagePreprocessError(`The ink box must be a whole number of pixels from 1 to ${IMAGE_SIZE}, found ${boxSize}.`);
+    throw new ImagePreprocessError(
+      `The ink box must be a whole number of pixels from 1 to ${IMAGE_SIZE}, found ${boxSize}.`,
+    );
   }
   const { width, height } = image;
   const grey = toGrey(image);
@@ -197,9 +208,15 @@ export function preprocessImage(image: DecodedImage, options: PreprocessOptions 
   const background = inverted ? 1 - border : border;
   let peak = 0;
   for (let i = 0; i < grey.length; i += 1) peak = Math.max(peak, grey[i]);
-  const blank = (): PreprocessedImage => ({ pixels: new Float32Array(PIXELS_PER_IMAGE), inverted, blank: true, inkBox: null });
+  const blank = (): PreprocessedImage => ({
+    pixels: new Float32Array(PIXELS_PER_IMAGE),
+    inverted,
+    blank: true,
+    inkBox: null,
+  });
   if (peak - background < minimumContrast) return blank();
-  for (let i = 0; i < grey.length; i += 1) grey[i] = Math.min(1, Math.max(0, (grey[i] - background) / (peak - background)));
+  for (let i = 0; i < grey.length; i += 1)
+    grey[i] = Math.min(1, Math.max(0, (grey[i] - background) / (peak - background)));
 
   let left = width;
   let right = -1;
@@ -219,7 +236,8 @@ export function preprocessImage(image: DecodedImage, options: PreprocessOptions 
   const inkWidth = right - left + 1;
   const inkHeight = bottom - top + 1;
   const cropped = new Float32Array(inkWidth * inkHeight);
-  for (let y = 0; y < inkHeight; y += 1) cropped.set(grey.subarray((top + y) * width + left, (top + y) * width + left + inkWidth), y * inkWidth);
+  for (let y = 0; y < inkHeight; y += 1)
+    cropped.set(grey.subarray((top + y) * width + left, (top + y) * width + left + inkWidth), y * inkWidth);
 
   const scale = boxSize / Math.max(inkWidth, inkHeight);
   const fittedWidth = Math.max(1, Math.min(boxSize, Math.round(inkWidth * scale)));

@@ -37,7 +37,8 @@ export interface ImageVerdict {
 }
 
 function checkThreshold(threshold: number): void {
-  if (!(threshold >= 0 && threshold <= 1)) throw new OodVerdictError(`A refusal threshold must be a probability in [0, 1], found ${threshold}.`);
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new OodVerdictError(`A refusal threshold must be a probability in [0, 1], found ${threshold}.`);
 }
 
 /** Refusal by the max-probability rule: no class's mean probability reaches the threshold. */
@@ -56,7 +57,9 @@ export function verdictsFromDraws(draws: DrawProbabilities, threshold = DEFAULT_
     throw new OodVerdictError(error instanceof MetricsError ? error.message : String(error));
   }
   return Array.from({ length: summary.count }, (_, n) => {
-    const meanProbabilities = Array.from(summary.meanProbabilities.subarray(n * summary.classes, (n + 1) * summary.classes));
+    const meanProbabilities = Array.from(
+      summary.meanProbabilities.subarray(n * summary.classes, (n + 1) * summary.classes),
+    );
     return {
       meanProbabilities,
       predictedClass: summary.predictedClass[n],
@@ -79,8 +82,12 @@ export function drawRowsOf(draws: DrawProbabilities, index: number): number[][] 
 }
 
 /** The threshold that accepts (max-probability ≥ τ) `acceptFraction` of the given max-probabilities. */
-export function calibrateRefusalThreshold(maxProbabilities: ArrayLike<number>, acceptFraction = CALIBRATION_ACCEPT_FRACTION): number {
-  if (maxProbabilities.length === 0) throw new OodVerdictError('No held-out max-probabilities were given; calibration needs at least one.');
+export function calibrateRefusalThreshold(
+  maxProbabilities: ArrayLike<number>,
+  acceptFraction = CALIBRATION_ACCEPT_FRACTION,
+): number {
+  if (maxProbabilities.length === 0)
+    throw new OodVerdictError('No held-out max-probabilities were given; calibration needs at least one.');
   const negated = Float64Array.from(maxProbabilities, (p) => -p);
   return -acceptanceThreshold(negated, acceptFraction);
 }
@@ -108,7 +115,11 @@ export const SCORE_HISTOGRAM_RANGES: Record<OodScoreKind, [number, number]> = {
 };
 export const SCORE_HISTOGRAM_BINS = 20;
 
-export function histogram(values: ArrayLike<number>, [low, high]: [number, number], bins = SCORE_HISTOGRAM_BINS): ScoreHistogram {
+export function histogram(
+  values: ArrayLike<number>,
+  [low, high]: [number, number],
+  bins = SCORE_HISTOGRAM_BINS,
+): ScoreHistogram {
   const counts = new Array<number>(bins).fill(0);
   for (let i = 0; i < values.length; i += 1) {
     const bin = Math.floor(((values[i] - low) / (high - low)) * bins);
@@ -147,16 +158,31 @@ export interface OodEvaluationCore {
   outOfDistribution: OodSetEvaluation[];
 }
 
-function setEvaluation(name: string, summary: PredictiveSummary, threshold: number, calibrated: number, reference?: PredictiveSummary): OodSetEvaluation {
-  if (summary.count === 0) throw new OodVerdictError(`The image set "${name}" is empty; an evaluation needs at least one image per set.`);
+function setEvaluation(
+  name: string,
+  summary: PredictiveSummary,
+  threshold: number,
+  calibrated: number,
+  reference?: PredictiveSummary,
+): OodSetEvaluation {
+  if (summary.count === 0)
+    throw new OodVerdictError(`The image set "${name}" is empty; an evaluation needs at least one image per set.`);
   const kinds = OOD_SCORE_KINDS;
-  const histograms = Object.fromEntries(kinds.map((kind) => [kind, histogram(rawScores(summary, kind), SCORE_HISTOGRAM_RANGES[kind])])) as Record<OodScoreKind, ScoreHistogram>;
+  const histograms = Object.fromEntries(
+    kinds.map((kind) => [kind, histogram(rawScores(summary, kind), SCORE_HISTOGRAM_RANGES[kind])]),
+  ) as Record<OodScoreKind, ScoreHistogram>;
   const scores = reference
     ? (Object.fromEntries(
         kinds.map((kind) => {
           const inScores = oodScores(reference, kind);
           const outScores = oodScores(summary, kind);
-          return [kind, { auroc: auroc(inScores, outScores), fprAt95Tpr: fprAtTpr(inScores, outScores, CALIBRATION_ACCEPT_FRACTION) }];
+          return [
+            kind,
+            {
+              auroc: auroc(inScores, outScores),
+              fprAt95Tpr: fprAtTpr(inScores, outScores, CALIBRATION_ACCEPT_FRACTION),
+            },
+          ];
         }),
       ) as Record<OodScoreKind, ScoreSeparation>)
     : undefined;
@@ -185,6 +211,8 @@ export function evaluateOodSets(
     calibratedThreshold,
     acceptFraction: CALIBRATION_ACCEPT_FRACTION,
     inDistribution: setEvaluation(inDistribution.name, inDistribution.summary, threshold, calibratedThreshold),
-    outOfDistribution: outOfDistribution.map((set) => setEvaluation(set.name, set.summary, threshold, calibratedThreshold, inDistribution.summary)),
+    outOfDistribution: outOfDistribution.map((set) =>
+      setEvaluation(set.name, set.summary, threshold, calibratedThreshold, inDistribution.summary),
+    ),
   };
 }

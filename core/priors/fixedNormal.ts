@@ -1,7 +1,7 @@
 /** A fixed N(0, scale²) prior on every weight. */
 import * as tf from '@tensorflow/tfjs-core';
 import { normalKl, normalLogProb } from '../distributions/normal';
-import { PriorError, type Prior, type PriorFactory } from './prior';
+import { PriorError, type PriorFactory } from './prior';
 
 export function fixedNormalPrior(scale = 1): PriorFactory {
   if (!(scale > 0)) throw new PriorError(`A Normal prior needs a positive scale; found ${scale}.`);

@@ -25,7 +25,12 @@ const inverseSoftplus = (y: number) => Math.log(Math.expm1(y));
 const logit = (p: number) => Math.log(p / (1 - p));
 
 /** Log-density of the mixture, element-wise, via log-sum-exp for stability. */
-export function scaleMixtureLogProb(w: tf.Tensor, pi: tf.Tensor | number, sigma1: tf.Tensor | number, sigma2: tf.Tensor | number): tf.Tensor {
+export function scaleMixtureLogProb(
+  w: tf.Tensor,
+  pi: tf.Tensor | number,
+  sigma1: tf.Tensor | number,
+  sigma2: tf.Tensor | number,
+): tf.Tensor {
   return tf.tidy(() => {
     const first = tf.add(normalLogProb(w, 0, sigma1), tf.log(pi));
     const second = tf.add(normalLogProb(w, 0, sigma2), tf.log(tf.sub(1, pi)));
@@ -38,7 +43,8 @@ export function scaleMixtureLogProb(w: tf.Tensor, pi: tf.Tensor | number, sigma1
 export function scaleMixturePrior(args: ScaleMixtureArgs): PriorFactory & { shared: Prior } {
   const { pi, sigma1, sigma2, learned } = args;
   if (!(pi > 0 && pi < 1)) throw new PriorError(`The mixture weight π must lie in (0, 1); found ${pi}.`);
-  if (!(sigma1 > 0 && sigma2 > 0)) throw new PriorError(`Mixture scales must be positive; found σ1 = ${sigma1}, σ2 = ${sigma2}.`);
+  if (!(sigma1 > 0 && sigma2 > 0))
+    throw new PriorError(`Mixture scales must be positive; found σ1 = ${sigma1}, σ2 = ${sigma2}.`);
   const piLogit = createVariable(tf.scalar(logit(pi)), learned, 'prior/pi_logit');
   const sigma1Raw = createVariable(tf.scalar(inverseSoftplus(sigma1)), learned, 'prior/sigma1_raw');
   const sigma2Raw = createVariable(tf.scalar(inverseSoftplus(sigma2)), learned, 'prior/sigma2_raw');
@@ -46,7 +52,8 @@ export function scaleMixturePrior(args: ScaleMixtureArgs): PriorFactory & { shar
     trainableVariables: learned ? [piLogit, sigma1Raw, sigma2Raw] : [],
     logProb: (w: tf.Tensor) =>
       tf.tidy(() => scaleMixtureLogProb(w, tf.sigmoid(piLogit), tf.softplus(sigma1Raw), tf.softplus(sigma2Raw))),
-    learnedParameters: () => takeScalars({ pi: tf.sigmoid(piLogit), sigma1: tf.softplus(sigma1Raw), sigma2: tf.softplus(sigma2Raw) }),
+    learnedParameters: () =>
+      takeScalars({ pi: tf.sigmoid(piLogit), sigma1: tf.softplus(sigma1Raw), sigma2: tf.softplus(sigma2Raw) }),
     dispose: () => {
       piLogit.dispose();
       sigma1Raw.dispose();

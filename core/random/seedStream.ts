@@ -19,7 +19,10 @@ export class SeedStreamError extends Error {
 export class SeedStream {
   private counter = 0;
 
-  constructor(readonly seed: number, readonly salt = 0) {}
+  constructor(
+    readonly seed: number,
+    readonly salt = 0,
+  ) {}
 
   /** The next integer seed in [0, 2^31). */
   next(): number {

@@ -24,13 +24,29 @@ export interface BandRegions {
   outside: { from: number; to: number };
 }
 
-export function bandFiguresOfMerit(grid: readonly number[], mean: readonly number[], std: readonly number[], regions: BandRegions): BandFiguresOfMerit {
-  let outsideSum = 0, outsideCount = 0, centreSum = 0, centreCount = 0;
-  let squaredError = 0, insideCount = 0, covered = 0;
+export function bandFiguresOfMerit(
+  grid: readonly number[],
+  mean: readonly number[],
+  std: readonly number[],
+  regions: BandRegions,
+): BandFiguresOfMerit {
+  let outsideSum = 0,
+    outsideCount = 0,
+    centreSum = 0,
+    centreCount = 0;
+  let squaredError = 0,
+    insideCount = 0,
+    covered = 0;
   grid.forEach((x, i) => {
     const distance = Math.abs(x);
-    if (distance >= regions.outside.from && distance <= regions.outside.to) { outsideSum += std[i]; outsideCount += 1; }
-    if (distance <= regions.centre) { centreSum += std[i]; centreCount += 1; }
+    if (distance >= regions.outside.from && distance <= regions.outside.to) {
+      outsideSum += std[i];
+      outsideCount += 1;
+    }
+    if (distance <= regions.centre) {
+      centreSum += std[i];
+      centreCount += 1;
+    }
     if (distance <= regions.inside) {
       const truth = regions.trueFunction(x);
       squaredError += (mean[i] - truth) ** 2;

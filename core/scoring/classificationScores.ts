@@ -24,7 +24,9 @@ export function brierScore(probabilities: ArrayLike<number>, labels: ArrayLike<n
   const count = labels.length;
   if (count === 0) throw new MetricsError('The Brier score needs at least one example; none were given.');
   if (probabilities.length !== count * classes) {
-    throw new MetricsError(`${count} examples of ${classes} classes need ${count * classes} probabilities; found ${probabilities.length}.`);
+    throw new MetricsError(
+      `${count} examples of ${classes} classes need ${count * classes} probabilities; found ${probabilities.length}.`,
+    );
   }
   let total = 0;
   for (let n = 0; n < count; n += 1) {
@@ -50,15 +52,19 @@ export interface RiskCoverageCurve {
  * have no order of their own, so within a tied group the curve takes the expectation over a random
  * order: after j of a group of g examples holding e errors, E[errors] = (errors before) + j·e/g.
  */
-export function riskCoverageCurve(confidence: ArrayLike<number>, correct: ArrayLike<boolean | number>): RiskCoverageCurve {
+export function riskCoverageCurve(
+  confidence: ArrayLike<number>,
+  correct: ArrayLike<boolean | number>,
+): RiskCoverageCurve {
   const count = confidence.length;
   if (count === 0) throw new MetricsError('The risk–coverage curve needs at least one example; none were given.');
-  if (correct.length !== count) throw new MetricsError(`There are ${count} confidences but ${correct.length} correctness flags.`);
+  if (correct.length !== count)
+    throw new MetricsError(`There are ${count} confidences but ${correct.length} correctness flags.`);
   const order = Array.from({ length: count }, (_, n) => n).sort((a, b) => confidence[b] - confidence[a]);
   const coverage = new Float64Array(count);
   const risk = new Float64Array(count);
   let errorsBefore = 0;
-  for (let start = 0; start < count; ) {
+  for (let start = 0; start < count;) {
     let end = start;
     while (end + 1 < count && confidence[order[end + 1]] === confidence[order[start]]) end += 1;
     const groupSize = end - start + 1;
@@ -92,13 +98,15 @@ export function epistemicAvailability(methodHasEpistemicPart: boolean, draws: nu
   if (!methodHasEpistemicPart) {
     return {
       available: false,
-      reason: 'not applicable: the method has no epistemic part (one set of point weights), so mutual information would be 0 by construction',
+      reason:
+        'not applicable: the method has no epistemic part (one set of point weights), so mutual information would be 0 by construction',
     };
   }
   if (draws < 2) {
     return {
       available: false,
-      reason: 'not applicable: the predictive was computed in closed form, one set of probabilities per example, with no draws to take mutual information over',
+      reason:
+        'not applicable: the predictive was computed in closed form, one set of probabilities per example, with no draws to take mutual information over',
     };
   }
   return { available: true };
@@ -176,7 +184,11 @@ export class ClassificationScorer {
 }
 
 /** All held-out scores of one set of predictions at once. */
-export function scoreClassification(probabilities: DrawProbabilities, labels: ArrayLike<number>, options: ClassificationScorerOptions): ClassificationScores {
+export function scoreClassification(
+  probabilities: DrawProbabilities,
+  labels: ArrayLike<number>,
+  options: ClassificationScorerOptions,
+): ClassificationScores {
   const scorer = new ClassificationScorer(options);
   scorer.add(probabilities, labels);
   return scorer.result();

@@ -9,7 +9,18 @@
 /** Which event of the run's stream carries the value, and under which field. */
 export type MetricSource =
   | { event: 'metrics'; field: 'loss' | 'nll' | 'kl' | 'klWeight' | 'accuracy' | 'mse' }
-  | { event: 'heldout'; field: 'heldoutNats' | 'accuracy' | 'ece' | 'digitRefusal' | 'noiseRefusal' | 'meanMaxProbabilityNoise' | 'draws' | 'images' }
+  | {
+      event: 'heldout';
+      field:
+        | 'heldoutNats'
+        | 'accuracy'
+        | 'ece'
+        | 'digitRefusal'
+        | 'noiseRefusal'
+        | 'meanMaxProbabilityNoise'
+        | 'draws'
+        | 'images';
+    }
   | { event: 'regression'; field: 'stdRatio' | 'rmseInside' | 'coverageInside' };
 
 /** What a report's row label may quote from the event that holds the value. */

@@ -22,7 +22,9 @@ const elementCount = (shape: number[]) => shape.reduce((product, size) => produc
 /** One tensor's values in memory. */
 export const namedValuesSchema = z
   .object({ name: tensorNameSchema, shape: shapeSchema, values: z.instanceof(Float32Array) })
-  .refine((entry) => entry.values.length === elementCount(entry.shape), { message: 'the number of values does not match the shape' });
+  .refine((entry) => entry.values.length === elementCount(entry.shape), {
+    message: 'the number of values does not match the shape',
+  });
 export type NamedValues = z.infer<typeof namedValuesSchema>;
 
 const adamStateFields = {
@@ -52,23 +54,38 @@ export const trainingCheckpointSchema = z.object({
   /** Every trainable variable by stable name (`dense1/kernel/loc`, `prior/pi_logit`). */
   variables: z.array(namedValuesSchema),
   /** Adam's first and second moments by the stable name of their variable, in the optimizer's order. */
-  optimizer: z.object({ ...adamStateFields, firstMoments: z.array(namedValuesSchema), secondMoments: z.array(namedValuesSchema) }),
+  optimizer: z.object({
+    ...adamStateFields,
+    firstMoments: z.array(namedValuesSchema),
+    secondMoments: z.array(namedValuesSchema),
+  }),
 });
 export type TrainingCheckpoint = z.infer<typeof trainingCheckpointSchema>;
 
 /** Where one tensor's values sit in the binary, in float32 elements. */
-const tensorEntrySchema = z.object({ name: tensorNameSchema, shape: shapeSchema, offset: z.number().int().nonnegative() });
+const tensorEntrySchema = z.object({
+  name: tensorNameSchema,
+  shape: shapeSchema,
+  offset: z.number().int().nonnegative(),
+});
 
 export const checkpointManifestSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
   ...checkpointFields,
   variables: z.array(tensorEntrySchema),
-  optimizer: z.object({ ...adamStateFields, firstMoments: z.array(tensorEntrySchema), secondMoments: z.array(tensorEntrySchema) }),
+  optimizer: z.object({
+    ...adamStateFields,
+    firstMoments: z.array(tensorEntrySchema),
+    secondMoments: z.array(tensorEntrySchema),
+  }),
   /** Length of the binary in bytes and its FNV-1a 32-bit checksum (hex). */
   valueBytes: z.number().int().nonnegative(),
   valueChecksum: z.string().regex(/^[0-9a-f]{8}$/),
   /** The binary's file name beside the manifest, set by whoever stores the checkpoint. */
-  valuesFile: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  valuesFile: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
 });
 export type CheckpointManifest = z.infer<typeof checkpointManifestSchema>;
 
@@ -112,28 +129,46 @@ export function serializeCheckpoint(checkpoint: TrainingCheckpoint): SerializedC
 export function deserializeCheckpoint(manifestJson: unknown, values: Uint8Array): TrainingCheckpoint {
   const manifest = parseCheckpointManifest(manifestJson);
   if (values.byteLength !== manifest.valueBytes) {
-    throw new CheckpointError(`The checkpoint's values are ${values.byteLength} bytes; its manifest says ${manifest.valueBytes}. The checkpoint is incomplete or mismatched.`);
+    throw new CheckpointError(
+      `The checkpoint's values are ${values.byteLength} bytes; its manifest says ${manifest.valueBytes}. The checkpoint is incomplete or mismatched.`,
+    );
   }
   const checksum = fnv1a32(values);
   if (checksum !== manifest.valueChecksum) {
-    throw new CheckpointError(`The checkpoint's values have checksum ${checksum}; its manifest says ${manifest.valueChecksum}. The checkpoint is damaged.`);
+    throw new CheckpointError(
+      `The checkpoint's values have checksum ${checksum}; its manifest says ${manifest.valueChecksum}. The checkpoint is damaged.`,
+    );
   }
   const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
   const elements = values.byteLength / 4;
   const read = (entry: z.infer<typeof tensorEntrySchema>): NamedValues => {
     const count = elementCount(entry.shape);
     if (entry.offset + count > elements) {
-      throw new CheckpointError(`Tensor "${entry.name}" of the checkpoint ends at value ${entry.offset + count}, past the ${elements} values stored.`);
+      throw new CheckpointError(
+        `Tensor "${entry.name}" of the checkpoint ends at value ${entry.offset + count}, past the ${elements} values stored.`,
+      );
     }
     const tensorValues = new Float32Array(count);
     for (let i = 0; i < count; i += 1) tensorValues[i] = view.getFloat32((entry.offset + i) * 4, true);
     return { name: entry.name, shape: entry.shape, values: tensorValues };
   };
-  const { format: _format, valueBytes: _bytes, valueChecksum: _checksum, valuesFile: _file, variables, optimizer, ...fields } = manifest;
+  const {
+    format: _format,
+    valueBytes: _bytes,
+    valueChecksum: _checksum,
+    valuesFile: _file,
+    variables,
+    optimizer,
+    ...fields
+  } = manifest;
   return {
     ...fields,
     variables: variables.map(read),
-    optimizer: { ...optimizer, firstMoments: optimizer.firstMoments.map(read), secondMoments: optimizer.secondMoments.map(read) },
+    optimizer: {
+      ...optimizer,
+      firstMoments: optimizer.firstMoments.map(read),
+      secondMoments: optimizer.secondMoments.map(read),
+    },
   };
 }
 

@@ -117,7 +117,12 @@ export async function trainRegression(
   let latest: BandFiguresOfMerit | undefined;
 
   // Full batch: one batch per step, so the data order needs no position of its own.
-  const state: TrainingStateParts = { experiment: config.experiment, variables, optimizer, seedStreams: { train: trainSeeds, evaluation: evalSeeds } };
+  const state: TrainingStateParts = {
+    experiment: config.experiment,
+    variables,
+    optimizer,
+    seedStreams: { train: trainSeeds, evaluation: evalSeeds },
+  };
   const saveCheckpoint = async (step: number) => {
     if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, step));
   };
@@ -136,14 +141,26 @@ export async function trainRegression(
       true,
       variables,
     )!;
-    const { loss: lossValue, nll, kl, mse } = await takeScalars({ loss, nll: parts!.nll, kl: parts!.kl, mse: parts!.mse });
+    const {
+      loss: lossValue,
+      nll,
+      kl,
+      mse,
+    } = await takeScalars({ loss, nll: parts!.nll, kl: parts!.kl, mse: parts!.mse });
     if (!standardization) return { loss: lossValue, nll, kl, klWeight, mse };
     return { loss: lossValue + nllShift, nll: nll + nllShift, kl, klWeight, mse: mse * mseScale };
   };
 
   const evaluate = async (step: number) => {
-    const predictive = await regressionPredictive(network, standardization ? grid.map(toNetworkX) : grid, config.predictiveDraws, evalSeeds);
-    const mean = standardization ? predictive.mean.map((value) => value * standardization.yStd + standardization.yMean) : predictive.mean;
+    const predictive = await regressionPredictive(
+      network,
+      standardization ? grid.map(toNetworkX) : grid,
+      config.predictiveDraws,
+      evalSeeds,
+    );
+    const mean = standardization
+      ? predictive.mean.map((value) => value * standardization.yStd + standardization.yMean)
+      : predictive.mean;
     const std = standardization ? predictive.std.map((value) => value * standardization.yStd) : predictive.std;
     latest = bandFiguresOfMerit(grid, mean, std, problem.regions);
     hooks.emit({ type: 'regression', step, grid, mean, std, trueY, trainX: data.x, trainY: data.y, ...latest });

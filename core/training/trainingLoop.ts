@@ -49,7 +49,10 @@ export interface TrainingLoopResult {
 
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
-  constructor(readonly step: number, readonly metrics: StepMetrics) {
+  constructor(
+    readonly step: number,
+    readonly metrics: StepMetrics,
+  ) {
     super(
       `Training diverged at step ${step}: the loss is ${metrics.loss} (NLL ${metrics.nll}, KL ${metrics.kl}). ` +
         'Lower the learning rate or the initial posterior scale and start again.',

@@ -29,7 +29,10 @@ function stableNames(variables: tf.Variable[]): Map<string, string> {
   const seen = new Set<string>();
   for (const variable of variables) {
     const stable = stableVariableName(variable.name);
-    if (seen.has(stable)) throw new CheckpointError(`Two trainable variables are both named "${stable}"; a checkpoint needs distinct names.`);
+    if (seen.has(stable))
+      throw new CheckpointError(
+        `Two trainable variables are both named "${stable}"; a checkpoint needs distinct names.`,
+      );
     seen.add(stable);
     names.set(variable.name, stable);
   }
@@ -41,7 +44,11 @@ async function scalarValue(variable: tf.Variable | undefined): Promise<number | 
 }
 
 /** The state after `step` steps; `batchesDrawn` is the data sampler's count (full batch: the step). */
-export async function captureTrainingState(parts: TrainingStateParts, step: number, batchesDrawn: number): Promise<TrainingCheckpoint> {
+export async function captureTrainingState(
+  parts: TrainingStateParts,
+  step: number,
+  batchesDrawn: number,
+): Promise<TrainingCheckpoint> {
   const names = stableNames(parts.variables);
   const valuesOf = async (name: string, tensor: tf.Tensor): Promise<NamedValues> => ({
     name,
@@ -60,7 +67,9 @@ export async function captureTrainingState(parts: TrainingStateParts, step: numb
     const match = /^(.*)\/([mv])$/.exec(moment.name);
     const stable = match ? names.get(match[1]) : undefined;
     if (!match || !stable) {
-      throw new CheckpointError(`The optimizer holds a moment "${moment.name}" of no variable being trained; the checkpoint cannot name it.`);
+      throw new CheckpointError(
+        `The optimizer holds a moment "${moment.name}" of no variable being trained; the checkpoint cannot name it.`,
+      );
     }
     (match[2] === 'm' ? firstMoments : secondMoments).push(await valuesOf(stable, moment.tensor));
   }
@@ -85,17 +94,24 @@ export async function captureTrainingState(parts: TrainingStateParts, step: numb
 /** Puts a checkpoint's state into freshly built parts (same configuration); throws CheckpointError on any mismatch. */
 export async function restoreTrainingState(checkpoint: TrainingCheckpoint, parts: TrainingStateParts): Promise<void> {
   if (checkpoint.experiment !== parts.experiment) {
-    throw new CheckpointError(`The checkpoint is of a "${checkpoint.experiment}" run; it cannot resume a "${parts.experiment}" run.`);
+    throw new CheckpointError(
+      `The checkpoint is of a "${checkpoint.experiment}" run; it cannot resume a "${parts.experiment}" run.`,
+    );
   }
   const names = stableNames(parts.variables);
   const variableByStable = new Map(parts.variables.map((variable) => [names.get(variable.name)!, variable]));
   const stored = new Map(checkpoint.variables.map((entry) => [entry.name, entry]));
   for (const name of stored.keys()) {
-    if (!variableByStable.has(name)) throw new CheckpointError(`The checkpoint holds a variable "${name}" this network does not have; was the run's configuration changed?`);
+    if (!variableByStable.has(name))
+      throw new CheckpointError(
+        `The checkpoint holds a variable "${name}" this network does not have; was the run's configuration changed?`,
+      );
   }
   const tensorFor = (entry: NamedValues, variable: tf.Variable) => {
     if (entry.shape.join('×') !== variable.shape.join('×')) {
-      throw new CheckpointError(`Checkpoint variable "${entry.name}" has shape [${entry.shape}]; the network's has [${variable.shape}].`);
+      throw new CheckpointError(
+        `Checkpoint variable "${entry.name}" has shape [${entry.shape}]; the network's has [${variable.shape}].`,
+      );
     }
     return tf.tensor(entry.values, entry.shape, 'float32');
   };
@@ -111,7 +127,10 @@ export async function restoreTrainingState(checkpoint: TrainingCheckpoint, parts
   const momentTensors = (entries: NamedValues[], suffix: 'm' | 'v'): NamedTensor[] =>
     entries.map((entry) => {
       const variable = variableByStable.get(entry.name);
-      if (!variable) throw new CheckpointError(`The checkpoint holds an optimizer moment of "${entry.name}", which this network does not have.`);
+      if (!variable)
+        throw new CheckpointError(
+          `The checkpoint holds an optimizer moment of "${entry.name}", which this network does not have.`,
+        );
       return { name: `${variable.name}/${suffix}`, tensor: tensorFor(entry, variable) };
     });
   const weights: NamedTensor[] = [
@@ -126,7 +145,10 @@ export async function restoreTrainingState(checkpoint: TrainingCheckpoint, parts
     for (const weight of weights) weight.tensor.dispose();
   }
   const internals = parts.optimizer as unknown as AdamInternals;
-  for (const [variable, value] of [[internals.accBeta1, optimizer.accBeta1], [internals.accBeta2, optimizer.accBeta2]] as const) {
+  for (const [variable, value] of [
+    [internals.accBeta1, optimizer.accBeta1],
+    [internals.accBeta2, optimizer.accBeta2],
+  ] as const) {
     if (variable && value !== undefined) {
       const scalar = tf.scalar(value);
       variable.assign(scalar);
@@ -136,7 +158,8 @@ export async function restoreTrainingState(checkpoint: TrainingCheckpoint, parts
 
   for (const [name, stream] of Object.entries(parts.seedStreams)) {
     const position = checkpoint.seedStreams[name];
-    if (position === undefined) throw new CheckpointError(`The checkpoint has no position for the "${name}" seed stream.`);
+    if (position === undefined)
+      throw new CheckpointError(`The checkpoint has no position for the "${name}" seed stream.`);
     stream.seek(position);
   }
 }

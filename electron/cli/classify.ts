@@ -9,10 +9,14 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { OOD_DEFAULT_DRAWS, OOD_MAX_DRAWS, OOD_MAX_FILES_PER_CALL, type ClassifiedImage } from '../../core/contract/ood';
+import {
+  OOD_DEFAULT_DRAWS,
+  OOD_MAX_DRAWS,
+  OOD_MAX_FILES_PER_CALL,
+  type ClassifiedImage,
+} from '../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD } from '../../core/ood/verdict';
 import { openHostServices } from '../host/hostServices';
-
 
 interface ClassifyCommandOptions {
   run: string;
@@ -24,7 +28,9 @@ interface ClassifyCommandOptions {
 export function registerClassifyCommand(program: Command): void {
   program
     .command('evaluate-ood')
-    .description("Evaluate a LeNet5 run's OOD detection (held-out digits vs Fashion-MNIST, noise, letters) and store it as runs/<id>/ood.json.")
+    .description(
+      "Evaluate a LeNet5 run's OOD detection (held-out digits vs Fashion-MNIST, noise, letters) and store it as runs/<id>/ood.json.",
+    )
     .requiredOption('--run <dir>', 'the run folder (runs/<id>)')
     .option('--json', 'print the stored evaluation as one JSON line')
     .action(async (options: { run: string; json?: boolean }) => {
@@ -33,10 +39,17 @@ export function registerClassifyCommand(program: Command): void {
 
   program
     .command('classify')
-    .description("Classify image files with a LeNet5 run's network (its latest checkpoint): prediction, uncertainty and refusal per file.")
+    .description(
+      "Classify image files with a LeNet5 run's network (its latest checkpoint): prediction, uncertainty and refusal per file.",
+    )
     .requiredOption('--run <dir>', 'the run folder (runs/<id>)')
     .option('--draws <T>', `posterior draws (1–${OOD_MAX_DRAWS})`, parseDraws, OOD_DEFAULT_DRAWS)
-    .option('--threshold <p>', 'refuse when no mean class probability reaches this', parseProbability, DEFAULT_REFUSAL_THRESHOLD)
+    .option(
+      '--threshold <p>',
+      'refuse when no mean class probability reaches this',
+      parseProbability,
+      DEFAULT_REFUSAL_THRESHOLD,
+    )
     .option('--json', 'one JSON object per file per line')
     .argument('<files...>', 'image files (PNG, JPEG, WebP, GIF, TIFF)')
     .action(async (files: string[], options: ClassifyCommandOptions) => {
@@ -46,13 +59,15 @@ export function registerClassifyCommand(program: Command): void {
 
 function parseDraws(value: string): number {
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1 || number > OOD_MAX_DRAWS) throw new InvalidArgumentError(`"${value}" is not a whole number of draws from 1 to ${OOD_MAX_DRAWS}.`);
+  if (!/^\d+$/.test(value) || number < 1 || number > OOD_MAX_DRAWS)
+    throw new InvalidArgumentError(`"${value}" is not a whole number of draws from 1 to ${OOD_MAX_DRAWS}.`);
   return number;
 }
 
 function parseProbability(value: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !(number >= 0 && number <= 1)) throw new InvalidArgumentError(`"${value}" is not a probability between 0 and 1.`);
+  if (value.trim() === '' || !(number >= 0 && number <= 1))
+    throw new InvalidArgumentError(`"${value}" is not a probability between 0 and 1.`);
   return number;
 }
 
@@ -92,7 +107,9 @@ async function evaluateOod(options: { run: string; json?: boolean }): Promise<nu
       `Run ${evaluation.runId}, checkpoint step ${evaluation.checkpointStep}, T = ${evaluation.draws}, ${evaluation.backend}, ${evaluation.seconds.toFixed(1)} s; ` +
         `held-out accuracy ${percent(evaluation.heldoutAccuracy).trim()}, calibrated threshold ${evaluation.calibratedThreshold.toFixed(3)}.`,
     );
-    console.log(`${'set'.padEnd(22)} AUROC maxP / entropy / MI   FPR95 maxP / entropy / MI      refused @${evaluation.threshold} / @calibrated`);
+    console.log(
+      `${'set'.padEnd(22)} AUROC maxP / entropy / MI   FPR95 maxP / entropy / MI      refused @${evaluation.threshold} / @calibrated`,
+    );
     for (const set of evaluation.outOfDistribution) {
       const s = set.scores!;
       console.log(
@@ -127,9 +144,16 @@ async function classify(files: string[], options: ClassifyCommandOptions): Promi
   });
   try {
     // The CLI's user named these files on the command line: each is theirs to read.
-    const result = await services.ood.classifyFiles(path.basename(runDir), files, { draws: options.draws, threshold: options.threshold }, () => true);
+    const result = await services.ood.classifyFiles(
+      path.basename(runDir),
+      files,
+      { draws: options.draws, threshold: options.threshold },
+      () => true,
+    );
     if (!options.json) {
-      console.error(`Run ${result.runId}, checkpoint at step ${result.checkpointStep}, T = ${result.draws} draws, refusal below ${result.threshold}.`);
+      console.error(
+        `Run ${result.runId}, checkpoint at step ${result.checkpointStep}, T = ${result.draws} draws, refusal below ${result.threshold}.`,
+      );
     }
     for (const image of result.results) console.log(options.json ? JSON.stringify(jsonLine(image)) : textLine(image));
     return result.results.every((image) => image.ok) ? 0 : 1;
@@ -143,7 +167,18 @@ async function classify(files: string[], options: ClassifyCommandOptions): Promi
 
 function jsonLine(image: ClassifiedImage) {
   if (!image.ok) {
-    return { file: image.name, ok: false, error: image.error, predicted: null, maxProb: null, entropy: null, expectedEntropy: null, mutualInformation: null, refused: null, probs: null };
+    return {
+      file: image.name,
+      ok: false,
+      error: image.error,
+      predicted: null,
+      maxProb: null,
+      entropy: null,
+      expectedEntropy: null,
+      mutualInformation: null,
+      refused: null,
+      probs: null,
+    };
   }
   return {
     file: image.name,
@@ -168,4 +203,3 @@ function textLine(image: ClassifiedImage): string {
     `entropy ${image.predictiveEntropy.toFixed(3)} = aleatoric ${image.expectedEntropy.toFixed(3)} + epistemic (MI) ${image.mutualInformation.toFixed(3)} nats`
   );
 }
-

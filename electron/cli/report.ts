@@ -38,31 +38,49 @@ export interface RunOutputs {
 
 /** The `--density` option both commands share. */
 export function densityOption(): Option {
-  return new Option('--density <n>', 'pixel density of a screen-size PNG: 2 (screens) or 3 (print); print sizes are 300 dpi').default(2).argParser((value) => {
-    if (value !== '2' && value !== '3') throw new InvalidArgumentError(`"${value}" is not a supported density; use 2 or 3.`);
-    return Number(value);
-  });
+  return new Option(
+    '--density <n>',
+    'pixel density of a screen-size PNG: 2 (screens) or 3 (print); print sizes are 300 dpi',
+  )
+    .default(2)
+    .argParser((value) => {
+      if (value !== '2' && value !== '3')
+        throw new InvalidArgumentError(`"${value}" is not a supported density; use 2 or 3.`);
+      return Number(value);
+    });
 }
 
 /** The `--size` option both commands share. */
 export function sizeOption(): Option {
-  return new Option('--size <size>', 'screen (the figures\' own size), column (3.5 in), page (7.0 in) or slide (16:9); print sizes are 300 dpi as PNG').default('screen').argParser((value) => {
-    if (!isFigureSizeName(value)) throw new InvalidArgumentError(`"${value}" is not a figure size; use one of ${FIGURE_SIZE_NAMES.join(', ')}.`);
-    return value;
-  });
+  return new Option(
+    '--size <size>',
+    "screen (the figures' own size), column (3.5 in), page (7.0 in) or slide (16:9); print sizes are 300 dpi as PNG",
+  )
+    .default('screen')
+    .argParser((value) => {
+      if (!isFigureSizeName(value))
+        throw new InvalidArgumentError(`"${value}" is not a figure size; use one of ${FIGURE_SIZE_NAMES.join(', ')}.`);
+      return value;
+    });
 }
 
 /** The format the report's file name asks for. */
 export function reportFormat(file: string): FigureFormat {
   const extension = path.extname(file).toLowerCase().slice(1);
   if ((FIGURE_FORMATS as readonly string[]).includes(extension)) return extension as FigureFormat;
-  throw new ReportCommandError(`The report's format comes from its file name: name it *.png, *.svg or *.pdf, not "${file}".`);
+  throw new ReportCommandError(
+    `The report's format comes from its file name: name it *.png, *.svg or *.pdf, not "${file}".`,
+  );
 }
 
 function checkExtensions(outputs: RunOutputs): void {
   if (outputs.report) reportFormat(outputs.report);
-  if (outputs.csv && path.extname(outputs.csv).toLowerCase() !== '.csv') throw new ReportCommandError(`The metrics table is CSV; name it *.csv, not "${outputs.csv}".`);
-  if (outputs.figure && !outputs.report) throw new ReportCommandError(`--figure ${outputs.figure} says which figure to write; give --out FILE.png, FILE.svg or FILE.pdf too.`);
+  if (outputs.csv && path.extname(outputs.csv).toLowerCase() !== '.csv')
+    throw new ReportCommandError(`The metrics table is CSV; name it *.csv, not "${outputs.csv}".`);
+  if (outputs.figure && !outputs.report)
+    throw new ReportCommandError(
+      `--figure ${outputs.figure} says which figure to write; give --out FILE.png, FILE.svg or FILE.pdf too.`,
+    );
 }
 
 /** The names --figure takes: the report's panels, in report order. */
@@ -72,10 +90,17 @@ export function figureNames(layout: ReportLayout): string[] {
 
 /** The report, or its one figure `--figure` names, as the bytes of `file`'s format. */
 async function reportBytes(layout: ReportLayout, file: string, outputs: RunOutputs): Promise<Buffer> {
-  const options = { format: reportFormat(file), size: FIGURE_SIZES[outputs.size ?? 'screen'], density: outputs.density ?? 2 };
+  const options = {
+    format: reportFormat(file),
+    size: FIGURE_SIZES[outputs.size ?? 'screen'],
+    density: outputs.density ?? 2,
+  };
   if (!outputs.figure) return renderReportFile(layout, options);
   const panel = layout.panels.find((candidate) => candidate.spec.id === outputs.figure);
-  if (!panel) throw new ReportCommandError(`This report has no figure "${outputs.figure}"; its figures are: ${figureNames(layout).join(', ')}.`);
+  if (!panel)
+    throw new ReportCommandError(
+      `This report has no figure "${outputs.figure}"; its figures are: ${figureNames(layout).join(', ')}.`,
+    );
   return renderFigureFile(panel.spec, options);
 }
 
@@ -84,18 +109,27 @@ async function writeOutput(file: string, bytes: Buffer | string, what: string): 
     await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
     await fs.writeFile(file, bytes);
   } catch (error) {
-    throw new ReportCommandError(`The ${what} could not be written to ${file} (${(error as Error).message}); choose another path.`);
+    throw new ReportCommandError(
+      `The ${what} could not be written to ${file} (${(error as Error).message}); choose another path.`,
+    );
   }
   console.error(`Wrote the ${what}: ${path.resolve(file)}`);
 }
 
 /** Writes the report and/or CSV of the run in `runDir`, compared with `compareDirs` if any. */
-export async function writeRunOutputs(runDir: string, compareDirs: readonly string[], outputs: RunOutputs): Promise<void> {
+export async function writeRunOutputs(
+  runDir: string,
+  compareDirs: readonly string[],
+  outputs: RunOutputs,
+): Promise<void> {
   checkExtensions(outputs);
   const main = await loadRunFolder(runDir);
   const others = await Promise.all(compareDirs.map((dir) => loadRunFolder(dir)));
   for (const loaded of [main, ...others]) {
-    if (loaded.skippedLines > 0) console.error(`Warning: run "${loaded.record.id}": ${loaded.skippedLines} line(s) of events.ndjson are not valid events and were left out.`);
+    if (loaded.skippedLines > 0)
+      console.error(
+        `Warning: run "${loaded.record.id}": ${loaded.skippedLines} line(s) of events.ndjson are not valid events and were left out.`,
+      );
     if (loaded.oodProblem) console.error(`Warning: run "${loaded.record.id}": ${loaded.oodProblem}`);
   }
   const generatedAt = new Date().toISOString();
@@ -103,13 +137,23 @@ export async function writeRunOutputs(runDir: string, compareDirs: readonly stri
   if (others.length === 0) {
     if (outputs.report) {
       const layout = runReportLayout(main.record, main.data, { generatedAt, ood: main.ood });
-      await writeOutput(outputs.report, await reportBytes(layout, outputs.report, outputs), what(`report of ${main.record.name}`));
+      await writeOutput(
+        outputs.report,
+        await reportBytes(layout, outputs.report, outputs),
+        what(`report of ${main.record.name}`),
+      );
     }
-    if (outputs.csv) await writeOutput(outputs.csv, runMetricsCsv(main.data, main.record.config), `metrics of ${main.record.name}`);
+    if (outputs.csv)
+      await writeOutput(outputs.csv, runMetricsCsv(main.data, main.record.config), `metrics of ${main.record.name}`);
     return;
   }
   const runs = [main, ...others].map(comparisonRunOf);
-  if (outputs.report) await writeOutput(outputs.report, await reportBytes(comparisonReportLayout(runs, { generatedAt }), outputs.report, outputs), what(`comparison report of ${runs.length} runs`));
+  if (outputs.report)
+    await writeOutput(
+      outputs.report,
+      await reportBytes(comparisonReportLayout(runs, { generatedAt }), outputs.report, outputs),
+      what(`comparison report of ${runs.length} runs`),
+    );
   if (outputs.csv) await writeOutput(outputs.csv, comparisonCsv(runs), `metrics of ${runs.length} runs`);
 }
 
@@ -126,11 +170,13 @@ interface ReportOptions {
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('Draw the report of a stored run (or a comparison of runs, or one figure of it) as PNG, SVG or PDF without a display, and/or write its metrics as CSV.')
+    .description(
+      'Draw the report of a stored run (or a comparison of runs, or one figure of it) as PNG, SVG or PDF without a display, and/or write its metrics as CSV.',
+    )
     .requiredOption('--run <dir>', 'the run folder (holding run.json and events.ndjson)')
     .option('--compare <dirs...>', 'run folders to compare with --run (makes a comparison report)')
     .option('--out <file>', 'where to write the report: FILE.png, FILE.svg or FILE.pdf (the extension says the format)')
-    .option('--figure <name>', 'write only this figure of the report (an unknown name lists the report\'s figures)')
+    .option('--figure <name>', "write only this figure of the report (an unknown name lists the report's figures)")
     .option('--csv <file.csv>', 'where to write the metrics as CSV (one row per step, plus evaluation rows)')
     .addOption(sizeOption())
     .addOption(densityOption())
@@ -141,7 +187,13 @@ export function registerReportCommand(program: Command): void {
         return;
       }
       try {
-        await writeRunOutputs(options.run, options.compare ?? [], { report: options.out, csv: options.csv, density: options.density, size: options.size, figure: options.figure });
+        await writeRunOutputs(options.run, options.compare ?? [], {
+          report: options.out,
+          csv: options.csv,
+          density: options.density,
+          size: options.size,
+          figure: options.figure,
+        });
       } catch (error) {
         console.error(`Error: ${(error as Error).message}`);
         process.exitCode = 1;

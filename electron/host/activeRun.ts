@@ -60,14 +60,19 @@ export class ActiveRun {
     const { store } = this.persistence;
     this.checkpointWrites = this.checkpointWrites.then(() =>
       // Sequential: a checkpoint is written only once the events up to it are on disk.
-      store.flushEvents(id, { durable: true }).then(() => store.writeCheckpoint(id, checkpoint)).then(
-        (manifest) => {
-          this.record.checkpointStep = manifest.step;
-          this.writeRecordSoon();
-        },
-        (error) =>
-          this.persistence.warn(`The checkpoint of run "${id}" at step ${checkpoint.manifest.step} could not be written: ${error instanceof Error ? error.message : String(error)}`),
-      ),
+      store
+        .flushEvents(id, { durable: true })
+        .then(() => store.writeCheckpoint(id, checkpoint))
+        .then(
+          (manifest) => {
+            this.record.checkpointStep = manifest.step;
+            this.writeRecordSoon();
+          },
+          (error) =>
+            this.persistence.warn(
+              `The checkpoint of run "${id}" at step ${checkpoint.manifest.step} could not be written: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+        ),
     );
   }
 

@@ -5,7 +5,14 @@
  * whose message is a sentence fit to show the user.
  */
 import { z } from 'zod';
-import { apiMethods, pathMethodNames, WorkbenchApiError, type ApiMethodName, type Environment, type ExperimentInfo } from '../../core/contract/workbenchApi';
+import {
+  apiMethods,
+  pathMethodNames,
+  WorkbenchApiError,
+  type ApiMethodName,
+  type Environment,
+  type ExperimentInfo,
+} from '../../core/contract/workbenchApi';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { OodService, PathGrant } from './oodService';
 import type { RunManager } from './runManager';
@@ -14,12 +21,31 @@ import type { RunManager } from './runManager';
 export interface WorkbenchServices {
   runs: Pick<
     RunManager,
-    'listRuns' | 'getRun' | 'getRunEvents' | 'startRun' | 'stopRun' | 'pauseRun' | 'resumeRun' | 'deleteRun' | 'renameRun' | 'setRunTags' | 'subscribe'
+    | 'listRuns'
+    | 'getRun'
+    | 'getRunEvents'
+    | 'startRun'
+    | 'stopRun'
+    | 'pauseRun'
+    | 'resumeRun'
+    | 'deleteRun'
+    | 'renameRun'
+    | 'setRunTags'
+    | 'subscribe'
   >;
   listExperiments(): ExperimentInfo[];
   environment(): Environment;
   /** Out-of-distribution images; a host without it answers those methods with an error. */
-  ood?: Pick<OodService, 'classifyImages' | 'classifyImageFiles' | 'classifyFiles' | 'calibrateThreshold' | 'evaluateOod' | 'getOodEvaluation' | 'getOodGallery'>;
+  ood?: Pick<
+    OodService,
+    | 'classifyImages'
+    | 'classifyImageFiles'
+    | 'classifyFiles'
+    | 'calibrateThreshold'
+    | 'evaluateOod'
+    | 'getOodEvaluation'
+    | 'getOodGallery'
+  >;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
   warn?(message: string): void;
 }
@@ -43,7 +69,6 @@ export interface ApiHandler {
 type Implementations = { [M in ApiMethodName]: (...args: z.infer<(typeof apiMethods)[M]['args']>) => Promise<unknown> };
 
 export function createApiHandler(services: WorkbenchServices): ApiHandler {
-  const warn = services.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`));
   const implementationsFor = (caller: ApiCaller): Implementations => ({
     getEnvironment: async () => services.environment(),
     listExperiments: async () => services.listExperiments(),
@@ -52,7 +77,9 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
       const listing = await services.runs.listRuns();
       return [
         ...listing.runs,
-        ...listing.damaged.map(({ id, reason, record }) => (record ? { ...record, damaged: { reason } } : { id, damaged: { reason } })),
+        ...listing.damaged.map(({ id, reason, record }) =>
+          record ? { ...record, damaged: { reason } } : { id, damaged: { reason } },
+        ),
       ];
     },
     getRun: (id) => services.runs.getRun(id),
@@ -89,10 +116,14 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
 
   async function call(method: string, args: unknown, caller: ApiCaller = {}): Promise<unknown> {
     // A caller that may name no host path does not have the path methods: they are unknown to it.
-    const known = (name: string) => Object.hasOwn(apiMethods, name) && (caller.pathGrant !== undefined || !pathMethodNames.includes(name as ApiMethodName));
+    const known = (name: string) =>
+      Object.hasOwn(apiMethods, name) &&
+      (caller.pathGrant !== undefined || !pathMethodNames.includes(name as ApiMethodName));
     if (typeof method !== 'string' || !known(method)) {
       const shown = typeof method === 'string' ? `"${method.slice(0, 64)}"` : String(method);
-      throw new WorkbenchApiError(`There is no API method ${shown}; the methods are ${Object.keys(apiMethods).filter(known).join(', ')}.`);
+      throw new WorkbenchApiError(
+        `There is no API method ${shown}; the methods are ${Object.keys(apiMethods).filter(known).join(', ')}.`,
+      );
     }
     const name = method as ApiMethodName;
     const schema = apiMethods[name];
@@ -114,7 +145,10 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     const parsedResult = schema.result.safeParse(result);
     if (!parsedResult.success) {
       // A host bug, not the caller's: say so rather than hand the renderer something off-contract.
-      throw new WorkbenchApiError(`${name}: the workbench produced a result that does not match the API (${describeIssues(parsedResult.error)}); this is a bug in the workbench.`, name);
+      throw new WorkbenchApiError(
+        `${name}: the workbench produced a result that does not match the API (${describeIssues(parsedResult.error)}); this is a bug in the workbench.`,
+        name,
+      );
     }
     return parsedResult.data;
   }

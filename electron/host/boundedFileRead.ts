@@ -51,7 +51,12 @@ export async function readRegularFileBounded(file: string, limit: number, { noFo
       throw new BoundedReadError(file, 'link', 'it is a symbolic link', 'links are not followed here');
     }
     if (!stats.isFile()) {
-      throw new BoundedReadError(file, 'not-regular', `it is ${describeFileType(stats)}`, 'only regular files are read');
+      throw new BoundedReadError(
+        file,
+        'not-regular',
+        `it is ${describeFileType(stats)}`,
+        'only regular files are read',
+      );
     }
     if (stats.size > limit) throw tooLarge(file, `it is ${megabytes(stats.size)}`, limit);
     // Sized from stat but never trusted: the loop stops at limit + 1 bytes whatever the file does.
@@ -84,7 +89,8 @@ function tooLarge(file: string, found: string, limit: number): BoundedReadError 
 
 function openFailure(file: string, error: unknown, noFollow: boolean): BoundedReadError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (noFollow && (code === 'ELOOP' || code === 'EMLINK')) return new BoundedReadError(file, 'link', 'it is a symbolic link', 'links are not followed here');
+  if (noFollow && (code === 'ELOOP' || code === 'EMLINK'))
+    return new BoundedReadError(file, 'link', 'it is a symbolic link', 'links are not followed here');
   if (code === 'ENOENT' || code === 'ENOTDIR') return new BoundedReadError(file, 'missing', 'no such file');
   if (code === 'EACCES' || code === 'EPERM') return new BoundedReadError(file, 'denied', 'permission denied');
   if (code === 'ELOOP') return new BoundedReadError(file, 'failed', 'its symbolic links point in a loop');

@@ -11,7 +11,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { deserializeCheckpoint, parseCheckpointManifest, type CheckpointManifest, type SerializedCheckpoint } from '../../core/training/checkpoint';
+import {
+  deserializeCheckpoint,
+  parseCheckpointManifest,
+  type CheckpointManifest,
+  type SerializedCheckpoint,
+} from '../../core/training/checkpoint';
 import { describeFileType, readFileBounded, writeFileAtomically, writeNewFileSynced } from './safeFiles';
 
 export class CheckpointFilesError extends Error {
@@ -38,14 +43,21 @@ async function checkpointFolder(runDir: string): Promise<string | null> {
     throw error;
   }
   if (!stats.isDirectory()) {
-    const what = stats.isSymbolicLink() ? 'a symbolic link (links inside a run folder are never followed)' : describeFileType(stats);
-    throw new CheckpointFilesError(`${dir} is ${what}, not a folder; the checkpoint cannot be used or replaced until it is removed.`);
+    const what = stats.isSymbolicLink()
+      ? 'a symbolic link (links inside a run folder are never followed)'
+      : describeFileType(stats);
+    throw new CheckpointFilesError(
+      `${dir} is ${what}, not a folder; the checkpoint cannot be used or replaced until it is removed.`,
+    );
   }
   return dir;
 }
 
 /** Replaces the checkpoint in `runDir/checkpoint/` atomically; returns the manifest as stored. */
-export async function writeCheckpointFiles(runDir: string, checkpoint: SerializedCheckpoint): Promise<CheckpointManifest> {
+export async function writeCheckpointFiles(
+  runDir: string,
+  checkpoint: SerializedCheckpoint,
+): Promise<CheckpointManifest> {
   let dir = await checkpointFolder(runDir);
   if (!dir) {
     dir = path.join(runDir, CHECKPOINT_FOLDER);
@@ -68,7 +80,8 @@ export async function writeCheckpointFiles(runDir: string, checkpoint: Serialize
 /** The previous binary and any leftovers of a write that was killed halfway (links are removed as links). */
 async function removeLeftovers(dir: string, keepValuesFile: string | undefined): Promise<void> {
   for (const name of await fs.readdir(dir)) {
-    if (name !== manifestFile && name !== keepValuesFile) await fs.rm(path.join(dir, name), { force: true, recursive: true });
+    if (name !== manifestFile && name !== keepValuesFile)
+      await fs.rm(path.join(dir, name), { force: true, recursive: true });
   }
 }
 
@@ -94,16 +107,24 @@ export async function readCheckpointManifest(runDir: string): Promise<Checkpoint
     text = (await readFileBounded(file, MAX_MANIFEST_BYTES)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new CheckpointFilesError(`${file} cannot be read (${(error as Error).message}); the checkpoint cannot be used.`);
+    throw new CheckpointFilesError(
+      `${file} cannot be read (${(error as Error).message}); the checkpoint cannot be used.`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new CheckpointFilesError(`${file} is not valid JSON (${(error as Error).message}); the checkpoint cannot be used.`);
+    throw new CheckpointFilesError(
+      `${file} is not valid JSON (${(error as Error).message}); the checkpoint cannot be used.`,
+    );
   }
   const manifest = parseCheckpointManifest(json);
-  if (!manifest.valuesFile || path.basename(manifest.valuesFile) !== manifest.valuesFile || manifest.valuesFile.startsWith('.')) {
+  if (
+    !manifest.valuesFile ||
+    path.basename(manifest.valuesFile) !== manifest.valuesFile ||
+    manifest.valuesFile.startsWith('.')
+  ) {
     throw new CheckpointFilesError(`${file} names no values file in its own folder; the checkpoint cannot be used.`);
   }
   return manifest;
@@ -118,8 +139,11 @@ export async function readCheckpointFiles(runDir: string): Promise<SerializedChe
   try {
     values = new Uint8Array(await readFileBounded(file, Math.min(manifest.valueBytes, MAX_VALUES_BYTES)));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointFilesError(`The checkpoint's values file ${file} is missing; the checkpoint cannot be used.`);
-    throw new CheckpointFilesError(`The checkpoint's values file cannot be read (${(error as Error).message}); the checkpoint cannot be used.`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new CheckpointFilesError(`The checkpoint's values file ${file} is missing; the checkpoint cannot be used.`);
+    throw new CheckpointFilesError(
+      `The checkpoint's values file cannot be read (${(error as Error).message}); the checkpoint cannot be used.`,
+    );
   }
   deserializeCheckpoint(manifest, values);
   return { manifest, values };

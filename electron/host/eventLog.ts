@@ -20,7 +20,11 @@ export interface LineVisitor {
 }
 
 /** Calls `visitor` for every complete line of the file; returns the unterminated tail (if short enough). */
-export async function readLines(handle: FileHandle, visitor: LineVisitor, maxLineBytes = MAX_EVENT_LINE_BYTES): Promise<string> {
+export async function readLines(
+  handle: FileHandle,
+  visitor: LineVisitor,
+  maxLineBytes = MAX_EVENT_LINE_BYTES,
+): Promise<string> {
   const chunk = Buffer.alloc(CHUNK_BYTES);
   let parts: Buffer[] = [];
   let partBytes = 0;
@@ -142,7 +146,8 @@ export class EventThinner {
   /** The kept events in log order. */
   events(): RunEvent[] {
     const byOrder = new Map<number, RunEvent>();
-    for (const group of this.groups.values()) for (const kept of [...group.kept, ...group.tail]) byOrder.set(kept.order, kept.event);
+    for (const group of this.groups.values())
+      for (const kept of [...group.kept, ...group.tail]) byOrder.set(kept.order, kept.event);
     return [...byOrder.entries()].sort((a, b) => a[0] - b[0]).map(([, event]) => event);
   }
 }

@@ -9,9 +9,19 @@ import { existsSync } from 'node:fs';
 import { Canvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 import { Chart } from 'chart.js';
 import { chartComponents } from '../../core/figures/chartComponents';
-import { canvasExportSize, drawCanvasFigureForExport, EXPORT_PIXEL_RATIO, exportChartConfiguration } from '../../core/figures/export';
+import {
+  canvasExportSize,
+  drawCanvasFigureForExport,
+  EXPORT_PIXEL_RATIO,
+  exportChartConfiguration,
+} from '../../core/figures/export';
 import { FIGURE_FONT_FAMILY } from '../../core/figures/fonts';
-import { drawReportPage, drawReportPanel, type ReportContext, type ReportLayout } from '../../core/figures/reportLayout';
+import {
+  drawReportPage,
+  drawReportPanel,
+  type ReportContext,
+  type ReportLayout,
+} from '../../core/figures/reportLayout';
 import type { Canvas2DContext, ChartFigureSpec, FigureSpec } from '../../core/figures/types';
 
 export class FigureRendererError extends Error {
@@ -24,7 +34,10 @@ export class FigureRendererError extends Error {
 /** Regular and bold faces, in order of preference; the first family found is used. */
 const fontCandidates = [
   ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
-  ['/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf'],
+  [
+    '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
+    '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf',
+  ],
   ['/usr/share/fonts/TTF/DejaVuSans.ttf', '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf'],
 ] as const;
 
@@ -39,7 +52,9 @@ export function figureFontFiles(): readonly [string, string] | null {
 }
 
 /** Registers the Chart.js components and the figure font once per process; returns the font file used (null: none found). */
-export function setUpHeadlessFigures(warn: (message: string) => void = (message) => console.error(`Warning: ${message}`)): string | null {
+export function setUpHeadlessFigures(
+  warn: (message: string) => void = (message) => console.error(`Warning: ${message}`),
+): string | null {
   if (setUp) return registeredFont;
   setUp = true;
   Chart.register(...chartComponents);
@@ -52,7 +67,9 @@ export function setUpHeadlessFigures(warn: (message: string) => void = (message)
     registeredFaces = faces;
     return registeredFont;
   }
-  warn('Neither DejaVu Sans nor Liberation Sans is installed (apt-get install fonts-dejavu-core); figures fall back to the default font and may look different on other machines.');
+  warn(
+    'Neither DejaVu Sans nor Liberation Sans is installed (apt-get install fonts-dejavu-core); figures fall back to the default font and may look different on other machines.',
+  );
   return null;
 }
 
@@ -61,16 +78,25 @@ export function setUpHeadlessFigures(warn: (message: string) => void = (message)
  * the canvas to `use`, then frees the chart (Chart.js clears its canvas on destroy, so the pixels
  * must be used first).
  */
-export function withChartCanvas<T>(spec: ChartFigureSpec, size: { width: number; height: number; density: number; heading: boolean }, use: (canvas: Canvas) => T): T {
+export function withChartCanvas<T>(
+  spec: ChartFigureSpec,
+  size: { width: number; height: number; density: number; heading: boolean },
+  use: (canvas: Canvas) => T,
+): T {
   setUpHeadlessFigures();
   const canvas = new Canvas(size.width, size.height);
-  const configuration = exportChartConfiguration({ ...spec, width: size.width, height: size.height }, { density: size.density, heading: size.heading });
+  const configuration = exportChartConfiguration(
+    { ...spec, width: size.width, height: size.height },
+    { density: size.density, heading: size.heading },
+  );
   // Chart.js's basic (non-DOM) platform sizes the chart from the canvas, then scales it by the density;
   // without animation the constructor draws at once.
   const chart = new Chart(canvas as unknown as HTMLCanvasElement, configuration);
   try {
     if (canvas.width !== Math.floor(size.width * size.density)) {
-      throw new FigureRendererError(`Chart.js drew "${spec.id}" at ${canvas.width} px wide, not ${Math.floor(size.width * size.density)}; the headless platform did not apply the density.`);
+      throw new FigureRendererError(
+        `Chart.js drew "${spec.id}" at ${canvas.width} px wide, not ${Math.floor(size.width * size.density)}; the headless platform did not apply the density.`,
+      );
     }
     return use(canvas);
   } finally {
@@ -80,14 +106,20 @@ export function withChartCanvas<T>(spec: ChartFigureSpec, size: { width: number;
 
 /** 300 dpi on a 13.33-inch slide laid out at 960 px is 4.17 px per CSS pixel; nothing asks for more. */
 function checkDensity(density: number): void {
-  if (!Number.isFinite(density) || density < 1 || density > 5) throw new FigureRendererError(`A pixel density of ${density} is not supported; use 1 to 5 (2 by default, 3 for print, about 3.3 to 4.2 for 300 dpi at print sizes).`);
+  if (!Number.isFinite(density) || density < 1 || density > 5)
+    throw new FigureRendererError(
+      `A pixel density of ${density} is not supported; use 1 to 5 (2 by default, 3 for print, about 3.3 to 4.2 for 300 dpi at print sizes).`,
+    );
 }
 
 /** One figure as exported from the workbench (title, caption, white background) → PNG bytes. */
 export async function renderFigurePng(spec: FigureSpec, density: number = EXPORT_PIXEL_RATIO): Promise<Buffer> {
   checkDensity(density);
   setUpHeadlessFigures();
-  if (spec.kind === 'chart') return withChartCanvas(spec, { width: spec.width, height: spec.height, density, heading: true }, (canvas) => canvas.toBuffer('image/png'));
+  if (spec.kind === 'chart')
+    return withChartCanvas(spec, { width: spec.width, height: spec.height, density, heading: true }, (canvas) =>
+      canvas.toBuffer('image/png'),
+    );
   const { width, height } = canvasExportSize(spec);
   const canvas = new Canvas(Math.round(width * density), Math.round(height * density));
   const ctx = canvas.getContext('2d');
@@ -107,7 +139,10 @@ export async function renderReportPng(layout: ReportLayout, density: number = EX
   drawReportPage(reportContext, layout);
   for (const panel of layout.panels) {
     const { spec, body } = panel;
-    if (spec.kind === 'chart') withChartCanvas(spec, { ...body, density, heading: false }, (image) => drawReportPanel(reportContext, panel, image));
+    if (spec.kind === 'chart')
+      withChartCanvas(spec, { ...body, density, heading: false }, (image) =>
+        drawReportPanel(reportContext, panel, image),
+      );
     else drawReportPanel(reportContext, panel);
   }
   return canvas.encode('png');

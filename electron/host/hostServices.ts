@@ -50,7 +50,11 @@ export interface HostServices {
   readOnlyReason: string | null;
 }
 
-const defaultProcessNames: Record<Environment['shell'], string> = { electron: 'the desktop app', browser: 'serve', test: 'a workbench command' };
+const defaultProcessNames: Record<Environment['shell'], string> = {
+  electron: 'the desktop app',
+  browser: 'serve',
+  test: 'a workbench command',
+};
 
 /** Opens the runs folder as `access` asks: the lock and the store's access mode. */
 export async function openRunsFolder(
@@ -58,7 +62,8 @@ export async function openRunsFolder(
   access: RunsFolderAccess,
   processName: string,
 ): Promise<{ lock?: RunsFolderLock; access: RunStoreAccess }> {
-  if (access === 'read-only') return { access: { mode: 'read-only', reason: `${processName} opens the runs folder ${runsDir} read-only.` } };
+  if (access === 'read-only')
+    return { access: { mode: 'read-only', reason: `${processName} opens the runs folder ${runsDir} read-only.` } };
   try {
     const lock = await RunsFolderLock.acquire(runsDir, processName);
     return { lock, access: { mode: 'read-write' } };
@@ -66,11 +71,20 @@ export async function openRunsFolder(
     const code = (error as NodeJS.ErrnoException).code;
     let reason: string;
     if (error instanceof RunsFolderInUseError) {
-      reason = error.owner ? `The runs folder ${runsDir} is in use by ${describeLockOwner(error.owner)}; it was opened read-only.` : `${error.message} It was opened read-only.`;
-      if (access === 'owner') throw new RunsFolderInUseError(`${error.message} Only one workbench process may change a runs folder; close that one, or use another --runs-dir.`, error.owner);
+      reason = error.owner
+        ? `The runs folder ${runsDir} is in use by ${describeLockOwner(error.owner)}; it was opened read-only.`
+        : `${error.message} It was opened read-only.`;
+      if (access === 'owner')
+        throw new RunsFolderInUseError(
+          `${error.message} Only one workbench process may change a runs folder; close that one, or use another --runs-dir.`,
+          error.owner,
+        );
     } else if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       reason = `The runs folder ${runsDir} cannot be written (${code}: ${(error as Error).message}); it was opened read-only.`;
-      if (access === 'owner') throw new Error(`The runs folder ${runsDir} cannot be written (${code}); choose a writable --runs-dir.`);
+      if (access === 'owner')
+        throw new Error(`The runs folder ${runsDir} cannot be written (${code}); choose a writable --runs-dir.`, {
+          cause: error,
+        });
     } else {
       throw error;
     }
@@ -82,10 +96,15 @@ export { totalStepsOf };
 
 export async function openHostServices(options: HostServicesOptions): Promise<HostServices> {
   const runsDir = path.resolve(options.runsDir);
-  const opened = await openRunsFolder(runsDir, options.access ?? 'owner-or-read-only', options.processName ?? defaultProcessNames[options.shell]);
+  const opened = await openRunsFolder(
+    runsDir,
+    options.access ?? 'owner-or-read-only',
+    options.processName ?? defaultProcessNames[options.shell],
+  );
   const store = new RunStore(runsDir, { access: opened.access, lock: opened.lock });
   const readOnlyReason = opened.access.mode === 'read-only' ? opened.access.reason : null;
-  if (readOnlyReason && options.access !== 'read-only') (options.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`)))(readOnlyReason);
+  if (readOnlyReason && options.access !== 'read-only')
+    (options.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`)))(readOnlyReason);
   const runManager = new RunManager({
     store,
     totalSteps: totalStepsOf,
@@ -111,7 +130,10 @@ function workbenchVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 5; depth += 1) {
     try {
-      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (manifest.name === 'bayesian-workbench' && manifest.version) return manifest.version;
     } catch {
       // not here; look one folder up

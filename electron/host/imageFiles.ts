@@ -51,12 +51,16 @@ export async function decodeImageFile(file: string): Promise<DecodedImageFile> {
   } catch (error) {
     if (error instanceof BoundedReadError && error.reason === 'too-large') {
       // short is "it is 51.0 MB" (or "it holds more than …" for a file that grew): the same sentence as for bytes.
-      throw new ImageFileError(`"${path.basename(file)}" ${error.short.replace(/^it /, '')}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`);
+      throw new ImageFileError(
+        `"${path.basename(file)}" ${error.short.replace(/^it /, '')}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`,
+      );
     }
     if (error instanceof BoundedReadError && error.reason === 'not-regular') {
       throw new ImageFileError(`"${file}" is ${error.short.replace(/^it is /, '')}, not an image file.`);
     }
-    throw new ImageFileError(`"${file}" cannot be read (${error instanceof BoundedReadError ? error.short : error instanceof Error ? error.message : String(error)}).`);
+    throw new ImageFileError(
+      `"${file}" cannot be read (${error instanceof BoundedReadError ? error.short : error instanceof Error ? error.message : String(error)}).`,
+    );
   }
   return decodeImageBytes(bytes, path.basename(file));
 }
@@ -65,7 +69,9 @@ export async function decodeImageFile(file: string): Promise<DecodedImageFile> {
 export async function decodeImageBytes(bytes: Uint8Array, name: string): Promise<DecodedImageFile> {
   if (bytes.byteLength === 0) throw new ImageFileError(`"${name}" is empty (0 bytes); it holds no image.`);
   if (bytes.byteLength > MAX_IMAGE_FILE_BYTES) {
-    throw new ImageFileError(`"${name}" is ${megabytes(bytes.byteLength)}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`);
+    throw new ImageFileError(
+      `"${name}" is ${megabytes(bytes.byteLength)}; the largest image file accepted is ${megabytes(MAX_IMAGE_FILE_BYTES)}.`,
+    );
   }
   return decodeImageSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
 }
@@ -79,17 +85,22 @@ async function decodeImageSource(source: Buffer, name: string): Promise<DecodedI
     const reason = describeSharpError(error);
     // libvips recognises no format at all ("unsupported image format"), or one whose header is broken.
     if (/unsupported image format/i.test(reason)) {
-      throw new ImageFileError(`"${name}" is not an image this workbench can read (${reason}); use a PNG, JPEG, WebP, GIF or TIFF file.`);
+      throw new ImageFileError(
+        `"${name}" is not an image this workbench can read (${reason}); use a PNG, JPEG, WebP, GIF or TIFF file.`,
+      );
     }
     throw new ImageFileError(`"${name}" could not be decoded (${reason}); the file is damaged or truncated.`);
   }
   const format = metadata.format ?? 'unknown';
   if (!acceptedFormats.has(format)) {
-    throw new ImageFileError(`"${name}" is a ${format.toUpperCase()} file; only raster images (PNG, JPEG, WebP, GIF, TIFF, AVIF) are accepted.`);
+    throw new ImageFileError(
+      `"${name}" is a ${format.toUpperCase()} file; only raster images (PNG, JPEG, WebP, GIF, TIFF, AVIF) are accepted.`,
+    );
   }
   const declaredWidth = metadata.width ?? 0;
   const declaredHeight = metadata.height ?? 0;
-  if (declaredWidth < 1 || declaredHeight < 1) throw new ImageFileError(`"${name}" declares no image size; the file is damaged.`);
+  if (declaredWidth < 1 || declaredHeight < 1)
+    throw new ImageFileError(`"${name}" declares no image size; the file is damaged.`);
   if (declaredWidth * declaredHeight > MAX_IMAGE_FILE_PIXELS) {
     throw new ImageFileError(
       `"${name}" declares ${declaredWidth}×${declaredHeight} pixels (${((declaredWidth * declaredHeight) / 1e6).toFixed(0)} megapixels); ` +
@@ -97,17 +108,37 @@ async function decodeImageSource(source: Buffer, name: string): Promise<DecodedI
     );
   }
   try {
-    const { data, info } = await sharp(source, { limitInputPixels: MAX_IMAGE_FILE_PIXELS, failOn: 'truncated', sequentialRead: true })
+    const { data, info } = await sharp(source, {
+      limitInputPixels: MAX_IMAGE_FILE_PIXELS,
+      failOn: 'truncated',
+      sequentialRead: true,
+    })
       .rotate() // EXIF orientation, as a photo viewer shows it
-      .resize({ width: DECODE_MAX_SIDE, height: DECODE_MAX_SIDE, fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
+      .resize({
+        width: DECODE_MAX_SIDE,
+        height: DECODE_MAX_SIDE,
+        fit: 'inside',
+        withoutEnlargement: true,
+        kernel: 'cubic',
+      })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 4) throw new ImageFileError(`"${name}" decoded to ${info.channels} channels; 4 (RGBA) were expected.`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, declaredWidth, declaredHeight, format };
+    if (info.channels !== 4)
+      throw new ImageFileError(`"${name}" decoded to ${info.channels} channels; 4 (RGBA) were expected.`);
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      declaredWidth,
+      declaredHeight,
+      format,
+    };
   } catch (error) {
     if (error instanceof ImageFileError) throw error;
-    throw new ImageFileError(`"${name}" could not be decoded (${describeSharpError(error)}); the file is damaged or truncated.`);
+    throw new ImageFileError(
+      `"${name}" could not be decoded (${describeSharpError(error)}); the file is damaged or truncated.`,
+    );
   }
 }
 

@@ -12,14 +12,32 @@ import { workerEnvironment } from '../worker/datasetFiles';
 import { drawLetter, fashionMnistTestImages, LETTER_FONT_COUNT, letterFontName } from './oodReferenceSets';
 
 const PER_SET = 8;
-const FASHION_NAMES = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'];
+const FASHION_NAMES = [
+  'T-shirt',
+  'trouser',
+  'pullover',
+  'dress',
+  'coat',
+  'sandal',
+  'shirt',
+  'sneaker',
+  'bag',
+  'ankle boot',
+];
 
 function greyImage(name: string, pixels: ArrayLike<number>, width = 28, height = 28): DecodedImageInput {
-  return { name, width, height, pixels: Array.from(pixels, (value) => Math.round(Math.min(1, Math.max(0, value)) * 255)) };
+  return {
+    name,
+    width,
+    height,
+    pixels: Array.from(pixels, (value) => Math.round(Math.min(1, Math.max(0, value)) * 255)),
+  };
 }
 
 function splitImages(images: Float32Array, count: number, name: (index: number) => string): DecodedImageInput[] {
-  return Array.from({ length: count }, (_, i) => greyImage(name(i), images.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE)));
+  return Array.from({ length: count }, (_, i) =>
+    greyImage(name(i), images.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE)),
+  );
 }
 
 let cached: Promise<OodGallerySet[]> | null = null;
@@ -43,7 +61,11 @@ async function buildGallery(): Promise<OodGallerySet[]> {
   try {
     const fashion = await fashionMnistTestImages(PER_SET);
     const labelsGuess = (i: number) => `Fashion-MNIST test #${i}`;
-    sets.push({ name: 'Fashion-MNIST', description: `Fashion-MNIST test items (${FASHION_NAMES.join(', ')}).`, images: splitImages(fashion.images, fashion.count, labelsGuess) });
+    sets.push({
+      name: 'Fashion-MNIST',
+      description: `Fashion-MNIST test items (${FASHION_NAMES.join(', ')}).`,
+      images: splitImages(fashion.images, fashion.count, labelsGuess),
+    });
   } catch {
     // Not installed here: the gallery simply has no Fashion-MNIST row.
   }

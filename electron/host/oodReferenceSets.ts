@@ -36,8 +36,16 @@ const letterFonts = [
 ];
 
 const noiseSets: { kind: NoiseKind; name: string; description: string }[] = [
-  { kind: 'gaussian', name: 'Noise: randn', description: `${NOISE_IMAGES_PER_KIND} images of N(0, 1) pixels, the reference text's noise (seed ${NOISE_SEED}).` },
-  { kind: 'clippedGaussian', name: 'Noise: randn clipped', description: `${NOISE_IMAGES_PER_KIND} images of N(0, 1) pixels clipped to [0, 1].` },
+  {
+    kind: 'gaussian',
+    name: 'Noise: randn',
+    description: `${NOISE_IMAGES_PER_KIND} images of N(0, 1) pixels, the reference text's noise (seed ${NOISE_SEED}).`,
+  },
+  {
+    kind: 'clippedGaussian',
+    name: 'Noise: randn clipped',
+    description: `${NOISE_IMAGES_PER_KIND} images of N(0, 1) pixels clipped to [0, 1].`,
+  },
   { kind: 'uniform', name: 'Noise: uniform', description: `${NOISE_IMAGES_PER_KIND} images of U[0, 1) pixels.` },
 ];
 
@@ -61,7 +69,12 @@ async function buildReferenceSets(): Promise<{ sets: ReferenceSet[]; skipped: st
     skipped.push(`Fashion-MNIST: ${error instanceof Error ? error.message : String(error)}`);
   }
   for (const noise of noiseSets) {
-    sets.push({ name: noise.name, description: noise.description, count: NOISE_IMAGES_PER_KIND, images: noiseImages(noise.kind, NOISE_IMAGES_PER_KIND, NOISE_SEED) });
+    sets.push({
+      name: noise.name,
+      description: noise.description,
+      count: NOISE_IMAGES_PER_KIND,
+      images: noiseImages(noise.kind, NOISE_IMAGES_PER_KIND, NOISE_SEED),
+    });
   }
   sets.push(fontLetters());
   return { sets, skipped };

@@ -32,7 +32,13 @@ import { classifiesImages } from '../../core/experiments/registry';
 import { PIXELS_PER_IMAGE } from '../../core/data/dataset';
 import { drawProbabilitiesFromFlat, summarizeDraws } from '../../core/metrics/predictive';
 import { preprocessImage, type DecodedImage } from '../../core/ood/preprocess';
-import { calibrateRefusalThreshold, CALIBRATION_ACCEPT_FRACTION, drawRowsOf, evaluateOodSets, verdictsFromDraws } from '../../core/ood/verdict';
+import {
+  calibrateRefusalThreshold,
+  CALIBRATION_ACCEPT_FRACTION,
+  drawRowsOf,
+  evaluateOodSets,
+  verdictsFromDraws,
+} from '../../core/ood/verdict';
 import type { CheckpointManifest } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage } from '../worker/messages';
 import { readCheckpointManifest } from './checkpointFiles';
@@ -83,7 +89,9 @@ interface PreparedRun {
  */
 export type PathGrant = (file: string) => boolean;
 
-type Preprocessed = { name: string; ok: true; width: number; height: number; inverted: boolean; pixels: Float32Array } | { name: string; ok: false; error: string };
+type Preprocessed =
+  | { name: string; ok: true; width: number; height: number; inverted: boolean; pixels: Float32Array }
+  | { name: string; ok: false; error: string };
 
 export class OodService {
   private readonly evaluations = new Map<string, Promise<OodEvaluation>>();
@@ -91,18 +99,37 @@ export class OodService {
   constructor(private readonly options: OodServiceOptions) {}
 
   /** Classifies decoded images; a bad one gets its own error and the others are classified. */
-  async classifyImages(runId: string, images: DecodedImageInput[], options?: ClassifyOptionsInput): Promise<ClassifyResult> {
+  async classifyImages(
+    runId: string,
+    images: DecodedImageInput[],
+    options?: ClassifyOptionsInput,
+  ): Promise<ClassifyResult> {
     const settings = classifyOptionsSchema.parse(options);
     const run = await this.prepareRun(runId);
-    const prepared = images.map((image) => this.preprocess(image.name, { width: image.width, height: image.height, data: image.pixels }, () => checkPixelCount(image)));
+    const prepared = images.map((image) =>
+      this.preprocess(image.name, { width: image.width, height: image.height, data: image.pixels }, () =>
+        checkPixelCount(image),
+      ),
+    );
     return this.classifyPrepared(run, prepared, settings);
   }
 
   /** Classifies image files sent as bytes; a damaged, oversized or blank one gets its own error. */
-  async classifyImageFiles(runId: string, files: ImageFileBytes[], options?: ClassifyOptionsInput): Promise<ClassifyResult> {
+  async classifyImageFiles(
+    runId: string,
+    files: ImageFileBytes[],
+    options?: ClassifyOptionsInput,
+  ): Promise<ClassifyResult> {
     const settings = classifyOptionsSchema.parse(options);
     const run = await this.prepareRun(runId);
-    return this.classifyPrepared(run, await this.decodeAll(files, (file) => ({ name: file.name, decode: () => decodeImageBytes(Buffer.from(file.base64, 'base64'), file.name) })), settings);
+    return this.classifyPrepared(
+      run,
+      await this.decodeAll(files, (file) => ({
+        name: file.name,
+        decode: () => decodeImageBytes(Buffer.from(file.base64, 'base64'), file.name),
+      })),
+      settings,
+    );
   }
 
   /**
@@ -111,7 +138,12 @@ export class OodService {
    * learn anything about the disk from the answer. Granted files that cannot be read, or are
    * damaged or oversized, get their own error.
    */
-  async classifyFiles(runId: string, files: string[], options: ClassifyOptionsInput | undefined, granted: PathGrant): Promise<ClassifyResult> {
+  async classifyFiles(
+    runId: string,
+    files: string[],
+    options: ClassifyOptionsInput | undefined,
+    granted: PathGrant,
+  ): Promise<ClassifyResult> {
     const settings = classifyOptionsSchema.parse(options);
     const run = await this.prepareRun(runId);
     return this.classifyPrepared(
@@ -120,7 +152,9 @@ export class OodService {
         name: file,
         decode: () => {
           if (!granted(file)) {
-            throw new OodServiceError(`"${file}" is not a file you dropped or picked in this window; drop it on the window (or pick it) to classify it.`);
+            throw new OodServiceError(
+              `"${file}" is not a file you dropped or picked in this window; drop it on the window (or pick it) to classify it.`,
+            );
           }
           return decodeImageFile(file);
         },
@@ -130,7 +164,10 @@ export class OodService {
   }
 
   /** Decoded a few at a time and reduced to 28×28 at once, so a 200-file drop holds a few images' pixels. */
-  private async decodeAll<T>(files: T[], describe: (file: T) => { name: string; decode(): Promise<DecodedImageFile> }): Promise<Preprocessed[]> {
+  private async decodeAll<T>(
+    files: T[],
+    describe: (file: T) => { name: string; decode(): Promise<DecodedImageFile> },
+  ): Promise<Preprocessed[]> {
     const prepared: Preprocessed[] = [];
     for (let start = 0; start < files.length; start += FILES_DECODED_AT_ONCE) {
       const batch = files.slice(start, start + FILES_DECODED_AT_ONCE).map(describe);
@@ -155,11 +192,20 @@ export class OodService {
     const step = run.checkpoint.step;
     const stored = await this.getOodEvaluation(runId);
     if (stored && stored.checkpointStep === step && stored.draws === OOD_DEFAULT_DRAWS) {
-      return { runId, checkpointStep: step, draws: stored.draws, threshold: stored.calibratedThreshold, acceptFraction: stored.acceptFraction, heldoutCount: stored.inDistribution.count };
+      return {
+        runId,
+        checkpointStep: step,
+        draws: stored.draws,
+        threshold: stored.calibratedThreshold,
+        acceptFraction: stored.acceptFraction,
+        heldoutCount: stored.inDistribution.count,
+      };
     }
     const reply = await this.request(run, OOD_DEFAULT_DRAWS, 'interactive', [{ name: 'heldout', source: 'heldout' }]);
     const heldout = reply.sets![0];
-    const summary = summarizeDraws(drawProbabilitiesFromFlat(heldout.probabilities, [OOD_DEFAULT_DRAWS, heldout.count, heldout.classes]));
+    const summary = summarizeDraws(
+      drawProbabilitiesFromFlat(heldout.probabilities, [OOD_DEFAULT_DRAWS, heldout.count, heldout.classes]),
+    );
     return {
       runId,
       checkpointStep: step,
@@ -188,7 +234,9 @@ export class OodService {
     const text = bytes.toString('utf8');
     const parsed = oodEvaluationSchema.safeParse(safeJson(text));
     if (!parsed.success) {
-      this.options.warn?.(`${file} is not a valid OOD evaluation and was ignored; run "Evaluate OOD" again to replace it.`);
+      this.options.warn?.(
+        `${file} is not a valid OOD evaluation and was ignored; run "Evaluate OOD" again to replace it.`,
+      );
       return null;
     }
     return parsed.data;
@@ -208,9 +256,16 @@ export class OodService {
     const sets = allSets.filter((set) => !(run.config.dataset === 'fashion-mnist' && set.name === 'Fashion-MNIST'));
     const reply = await this.request(run, OOD_DEFAULT_DRAWS, 'batch', [
       { name: 'heldout', source: 'heldout' },
-      ...sets.map((set) => ({ name: set.name, source: 'pixels' as const, count: set.count, images: new Float32Array(set.images) })),
+      ...sets.map((set) => ({
+        name: set.name,
+        source: 'pixels' as const,
+        count: set.count,
+        images: new Float32Array(set.images),
+      })),
     ]);
-    const summaries = reply.sets!.map((set) => summarizeDraws(drawProbabilitiesFromFlat(set.probabilities, [OOD_DEFAULT_DRAWS, set.count, set.classes])));
+    const summaries = reply.sets!.map((set) =>
+      summarizeDraws(drawProbabilitiesFromFlat(set.probabilities, [OOD_DEFAULT_DRAWS, set.count, set.classes])),
+    );
     const heldout = reply.sets![0];
     const labels = heldout.labels ?? new Uint8Array(0);
     let correct = 0;
@@ -243,7 +298,9 @@ export class OodService {
   private async prepareRun(runId: string): Promise<PreparedRun> {
     const record = await this.options.runs.getRun(runId);
     if (!classifiesImages(record.config)) {
-      throw new OodServiceError(`Run "${runId}" is a ${record.config.experiment} run; only LeNet5 runs classify images.`);
+      throw new OodServiceError(
+        `Run "${runId}" is a ${record.config.experiment} run; only LeNet5 runs classify images.`,
+      );
     }
     const runDir = this.options.store.runDir(runId);
     let checkpoint: CheckpointManifest | null;
@@ -265,23 +322,42 @@ export class OodService {
       check?.();
       const result = preprocessImage(image);
       if (result.blank) {
-        return { name, ok: false, error: `"${name}" is blank: no pixel stands out from the background, so there is nothing to classify.` };
+        return {
+          name,
+          ok: false,
+          error: `"${name}" is blank: no pixel stands out from the background, so there is nothing to classify.`,
+        };
       }
-      return { name, ok: true, width: image.width, height: image.height, inverted: result.inverted, pixels: result.pixels };
+      return {
+        name,
+        ok: true,
+        width: image.width,
+        height: image.height,
+        inverted: result.inverted,
+        pixels: result.pixels,
+      };
     } catch (error) {
       return { name, ok: false, error: messageOf(error) };
     }
   }
 
-  private async classifyPrepared(run: PreparedRun, prepared: Preprocessed[], settings: { draws: number; threshold: number }): Promise<ClassifyResult> {
-    const results: ClassifiedImage[] = prepared.map((item) => (item.ok ? { name: item.name, ok: false, error: 'not classified' } : item));
+  private async classifyPrepared(
+    run: PreparedRun,
+    prepared: Preprocessed[],
+    settings: { draws: number; threshold: number },
+  ): Promise<ClassifyResult> {
+    const results: ClassifiedImage[] = prepared.map((item) =>
+      item.ok ? { name: item.name, ok: false, error: 'not classified' } : item,
+    );
     let checkpointStep = run.checkpoint.step;
     const ready = prepared.flatMap((item, index) => (item.ok ? [{ item, index }] : []));
     for (let start = 0; start < ready.length; start += IMAGES_PER_REQUEST) {
       const batch = ready.slice(start, start + IMAGES_PER_REQUEST);
       const images = new Float32Array(batch.length * PIXELS_PER_IMAGE);
       batch.forEach(({ item }, i) => images.set(item.pixels, i * PIXELS_PER_IMAGE));
-      const reply = await this.request(run, settings.draws, 'interactive', [{ name: 'images', source: 'pixels', count: batch.length, images }]);
+      const reply = await this.request(run, settings.draws, 'interactive', [
+        { name: 'images', source: 'pixels', count: batch.length, images },
+      ]);
       const set = reply.sets![0];
       checkpointStep = reply.checkpointStep ?? checkpointStep;
       const draws = drawProbabilitiesFromFlat(set.probabilities, [settings.draws, set.count, set.classes]);
@@ -309,7 +385,12 @@ export class OodService {
     return { runId: run.record.id, checkpointStep, draws: settings.draws, threshold: settings.threshold, results };
   }
 
-  private async request(run: PreparedRun, draws: number, priority: OodRequestMessage['priority'], sets: OodRequestMessage['sets']): Promise<OodReplyMessage> {
+  private async request(
+    run: PreparedRun,
+    draws: number,
+    priority: OodRequestMessage['priority'],
+    sets: OodRequestMessage['sets'],
+  ): Promise<OodReplyMessage> {
     const reply = await this.options.runs.requestClassification({
       type: 'ood',
       runId: run.record.id,
@@ -320,7 +401,10 @@ export class OodService {
       priority,
       sets,
     });
-    if (!reply.ok || !reply.sets) throw new OodServiceError(`The training worker could not classify for run "${run.record.id}": ${reply.error ?? 'no result'}`);
+    if (!reply.ok || !reply.sets)
+      throw new OodServiceError(
+        `The training worker could not classify for run "${run.record.id}": ${reply.error ?? 'no result'}`,
+      );
     return reply;
   }
 }
@@ -328,7 +412,9 @@ export class OodService {
 function checkPixelCount(image: DecodedImageInput): void {
   const pixels = image.width * image.height;
   if (pixels > OOD_MAX_IMAGE_PIXELS) {
-    throw new OodServiceError(`"${image.name}" is ${image.width}×${image.height} pixels; the largest decoded image accepted is ${OOD_MAX_IMAGE_PIXELS / 1e6} megapixels (shrink it first).`);
+    throw new OodServiceError(
+      `"${image.name}" is ${image.width}×${image.height} pixels; the largest decoded image accepted is ${OOD_MAX_IMAGE_PIXELS / 1e6} megapixels (shrink it first).`,
+    );
   }
   if (image.pixels.length !== pixels && image.pixels.length !== pixels * 4) {
     throw new OodServiceError(

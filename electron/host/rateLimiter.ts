@@ -27,7 +27,9 @@ export class TokenBucket {
     private readonly now: () => number = () => performance.now(),
   ) {
     if (!(limit.burst >= 1) || !(limit.perSecond > 0)) {
-      throw new RateLimiterError(`A rate limit needs burst ≥ 1 and perSecond > 0, found burst ${limit.burst} and perSecond ${limit.perSecond}.`);
+      throw new RateLimiterError(
+        `A rate limit needs burst ≥ 1 and perSecond > 0, found burst ${limit.burst} and perSecond ${limit.perSecond}.`,
+      );
     }
     this.tokens = limit.burst;
     this.updatedAt = now();

@@ -84,10 +84,15 @@ export class RunManager {
     this.store = options.store;
     this.workerUrl = options.workerUrl ?? defaultTrainingWorkerUrl();
     this.coalescer = new EventCoalescer((event) => this.forward(event), options.coalescing);
-    this.persistence = { store: this.store, recordWriteIntervalMs: options.recordWriteIntervalMs ?? 2000, warn: (message) => this.warn(message) };
+    this.persistence = {
+      store: this.store,
+      recordWriteIntervalMs: options.recordWriteIntervalMs ?? 2000,
+      warn: (message) => this.warn(message),
+    };
     this.pool = new WorkerPool(this.workerUrl, options.concurrency ?? 1, {
       message: (runId, message) => this.onWorkerMessage(runId, message),
-      workerDied: (runId, reason) => void this.finishRun(runId, { state: 'failed', message: this.active.get(runId)?.failure ?? reason }),
+      workerDied: (runId, reason) =>
+        void this.finishRun(runId, { state: 'failed', message: this.active.get(runId)?.failure ?? reason }),
     });
     this.store.onWriteFailure((runId, error) => this.onStoreWriteFailure(runId, error));
   }
@@ -122,13 +127,22 @@ export class RunManager {
     this.store.assertWritable('Starting a run');
     const parsed = runConfigSchema.safeParse(request.config);
     if (!parsed.success) {
-      throw new RunManagerError(`The run configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ')}.`);
+      throw new RunManagerError(
+        `The run configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ')}.`,
+      );
     }
     const config = parsed.data;
     assertWithinBudget(config);
     const record = await this.createRecord(config, request.name);
     this.active.set(record.id, new ActiveRun(record, this.persistence));
-    this.emit({ type: 'status', runId: record.id, step: 0, time: Date.now(), state: 'queued', message: this.queueMessage() });
+    this.emit({
+      type: 'status',
+      runId: record.id,
+      step: 0,
+      time: Date.now(),
+      state: 'queued',
+      message: this.queueMessage(),
+    });
     this.queue.push(record.id);
     this.pump();
     return { ...record };
@@ -147,7 +161,9 @@ export class RunManager {
     if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
       // Not this process's run: saying "stopped" and doing nothing would leave it running forever.
       this.store.assertWritable(`Stopping run "${id}"`);
-      throw new RunManagerError(`Run "${id}" is ${record.state} according to its run.json, but this workbench is not training it; no process holds it, so it will be marked interrupted when the workbench next starts.`);
+      throw new RunManagerError(
+        `Run "${id}" is ${record.state} according to its run.json, but this workbench is not training it; no process holds it, so it will be marked interrupted when the workbench next starts.`,
+      );
     }
   }
 
@@ -159,7 +175,9 @@ export class RunManager {
       throw new RunManagerError(`Run "${id}" is ${record.state}; only a training run can be paused.`);
     }
     if (!this.pool.send({ type: 'pause', runId: id })) {
-      throw new RunManagerError(`Run "${id}" is queued and has not started training; only a training run can be paused (stop it to take it off the queue).`);
+      throw new RunManagerError(
+        `Run "${id}" is queued and has not started training; only a training run can be paused (stop it to take it off the queue).`,
+      );
     }
   }
 
@@ -184,7 +202,10 @@ export class RunManager {
     }
     this.store.assertWritable(`Resuming run "${id}"`);
     const record = await this.store.readRecord(id);
-    if (record.state === 'completed') throw new RunManagerError(`Run "${id}" has completed its ${record.totalSteps} steps; there is nothing to resume.`);
+    if (record.state === 'completed')
+      throw new RunManagerError(
+        `Run "${id}" has completed its ${record.totalSteps} steps; there is nothing to resume.`,
+      );
     // A run stored by an older workbench may exceed today's limits: refused before it is queued.
     assertWithinBudget(record.config);
     if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
@@ -194,16 +215,31 @@ export class RunManager {
     try {
       checkpoint = await this.store.readCheckpoint(id);
     } catch (error) {
-      throw new RunManagerError(`Run "${id}" cannot be resumed: its checkpoint is unusable (${error instanceof Error ? error.message : String(error)}).`);
+      throw new RunManagerError(
+        `Run "${id}" cannot be resumed: its checkpoint is unusable (${error instanceof Error ? error.message : String(error)}).`,
+      );
     }
     if (!checkpoint) {
-      throw new RunManagerError(`Run "${id}" has no checkpoint to resume from (it ended at step ${record.step}, before its first evaluation); start a new run with its configuration instead.`);
+      throw new RunManagerError(
+        `Run "${id}" has no checkpoint to resume from (it ended at step ${record.step}, before its first evaluation); start a new run with its configuration instead.`,
+      );
     }
     const step = checkpoint.manifest.step;
-    if (step >= record.totalSteps) throw new RunManagerError(`Run "${id}" has a checkpoint at its last step (${step}); there is nothing left to train.`);
+    if (step >= record.totalSteps)
+      throw new RunManagerError(
+        `Run "${id}" has a checkpoint at its last step (${step}); there is nothing left to train.`,
+      );
     if (this.active.has(id)) throw new RunManagerError(`Run "${id}" is already queued.`); // a second resume raced this one
     const message = `Queued to resume from the checkpoint at step ${step}.`;
-    const resumed: RunRecord = { ...record, state: 'queued', step, message, checkpointStep: step, finishedAt: undefined, summary: undefined };
+    const resumed: RunRecord = {
+      ...record,
+      state: 'queued',
+      step,
+      message,
+      checkpointStep: step,
+      finishedAt: undefined,
+      summary: undefined,
+    };
     await this.store.claimRun(id); // fails (and nothing is queued) if the folder is gone or cannot be written
     const run = new ActiveRun(resumed, this.persistence, checkpoint);
     this.active.set(id, run);
@@ -242,7 +278,10 @@ export class RunManager {
   async listRuns(): Promise<RunListing> {
     const listing = await this.store.listRuns();
     const live = (record: RunRecord) => this.active.get(record.id)?.record ?? record;
-    return { runs: listing.runs.map(live), damaged: listing.damaged.map((run) => (run.record ? { ...run, record: live(run.record) } : run)) };
+    return {
+      runs: listing.runs.map(live),
+      damaged: listing.damaged.map((run) => (run.record ? { ...run, record: live(run.record) } : run)),
+    };
   }
 
   /**
@@ -253,7 +292,8 @@ export class RunManager {
    */
   async getRunEvents(id: string): Promise<RunEvent[]> {
     const stored = await this.store.readEvents(id);
-    if (stored.skippedLines > 0) this.warn(`Run "${id}": ${stored.skippedLines} line(s) of events.ndjson are not valid events and were left out.`);
+    if (stored.skippedLines > 0)
+      this.warn(`Run "${id}": ${stored.skippedLines} line(s) of events.ndjson are not valid events and were left out.`);
     return currentTimeline(stored.events);
   }
 
@@ -262,7 +302,8 @@ export class RunManager {
    * between training steps, or at once when nothing trains. See electron/worker/oodServer.ts.
    */
   requestClassification(message: Omit<OodRequestMessage, 'requestId'>): Promise<OodReplyMessage> {
-    if (this.closing) return Promise.reject(new RunManagerError('The workbench is shutting down and classifies no images.'));
+    if (this.closing)
+      return Promise.reject(new RunManagerError('The workbench is shutting down and classifies no images.'));
     return this.pool.request(message);
   }
 
@@ -284,7 +325,10 @@ export class RunManager {
     if (this.closing) return;
     this.closing = true;
     for (const id of this.queue.splice(0)) {
-      await this.finishRun(id, { state: 'stopped', message: 'Stopped because the workbench shut down before it started.' });
+      await this.finishRun(id, {
+        state: 'stopped',
+        message: 'Stopped because the workbench shut down before it started.',
+      });
     }
     await Promise.all(
       this.pool.trainingRunIds.map(async (trainingId) => {
@@ -292,7 +336,10 @@ export class RunManager {
         if (!this.pool.send({ type: 'stop', runId: trainingId })) return;
         const timedOut = await Promise.race([finished.then(() => false), delay(graceMs).then(() => true)]);
         if (timedOut && this.active.has(trainingId)) {
-          await this.finishRun(trainingId, { state: 'interrupted', message: `The workbench shut down and the run did not stop within ${graceMs / 1000} s.` });
+          await this.finishRun(trainingId, {
+            state: 'interrupted',
+            message: `The workbench shut down and the run did not stop within ${graceMs / 1000} s.`,
+          });
         }
       }),
     );
@@ -343,7 +390,9 @@ export class RunManager {
           runId: id,
           config: run.record.config,
           ...(checkpoint ? { checkpoint } : {}),
-          ...(this.options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: this.options.checkpointIntervalMs } : {}),
+          ...(this.options.checkpointIntervalMs !== undefined
+            ? { checkpointIntervalMs: this.options.checkpointIntervalMs }
+            : {}),
         });
       } catch (error) {
         void this.finishRun(id, { state: 'failed', message: error instanceof Error ? error.message : String(error) });
@@ -358,13 +407,16 @@ export class RunManager {
     }
     const runId = message.type === 'event' ? message.event.runId : message.runId;
     if (runId !== trainingRunId) {
-      this.warn(`The training worker reported on run "${runId}", which is not the run it is training; the report was ignored.`);
+      this.warn(
+        `The training worker reported on run "${runId}", which is not the run it is training; the report was ignored.`,
+      );
       return;
     }
     const failure = this.active.get(runId)?.failure;
     if (failure !== undefined) {
       // The run's folder could not be written: it is stopping, and ends failed with that reason.
-      if (message.type === 'done') void this.finishRun(runId, { state: 'failed', message: failure, step: message.step });
+      if (message.type === 'done')
+        void this.finishRun(runId, { state: 'failed', message: failure, step: message.step });
       return;
     }
     if (message.type === 'event') {
@@ -372,7 +424,11 @@ export class RunManager {
     } else if (message.type === 'checkpoint') {
       this.active.get(runId)?.storeCheckpoint(message.checkpoint);
     } else {
-      void this.finishRun(runId, { state: message.state, message: message.message, summary: message.summary, step: message.step }, { statusAlreadyEmitted: true });
+      void this.finishRun(
+        runId,
+        { state: message.state, message: message.message, summary: message.summary, step: message.step },
+        { statusAlreadyEmitted: true },
+      );
     }
   }
 
@@ -384,7 +440,10 @@ export class RunManager {
   private onStoreWriteFailure(runId: string, error: Error): void {
     const run = this.active.get(runId);
     if (!run || run.finishing || run.failure !== undefined) return;
-    const resumable = run.record.checkpointStep !== undefined ? ` It can resume from its checkpoint at step ${run.record.checkpointStep}.` : '';
+    const resumable =
+      run.record.checkpointStep !== undefined
+        ? ` It can resume from its checkpoint at step ${run.record.checkpointStep}.`
+        : '';
     run.failure = `Run "${runId}" failed at step ${run.record.step}: ${error.message}${resumable}`;
     const queuedAt = this.queue.indexOf(runId);
     if (queuedAt >= 0) this.queue.splice(queuedAt, 1);
@@ -430,7 +489,14 @@ export class RunManager {
     if (end.message !== undefined) record.message = end.message;
     if (end.summary !== undefined) record.summary = end.summary;
     if (!statusAlreadyEmitted) {
-      this.emit({ type: 'status', runId: id, step: record.step, time: Date.now(), state: end.state, ...(end.message ? { message: end.message } : {}) });
+      this.emit({
+        type: 'status',
+        runId: id,
+        step: record.step,
+        time: Date.now(),
+        state: end.state,
+        ...(end.message ? { message: end.message } : {}),
+      });
     }
     this.coalescer.forgetRun(id);
     this.pool.release(id);
@@ -438,7 +504,9 @@ export class RunManager {
       await settled;
       await this.store.finishRecord(record);
     } catch (error) {
-      this.warn(`Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`);
+      this.warn(
+        `Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     // Removed only now: until run.json holds the final state, getRun answers from memory.
     this.active.delete(id);

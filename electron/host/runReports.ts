@@ -41,9 +41,15 @@ async function readOodEvaluation(runDir: string): Promise<{ ood: OodEvaluation |
   try {
     const parsed = oodEvaluationSchema.safeParse(JSON.parse(text));
     if (parsed.success) return { ood: parsed.data };
-    return { ood: null, oodProblem: `ood.json is not a valid OOD evaluation (${parsed.error.issues[0]?.message}); the report leaves it out.` };
+    return {
+      ood: null,
+      oodProblem: `ood.json is not a valid OOD evaluation (${parsed.error.issues[0]?.message}); the report leaves it out.`,
+    };
   } catch (error) {
-    return { ood: null, oodProblem: `ood.json is not valid JSON (${(error as Error).message}); the report leaves it out.` };
+    return {
+      ood: null,
+      oodProblem: `ood.json is not valid JSON (${(error as Error).message}); the report leaves it out.`,
+    };
   }
 }
 
@@ -55,7 +61,12 @@ export async function loadRunFolder(runDir: string): Promise<LoadedRun> {
   try {
     const record = await store.readRecord(id);
     const stored = await store.readEvents(id);
-    return { record, data: runDataFromEvents(currentTimeline(stored.events)), skippedLines: stored.skippedLines, ...(await readOodEvaluation(resolved)) };
+    return {
+      record,
+      data: runDataFromEvents(currentTimeline(stored.events)),
+      skippedLines: stored.skippedLines,
+      ...(await readOodEvaluation(resolved)),
+    };
   } finally {
     await store.close();
   }
@@ -71,8 +82,15 @@ export interface ReportOptions {
 }
 
 /** One run's report as PNG bytes (with its OOD evaluation when `ood` is given). */
-export function composeRunReport(data: RunData, options: ReportOptions & { run: ReportRun; ood?: OodEvaluation | null }): Promise<Buffer> {
-  const layout = runReportLayout(options.run, data, { generatedAt: options.generatedAt ?? new Date().toISOString(), ood: options.ood, extraRows: options.extraRows });
+export function composeRunReport(
+  data: RunData,
+  options: ReportOptions & { run: ReportRun; ood?: OodEvaluation | null },
+): Promise<Buffer> {
+  const layout = runReportLayout(options.run, data, {
+    generatedAt: options.generatedAt ?? new Date().toISOString(),
+    ood: options.ood,
+    extraRows: options.extraRows,
+  });
   return renderReportPng(layout, options.density ?? EXPORT_PIXEL_RATIO);
 }
 
@@ -83,7 +101,10 @@ export function comparisonRunOf(loaded: LoadedRun): ComparisonRun {
 
 /** The report comparing several runs as PNG bytes. */
 export function composeComparisonReport(runs: readonly ComparisonRun[], options: ReportOptions = {}): Promise<Buffer> {
-  const layout = comparisonReportLayout(runs, { generatedAt: options.generatedAt ?? new Date().toISOString(), extraRows: options.extraRows });
+  const layout = comparisonReportLayout(runs, {
+    generatedAt: options.generatedAt ?? new Date().toISOString(),
+    extraRows: options.extraRows,
+  });
   return renderReportPng(layout, options.density ?? EXPORT_PIXEL_RATIO);
 }
 

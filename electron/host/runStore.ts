@@ -16,7 +16,13 @@ import { randomBytes } from 'node:crypto';
 import { runRecordSchema, type RunRecord } from '../../core/contract/workbenchApi';
 import type { RunEvent, RunState } from '../../core/contract/runEvent';
 import type { CheckpointManifest, SerializedCheckpoint } from '../../core/training/checkpoint';
-import { CHECKPOINT_FOLDER, readCheckpointFiles, readCheckpointManifest, removeCheckpointLeftovers, writeCheckpointFiles } from './checkpointFiles';
+import {
+  CHECKPOINT_FOLDER,
+  readCheckpointFiles,
+  readCheckpointManifest,
+  removeCheckpointLeftovers,
+  writeCheckpointFiles,
+} from './checkpointFiles';
 import { EventThinner, lastStepInTail, parseEventLine, readLines } from './eventLog';
 import { KeyedQueue } from './keyedQueue';
 import { currentProcessIdentity, processIdentitySchema, processLiveness } from './processIdentity';
@@ -147,7 +153,9 @@ export class RunStore {
   /** Throws the store's read-only reason, naming what was refused. */
   assertWritable(action: string): void {
     if (this.access.mode === 'read-only') {
-      throw new RunStoreError(`${this.access.reason} ${action} was refused: this process may not change the runs folder; do it in the process that owns it, or close that one and try again.`);
+      throw new RunStoreError(
+        `${this.access.reason} ${action} was refused: this process may not change the runs folder; do it in the process that owns it, or close that one and try again.`,
+      );
     }
   }
 
@@ -159,7 +167,9 @@ export class RunStore {
 
   runDir(id: string): string {
     if (!runIdPattern.test(id) || id === '.' || id === '..' || id.startsWith('.')) {
-      throw new RunStoreError(`"${id}" is not a valid run id; a run id has only letters, digits, "_", "-" and "." and does not start with ".".`);
+      throw new RunStoreError(
+        `"${id}" is not a valid run id; a run id has only letters, digits, "_", "-" and "." and does not start with ".".`,
+      );
     }
     return path.join(this.runsDir, id);
   }
@@ -174,7 +184,8 @@ export class RunStore {
     const valid = runRecordSchema.parse(record);
     const dir = this.runDir(valid.id);
     await fs.mkdir(this.runsDir, { recursive: true });
-    if (await pathExists(dir)) throw new RunStoreError(`A run with id "${valid.id}" already exists in ${this.runsDir}.`);
+    if (await pathExists(dir))
+      throw new RunStoreError(`A run with id "${valid.id}" already exists in ${this.runsDir}.`);
     const building = path.join(this.runsDir, `${creatingPrefix}${valid.id}-${randomBytes(4).toString('hex')}`);
     try {
       await fs.mkdir(building);
@@ -182,7 +193,8 @@ export class RunStore {
       await writeNewFileSynced(path.join(building, ownerFile), this.claimText());
       await writeNewFileSynced(path.join(building, recordFile), recordText(valid));
       await writeNewFileSynced(path.join(building, reserveFile), Buffer.alloc(RESERVE_BYTES)).catch(() => undefined); // best effort
-      if (await pathExists(dir)) throw new RunStoreError(`A run with id "${valid.id}" already exists in ${this.runsDir}.`);
+      if (await pathExists(dir))
+        throw new RunStoreError(`A run with id "${valid.id}" already exists in ${this.runsDir}.`);
       await fs.rename(building, dir);
       await syncFolder(this.runsDir); // the new folder's name survives a power cut
     } catch (error) {
@@ -221,9 +233,12 @@ export class RunStore {
         throw error;
       }
       // A link is removed as a link (fs.rm never follows one); the folder it points to is not touched.
-      if (!stats.isDirectory() && !stats.isSymbolicLink()) throw new RunStoreError(`"${id}" in ${this.runsDir} is not a run folder; it was left alone.`);
+      if (!stats.isDirectory() && !stats.isSymbolicLink())
+        throw new RunStoreError(`"${id}" in ${this.runsDir} is not a run folder; it was left alone.`);
       if (stats.isDirectory() && (await this.claimedByLiveProcess(id))) {
-        throw new RunStoreError(`Run "${id}" is queued or training in a running workbench; stop it before deleting it.`);
+        throw new RunStoreError(
+          `Run "${id}" is queued or training in a running workbench; stop it before deleting it.`,
+        );
       }
       this.pendingLines.delete(id);
       await fs.rm(dir, { recursive: true, force: true });
@@ -298,7 +313,10 @@ export class RunStore {
    */
   async writeRunFile(id: string, name: string, bytes: string | Uint8Array): Promise<void> {
     this.assertWritable(`Writing ${name} of run "${id}"`);
-    if (!sideFiles.has(name)) throw new RunStoreError(`"${name}" is not a file other services may store in a run folder; expected one of ${[...sideFiles].join(', ')}.`);
+    if (!sideFiles.has(name))
+      throw new RunStoreError(
+        `"${name}" is not a file other services may store in a run folder; expected one of ${[...sideFiles].join(', ')}.`,
+      );
     const dir = this.runDir(id);
     return this.enqueue(id, name, async () => {
       await assertRunFolder(dir, id);
@@ -308,7 +326,10 @@ export class RunStore {
 
   /** A file written by writeRunFile (bounded, no link followed), or null when the run has none. */
   async readRunFile(id: string, name: string): Promise<Buffer | null> {
-    if (!sideFiles.has(name)) throw new RunStoreError(`"${name}" is not a file other services store in a run folder; expected one of ${[...sideFiles].join(', ')}.`);
+    if (!sideFiles.has(name))
+      throw new RunStoreError(
+        `"${name}" is not a file other services store in a run folder; expected one of ${[...sideFiles].join(', ')}.`,
+      );
     try {
       return await readFileBounded(path.join(this.runDir(id), name), MAX_SIDE_FILE_BYTES);
     } catch (error) {
@@ -323,13 +344,22 @@ export class RunStore {
     let text: string;
     try {
       const stats = await fs.lstat(dir);
-      if (stats.isSymbolicLink()) throw new RunStoreError(`runs/${id} is a symbolic link; run folders are never followed through links. Replace it with the folder itself.`);
-      if (!stats.isDirectory()) throw new RunStoreError(`There is no run "${id}" in ${this.runsDir} (runs/${id} is ${describeFileType(stats)}).`);
+      if (stats.isSymbolicLink())
+        throw new RunStoreError(
+          `runs/${id} is a symbolic link; run folders are never followed through links. Replace it with the folder itself.`,
+        );
+      if (!stats.isDirectory())
+        throw new RunStoreError(
+          `There is no run "${id}" in ${this.runsDir} (runs/${id} is ${describeFileType(stats)}).`,
+        );
       text = (await readFileBounded(file, MAX_RECORD_BYTES)).toString('utf8');
     } catch (error) {
       if (error instanceof RunStoreError) throw error;
       if (codeOf(error) === 'ENOENT') {
-        if (await pathExists(dir)) throw new RunStoreError(`runs/${id} has no run.json (its creation did not finish, or it is not a run folder); the folder was left as it is.`);
+        if (await pathExists(dir))
+          throw new RunStoreError(
+            `runs/${id} has no run.json (its creation did not finish, or it is not a run folder); the folder was left as it is.`,
+          );
         throw new RunStoreError(`There is no run "${id}" in ${this.runsDir}.`);
       }
       throw new RunStoreError(`runs/${id}/run.json cannot be read: ${messageOf(error)}`);
@@ -357,7 +387,8 @@ export class RunStore {
       if ('reason' in inspected) listing.damaged.push(inspected);
       else listing.runs.push(inspected.record);
     }
-    const newestFirst = (a: { createdAt: string }, b: { createdAt: string }) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0);
+    const newestFirst = (a: { createdAt: string }, b: { createdAt: string }) =>
+      a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0;
     listing.runs.sort(newestFirst);
     listing.damaged.sort((a, b) => a.id.localeCompare(b.id));
     return listing;
@@ -392,14 +423,16 @@ export class RunStore {
     await Promise.all(
       ids.map((runId) => {
         // Nothing buffered: a durable flush still fsyncs what earlier (timer) flushes appended.
-        if (!this.pendingLines.get(runId)?.length) return this.queue.run(runId, async () => (durable ? this.syncLog(runId) : undefined));
+        if (!this.pendingLines.get(runId)?.length)
+          return this.queue.run(runId, async () => (durable ? this.syncLog(runId) : undefined));
         return this.enqueue(runId, 'events.ndjson', async () => {
           const lines = this.pendingLines.get(runId);
           // In chunks, each committed on its own: a full disk keeps the chunks that fit.
           while (lines?.length) {
             let count = 0;
             let bytes = 0;
-            while (count < lines.length && (count === 0 || bytes + lines[count].length <= APPEND_CHUNK_BYTES)) bytes += lines[count++].length;
+            while (count < lines.length && (count === 0 || bytes + lines[count].length <= APPEND_CHUNK_BYTES))
+              bytes += lines[count++].length;
             await this.appendLines(runId, lines.slice(0, count), durable);
             lines.splice(0, count);
           }
@@ -423,7 +456,10 @@ export class RunStore {
     try {
       opened = await openRegularFileNoFollow(file);
     } catch (error) {
-      if (codeOf(error) !== 'ENOENT') throw new RunStoreError(`The event log of run "${id}" cannot be read: ${messageOf(error)} The run is listed as damaged; its other files were left as they are.`);
+      if (codeOf(error) !== 'ENOENT')
+        throw new RunStoreError(
+          `The event log of run "${id}" cannot be read: ${messageOf(error)} The run is listed as damaged; its other files were left as they are.`,
+        );
       await this.readRecord(id); // a clear "no such run" when the whole run is missing
       return result;
     }
@@ -462,7 +498,10 @@ export class RunStore {
    * left alone. A run that cannot be updated (read-only disk, damaged folder) is reported through
    * `problems` and skipped: one run never stops the others.
    */
-  async markInterruptedRuns(now: Date = new Date(), problems: (id: string, reason: string) => void = () => undefined): Promise<string[]> {
+  async markInterruptedRuns(
+    now: Date = new Date(),
+    problems: (id: string, reason: string) => void = () => undefined,
+  ): Promise<string[]> {
     this.assertWritable('Marking unfinished runs as interrupted');
     await this.removeCreationLeftovers();
     const { runs, damaged } = await this.listRuns();
@@ -476,17 +515,35 @@ export class RunStore {
         const lastStep = Math.max(record.step, (await this.lastLoggedStep(record.id)) ?? 0);
         // run.json is written every few seconds; the checkpoint folder knows its own step.
         const checkpointStep = (await this.checkpointStep(record.id)) ?? undefined;
-        const resumable = checkpointStep === undefined ? '' : ` It can resume from its checkpoint at step ${checkpointStep}.`;
+        const resumable =
+          checkpointStep === undefined ? '' : ` It can resume from its checkpoint at step ${checkpointStep}.`;
         const message = `The process training this run ended before it finished (it was ${record.state} at step ${lastStep}).${resumable}`;
         if (!damaged.some((run) => run.id === record.id)) {
-          this.appendEvent({ type: 'status', runId: record.id, step: lastStep, time: now.getTime(), state: 'interrupted', message });
+          this.appendEvent({
+            type: 'status',
+            runId: record.id,
+            step: lastStep,
+            time: now.getTime(),
+            state: 'interrupted',
+            message,
+          });
           await this.flushEvents(record.id);
         }
-        await this.writeRecord({ ...record, state: 'interrupted', message, step: lastStep, checkpointStep, finishedAt: record.finishedAt ?? now.toISOString() });
+        await this.writeRecord({
+          ...record,
+          state: 'interrupted',
+          message,
+          step: lastStep,
+          checkpointStep,
+          finishedAt: record.finishedAt ?? now.toISOString(),
+        });
         interrupted.push(record.id);
       } catch (error) {
         this.pendingLines.delete(record.id);
-        problems(record.id, `Run "${record.id}" was left ${record.state} by a process that ended, but could not be marked interrupted: ${messageOf(error)}`);
+        problems(
+          record.id,
+          `Run "${record.id}" was left ${record.state} by a process that ended, but could not be marked interrupted: ${messageOf(error)}`,
+        );
       }
     }
     return interrupted;
@@ -526,8 +583,14 @@ export class RunStore {
       }
       const fits = kind === 'file' ? stats.isFile() : stats.isDirectory();
       if (!fits) {
-        const what = stats.isSymbolicLink() ? 'a symbolic link (links inside a run folder are never followed)' : describeFileType(stats);
-        return { id, record, reason: `runs/${id}/${name} is ${what}, not a ${kind}; the run cannot be used until it is replaced.` };
+        const what = stats.isSymbolicLink()
+          ? 'a symbolic link (links inside a run folder are never followed)'
+          : describeFileType(stats);
+        return {
+          id,
+          record,
+          reason: `runs/${id}/${name} is ${what}, not a ${kind}; the run cannot be used until it is replaced.`,
+        };
       }
     }
     return { record };
@@ -547,10 +610,14 @@ export class RunStore {
   /** `durable`: fsync after the write (before a checkpoint or a run's end, so the log on disk reaches them). */
   private async appendLines(runId: string, lines: string[], durable: boolean): Promise<void> {
     const file = path.join(this.runDir(runId), eventsFile);
-    const handle = await fs.open(file, constants.O_RDWR | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    const handle = await fs.open(
+      file,
+      constants.O_RDWR | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0),
+    );
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) throw new UnsafeFileError(`${file} is ${describeFileType(stats)}, not a regular file.`, 'not-regular');
+      if (!stats.isFile())
+        throw new UnsafeFileError(`${file} is ${describeFileType(stats)}, not a regular file.`, 'not-regular');
       const separator = !this.tailChecked.has(runId) && (await endsMidLine(handle, stats.size)) ? '\n' : '';
       this.tailChecked.add(runId);
       try {
@@ -591,7 +658,9 @@ export class RunStore {
   private describeWriteError(error: unknown, id: string, what: string): Error {
     if (error instanceof RunStoreError) return error;
     if (isDiskFull(error)) {
-      return new RunStoreError(`Disk full: ${what} of run "${id}" could not be written to ${this.runsDir} (${codeOf(error)}); everything stored before is kept. Free some space, then resume the run from its checkpoint.`);
+      return new RunStoreError(
+        `Disk full: ${what} of run "${id}" could not be written to ${this.runsDir} (${codeOf(error)}); everything stored before is kept. Free some space, then resume the run from its checkpoint.`,
+      );
     }
     return new RunStoreError(`${what} of run "${id}" could not be written to ${this.runsDir}: ${messageOf(error)}`);
   }
@@ -664,7 +733,8 @@ export class RunStore {
       return;
     }
     for (const name of names) {
-      if (name.startsWith(creatingPrefix)) await fs.rm(path.join(this.runsDir, name), { recursive: true, force: true }).catch(() => undefined);
+      if (name.startsWith(creatingPrefix))
+        await fs.rm(path.join(this.runsDir, name), { recursive: true, force: true }).catch(() => undefined);
     }
   }
 }
@@ -689,10 +759,14 @@ async function assertRunFolder(dir: string, id: string): Promise<void> {
   try {
     stats = await fs.lstat(dir);
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') throw new RunStoreError(`The folder of run "${id}" is gone (${dir}); nothing was written.`);
+    if (codeOf(error) === 'ENOENT')
+      throw new RunStoreError(`The folder of run "${id}" is gone (${dir}); nothing was written.`);
     throw error;
   }
-  if (!stats.isDirectory()) throw new RunStoreError(`runs/${id} is ${stats.isSymbolicLink() ? 'a symbolic link' : describeFileType(stats)}; run folders are never written through links, so nothing was written.`);
+  if (!stats.isDirectory())
+    throw new RunStoreError(
+      `runs/${id} is ${stats.isSymbolicLink() ? 'a symbolic link' : describeFileType(stats)}; run folders are never written through links, so nothing was written.`,
+    );
 }
 
 async function endsMidLine(handle: import('node:fs/promises').FileHandle, size: number): Promise<boolean> {
@@ -707,16 +781,22 @@ function parseRecord(id: string, text: string): RunRecord {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new RunStoreError(`runs/${id}/run.json is not valid JSON (${(error as Error).message}); the file was left as it is.`);
+    throw new RunStoreError(
+      `runs/${id}/run.json is not valid JSON (${(error as Error).message}); the file was left as it is.`,
+    );
   }
   const parsed = runRecordSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
-    throw new RunStoreError(`runs/${id}/run.json is not a valid run record (${where}${issue?.message}); the file was left as it is.`);
+    throw new RunStoreError(
+      `runs/${id}/run.json is not a valid run record (${where}${issue?.message}); the file was left as it is.`,
+    );
   }
   if (parsed.data.id !== id) {
-    throw new RunStoreError(`runs/${id}/run.json names run "${parsed.data.id}", not its folder "${id}"; the file was left as it is.`);
+    throw new RunStoreError(
+      `runs/${id}/run.json names run "${parsed.data.id}", not its folder "${id}"; the file was left as it is.`,
+    );
   }
   return parsed.data;
 }

@@ -10,7 +10,12 @@
 import { constants, promises as fs, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { currentProcessIdentity, processIdentitySchema, processLiveness, type ProcessIdentity } from './processIdentity';
+import {
+  currentProcessIdentity,
+  processIdentitySchema,
+  processLiveness,
+  type ProcessIdentity,
+} from './processIdentity';
 import { readFileBounded, UnsafeFileError, writeNewFileSynced } from './safeFiles';
 
 export const LOCK_FILE = '.workbench.lock';
@@ -79,7 +84,10 @@ export class RunsFolderLock {
         const liveness = processLiveness(holder.owner);
         if (liveness !== 'dead') {
           const override = liveness === 'unknown' ? ` If that host no longer uses it, delete ${file}.` : '';
-          throw new RunsFolderInUseError(`The runs folder ${runsDir} is in use by ${describeLockOwner(holder.owner)}.${override}`, holder.owner);
+          throw new RunsFolderInUseError(
+            `The runs folder ${runsDir} is in use by ${describeLockOwner(holder.owner)}.${override}`,
+            holder.owner,
+          );
         }
       } else if (holder.state === 'unfinished' && Date.now() - holder.modifiedAt < UNFINISHED_LOCK_GRACE_MS) {
         await delay(50); // its creator is still writing it
@@ -161,7 +169,10 @@ async function breakStaleLock(runsDir: string, stale: LockState): Promise<void> 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     // Another process is breaking it; a break file left by a process killed meanwhile is old.
-    const age = await fs.lstat(breakFile).then((stats) => Date.now() - stats.mtimeMs, () => 0);
+    const age = await fs.lstat(breakFile).then(
+      (stats) => Date.now() - stats.mtimeMs,
+      () => 0,
+    );
     if (age > UNFINISHED_LOCK_GRACE_MS) await fs.rm(breakFile, { force: true });
     else await delay(50);
     return;

@@ -55,12 +55,14 @@ export async function openRegularFileNoFollow(file: string): Promise<{ handle: F
     handle = await fs.open(file, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EMLINK') throw new UnsafeFileError(`${file} is a symbolic link; links inside a run folder are never followed.`, 'link');
+    if (code === 'ELOOP' || code === 'EMLINK')
+      throw new UnsafeFileError(`${file} is a symbolic link; links inside a run folder are never followed.`, 'link');
     throw error;
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new UnsafeFileError(`${file} is ${describeFileType(stats)}, not a regular file.`, 'not-regular');
+    if (!stats.isFile())
+      throw new UnsafeFileError(`${file} is ${describeFileType(stats)}, not a regular file.`, 'not-regular');
     if (O_NOFOLLOW === 0 && (await fs.lstat(file)).isSymbolicLink()) {
       throw new UnsafeFileError(`${file} is a symbolic link; links inside a run folder are never followed.`, 'link');
     }
@@ -81,8 +83,10 @@ export async function readFileBounded(file: string, maxBytes: number): Promise<B
   } catch (error) {
     if (!(error instanceof BoundedReadError)) throw error;
     if (error.reason === 'missing') throw Object.assign(new Error(error.message), { code: 'ENOENT' });
-    if (error.reason === 'link') throw new UnsafeFileError(`${file} is a symbolic link; links inside a run folder are never followed.`, 'link');
-    if (error.reason === 'not-regular' || error.reason === 'too-large') throw new UnsafeFileError(error.message, error.reason);
+    if (error.reason === 'link')
+      throw new UnsafeFileError(`${file} is a symbolic link; links inside a run folder are never followed.`, 'link');
+    if (error.reason === 'not-regular' || error.reason === 'too-large')
+      throw new UnsafeFileError(error.message, error.reason);
     throw error;
   }
 }

@@ -25,7 +25,9 @@ export interface TrainingWorkerListeners {
  * `worker.js` beside the bundle (dist/electron/) when bundled, where import.meta.url is the bundle.
  */
 export function defaultTrainingWorkerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('../worker/worker.ts', import.meta.url) : new URL('./worker.js', import.meta.url);
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../worker/worker.ts', import.meta.url)
+    : new URL('./worker.js', import.meta.url);
 }
 
 export class TrainingWorker {
@@ -33,7 +35,10 @@ export class TrainingWorker {
   private exited = false;
   private lastError: Error | null = null;
 
-  constructor(workerUrl: URL, private readonly listeners: TrainingWorkerListeners) {
+  constructor(
+    workerUrl: URL,
+    private readonly listeners: TrainingWorkerListeners,
+  ) {
     this.worker = spawnWorker(workerUrl);
     // Whatever tfjs prints (its "install tfjs-node" banner, warnings) goes to stderr: stdout belongs
     // to the shells (serve's URL line, the CLI's JSON line).
@@ -45,7 +50,10 @@ export class TrainingWorker {
       } else {
         const issue = parsed.error.issues[0];
         const where = issue?.path.length ? ` at ${issue.path.map(String).join('.')}` : '';
-        this.listeners.message({ type: 'error', message: `The training worker posted a malformed message${where}: ${issue?.message ?? 'unknown problem'}.` });
+        this.listeners.message({
+          type: 'error',
+          message: `The training worker posted a malformed message${where}: ${issue?.message ?? 'unknown problem'}.`,
+        });
       }
     });
     this.worker.on('error', (error) => {
@@ -63,7 +71,10 @@ export class TrainingWorker {
   }
 
   send(message: HostToWorkerMessage): void {
-    if (this.exited) throw new TrainingWorkerHostError(`Cannot send "${message.type}" for run "${message.runId}": the training worker has exited.`);
+    if (this.exited)
+      throw new TrainingWorkerHostError(
+        `Cannot send "${message.type}" for run "${message.runId}": the training worker has exited.`,
+      );
     this.worker.postMessage(message);
   }
 
@@ -88,7 +99,11 @@ function spawnWorker(workerUrl: URL): Worker {
   // hooks are registered (ERR_UNKNOWN_FILE_EXTENSION). A CommonJS bootstrap that registers tsx
   // synchronously and then imports the entry does not race.
   // (The ESM build of tsx's API: its CommonJS build mis-resolves its own files inside an eval worker.)
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
   return new Worker(bootstrap, { ...options, eval: true, argv: [fileURLToPath(workerUrl)] });
 }

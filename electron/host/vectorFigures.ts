@@ -10,7 +10,14 @@ import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { drawFigureExport, drawReport, type DrawingContext } from '../../core/figures/drawFigure';
 import { EXPORT_PIXEL_RATIO, figureExportSize, sizedFigure } from '../../core/figures/export';
-import { FIGURE_SIZES, physicalSize, pngDensity, PRINT_DPI, svgDimensions, type FigureSize } from '../../core/figures/figureSizes';
+import {
+  FIGURE_SIZES,
+  physicalSize,
+  pngDensity,
+  PRINT_DPI,
+  svgDimensions,
+  type FigureSize,
+} from '../../core/figures/figureSizes';
 import { withPngResolution } from '../../core/figures/pngResolution';
 import { svgToPdf, type PdfToolkit } from '../../core/figures/pdfFromSvg';
 import { layoutReportAt, type ReportLayout } from '../../core/figures/reportLayout';
@@ -30,7 +37,14 @@ function textMeasurer(): TextMeasurer {
 }
 
 function newSvgContext(width: number, height: number, size: FigureSize, title: string): SvgContext {
-  return new SvgContext({ width, height, measurer: textMeasurer(), fontFamily: SVG_FONT_FAMILY, title, ...svgDimensions(size, width, height) });
+  return new SvgContext({
+    width,
+    height,
+    measurer: textMeasurer(),
+    fontFamily: SVG_FONT_FAMILY,
+    title,
+    ...svgDimensions(size, width, height),
+  });
 }
 
 /** One figure as exported (title, caption, white background) at `size`, as an SVG document. */
@@ -60,7 +74,10 @@ function pdfFonts(): PdfToolkit['fonts'] {
   setUpHeadlessFigures();
   const registered = figureFontFiles();
   const require = createRequire(import.meta.url);
-  const [regular, bold] = registered ?? [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')];
+  const [regular, bold] = registered ?? [
+    require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+    require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+  ];
   fontBytes = { regular: readFileSync(regular), bold: readFileSync(bold) };
   return fontBytes;
 }
@@ -82,7 +99,13 @@ export async function renderFigurePdf(spec: FigureSpec, size: FigureSize = FIGUR
 /** A report (laid out at `size`) as one PDF page of its physical size. */
 export async function renderReportPdf(layout: ReportLayout, size: FigureSize = FIGURE_SIZES.screen): Promise<Buffer> {
   const svg = renderReportSvg(layout, size);
-  return Buffer.from(await svgToPdf(svg, { ...physicalSize(size, layout.width, layout.height), title: layout.fileName.replace(/\.png$/, '') }, toolkit()));
+  return Buffer.from(
+    await svgToPdf(
+      svg,
+      { ...physicalSize(size, layout.width, layout.height), title: layout.fileName.replace(/\.png$/, '') },
+      toolkit(),
+    ),
+  );
 }
 
 export const FIGURE_FORMATS = ['png', 'svg', 'pdf'] as const;
@@ -101,7 +124,13 @@ export async function renderFigureFile(spec: FigureSpec, options: FigureFileOpti
   if (options.format === 'svg') return Buffer.from(renderFigureSvg(spec, size));
   if (options.format === 'pdf') return renderFigurePdf(spec, size);
   const sized = sizedFigure(spec, size);
-  return atPrintResolution(await renderFigurePng(sized, pngDensity(size, figureExportSize(sized).width, options.density ?? EXPORT_PIXEL_RATIO)), size);
+  return atPrintResolution(
+    await renderFigurePng(
+      sized,
+      pngDensity(size, figureExportSize(sized).width, options.density ?? EXPORT_PIXEL_RATIO),
+    ),
+    size,
+  );
 }
 
 /** A print-size PNG says it is 300 dpi, so documents place it at its physical width. */
@@ -115,5 +144,8 @@ export async function renderReportFile(layout: ReportLayout, options: FigureFile
   const sized = layoutReportAt(layout, size);
   if (options.format === 'svg') return Buffer.from(renderReportSvg(sized, size));
   if (options.format === 'pdf') return renderReportPdf(sized, size);
-  return atPrintResolution(await renderReportPng(sized, pngDensity(size, sized.width, options.density ?? EXPORT_PIXEL_RATIO)), size);
+  return atPrintResolution(
+    await renderReportPng(sized, pngDensity(size, sized.width, options.density ?? EXPORT_PIXEL_RATIO)),
+    size,
+  );
 }

@@ -4,7 +4,13 @@
  * `tensorflow` backend) is known to fail when a second thread loads it, so two workers are only
  * safe on the wasm and cpu backends. A worker that dies is forgotten and its slot respawns.
  */
-import type { HostToWorkerMessage, OodReplyMessage, OodRequestMessage, StartRunMessage, WorkerToHostMessage } from '../worker/messages';
+import type {
+  HostToWorkerMessage,
+  OodReplyMessage,
+  OodRequestMessage,
+  StartRunMessage,
+  WorkerToHostMessage,
+} from '../worker/messages';
 import { TrainingWorker } from './trainingWorker';
 
 export class WorkerPoolError extends Error {
@@ -45,7 +51,9 @@ export class WorkerPool {
     private readonly listeners: WorkerPoolListeners,
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-      throw new WorkerPoolError(`The training concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, found ${concurrency}.`);
+      throw new WorkerPoolError(
+        `The training concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, found ${concurrency}.`,
+      );
     }
     this.slots = Array.from({ length: concurrency }, () => ({ worker: null, runId: null }));
   }
@@ -66,7 +74,10 @@ export class WorkerPool {
   /** Starts a run on a free slot, spawning its worker if needed. */
   start(message: StartRunMessage): void {
     const slot = this.slots.find((candidate) => candidate.runId === null);
-    if (!slot) throw new WorkerPoolError(`No training worker is free for run "${message.runId}"; the run manager must queue it.`);
+    if (!slot)
+      throw new WorkerPoolError(
+        `No training worker is free for run "${message.runId}"; the run manager must queue it.`,
+      );
     if (!slot.worker?.alive) slot.worker = this.spawn(slot);
     slot.runId = message.runId;
     slot.worker.send(message);
@@ -129,7 +140,10 @@ export class WorkerPool {
         if (slot.worker === worker) this.listeners.message(slot.runId, message);
       },
       exit: (reason) => {
-        this.rejectRequests((pending) => pending.worker === worker, `${reason} The classification request was lost; try again.`);
+        this.rejectRequests(
+          (pending) => pending.worker === worker,
+          `${reason} The classification request was lost; try again.`,
+        );
         if (slot.worker !== worker) return; // terminated on purpose, or already replaced
         slot.worker = null;
         const runId = slot.runId;

@@ -11,7 +11,9 @@ import { appHost, appResponseHeaders, appScheme } from './security';
 
 /** Must be called before app 'ready' (Electron's rule for privileged schemes). */
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
 }
 
 /** Serves the renderer on the app scheme; call once the app is ready. */
@@ -24,7 +26,10 @@ export async function serveRendererRequest(rendererDir: string, request: Request
   const url = new URL(request.url);
   const textHeaders = { ...appResponseHeaders, 'Content-Type': 'text/plain; charset=utf-8' };
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return new Response('Only GET and HEAD are served.', { status: 405, headers: { ...textHeaders, Allow: 'GET, HEAD' } });
+    return new Response('Only GET and HEAD are served.', {
+      status: 405,
+      headers: { ...textHeaders, Allow: 'GET, HEAD' },
+    });
   }
   const found = url.host === appHost ? await resolveRendererFile(rendererDir, url.pathname) : null;
   if (!found) return new Response('Not found.', { status: 404, headers: textHeaders });

@@ -10,13 +10,21 @@
 import type { IpcMainInvokeEvent } from 'electron';
 import { apiMethodNames } from '../../core/contract/workbenchApi';
 import { desktopRequests, type DesktopRequestName } from '../../core/contract/desktopApi';
-import { apiChannelPrefix, desktopChannels, type IpcReply, type SaveFileRequest } from '../../core/contract/desktopChannels';
+import {
+  apiChannelPrefix,
+  desktopChannels,
+  type IpcReply,
+  type SaveFileRequest,
+} from '../../core/contract/desktopChannels';
 import type { ApiHandler } from '../host/apiHandler';
 import type { PathGrants } from './pathGrants';
 
 /** The part of Electron's ipcMain used here. */
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown> | unknown): void;
+  handle(
+    channel: string,
+    listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown> | unknown,
+  ): void;
   removeHandler(channel: string): void;
 }
 
@@ -26,7 +34,12 @@ export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
  * Serves WorkbenchApi on `workbench:<method>`; returns a function that removes the handlers. The
  * window may name host paths, but only those in `pathGrants` (dropped or picked by its user).
  */
-export function registerApiHandlers(ipcMain: IpcMainLike, api: ApiHandler, isTrustedSender: SenderCheck, pathGrants: PathGrants): () => void {
+export function registerApiHandlers(
+  ipcMain: IpcMainLike,
+  api: ApiHandler,
+  isTrustedSender: SenderCheck,
+  pathGrants: PathGrants,
+): () => void {
   const caller = { pathGrant: (file: string) => pathGrants.has(file) };
   const channels = apiMethodNames.map((method) => {
     const channel = `${apiChannelPrefix}${method}`;
@@ -49,7 +62,11 @@ export interface DesktopServices {
 }
 
 /** Serves the Electron-only requests of WorkbenchDesktop; returns a function that removes the handlers. */
-export function registerDesktopHandlers(ipcMain: IpcMainLike, services: DesktopServices, isTrustedSender: SenderCheck): () => void {
+export function registerDesktopHandlers(
+  ipcMain: IpcMainLike,
+  services: DesktopServices,
+  isTrustedSender: SenderCheck,
+): () => void {
   const implementations: { [R in DesktopRequestName]: (...args: never[]) => Promise<unknown> } = {
     saveFile: (request: SaveFileRequest) => services.saveFile(request),
     openRunsFolder: async () => {
@@ -76,7 +93,10 @@ export function registerDesktopHandlers(ipcMain: IpcMainLike, services: DesktopS
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue?.path.length ? `argument ${issue.path.map(String).join('.')}` : 'the argument list';
-        return { ok: false, error: `${name}: the arguments are not valid: ${where}: ${issue?.message}.` } satisfies IpcReply;
+        return {
+          ok: false,
+          error: `${name}: the arguments are not valid: ${where}: ${issue?.message}.`,
+        } satisfies IpcReply;
       }
       const implementation = implementations[name] as (...values: unknown[]) => Promise<unknown>;
       return settle(() => implementation(...(parsed.data as unknown[])));

@@ -22,7 +22,12 @@ export interface MenuOptions {
   actions: MenuActions;
 }
 
-export function buildMenuTemplate({ appName, platform, development, actions }: MenuOptions): MenuItemConstructorOptions[] {
+export function buildMenuTemplate({
+  appName,
+  platform,
+  development,
+  actions,
+}: MenuOptions): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin';
   const about: MenuItemConstructorOptions = { label: `About ${appName}`, click: () => actions.showAbout() };
 
@@ -43,7 +48,9 @@ export function buildMenuTemplate({ appName, platform, development, actions }: M
       { type: 'separator' },
       // Reload and DevTools are for whoever develops the app: in a packaged build a reload would drop
       // the live view for nothing, and DevTools are disabled in its webPreferences anyway.
-      ...(development ? ([{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[]) : []),
+      ...(development
+        ? ([{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[])
+        : []),
       { role: 'resetZoom' },
       { role: 'zoomIn' },
       { role: 'zoomOut' },
@@ -59,7 +66,17 @@ export function buildMenuTemplate({ appName, platform, development, actions }: M
     // macOS puts About and Quit in the menu named after the app.
     const appMenu: MenuItemConstructorOptions = {
       label: appName,
-      submenu: [about, { type: 'separator' }, { role: 'services' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }],
+      submenu: [
+        about,
+        { type: 'separator' },
+        { role: 'services' },
+        { type: 'separator' },
+        { role: 'hide' },
+        { role: 'hideOthers' },
+        { role: 'unhide' },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
     };
     return [appMenu, file, edit, view, windowMenu];
   }

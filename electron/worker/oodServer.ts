@@ -92,7 +92,11 @@ export class OodServer {
    */
   rememberTrainedCheckpoint(runId: string, step: number, checksum: string, variables: NamedValues[]): void {
     this.trainedCheckpoints.delete(runId);
-    this.trainedCheckpoints.set(runId, { step, checksum, variables: variables.map((entry) => ({ ...entry, values: entry.values.slice() })) });
+    this.trainedCheckpoints.set(runId, {
+      step,
+      checksum,
+      variables: variables.map((entry) => ({ ...entry, values: entry.values.slice() })),
+    });
     for (const oldest of this.trainedCheckpoints.keys()) {
       if (this.trainedCheckpoints.size <= NETWORKS_KEPT) break;
       this.trainedCheckpoints.delete(oldest);
@@ -148,7 +152,14 @@ export class OodServer {
       if (!job.steps) await this.prepare(job);
       const next = await job.steps!.next();
       if (next.done) {
-        this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: true, backend: tf.getBackend(), checkpointStep: job.checkpointStep, sets: next.value });
+        this.finish(job, {
+          type: 'oodReply',
+          requestId: job.message.requestId,
+          ok: true,
+          backend: tf.getBackend(),
+          checkpointStep: job.checkpointStep,
+          sets: next.value,
+        });
       }
     } catch (error) {
       await job.steps?.return([]).catch(() => undefined);
@@ -157,7 +168,12 @@ export class OodServer {
         endPoisonedWorker(`A classification for run "${job.message.runId}" failed: ${wasmAbortReason(error)}`);
         return;
       }
-      this.finish(job, { type: 'oodReply', requestId: job.message.requestId, ok: false, error: error instanceof Error ? error.message : String(error) });
+      this.finish(job, {
+        type: 'oodReply',
+        requestId: job.message.requestId,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -171,7 +187,9 @@ export class OodServer {
   private async prepare(job: Job): Promise<void> {
     const { message } = job;
     if (!classifiesImages(message.config)) {
-      throw new OodServerError(`Run "${message.runId}" is a ${message.config.experiment} run; only LeNet5 runs classify images.`);
+      throw new OodServerError(
+        `Run "${message.runId}" is a ${message.config.experiment} run; only LeNet5 runs classify images.`,
+      );
     }
     const config: Lenet5Config = message.config;
     const backend = await this.options.ensureBackend();
@@ -188,13 +206,20 @@ export class OodServer {
         // A run trained by an earlier worker or process: its checkpoint, read and verified here.
         this.checkpointReads += 1;
         const stored = await readCheckpointFiles(wanted.runDir);
-        if (!stored) throw new OodServerError(`Run "${message.runId}" has no checkpoint in ${wanted.runDir} any more; it may have been deleted.`);
+        if (!stored)
+          throw new OodServerError(
+            `Run "${message.runId}" has no checkpoint in ${wanted.runDir} any more; it may have been deleted.`,
+          );
         // Written again since the host looked: classify with what is there now, and say which step.
         step = stored.manifest.step;
         key = `${message.runId}/${step}/${stored.manifest.valueChecksum}/${backend}`;
         variables = deserializeCheckpoint(stored.manifest, stored.values).variables;
       }
-      cached = this.networks.get(key) ?? { runId: message.runId, step, network: lenet5FromCheckpoint(config, variables) };
+      cached = this.networks.get(key) ?? {
+        runId: message.runId,
+        step,
+        network: lenet5FromCheckpoint(config, variables),
+      };
     }
     // Most recently used last.
     this.networks.delete(key);
@@ -205,7 +230,9 @@ export class OodServer {
       message.sets.map(async (set) => {
         if (set.source === 'pixels') {
           if (set.images.length !== set.count * PIXELS_PER_IMAGE) {
-            throw new OodServerError(`Image set "${set.name}" has ${set.images.length} values; ${set.count} images of 28×28 need ${set.count * PIXELS_PER_IMAGE}.`);
+            throw new OodServerError(
+              `Image set "${set.name}" has ${set.images.length} values; ${set.count} images of 28×28 need ${set.count * PIXELS_PER_IMAGE}.`,
+            );
           }
           return { name: set.name, images: set.images, count: set.count };
         }
@@ -261,7 +288,13 @@ async function* runSets(
       seed,
       chunkSize: CHUNK_SIZE,
     });
-    replies.push({ name: set.name, count: set.count, classes: mc.classes, probabilities: mc.values as Float32Array<ArrayBuffer>, ...(set.labels ? { labels: set.labels } : {}) });
+    replies.push({
+      name: set.name,
+      count: set.count,
+      classes: mc.classes,
+      probabilities: mc.values as Float32Array<ArrayBuffer>,
+      ...(set.labels ? { labels: set.labels } : {}),
+    });
   }
   return replies;
 }

@@ -13,7 +13,12 @@ import { deserializeCheckpoint, serializeCheckpoint } from '../../core/training/
 import { TrainingDivergedError } from '../../core/training/trainingLoop';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend';
-import { hostToWorkerMessageSchema, type RunDoneMessage, type StartRunMessage, type WorkerToHostMessage } from './messages';
+import {
+  hostToWorkerMessageSchema,
+  type RunDoneMessage,
+  type StartRunMessage,
+  type WorkerToHostMessage,
+} from './messages';
 import { OodServer } from './oodServer';
 import { endPoisonedWorker, isWasmAbort, wasmAbortReason } from './wasmAbort';
 
@@ -45,7 +50,11 @@ interface ActiveRun {
 }
 
 /** Serves runs, one at a time, on `port` until the worker is terminated. */
-export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegistry, environment: ExperimentEnvironment): OodServer {
+export function serveTrainingWorker(
+  port: HostPort,
+  experiments: ExperimentRegistry,
+  environment: ExperimentEnvironment,
+): OodServer {
   let active: ActiveRun | null = null;
   // Backend selections (a run's, the classification service's) one after the other, so a request
   // served while idle never switches the backend under a run that has just chosen its own.
@@ -61,13 +70,17 @@ export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegis
     environment,
     isTraining: () => active !== null && !active.pauseRequested,
     // tfjs has no active backend until a run (or this) picks one; then whatever is active serves.
-    ensureBackend: () => inOrder(async () => (tf.engine().backendName ? tf.getBackend() : (await selectBackend('auto')).name)),
+    ensureBackend: () =>
+      inOrder(async () => (tf.engine().backendName ? tf.getBackend() : (await selectBackend('auto')).name)),
   });
 
   port.on('message', (raw) => {
     const parsed = hostToWorkerMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      port.postMessage({ type: 'error', message: `The training worker received a message it does not understand: ${describeIssues(parsed.error.issues)}.` });
+      port.postMessage({
+        type: 'error',
+        message: `The training worker received a message it does not understand: ${describeIssues(parsed.error.issues)}.`,
+      });
       return;
     }
     const message = parsed.data;
@@ -86,15 +99,27 @@ export function serveTrainingWorker(port: HostPort, experiments: ExperimentRegis
       return;
     }
     if (active) {
-      port.postMessage({ type: 'error', message: `The training worker was asked to start run "${message.runId}" while run "${active.runId}" is still training; the host must queue runs.` });
+      port.postMessage({
+        type: 'error',
+        message: `The training worker was asked to start run "${message.runId}" while run "${active.runId}" is still training; the host must queue runs.`,
+      });
       return;
     }
-    active = { runId: message.runId, stopRequested: false, pauseRequested: false, wake: null, step: 0, lastYieldEnd: performance.now() };
+    active = {
+      runId: message.runId,
+      stopRequested: false,
+      pauseRequested: false,
+      wake: null,
+      step: 0,
+      lastYieldEnd: performance.now(),
+    };
     const run = active;
-    void trainRun(port, experiments, environment, message, run, { selectBackend: selectRunBackend, ood }).finally(() => {
-      active = null;
-      void ood.pump(); // requests that waited for yield points of a run that has ended
-    });
+    void trainRun(port, experiments, environment, message, run, { selectBackend: selectRunBackend, ood }).finally(
+      () => {
+        active = null;
+        void ood.pump(); // requests that waited for yield points of a run that has ended
+      },
+    );
   });
   return ood;
 }
@@ -122,22 +147,30 @@ async function trainRun(
 
   try {
     const experiment = (experiments as Record<string, ExperimentTrainer | undefined>)[config.experiment];
-    if (!experiment) throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
+    if (!experiment)
+      throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
     // Checked again here: whoever sent the run, a configuration over the limits must not take the worker down.
     const overBudget = runBudgetProblems(config);
     if (overBudget.length > 0) throw new TrainingWorkerError(overBudget.join(' '));
-    const resume = message.checkpoint ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values) : undefined;
+    const resume = message.checkpoint
+      ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values)
+      : undefined;
     run.step = resume?.step ?? 0;
     const backend = await services.selectBackend(config.backend);
     const continuing = resume ? `, continuing from the checkpoint at step ${resume.step}` : '';
-    postStatus('running', { backend, message: `Training on the ${backend.name} backend (${backend.device})${continuing}.` });
+    postStatus('running', {
+      backend,
+      message: `Training on the ${backend.name} backend (${backend.device})${continuing}.`,
+    });
     const afterImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
     const hooks: ExperimentHooks = {
       emit(event: ExperimentEvent) {
         const stamped = runEventSchema.safeParse({ ...event, runId, time: Date.now() });
         if (!stamped.success) {
-          throw new TrainingWorkerError(`Experiment "${config.experiment}" emitted an invalid "${event.type}" event at step ${event.step}: ${describeIssues(stamped.error.issues)}.`);
+          throw new TrainingWorkerError(
+            `Experiment "${config.experiment}" emitted an invalid "${event.type}" event at step ${event.step}: ${describeIssues(stamped.error.issues)}.`,
+          );
         }
         run.step = Math.max(run.step, stamped.data.step);
         post(stamped.data);
@@ -184,7 +217,10 @@ async function trainRun(
     }
     const reason = error instanceof Error ? error.message : String(error);
     // A divergence names its own step; "failed at step 0" would read as if nothing had started.
-    const failure = error instanceof TrainingDivergedError ? `Run "${runId}" failed: ${reason}` : `Run "${runId}" failed at step ${run.step}: ${reason}`;
+    const failure =
+      error instanceof TrainingDivergedError
+        ? `Run "${runId}" failed: ${reason}`
+        : `Run "${runId}" failed at step ${run.step}: ${reason}`;
     postStatus('failed', { message: failure });
     finish({ state: 'failed', message: failure });
   }

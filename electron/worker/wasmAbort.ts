@@ -30,6 +30,9 @@ export function endPoisonedWorker(reason: string): void {
 
 /** The reason for a run (or request) that hit a wasm abort, as the rest of a sentence. */
 export function wasmAbortReason(error: unknown): string {
-  const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0].replace(/\.$/, '').slice(0, 200);
+  const detail = (error instanceof Error ? error.message : String(error))
+    .split('\n')[0]
+    .replace(/\.$/, '')
+    .slice(0, 200);
   return `the wasm backend aborted (${detail}); its memory cannot be trusted after that, so a fresh training worker takes the queue`;
 }

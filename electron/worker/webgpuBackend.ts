@@ -11,16 +11,26 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeAdapter, type WebGpuAdapter } from '../../core/contract/runEvent';
 
 /** What an attempt to start the webgpu backend found. */
-export type WebGpuAttempt = { ok: true; device: string; adapter: WebGpuAdapter } | { ok: false; reason: string; adapter?: WebGpuAdapter };
+export type WebGpuAttempt =
+  { ok: true; device: string; adapter: WebGpuAdapter } | { ok: false; reason: string; adapter?: WebGpuAdapter };
 
 /** The part of Dawn's GPUAdapter this module reads (typed here: @webgpu/types is not in our lib). */
 interface DawnAdapter {
-  readonly info: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter?: boolean };
+  readonly info: {
+    vendor: string;
+    architecture: string;
+    device: string;
+    description: string;
+    isFallbackAdapter?: boolean;
+  };
   /** Older spelling of `info.isFallbackAdapter`, still on some Dawn builds. */
   readonly isFallbackAdapter?: boolean;
   readonly features: ReadonlySet<string>;
   readonly limits: Record<string, number>;
-  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<DawnDevice>;
+  requestDevice(descriptor: {
+    requiredFeatures: string[];
+    requiredLimits: Record<string, number>;
+  }): Promise<DawnDevice>;
 }
 
 interface DawnDevice {
@@ -53,7 +63,12 @@ export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttem
   discovery ??= discoverAdapter();
   const found = await discovery;
   if (!found.ok) return { ok: false, reason: found.reason };
-  if (deviceLost) return { ok: false, reason: `The GPU device was lost earlier in this session (${deviceLost}); restart the app to use it again.`, adapter: found.info };
+  if (deviceLost)
+    return {
+      ok: false,
+      reason: `The GPU device was lost earlier in this session (${deviceLost}); restart the app to use it again.`,
+      adapter: found.info,
+    };
   if (found.info.fallback && !allowFallback) {
     return {
       ok: false,
@@ -79,7 +94,8 @@ async function discoverAdapter(): Promise<Discovery> {
   if (process.versions.electron) {
     return {
       ok: false,
-      reason: "Dawn's Node binding hands out GPU-mapped memory as external ArrayBuffers, which Electron's V8 memory cage refuses; the desktop app trains on the CPU backends",
+      reason:
+        "Dawn's Node binding hands out GPU-mapped memory as external ArrayBuffers, which Electron's V8 memory cage refuses; the desktop app trains on the CPU backends",
     };
   }
   let dawn: DawnModule;
@@ -88,7 +104,10 @@ async function discoverAdapter(): Promise<Discovery> {
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      return { ok: false, reason: `Dawn's Node binding (npm "webgpu") has no build for ${process.platform}-${process.arch} or is not installed: ${errorMessage(error)}` };
+      return {
+        ok: false,
+        reason: `Dawn's Node binding (npm "webgpu") has no build for ${process.platform}-${process.arch} or is not installed: ${errorMessage(error)}`,
+      };
     }
     return { ok: false, reason: `Dawn's Node binding (npm "webgpu") could not be loaded: ${errorMessage(error)}` };
   }
@@ -107,7 +126,7 @@ async function discoverAdapter(): Promise<Discovery> {
   if (!adapter) {
     return {
       ok: false,
-      reason: `no WebGPU adapter was found (${process.platform === 'linux' ? 'no Vulkan driver answered; install your GPU vendor\'s Vulkan driver' : 'no usable GPU driver answered'})`,
+      reason: `no WebGPU adapter was found (${process.platform === 'linux' ? "no Vulkan driver answered; install your GPU vendor's Vulkan driver" : 'no usable GPU driver answered'})`,
     };
   }
   const info: WebGpuAdapter = {
@@ -145,7 +164,10 @@ async function registerWebGpuBackend(gpu: DawnGpu, adapter: DawnAdapter): Promis
     deviceLost = `${info.reason}: ${info.message}`;
   });
   // The cast bridges our minimal Dawn types and the GPUDevice/GPUAdapterInfo the package declares.
-  const backend = new WebGPUBackend(device as unknown as ConstructorParameters<typeof WebGPUBackend>[0], adapter.info as unknown as ConstructorParameters<typeof WebGPUBackend>[1]);
+  const backend = new WebGPUBackend(
+    device as unknown as ConstructorParameters<typeof WebGPUBackend>[0],
+    adapter.info as unknown as ConstructorParameters<typeof WebGPUBackend>[1],
+  );
   if (!tf.registerBackend('webgpu', () => backend)) throw new Error('tfjs refused to register the "webgpu" backend');
 }
 

@@ -2,7 +2,13 @@
 
 /** SVG-to-PDFKit: the one function it exports (see its README). */
 declare module 'svg-to-pdfkit' {
-  export default function SVGtoPDF(document: unknown, svg: string, x: number, y: number, options?: Record<string, unknown>): void;
+  export default function SVGtoPDF(
+    document: unknown,
+    svg: string,
+    x: number,
+    y: number,
+    options?: Record<string, unknown>,
+  ): void;
 }
 
 /**

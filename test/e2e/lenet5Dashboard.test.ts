@@ -43,7 +43,11 @@ describe('LeNet5 dashboard in the browser shell', () => {
     await expect.poll(() => page.getByTestId('new-run-steps-error').textContent()).toContain('≥ 1');
     expect(await page.getByTestId('new-run-start').isDisabled()).toBe(true);
 
-    await fillForm(page, { steps: String(steps), evalEvery: String(evalEvery), evalDraws: String(draws) }, 'lenet5 e2e');
+    await fillForm(
+      page,
+      { steps: String(steps), evalEvery: String(evalEvery), evalDraws: String(draws) },
+      'lenet5 e2e',
+    );
     expect(await page.getByTestId('new-run-steps-error').count()).toBe(0);
     await clickStart(page);
 
@@ -65,7 +69,8 @@ describe('LeNet5 dashboard in the browser shell', () => {
     await waitForStatus(page, 'completed', 90_000);
     const evaluations = await waitForNumber(page, 'heldout-chart', 'data-evaluations', steps / evalEvery, 10_000);
     expect(evaluations).toBe(steps / evalEvery);
-    for (const testId of ['ece-chart', 'refusal-chart']) expect(await numberOf(page, testId, 'data-evaluations')).toBe(evaluations);
+    for (const testId of ['ece-chart', 'refusal-chart'])
+      expect(await numberOf(page, testId, 'data-evaluations')).toBe(evaluations);
 
     // The scrubber follows the latest evaluation, moves the figures back, and returns.
     const scrubberBar = page.getByTestId('evaluation-scrubber-bar');

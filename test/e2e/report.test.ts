@@ -14,10 +14,31 @@ import { comparisonRunOf, loadRunFolder } from '../../electron/host/runReports';
 import { lastJsonLine, runCli } from '../fixtures/cliProcess';
 import { checkReportImage, decodePng } from '../integration/reportImage';
 import { compareImages, pdfFonts, pdfText, renderPdf, summariseSvg } from '../fixtures/vectorChecks';
-import { artifact, downloadedBytes, downloadFrom, openApp, runEntry, useShellSession, waitForNumber } from './serveHarness';
+import {
+  artifact,
+  downloadedBytes,
+  downloadFrom,
+  openApp,
+  runEntry,
+  useShellSession,
+  waitForNumber,
+} from './serveHarness';
 
 async function trainRun(runsDir: string, seed: number): Promise<string> {
-  const args = ['train', '--experiment', 'sinusoid', '--epochs', '120', '--seed', String(seed), '--backend', 'wasm', '--runs-dir', runsDir, '--json'];
+  const args = [
+    'train',
+    '--experiment',
+    'sinusoid',
+    '--epochs',
+    '120',
+    '--seed',
+    String(seed),
+    '--backend',
+    'wasm',
+    '--runs-dir',
+    runsDir,
+    '--json',
+  ];
   const { code, stdout, stderr } = await runCli(args);
   if (code !== 0) throw new Error(`train exited with ${code}: ${stderr}`);
   return lastJsonLine(stdout).runDir;
@@ -50,11 +71,17 @@ describe('Export report in the browser shell', () => {
     await page.evaluate(() => {
       const seen = { progress: false };
       (window as unknown as { reportProgressSeen: typeof seen }).reportProgressSeen = seen;
-      new MutationObserver(() => (seen.progress ||= document.querySelector('[data-testid="report-progress"]') !== null)).observe(document.body, { childList: true, subtree: true });
+      new MutationObserver(
+        () => (seen.progress ||= document.querySelector('[data-testid="report-progress"]') !== null),
+      ).observe(document.body, { childList: true, subtree: true });
     });
     const download = await downloadFrom(page, 'export-report', 60_000);
     await download.saveAs(artifact('report-run.png'));
-    expect(await page.evaluate(() => (window as unknown as { reportProgressSeen: { progress: boolean } }).reportProgressSeen.progress)).toBe(true);
+    expect(
+      await page.evaluate(
+        () => (window as unknown as { reportProgressSeen: { progress: boolean } }).reportProgressSeen.progress,
+      ),
+    ).toBe(true);
     expect(download.suggestedFilename()).toBe(`${record.name.replace(/[^A-Za-z0-9._-]+/g, '-')}-report.png`);
     const image = await decodePng(await downloadedBytes(download));
     const layout = runReportLayout(record, data);
@@ -72,38 +99,45 @@ describe('Export report in the browser shell', () => {
     await page.getByTestId('export-density').selectOption('2');
   });
 
-  it('a panel saves SVG and PDF (vector, text as text, font embedded) and its numbers as CSV', { timeout: 60_000 }, async () => {
-    // The store shows why an export failed; say it rather than only that no download came.
-    const download = (testId: string) =>
-      downloadFrom(page, testId, 20_000).catch(async (error: Error) => {
-        const shown = await page.getByTestId('export-error').textContent({ timeout: 1000 }).catch(() => null);
-        throw new Error(`${error.message}${shown ? ` (the page says: ${shown})` : ''}`);
-      });
-    const svgDownload = await download('figure-export-svg-loss');
-    expect(svgDownload.suggestedFilename()).toMatch(/-loss\.svg$/);
-    const svg = summariseSvg((await downloadedBytes(svgDownload)).toString('utf8'));
-    const texts = svg.texts.map((text) => text.text);
-    expect(texts).toContain('Training loss per step');
-    expect(texts).toContain('training step');
-    expect(svg.paths.length).toBeGreaterThan(3);
-    expect(svg.images).toBe(0);
+  it(
+    'a panel saves SVG and PDF (vector, text as text, font embedded) and its numbers as CSV',
+    { timeout: 60_000 },
+    async () => {
+      // The store shows why an export failed; say it rather than only that no download came.
+      const download = (testId: string) =>
+        downloadFrom(page, testId, 20_000).catch(async (error: Error) => {
+          const shown = await page
+            .getByTestId('export-error')
+            .textContent({ timeout: 1000 })
+            .catch(() => null);
+          throw new Error(`${error.message}${shown ? ` (the page says: ${shown})` : ''}`);
+        });
+      const svgDownload = await download('figure-export-svg-loss');
+      expect(svgDownload.suggestedFilename()).toMatch(/-loss\.svg$/);
+      const svg = summariseSvg((await downloadedBytes(svgDownload)).toString('utf8'));
+      const texts = svg.texts.map((text) => text.text);
+      expect(texts).toContain('Training loss per step');
+      expect(texts).toContain('training step');
+      expect(svg.paths.length).toBeGreaterThan(3);
+      expect(svg.images).toBe(0);
 
-    const pdfDownload = await download('figure-export-pdf-loss');
-    expect(pdfDownload.suggestedFilename()).toMatch(/-loss\.pdf$/);
-    const pdf = await downloadedBytes(pdfDownload);
-    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(await pdfText(pdf)).toContain('Training loss per step');
-    for (const font of await pdfFonts(pdf)) expect(font.embedded).toBe(true);
-    // Rendered by poppler, it is the panel's PNG (same layout, block difference as in the unit tests).
-    const png = await downloadedBytes(await download('figure-export-loss'));
-    const image = await decodePng(png);
-    const rendered = await renderPdf(pdf, (image.width / 675) * 72);
-    expect(compareImages(image, rendered).differingBlocks).toBeLessThan(0.03);
+      const pdfDownload = await download('figure-export-pdf-loss');
+      expect(pdfDownload.suggestedFilename()).toMatch(/-loss\.pdf$/);
+      const pdf = await downloadedBytes(pdfDownload);
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect(await pdfText(pdf)).toContain('Training loss per step');
+      for (const font of await pdfFonts(pdf)) expect(font.embedded).toBe(true);
+      // Rendered by poppler, it is the panel's PNG (same layout, block difference as in the unit tests).
+      const png = await downloadedBytes(await download('figure-export-loss'));
+      const image = await decodePng(png);
+      const rendered = await renderPdf(pdf, (image.width / 675) * 72);
+      expect(compareImages(image, rendered).differingBlocks).toBeLessThan(0.03);
 
-    const csv = (await downloadedBytes(await download('figure-csv-loss'))).toString('utf8');
-    expect(csv.split('\n')[0]).toBe('series,training step,y,y axis');
-    expect(csv.trim().split('\n').length).toBeGreaterThan(120);
-  });
+      const csv = (await downloadedBytes(await download('figure-csv-loss'))).toString('utf8');
+      expect(csv.split('\n')[0]).toBe('series,training step,y,y axis');
+      expect(csv.trim().split('\n').length).toBeGreaterThan(120);
+    },
+  );
 
   it('downloads the comparison report from the compare view', { timeout: 90_000 }, async () => {
     for (const dir of runDirs) await runEntry(page, path.basename(dir)).getByTestId('run-compare-checkbox').check();

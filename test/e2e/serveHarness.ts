@@ -119,7 +119,10 @@ export async function openApp(page: Page, url: string): Promise<void> {
 /** Chooses the experiment and waits for `preset` among its presets; selects it unless `select` is false. */
 export async function chooseExperiment(page: Page, experiment: string, preset: string, select = true): Promise<void> {
   await page.getByTestId('new-run-experiment').selectOption(experiment);
-  await page.waitForSelector(`[data-testid="new-run-preset"] option[value="${preset}"]`, { state: 'attached', timeout: 15_000 });
+  await page.waitForSelector(`[data-testid="new-run-preset"] option[value="${preset}"]`, {
+    state: 'attached',
+    timeout: 15_000,
+  });
   if (select) await page.getByTestId('new-run-preset').selectOption(preset);
 }
 
@@ -131,10 +134,15 @@ export async function fillForm(page: Page, fields: Record<string, string>, name?
 
 /** Clicks Start and resolves with the id of the run that appears in the list. */
 export async function clickStart(page: Page): Promise<string> {
-  const before = await page.getByTestId('run-list-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-run-id')));
+  const before = await page
+    .getByTestId('run-list-item')
+    .evaluateAll((items) => items.map((item) => item.getAttribute('data-run-id')));
   await page.getByTestId('new-run-start').click();
   const handle = await page.waitForFunction(
-    (known) => [...document.querySelectorAll('[data-testid="run-list-item"]')].map((item) => item.getAttribute('data-run-id')).find((id) => id && !known.includes(id)),
+    (known) =>
+      [...document.querySelectorAll('[data-testid="run-list-item"]')]
+        .map((item) => item.getAttribute('data-run-id'))
+        .find((id) => id && !known.includes(id)),
     before,
     { timeout: 15_000 },
   );
@@ -164,11 +172,14 @@ export async function waitForStatus(page: Page, state: string, timeout: number):
 
 /** Waits until the run list shows run `runId` in `state`. */
 export async function waitForListed(page: Page, runId: string, state: string, timeout: number): Promise<void> {
-  await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${runId}"][data-state="${state}"]`, { timeout });
+  await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${runId}"][data-state="${state}"]`, {
+    timeout,
+  });
 }
 
 /** The run list's entry (item, tags, actions) of `runId`. */
-export const runEntry = (page: Page, runId: string) => page.locator(`[data-testid="run-list-entry"][data-run-id="${runId}"]`);
+export const runEntry = (page: Page, runId: string) =>
+  page.locator(`[data-testid="run-list-entry"][data-run-id="${runId}"]`);
 
 /** The path of test/artifacts/`name` (screenshots and saved downloads to look at). */
 export const artifact = (name: string) => path.join(artifactsDir, name);
@@ -189,7 +200,10 @@ export async function tallScreenshot(page: Page, name: string, height: number, k
 
 /** Clicks the element with `testId` and resolves with the download it starts. */
 export async function downloadFrom(page: Page, testId: string, timeout?: number): Promise<Download> {
-  const [download] = await Promise.all([page.waitForEvent('download', timeout === undefined ? undefined : { timeout }), page.getByTestId(testId).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', timeout === undefined ? undefined : { timeout }),
+    page.getByTestId(testId).click(),
+  ]);
   return download;
 }
 
@@ -201,9 +215,16 @@ export async function downloadedBytes(download: Download): Promise<Buffer> {
 }
 
 /** Waits until `attribute` of the element with `testId` is a number ≥ `minimum` and returns it. */
-export async function waitForNumber(page: Page, testId: string, attribute: string, minimum: number, timeout: number): Promise<number> {
+export async function waitForNumber(
+  page: Page,
+  testId: string,
+  attribute: string,
+  minimum: number,
+  timeout: number,
+): Promise<number> {
   await page.waitForFunction(
-    ({ testId, attribute, minimum }) => Number(document.querySelector(`[data-testid="${testId}"]`)?.getAttribute(attribute) ?? NaN) >= minimum,
+    ({ testId, attribute, minimum }) =>
+      Number(document.querySelector(`[data-testid="${testId}"]`)?.getAttribute(attribute) ?? NaN) >= minimum,
     { testId, attribute, minimum },
     { timeout, polling: 100 },
   );

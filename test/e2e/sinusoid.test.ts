@@ -5,7 +5,15 @@
  * logged no errors (a CSP violation would show up here). `npm test` builds the renderer first.
  */
 import { describe, expect, it } from 'vitest';
-import { openApp, screenshot, startFromForm, useShellSession, waitForListed, waitForNumber, waitForStatus } from './serveHarness';
+import {
+  openApp,
+  screenshot,
+  startFromForm,
+  useShellSession,
+  waitForListed,
+  waitForNumber,
+  waitForStatus,
+} from './serveHarness';
 
 /** Short enough for CI, long enough for three band snapshots (the default evaluates every 100). */
 const epochs = 300;

@@ -40,7 +40,12 @@ describe('the workbench in the browser shell', () => {
 
   it('creates a run from the form, streams its charts, pauses and resumes it', { timeout: 120_000 }, async () => {
     await openApp(page, session.url);
-    const runId = await startFromForm(page, { experiment: 'sinusoid', preset: 'default', fields: { epochs: '1500', predictiveDraws: '20' }, name: 'pause me' });
+    const runId = await startFromForm(page, {
+      experiment: 'sinusoid',
+      preset: 'default',
+      fields: { epochs: '1500', predictiveDraws: '20' },
+      name: 'pause me',
+    });
     const first = await waitForNumber(page, 'loss-chart', 'data-points', 1, 60_000);
     await waitForNumber(page, 'loss-chart', 'data-points', first + 20, 60_000);
 
@@ -69,17 +74,30 @@ describe('the workbench in the browser shell', () => {
 
   it('queues a second run behind the first, which then trains', { timeout: 150_000 }, async () => {
     const tiny = { steps: '60', evalEvery: '30', evalDraws: '3', batchSize: '32' };
-    const a = await startFromForm(page, { experiment: 'lenet5', preset: 'seed', fields: { ...tiny, seed: '0' }, name: 'lenet5 A' });
-    const b = await startFromForm(page, { experiment: 'lenet5', preset: 'seed', fields: { ...tiny, seed: '1' }, name: 'lenet5 B' });
+    const a = await startFromForm(page, {
+      experiment: 'lenet5',
+      preset: 'seed',
+      fields: { ...tiny, seed: '0' },
+      name: 'lenet5 A',
+    });
+    const b = await startFromForm(page, {
+      experiment: 'lenet5',
+      preset: 'seed',
+      fields: { ...tiny, seed: '1' },
+      name: 'lenet5 B',
+    });
     lenet5Runs.push(a, b);
     // B waits behind A: the list and its status bar say where it stands.
     await waitForListed(page, b, 'queued', 10_000);
     expect(await entry(page, b).getByTestId('run-queue-position').getAttribute('data-position')).toBe('1');
     expect(await page.getByTestId('status-queue-position').textContent()).toContain('#1 in queue');
     await waitForListed(page, a, 'completed', 120_000);
-    await page.waitForSelector(`[data-testid="run-list-item"][data-run-id="${b}"][data-state="running"], [data-testid="run-list-item"][data-run-id="${b}"][data-state="completed"]`, {
-      timeout: 15_000,
-    });
+    await page.waitForSelector(
+      `[data-testid="run-list-item"][data-run-id="${b}"][data-state="running"], [data-testid="run-list-item"][data-run-id="${b}"][data-state="completed"]`,
+      {
+        timeout: 15_000,
+      },
+    );
     await waitForStatus(page, 'completed', 120_000);
     expect(await waitForNumber(page, 'heldout-chart', 'data-evaluations', 2, 10_000)).toBe(2);
     expect(await numberOf(page, 'posterior-mu-chart', 'data-layers')).toBe(5);
@@ -113,13 +131,17 @@ describe('the workbench in the browser shell', () => {
     }
     expect(await page.locator('[data-testid="compare-chart"][data-metric="mse"]').count()).toBe(0);
     // Only the seed differs (the name is not a setting).
-    const rows = await page.getByTestId('compare-config-row').evaluateAll((items) => items.map((item) => item.getAttribute('data-key')));
+    const rows = await page
+      .getByTestId('compare-config-row')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-key')));
     expect(rows).toEqual(['seed']);
     // Values at a chosen step.
     await page.getByTestId('compare-values-step').fill('30');
     await page.getByTestId('compare-values-step').press('Enter');
     await expect.poll(() => page.getByTestId('compare-values-table').getAttribute('data-step')).toBe('30');
-    expect(await page.locator('[data-testid="compare-values-row"][data-metric="heldoutNats"] td').nth(1).textContent()).not.toContain('—');
+    expect(
+      await page.locator('[data-testid="compare-values-row"][data-metric="heldoutNats"] td').nth(1).textContent(),
+    ).not.toContain('—');
     // Histograms of the same layer from both runs at one step.
     const histogram = page.getByTestId('compare-posterior-chart');
     expect(await histogram.getAttribute('data-datasets')).toBe('2');
@@ -158,41 +180,57 @@ describe('the workbench in the browser shell', () => {
     expect(await entry(page, b).locator('[data-testid="run-tag"][data-tag="pair"]').count()).toBe(1);
   });
 
-  it('shows a run killed with its server as interrupted and resumes it from its checkpoint', { timeout: 150_000 }, async () => {
-    const epochs = 3000;
-    const runId = await startFromForm(page, { experiment: 'sinusoid', preset: 'default', fields: { epochs: String(epochs), evalEvery: '100', predictiveDraws: '20' }, name: 'killed mid-run' });
-    await page.waitForFunction(() => /\b([3-9]\d\d|\d{4,})\s*\//.test(document.querySelector('[data-testid="status-step"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 100 });
-    await session.serve.stop('SIGKILL');
-    await page.waitForSelector('[data-testid="connection-state"][data-state="disconnected"]', { timeout: 15_000 });
+  it(
+    'shows a run killed with its server as interrupted and resumes it from its checkpoint',
+    { timeout: 150_000 },
+    async () => {
+      const epochs = 3000;
+      const runId = await startFromForm(page, {
+        experiment: 'sinusoid',
+        preset: 'default',
+        fields: { epochs: String(epochs), evalEvery: '100', predictiveDraws: '20' },
+        name: 'killed mid-run',
+      });
+      await page.waitForFunction(
+        () =>
+          /\b([3-9]\d\d|\d{4,})\s*\//.test(document.querySelector('[data-testid="status-step"]')?.textContent ?? ''),
+        null,
+        { timeout: 60_000, polling: 100 },
+      );
+      await session.serve.stop('SIGKILL');
+      await page.waitForSelector('[data-testid="connection-state"][data-state="disconnected"]', { timeout: 15_000 });
 
-    await session.restartServe('SIGKILL');
-    pageErrors.length = 0; // the dropped connection was logged; what follows must be clean
-    await openApp(page, session.url);
-    await waitForListed(page, runId, 'interrupted', 15_000);
-    await entry(page, runId).getByTestId('run-list-item').click();
-    await waitForStatus(page, 'interrupted', 10_000);
-    expect(await page.getByTestId('status-message').textContent()).toMatch(/ended before it finished/);
-    const resume = page.getByTestId('status-actions').getByTestId('run-resume-checkpoint');
-    const checkpointStep = Number(await resume.getAttribute('data-step'));
-    expect(checkpointStep).toBeGreaterThanOrEqual(200);
-    expect(await resume.textContent()).toContain(`Resume from checkpoint (step ${checkpointStep})`);
-    const stepBefore = await statusStep(page);
-    expect(stepBefore).toBeGreaterThanOrEqual(checkpointStep);
-    // Its history up to the last flushed event, past the checkpoint.
-    expect(await waitForNumber(page, 'loss-chart', 'data-points', checkpointStep, 15_000)).toBeGreaterThanOrEqual(checkpointStep);
-    await screenshot(page, 'workbench-interrupted.png');
+      await session.restartServe('SIGKILL');
+      pageErrors.length = 0; // the dropped connection was logged; what follows must be clean
+      await openApp(page, session.url);
+      await waitForListed(page, runId, 'interrupted', 15_000);
+      await entry(page, runId).getByTestId('run-list-item').click();
+      await waitForStatus(page, 'interrupted', 10_000);
+      expect(await page.getByTestId('status-message').textContent()).toMatch(/ended before it finished/);
+      const resume = page.getByTestId('status-actions').getByTestId('run-resume-checkpoint');
+      const checkpointStep = Number(await resume.getAttribute('data-step'));
+      expect(checkpointStep).toBeGreaterThanOrEqual(200);
+      expect(await resume.textContent()).toContain(`Resume from checkpoint (step ${checkpointStep})`);
+      const stepBefore = await statusStep(page);
+      expect(stepBefore).toBeGreaterThanOrEqual(checkpointStep);
+      // Its history up to the last flushed event, past the checkpoint.
+      expect(await waitForNumber(page, 'loss-chart', 'data-points', checkpointStep, 15_000)).toBeGreaterThanOrEqual(
+        checkpointStep,
+      );
+      await screenshot(page, 'workbench-interrupted.png');
 
-    await resume.click();
-    // The points trained after the checkpoint are dropped, then the run continues from there.
-    await waitForStatus(page, 'running', 15_000);
-    await waitForStatus(page, 'completed', 120_000);
-    expect(await statusStep(page)).toBe(epochs);
-    // The live stream is coalesced by the host; the stored timeline has every step exactly once.
-    await page.reload();
-    await entry(page, runId).getByTestId('run-list-item').click();
-    expect(await waitForNumber(page, 'loss-chart', 'data-points', epochs, 15_000)).toBe(epochs);
-    expect(await statusStep(page)).toBe(epochs);
-    await screenshot(page, 'workbench-resumed.png');
-    expect(pageErrors).toEqual([]);
-  });
+      await resume.click();
+      // The points trained after the checkpoint are dropped, then the run continues from there.
+      await waitForStatus(page, 'running', 15_000);
+      await waitForStatus(page, 'completed', 120_000);
+      expect(await statusStep(page)).toBe(epochs);
+      // The live stream is coalesced by the host; the stored timeline has every step exactly once.
+      await page.reload();
+      await entry(page, runId).getByTestId('run-list-item').click();
+      expect(await waitForNumber(page, 'loss-chart', 'data-points', epochs, 15_000)).toBe(epochs);
+      expect(await statusStep(page)).toBe(epochs);
+      await screenshot(page, 'workbench-resumed.png');
+      expect(pageErrors).toEqual([]);
+    },
+  );
 });

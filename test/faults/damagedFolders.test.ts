@@ -12,7 +12,17 @@ import { openHostServices } from '../../electron/host/hostServices';
 import { RunManager } from '../../electron/host/runManager';
 import { RunStore } from '../../electron/host/runStore';
 import { fakeWorkerUrl } from '../integration/fixtures/runManagerHarness';
-import { errnoError, metricsEvent, opensForWriting, mountTmpfs, remountReadOnly, runRecord, tempRunsDir, unmount, writeRunFolder } from './faultHelpers';
+import {
+  errnoError,
+  metricsEvent,
+  opensForWriting,
+  mountTmpfs,
+  remountReadOnly,
+  runRecord,
+  tempRunsDir,
+  unmount,
+  writeRunFolder,
+} from './faultHelpers';
 
 let runsDir: string;
 let managers: RunManager[];
@@ -30,7 +40,12 @@ afterEach(async () => {
 /** A host as the shells open one: the run manager, initialized (unfinished runs of dead processes marked). */
 async function startHost(): Promise<{ manager: RunManager; warnings: string[] }> {
   const warnings: string[] = [];
-  const manager = new RunManager({ store: new RunStore(runsDir, { flushIntervalMs: 20 }), totalSteps: () => 10, workerUrl: fakeWorkerUrl, warn: (message) => warnings.push(message) });
+  const manager = new RunManager({
+    store: new RunStore(runsDir, { flushIntervalMs: 20 }),
+    totalSteps: () => 10,
+    workerUrl: fakeWorkerUrl,
+    warn: (message) => warnings.push(message),
+  });
   managers.push(manager);
   await manager.initialize();
   return { manager, warnings };
@@ -57,29 +72,45 @@ describe('a damaged run folder never stops the host (item 7)', () => {
     const { manager } = await startHost();
     const listing = await manager.listRuns();
     expect(listing.runs.map((run) => run.id)).toEqual(['healthy']);
-    expect(listing.damaged).toEqual([{ id: 'broken', record: expect.objectContaining({ id: 'broken', state: 'interrupted' }), reason: expect.stringMatching(/runs\/broken\/events\.ndjson is a folder, not a file/) }]);
-    await expect(manager.getRunEvents('broken')).rejects.toThrow(/The event log of run "broken" cannot be read: .*is a folder, not a regular file/);
+    expect(listing.damaged).toEqual([
+      {
+        id: 'broken',
+        record: expect.objectContaining({ id: 'broken', state: 'interrupted' }),
+        reason: expect.stringMatching(/runs\/broken\/events\.ndjson is a folder, not a file/),
+      },
+    ]);
+    await expect(manager.getRunEvents('broken')).rejects.toThrow(
+      /The event log of run "broken" cannot be read: .*is a folder, not a regular file/,
+    );
     expect((await manager.getRunEvents('healthy')).map((event) => event.step)).toEqual([1]);
   });
 
-  it('a 600 MB sparse events.ndjson: the host starts, reads only its tail, and a read streams it with bounded memory', { timeout: 120_000 }, async () => {
-    const dir = await writeRunFolder(runsDir, runRecord('sparse', { state: 'running', step: 1 }), [metricsEvent('sparse', 1)]);
-    await fs.truncate(path.join(dir, 'events.ndjson'), 600 * 1024 * 1024); // zeros, no newline: one 600 MB "line"
-    await writeRunFolder(runsDir, runRecord('healthy'), [metricsEvent('healthy', 1)]);
+  it(
+    'a 600 MB sparse events.ndjson: the host starts, reads only its tail, and a read streams it with bounded memory',
+    { timeout: 120_000 },
+    async () => {
+      const dir = await writeRunFolder(runsDir, runRecord('sparse', { state: 'running', step: 1 }), [
+        metricsEvent('sparse', 1),
+      ]);
+      await fs.truncate(path.join(dir, 'events.ndjson'), 600 * 1024 * 1024); // zeros, no newline: one 600 MB "line"
+      await writeRunFolder(runsDir, runRecord('healthy'), [metricsEvent('healthy', 1)]);
 
-    const { manager } = await startHost();
-    const listing = await manager.listRuns();
-    expect(listing.damaged).toEqual([]);
-    expect(listing.runs.find((run) => run.id === 'sparse')).toMatchObject({ state: 'interrupted', step: 1 });
-    const heapBefore = process.memoryUsage().heapUsed;
-    const events = await manager.getRunEvents('sparse');
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
-    expect(events.map((event) => event.type)).toEqual(['metrics', 'status']); // the zeros are one skipped over-long line
-  });
+      const { manager } = await startHost();
+      const listing = await manager.listRuns();
+      expect(listing.damaged).toEqual([]);
+      expect(listing.runs.find((run) => run.id === 'sparse')).toMatchObject({ state: 'interrupted', step: 1 });
+      const heapBefore = process.memoryUsage().heapUsed;
+      const events = await manager.getRunEvents('sparse');
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
+      expect(events.map((event) => event.type)).toEqual(['metrics', 'status']); // the zeros are one skipped over-long line
+    },
+  );
 
   it('a read-only runs folder (EROFS) with an unfinished run: the host opens it read-only and names why', async () => {
     const mounted = mountTmpfs(runsDir, 4);
-    await writeRunFolder(runsDir, runRecord('unfinished', { state: 'running', step: 2 }), [metricsEvent('unfinished', 2)]);
+    await writeRunFolder(runsDir, runRecord('unfinished', { state: 'running', step: 2 }), [
+      metricsEvent('unfinished', 2),
+    ]);
     await writeRunFolder(runsDir, runRecord('done'));
     // Where this process may not mount, the same errno is injected where the lock is created.
     const readOnly = mounted && remountReadOnly(runsDir);
@@ -87,18 +118,31 @@ describe('a damaged run folder never stops the host (item 7)', () => {
     const injected = readOnly
       ? null
       : vi.spyOn(fs, 'open').mockImplementation(async (file, ...rest) => {
-          if (String(file).startsWith(runsDir) && opensForWriting(rest[0])) throw errnoError('EROFS', 'open', String(file));
+          if (String(file).startsWith(runsDir) && opensForWriting(rest[0]))
+            throw errnoError('EROFS', 'open', String(file));
           return realOpen(file, ...(rest as [number]));
         });
     try {
       const warnings: string[] = [];
-      const services = await openHostServices({ runsDir, shell: 'test', workerUrl: fakeWorkerUrl, warn: (message) => warnings.push(message) });
+      const services = await openHostServices({
+        runsDir,
+        shell: 'test',
+        workerUrl: fakeWorkerUrl,
+        warn: (message) => warnings.push(message),
+      });
       managers.push(services.runManager);
-      expect(services.readOnlyReason).toMatch(/The runs folder .* cannot be written \(EROFS.*\); it was opened read-only\./);
+      expect(services.readOnlyReason).toMatch(
+        /The runs folder .* cannot be written \(EROFS.*\); it was opened read-only\./,
+      );
       expect(warnings).toContain(services.readOnlyReason);
       const listed = (await services.api.call('listRuns', [])) as { id: string; state: string }[];
-      expect(listed.map((run) => [run.id, run.state]).sort()).toEqual([['done', 'completed'], ['unfinished', 'running']]);
-      await expect(services.api.call('renameRun', ['done', 'new name'])).rejects.toThrow(/cannot be written \(EROFS.*Changing run "done" was refused/);
+      expect(listed.map((run) => [run.id, run.state]).sort()).toEqual([
+        ['done', 'completed'],
+        ['unfinished', 'running'],
+      ]);
+      await expect(services.api.call('renameRun', ['done', 'new name'])).rejects.toThrow(
+        /cannot be written \(EROFS.*Changing run "done" was refused/,
+      );
       expect(await services.api.call('getRunEvents', ['unfinished'])).toHaveLength(1);
     } finally {
       injected?.mockRestore();
@@ -113,7 +157,9 @@ describe('a damaged run folder never stops the host (item 7)', () => {
     await fs.mkdir(path.join(runsDir, 'half-made'));
     await fs.writeFile(path.join(runsDir, 'half-made', 'events.ndjson'), '');
     const { manager } = await startHost();
-    expect((await manager.listRuns()).damaged).toEqual([{ id: 'half-made', reason: expect.stringMatching(/runs\/half-made has no run\.json/) }]);
+    expect((await manager.listRuns()).damaged).toEqual([
+      { id: 'half-made', reason: expect.stringMatching(/runs\/half-made has no run\.json/) },
+    ]);
   });
 
   it('a named pipe (FIFO) as events.ndjson is listed as damaged and never blocks a read', async () => {
@@ -121,7 +167,9 @@ describe('a damaged run folder never stops the host (item 7)', () => {
     await fs.rm(path.join(dir, 'events.ndjson'));
     execFileSync('mkfifo', [path.join(dir, 'events.ndjson')]);
     const { manager } = await startHost();
-    expect((await manager.listRuns()).damaged).toEqual([expect.objectContaining({ id: 'piped', reason: expect.stringMatching(/a named pipe \(FIFO\), not a file/) })]);
+    expect((await manager.listRuns()).damaged).toEqual([
+      expect.objectContaining({ id: 'piped', reason: expect.stringMatching(/a named pipe \(FIFO\), not a file/) }),
+    ]);
     await expect(manager.getRunEvents('piped')).rejects.toThrow(/a named pipe \(FIFO\), not a regular file/);
   });
 });
@@ -135,9 +183,13 @@ describe('links inside a run folder are never followed (item 12)', () => {
       const store = new RunStore(runsDir);
       await store.createRun(runRecord('linked', { state: 'running', step: 0 }));
       await fs.symlink(victim, path.join(runsDir, 'linked', 'checkpoint'));
-      await expect(store.writeCheckpoint('linked', checkpointAt(5))).rejects.toThrow(/checkpoint is a symbolic link .*never followed/);
+      await expect(store.writeCheckpoint('linked', checkpointAt(5))).rejects.toThrow(
+        /checkpoint is a symbolic link .*never followed/,
+      );
       expect(await fs.readdir(victim)).toEqual(['precious.txt']);
-      expect((await store.listRuns()).damaged).toEqual([expect.objectContaining({ id: 'linked', reason: expect.stringMatching(/checkpoint is a symbolic link/) })]);
+      expect((await store.listRuns()).damaged).toEqual([
+        expect.objectContaining({ id: 'linked', reason: expect.stringMatching(/checkpoint is a symbolic link/) }),
+      ]);
       await store.close();
     } finally {
       await fs.rm(victim, { recursive: true, force: true });
@@ -167,7 +219,9 @@ describe('links inside a run folder are never followed (item 12)', () => {
       await expect(manager.getRunEvents('events-linked')).rejects.toThrow(/is a symbolic link/);
       // Deleting a linked run removes the link, not what it points to.
       await manager.deleteRun('elsewhere');
-      expect(await fs.readdir(path.join(outside, 'elsewhere'))).toEqual(expect.arrayContaining(['run.json', 'events.ndjson']));
+      expect(await fs.readdir(path.join(outside, 'elsewhere'))).toEqual(
+        expect.arrayContaining(['run.json', 'events.ndjson']),
+      );
     } finally {
       await fs.rm(outside, { recursive: true, force: true });
     }

@@ -43,7 +43,10 @@ function injectDiskFull(dir: string, bytes: number): () => void {
     return handle;
   });
   const rmSpy = vi.spyOn(fs, 'rm').mockImplementation(async (file, options) => {
-    const size = await fs.lstat(file).then((stats) => (stats.isFile() ? stats.size : 0), () => 0);
+    const size = await fs.lstat(file).then(
+      (stats) => (stats.isFile() ? stats.size : 0),
+      () => 0,
+    );
     await realRm(file, options);
     free += size;
   });
@@ -87,44 +90,69 @@ async function allFiles(dir: string): Promise<string[]> {
 }
 
 describe('disk full (ENOSPC)', () => {
-  it('fails the run with "disk full", keeps every event written before, leaves no temporary file or half-made folder', { timeout: 120_000 }, async () => {
-    console.log(mounted ? 'ENOSPC from a 3 MB tmpfs.' : 'mount is not permitted here: ENOSPC is injected at a 3 MB write budget.');
-    const warnings: string[] = [];
-    const manager = new RunManager({
-      store: new RunStore(runsDir, { flushIntervalMs: 50 }),
-      totalSteps: totalStepsOf,
-      workerUrl: fakeWorkerUrl,
-      warn: (message) => warnings.push(message),
-    });
-    try {
-      const run = await manager.startRun({ config: sinusoidConfig({ epochs: 1_000_000, evalEvery: 1_000_000, gridPoints: 10, predictiveDraws: 2 }) });
-      const final = await Promise.race([
-        manager.waitForRun(run.id),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('The run was still not finished 60 s after starting on a 3 MB disk.')), 60_000)),
-      ]);
-      expect(final.state).toBe('failed');
-      expect(final.message).toMatch(new RegExp(`^Run "${run.id}" failed at step \\d+: Disk full: .* could not be written to .*\\(ENOSPC\\); everything stored before is kept\\.`));
+  it(
+    'fails the run with "disk full", keeps every event written before, leaves no temporary file or half-made folder',
+    { timeout: 120_000 },
+    async () => {
+      console.log(
+        mounted
+          ? 'ENOSPC from a 3 MB tmpfs.'
+          : 'mount is not permitted here: ENOSPC is injected at a 3 MB write budget.',
+      );
+      const warnings: string[] = [];
+      const manager = new RunManager({
+        store: new RunStore(runsDir, { flushIntervalMs: 50 }),
+        totalSteps: totalStepsOf,
+        workerUrl: fakeWorkerUrl,
+        warn: (message) => warnings.push(message),
+      });
+      try {
+        const run = await manager.startRun({
+          config: sinusoidConfig({ epochs: 1_000_000, evalEvery: 1_000_000, gridPoints: 10, predictiveDraws: 2 }),
+        });
+        const final = await Promise.race([
+          manager.waitForRun(run.id),
+          new Promise<never>((_, reject) =>
+            setTimeout(
+              () => reject(new Error('The run was still not finished 60 s after starting on a 3 MB disk.')),
+              60_000,
+            ),
+          ),
+        ]);
+        expect(final.state).toBe('failed');
+        expect(final.message).toMatch(
+          new RegExp(
+            `^Run "${run.id}" failed at step \\d+: Disk full: .* could not be written to .*\\(ENOSPC\\); everything stored before is kept\\.`,
+          ),
+        );
 
-      // On disk: run.json says failed (the run's reserve made room for it), the log is whole.
-      const stored = await new RunStore(runsDir, { access: { mode: 'read-only', reason: 'checking' } }).readRecord(run.id);
-      expect(stored).toMatchObject({ state: 'failed', message: final.message });
-      const lines = (await fs.readFile(path.join(runsDir, run.id, 'events.ndjson'), 'utf8')).split('\n');
-      expect(lines.pop()).toBe(''); // ends with a newline: no partial line
-      const events = lines.map((line) => runEventSchema.parse(JSON.parse(line)));
-      const metricSteps = events.flatMap((event) => (event.type === 'metrics' ? [event.step] : []));
-      expect(metricSteps.length).toBeGreaterThan(1000);
-      expect(metricSteps).toEqual(Array.from({ length: metricSteps.length }, (_, index) => index + 1)); // none lost, none twice
-      const finalStatus = events.filter((event) => event.type === 'status' && event.state === 'failed');
-      expect(finalStatus.every((event) => event.type === 'status' && event.message === final.message)).toBe(true); // present if it fitted
-      expect((await allFiles(runsDir)).filter((name) => name.endsWith('.tmp') || name.includes('.reserve'))).toEqual([]);
+        // On disk: run.json says failed (the run's reserve made room for it), the log is whole.
+        const stored = await new RunStore(runsDir, { access: { mode: 'read-only', reason: 'checking' } }).readRecord(
+          run.id,
+        );
+        expect(stored).toMatchObject({ state: 'failed', message: final.message });
+        const lines = (await fs.readFile(path.join(runsDir, run.id, 'events.ndjson'), 'utf8')).split('\n');
+        expect(lines.pop()).toBe(''); // ends with a newline: no partial line
+        const events = lines.map((line) => runEventSchema.parse(JSON.parse(line)));
+        const metricSteps = events.flatMap((event) => (event.type === 'metrics' ? [event.step] : []));
+        expect(metricSteps.length).toBeGreaterThan(1000);
+        expect(metricSteps).toEqual(Array.from({ length: metricSteps.length }, (_, index) => index + 1)); // none lost, none twice
+        const finalStatus = events.filter((event) => event.type === 'status' && event.state === 'failed');
+        expect(finalStatus.every((event) => event.type === 'status' && event.message === final.message)).toBe(true); // present if it fitted
+        expect((await allFiles(runsDir)).filter((name) => name.endsWith('.tmp') || name.includes('.reserve'))).toEqual(
+          [],
+        );
 
-      // A new run on the full disk is refused, and leaves no folder without run.json behind.
-      await fillDisk(path.join(runsDir, 'filler'));
-      await expect(manager.startRun({ config: sinusoidConfig({ epochs: 10 }) })).rejects.toThrow(/Disk full: the new run folder of run ".*" could not be written/);
-      expect((await fs.readdir(runsDir)).sort()).toEqual([run.id, 'filler'].sort());
-      expect((await manager.listRuns()).damaged).toEqual([]);
-    } finally {
-      await manager.close(1000);
-    }
-  });
+        // A new run on the full disk is refused, and leaves no folder without run.json behind.
+        await fillDisk(path.join(runsDir, 'filler'));
+        await expect(manager.startRun({ config: sinusoidConfig({ epochs: 10 }) })).rejects.toThrow(
+          /Disk full: the new run folder of run ".*" could not be written/,
+        );
+        expect((await fs.readdir(runsDir)).sort()).toEqual([run.id, 'filler'].sort());
+        expect((await manager.listRuns()).damaged).toEqual([]);
+      } finally {
+        await manager.close(1000);
+      }
+    },
+  );
 });

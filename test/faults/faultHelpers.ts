@@ -10,10 +10,27 @@ import { sinusoidConfigSchema } from '../../core/contract/runConfig';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { RunRecord } from '../../core/contract/workbenchApi';
 
-export const sinusoidTestConfig = sinusoidConfigSchema.parse({ experiment: 'sinusoid', epochs: 10, learningRate: 0.03, prior: { kind: 'normal' }, kl: 'analytic', init: {} });
+export const sinusoidTestConfig = sinusoidConfigSchema.parse({
+  experiment: 'sinusoid',
+  epochs: 10,
+  learningRate: 0.03,
+  prior: { kind: 'normal' },
+  kl: 'analytic',
+  init: {},
+});
 
 export function runRecord(id: string, overrides: Partial<RunRecord> = {}): RunRecord {
-  return { id, name: id, tags: [], config: sinusoidTestConfig, state: 'completed', createdAt: '2026-01-01T00:00:00.000Z', step: 10, totalSteps: 10, ...overrides };
+  return {
+    id,
+    name: id,
+    tags: [],
+    config: sinusoidTestConfig,
+    state: 'completed',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    step: 10,
+    totalSteps: 10,
+    ...overrides,
+  };
 }
 
 export function metricsEvent(runId: string, step: number): RunEvent {

@@ -57,7 +57,11 @@ async function damage(runDir: string, { target, kind, position, bytes }: Damage)
   const content = await fs.readFile(file);
   const at = Math.floor(position * content.length);
   if (kind === 'truncate') await fs.truncate(file, at);
-  else if (kind === 'flip') await fs.writeFile(file, Buffer.concat([content.subarray(0, at), Buffer.from(bytes), content.subarray(at + bytes.length)]));
+  else if (kind === 'flip')
+    await fs.writeFile(
+      file,
+      Buffer.concat([content.subarray(0, at), Buffer.from(bytes), content.subarray(at + bytes.length)]),
+    );
   else if (kind === 'garbage') await fs.appendFile(file, Buffer.from(bytes));
   else if (kind === 'empty') await fs.writeFile(file, '');
   else if (kind === 'remove') await fs.rm(file);
@@ -71,7 +75,13 @@ describe('fuzzed run folders', () => {
   it('never stop the host, never hide a folder, never lose an undamaged run', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ state: fc.constantFrom('completed' as const, 'running' as const), damages: fc.array(damageArbitrary, { maxLength: 3 }) }), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.record({
+            state: fc.constantFrom('completed' as const, 'running' as const),
+            damages: fc.array(damageArbitrary, { maxLength: 3 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
         async (plans) => {
           const runsDir = await tempRunsDir('workbench-fuzz-');
           try {
@@ -79,9 +89,14 @@ describe('fuzzed run folders', () => {
             const ids = plans.map((_, index) => `run-${index}`);
             for (const [index, plan] of plans.entries()) await writeHealthyRun(writer, ids[index], plan.state);
             await writer.close();
-            for (const [index, plan] of plans.entries()) for (const hurt of plan.damages) await damage(path.join(runsDir, ids[index]), hurt);
+            for (const [index, plan] of plans.entries())
+              for (const hurt of plan.damages) await damage(path.join(runsDir, ids[index]), hurt);
 
-            const manager = new RunManager({ store: new RunStore(runsDir), totalSteps: () => 10, warn: () => undefined });
+            const manager = new RunManager({
+              store: new RunStore(runsDir),
+              totalSteps: () => 10,
+              warn: () => undefined,
+            });
             try {
               await manager.initialize();
               const { runs, damaged } = await manager.listRuns();
@@ -89,12 +104,21 @@ describe('fuzzed run folders', () => {
               for (const [index, plan] of plans.entries()) {
                 if (plan.damages.length > 0) continue;
                 const listed = runs.find((run) => run.id === ids[index]);
-                expect(listed).toMatchObject({ id: ids[index], step: 5, checkpointStep: 5, state: plan.state === 'running' ? 'interrupted' : 'completed' });
-                expect((await manager.getRunEvents(ids[index])).filter((event) => event.type === 'metrics')).toHaveLength(5);
+                expect(listed).toMatchObject({
+                  id: ids[index],
+                  step: 5,
+                  checkpointStep: 5,
+                  state: plan.state === 'running' ? 'interrupted' : 'completed',
+                });
+                expect(
+                  (await manager.getRunEvents(ids[index])).filter((event) => event.type === 'metrics'),
+                ).toHaveLength(5);
               }
               for (const id of ids) {
                 await manager.getRunEvents(id).catch((error) => expect(error).toBeInstanceOf(RunStoreError));
-                await new RunStore(runsDir).readCheckpoint(id).catch((error) => expect(error.name).toMatch(/CheckpointFilesError|CheckpointError|RunStoreError/));
+                await new RunStore(runsDir)
+                  .readCheckpoint(id)
+                  .catch((error) => expect(error.name).toMatch(/CheckpointFilesError|CheckpointError|RunStoreError/));
               }
             } finally {
               await manager.close(100);
@@ -108,4 +132,3 @@ describe('fuzzed run folders', () => {
     );
   });
 });
-

@@ -41,7 +41,11 @@ afterEach(async () => {
 });
 
 async function startHostProcess(): Promise<HostChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'hostProcess.ts'), runsDir], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'hostProcess.ts'), runsDir],
+    { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout });
@@ -72,51 +76,80 @@ async function startHostProcess(): Promise<HostChild> {
 }
 
 async function openHere(): Promise<HostServices> {
-  const services = await openHostServices({ runsDir, shell: 'browser', workerUrl: fakeWorkerUrl, warn: () => undefined });
+  const services = await openHostServices({
+    runsDir,
+    shell: 'browser',
+    workerUrl: fakeWorkerUrl,
+    warn: () => undefined,
+  });
   inProcess.push(services);
   return services;
 }
 
 describe('two processes on one runs folder (item 9)', () => {
-  it('the second opens read-only naming the owner; renames are not reverted and only the owner resumes', { timeout: 120_000 }, async () => {
-    await writeRunFolder(runsDir, runRecord('shared', { state: 'stopped', step: 3 }), [metricsEvent('shared', 3)]);
-    const seeder = new RunStore(runsDir);
-    await seeder.writeCheckpoint(
-      'shared',
-      serializeCheckpoint({ experiment: 'sinusoid', step: 3, seedStreams: { train: 3 }, batchesDrawn: 3, variables: [], optimizer: { kind: 'adam', iterations: 3, firstMoments: [], secondMoments: [] } }),
-    );
-    await seeder.close();
+  it(
+    'the second opens read-only naming the owner; renames are not reverted and only the owner resumes',
+    { timeout: 120_000 },
+    async () => {
+      await writeRunFolder(runsDir, runRecord('shared', { state: 'stopped', step: 3 }), [metricsEvent('shared', 3)]);
+      const seeder = new RunStore(runsDir);
+      await seeder.writeCheckpoint(
+        'shared',
+        serializeCheckpoint({
+          experiment: 'sinusoid',
+          step: 3,
+          seedStreams: { train: 3 },
+          batchesDrawn: 3,
+          variables: [],
+          optimizer: { kind: 'adam', iterations: 3, firstMoments: [], secondMoments: [] },
+        }),
+      );
+      await seeder.close();
 
-    const owner = await startHostProcess();
-    expect(owner.readOnlyReason).toBeNull();
-    const second = await openHere();
-    expect(second.readOnlyReason).toMatch(new RegExp(`^The runs folder ${runsDir} is in use by serve \\(pid ${owner.pid} on .*, opened .*\\); it was opened read-only\\.$`));
+      const owner = await startHostProcess();
+      expect(owner.readOnlyReason).toBeNull();
+      const second = await openHere();
+      expect(second.readOnlyReason).toMatch(
+        new RegExp(
+          `^The runs folder ${runsDir} is in use by serve \\(pid ${owner.pid} on .*, opened .*\\); it was opened read-only\\.$`,
+        ),
+      );
 
-    // The renderer learns it from getEnvironment (shown in its top bar).
-    expect(await second.api.call('getEnvironment', [])).toMatchObject({ readOnlyReason: second.readOnlyReason });
-    expect(await owner.call('getEnvironment')).not.toHaveProperty('readOnlyReason');
+      // The renderer learns it from getEnvironment (shown in its top bar).
+      expect(await second.api.call('getEnvironment', [])).toMatchObject({ readOnlyReason: second.readOnlyReason });
+      expect(await owner.call('getEnvironment')).not.toHaveProperty('readOnlyReason');
 
-    // Reading works in both.
-    expect(((await second.api.call('listRuns', [])) as RunRecord[]).map((run) => run.id)).toEqual(['shared']);
-    expect(await second.api.call('getRunEvents', ['shared'])).toHaveLength(1);
+      // Reading works in both.
+      expect(((await second.api.call('listRuns', [])) as RunRecord[]).map((run) => run.id)).toEqual(['shared']);
+      expect(await second.api.call('getRunEvents', ['shared'])).toHaveLength(1);
 
-    // A rename in the read-only process is refused with the owner's name; the owner's rename stays.
-    await expect(second.api.call('renameRun', ['shared', 'from the second'])).rejects.toThrow(new RegExp(`in use by serve \\(pid ${owner.pid}.*Changing run "shared" was refused`));
-    await owner.call('renameRun', 'shared', 'from the owner');
-    expect(((await second.api.call('getRun', ['shared'])) as RunRecord).name).toBe('from the owner');
+      // A rename in the read-only process is refused with the owner's name; the owner's rename stays.
+      await expect(second.api.call('renameRun', ['shared', 'from the second'])).rejects.toThrow(
+        new RegExp(`in use by serve \\(pid ${owner.pid}.*Changing run "shared" was refused`),
+      );
+      await owner.call('renameRun', 'shared', 'from the owner');
+      expect(((await second.api.call('getRun', ['shared'])) as RunRecord).name).toBe('from the owner');
 
-    // Only the owner can resume: one trainer, one resume in the log.
-    await expect(second.api.call('resumeRun', ['shared'])).rejects.toThrow(new RegExp(`pid ${owner.pid}.*Resuming run "shared" was refused`));
-    await owner.call('resumeRun', 'shared');
-    expect(await owner.call('waitForRun', 'shared')).toMatchObject({ state: 'completed', step: 10 });
-    const events = (await second.api.call('getRunEvents', ['shared'])) as { type: string; resumedFromStep?: number }[];
-    expect(events.filter((event) => event.resumedFromStep !== undefined)).toHaveLength(1);
+      // Only the owner can resume: one trainer, one resume in the log.
+      await expect(second.api.call('resumeRun', ['shared'])).rejects.toThrow(
+        new RegExp(`pid ${owner.pid}.*Resuming run "shared" was refused`),
+      );
+      await owner.call('resumeRun', 'shared');
+      expect(await owner.call('waitForRun', 'shared')).toMatchObject({ state: 'completed', step: 10 });
+      const events = (await second.api.call('getRunEvents', ['shared'])) as {
+        type: string;
+        resumedFromStep?: number;
+      }[];
+      expect(events.filter((event) => event.resumedFromStep !== undefined)).toHaveLength(1);
 
-    // The owner dies without releasing the lock; the next process takes the folder over.
-    owner.child.kill('SIGKILL');
-    await new Promise((resolve) => owner.child.once('exit', resolve));
-    const next = await openHere();
-    expect(next.readOnlyReason).toBeNull();
-    expect(((await next.api.call('renameRun', ['shared', 'after the owner died'])) as RunRecord).name).toBe('after the owner died');
-  });
+      // The owner dies without releasing the lock; the next process takes the folder over.
+      owner.child.kill('SIGKILL');
+      await new Promise((resolve) => owner.child.once('exit', resolve));
+      const next = await openHere();
+      expect(next.readOnlyReason).toBeNull();
+      expect(((await next.api.call('renameRun', ['shared', 'after the owner died'])) as RunRecord).name).toBe(
+        'after the owner died',
+      );
+    },
+  );
 });

@@ -59,10 +59,12 @@ function exchange(socket: WebSocket, text: string, pushed: RunEvent[] = []): Pro
 /** fetch() would normalise "..", so probe path escapes with a raw request. */
 function rawStatus(requestPath: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: shell.port, path: requestPath }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: shell.port, path: requestPath }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
 }
 
@@ -84,7 +86,8 @@ describe('browser shell over HTTP', () => {
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await (await fetch(`${base}/runs/some-run`)).text()).toContain('<title>workbench</title>');
     expect((await fetch(`${base}/assets/missing.js`)).status).toBe(404);
-    for (const escape of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt']) expect(await rawStatus(escape)).toBe(404);
+    for (const escape of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt'])
+      expect(await rawStatus(escape)).toBe(404);
     expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405);
   });
 });
@@ -92,22 +95,38 @@ describe('browser shell over HTTP', () => {
 describe('browser shell WebSocket API', () => {
   it('refuses connections without the token, on another path, or from another origin', async () => {
     await expect(connect(`ws://127.0.0.1:${shell.port}/api`)).rejects.toThrow('HTTP 401');
-    await expect(connect(`ws://127.0.0.1:${shell.port}/api?token=${shell.token.slice(1)}x`)).rejects.toThrow('HTTP 401');
+    await expect(connect(`ws://127.0.0.1:${shell.port}/api?token=${shell.token.slice(1)}x`)).rejects.toThrow(
+      'HTTP 401',
+    );
     await expect(connect(`ws://127.0.0.1:${shell.port}/other?token=${shell.token}`)).rejects.toThrow('HTTP 404');
     await expect(connect(apiUrl(), 'http://evil.example')).rejects.toThrow('HTTP 403');
   });
 
   it('answers malformed, oversized and invalid requests with errors and keeps the connection', async () => {
     const socket = await connect(apiUrl());
-    expect(await exchange(socket, '{not json')).toMatchObject({ id: null, ok: false, error: expect.stringMatching(/^The request is not valid JSON/) });
+    expect(await exchange(socket, '{not json')).toMatchObject({
+      id: null,
+      ok: false,
+      error: expect.stringMatching(/^The request is not valid JSON/),
+    });
     // Under the upload limit (classifyImageFiles) a request is parsed, so its refusal carries its id.
-    expect(await exchange(socket, JSON.stringify({ id: 1, method: 'getRun', args: ['x'], padding: 'y'.repeat(1_100_000) }))).toMatchObject({
+    expect(
+      await exchange(socket, JSON.stringify({ id: 1, method: 'getRun', args: ['x'], padding: 'y'.repeat(1_100_000) })),
+    ).toMatchObject({
       id: 1,
       ok: false,
       error: expect.stringMatching(/requests are limited to 1048576 bytes/),
     });
-    expect(await exchange(socket, JSON.stringify({ id: 2, method: 'getRun' }))).toMatchObject({ id: 2, ok: false, error: expect.stringMatching(/args/) });
-    expect(await exchange(socket, JSON.stringify({ id: 3, method: 'nope', args: [] }))).toMatchObject({ id: 3, ok: false, error: expect.stringMatching(/no API method "nope"/) });
+    expect(await exchange(socket, JSON.stringify({ id: 2, method: 'getRun' }))).toMatchObject({
+      id: 2,
+      ok: false,
+      error: expect.stringMatching(/args/),
+    });
+    expect(await exchange(socket, JSON.stringify({ id: 3, method: 'nope', args: [] }))).toMatchObject({
+      id: 3,
+      ok: false,
+      error: expect.stringMatching(/no API method "nope"/),
+    });
     expect(await exchange(socket, JSON.stringify({ id: 4, method: 'getEnvironment', args: [] }))).toEqual({
       id: 4,
       ok: true,
@@ -120,7 +139,11 @@ describe('browser shell WebSocket API', () => {
     const socket = await connect(apiUrl());
     const pushed: RunEvent[] = [];
     const config = { ...sinusoidPresets[0].config, epochs: 5, evalEvery: 5, predictiveDraws: 10, gridPoints: 50 };
-    const reply = await exchange(socket, JSON.stringify({ id: 1, method: 'startRun', args: [{ config, name: 'over the wire' }] }), pushed);
+    const reply = await exchange(
+      socket,
+      JSON.stringify({ id: 1, method: 'startRun', args: [{ config, name: 'over the wire' }] }),
+      pushed,
+    );
     expect(reply).toMatchObject({ id: 1, ok: true, result: { name: 'over the wire', state: 'queued' } });
     const runId = (reply as { result: { id: string } }).result.id;
     socket.on('message', (data) => {
@@ -131,7 +154,9 @@ describe('browser shell WebSocket API', () => {
     while (!pushed.some((event) => event.type === 'status' && event.state === 'completed') && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(pushed.filter((event) => event.type === 'status').map((event) => event.type === 'status' && event.state)).toEqual(['queued', 'running', 'completed']);
+    expect(
+      pushed.filter((event) => event.type === 'status').map((event) => event.type === 'status' && event.state),
+    ).toEqual(['queued', 'running', 'completed']);
     expect(pushed.every((event) => event.runId === runId)).toBe(true);
     const events = await exchange(socket, JSON.stringify({ id: 2, method: 'getRunEvents', args: [runId] }));
     expect(events.ok && (events.result as RunEvent[]).filter((event) => event.type === 'metrics')).toHaveLength(5);
@@ -141,9 +166,13 @@ describe('browser shell WebSocket API', () => {
 
 describe('npm run serve', () => {
   it('prints exactly one stdout line with the URL and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--runs-dir', path.join(tempDir, 'cli-runs')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--runs-dir', path.join(tempDir, 'cli-runs')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -25,8 +25,20 @@ beforeAll(async () => {
   await fs.writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>workbench</title>');
   runsDir = path.join(tempDir, 'runs');
   // The fuzzer must reach validation, not the rate limit; the limit gets its own shell.
-  shell = await startBrowserShell({ port: 0, host: '127.0.0.1', runsDir, rendererDir, rateLimit: { burst: 1e6, perSecond: 1e6 } });
-  limited = await startBrowserShell({ port: 0, host: '127.0.0.1', runsDir: path.join(tempDir, 'limited-runs'), rendererDir, rateLimit: { burst: 5, perSecond: 10 } });
+  shell = await startBrowserShell({
+    port: 0,
+    host: '127.0.0.1',
+    runsDir,
+    rendererDir,
+    rateLimit: { burst: 1e6, perSecond: 1e6 },
+  });
+  limited = await startBrowserShell({
+    port: 0,
+    host: '127.0.0.1',
+    runsDir: path.join(tempDir, 'limited-runs'),
+    rendererDir,
+    rateLimit: { burst: 5, perSecond: 10 },
+  });
 });
 
 afterAll(async () => {
@@ -39,7 +51,10 @@ const apiUrl = (target: BrowserShell, token = target.token) => `ws://127.0.0.1:$
 
 function connect(url: string, headers: { origin?: string; host?: string } = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { ...(headers.origin ? { origin: headers.origin } : {}), ...(headers.host ? { headers: { host: headers.host } } : {}) });
+    const socket = new WebSocket(url, {
+      ...(headers.origin ? { origin: headers.origin } : {}),
+      ...(headers.host ? { headers: { host: headers.host } } : {}),
+    });
     socket.once('open', () => resolve(socket));
     socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
     socket.once('error', reject);
@@ -58,7 +73,8 @@ function replies(socket: WebSocket) {
     else queue.push(message);
   });
   return {
-    next: (): Promise<WireReply> => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+    next: (): Promise<WireReply> =>
+      queue.length ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve)),
     send: (text: string | Buffer) => socket.send(text),
   };
 }
@@ -78,14 +94,17 @@ describe('WebSocket upgrade checks', () => {
     await expect(connect(apiUrl(shell), { origin: `https://127.0.0.1:${shell.port}` })).rejects.toThrow('HTTP 403');
     await expect(connect(apiUrl(shell), { origin: 'null' })).rejects.toThrow('HTTP 403');
     // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own name as Host.
-    await expect(connect(apiUrl(shell), { origin: `http://evil.example:${shell.port}`, host: `evil.example:${shell.port}` })).rejects.toThrow('HTTP 403');
+    await expect(
+      connect(apiUrl(shell), { origin: `http://evil.example:${shell.port}`, host: `evil.example:${shell.port}` }),
+    ).rejects.toThrow('HTTP 403');
     const accepted = await connect(apiUrl(shell), { origin });
     accepted.close();
   });
 
   it('treats only loopback addresses as private', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(host)).toBe(true);
-    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.example.com']) expect(isLoopbackHost(host)).toBe(false);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.example.com'])
+      expect(isLoopbackHost(host)).toBe(false);
   });
 });
 
@@ -94,8 +113,14 @@ describe('messages the shell refuses without dropping the connection', () => {
     const socket = await connect(apiUrl(shell));
     const channel = replies(socket);
     const cases: Array<[string | Buffer, RegExp]> = [
-      [JSON.stringify({ id: 1, method: 'listRuns', args: [], padding: 'p'.repeat(2_000_000) }), /requests are limited to 1048576 bytes/],
-      [JSON.stringify({ id: 1, method: 'classifyImageFiles', args: [], padding: 'p'.repeat(12_000_000) }), /requests are limited to 1048576 bytes \(classifyImageFiles: \d+\)/],
+      [
+        JSON.stringify({ id: 1, method: 'listRuns', args: [], padding: 'p'.repeat(2_000_000) }),
+        /requests are limited to 1048576 bytes/,
+      ],
+      [
+        JSON.stringify({ id: 1, method: 'classifyImageFiles', args: [], padding: 'p'.repeat(12_000_000) }),
+        /requests are limited to 1048576 bytes \(classifyImageFiles: \d+\)/,
+      ],
       ['{"id": 1, "method": ', /not valid JSON/],
       [Buffer.from([0xff, 0xfe, 0x00, 0x01]), /not valid JSON/],
       ['null', /not a WorkbenchApi request/],
@@ -111,7 +136,10 @@ describe('messages the shell refuses without dropping the connection', () => {
       expect(reply.ok, String(message).slice(0, 80)).toBe(false);
       expect(!reply.ok && reply.error).toMatch(error);
     }
-    expect(await exchange(channel, JSON.stringify({ id: 9, method: 'getEnvironment', args: [] }))).toMatchObject({ id: 9, ok: true });
+    expect(await exchange(channel, JSON.stringify({ id: 9, method: 'getEnvironment', args: [] }))).toMatchObject({
+      id: 9,
+      ok: true,
+    });
     expect(socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
   });
@@ -124,12 +152,20 @@ describe('messages the shell refuses without dropping the connection', () => {
     const refused = burst.filter((reply) => !reply.ok);
     expect(burst.filter((reply) => reply.ok).length).toBeGreaterThanOrEqual(5);
     expect(refused.length).toBeGreaterThanOrEqual(10);
-    expect(refused[0]).toMatchObject({ ok: false, error: expect.stringMatching(/^Too many requests: the workbench takes 10 per second from all connections together \(bursts of 5\)/) });
+    expect(refused[0]).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /^Too many requests: the workbench takes 10 per second from all connections together \(bursts of 5\)/,
+      ),
+    });
     // Refusals carry the request's id, so the client's pending call fails instead of hanging.
     expect(refused.every((reply) => typeof reply.id === 'number')).toBe(true);
     expect(socket.readyState).toBe(WebSocket.OPEN);
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await exchange(channel, JSON.stringify({ id: 99, method: 'getEnvironment', args: [] }))).toMatchObject({ id: 99, ok: true });
+    expect(await exchange(channel, JSON.stringify({ id: 99, method: 'getEnvironment', args: [] }))).toMatchObject({
+      id: 99,
+      ok: true,
+    });
     socket.close();
   });
 });
@@ -163,64 +199,84 @@ async function settledSnapshot(dir: string): Promise<Map<string, string>> {
 }
 
 describe('1,000 fuzzed messages', () => {
-  it('are each answered or refused; the server lives and the run store is untouched', { timeout: 120_000 }, async () => {
-    const socket = await connect(apiUrl(shell));
-    const channel = replies(socket);
+  it(
+    'are each answered or refused; the server lives and the run store is untouched',
+    { timeout: 120_000 },
+    async () => {
+      const socket = await connect(apiUrl(shell));
+      const channel = replies(socket);
 
-    // One completed run the fuzzer may name but must not damage.
-    const config = { ...sinusoidPresets[0].config, epochs: 3, evalEvery: 3, predictiveDraws: 5, gridPoints: 20 };
-    const started = await exchange(channel, JSON.stringify({ id: 1, method: 'startRun', args: [{ config, name: 'keep me' }] }));
-    expect(started).toMatchObject({ ok: true });
-    const runId = (started as { result: { id: string } }).result.id;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const run = await exchange(channel, JSON.stringify({ id: 2, method: 'getRun', args: [runId] }));
-      if (run.ok && (run.result as { state: string }).state === 'completed') break;
-      if (Date.now() > deadline) throw new Error('The run the fuzz test guards did not complete in 60 s.');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    // The host may still be writing the run's last files (checkpoint, run.json) after "completed".
-    const before = await settledSnapshot(runsDir);
-    const listed = await exchange(channel, JSON.stringify({ id: 3, method: 'listRuns', args: [] }));
-    expect([...before.keys()]).toContain(path.join(runId, 'events.ndjson'));
+      // One completed run the fuzzer may name but must not damage.
+      const config = { ...sinusoidPresets[0].config, epochs: 3, evalEvery: 3, predictiveDraws: 5, gridPoints: 20 };
+      const started = await exchange(
+        channel,
+        JSON.stringify({ id: 1, method: 'startRun', args: [{ config, name: 'keep me' }] }),
+      );
+      expect(started).toMatchObject({ ok: true });
+      const runId = (started as { result: { id: string } }).result.id;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const run = await exchange(channel, JSON.stringify({ id: 2, method: 'getRun', args: [runId] }));
+        if (run.ok && (run.result as { state: string }).state === 'completed') break;
+        if (Date.now() > deadline) throw new Error('The run the fuzz test guards did not complete in 60 s.');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // The host may still be writing the run's last files (checkpoint, run.json) after "completed".
+      const before = await settledSnapshot(runsDir);
+      const listed = await exchange(channel, JSON.stringify({ id: 3, method: 'listRuns', args: [] }));
+      expect([...before.keys()]).toContain(path.join(runId, 'events.ndjson'));
 
-    // Read-only methods may get the real run id; the others only random ones, which name no run.
-    const readMethods = ['getEnvironment', 'listExperiments', 'listRuns', 'getRun', 'getRunEvents'];
-    const json = fc.jsonValue({ maxDepth: 3 });
-    const wireLike = fc.record(
-      {
-        id: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
-        method: fc.oneof(fc.constantFrom(...apiMethodNames), fc.string({ maxLength: 80 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'call')),
-        args: fc.oneof(fc.array(json, { maxLength: 4 }), json),
-      },
-      { requiredKeys: [] },
-    );
-    const readOfRealRun = fc.record({ id: fc.integer(), method: fc.constantFrom(...readMethods), args: fc.constant([runId]) });
-    const message = fc.oneof(
-      wireLike.map((value) => JSON.stringify(value)),
-      readOfRealRun.map((value) => JSON.stringify(value)),
-      json.map((value) => JSON.stringify(value) ?? 'undefined'),
-      fc.string({ maxLength: 200 }),
-      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
-    );
+      // Read-only methods may get the real run id; the others only random ones, which name no run.
+      const readMethods = ['getEnvironment', 'listExperiments', 'listRuns', 'getRun', 'getRunEvents'];
+      const json = fc.jsonValue({ maxDepth: 3 });
+      const wireLike = fc.record(
+        {
+          id: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
+          method: fc.oneof(
+            fc.constantFrom(...apiMethodNames),
+            fc.string({ maxLength: 80 }),
+            fc.constantFrom('__proto__', 'constructor', 'toString', 'call'),
+          ),
+          args: fc.oneof(fc.array(json, { maxLength: 4 }), json),
+        },
+        { requiredKeys: [] },
+      );
+      const readOfRealRun = fc.record({
+        id: fc.integer(),
+        method: fc.constantFrom(...readMethods),
+        args: fc.constant([runId]),
+      });
+      const message = fc.oneof(
+        wireLike.map((value) => JSON.stringify(value)),
+        readOfRealRun.map((value) => JSON.stringify(value)),
+        json.map((value) => JSON.stringify(value) ?? 'undefined'),
+        fc.string({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
+      );
 
-    const samples = fc.sample(message, { numRuns: 1000, seed: 20260505 });
-    let answered = 0;
-    for (const sample of samples) {
-      const reply = await exchange(channel, sample);
-      expect(typeof reply.ok).toBe('boolean');
-      if (!reply.ok) expect(reply.error).toMatch(/^\S.*[.)]$/s); // a sentence, not a stack trace
-      answered += 1;
-    }
-    expect(answered).toBe(1000);
-    expect(socket.readyState).toBe(WebSocket.OPEN);
+      const samples = fc.sample(message, { numRuns: 1000, seed: 20260505 });
+      let answered = 0;
+      for (const sample of samples) {
+        const reply = await exchange(channel, sample);
+        expect(typeof reply.ok).toBe('boolean');
+        if (!reply.ok) expect(reply.error).toMatch(/^\S.*[.)]$/s); // a sentence, not a stack trace
+        answered += 1;
+      }
+      expect(answered).toBe(1000);
+      expect(socket.readyState).toBe(WebSocket.OPEN);
 
-    // Alive for this connection and for a new one; the same runs, byte for byte.
-    expect(await exchange(channel, JSON.stringify({ id: 4, method: 'listRuns', args: [] }))).toEqual({ ...listed, id: 4 });
-    const fresh = await connect(apiUrl(shell));
-    expect(await exchange(replies(fresh), JSON.stringify({ id: 5, method: 'getEnvironment', args: [] }))).toMatchObject({ id: 5, ok: true });
-    expect(await snapshot(runsDir)).toEqual(before);
-    fresh.close();
-    socket.close();
-  });
+      // Alive for this connection and for a new one; the same runs, byte for byte.
+      expect(await exchange(channel, JSON.stringify({ id: 4, method: 'listRuns', args: [] }))).toEqual({
+        ...listed,
+        id: 4,
+      });
+      const fresh = await connect(apiUrl(shell));
+      expect(
+        await exchange(replies(fresh), JSON.stringify({ id: 5, method: 'getEnvironment', args: [] })),
+      ).toMatchObject({ id: 5, ok: true });
+      expect(await snapshot(runsDir)).toEqual(before);
+      fresh.close();
+      socket.close();
+    },
+  );
 });

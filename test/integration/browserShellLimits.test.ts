@@ -86,13 +86,35 @@ describe('a real serve process', { timeout: 120_000 }, () => {
 
   it('refuses configurations the schema accepts but the process cannot afford, naming the number and the limit', async () => {
     const socket = await connect(apiUrl);
-    const base = { experiment: 'sinusoid', epochs: 50, learningRate: 0.03, prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: {} };
+    const base = {
+      experiment: 'sinusoid',
+      epochs: 50,
+      learningRate: 0.03,
+      prior: { kind: 'normal', scale: 1 },
+      kl: 'analytic',
+      init: {},
+    };
     const [memory, events] = await burst(socket, 2, (id) => ({
       method: 'startRun',
-      args: [{ config: id === 1 ? { ...base, hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 } : { ...base, gridPoints: 10_000, predictiveDraws: 2, evalEvery: 1 } }],
+      args: [
+        {
+          config:
+            id === 1
+              ? { ...base, hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }
+              : { ...base, gridPoints: 10_000, predictiveDraws: 2, evalEvery: 1 },
+        },
+      ],
     }));
-    expect(memory).toMatchObject({ ok: false, error: expect.stringMatching(/^startRun: This configuration needs about [\d.]+ GB of memory for one training step \(hidden units 8×1024, 256 samples per step\); the workbench allows 2 GB\. Lower samplesPerStep or hiddenUnits\.$/) });
-    expect(events).toMatchObject({ ok: false, error: expect.stringMatching(/^startRun: This configuration writes about \d+ kB of events per training step/) });
+    expect(memory).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /^startRun: This configuration needs about [\d.]+ GB of memory for one training step \(hidden units 8×1024, 256 samples per step\); the workbench allows 2 GB\. Lower samplesPerStep or hiddenUnits\.$/,
+      ),
+    });
+    expect(events).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^startRun: This configuration writes about \d+ kB of events per training step/),
+    });
     const [listed] = await burst(socket, 1, () => ({ method: 'listRuns', args: [] }));
     expect(listed).toEqual({ id: 1, ok: true, result: [] }); // nothing was queued
     await new Promise((resolve) => (socket.once('close', resolve), socket.close()));
@@ -103,65 +125,99 @@ describe('a real serve process', { timeout: 120_000 }, () => {
     // startRun (work that queues training): 5 × 20 at once. Invalid configs, so nothing trains;
     // the budget is taken before validation, so a flood costs no more than this.
     const started = performance.now();
-    const runReplies = (await Promise.all(sockets.map((socket) => burst(socket, 20, () => ({ method: 'startRun', args: [{ config: { experiment: 'sinusoid', epochs: -1 } }] }))))).flat();
+    const runReplies = (
+      await Promise.all(
+        sockets.map((socket) =>
+          burst(socket, 20, () => ({ method: 'startRun', args: [{ config: { experiment: 'sinusoid', epochs: -1 } }] })),
+        ),
+      )
+    ).flat();
     const runSeconds = (performance.now() - started) / 1000;
     const runRefused = runReplies.filter((reply) => !reply.ok && /^Too many requests/.test(reply.error));
     // A per-connection limit let all 100 through to validation (and 1,000 valid ones queued in 2.6 s);
     // the test before took 2 of the burst of 20.
     expect(runReplies.length - runRefused.length).toBeLessThanOrEqual(20 + Math.ceil(2 * runSeconds) + 1);
-    expect(runRefused[0]).toMatchObject({ ok: false, error: expect.stringMatching(/^Too many requests: startRun \(with the other methods that queue work\) takes 2 per second from all connections together \(bursts of 20\); this one was refused, try again in \d+ ms\.$/) });
+    expect(runRefused[0]).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /^Too many requests: startRun \(with the other methods that queue work\) takes 2 per second from all connections together \(bursts of 20\); this one was refused, try again in \d+ ms\.$/,
+      ),
+    });
 
     const readStarted = performance.now();
-    const readReplies = (await Promise.all(sockets.map((socket) => burst(socket, 120, () => ({ method: 'getEnvironment', args: [] }))))).flat();
+    const readReplies = (
+      await Promise.all(sockets.map((socket) => burst(socket, 120, () => ({ method: 'getEnvironment', args: [] }))))
+    ).flat();
     const readSeconds = (performance.now() - readStarted) / 1000;
     const answered = readReplies.filter((reply) => reply.ok).length;
     // One bucket of 200 (minus the 100 startRun above and the few requests before), 50 per second: far from 5 × 120.
     expect(answered).toBeLessThanOrEqual(200 - 100 + Math.ceil(50 * (runSeconds + readSeconds)) + 5);
-    expect(readReplies.find((reply) => !reply.ok)).toMatchObject({ error: expect.stringMatching(/^Too many requests: the workbench takes 50 per second from all connections together \(bursts of 200\)/) });
+    expect(readReplies.find((reply) => !reply.ok)).toMatchObject({
+      error: expect.stringMatching(
+        /^Too many requests: the workbench takes 50 per second from all connections together \(bursts of 200\)/,
+      ),
+    });
     for (const socket of sockets) socket.close();
   });
 });
 
 describe('a client that stops reading', () => {
-  it('is disconnected once its unread replies pass the limit, instead of buffering them without end', { timeout: 60_000 }, async () => {
-    const shell = await startBrowserShell({
-      port: 0,
-      host: '127.0.0.1',
-      runsDir: path.join(tempDir, 'slow-runs'),
-      rendererDir,
-      rateLimit: { burst: 1e6, perSecond: 1e6 },
-      slowClientCloseBytes: 256 * 1024,
-    });
-    try {
-      const socket = await connect(`ws://127.0.0.1:${shell.port}/api?token=${shell.token}`);
-      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-      socket.pause(); // reads nothing from here on: the kernel's buffers fill, then the server's
-      // listExperiments replies are a few kB each; together far more than the socket buffers hold.
-      for (let id = 1; id <= 6000; id += 1) socket.send(JSON.stringify({ id, method: 'listExperiments', args: [] }));
-      const deadline = Date.now() + 40_000;
-      while (shell.connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(shell.connections).toBe(0);
-      socket.resume();
-      expect([1006, 1008]).toContain(await closed);
-    } finally {
-      await shell.close();
-    }
-  });
+  it(
+    'is disconnected once its unread replies pass the limit, instead of buffering them without end',
+    { timeout: 60_000 },
+    async () => {
+      const shell = await startBrowserShell({
+        port: 0,
+        host: '127.0.0.1',
+        runsDir: path.join(tempDir, 'slow-runs'),
+        rendererDir,
+        rateLimit: { burst: 1e6, perSecond: 1e6 },
+        slowClientCloseBytes: 256 * 1024,
+      });
+      try {
+        const socket = await connect(`ws://127.0.0.1:${shell.port}/api?token=${shell.token}`);
+        const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+        socket.pause(); // reads nothing from here on: the kernel's buffers fill, then the server's
+        // listExperiments replies are a few kB each; together far more than the socket buffers hold.
+        for (let id = 1; id <= 6000; id += 1) socket.send(JSON.stringify({ id, method: 'listExperiments', args: [] }));
+        const deadline = Date.now() + 40_000;
+        while (shell.connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(shell.connections).toBe(0);
+        socket.resume();
+        expect([1006, 1008]).toContain(await closed);
+      } finally {
+        await shell.close();
+      }
+    },
+  );
 });
 
 describe('a request that never finishes', () => {
   it('is answered with an error after its timeout, and the connection goes on', async () => {
     const never = new Promise<never>(() => {});
     const api: ApiHandler = {
-      call: (method) => (method === 'getRun' ? never : Promise.resolve({ shell: 'test', version: '0', runsDir: '/runs' })),
+      call: (method) =>
+        method === 'getRun' ? never : Promise.resolve({ shell: 'test', version: '0', runsDir: '/runs' }),
       onRunEvent: () => () => {},
     };
     const services = { api, runManager: { close: async () => {} } } as unknown as HostServices;
-    const shell = await startBrowserShell({ port: 0, host: '127.0.0.1', runsDir: tempDir, rendererDir, services, requestTimeoutMs: 300 });
+    const shell = await startBrowserShell({
+      port: 0,
+      host: '127.0.0.1',
+      runsDir: tempDir,
+      rendererDir,
+      services,
+      requestTimeoutMs: 300,
+    });
     try {
       const socket = await connect(`ws://127.0.0.1:${shell.port}/api?token=${shell.token}`);
       const [hung] = await burst(socket, 1, () => ({ method: 'getRun', args: ['some-run'] }));
-      expect(hung).toEqual({ id: 1, ok: false, error: 'getRun did not finish within 0.3 s and was abandoned; the host may be busy — try again, or look at the server\'s log.' });
+      expect(hung).toEqual({
+        id: 1,
+        ok: false,
+        error:
+          "getRun did not finish within 0.3 s and was abandoned; the host may be busy — try again, or look at the server's log.",
+      });
       const [fine] = await burst(socket, 1, () => ({ method: 'getEnvironment', args: [] }));
       expect(fine).toMatchObject({ ok: true });
       socket.close();
@@ -174,7 +230,12 @@ describe('a request that never finishes', () => {
 describe('port 80', () => {
   it('accepts the Host and Origin browsers send on the default port (no ":80")', async () => {
     // Another loopback address than 127.0.0.1, so a web server of the machine on :80 is not in the way.
-    const shell = await startBrowserShell({ port: 80, host: '127.0.0.2', runsDir: path.join(tempDir, 'port80-runs'), rendererDir });
+    const shell = await startBrowserShell({
+      port: 80,
+      host: '127.0.0.2',
+      runsDir: path.join(tempDir, 'port80-runs'),
+      rendererDir,
+    });
     try {
       const url = `ws://127.0.0.2/api?token=${shell.token}`;
       const socket = await connect(url, { host: '127.0.0.2', origin: 'http://127.0.0.2' });

@@ -17,14 +17,34 @@ const train = (args: string[]) => runCli(['train', ...args]);
 
 describe('npm run train', { timeout: 120_000 }, () => {
   it('trains, writes the run folder and ends stdout with one JSON line of results', async () => {
-    const { code, stdout, stderr } = await train(['--experiment', 'sinusoid', '--epochs', '20', '--seed', '3', '--runs-dir', runsDir, '--json']);
+    const { code, stdout, stderr } = await train([
+      '--experiment',
+      'sinusoid',
+      '--epochs',
+      '20',
+      '--seed',
+      '3',
+      '--runs-dir',
+      runsDir,
+      '--json',
+    ]);
     expect(code, stderr).toBe(0);
     const result = lastJsonLine(stdout);
-    expect(result).toMatchObject({ experiment: 'sinusoid', preset: 'default', seed: 3, epochs: 20, state: 'completed' });
+    expect(result).toMatchObject({
+      experiment: 'sinusoid',
+      preset: 'default',
+      seed: 3,
+      epochs: 20,
+      state: 'completed',
+    });
     expect(result.backend).toMatch(/^(tensorflow|wasm|cpu)$/);
-    for (const key of ['stdRatio', 'rmseInside', 'coverageInside', 'wallSeconds']) expect(typeof result[key]).toBe('number');
+    for (const key of ['stdRatio', 'rmseInside', 'coverageInside', 'wallSeconds'])
+      expect(typeof result[key]).toBe('number');
     expect(path.dirname(result.runDir)).toBe(runsDir);
-    expect(JSON.parse(await fs.readFile(path.join(result.runDir, 'run.json'), 'utf8'))).toMatchObject({ state: 'completed', step: 20 });
+    expect(JSON.parse(await fs.readFile(path.join(result.runDir, 'run.json'), 'utf8'))).toMatchObject({
+      state: 'completed',
+      step: 20,
+    });
     expect(stderr).toMatch(/100% 20\/20/); // not a TTY: a progress line per 10 %
   });
 

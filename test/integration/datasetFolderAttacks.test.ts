@@ -66,7 +66,12 @@ async function finalStateOf(runId: string, timeoutMs: number): Promise<{ state: 
 async function idxFolder(name: string, plant: (folder: string) => Promise<void>): Promise<string> {
   const folder = path.join(tempDir, name);
   await fs.mkdir(folder);
-  for (const stem of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+  for (const stem of [
+    'train-images-idx3-ubyte',
+    'train-labels-idx1-ubyte',
+    't10k-images-idx3-ubyte',
+    't10k-labels-idx1-ubyte',
+  ]) {
     await fs.writeFile(path.join(folder, stem), Buffer.alloc(16));
   }
   await plant(folder);
@@ -81,7 +86,9 @@ describe('a hostile idx: folder', { timeout: 120_000 }, () => {
         await fs.symlink('/dev/zero', path.join(dir, stem));
       }
     });
-    const started = await call('startRun', { config: { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' } });
+    const started = await call('startRun', {
+      config: { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' },
+    });
     expect(started.ok).toBe(true);
     const final = await finalStateOf((started as { result: { id: string } }).result.id, 60_000);
     expect(final.state).toBe('failed');
@@ -95,7 +102,11 @@ describe('a hostile idx: folder', { timeout: 120_000 }, () => {
     });
     // Five at once: blocking opens would hold all four libuv threads and stall every file read.
     const runs = await Promise.all(
-      Array.from({ length: 5 }, () => call('startRun', { config: { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' } })),
+      Array.from({ length: 5 }, () =>
+        call('startRun', {
+          config: { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' },
+        }),
+      ),
     );
     for (const started of runs) {
       expect(started.ok).toBe(true);

@@ -23,7 +23,8 @@ export function createFakeElectron() {
   const webContents = {
     mainFrame,
     send(channel: string, payload: unknown): void {
-      for (const listener of rendererListeners.get(channel) ?? []) listener({} as IpcRendererEvent, structuredClone(payload));
+      for (const listener of rendererListeners.get(channel) ?? [])
+        listener({} as IpcRendererEvent, structuredClone(payload));
     },
   };
   const window = { webContents };
@@ -43,7 +44,8 @@ export function createFakeElectron() {
   const ipcRenderer = {
     async invoke(channel: string, ...args: unknown[]): Promise<unknown> {
       const handler = handlers.get(channel);
-      if (!handler) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+      if (!handler)
+        throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
       const event = { ...nextSender } as unknown as IpcMainInvokeEvent;
       return structuredClone(await handler(event, ...structuredClone(args)));
     },
@@ -61,7 +63,8 @@ export function createFakeElectron() {
 
   const contextBridge = {
     exposeInMainWorld(key: string, api: unknown): void {
-      if (exposed.has(key)) throw new Error(`Cannot bind an API on top of an existing property on the window object: ${key}`);
+      if (exposed.has(key))
+        throw new Error(`Cannot bind an API on top of an existing property on the window object: ${key}`);
       exposed.set(key, api);
     },
   };

@@ -44,7 +44,9 @@ async function startEntry(name: string, env: Record<string, string>, args: strin
       stdout += chunk.toString();
       if (stdout.includes('\n')) resolve(stdout.split('\n')[0]);
     });
-    child.on('exit', (code) => reject(new Error(`The host entry exited with ${code} before printing a line; stderr: ${stderr}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`The host entry exited with ${code} before printing a line; stderr: ${stderr}`)),
+    );
   });
   return { child, firstLine, log };
 }
@@ -72,6 +74,8 @@ describe('the host without tfjs', { timeout: 90_000 }, () => {
     const control = await startEntry('control', { HOST_ENTRY_POSITIVE_CONTROL: '1' });
     await stop(control.child);
     expect(control.firstLine).toBe('imported the trainers');
-    expect(await fs.readFile(control.log, 'utf8')).toMatch(/^@tensorflow\/tfjs-core \(imported by file:.*core\/experiments\/.*trainer\.ts\)$/m);
+    expect(await fs.readFile(control.log, 'utf8')).toMatch(
+      /^@tensorflow\/tfjs-core \(imported by file:.*core\/experiments\/.*trainer\.ts\)$/m,
+    );
   });
 });

@@ -13,7 +13,13 @@ beforeAll(async () => {
 
 describe('Bayesian LeNet5 on the bundled MNIST digits (wasm)', () => {
   it('reaches ≥ 85 % held-out accuracy in 300 steps, streams its evaluations, and leaks no tensors', async () => {
-    const config = lenet5ConfigSchema.parse({ experiment: 'lenet5', steps: 300, evalEvery: 150, evalDraws: 10, seed: 0 });
+    const config = lenet5ConfigSchema.parse({
+      experiment: 'lenet5',
+      steps: 300,
+      evalEvery: 150,
+      evalDraws: 10,
+      seed: 0,
+    });
     const events: ExperimentEvent[] = [];
     const tensorCounts: number[] = [];
     const before = tf.memory().numTensors;

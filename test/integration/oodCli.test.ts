@@ -28,19 +28,46 @@ const classify = (args: string[]) => runCli(['classify', ...args]);
 
 describe('npm run classify', { timeout: 120_000 }, () => {
   it('prints one JSON object per file, verdicts for images and an error for each bad input', async () => {
-    const paths = [files.digit, files.noise, files.letter, files.notAnImage, files.corrupt, files.truncated, files.empty, files.declaredHuge, files.overSized, files.missing, files.folder, files.blank];
-    const { code, stdout, stderr } = await classify(['--run', runDir, '--draws', '10', '--threshold', '0.3', '--json', ...paths]);
+    const paths = [
+      files.digit,
+      files.noise,
+      files.letter,
+      files.notAnImage,
+      files.corrupt,
+      files.truncated,
+      files.empty,
+      files.declaredHuge,
+      files.overSized,
+      files.missing,
+      files.folder,
+      files.blank,
+    ];
+    const { code, stdout, stderr } = await classify([
+      '--run',
+      runDir,
+      '--draws',
+      '10',
+      '--threshold',
+      '0.3',
+      '--json',
+      ...paths,
+    ]);
     expect(code, stderr).toBe(1); // some files could not be classified
-    const lines = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.file)).toEqual(paths);
     for (const line of lines.slice(0, 3)) {
       expect(line).toMatchObject({ ok: true, error: null });
-      for (const key of ['predicted', 'maxProb', 'entropy', 'expectedEntropy', 'mutualInformation']) expect(typeof line[key]).toBe('number');
+      for (const key of ['predicted', 'maxProb', 'entropy', 'expectedEntropy', 'mutualInformation'])
+        expect(typeof line[key]).toBe('number');
       expect(line.refused).toBe(line.maxProb < 0.3);
       expect(line.probs).toHaveLength(10);
     }
     const errors = Object.fromEntries(lines.slice(3).map((line) => [path.basename(line.file), line]));
-    for (const line of Object.values(errors)) expect(line).toMatchObject({ ok: false, predicted: null, refused: null, probs: null });
+    for (const line of Object.values(errors))
+      expect(line).toMatchObject({ ok: false, predicted: null, refused: null, probs: null });
     expect(errors['notes.txt'].error).toMatch(/is not an image this workbench can read/);
     expect(errors['corrupt.png'].error).toMatch(/could not be decoded .*damaged or truncated/);
     expect(errors['truncated.png'].error).toMatch(/could not be decoded .*damaged or truncated/);
@@ -57,7 +84,9 @@ describe('npm run classify', { timeout: 120_000 }, () => {
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('checkpoint at step 400, T = 5 draws, refusal below 0.2');
     expect(stdout.trimEnd().split('\n')).toHaveLength(2);
-    expect(stdout).toMatch(/digit-7\.png: (predicted \d|REFUSED) \(max p \d\.\d{3} for \d\), entropy \d\.\d{3} = aleatoric \d\.\d{3} \+ epistemic \(MI\) \d\.\d{3} nats/);
+    expect(stdout).toMatch(
+      /digit-7\.png: (predicted \d|REFUSED) \(max p \d\.\d{3} for \d\), entropy \d\.\d{3} = aleatoric \d\.\d{3} \+ epistemic \(MI\) \d\.\d{3} nats/,
+    );
   });
 
   it('refuses a folder that is not a run and malformed options, with exit code 2 or a usage error', async () => {

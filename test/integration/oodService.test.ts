@@ -46,8 +46,18 @@ const everyPath = () => true;
 describe('classifying files through the host', { timeout: 120_000 }, () => {
   it('classifies the good files and answers every bad one with its own message', async () => {
     const paths = [
-      files.digit, files.notAnImage, files.corrupt, files.truncated, files.empty, files.declaredHuge,
-      files.overSized, files.missing, files.folder, files.blank, files.noise, files.letter,
+      files.digit,
+      files.notAnImage,
+      files.corrupt,
+      files.truncated,
+      files.empty,
+      files.declaredHuge,
+      files.overSized,
+      files.missing,
+      files.folder,
+      files.blank,
+      files.noise,
+      files.letter,
     ];
     const result = await services.ood.classifyFiles(runId, paths, { draws: 8 }, everyPath);
     expect(result).toMatchObject({ runId, checkpointStep: 400, draws: 8, threshold: 0.2 });
@@ -63,27 +73,41 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
       expect(verdict.refused).toBe(verdict.maxProbability < 0.2);
     }
     expect(byFile.get(files.digit)).toMatchObject({ ok: true, inverted: true, width: 112, height: 112 });
-    expect(errorOf(byFile.get(files.notAnImage)!)).toMatch(/^"notes.txt" is not an image this workbench can read \(.+\); use a PNG, JPEG/);
-    expect(errorOf(byFile.get(files.corrupt)!)).toMatch(/^"corrupt.png" could not be decoded \(.+\); the file is damaged or truncated\.$/);
-    expect(errorOf(byFile.get(files.truncated)!)).toMatch(/^"truncated.png" could not be decoded \(.+\); the file is damaged or truncated\.$/);
+    expect(errorOf(byFile.get(files.notAnImage)!)).toMatch(
+      /^"notes.txt" is not an image this workbench can read \(.+\); use a PNG, JPEG/,
+    );
+    expect(errorOf(byFile.get(files.corrupt)!)).toMatch(
+      /^"corrupt.png" could not be decoded \(.+\); the file is damaged or truncated\.$/,
+    );
+    expect(errorOf(byFile.get(files.truncated)!)).toMatch(
+      /^"truncated.png" could not be decoded \(.+\); the file is damaged or truncated\.$/,
+    );
     expect(errorOf(byFile.get(files.empty)!)).toBe('"empty.png" is empty (0 bytes); it holds no image.');
     expect(errorOf(byFile.get(files.declaredHuge)!)).toBe(
       '"bomb-20000x20000.png" declares 20000×20000 pixels (400 megapixels); the largest image accepted is 40 megapixels.',
     );
-    expect(errorOf(byFile.get(files.overSized)!)).toBe('"huge-51MB.png" is 51.0 MB; the largest image file accepted is 50.0 MB.');
+    expect(errorOf(byFile.get(files.overSized)!)).toBe(
+      '"huge-51MB.png" is 51.0 MB; the largest image file accepted is 50.0 MB.',
+    );
     expect(errorOf(byFile.get(files.missing)!)).toBe(`"${files.missing}" cannot be read (no such file).`);
     expect(errorOf(byFile.get(files.folder)!)).toBe(`"${files.folder}" is a folder, not an image file.`);
     expect(errorOf(byFile.get(files.blank)!)).toMatch(/is blank: no pixel stands out from the background/);
   });
 
   it('classifies the same image to the same verdict every time (seeded draws)', async () => {
-    const [first, second] = await Promise.all([services.ood.classifyFiles(runId, [files.digit], undefined, everyPath), services.ood.classifyFiles(runId, [files.digit], undefined, everyPath)]);
+    const [first, second] = await Promise.all([
+      services.ood.classifyFiles(runId, [files.digit], undefined, everyPath),
+      services.ood.classifyFiles(runId, [files.digit], undefined, everyPath),
+    ]);
     expect(first.results[0]).toEqual(second.results[0]);
     expect(first.draws).toBe(50);
   });
 
   it('takes a 200-file drop in bounded batches and answers all of them', async () => {
-    const paths = Array.from({ length: 200 }, (_, i) => [files.digit, files.noise, files.letter, files.corrupt, files.missing][i % 5]);
+    const paths = Array.from(
+      { length: 200 },
+      (_, i) => [files.digit, files.noise, files.letter, files.corrupt, files.missing][i % 5],
+    );
     const started = performance.now();
     const result = await services.ood.classifyFiles(runId, paths, { draws: 5 }, everyPath);
     expect(result.results).toHaveLength(200);
@@ -93,7 +117,12 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
   });
 
   it('checks decoded images one by one: a wrong pixel count or a blank image fails alone', async () => {
-    const square = { name: 'square', width: 10, height: 10, pixels: Array.from({ length: 100 }, (_, i) => (i % 10 > 2 && i % 10 < 7 && i > 20 && i < 80 ? 255 : 0)) };
+    const square = {
+      name: 'square',
+      width: 10,
+      height: 10,
+      pixels: Array.from({ length: 100 }, (_, i) => (i % 10 > 2 && i % 10 < 7 && i > 20 && i < 80 ? 255 : 0)),
+    };
     const result = await services.ood.classifyImages(runId, [
       square,
       { name: 'short', width: 10, height: 10, pixels: [1, 2, 3] },
@@ -106,14 +135,24 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
 
   it('validates the API arguments and names the runs it cannot use', async () => {
     const granted = { pathGrant: everyPath };
-    await expect(services.api.call('classifyImages', [runId, []])).rejects.toThrow(/classifyImages: the arguments are not valid/);
-    await expect(services.api.call('classifyFiles', [runId, [files.digit], { draws: 0 }], granted)).rejects.toThrow(/argument 2\.draws/);
+    await expect(services.api.call('classifyImages', [runId, []])).rejects.toThrow(
+      /classifyImages: the arguments are not valid/,
+    );
+    await expect(services.api.call('classifyFiles', [runId, [files.digit], { draws: 0 }], granted)).rejects.toThrow(
+      /argument 2\.draws/,
+    );
     await expect(services.api.call('classifyFiles', ['lenet5-no-checkpoint', [files.digit]], granted)).rejects.toThrow(
       'classifyFiles: Run "lenet5-no-checkpoint" has no checkpoint yet; it is written at the run\'s first evaluation (step 400)',
     );
-    await expect(services.api.call('classifyFiles', ['a-sinusoid', [files.digit]], granted)).rejects.toThrow('Run "a-sinusoid" is a sinusoid run; only LeNet5 runs classify images.');
-    await expect(services.api.call('classifyFiles', ['no-such-run', [files.digit]], granted)).rejects.toThrow(/no-such-run/);
-    const ok = (await services.api.call('classifyFiles', [runId, [files.letter]], granted)) as { results: ClassifiedImage[] };
+    await expect(services.api.call('classifyFiles', ['a-sinusoid', [files.digit]], granted)).rejects.toThrow(
+      'Run "a-sinusoid" is a sinusoid run; only LeNet5 runs classify images.',
+    );
+    await expect(services.api.call('classifyFiles', ['no-such-run', [files.digit]], granted)).rejects.toThrow(
+      /no-such-run/,
+    );
+    const ok = (await services.api.call('classifyFiles', [runId, [files.letter]], granted)) as {
+      results: ClassifiedImage[];
+    };
     expect(ok.results[0].ok).toBe(true);
   });
 });
@@ -132,12 +171,18 @@ describe('the classification request to the worker', { timeout: 120_000 }, () =>
       store: new RunStore(runsDir),
     });
     const bytes = await fs.readFile(files.digit);
-    const result = await spying.classifyImageFiles(runId, [{ name: 'digit.png', base64: bytes.toString('base64') }], { draws: 4 });
+    const result = await spying.classifyImageFiles(runId, [{ name: 'digit.png', base64: bytes.toString('base64') }], {
+      draws: 4,
+    });
     expect(result.results[0].ok).toBe(true);
     expect(sent).toHaveLength(1);
     const { sets, network, ...rest } = sent[0];
     expect(Object.keys(rest).sort()).toEqual(['config', 'draws', 'priority', 'runId', 'seed', 'type']);
-    expect(network).toEqual({ runDir: path.join(runsDir, runId), step: 400, checksum: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    expect(network).toEqual({
+      runDir: path.join(runsDir, runId),
+      step: 400,
+      checksum: expect.stringMatching(/^[0-9a-f]{8}$/),
+    });
     // The only numbers that cross are the one image's 28×28 pixels.
     expect(sets).toEqual([{ name: 'images', source: 'pixels', count: 1, images: expect.any(Float32Array) }]);
     expect((sets[0] as { images: Float32Array }).images).toHaveLength(784);
@@ -147,14 +192,23 @@ describe('the classification request to the worker', { timeout: 120_000 }, () =>
 describe('calibration and evaluation', { timeout: 120_000 }, () => {
   it('calibrates on held-out digits, evaluates small OOD sets, stores ood.json and reads it back', async () => {
     const calibration = await services.ood.calibrateThreshold(runId);
-    expect(calibration).toMatchObject({ runId, checkpointStep: 400, draws: 50, acceptFraction: 0.95, heldoutCount: 1000 });
+    expect(calibration).toMatchObject({
+      runId,
+      checkpointStep: 400,
+      draws: 50,
+      acceptFraction: 0.95,
+      heldoutCount: 1000,
+    });
     expect(calibration.threshold).toBeGreaterThan(0);
 
     const noise = new Float32Array(20 * 784).map((_, i) => ((i * 7919) % 101) / 100);
     const small = new OodService({
       runs: services.runManager,
       store: new RunStore(runsDir),
-      referenceSets: async () => ({ sets: [{ name: 'Noise: test', description: '20 images', count: 20, images: noise }], skipped: [] }),
+      referenceSets: async () => ({
+        sets: [{ name: 'Noise: test', description: '20 images', count: 20, images: noise }],
+        skipped: [],
+      }),
     });
     expect(await small.getOodEvaluation(runId)).toBeNull();
     const evaluation = await small.evaluateOod(runId);
@@ -179,14 +233,24 @@ describe('classification between training steps', { timeout: 180_000 }, () => {
       const verdicts: ClassifyResultCount[] = [];
       if (classifyMeanwhile) {
         // Wait until it trains, then ask while it does.
-        while ((await services.runManager.getRun(record.id)).state !== 'running') await new Promise((resolve) => setTimeout(resolve, 20));
-        for (let i = 0; i < 3; i += 1) verdicts.push({ count: (await services.ood.classifyFiles(runId, [files.digit, files.noise], { draws: 10 }, everyPath)).results.filter((r) => r.ok).length });
+        while ((await services.runManager.getRun(record.id)).state !== 'running')
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        for (let i = 0; i < 3; i += 1)
+          verdicts.push({
+            count: (
+              await services.ood.classifyFiles(runId, [files.digit, files.noise], { draws: 10 }, everyPath)
+            ).results.filter((r) => r.ok).length,
+          });
       }
       const final = await services.runManager.waitForRun(record.id);
       unsubscribe();
       expect(final.state).toBe('completed');
       const stored = await services.runManager.getRunEvents(record.id);
-      return { losses: stored.flatMap((event) => (event.type === 'metrics' ? [event.loss] : [])), verdicts, duringRun: classifyMeanwhile ? events.length : 0 };
+      return {
+        losses: stored.flatMap((event) => (event.type === 'metrics' ? [event.loss] : [])),
+        verdicts,
+        duringRun: classifyMeanwhile ? events.length : 0,
+      };
     };
     const alone = await losses(false);
     const disturbed = await losses(true);

@@ -26,10 +26,16 @@ beforeAll(async () => {
   const dependenciesModule = path.join(rootDir, 'build', 'packagedDependencies.mjs');
   config = ((await import(configModule)) as { default: Configuration }).default;
   bundles = ((await import(bundlesModule)) as { bundles: typeof bundles }).bundles;
-  ({ dependencyClosure: closure, desktopExcludedPackages } = (await import(dependenciesModule)) as { dependencyClosure: typeof closure; desktopExcludedPackages: string[] });
+  ({ dependencyClosure: closure, desktopExcludedPackages } = (await import(dependenciesModule)) as {
+    dependencyClosure: typeof closure;
+    desktopExcludedPackages: string[];
+  });
 });
 
-const unpackPatterns = () => (Array.isArray(config.asarUnpack) ? config.asarUnpack : [config.asarUnpack]).filter((pattern): pattern is string => typeof pattern === 'string');
+const unpackPatterns = () =>
+  (Array.isArray(config.asarUnpack) ? config.asarUnpack : [config.asarUnpack]).filter(
+    (pattern): pattern is string => typeof pattern === 'string',
+  );
 
 describe('electron-builder configuration', () => {
   it("passes electron-builder's own schema", async () => {
@@ -50,7 +56,10 @@ describe('electron-builder configuration', () => {
   });
 
   it('references only files that exist or that the build produces', () => {
-    const manifest = JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8')) as {
+      main: string;
+      scripts: Record<string, string>;
+    };
     expect(manifest.main).toBe(bundles.main.outfile);
     expect(manifest.scripts.dist).toContain('build/electron-builder.config.mjs');
     for (const icon of [config.icon, config.linux?.icon, config.mac?.icon, config.win?.icon]) {
@@ -78,20 +87,39 @@ describe('electron-builder configuration', () => {
 
     const wasmDir = path.join(rootDir, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
     expect(patterns).toContain('node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm');
-    expect(readdirSync(wasmDir).filter((file) => file.endsWith('.wasm')).sort()).toEqual([
-      'tfjs-backend-wasm-simd.wasm',
-      'tfjs-backend-wasm-threaded-simd.wasm',
-      'tfjs-backend-wasm.wasm',
-    ]);
+    expect(
+      readdirSync(wasmDir)
+        .filter((file) => file.endsWith('.wasm'))
+        .sort(),
+    ).toEqual(['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm']);
 
     // What the worker bundle imports outside itself, as esbuild sees it.
-    const result = await build({ ...bundles.worker, absWorkingDir: rootDir, write: false, metafile: true, logLevel: 'silent', sourcemap: false });
+    const result = await build({
+      ...bundles.worker,
+      absWorkingDir: rootDir,
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      sourcemap: false,
+    });
     const externals = new Set<string>();
     for (const output of Object.values(result.metafile.outputs)) {
-      for (const imported of output.imports) if (imported.external && !imported.path.startsWith('node:')) externals.add(imported.path);
+      for (const imported of output.imports)
+        if (imported.external && !imported.path.startsWith('node:')) externals.add(imported.path);
     }
-    expect([...externals].sort()).toEqual(expect.arrayContaining(['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']));
-    const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    expect([...externals].sort()).toEqual(
+      expect.arrayContaining([
+        '@tensorflow/tfjs',
+        '@tensorflow/tfjs-core',
+        '@tensorflow/tfjs-backend-wasm',
+        '@tensorflow/tfjs-backend-cpu',
+      ]),
+    );
+    const packageOf = (specifier: string) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/');
     // Dawn's binding is imported only outside Electron; the desktop app leaves it out on purpose.
     for (const excluded of desktopExcludedPackages) {
       expect(externals.has(excluded), `the worker bundle keeps ${excluded} external`).toBe(true);

@@ -29,19 +29,29 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 }
 
 describe('read-only commands write nothing (item 13)', () => {
-  it('classify and report leave every file of the runs folder as it was, sibling runs included', { timeout: 120_000 }, async () => {
-    const target = await writeRunFolder(runsDir, runRecord('target'), [metricsEvent('target', 1)]);
-    // A sibling left running by a process that died: only a process that owns the folder may mark it.
-    await writeRunFolder(runsDir, runRecord('sibling', { state: 'running', step: 4 }), [metricsEvent('sibling', 4)]);
-    const before = await snapshot(runsDir);
+  it(
+    'classify and report leave every file of the runs folder as it was, sibling runs included',
+    { timeout: 120_000 },
+    async () => {
+      const target = await writeRunFolder(runsDir, runRecord('target'), [metricsEvent('target', 1)]);
+      // A sibling left running by a process that died: only a process that owns the folder may mark it.
+      await writeRunFolder(runsDir, runRecord('sibling', { state: 'running', step: 4 }), [metricsEvent('sibling', 4)]);
+      const before = await snapshot(runsDir);
 
-    const classified = await runCli(['classify', '--run', target, path.join(runsDir, 'no-such-image.png')]);
-    expect(classified.stderr).not.toMatch(/interrupted/);
-    expect(await snapshot(runsDir)).toEqual(before);
+      const classified = await runCli(['classify', '--run', target, path.join(runsDir, 'no-such-image.png')]);
+      expect(classified.stderr).not.toMatch(/interrupted/);
+      expect(await snapshot(runsDir)).toEqual(before);
 
-    const report = await runCli(['report', '--run', target, '--csv', path.join(path.dirname(runsDir), `${path.basename(runsDir)}-metrics.csv`)]);
-    expect(report.code).toBe(0);
-    expect(await snapshot(runsDir)).toEqual(before);
-    await fs.rm(path.join(path.dirname(runsDir), `${path.basename(runsDir)}-metrics.csv`), { force: true });
-  });
+      const report = await runCli([
+        'report',
+        '--run',
+        target,
+        '--csv',
+        path.join(path.dirname(runsDir), `${path.basename(runsDir)}-metrics.csv`),
+      ]);
+      expect(report.code).toBe(0);
+      expect(await snapshot(runsDir)).toEqual(before);
+      await fs.rm(path.join(path.dirname(runsDir), `${path.basename(runsDir)}-metrics.csv`), { force: true });
+    },
+  );
 });

@@ -10,9 +10,18 @@ const fashionDir = '/usr/share/datasets/fashion-mnist';
 
 describe('real datasets', () => {
   it('splits the 10,000 bundled digits 9,000 / 1,000 with every digit in both parts', () => {
-    const digitsDir = path.join(path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
-    const digitFiles = Array.from({ length: 10 }, (_, d) => (JSON.parse(readFileSync(path.join(digitsDir, `${d}.json`), 'utf8')) as { data: number[] }).data);
-    const split = JSON.parse(readFileSync(new URL('../../assets/mnist10k-split.json', import.meta.url), 'utf8')) as { countsPerDigit: number[] };
+    const digitsDir = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')),
+      'src',
+      'digits',
+    );
+    const digitFiles = Array.from(
+      { length: 10 },
+      (_, d) => (JSON.parse(readFileSync(path.join(digitsDir, `${d}.json`), 'utf8')) as { data: number[] }).data,
+    );
+    const split = JSON.parse(readFileSync(new URL('../../assets/mnist10k-split.json', import.meta.url), 'utf8')) as {
+      countsPerDigit: number[];
+    };
     const dataset = bundledMnist(digitFiles, split);
     expect(dataset.train.count).toBe(9000);
     expect(dataset.heldout.count).toBe(1000);

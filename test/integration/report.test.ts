@@ -27,7 +27,19 @@ afterAll(async () => {
 async function train(args: string[], name: string): Promise<{ runDir: string; report: string; csv: string }> {
   const report = path.join(workDir, `${name}.png`);
   const csv = path.join(workDir, `${name}.csv`);
-  const { code, stdout, stderr } = await cli(['train', ...args, '--backend', 'wasm', '--runs-dir', runsDir(), '--report', report, '--csv', csv, '--json']);
+  const { code, stdout, stderr } = await cli([
+    'train',
+    ...args,
+    '--backend',
+    'wasm',
+    '--runs-dir',
+    runsDir(),
+    '--report',
+    report,
+    '--csv',
+    csv,
+    '--json',
+  ]);
   expect(code, stderr).toBe(0);
   return { runDir: lastJsonLine(stdout).runDir, report, csv };
 }
@@ -85,9 +97,21 @@ describe('reports and CSV from the CLI', { timeout: 240_000 }, () => {
   it('report --compare draws the comparison (curves, config diff, metric table) and --density 3 triples the pixels', async () => {
     const second = await train(['--experiment', 'sinusoid', '--epochs', '150', '--seed', '2'], 'sinusoid-2');
     const out = path.join(workDir, 'comparison.png');
-    const compared = await cli(['report', '--run', sinusoid.runDir, '--compare', second.runDir, '--out', out, '--csv', path.join(workDir, 'comparison.csv')]);
+    const compared = await cli([
+      'report',
+      '--run',
+      sinusoid.runDir,
+      '--compare',
+      second.runDir,
+      '--out',
+      out,
+      '--csv',
+      path.join(workDir, 'comparison.csv'),
+    ]);
     expect(compared.code, compared.stderr).toBe(0);
-    const runs = (await Promise.all([loadRunFolder(sinusoid.runDir), loadRunFolder(second.runDir)])).map(comparisonRunOf);
+    const runs = (await Promise.all([loadRunFolder(sinusoid.runDir), loadRunFolder(second.runDir)])).map(
+      comparisonRunOf,
+    );
     const layout = comparisonReportLayout(runs);
     const ids = layout.panels.map((panel) => panel.spec.id);
     expect(ids[0]).toBe('report-header');
@@ -102,7 +126,17 @@ describe('reports and CSV from the CLI', { timeout: 240_000 }, () => {
 
   it('report --figure writes one figure as SVG or PDF at a print size; an unknown name lists the figures', async () => {
     const svgFile = path.join(workDir, 'loss-column.svg');
-    const svg = await cli(['report', '--run', sinusoid.runDir, '--figure', 'loss', '--size', 'column', '--out', svgFile]);
+    const svg = await cli([
+      'report',
+      '--run',
+      sinusoid.runDir,
+      '--figure',
+      'loss',
+      '--size',
+      'column',
+      '--out',
+      svgFile,
+    ]);
     expect(svg.code, svg.stderr).toBe(0);
     const text = await fs.readFile(svgFile, 'utf8');
     expect(text).toMatch(/^<svg [^>]*width="252pt"/);
@@ -111,22 +145,54 @@ describe('reports and CSV from the CLI', { timeout: 240_000 }, () => {
     const pdf = await cli(['report', '--run', sinusoid.runDir, '--size', 'slide', '--out', pdfFile]);
     expect(pdf.code, pdf.stderr).toBe(0);
     expect((await fs.readFile(pdfFile)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const unknown = await cli(['report', '--run', sinusoid.runDir, '--figure', 'losses', '--out', path.join(workDir, 'x.svg')]);
+    const unknown = await cli([
+      'report',
+      '--run',
+      sinusoid.runDir,
+      '--figure',
+      'losses',
+      '--out',
+      path.join(workDir, 'x.svg'),
+    ]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('This report has no figure "losses"; its figures are: report-header, loss, predictive.');
-    const size = await cli(['report', '--run', sinusoid.runDir, '--size', 'poster', '--out', path.join(workDir, 'x.pdf')]);
+    expect(unknown.stderr).toContain(
+      'This report has no figure "losses"; its figures are: report-header, loss, predictive.',
+    );
+    const size = await cli([
+      'report',
+      '--run',
+      sinusoid.runDir,
+      '--size',
+      'poster',
+      '--out',
+      path.join(workDir, 'x.pdf'),
+    ]);
     expect(size.code).not.toBe(0);
     expect(size.stderr).toContain('"poster" is not a figure size; use one of screen, column, page, slide.');
   });
 
   it('refuses a wrong density, a wrong extension and a missing run with a clear message', async () => {
-    const density = await cli(['report', '--run', sinusoid.runDir, '--out', path.join(workDir, 'x.png'), '--density', '5']);
+    const density = await cli([
+      'report',
+      '--run',
+      sinusoid.runDir,
+      '--out',
+      path.join(workDir, 'x.png'),
+      '--density',
+      '5',
+    ]);
     expect(density.code).not.toBe(0);
     expect(density.stderr).toContain('"5" is not a supported density; use 2 or 3.');
     const extension = await cli(['report', '--run', sinusoid.runDir, '--out', path.join(workDir, 'x.jpg')]);
     expect(extension.code).toBe(1);
     expect(extension.stderr).toContain("The report's format comes from its file name: name it *.png, *.svg or *.pdf");
-    const missing = await cli(['report', '--run', path.join(runsDir(), 'no-such-run'), '--out', path.join(workDir, 'x.png')]);
+    const missing = await cli([
+      'report',
+      '--run',
+      path.join(runsDir(), 'no-such-run'),
+      '--out',
+      path.join(workDir, 'x.png'),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('There is no run "no-such-run"');
   });

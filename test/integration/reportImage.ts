@@ -51,7 +51,9 @@ export function regionStats(image: DecodedImage, rect: Rect, density: number): R
 export function checkReportImage(image: DecodedImage, layout: ReportLayout, density: number): string[] {
   const problems: string[] = [];
   if (image.width !== Math.round(layout.width * density) || image.height !== Math.round(layout.height * density)) {
-    problems.push(`size ${image.width}×${image.height}, expected ${Math.round(layout.width * density)}×${Math.round(layout.height * density)}`);
+    problems.push(
+      `size ${image.width}×${image.height}, expected ${Math.round(layout.width * density)}×${Math.round(layout.height * density)}`,
+    );
   }
   const whole = regionStats(image, { x: 0, y: 0, width: layout.width, height: layout.height }, density);
   // The corner is the page's white background (no transparent PNG).
@@ -59,9 +61,11 @@ export function checkReportImage(image: DecodedImage, layout: ReportLayout, dens
   if (corner.drawn !== 0) problems.push('the page background is not white');
   if (whole.drawn < whole.total * 0.01) problems.push('the image is (nearly) blank');
   for (const panel of layout.panels) {
-    if (panel.titleBand && regionStats(image, panel.titleBand, density).dark < 40) problems.push(`panel "${panel.spec.id}" has no title text`);
+    if (panel.titleBand && regionStats(image, panel.titleBand, density).dark < 40)
+      problems.push(`panel "${panel.spec.id}" has no title text`);
     const body = regionStats(image, panel.body, density);
-    if (body.drawn < body.total * 0.01) problems.push(`panel "${panel.spec.id}" has an empty body (${body.drawn} of ${body.total} pixels drawn)`);
+    if (body.drawn < body.total * 0.01)
+      problems.push(`panel "${panel.spec.id}" has an empty body (${body.drawn} of ${body.total} pixels drawn)`);
     if (body.dark < 100) problems.push(`panel "${panel.spec.id}" has no dark pixels (text, axes) in its body`);
   }
   return problems;

@@ -31,7 +31,14 @@ async function stoppedRunWithCheckpoint(manager: RunManager): Promise<string> {
   const writer = new RunStore(h.runsDir);
   await writer.writeCheckpoint(
     run.id,
-    serializeCheckpoint({ experiment: 'sinusoid', step: 3, seedStreams: { train: 3 }, batchesDrawn: 3, variables: [], optimizer: { kind: 'adam', iterations: 3, firstMoments: [], secondMoments: [] } }),
+    serializeCheckpoint({
+      experiment: 'sinusoid',
+      step: 3,
+      seedStreams: { train: 3 },
+      batchesDrawn: 3,
+      variables: [],
+      optimizer: { kind: 'adam', iterations: 3, firstMoments: [], secondMoments: [] },
+    }),
   );
   await writer.close();
   return run.id;
@@ -43,7 +50,10 @@ describe('resume and delete of one run (item 8)', () => {
     const id = await stoppedRunWithCheckpoint(manager);
     const [resumed, deleted] = await Promise.allSettled([manager.resumeRun(id), manager.deleteRun(id)]);
     expect(resumed).toMatchObject({ status: 'fulfilled', value: { id, state: 'queued' } });
-    expect(deleted).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/stop it before deleting it/) }) });
+    expect(deleted).toMatchObject({
+      status: 'rejected',
+      reason: expect.objectContaining({ message: expect.stringMatching(/stop it before deleting it/) }),
+    });
     await expect(fs.stat(path.join(h.runsDir, id, 'run.json'))).resolves.toBeTruthy();
     await until(async () => (await manager.getRun(id)).state === 'running', 'the resumed run to train');
     await manager.stopRun(id);
@@ -56,24 +66,40 @@ describe('resume and delete of one run (item 8)', () => {
     const id = await stoppedRunWithCheckpoint(manager);
     const [deleted, resumed] = await Promise.allSettled([manager.deleteRun(id), manager.resumeRun(id)]);
     expect(deleted.status).toBe('fulfilled');
-    expect(resumed).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(new RegExp(`There is no run "${id}"`)) }) });
+    expect(resumed).toMatchObject({
+      status: 'rejected',
+      reason: expect.objectContaining({ message: expect.stringMatching(new RegExp(`There is no run "${id}"`)) }),
+    });
     await expect(fs.stat(path.join(h.runsDir, id))).rejects.toThrow(/ENOENT/);
   });
 });
 
 describe('checkpoints on a time budget through the worker (item 14)', () => {
-  it('a run whose first evaluation is far away still gets a checkpoint within the interval', { timeout: 120_000 }, async () => {
-    const manager = new RunManager({ store: new RunStore(h.runsDir, { flushIntervalMs: 50 }), totalSteps: totalStepsOf, checkpointIntervalMs: 200 });
-    try {
-      const run = await manager.startRun({ config: sinusoidConfig({ epochs: 100_000, evalEvery: 100_000, gridPoints: 10, predictiveDraws: 2 }) });
-      await until(async () => ((await manager.getRun(run.id)).checkpointStep ?? 0) > 0, 'a checkpoint before the first evaluation');
-      const record = await manager.getRun(run.id);
-      expect(record.state).toBe('running');
-      expect(record.checkpointStep!).toBeLessThan(100_000);
-      await manager.stopRun(run.id);
-      await manager.waitForRun(run.id);
-    } finally {
-      await manager.close(1000);
-    }
-  });
+  it(
+    'a run whose first evaluation is far away still gets a checkpoint within the interval',
+    { timeout: 120_000 },
+    async () => {
+      const manager = new RunManager({
+        store: new RunStore(h.runsDir, { flushIntervalMs: 50 }),
+        totalSteps: totalStepsOf,
+        checkpointIntervalMs: 200,
+      });
+      try {
+        const run = await manager.startRun({
+          config: sinusoidConfig({ epochs: 100_000, evalEvery: 100_000, gridPoints: 10, predictiveDraws: 2 }),
+        });
+        await until(
+          async () => ((await manager.getRun(run.id)).checkpointStep ?? 0) > 0,
+          'a checkpoint before the first evaluation',
+        );
+        const record = await manager.getRun(run.id);
+        expect(record.state).toBe('running');
+        expect(record.checkpointStep!).toBeLessThan(100_000);
+        await manager.stopRun(run.id);
+        await manager.waitForRun(run.id);
+      } finally {
+        await manager.close(1000);
+      }
+    },
+  );
 });

@@ -8,7 +8,8 @@ import { fakeWorkerUrl, sinusoidConfig, statusesOf, useRunManagerHarness } from 
 
 const h = useRunManagerHarness('workbench-manage-');
 let manager: RunManager;
-const sinusoid = (overrides: Partial<SinusoidConfig> = {}) => sinusoidConfig({ epochs: 200, predictiveDraws: 10, gridPoints: 50, evalEvery: 50, backend: 'cpu', ...overrides });
+const sinusoid = (overrides: Partial<SinusoidConfig> = {}) =>
+  sinusoidConfig({ epochs: 200, predictiveDraws: 10, gridPoints: 50, evalEvery: 50, backend: 'cpu', ...overrides });
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -18,9 +19,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-const metricSteps = (events: RunEvent[]) => events.filter((event) => event.type === 'metrics').map((event) => event.step);
+const metricSteps = (events: RunEvent[]) =>
+  events.filter((event) => event.type === 'metrics').map((event) => event.step);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const lastStep = (runId: string) => Math.max(0, ...h.forwarded.filter((event) => event.runId === runId).map((event) => event.step));
+const lastStep = (runId: string) =>
+  Math.max(0, ...h.forwarded.filter((event) => event.runId === runId).map((event) => event.step));
 
 describe('run management through the real training worker', { timeout: 120_000 }, () => {
   it('pauses a training run between two steps and resumes it', async () => {
@@ -56,7 +59,12 @@ describe('run management through the real training worker', { timeout: 120_000 }
     const linesBefore = (await fs.readFile(logFile, 'utf8')).trimEnd().split('\n');
 
     const queued = await manager.resumeRun(run.id);
-    expect(queued).toMatchObject({ id: run.id, state: 'queued', step: stopped.step, message: `Queued to resume from the checkpoint at step ${stopped.step}.` });
+    expect(queued).toMatchObject({
+      id: run.id,
+      state: 'queued',
+      step: stopped.step,
+      message: `Queued to resume from the checkpoint at step ${stopped.step}.`,
+    });
     expect((await manager.resumeRun(run.id)).id).toBe(run.id); // resuming a run that trains changes nothing
     const final = await manager.waitForRun(run.id);
     expect(final).toMatchObject({ state: 'completed', step: 400, checkpointStep: 400, startedAt: stopped.startedAt });
@@ -66,12 +74,21 @@ describe('run management through the real training worker', { timeout: 120_000 }
     expect(lines.slice(0, linesBefore.length)).toEqual(linesBefore); // appended, nothing rewritten
     const events = lines.map((line) => runEventSchema.parse(JSON.parse(line)));
     expect(statusesOf(events, run.id)).toEqual(['queued', 'running', 'stopped', 'queued', 'running', 'completed']);
-    expect(events.find((event) => event.type === 'status' && event.resumedFromStep !== undefined)).toMatchObject({ step: stopped.step, resumedFromStep: stopped.step });
+    expect(events.find((event) => event.type === 'status' && event.resumedFromStep !== undefined)).toMatchObject({
+      step: stopped.step,
+      resumedFromStep: stopped.step,
+    });
     const running = events.filter((event) => event.type === 'status' && event.state === 'running')[1];
-    expect(running.type === 'status' && running.message).toMatch(new RegExp(`continuing from the checkpoint at step ${stopped.step}\\.$`));
+    expect(running.type === 'status' && running.message).toMatch(
+      new RegExp(`continuing from the checkpoint at step ${stopped.step}\\.$`),
+    );
     expect(metricSteps(events)).toEqual(range(1, 400));
-    expect(events.filter((event) => event.type === 'regression').map((event) => event.step)).toEqual([50, 100, 150, 200, 250, 300, 350, 400]);
-    expect(await manager.resumeRun(run.id).catch((error: Error) => error.message)).toBe(`Run "${run.id}" has completed its 400 steps; there is nothing to resume.`);
+    expect(events.filter((event) => event.type === 'regression').map((event) => event.step)).toEqual([
+      50, 100, 150, 200, 250, 300, 350, 400,
+    ]);
+    expect(await manager.resumeRun(run.id).catch((error: Error) => error.message)).toBe(
+      `Run "${run.id}" has completed its 400 steps; there is nothing to resume.`,
+    );
     expect(h.warnings).toEqual([]);
   });
 
@@ -83,8 +100,14 @@ describe('run management through the real training worker', { timeout: 120_000 }
     await expect(manager.deleteRun(run.id)).rejects.toThrow(`Run "${run.id}" is running; stop it before deleting it.`);
     const final = await manager.waitForRun(run.id);
     expect(final.name).toBe('wide prior');
-    expect(await manager.setRunTags(run.id, ['baseline', ' cpu ', 'baseline'])).toMatchObject({ tags: ['baseline', 'cpu'] });
-    expect(await manager.renameRun(run.id, 'final')).toMatchObject({ name: 'final', tags: ['baseline', 'cpu'], state: 'completed' });
+    expect(await manager.setRunTags(run.id, ['baseline', ' cpu ', 'baseline'])).toMatchObject({
+      tags: ['baseline', 'cpu'],
+    });
+    expect(await manager.renameRun(run.id, 'final')).toMatchObject({
+      name: 'final',
+      tags: ['baseline', 'cpu'],
+      state: 'completed',
+    });
     const onDisk = JSON.parse(await fs.readFile(path.join(h.runsDir, run.id, 'run.json'), 'utf8'));
     expect(onDisk).toMatchObject({ name: 'final', tags: ['baseline', 'cpu'], state: 'completed' });
 
@@ -101,9 +124,13 @@ describe('run management through the real training worker', { timeout: 120_000 }
     const next = await manager.startRun({ config: sinusoid({ epochs: 60 }) });
     const failed = await manager.waitForRun(diverging.id);
     expect(failed.state).toBe('failed');
-    expect(failed.message).toMatch(new RegExp(`^Run "${diverging.id}" failed: Training diverged at step 1: the loss is (Infinity|NaN) `));
+    expect(failed.message).toMatch(
+      new RegExp(`^Run "${diverging.id}" failed: Training diverged at step 1: the loss is (Infinity|NaN) `),
+    );
     expect(failed.message).toMatch(/Lower the learning rate or the initial posterior scale and start again\.$/);
-    expect(await manager.resumeRun(diverging.id).catch((error: Error) => error.message)).toMatch(/has no checkpoint to resume from \(it ended at step 0, before its first evaluation\)/);
+    expect(await manager.resumeRun(diverging.id).catch((error: Error) => error.message)).toMatch(
+      /has no checkpoint to resume from \(it ended at step 0, before its first evaluation\)/,
+    );
     expect(await manager.waitForRun(next.id)).toMatchObject({ state: 'completed', step: 60 });
   });
 });
@@ -113,15 +140,21 @@ describe('run management edge cases (fake experiment)', { timeout: 30_000 }, () 
     manager = h.open(fakeWorkerUrl);
     const run = await manager.startRun({ config: sinusoid({ epochs: 5 }) });
     const final = await manager.waitForRun(run.id);
-    await expect(manager.pauseRun(run.id)).rejects.toThrow(`Run "${run.id}" is completed; only a training run can be paused.`);
+    await expect(manager.pauseRun(run.id)).rejects.toThrow(
+      `Run "${run.id}" is completed; only a training run can be paused.`,
+    );
     await expect(manager.pauseRun('no-such-run')).rejects.toThrow('There is no run "no-such-run"');
     await expect(manager.resumeRun('no-such-run')).rejects.toThrow('There is no run "no-such-run"');
     expect(final.checkpointStep).toBeUndefined(); // the fake experiment takes no checkpoints
 
     const slow = await manager.startRun({ config: sinusoid({ seed: 1, epochs: 10_000 }) });
     const waiting = await manager.startRun({ config: sinusoid({ epochs: 5 }) });
-    await expect(manager.pauseRun(waiting.id)).rejects.toThrow(`Run "${waiting.id}" is queued and has not started training; only a training run can be paused (stop it to take it off the queue).`);
-    await expect(manager.deleteRun(waiting.id)).rejects.toThrow(`Run "${waiting.id}" is queued; stop it before deleting it.`);
+    await expect(manager.pauseRun(waiting.id)).rejects.toThrow(
+      `Run "${waiting.id}" is queued and has not started training; only a training run can be paused (stop it to take it off the queue).`,
+    );
+    await expect(manager.deleteRun(waiting.id)).rejects.toThrow(
+      `Run "${waiting.id}" is queued; stop it before deleting it.`,
+    );
     await manager.stopRun(waiting.id);
     await manager.stopRun(slow.id);
     expect((await manager.waitForRun(slow.id)).state).toBe('stopped');
@@ -136,6 +169,8 @@ describe('run management edge cases (fake experiment)', { timeout: 30_000 }, () 
     expect((await manager.getRun(third.id)).state).toBe('queued');
     for (const run of [third, second, first]) await manager.stopRun(run.id);
     for (const run of [first, second]) expect((await manager.waitForRun(run.id)).state).toBe('stopped');
-    expect(() => h.open(fakeWorkerUrl, 0)).toThrow('The training concurrency must be a whole number from 1 to 8, found 0.');
+    expect(() => h.open(fakeWorkerUrl, 0)).toThrow(
+      'The training concurrency must be a whole number from 1 to 8, found 0.',
+    );
   });
 });

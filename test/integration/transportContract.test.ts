@@ -61,12 +61,19 @@ beforeAll(async () => {
   services = await openHostServices({ runsDir: path.join(tempDir, 'runs'), shell: 'test', warn: () => {} });
 
   // The browser shell over the shared host, and the renderer's WebSocket client against it.
-  shell = await startBrowserShell({ port: 0, host: '127.0.0.1', runsDir: path.join(tempDir, 'unused'), rendererDir, services });
+  shell = await startBrowserShell({
+    port: 0,
+    host: '127.0.0.1',
+    runsDir: path.join(tempDir, 'unused'),
+    rendererDir,
+    services,
+  });
   vi.stubGlobal('WebSocket', NodeWebSocket);
   viaSocket = createWebSocketHost(`ws://127.0.0.1:${shell.port}/api?token=${shell.token}`).api;
 
   // Electron: main's handlers (as main.ts registers them) and the real preload over the fake IPC.
-  const trusted = (event: Parameters<typeof isTrustedSender>[0]) => isTrustedSender(event, fakeElectron.window as never);
+  const trusted = (event: Parameters<typeof isTrustedSender>[0]) =>
+    isTrustedSender(event, fakeElectron.window as never);
   registerApiHandlers(fakeElectron.ipcMain, services.api, trusted, pathGrants);
   registerDesktopHandlers(
     fakeElectron.ipcMain,
@@ -112,7 +119,14 @@ async function both(call: (api: WorkbenchApi) => Promise<unknown>): Promise<unkn
   return socket;
 }
 
-const tinySinusoid = { ...sinusoidPresets[0].config, epochs: 4, evalEvery: 2, predictiveDraws: 10, gridPoints: 40, seed: 3 };
+const tinySinusoid = {
+  ...sinusoidPresets[0].config,
+  epochs: 4,
+  evalEvery: 2,
+  predictiveDraws: 10,
+  gridPoints: 40,
+  seed: 3,
+};
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -132,42 +146,72 @@ describe('WorkbenchApi over WebSocket and over Electron IPC', () => {
 
   it('answers the same reads identically', async () => {
     expect(await both((api) => api.getEnvironment())).toMatchObject({ ok: true, result: { shell: 'test' } });
-    expect(await both((api) => api.listExperiments())).toMatchObject({ ok: true, result: expect.arrayContaining([expect.objectContaining({ name: 'sinusoid' })]) });
-    expect(await both((api) => api.listRuns())).toMatchObject({ ok: true, result: [expect.objectContaining({ id: lenet5RunId })] });
+    expect(await both((api) => api.listExperiments())).toMatchObject({
+      ok: true,
+      result: expect.arrayContaining([expect.objectContaining({ name: 'sinusoid' })]),
+    });
+    expect(await both((api) => api.listRuns())).toMatchObject({
+      ok: true,
+      result: [expect.objectContaining({ id: lenet5RunId })],
+    });
   });
 
   it('fails the same invalid calls with the same WorkbenchApiError sentences', async () => {
     const missing = await both((api) => api.getRun('no-such-run'));
     expect(missing).toMatchObject({ ok: false, name: 'WorkbenchApiError' });
-    expect(await both((api) => api.getRun('../escape'))).toMatchObject({ ok: false, name: 'WorkbenchApiError', message: expect.stringMatching(/arguments are not valid/) });
-    expect(await both((api) => api.startRun({ config: { ...tinySinusoid, epochs: -1 } }))).toMatchObject({ ok: false, name: 'WorkbenchApiError' });
-    expect(await both((api) => (api.getRun as (...args: unknown[]) => Promise<unknown>)('a', 'b'))).toMatchObject({ ok: false, name: 'WorkbenchApiError' });
+    expect(await both((api) => api.getRun('../escape'))).toMatchObject({
+      ok: false,
+      name: 'WorkbenchApiError',
+      message: expect.stringMatching(/arguments are not valid/),
+    });
+    expect(await both((api) => api.startRun({ config: { ...tinySinusoid, epochs: -1 } }))).toMatchObject({
+      ok: false,
+      name: 'WorkbenchApiError',
+    });
+    expect(await both((api) => (api.getRun as (...args: unknown[]) => Promise<unknown>)('a', 'b'))).toMatchObject({
+      ok: false,
+      name: 'WorkbenchApiError',
+    });
     expect(await both((api) => api.stopRun('no-such-run'))).toMatchObject({ ok: false });
   });
 
-  it('starts a run through one transport; both see the same events, records and logs', { timeout: 90_000 }, async () => {
-    const started = (await outcome(() => viaIpc.startRun({ config: tinySinusoid, name: 'over IPC' }))) as { ok: boolean; result: { id: string } };
-    expect(started).toMatchObject({ ok: true, result: { name: 'over IPC', state: 'queued' } });
-    const runId = started.result.id;
-    const finished = (events: RunEvent[]) => events.some((event) => event.runId === runId && event.type === 'status' && event.state === 'completed');
-    await waitFor(() => finished(eventsViaSocket) && finished(eventsViaIpc), 80_000);
-    const runEvents = eventsViaIpc.filter((event) => event.runId === runId);
-    expect(runEvents.map((event) => event.type)).toEqual(expect.arrayContaining(['status', 'metrics', 'regression']));
-    expect(runEvents).toEqual(eventsViaSocket.filter((event) => event.runId === runId));
+  it(
+    'starts a run through one transport; both see the same events, records and logs',
+    { timeout: 90_000 },
+    async () => {
+      const started = (await outcome(() => viaIpc.startRun({ config: tinySinusoid, name: 'over IPC' }))) as {
+        ok: boolean;
+        result: { id: string };
+      };
+      expect(started).toMatchObject({ ok: true, result: { name: 'over IPC', state: 'queued' } });
+      const runId = started.result.id;
+      const finished = (events: RunEvent[]) =>
+        events.some((event) => event.runId === runId && event.type === 'status' && event.state === 'completed');
+      await waitFor(() => finished(eventsViaSocket) && finished(eventsViaIpc), 80_000);
+      const runEvents = eventsViaIpc.filter((event) => event.runId === runId);
+      expect(runEvents.map((event) => event.type)).toEqual(expect.arrayContaining(['status', 'metrics', 'regression']));
+      expect(runEvents).toEqual(eventsViaSocket.filter((event) => event.runId === runId));
 
-    // The host may still be writing the run's last state (its checkpoint) just after "completed".
-    let previous = JSON.stringify(await viaIpc.getRun(runId));
-    for (let settled = false; !settled; ) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const current = JSON.stringify(await viaIpc.getRun(runId));
-      settled = current === previous;
-      previous = current;
-    }
-    expect(await both((api) => api.getRun(runId))).toMatchObject({ ok: true, result: { id: runId, state: 'completed' } });
-    expect(await both((api) => api.getRunEvents(runId))).toMatchObject({ ok: true });
-    expect(await both((api) => api.listRuns())).toMatchObject({ ok: true, result: expect.arrayContaining([expect.objectContaining({ id: runId })]) });
-    await both((api) => api.stopRun(runId));
-  });
+      // The host may still be writing the run's last state (its checkpoint) just after "completed".
+      let previous = JSON.stringify(await viaIpc.getRun(runId));
+      for (let settled = false; !settled;) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const current = JSON.stringify(await viaIpc.getRun(runId));
+        settled = current === previous;
+        previous = current;
+      }
+      expect(await both((api) => api.getRun(runId))).toMatchObject({
+        ok: true,
+        result: { id: runId, state: 'completed' },
+      });
+      expect(await both((api) => api.getRunEvents(runId))).toMatchObject({ ok: true });
+      expect(await both((api) => api.listRuns())).toMatchObject({
+        ok: true,
+        result: expect.arrayContaining([expect.objectContaining({ id: runId })]),
+      });
+      await both((api) => api.stopRun(runId));
+    },
+  );
 });
 
 describe('Electron-only IPC', () => {
@@ -179,7 +223,9 @@ describe('Electron-only IPC', () => {
     ];
     for (const sender of frames) {
       fakeElectron.sendAs(sender);
-      await expect(viaIpc.listRuns()).rejects.toThrow(/was refused: the request did not come from the workbench window/);
+      await expect(viaIpc.listRuns()).rejects.toThrow(
+        /was refused: the request did not come from the workbench window/,
+      );
     }
     fakeElectron.resetSender();
     fakeElectron.mainFrame.url = 'https://evil.example/';
@@ -196,13 +242,19 @@ describe('Electron-only IPC', () => {
     const bytes = new Uint8Array([137, 80, 78, 71]);
     await expect(desktop.saveFile({ defaultName: 'report.png', bytes })).resolves.toBe('/exports/report.png');
     expect(savedFiles.at(-1)).toEqual({ defaultName: 'report.png', bytes });
-    await expect(desktop.saveFile({ defaultName: '../../.bashrc', bytes })).rejects.toThrow(/saveFile: the arguments are not valid: argument 0\.defaultName/);
-    await expect(desktop.saveFile({ defaultName: 'report.png', bytes: 'not bytes' as never })).rejects.toThrow(/argument 0\.bytes/);
+    await expect(desktop.saveFile({ defaultName: '../../.bashrc', bytes })).rejects.toThrow(
+      /saveFile: the arguments are not valid: argument 0\.defaultName/,
+    );
+    await expect(desktop.saveFile({ defaultName: 'report.png', bytes: 'not bytes' as never })).rejects.toThrow(
+      /argument 0\.bytes/,
+    );
     expect(savedFiles).toHaveLength(1);
   });
 
   it('gives a dropped file its path and forwards only known menu commands', async () => {
-    expect(await desktop.pathForFile({ name: 'digit.png', path: '/dropped/digit.png' } as unknown as File)).toBe('/dropped/digit.png');
+    expect(await desktop.pathForFile({ name: 'digit.png', path: '/dropped/digit.png' } as unknown as File)).toBe(
+      '/dropped/digit.png',
+    );
     expect(await desktop.pathForFile({ name: 'made-by-the-page.png' } as File)).toBe('');
     const commands: string[] = [];
     const unsubscribe = desktop.onMenuCommand((command) => commands.push(command));
@@ -222,8 +274,16 @@ describe('one classification path', { timeout: 120_000 }, () => {
 
   it('gives the same file bit-identical probabilities as bytes over the WebSocket and as a dropped path over IPC', async () => {
     const bytes = await fs.readFile(imageFiles.digit);
-    const overSocket = await viaSocket.classifyImageFiles(lenet5RunId, [{ name: path.basename(imageFiles.digit), base64: bytes.toString('base64') }], options);
-    const bytesOverIpc = await viaIpc.classifyImageFiles(lenet5RunId, [{ name: path.basename(imageFiles.digit), base64: bytes.toString('base64') }], options);
+    const overSocket = await viaSocket.classifyImageFiles(
+      lenet5RunId,
+      [{ name: path.basename(imageFiles.digit), base64: bytes.toString('base64') }],
+      options,
+    );
+    const bytesOverIpc = await viaIpc.classifyImageFiles(
+      lenet5RunId,
+      [{ name: path.basename(imageFiles.digit), base64: bytes.toString('base64') }],
+      options,
+    );
     const dropped = await desktop.pathForFile(asFile(imageFiles.digit)); // the preload grants it
     const pathOverIpc = await viaIpc.classifyFiles(lenet5RunId, [dropped], options);
     const verdict = (result: typeof overSocket) => {
@@ -240,7 +300,10 @@ describe('one classification path', { timeout: 120_000 }, () => {
 
   it('has no classifyFiles over the WebSocket: a token holder names no host path', async () => {
     const reply = await outcome(() => viaSocket.classifyFiles(lenet5RunId, [imageFiles.digit], options));
-    expect(reply).toMatchObject({ ok: false, message: expect.stringMatching(/^There is no API method "classifyFiles"; the methods are .*classifyImageFiles/) });
+    expect(reply).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^There is no API method "classifyFiles"; the methods are .*classifyImageFiles/),
+    });
     expect((reply as { message: string }).message).not.toMatch(/, classifyFiles[,.]/);
   });
 
@@ -250,7 +313,13 @@ describe('one classification path', { timeout: 120_000 }, () => {
     const probes = ['/etc/shadow', '/etc/passwd', '/no/such/file.png', tempDir, imageFiles.noise, imageFiles.missing];
     const result = await viaIpc.classifyFiles(lenet5RunId, [imageFiles.letter, ...probes], options);
     expect(result.results[0].ok).toBe(true); // picked in the dialog
-    const errors = result.results.slice(1).map((entry, i) => (entry.ok ? 'classified' : entry.error.replace(probes[i], '<path>')));
-    expect(new Set(errors)).toEqual(new Set(['"<path>" is not a file you dropped or picked in this window; drop it on the window (or pick it) to classify it.']));
+    const errors = result.results
+      .slice(1)
+      .map((entry, i) => (entry.ok ? 'classified' : entry.error.replace(probes[i], '<path>')));
+    expect(new Set(errors)).toEqual(
+      new Set([
+        '"<path>" is not a file you dropped or picked in this window; drop it on the window (or pick it) to classify it.',
+      ]),
+    );
   });
 });

@@ -56,7 +56,9 @@ describe('the webgpu backend from the CLI', () => {
     const backend = await recordedBackend(summary.runDir);
     expect(backend.adapter).toMatchObject({ fallback: true });
     expect(backend.adapter!.description).toMatch(/llvmpipe/);
-    expect(summary.device).toBe(`WebGPU on ${backend.adapter!.description} (${backend.adapter!.architecture}, fallback adapter)`);
+    expect(summary.device).toBe(
+      `WebGPU on ${backend.adapter!.description} (${backend.adapter!.architecture}, fallback adapter)`,
+    );
   });
 
   it('--backend auto never trains on a fallback adapter, and records why it skipped it', async () => {
@@ -65,7 +67,9 @@ describe('the webgpu backend from the CLI', () => {
     const summary = lastJsonLine(result.stdout);
     expect(summary.backend).toBe('wasm');
     const backend = await recordedBackend(summary.runDir);
-    expect(backend.skipped.find((skip) => skip.name === 'webgpu')?.reason).toMatch(/^the only WebGPU adapter is a fallback \(software\) one, llvmpipe/);
+    expect(backend.skipped.find((skip) => skip.name === 'webgpu')?.reason).toMatch(
+      /^the only WebGPU adapter is a fallback \(software\) one, llvmpipe/,
+    );
   });
 
   it('without a Vulkan driver, auto falls back to wasm with the reason recorded, and a forced webgpu fails saying why', async () => {
@@ -79,56 +83,87 @@ describe('the webgpu backend from the CLI', () => {
 
     const forced = await runCliWithIcd(missing, [...sinusoidArgs, '--backend', 'webgpu', '--runs-dir', runsDir]);
     expect(forced.code).not.toBe(0);
-    expect(lastJsonLine(forced.stdout).message).toMatch(/The "webgpu" backend was requested but could not be started \(webgpu: no WebGPU adapter was found/);
+    expect(lastJsonLine(forced.stdout).message).toMatch(
+      /The "webgpu" backend was requested but could not be started \(webgpu: no WebGPU adapter was found/,
+    );
   });
 });
 
 describe('a 300-step LeNet5 run on webgpu in the browser shell', () => {
-  it('trains, stops after its first checkpoint, resumes from the stop\'s checkpoint and completes', { timeout: 1_200_000 }, async () => {
-    server = await startServeWithClient(runsDir);
-    const steps = 300;
-    const config = { experiment: 'lenet5', steps, batchSize: 8, evalEvery: 100, evalDraws: 1, evalImages: 100, backend: 'webgpu', seed: 1 };
-    const started = (await server.call('startRun', { config, name: 'webgpu 300 steps' })) as RunRecord;
-    await until(async () => {
-      const record = (await server!.call('getRun', started.id)) as RunRecord;
-      return (record.checkpointStep ?? 0) >= 100 ? record : undefined;
-    }, 'the checkpoint at step 100', 900_000);
-    await server.call('stopRun', started.id);
-    const stopped = await until(async () => {
-      const record = (await server!.call('getRun', started.id)) as RunRecord;
-      return record.state === 'stopped' ? record : undefined;
-    }, 'the run to stop', 120_000);
-    expect(stopped.backend).toMatchObject({ name: 'webgpu', adapter: { fallback: true } });
+  it(
+    "trains, stops after its first checkpoint, resumes from the stop's checkpoint and completes",
+    { timeout: 1_200_000 },
+    async () => {
+      server = await startServeWithClient(runsDir);
+      const steps = 300;
+      const config = {
+        experiment: 'lenet5',
+        steps,
+        batchSize: 8,
+        evalEvery: 100,
+        evalDraws: 1,
+        evalImages: 100,
+        backend: 'webgpu',
+        seed: 1,
+      };
+      const started = (await server.call('startRun', { config, name: 'webgpu 300 steps' })) as RunRecord;
+      await until(
+        async () => {
+          const record = (await server!.call('getRun', started.id)) as RunRecord;
+          return (record.checkpointStep ?? 0) >= 100 ? record : undefined;
+        },
+        'the checkpoint at step 100',
+        900_000,
+      );
+      await server.call('stopRun', started.id);
+      const stopped = await until(
+        async () => {
+          const record = (await server!.call('getRun', started.id)) as RunRecord;
+          return record.state === 'stopped' ? record : undefined;
+        },
+        'the run to stop',
+        120_000,
+      );
+      expect(stopped.backend).toMatchObject({ name: 'webgpu', adapter: { fallback: true } });
 
-    // The record reads `stopped` a moment before the host has let the run go (its stop checkpoint is
-    // being written); until then a resume is refused as "already stopped".
-    await until(
-      () =>
-        server!.call('resumeRun', started.id).then(
-          () => true,
-          (error: Error) => {
-            if (/is already stopped/.test(error.message)) return undefined;
-            throw error;
-          },
-        ),
-      'the stopped run to be resumable',
-      60_000,
-    );
-    const completed = await until(async () => {
-      const record = (await server!.call('getRun', started.id)) as RunRecord;
-      return record.state === 'completed' && record.checkpointStep === steps ? record : record.state === 'failed' ? record : undefined;
-    }, 'the resumed run to complete', 900_000);
-    expect(completed.message ?? '').not.toMatch(/failed/);
-    expect(completed).toMatchObject({ state: 'completed', step: steps, checkpointStep: steps });
-    expect(completed.backend?.name).toBe('webgpu');
+      // The record reads `stopped` a moment before the host has let the run go (its stop checkpoint is
+      // being written); until then a resume is refused as "already stopped".
+      await until(
+        () =>
+          server!.call('resumeRun', started.id).then(
+            () => true,
+            (error: Error) => {
+              if (/is already stopped/.test(error.message)) return undefined;
+              throw error;
+            },
+          ),
+        'the stopped run to be resumable',
+        60_000,
+      );
+      const completed = await until(
+        async () => {
+          const record = (await server!.call('getRun', started.id)) as RunRecord;
+          return record.state === 'completed' && record.checkpointStep === steps
+            ? record
+            : record.state === 'failed'
+              ? record
+              : undefined;
+        },
+        'the resumed run to complete',
+        900_000,
+      );
+      expect(completed.message ?? '').not.toMatch(/failed/);
+      expect(completed).toMatchObject({ state: 'completed', step: steps, checkpointStep: steps });
+      expect(completed.backend?.name).toBe('webgpu');
 
-    // The resumed stretch starts right after the checkpoint and reaches the last step.
-    const timeline = (await server.call('getRunEvents', started.id)) as RunEvent[];
-    const metrics = timeline.filter((event) => event.type === 'metrics');
-    expect(metrics.map((event) => event.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
-    expect(metrics.every((event) => Number.isFinite(event.loss))).toBe(true);
-    const evaluated = timeline.filter((event) => event.type === 'heldout').map((event) => event.step);
-    expect(evaluated[0]).toBe(100);
-    expect(evaluated.at(-1)).toBe(steps);
-  });
+      // The resumed stretch starts right after the checkpoint and reaches the last step.
+      const timeline = (await server.call('getRunEvents', started.id)) as RunEvent[];
+      const metrics = timeline.filter((event) => event.type === 'metrics');
+      expect(metrics.map((event) => event.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+      expect(metrics.every((event) => Number.isFinite(event.loss))).toBe(true);
+      const evaluated = timeline.filter((event) => event.type === 'heldout').map((event) => event.step);
+      expect(evaluated[0]).toBe(100);
+      expect(evaluated.at(-1)).toBe(steps);
+    },
+  );
 });

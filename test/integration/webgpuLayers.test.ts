@@ -10,8 +10,18 @@ import '@tensorflow/tfjs-backend-cpu';
 import '../../core/engine/gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerFastGradients, restoreStockGradients } from '../../core/engine/fastGradients';
-import { Conv2DFlipout, Conv2DLocalReparameterization, Conv2DReparameterization, type Conv2DVariationalBase } from '../../core/layers/conv2dVariational';
-import { DenseFlipout, DenseLocalReparameterization, DenseReparameterization, type DenseVariationalBase } from '../../core/layers/denseVariational';
+import {
+  Conv2DFlipout,
+  Conv2DLocalReparameterization,
+  Conv2DReparameterization,
+  type Conv2DVariationalBase,
+} from '../../core/layers/conv2dVariational';
+import {
+  DenseFlipout,
+  DenseLocalReparameterization,
+  DenseReparameterization,
+  type DenseVariationalBase,
+} from '../../core/layers/denseVariational';
 import type { VariationalLayerArgs } from '../../core/layers/variationalLayer';
 import { meanFieldNormalPosterior } from '../../core/posteriors/meanFieldNormal';
 import { fixedNormalPrior } from '../../core/priors/fixedNormal';
@@ -43,20 +53,55 @@ interface LayerCase {
 const denseArgs = { units: 5, activation: 'relu' as const };
 const convArgs = { filters: 3, kernelSize: 3, activation: 'relu' as const };
 const layerCases: LayerCase[] = [
-  { name: 'DenseReparameterization', inputShape: [6, 4], inputDim: 4, make: (args) => new DenseReparameterization({ ...args, ...denseArgs }) },
-  { name: 'DenseLocalReparameterization', inputShape: [6, 4], inputDim: 4, make: (args) => new DenseLocalReparameterization({ ...args, ...denseArgs }) },
-  { name: 'DenseFlipout', inputShape: [6, 4], inputDim: 4, make: (args) => new DenseFlipout({ ...args, ...denseArgs }) },
-  { name: 'Conv2DReparameterization (same)', inputShape: [3, 6, 6, 2], inputDim: 2, make: (args) => new Conv2DReparameterization({ ...args, ...convArgs, padding: 'same' }) },
-  { name: 'Conv2DLocalReparameterization (valid)', inputShape: [3, 6, 6, 2], inputDim: 2, make: (args) => new Conv2DLocalReparameterization({ ...args, ...convArgs, padding: 'valid' }) },
-  { name: 'Conv2DFlipout (same)', inputShape: [3, 6, 6, 2], inputDim: 2, make: (args) => new Conv2DFlipout({ ...args, ...convArgs, padding: 'same' }) },
+  {
+    name: 'DenseReparameterization',
+    inputShape: [6, 4],
+    inputDim: 4,
+    make: (args) => new DenseReparameterization({ ...args, ...denseArgs }),
+  },
+  {
+    name: 'DenseLocalReparameterization',
+    inputShape: [6, 4],
+    inputDim: 4,
+    make: (args) => new DenseLocalReparameterization({ ...args, ...denseArgs }),
+  },
+  {
+    name: 'DenseFlipout',
+    inputShape: [6, 4],
+    inputDim: 4,
+    make: (args) => new DenseFlipout({ ...args, ...denseArgs }),
+  },
+  {
+    name: 'Conv2DReparameterization (same)',
+    inputShape: [3, 6, 6, 2],
+    inputDim: 2,
+    make: (args) => new Conv2DReparameterization({ ...args, ...convArgs, padding: 'same' }),
+  },
+  {
+    name: 'Conv2DLocalReparameterization (valid)',
+    inputShape: [3, 6, 6, 2],
+    inputDim: 2,
+    make: (args) => new Conv2DLocalReparameterization({ ...args, ...convArgs, padding: 'valid' }),
+  },
+  {
+    name: 'Conv2DFlipout (same)',
+    inputShape: [3, 6, 6, 2],
+    inputDim: 2,
+    make: (args) => new Conv2DFlipout({ ...args, ...convArgs, padding: 'same' }),
+  },
 ];
 
 type PriorKind = 'normal, analytic KL' | 'learned scale mixture, Monte Carlo KL';
 const priorKinds: PriorKind[] = ['normal, analytic KL', 'learned scale mixture, Monte Carlo KL'];
 
 /** Forward output, KL and the gradient of (Σ output · r + KL) for every trainable variable, read back. */
-async function layerResults(layerCase: LayerCase, priorKind: PriorKind, mode: 'sample' | 'draw'): Promise<{ output: Float32Array; kl: number; gradients: Float32Array[] }> {
-  const mixture = priorKind === 'normal, analytic KL' ? null : scaleMixturePrior({ pi: 0.2, sigma1: 1, sigma2: 0.1, learned: true });
+async function layerResults(
+  layerCase: LayerCase,
+  priorKind: PriorKind,
+  mode: 'sample' | 'draw',
+): Promise<{ output: Float32Array; kl: number; gradients: Float32Array[] }> {
+  const mixture =
+    priorKind === 'normal, analytic KL' ? null : scaleMixturePrior({ pi: 0.2, sigma1: 1, sigma2: 0.1, learned: true });
   const layer = layerCase
     .make({
       name: 'layer',
@@ -76,7 +121,9 @@ async function layerResults(layerCase: LayerCase, priorKind: PriorKind, mode: 's
     }, variables);
     const output = (await forward.output.data()) as Float32Array;
     const kl = (await forward.kl.data())[0];
-    const gradients = await Promise.all(variables.map(async (variable) => (await grads[variable.name].data()) as Float32Array));
+    const gradients = await Promise.all(
+      variables.map(async (variable) => (await grads[variable.name].data()) as Float32Array),
+    );
     tf.dispose([forward.output, forward.kl, cotangent, value, ...Object.values(grads)]);
     return { output, kl, gradients };
   } finally {
@@ -126,11 +173,15 @@ describe('variational layers: webgpu matches cpu to 1e-4 relative', () => {
         const actual = await layerResults(layerCase, priorKind, 'sample');
         // Everything the pass made was freed on the GPU too.
         expect(tf.memory().numTensors).toBe(before.numTensors);
-        expect((tf.memory() as { numBytesInGPU?: number }).numBytesInGPU).toBe((before as { numBytesInGPU?: number }).numBytesInGPU);
+        expect((tf.memory() as { numBytesInGPU?: number }).numBytesInGPU).toBe(
+          (before as { numBytesInGPU?: number }).numBytesInGPU,
+        );
         expect(relativeError(actual.output, expected.output)).toBeLessThan(TOLERANCE);
         expect(Math.abs(actual.kl - expected.kl) / Math.max(1, Math.abs(expected.kl))).toBeLessThan(TOLERANCE);
         expect(actual.gradients).toHaveLength(expected.gradients.length);
-        actual.gradients.forEach((gradient, index) => expect(relativeError(gradient, expected.gradients[index])).toBeLessThan(TOLERANCE));
+        actual.gradients.forEach((gradient, index) =>
+          expect(relativeError(gradient, expected.gradients[index])).toBeLessThan(TOLERANCE),
+        );
       });
     }
   }
@@ -157,7 +208,8 @@ describe('fast gradients on webgpu match the stock cpu gradients', () => {
       const x = tf.randomNormal(convCase.x, 0, 1, 'float32', 1) as tf.Tensor4D;
       const w = tf.randomNormal(convCase.w, 0, 0.2, 'float32', 2) as tf.Tensor4D;
       const cotangent = tf.randomNormal(tf.conv2d(x, w, 1, convCase.pad).shape, 0, 1, 'float32', 3);
-      const loss = (xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, convCase.pad), cotangent));
+      const loss = (xs: tf.Tensor, ws: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, convCase.pad), cotangent));
       return tf.grads(loss)([x, w]);
     });
     const values = await Promise.all(tensors.map(async (tensor) => (await tensor.data()) as Float32Array));

@@ -16,7 +16,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lenet5ConfigSchema, sinusoidConfigSchema, type Estimator, type Lenet5Config } from '../../core/contract/runConfig';
+import {
+  lenet5ConfigSchema,
+  sinusoidConfigSchema,
+  type Estimator,
+  type Lenet5Config,
+} from '../../core/contract/runConfig';
 import type { ExperimentEvent } from '../../core/contract/runEvent';
 import { CLASS_COUNT, PIXELS_PER_IMAGE } from '../../core/data/dataset';
 import { monteCarloProbabilities } from '../../core/evaluation/monteCarlo';
@@ -96,7 +101,14 @@ describe('training on webgpu replays cpu', () => {
     const config = sinusoidConfigSchema.parse({ ...sinusoidPresets[0].config, epochs: 5, predictiveDraws: 50 });
     const run = async () => {
       const losses: number[] = [];
-      const summary = await experimentTrainers.sinusoid.run(config, { emit: (event: ExperimentEvent) => event.type === 'metrics' && losses.push(event.loss), shouldStop: () => false }, workerEnvironment);
+      const summary = await experimentTrainers.sinusoid.run(
+        config,
+        {
+          emit: (event: ExperimentEvent) => event.type === 'metrics' && losses.push(event.loss),
+          shouldStop: () => false,
+        },
+        workerEnvironment,
+      );
       return { losses, summary };
     };
     await tf.setBackend('cpu');
@@ -104,7 +116,8 @@ describe('training on webgpu replays cpu', () => {
     await selectBackend('webgpu');
     const webgpu = await run();
     expect(webgpu.losses).toHaveLength(5);
-    for (const difference of relativeDifferences(webgpu.losses, cpu.losses)) expect(difference).toBeLessThan(LOSS_TOLERANCE);
+    for (const difference of relativeDifferences(webgpu.losses, cpu.losses))
+      expect(difference).toBeLessThan(LOSS_TOLERANCE);
     expect(webgpu.summary.stdRatio as number).toBeCloseTo(cpu.summary.stdRatio as number, 3);
   });
 
@@ -116,7 +129,8 @@ describe('training on webgpu replays cpu', () => {
       const tensorsBefore = tf.memory().numTensors;
       const webgpu = await train(lenet5Config(estimator), 5);
       expect(webgpu.losses).toHaveLength(5);
-      for (const difference of relativeDifferences(webgpu.losses, cpu.losses)) expect(difference).toBeLessThan(LOSS_TOLERANCE);
+      for (const difference of relativeDifferences(webgpu.losses, cpu.losses))
+        expect(difference).toBeLessThan(LOSS_TOLERANCE);
       // From step 2 on (Adam's moments exist after step 1) nothing accumulates, on the host or the GPU.
       expect(new Set(webgpu.tensorCounts.slice(1)).size).toBe(1);
       expect(new Set(webgpu.gpuBytes.slice(1)).size).toBe(1);
@@ -137,7 +151,10 @@ describe('training on webgpu replays cpu', () => {
   it('Monte Carlo evaluation gives the same probabilities', async () => {
     const dataset = await workerEnvironment.loadDataset('mnist');
     const evaluate = async () => {
-      const network = lenet5Network({ estimator: 'flipout', prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -3.5 } }, new SeedStream(4));
+      const network = lenet5Network(
+        { estimator: 'flipout', prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: { muStd: 0.1, rho: -3.5 } },
+        new SeedStream(4),
+      );
       try {
         const count = 24;
         return await monteCarloProbabilities({
@@ -161,7 +178,9 @@ describe('training on webgpu replays cpu', () => {
     const webgpu = await evaluate();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     let maxDifference = 0;
-    cpu.values.forEach((value, index) => (maxDifference = Math.max(maxDifference, Math.abs(value - webgpu.values[index]))));
+    cpu.values.forEach(
+      (value, index) => (maxDifference = Math.max(maxDifference, Math.abs(value - webgpu.values[index]))),
+    );
     expect(maxDifference).toBeLessThan(1e-4);
   });
 });

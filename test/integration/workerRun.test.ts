@@ -12,7 +12,8 @@ import { fakeWorkerUrl, sinusoidConfig, statusesOf, useRunManagerHarness } from 
 
 const h = useRunManagerHarness('workbench-runs-');
 let manager: RunManager;
-const shortSinusoid = (overrides: Partial<SinusoidConfig> = {}) => sinusoidConfig({ epochs: 30, predictiveDraws: 20, gridPoints: 100, evalEvery: 10, ...overrides });
+const shortSinusoid = (overrides: Partial<SinusoidConfig> = {}) =>
+  sinusoidConfig({ epochs: 30, predictiveDraws: 20, gridPoints: 100, evalEvery: 10, ...overrides });
 
 describe('a real sinusoid run in the training worker', { timeout: 120_000 }, () => {
   it('streams ordered events and writes run.json and events.ndjson', async () => {
@@ -31,7 +32,9 @@ describe('a real sinusoid run in the training worker', { timeout: 120_000 }, () 
     const stored = await manager.getRunEvents(queued.id);
     const steps = stored.map((event) => event.step);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
-    expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     expect(stored.filter((event) => event.type === 'regression').map((event) => event.step)).toEqual([10, 20, 30]);
     const regression = stored.find((event) => event.type === 'regression');
     expect(regression?.type === 'regression' && regression.grid).toHaveLength(100);
@@ -83,7 +86,14 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     const order = h.forwarded
       .filter((event) => event.type === 'status')
       .map((event) => `${event.runId === first.id ? 'first' : 'second'}:${event.type === 'status' ? event.state : ''}`);
-    expect(order).toEqual(['first:queued', 'second:queued', 'first:running', 'first:completed', 'second:running', 'second:completed']);
+    expect(order).toEqual([
+      'first:queued',
+      'second:queued',
+      'first:running',
+      'first:completed',
+      'second:running',
+      'second:completed',
+    ]);
   });
 
   it('stops a training run and a queued run', async () => {
@@ -91,14 +101,18 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     const slow = await manager.startRun({ config: fakeConfig(1, 10_000) });
     const waiting = await manager.startRun({ config: fakeConfig(0) });
     await manager.stopRun(waiting.id);
-    while (!h.forwarded.some((event) => event.runId === slow.id && event.type === 'progress')) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!h.forwarded.some((event) => event.runId === slow.id && event.type === 'progress'))
+      await new Promise((resolve) => setTimeout(resolve, 10));
     await manager.stopRun(slow.id);
     const final = await manager.waitForRun(slow.id);
     expect(final.state).toBe('stopped');
     expect(final.step).toBeGreaterThan(0);
     expect(final.step).toBeLessThan(10_000);
     expect(final.summary?.epochs).toBe(final.step);
-    expect(await manager.getRun(waiting.id)).toMatchObject({ state: 'stopped', message: 'Stopped before it started training.' });
+    expect(await manager.getRun(waiting.id)).toMatchObject({
+      state: 'stopped',
+      message: 'Stopped before it started training.',
+    });
     expect(statusesOf(h.forwarded, waiting.id)).toEqual(['queued', 'stopped']);
   });
 
@@ -108,7 +122,9 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     const next = await manager.startRun({ config: fakeConfig(0) });
     const failed = await manager.waitForRun(doomed.id);
     expect(failed.state).toBe('failed');
-    expect(failed.message).toMatch(/^The training worker stopped unexpectedly \(exit code 1\): simulated crash of the training thread\.$/);
+    expect(failed.message).toMatch(
+      /^The training worker stopped unexpectedly \(exit code 1\): simulated crash of the training thread\.$/,
+    );
     expect(statusesOf(await manager.getRunEvents(doomed.id), doomed.id)).toEqual(['queued', 'running', 'failed']);
     expect((await manager.waitForRun(next.id)).state).toBe('completed');
   });
@@ -133,10 +149,14 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
 
   it('refuses a configuration over the memory or event budget before queueing it, with the number and the limit', async () => {
     manager = h.open(fakeWorkerUrl);
-    await expect(manager.startRun({ config: sinusoidConfig({ hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }) })).rejects.toThrow(
+    await expect(
+      manager.startRun({ config: sinusoidConfig({ hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }) }),
+    ).rejects.toThrow(
       /^This configuration needs about [\d.]+ GB of memory for one training step \(hidden units 8×1024, 256 samples per step\); the workbench allows 2 GB\. Lower samplesPerStep or hiddenUnits\.$/,
     );
-    await expect(manager.startRun({ config: sinusoidConfig({ gridPoints: 10_000, predictiveDraws: 2, evalEvery: 1 }) })).rejects.toThrow(
+    await expect(
+      manager.startRun({ config: sinusoidConfig({ gridPoints: 10_000, predictiveDraws: 2, evalEvery: 1 }) }),
+    ).rejects.toThrow(
       /^This configuration writes about \d+ kB of events per training step \(a 10000-point predictive band every 1 epoch\); the workbench allows 64 kB per step\. Raise evalEvery or lower gridPoints\.$/,
     );
     expect(await fs.readdir(h.runsDir)).toEqual([]);
@@ -152,16 +172,28 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
         },
         exit: (reason) => reject(new Error(reason)),
       });
-      worker.send({ type: 'start', runId: 'over-budget', config: sinusoidConfig({ hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }) });
+      worker.send({
+        type: 'start',
+        runId: 'over-budget',
+        config: sinusoidConfig({ hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }),
+      });
     });
     await done.catch(() => undefined); // terminate() after done fires `exit` too
     const end = messages.find((message) => message.type === 'done');
-    expect(end).toMatchObject({ type: 'done', state: 'failed', message: expect.stringMatching(/^Run "over-budget" failed at step 0: This configuration needs about [\d.]+ GB of memory for one training step/) });
+    expect(end).toMatchObject({
+      type: 'done',
+      state: 'failed',
+      message: expect.stringMatching(
+        /^Run "over-budget" failed at step 0: This configuration needs about [\d.]+ GB of memory for one training step/,
+      ),
+    });
   });
 
   it('rejects an invalid configuration before creating anything', async () => {
     manager = h.open(fakeWorkerUrl);
-    await expect(manager.startRun({ config: { ...fakeConfig(0), epochs: 0 } })).rejects.toThrow(/The run configuration is not valid: epochs:/);
+    await expect(manager.startRun({ config: { ...fakeConfig(0), epochs: 0 } })).rejects.toThrow(
+      /The run configuration is not valid: epochs:/,
+    );
     expect(await fs.readdir(h.runsDir)).toEqual([]);
   });
 });

@@ -21,4 +21,9 @@ export function cubicData(seed: number, count: number, noiseStd: number): Regres
  * The band judged as the sinusoid's: σ over 5 ≤ |x| ≤ 6 (outside the data) ÷ σ over the central
  * 80 % of the data (|x| ≤ 3.2); RMSE and ±2σ coverage of x³ over the data's range |x| ≤ 4.
  */
-export const cubicBandRegions: BandRegions = { trueFunction: cubicFunction, inside: CUBIC_DATA_LIMIT, centre: 3.2, outside: { from: 5, to: 6 } };
+export const cubicBandRegions: BandRegions = {
+  trueFunction: cubicFunction,
+  inside: CUBIC_DATA_LIMIT,
+  centre: 3.2,
+  outside: { from: 5, to: 6 },
+};

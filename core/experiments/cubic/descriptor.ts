@@ -33,7 +33,8 @@ const defaultConfig = cubicConfigSchema.parse({
 const presets: Preset<CubicConfig>[] = [
   {
     name: 'default',
-    description: 'One hidden layer of 100 relu units, N(0,1) prior with the analytic KL, μ₀ ~ N(0, 0.1²), ρ₀ = −5, 8 weight samples per step, Adam 0.01, 2000 epochs, trained on standardized data.',
+    description:
+      'One hidden layer of 100 relu units, N(0,1) prior with the analytic KL, μ₀ ~ N(0, 0.1²), ρ₀ = −5, 8 weight samples per step, Adam 0.01, 2000 epochs, trained on standardized data.',
     config: defaultConfig,
   },
 ];

@@ -11,7 +11,12 @@ export const cubicTrainer: ExperimentTrainer<CubicConfig, RegressionSummary> = {
   run: (config, hooks, _environment, resume) => {
     const data = cubicData(config.seed, CUBIC_TRAINING_POINTS, config.noiseStd);
     // Standardized as in the paper's code, so the N(0, 1) prior suits a target that reaches ±64.
-    const problem = { data, grid: { min: -CUBIC_GRID_LIMIT, max: CUBIC_GRID_LIMIT }, regions: cubicBandRegions, standardization: standardizationOf(data) };
+    const problem = {
+      data,
+      grid: { min: -CUBIC_GRID_LIMIT, max: CUBIC_GRID_LIMIT },
+      regions: cubicBandRegions,
+      standardization: standardizationOf(data),
+    };
     return trainRegression(config, problem, hooks, resume);
   },
 };

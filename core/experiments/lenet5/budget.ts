@@ -38,13 +38,26 @@ export function lenet5Budget(config: Lenet5Config): ResourceEstimate {
   const trainingBytes = config.batchSize * ACTIVATIONS_PER_IMAGE * TRAINING_COPIES[config.estimator] * FLOAT_BYTES;
   const heldout = HELDOUT_IMAGES[config.dataset] ?? ASSUMED_HELDOUT_IMAGES;
   const evaluationBytes =
-    (config.evalDraws * (heldout + NOISE_IMAGES) * CLASSES + EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) * FLOAT_BYTES;
+    (config.evalDraws * (heldout + NOISE_IMAGES) * CLASSES +
+      EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) *
+    FLOAT_BYTES;
   const memory =
     trainingBytes >= evaluationBytes
-      ? { bytes: trainingBytes, what: `one training step (batch of ${config.batchSize}, ${config.estimator} estimator)`, hint: 'Lower batchSize.' }
-      : { bytes: evaluationBytes, what: `an evaluation (${config.evalDraws} posterior draws over ${heldout + NOISE_IMAGES} images)`, hint: 'Lower evalDraws.' };
+      ? {
+          bytes: trainingBytes,
+          what: `one training step (batch of ${config.batchSize}, ${config.estimator} estimator)`,
+          hint: 'Lower batchSize.',
+        }
+      : {
+          bytes: evaluationBytes,
+          what: `an evaluation (${config.evalDraws} posterior draws over ${heldout + NOISE_IMAGES} images)`,
+          hint: 'Lower evalDraws.',
+        };
 
-  const evaluationEventBytes = HELDOUT_EVENT_FIXED_BYTES + PANEL_IMAGES * (PANEL_IMAGE_BYTES + config.evalDraws * CLASSES * JSON_NUMBER_BYTES) + POSTERIOR_EVENT_BYTES;
+  const evaluationEventBytes =
+    HELDOUT_EVENT_FIXED_BYTES +
+    PANEL_IMAGES * (PANEL_IMAGE_BYTES + config.evalDraws * CLASSES * JSON_NUMBER_BYTES) +
+    POSTERIOR_EVENT_BYTES;
   const evaluations = Math.ceil(config.steps / config.evalEvery) + 1;
   return {
     memory,

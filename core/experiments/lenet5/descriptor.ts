@@ -3,7 +3,13 @@
  * renderer and CLI see it. The training code is ./trainer.ts.
  */
 import { classificationSummarySchema } from '../../contract/runSummary';
-import { CLASS_COUNT, FASHION_MNIST_CLASS_NAMES, IMAGE_SIZE, KNOWN_TRAIN_IMAGES, MNIST_CLASS_NAMES } from '../../data/dataset';
+import {
+  CLASS_COUNT,
+  FASHION_MNIST_CLASS_NAMES,
+  IMAGE_SIZE,
+  KNOWN_TRAIN_IMAGES,
+  MNIST_CLASS_NAMES,
+} from '../../data/dataset';
 import { estimatorSchema } from '../../estimators/index';
 import { formatMetric } from '../../figures/format';
 import { inferenceFields, runFields } from '../../forms/commonFields';
@@ -21,8 +27,11 @@ function klHint(values: FormValues, context: FormContext): string {
   const scale = Number(values.klScale ?? 1) || 1;
   const scaleText = scale === 1 ? '1' : String(scale);
   const count = context.trainImages?.[String(values.dataset)];
-  if (count) return `blank: klScale / N_train = ${scaleText}/${count.toLocaleString('en-US')} ≈ ${Number((scale / count).toPrecision(3))}`;
-  return values.dataset === 'idx' ? 'blank: klScale / N_train of the folder (set when the run loads it)' : 'blank: klScale / N_train (set when the run loads its dataset)';
+  if (count)
+    return `blank: klScale / N_train = ${scaleText}/${count.toLocaleString('en-US')} ≈ ${Number((scale / count).toPrecision(3))}`;
+  return values.dataset === 'idx'
+    ? 'blank: klScale / N_train of the folder (set when the run loads it)'
+    : 'blank: klScale / N_train (set when the run loads its dataset)';
 }
 
 export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5ConfigSchema> = {
@@ -36,30 +45,63 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
   task: {
     kind: 'classification',
     input: { imageSize: IMAGE_SIZE, channels: 1 },
-    classNames: (config) => (config.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES).slice(0, CLASS_COUNT),
+    classNames: (config) =>
+      (config.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES).slice(0, CLASS_COUNT),
     refusalThreshold: (config) => config.threshold,
     trainImages: KNOWN_TRAIN_IMAGES,
     classifiesDroppedImages: true,
   },
   metrics: classificationMetrics,
-  figureRows: [['loss'], ['heldout'], ['ece', 'reliability'], ['refusal'], ['posterior-mu', 'posterior-sigma'], ['prior-parameters'], ['predictions']],
+  figureRows: [
+    ['loss'],
+    ['heldout'],
+    ['ece', 'reliability'],
+    ['refusal'],
+    ['posterior-mu', 'posterior-sigma'],
+    ['prior-parameters'],
+    ['predictions'],
+  ],
   estimateResources: lenet5Budget,
   formFields: [
     {
       key: 'dataset',
       label: 'Dataset',
       control: 'select',
-      options: choices(['mnist', 'fashion-mnist', 'idx'], { mnist: 'MNIST (bundled, 9,000 / 1,000)', 'fashion-mnist': 'Fashion-MNIST (Debian package)', idx: 'IDX folder…' }),
+      options: choices(['mnist', 'fashion-mnist', 'idx'], {
+        mnist: 'MNIST (bundled, 9,000 / 1,000)',
+        'fashion-mnist': 'Fashion-MNIST (Debian package)',
+        idx: 'IDX folder…',
+      }),
       // `idx:/path` is two fields: the choice "IDX folder…" and the folder.
       fromConfig: (value): FormValues =>
-        typeof value === 'string' && value.startsWith(IDX_PREFIX) ? { dataset: 'idx', datasetPath: value.slice(IDX_PREFIX.length) } : { dataset: String(value) },
-      toConfig: (values) => (values.dataset === 'idx' ? `${IDX_PREFIX}${String(values.datasetPath ?? '').trim()}` : values.dataset),
+        typeof value === 'string' && value.startsWith(IDX_PREFIX)
+          ? { dataset: 'idx', datasetPath: value.slice(IDX_PREFIX.length) }
+          : { dataset: String(value) },
+      toConfig: (values) =>
+        values.dataset === 'idx' ? `${IDX_PREFIX}${String(values.datasetPath ?? '').trim()}` : values.dataset,
       issueKey: (values) => (values.dataset === 'idx' ? 'datasetPath' : 'dataset'),
     },
-    { key: 'datasetPath', label: 'IDX folder', control: 'text', placeholder: '/path/to/folder', formOnly: true, visible: (values) => values.dataset === 'idx' },
+    {
+      key: 'datasetPath',
+      label: 'IDX folder',
+      control: 'text',
+      placeholder: '/path/to/folder',
+      formOnly: true,
+      visible: (values) => values.dataset === 'idx',
+    },
     ...inferenceFields({ estimators: estimatorSchema.options, klPlaceholder: 'klScale/N_train', klHint }),
-    { key: 'klScale', label: 'KL scale (× 1/N_train)', control: 'number', visible: (values) => String(values.klWeight ?? '').trim() === '' },
-    { key: 'learningRateSchedule', label: 'Learning-rate schedule', control: 'select', options: choices(['constant', 'cosine'], { cosine: 'cosine decay to 0' }) },
+    {
+      key: 'klScale',
+      label: 'KL scale (× 1/N_train)',
+      control: 'number',
+      visible: (values) => String(values.klWeight ?? '').trim() === '',
+    },
+    {
+      key: 'learningRateSchedule',
+      label: 'Learning-rate schedule',
+      control: 'select',
+      options: choices(['constant', 'cosine'], { cosine: 'cosine decay to 0' }),
+    },
     { key: 'steps', label: 'Steps', control: 'number' },
     { key: 'batchSize', label: 'Batch size', control: 'number' },
     { key: 'evalEvery', label: 'Evaluate every (steps)', control: 'number' },
@@ -68,7 +110,8 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
     ...runFields,
   ],
   klWeightDefault: {
-    caption: (config) => (config.klScale === 1 ? 'KL weight 1/N_train' : `KL weight ${formatMetric(config.klScale)}/N_train`),
+    caption: (config) =>
+      config.klScale === 1 ? 'KL weight 1/N_train' : `KL weight ${formatMetric(config.klScale)}/N_train`,
     configValue: 'klScale/N_train (default)',
     help: 'klScale/N_train',
   },

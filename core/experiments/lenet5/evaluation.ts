@@ -30,7 +30,12 @@ export interface EvaluationSet {
 export type ClassifierEvaluation = Omit<HeldoutEvent, 'type' | 'runId' | 'step' | 'time'>;
 
 /** The first `limit` held-out images (all when null) and the seeded `randn` noise images. */
-export function makeEvaluationSet(dataset: Dataset, config: Pick<Lenet5Config, 'seed'>, seed: number, limit: number | null): EvaluationSet {
+export function makeEvaluationSet(
+  dataset: Dataset,
+  config: Pick<Lenet5Config, 'seed'>,
+  seed: number,
+  limit: number | null,
+): EvaluationSet {
   const heldoutCount = Math.min(limit ?? dataset.heldout.count, dataset.heldout.count);
   return {
     heldoutImages: dataset.heldout.images.subarray(0, heldoutCount * PIXELS_PER_IMAGE),
@@ -58,19 +63,39 @@ export async function evaluateClassifier(
   const heldoutMean = heldoutSummary.meanProbabilities;
   const noiseMean = noiseSummary.meanProbabilities;
 
-  const panelImage = (kind: PanelImage['kind'], mc: typeof heldout, mean: Float64Array, images: Float32Array, index: number, label: number | null): PanelImage => {
+  const panelImage = (
+    kind: PanelImage['kind'],
+    mc: typeof heldout,
+    mean: Float64Array,
+    images: Float32Array,
+    index: number,
+    label: number | null,
+  ): PanelImage => {
     const drawProbabilities = Array.from({ length: mc.draws }, (_, draw) =>
-      Array.from(mc.values.subarray((draw * mc.count + index) * CLASS_COUNT, (draw * mc.count + index + 1) * CLASS_COUNT)),
+      Array.from(
+        mc.values.subarray((draw * mc.count + index) * CLASS_COUNT, (draw * mc.count + index + 1) * CLASS_COUNT),
+      ),
     );
     const meanProbabilitiesOfImage = Array.from(mean.subarray(index * CLASS_COUNT, (index + 1) * CLASS_COUNT));
     const pixels = Array.from(images.subarray(index * PIXELS_PER_IMAGE, (index + 1) * PIXELS_PER_IMAGE), (v) =>
       Math.round(Math.min(1, Math.max(0, v)) * 255),
     );
-    return { kind, label, pixels, drawProbabilities, meanProbabilities: meanProbabilitiesOfImage, refused: Math.max(...meanProbabilitiesOfImage) < config.threshold };
+    return {
+      kind,
+      label,
+      pixels,
+      drawProbabilities,
+      meanProbabilities: meanProbabilitiesOfImage,
+      refused: Math.max(...meanProbabilitiesOfImage) < config.threshold,
+    };
   };
   const panel = [
-    ...Array.from({ length: Math.min(PANEL_SIZE, set.heldoutCount) }, (_, i) => panelImage('heldout', heldout, heldoutMean, set.heldoutImages, i, set.heldoutLabels[i])),
-    ...Array.from({ length: Math.min(PANEL_SIZE, set.noiseCount) }, (_, i) => panelImage('noise', noise, noiseMean, set.noiseImages, i, null)),
+    ...Array.from({ length: Math.min(PANEL_SIZE, set.heldoutCount) }, (_, i) =>
+      panelImage('heldout', heldout, heldoutMean, set.heldoutImages, i, set.heldoutLabels[i]),
+    ),
+    ...Array.from({ length: Math.min(PANEL_SIZE, set.noiseCount) }, (_, i) =>
+      panelImage('noise', noise, noiseMean, set.noiseImages, i, null),
+    ),
   ];
   const maxProbabilityNoise = noiseSummary.maxProbability.reduce((sum, p) => sum + p, 0);
 
@@ -79,7 +104,11 @@ export async function evaluateClassifier(
     accuracy: metrics.accuracy,
     ece: metrics.expectedCalibrationError,
     // An empty bin has no confidence or accuracy; the event carries 0 with count 0.
-    reliability: metrics.reliability.map((bin) => ({ ...bin, meanConfidence: bin.meanConfidence ?? 0, accuracy: bin.accuracy ?? 0 })),
+    reliability: metrics.reliability.map((bin) => ({
+      ...bin,
+      meanConfidence: bin.meanConfidence ?? 0,
+      accuracy: bin.accuracy ?? 0,
+    })),
     draws: config.evalDraws,
     images: set.heldoutCount,
     threshold: config.threshold,
@@ -90,4 +119,3 @@ export async function evaluateClassifier(
     evalSeconds: (performance.now() - started) / 1000,
   };
 }
-

@@ -7,8 +7,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Estimator, Lenet5Config } from '../../contract/runConfig';
 import { IMAGE_SIZE } from '../../data/dataset';
-import { Conv2DFlipout, Conv2DLocalReparameterization, Conv2DReparameterization, type Conv2DVariationalArgs, type Conv2DVariationalBase } from '../../layers/conv2dVariational';
-import { DenseFlipout, DenseLocalReparameterization, DenseReparameterization, type DenseVariationalArgs, type DenseVariationalBase } from '../../layers/denseVariational';
+import {
+  Conv2DFlipout,
+  Conv2DLocalReparameterization,
+  Conv2DReparameterization,
+  type Conv2DVariationalArgs,
+  type Conv2DVariationalBase,
+} from '../../layers/conv2dVariational';
+import {
+  DenseFlipout,
+  DenseLocalReparameterization,
+  DenseReparameterization,
+  type DenseVariationalArgs,
+  type DenseVariationalBase,
+} from '../../layers/denseVariational';
 import type { VariationalLayerArgs } from '../../layers/variationalLayer';
 import { VariationalSequential, type DeterministicStage } from '../../models/variationalSequential';
 import { meanFieldNormalPosterior } from '../../posteriors/meanFieldNormal';
@@ -37,7 +49,10 @@ const flatten: DeterministicStage = {
 
 export const LENET5_INPUT_SHAPE = [IMAGE_SIZE, IMAGE_SIZE, 1];
 
-export function lenet5Network(config: Pick<Lenet5Config, 'estimator' | 'prior' | 'kl' | 'init'>, seeds: SeedStream): VariationalSequential {
+export function lenet5Network(
+  config: Pick<Lenet5Config, 'estimator' | 'prior' | 'kl' | 'init'>,
+  seeds: SeedStream,
+): VariationalSequential {
   const prior = priorFromConfig(config.prior);
   const common: Omit<VariationalLayerArgs, 'name' | 'activation'> = {
     makePosterior: meanFieldNormalPosterior(config.init),
@@ -51,7 +66,10 @@ export function lenet5Network(config: Pick<Lenet5Config, 'estimator' | 'prior' |
     maxPool,
     new Conv({ ...common, name: 'conv2', filters: 16, padding: 'valid', activation: 'relu' }).buildFor(6, seeds.next()),
     maxPool,
-    new Conv({ ...common, name: 'conv3', filters: 120, padding: 'valid', activation: 'relu' }).buildFor(16, seeds.next()),
+    new Conv({ ...common, name: 'conv3', filters: 120, padding: 'valid', activation: 'relu' }).buildFor(
+      16,
+      seeds.next(),
+    ),
     flatten,
     new Dense({ ...common, name: 'dense1', units: 84, activation: 'relu' }).buildFor(120, seeds.next()),
     new Dense({ ...common, name: 'dense2', units: 10 }).buildFor(84, seeds.next()),

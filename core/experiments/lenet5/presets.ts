@@ -21,22 +21,26 @@ const defaultConfig: Lenet5Config = { ...seedConfig, preset: 'default', klScale:
 export const lenet5Presets: Preset<Lenet5Config>[] = [
   {
     name: 'default',
-    description: 'Flipout, N(0,1) prior, analytic KL tempered to 0.15/N_train, Adam 0.001 on a cosine decay, 6000 steps of 128, 50 draws every 400 steps.',
+    description:
+      'Flipout, N(0,1) prior, analytic KL tempered to 0.15/N_train, Adam 0.001 on a cosine decay, 6000 steps of 128, 50 draws every 400 steps.',
     config: defaultConfig,
   },
   {
     name: 'seed',
-    description: 'The reference text: Flipout, N(0,1) prior, analytic KL weighted 1/N_train, Adam 0.001, 6000 steps of 128, 50 draws every 400 steps.',
+    description:
+      'The reference text: Flipout, N(0,1) prior, analytic KL weighted 1/N_train, Adam 0.001, 6000 steps of 128, 50 draws every 400 steps.',
     config: seedConfig,
   },
   {
     name: 'quick',
-    description: 'KL tempered to 0.15/N_train at a constant learning rate over 1500 steps (a cosine decay over so short a run leaves the net under-trained).',
+    description:
+      'KL tempered to 0.15/N_train at a constant learning rate over 1500 steps (a cosine decay over so short a run leaves the net under-trained).',
     config: { ...defaultConfig, preset: 'quick', learningRateSchedule: 'constant', steps: 1500, evalEvery: 300 },
   },
   {
     name: 'fashion-mnist',
-    description: "The default settings on Fashion-MNIST (60,000 training images from Debian's dataset-fashion-mnist); periodic evaluations on 1,000 test images, the last on all 10,000.",
+    description:
+      "The default settings on Fashion-MNIST (60,000 training images from Debian's dataset-fashion-mnist); periodic evaluations on 1,000 test images, the last on all 10,000.",
     config: { ...defaultConfig, preset: 'fashion-mnist', dataset: 'fashion-mnist', evalImages: 1000 },
   },
 ];

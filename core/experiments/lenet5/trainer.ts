@@ -23,7 +23,12 @@ import type { Lenet5Config } from './config';
 import { evaluateClassifier, makeEvaluationSet, type ClassifierEvaluation } from './evaluation';
 import { lenet5Network } from './network';
 
-export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<ClassificationSummary> {
+export async function runLenet5(
+  config: Lenet5Config,
+  hooks: ExperimentHooks,
+  environment: ExperimentEnvironment,
+  resume?: TrainingCheckpoint,
+): Promise<ClassificationSummary> {
   // Convolution and batched-matMul gradients as forward ops: needed on wasm (it has no
   // Conv2DBackpropFilter) and faster there; exact on every backend.
   registerFastGradients();
@@ -90,7 +95,15 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
       sampler.skip(resume.batchesDrawn); // the same batches, in the same order, as an uninterrupted run
       batchesDrawn = resume.batchesDrawn;
     }
-    const result = await runTrainingLoop({ totalSteps: config.steps, startStep: resume?.step, evalEvery: config.evalEvery, hooks, trainStep, evaluate, saveCheckpoint });
+    const result = await runTrainingLoop({
+      totalSteps: config.steps,
+      startStep: resume?.step,
+      evalEvery: config.evalEvery,
+      hooks,
+      trainStep,
+      evaluate,
+      saveCheckpoint,
+    });
     return {
       experiment: 'lenet5',
       preset: config.preset,
@@ -122,7 +135,10 @@ export async function runLenet5(config: Lenet5Config, hooks: ExperimentHooks, en
 }
 
 /** The learning rate of optimizer step `step` (1-based) under the run's schedule. */
-export function scheduledLearningRate(config: Pick<Lenet5Config, 'learningRate' | 'learningRateSchedule' | 'steps'>, step: number): number {
+export function scheduledLearningRate(
+  config: Pick<Lenet5Config, 'learningRate' | 'learningRateSchedule' | 'steps'>,
+  step: number,
+): number {
   if (config.learningRateSchedule === 'constant') return config.learningRate;
   return config.learningRate * 0.5 * (1 + Math.cos((Math.PI * (step - 1)) / config.steps));
 }

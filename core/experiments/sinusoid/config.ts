@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { regressionConfigFields } from '../../contract/regressionConfig';
 import { requireKlFormThePriorHas } from '../../priors/kinds/index';
 
-export const sinusoidConfigSchema = z.object({ experiment: z.literal('sinusoid'), ...regressionConfigFields }).superRefine(requireKlFormThePriorHas);
+export const sinusoidConfigSchema = z
+  .object({ experiment: z.literal('sinusoid'), ...regressionConfigFields })
+  .superRefine(requireKlFormThePriorHas);
 export type SinusoidConfig = z.infer<typeof sinusoidConfigSchema>;
 export type SinusoidConfigInput = z.input<typeof sinusoidConfigSchema>;

@@ -10,7 +10,12 @@ import { trueFunction } from './data';
 
 export type SinusoidFiguresOfMerit = BandFiguresOfMerit;
 
-export const sinusoidBandRegions: BandRegions = { trueFunction, inside: 0.5, centre: 0.4, outside: { from: 1, to: 1.5 } };
+export const sinusoidBandRegions: BandRegions = {
+  trueFunction,
+  inside: 0.5,
+  centre: 0.4,
+  outside: { from: 1, to: 1.5 },
+};
 
 export function sinusoidFiguresOfMerit(grid: number[], mean: number[], std: number[]): SinusoidFiguresOfMerit {
   return bandFiguresOfMerit(grid, mean, std, sinusoidBandRegions);

@@ -32,7 +32,8 @@ const common = {
 export const sinusoidPresets: Preset<SinusoidConfig>[] = [
   {
     name: 'default',
-    description: 'Fixed N(0,1) prior, analytic KL, μ₀ ~ N(0, 0.1²), ρ₀ = −5, 8 weight samples per step, Adam 0.03, 1500 epochs.',
+    description:
+      'Fixed N(0,1) prior, analytic KL, μ₀ ~ N(0, 0.1²), ρ₀ = −5, 8 weight samples per step, Adam 0.03, 1500 epochs.',
     config: sinusoidConfigSchema.parse({
       ...common,
       preset: 'default',
@@ -45,7 +46,8 @@ export const sinusoidPresets: Preset<SinusoidConfig>[] = [
   },
   {
     name: 'seed',
-    description: 'The reference text: learned scale-mixture prior, Monte Carlo KL, μ₀ = 0, ρ₀ = 0, one sample per step, Adam 0.03, 1500 epochs.',
+    description:
+      'The reference text: learned scale-mixture prior, Monte Carlo KL, μ₀ = 0, ρ₀ = 0, one sample per step, Adam 0.03, 1500 epochs.',
     config: sinusoidConfigSchema.parse({
       ...common,
       preset: 'seed',

@@ -14,7 +14,12 @@ import { sinusoidBandRegions } from './figuresOfMerit';
 import { TRAINING_POINTS } from './data';
 const GRID_LIMIT = 1.5;
 
-export async function runSinusoid(config: SinusoidConfig, hooks: ExperimentHooks, _environment?: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<RegressionSummary> {
+export async function runSinusoid(
+  config: SinusoidConfig,
+  hooks: ExperimentHooks,
+  _environment?: ExperimentEnvironment,
+  resume?: TrainingCheckpoint,
+): Promise<RegressionSummary> {
   const problem = {
     data: sinusoidData(config.seed, TRAINING_POINTS, config.noiseStd),
     grid: { min: -GRID_LIMIT, max: GRID_LIMIT },

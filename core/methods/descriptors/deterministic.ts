@@ -9,8 +9,13 @@ import { defineMethod } from '../method';
 
 export const weightDecaySchema = z
   .number()
-  .min(0, { error: (issue) => `The weight decay must be 0 or more (found ${String(issue.input)}); 5e-4 is a usual value.` })
-  .max(1, { error: (issue) => `A weight decay of ${String(issue.input)} would pull every weight to 0; use a value at most 1 (5e-4 is usual).` });
+  .min(0, {
+    error: (issue) => `The weight decay must be 0 or more (found ${String(issue.input)}); 5e-4 is a usual value.`,
+  })
+  .max(1, {
+    error: (issue) =>
+      `A weight decay of ${String(issue.input)} would pull every weight to 0; use a value at most 1 (5e-4 is usual).`,
+  });
 
 export const deterministicOptionsSchema = z.object({ weightDecay: weightDecaySchema.default(5e-4) });
 export type DeterministicOptions = z.infer<typeof deterministicOptionsSchema>;
@@ -19,7 +24,13 @@ export const deterministicMethod = defineMethod({
   id: 'deterministic',
   cliName: 'deterministic',
   label: 'Deterministic (MAP)',
-  description: 'The same network with point weights, trained to the MAP with weight decay; one forward pass per prediction.',
+  description:
+    'The same network with point weights, trained to the MAP with weight decay; one forward pass per prediction.',
   optionsSchema: deterministicOptionsSchema,
-  capabilities: { hasEpistemicPart: false, needsSampling: false, postHoc: false, appliesTo: ['classification', 'regression'] },
+  capabilities: {
+    hasEpistemicPart: false,
+    needsSampling: false,
+    postHoc: false,
+    appliesTo: ['classification', 'regression'],
+  },
 });

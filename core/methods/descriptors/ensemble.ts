@@ -27,7 +27,13 @@ export const ensembleMethod = defineMethod({
   id: 'ensemble',
   cliName: 'ensemble',
   label: 'Deep ensemble',
-  description: 'M independently initialised networks trained together; the predictive is their mixture (Lakshminarayanan et al. 2017).',
+  description:
+    'M independently initialised networks trained together; the predictive is their mixture (Lakshminarayanan et al. 2017).',
   optionsSchema: ensembleOptionsSchema,
-  capabilities: { hasEpistemicPart: true, needsSampling: false, postHoc: false, appliesTo: ['classification', 'regression'] },
+  capabilities: {
+    hasEpistemicPart: true,
+    needsSampling: false,
+    postHoc: false,
+    appliesTo: ['classification', 'regression'],
+  },
 });

@@ -35,7 +35,8 @@ export const laplaceMethod = defineMethod({
   id: 'laplace',
   cliName: 'laplace',
   label: 'Last-layer Laplace',
-  description: "A Gaussian over the last layer's weights of a deterministic run, GGN precision, marginal-likelihood prior (Daxberger et al. 2021).",
+  description:
+    "A Gaussian over the last layer's weights of a deterministic run, GGN precision, marginal-likelihood prior (Daxberger et al. 2021).",
   optionsSchema: laplaceOptionsSchema,
   capabilities: {
     hasEpistemicPart: true,

@@ -9,13 +9,11 @@ import { defineMethod } from '../method';
 import { countOption } from './countOption';
 import { weightDecaySchema } from './deterministic';
 
-export const dropoutRateSchema = z
-  .number()
-  .refine((rate) => rate >= 0 && rate < 1, {
-    error: (issue) =>
-      `The dropout rate must be in [0, 1) (found ${String(issue.input)}): it is the probability of dropping a unit, ` +
-      '0 keeps every unit (the deterministic net) and 1 would drop them all; 0.05–0.5 are usual.',
-  });
+export const dropoutRateSchema = z.number().refine((rate) => rate >= 0 && rate < 1, {
+  error: (issue) =>
+    `The dropout rate must be in [0, 1) (found ${String(issue.input)}): it is the probability of dropping a unit, ` +
+    '0 keeps every unit (the deterministic net) and 1 would drop them all; 0.05–0.5 are usual.',
+});
 
 export const mcDropoutOptionsSchema = z.object({
   rate: dropoutRateSchema.default(0.1),
@@ -34,7 +32,13 @@ export const mcDropoutMethod = defineMethod({
   id: 'mcDropout',
   cliName: 'mc-dropout',
   label: 'MC dropout',
-  description: 'Dropout before each weight layer, kept on at prediction time, T passes averaged (Gal & Ghahramani 2016).',
+  description:
+    'Dropout before each weight layer, kept on at prediction time, T passes averaged (Gal & Ghahramani 2016).',
   optionsSchema: mcDropoutOptionsSchema,
-  capabilities: { hasEpistemicPart: true, needsSampling: true, postHoc: false, appliesTo: ['classification', 'regression'] },
+  capabilities: {
+    hasEpistemicPart: true,
+    needsSampling: true,
+    postHoc: false,
+    appliesTo: ['classification', 'regression'],
+  },
 });

@@ -9,8 +9,14 @@ import { defineMethod } from '../method';
 
 export const validationFractionSchema = z
   .number()
-  .gt(0, { error: (issue) => `The validation fraction must be above 0 (found ${String(issue.input)}); 0.1 of the training set is usual.` })
-  .max(0.5, { error: (issue) => `A validation fraction of ${String(issue.input)} leaves too little to train on; use at most 0.5 (0.1 is usual).` });
+  .gt(0, {
+    error: (issue) =>
+      `The validation fraction must be above 0 (found ${String(issue.input)}); 0.1 of the training set is usual.`,
+  })
+  .max(0.5, {
+    error: (issue) =>
+      `A validation fraction of ${String(issue.input)} leaves too little to train on; use at most 0.5 (0.1 is usual).`,
+  });
 
 export const temperatureScalingOptionsSchema = z.object({ validationFraction: validationFractionSchema.default(0.1) });
 export type TemperatureScalingOptions = z.infer<typeof temperatureScalingOptionsSchema>;
@@ -19,7 +25,8 @@ export const temperatureScalingMethod = defineMethod({
   id: 'temperatureScaling',
   cliName: 'temperature',
   label: 'Temperature scaling',
-  description: 'One temperature dividing the logits, fitted on a validation split of the training set (Guo et al. 2017).',
+  description:
+    'One temperature dividing the logits, fitted on a validation split of the training set (Guo et al. 2017).',
   optionsSchema: temperatureScalingOptionsSchema,
   capabilities: {
     hasEpistemicPart: false,

@@ -17,5 +17,10 @@ export const viMethod = defineMethod({
   label: 'Mean-field VI',
   description: 'Bayes by Backprop (Blundell et al. 2015): a Normal posterior over every weight, trained on the ELBO.',
   optionsSchema: viOptionsSchema,
-  capabilities: { hasEpistemicPart: true, needsSampling: true, postHoc: false, appliesTo: ['classification', 'regression'] },
+  capabilities: {
+    hasEpistemicPart: true,
+    needsSampling: true,
+    postHoc: false,
+    appliesTo: ['classification', 'regression'],
+  },
 });

@@ -11,14 +11,21 @@ import { trainableNormalPriorKind, trainableNormalPriorSchema } from './trainabl
 export const priorKinds = [normalPriorKind, trainableNormalPriorKind, scaleMixturePriorKind] as const;
 
 /** Prior over every weight of a variational layer, one option per registered family. */
-export const priorConfigSchema = z.discriminatedUnion('kind', [normalPriorSchema, trainableNormalPriorSchema, scaleMixturePriorSchema]);
+export const priorConfigSchema = z.discriminatedUnion('kind', [
+  normalPriorSchema,
+  trainableNormalPriorSchema,
+  scaleMixturePriorSchema,
+]);
 export type PriorConfig = z.infer<typeof priorConfigSchema>;
 export type PriorKindName = PriorConfig['kind'];
 
 /** analytic: KL(q‖p) in closed form (priors that have one); monteCarlo: log q(w) − log p(w) at the drawn w. */
 export const klFormSchema = z.enum(['analytic', 'monteCarlo']);
 export type KlForm = z.infer<typeof klFormSchema>;
-export const klFormLabels: Readonly<Record<KlForm, string>> = { analytic: 'analytic (closed form)', monteCarlo: 'Monte Carlo' };
+export const klFormLabels: Readonly<Record<KlForm, string>> = {
+  analytic: 'analytic (closed form)',
+  monteCarlo: 'Monte Carlo',
+};
 
 export class PriorKindError extends Error {
   override name = 'PriorKindError';
@@ -26,7 +33,10 @@ export class PriorKindError extends Error {
 
 export function priorKind(kind: string): PriorKind {
   const found = (priorKinds as readonly PriorKind[]).find((candidate) => candidate.kind === kind);
-  if (!found) throw new PriorKindError(`There is no prior "${kind}"; expected one of ${priorKinds.map((p) => p.kind).join(', ')}.`);
+  if (!found)
+    throw new PriorKindError(
+      `There is no prior "${kind}"; expected one of ${priorKinds.map((p) => p.kind).join(', ')}.`,
+    );
   return found;
 }
 
@@ -43,6 +53,10 @@ export function defaultKlForm(kind: string): KlForm {
 export function requireKlFormThePriorHas(config: { prior: PriorConfig; kl: KlForm }, ctx: z.RefinementCtx): void {
   const kind = priorKind(config.prior.kind);
   if (config.kl === 'analytic' && !kind.hasClosedFormKl) {
-    ctx.addIssue({ code: 'custom', path: ['kl'], message: `the ${kind.noun} has no closed-form KL; choose the Monte Carlo KL` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kl'],
+      message: `the ${kind.noun} has no closed-form KL; choose the Monte Carlo KL`,
+    });
   }
 }

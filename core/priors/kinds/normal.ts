@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { formatMetric } from '../../figures/format';
 import type { PriorKind } from './priorKind';
 
-export const normalPriorSchema = z.object({ kind: z.literal('normal'), scale: z.number().positive().max(100).default(1) });
+export const normalPriorSchema = z.object({
+  kind: z.literal('normal'),
+  scale: z.number().positive().max(100).default(1),
+});
 
 export const normalPriorKind: PriorKind<'normal', z.infer<typeof normalPriorSchema>> = {
   kind: 'normal',

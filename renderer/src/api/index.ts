@@ -13,7 +13,9 @@ export type { ConnectionState, ConnectionStatus, WorkbenchConnection, WorkbenchH
 let host: WorkbenchHost | null = null;
 
 export function getWorkbenchHost(): WorkbenchHost {
-  host ??= window.workbench ? createPreloadHost(window.workbench) : createWebSocketHost(webSocketUrlFor(window.location));
+  host ??= window.workbench
+    ? createPreloadHost(window.workbench)
+    : createWebSocketHost(webSocketUrlFor(window.location));
   return host;
 }
 

@@ -15,12 +15,7 @@ import {
   type WorkbenchRequests,
 } from '../../../core/contract/workbenchApi';
 import type { RunEvent } from '../../../core/contract/runEvent';
-import {
-  parsePushedEvent,
-  type ConnectionStatus,
-  type WorkbenchConnection,
-  type WorkbenchHost,
-} from './workbenchHost';
+import { parsePushedEvent, type ConnectionStatus, type WorkbenchConnection, type WorkbenchHost } from './workbenchHost';
 
 export interface WebSocketHostOptions {
   /** First retry delay; doubled on every failed attempt up to `maxRetryMs`. */
@@ -76,12 +71,18 @@ export function createWebSocketHost(url: string, options: WebSocketHostOptions =
         if (unsent.some((queued) => queued.id === id)) continue;
         pending.delete(id);
         request.reject(
-          new WorkbenchApiError(`The connection to the workbench host was lost while "${request.method}" was running; try again once it is back.`, request.method),
+          new WorkbenchApiError(
+            `The connection to the workbench host was lost while "${request.method}" was running; try again once it is back.`,
+            request.method,
+          ),
         );
       }
       const delay = Math.min(maxRetryMs, firstRetryMs * 2 ** failedAttempts);
       failedAttempts += 1;
-      setStatus({ state: 'disconnected', detail: `Lost the connection to the workbench host; retrying in ${Math.ceil(delay / 1000)} s.` });
+      setStatus({
+        state: 'disconnected',
+        detail: `Lost the connection to the workbench host; retrying in ${Math.ceil(delay / 1000)} s.`,
+      });
       setTimeout(connect, delay);
     });
   }
@@ -118,7 +119,13 @@ export function createWebSocketHost(url: string, options: WebSocketHostOptions =
     // between renderer and host into a clear error instead of a broken view.
     const parsed = apiMethods[request.method].result.safeParse(reply.result);
     if (parsed.success) request.resolve(parsed.data);
-    else request.reject(new WorkbenchApiError(`The host's reply to "${request.method}" does not match the contract: ${parsed.error.message}`, request.method));
+    else
+      request.reject(
+        new WorkbenchApiError(
+          `The host's reply to "${request.method}" does not match the contract: ${parsed.error.message}`,
+          request.method,
+        ),
+      );
   }
 
   function call(method: ApiMethodName, args: unknown[]): Promise<unknown> {

@@ -29,7 +29,8 @@ export function useChart<TType extends ChartType, TData = DefaultDataPoint<TType
   }
 
   onMounted(() => {
-    if (!canvas.value) throw new Error('useChart: the canvas ref is empty at mount; bind it with ref="…" on a <canvas>.');
+    if (!canvas.value)
+      throw new Error('useChart: the canvas ref is empty at mount; bind it with ref="…" on a <canvas>.');
     chart.value = new Chart(canvas.value, options.config());
     redraw();
   });

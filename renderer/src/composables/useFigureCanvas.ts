@@ -6,7 +6,11 @@
 import { onBeforeUnmount, onMounted, watch, type Ref } from 'vue';
 import type { CanvasFigureSpec } from '../../../core/figures/types';
 
-export function useFigureCanvas(canvas: Ref<HTMLCanvasElement | null>, container: Ref<HTMLElement | null>, spec: Ref<CanvasFigureSpec>) {
+export function useFigureCanvas(
+  canvas: Ref<HTMLCanvasElement | null>,
+  container: Ref<HTMLElement | null>,
+  spec: Ref<CanvasFigureSpec>,
+) {
   let observer: ResizeObserver | null = null;
   let drawnWidth = 0;
 

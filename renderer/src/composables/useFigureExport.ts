@@ -22,9 +22,15 @@ export interface FigureExports {
 export const figureExportsKey: InjectionKey<FigureExports> = Symbol('figureExports');
 
 const direct: FigureExports = {
-  save: async (spec, name, format) => saveBytes(figureFileName(spec, name, format, FIGURE_SIZES.screen), await renderFigureFile(spec, format, FIGURE_SIZES.screen), MIME_TYPES[format]),
+  save: async (spec, name, format) =>
+    saveBytes(
+      figureFileName(spec, name, format, FIGURE_SIZES.screen),
+      await renderFigureFile(spec, format, FIGURE_SIZES.screen),
+      MIME_TYPES[format],
+    ),
   copy: (spec) => copyFigurePng(spec, FIGURE_SIZES.screen),
-  csv: (spec, name) => saveBytes(`${safeFileName(name)}-${spec.id}.csv`, new TextEncoder().encode(figureCsv(spec)), 'text/csv'),
+  csv: (spec, name) =>
+    saveBytes(`${safeFileName(name)}-${spec.id}.csv`, new TextEncoder().encode(figureCsv(spec)), 'text/csv'),
 };
 
 export function useFigureExport(): FigureExports {

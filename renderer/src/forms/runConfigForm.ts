@@ -14,7 +14,11 @@ export type { FieldOption, FieldSpec, FormContext, FormValues } from '../../../c
 
 /** What the loss will weigh ΣKL by, so a blank field still says a number (the KL weight field's hint). */
 export function effectiveKlWeight(experiment: ExperimentName, values: FormValues, context: FormContext = {}): string {
-  return fieldsFor(experiment).find((field) => field.key === 'klWeight')?.hint?.(values, context) ?? '';
+  return (
+    fieldsFor(experiment)
+      .find((field) => field.key === 'klWeight')
+      ?.hint?.(values, context) ?? ''
+  );
 }
 
 /** The experiment's form fields, from its descriptor (an unknown experiment is an error, not another's form). */
@@ -27,7 +31,13 @@ export function isVisible(field: FieldSpec, values: FormValues): boolean {
 }
 
 function readPath(source: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), source);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) =>
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+      source,
+    );
 }
 
 /** The form's values for a config (a preset's): numbers as text, null as blank. */
@@ -93,7 +103,8 @@ export function configFromValues(base: RunConfig, values: FormValues): FormResul
     if (field.control === 'number') {
       const text = String(raw ?? '').trim();
       if (text === '' && field.blankIsNull) writePath(candidate, field.key, null);
-      else if (text === '' || !Number.isFinite(Number(text))) issues[field.key] = text === '' ? 'a number is needed' : `“${text}” is not a number`;
+      else if (text === '' || !Number.isFinite(Number(text)))
+        issues[field.key] = text === '' ? 'a number is needed' : `“${text}” is not a number`;
       else writePath(candidate, field.key, Number(text));
     } else {
       writePath(candidate, field.key, raw);
@@ -107,7 +118,9 @@ export function configFromValues(base: RunConfig, values: FormValues): FormResul
       const owner = fields.find((field) => field.key === key);
       if (owner?.issueKey) key = owner.issueKey(values);
       if (!visibleKeys.has(key)) key = '';
-      if (!(key in issues)) issues[key] = key === '' ? `${issue.path.join('.') || 'config'}: ${describeIssue(issue)}` : describeIssue(issue);
+      if (!(key in issues))
+        issues[key] =
+          key === '' ? `${issue.path.join('.') || 'config'}: ${describeIssue(issue)}` : describeIssue(issue);
     }
   }
   return { config: parsed.success && Object.keys(issues).length === 0 ? parsed.data : null, issues };
@@ -135,7 +148,8 @@ export function parseSeedList(text: string): { seeds: number[] } | { error: stri
     }
   }
   const unique = [...new Set(seeds)];
-  if (unique.length > MAX_REPEATED_SEEDS) return { error: `That is ${unique.length} seeds; at most ${MAX_REPEATED_SEEDS} at once.` };
+  if (unique.length > MAX_REPEATED_SEEDS)
+    return { error: `That is ${unique.length} seeds; at most ${MAX_REPEATED_SEEDS} at once.` };
   if (unique.some((seed) => seed > 2 ** 31 - 1)) return { error: 'A seed must be below 2³¹.' };
   return { seeds: unique };
 }

@@ -43,7 +43,9 @@ export const useCompareStore = defineStore('compare', () => {
     selectedIds.value.flatMap((id) => {
       const record = runsStore.runs.find((run) => run.id === id);
       const data = dataById.value[id];
-      return record && data ? [{ id, name: record.name, config: record.config, tags: record.tags, backend: record.backend, data }] : [];
+      return record && data
+        ? [{ id, name: record.name, config: record.config, tags: record.tags, backend: record.backend, data }]
+        : [];
     }),
   );
   const canCompare = computed(() => selectedIds.value.length >= 2);
@@ -113,16 +115,19 @@ export const useCompareStore = defineStore('compare', () => {
     batcher.clear();
   }
 
-  const batcher = createFrameBatcher<RunEvent>((events) => {
-    const current = dataById.value;
-    let changed = false;
-    for (const event of events) {
-      const data = current[event.runId];
-      if (data) changed = applyRunEvent(data, event) || changed;
-    }
-    // A new wrapper around the same RunData objects: the figures recompute, nothing is copied.
-    if (changed) dataById.value = { ...current };
-  }, { minIntervalMs: 250 }); // many charts redraw per commit here: fewer commits than the live view
+  const batcher = createFrameBatcher<RunEvent>(
+    (events) => {
+      const current = dataById.value;
+      let changed = false;
+      for (const event of events) {
+        const data = current[event.runId];
+        if (data) changed = applyRunEvent(data, event) || changed;
+      }
+      // A new wrapper around the same RunData objects: the figures recompute, nothing is copied.
+      if (changed) dataById.value = { ...current };
+    },
+    { minIntervalMs: 250 },
+  ); // many charts redraw per commit here: fewer commits than the live view
 
   const unsubscribe = api.onRunEvent((event) => {
     const held = heldDuringLoad.get(event.runId);

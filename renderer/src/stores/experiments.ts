@@ -24,7 +24,10 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   // The host may have been restarted with other experiments while the socket was down.
   const connection = useConnectionStore();
-  watch(() => connection.generation, () => void load());
+  watch(
+    () => connection.generation,
+    () => void load(),
+  );
 
   return { experiments, loading, error, load };
 });

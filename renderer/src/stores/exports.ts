@@ -18,7 +18,14 @@ import type { RunData } from '../../../core/figures/runData';
 import { runReportLayout } from '../../../core/figures/runReport';
 import type { FigureSpec } from '../../../core/figures/types';
 import { getWorkbenchApi } from '../api';
-import { copyFigurePng, FIGURE_FORMATS, figureFileName, MIME_TYPES, renderFigureFile, type FigureFormat } from '../util/exportFigure';
+import {
+  copyFigurePng,
+  FIGURE_FORMATS,
+  figureFileName,
+  MIME_TYPES,
+  renderFigureFile,
+  type FigureFormat,
+} from '../util/exportFigure';
 import { renderReportFile } from '../util/reportRenderer';
 import { safeFileName, saveBytes } from '../util/saveBytes';
 import { useLiveStore } from './live';
@@ -101,7 +108,10 @@ export const useExportsStore = defineStore('exports', () => {
    * PNG panel by panel, so the UI stays responsive) and saves it as `layout.fileName` with the
    * format's extension. One report at a time.
    */
-  async function exportReport(source: ReportLayout | ReportSource, format: FigureFormat = reportFormat.value): Promise<void> {
+  async function exportReport(
+    source: ReportLayout | ReportSource,
+    format: FigureFormat = reportFormat.value,
+  ): Promise<void> {
     if (rendering.value) return;
     rendering.value = { label: 'report', done: 0, total: 1 };
     error.value = null;
@@ -109,9 +119,18 @@ export const useExportsStore = defineStore('exports', () => {
       const layout = typeof source === 'function' ? await source() : source;
       if (!layout) return;
       const chosenSize = FIGURE_SIZES[size.value];
-      const fileName = layout.fileName.replace(/\.png$/, `${chosenSize.name === 'screen' ? '' : `-${chosenSize.name}`}.${format}`);
+      const fileName = layout.fileName.replace(
+        /\.png$/,
+        `${chosenSize.name === 'screen' ? '' : `-${chosenSize.name}`}.${format}`,
+      );
       rendering.value = { label: fileName, done: 0, total: layout.panels.length + 1 };
-      const bytes = await renderReportFile(layout, format, chosenSize, density.value, (progress) => (rendering.value = { label: fileName, ...progress }));
+      const bytes = await renderReportFile(
+        layout,
+        format,
+        chosenSize,
+        density.value,
+        (progress) => (rendering.value = { label: fileName, ...progress }),
+      );
       done(await saveBytes(fileName, bytes, MIME_TYPES[format]));
     } catch (caught) {
       error.value = `The report could not be exported: ${messageOf(caught)}`;

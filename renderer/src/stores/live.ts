@@ -8,8 +8,21 @@
  */
 import { defineStore } from 'pinia';
 import { computed, nextTick, onScopeDispose, ref, shallowRef, watch } from 'vue';
-import type { HeldoutEvent, PosteriorEvent, ProgressEvent, RegressionEvent, RunEvent, StatusEvent } from '../../../core/contract/runEvent';
-import { applyRunEvent, emptyRunData, evaluationSteps, type MetricSeries, type RunData } from '../../../core/figures/runData';
+import type {
+  HeldoutEvent,
+  PosteriorEvent,
+  ProgressEvent,
+  RegressionEvent,
+  RunEvent,
+  StatusEvent,
+} from '../../../core/contract/runEvent';
+import {
+  applyRunEvent,
+  emptyRunData,
+  evaluationSteps,
+  type MetricSeries,
+  type RunData,
+} from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
 import { createFrameBatcher } from '../util/frameBatcher';
 import { useConnectionStore } from './connection';
@@ -48,7 +61,9 @@ export const useLiveStore = defineStore('live', () => {
   const error = ref<string | null>(null);
 
   /** Steps of all evaluations (held-out or posterior), ascending: what the step scrubber moves over. */
-  const evaluationStepList = computed(() => evaluationSteps({ evaluations: evaluations.value, posteriors: posteriors.value }));
+  const evaluationStepList = computed(() =>
+    evaluationSteps({ evaluations: evaluations.value, posteriors: posteriors.value }),
+  );
 
   let working: RunData = emptyRunData();
   /** Bumped on every selection so a slow history reply for an old run is ignored. */
@@ -64,26 +79,34 @@ export const useLiveStore = defineStore('live', () => {
       series.value = { ...working.metrics };
       committedMetrics = working.metrics.step.length;
     }
-    if (evaluations.value.length !== working.evaluations.length || evaluations.value.at(-1) !== working.evaluations.at(-1)) evaluations.value = [...working.evaluations];
-    if (posteriors.value.length !== working.posteriors.length || posteriors.value.at(-1) !== working.posteriors.at(-1)) posteriors.value = [...working.posteriors];
+    if (
+      evaluations.value.length !== working.evaluations.length ||
+      evaluations.value.at(-1) !== working.evaluations.at(-1)
+    )
+      evaluations.value = [...working.evaluations];
+    if (posteriors.value.length !== working.posteriors.length || posteriors.value.at(-1) !== working.posteriors.at(-1))
+      posteriors.value = [...working.posteriors];
     progress.value = working.progress;
     status.value = working.status;
     regression.value = working.regression;
     regressionSnapshots.value = working.regressionSnapshots;
   }
 
-  const batcher = createFrameBatcher<RunEvent>((events) => {
-    const started = performance.now();
-    let changed = false;
-    for (const event of events) changed = applyRunEvent(working, event) || changed;
-    if (changed) commit();
-    const timings = typeof window === 'undefined' ? undefined : window.__workbenchFlushTimings;
-    if (timings) {
-      const committed = performance.now();
-      // Chart redraws are post-flush watchers: they have run when nextTick resolves.
-      void nextTick(() => timings.push({ flushMs: committed - started, renderedMs: performance.now() - started }));
-    }
-  }, { minIntervalMs: liveFlushIntervalMs });
+  const batcher = createFrameBatcher<RunEvent>(
+    (events) => {
+      const started = performance.now();
+      let changed = false;
+      for (const event of events) changed = applyRunEvent(working, event) || changed;
+      if (changed) commit();
+      const timings = typeof window === 'undefined' ? undefined : window.__workbenchFlushTimings;
+      if (timings) {
+        const committed = performance.now();
+        // Chart redraws are post-flush watchers: they have run when nextTick resolves.
+        void nextTick(() => timings.push({ flushMs: committed - started, renderedMs: performance.now() - started }));
+      }
+    },
+    { minIntervalMs: liveFlushIntervalMs },
+  );
 
   async function load(id: string | null): Promise<void> {
     const generation = ++loadGeneration;
@@ -124,9 +147,16 @@ export const useLiveStore = defineStore('live', () => {
     batcher.clear();
   });
 
-  watch(() => runs.selectedRunId, (id) => void load(id), { immediate: true });
+  watch(
+    () => runs.selectedRunId,
+    (id) => void load(id),
+    { immediate: true },
+  );
   // After a reconnection the stream has a gap; the history fills it.
-  watch(() => connection.generation, () => void load(runId.value));
+  watch(
+    () => connection.generation,
+    () => void load(runId.value),
+  );
 
   return {
     runId,

@@ -10,7 +10,17 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import { OOD_MAX_UPLOAD_BYTES, OOD_MAX_UPLOAD_FILES, type ClassifiedImageOk, type ClassifyResult, type DecodedImageInput, type ImageFileBytes, type OodEvaluation, type OodGallerySet, type ThresholdCalibration } from '../../../core/contract/ood';
+import {
+  OOD_MAX_UPLOAD_BYTES,
+  OOD_MAX_UPLOAD_FILES,
+  type ClassifiedImageOk,
+  type ClassifyResult,
+  type DecodedImageInput,
+  type ImageFileBytes,
+  type OodEvaluation,
+  type OodGallerySet,
+  type ThresholdCalibration,
+} from '../../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD, isRefused } from '../../../core/ood/verdict';
 import { getWorkbenchApi } from '../api';
 import { getDesktopBridge } from '../api/desktopBridge';
@@ -42,7 +52,11 @@ const MAX_ITEMS = 400;
  * Groups items into calls of at most `maxItems` items and `maxSize` of total size (an item larger
  * than that goes alone), sending each call when the next item would not fit, and the rest on flush.
  */
-function boundedBatches<T extends { size: number }>(maxItems: number, maxSize: number, send: (batch: T[]) => Promise<void>) {
+function boundedBatches<T extends { size: number }>(
+  maxItems: number,
+  maxSize: number,
+  send: (batch: T[]) => Promise<void>,
+) {
   let batch: T[] = [];
   let total = 0;
   const flush = async () => {
@@ -79,7 +93,9 @@ export const useOodStore = defineStore('ood', () => {
   const error = ref<string | null>(null);
   let nextId = 1;
 
-  const pending = computed(() => items.value.filter((item) => item.state === 'decoding' || item.state === 'classifying').length);
+  const pending = computed(
+    () => items.value.filter((item) => item.state === 'decoding' || item.state === 'classifying').length,
+  );
 
   /** Refusal at the slider's threshold, from the mean probabilities already received. */
   function refused(item: OodItem): boolean | null {
@@ -117,7 +133,10 @@ export const useOodStore = defineStore('ood', () => {
     return created.map((item) => items.value.find((candidate) => candidate.id === item.id)!);
   }
 
-  function settle(item: OodItem, result: { ok: true; value: ClassifiedImageOk; step: number } | { ok: false; error: string }): void {
+  function settle(
+    item: OodItem,
+    result: { ok: true; value: ClassifiedImageOk; step: number } | { ok: false; error: string },
+  ): void {
     if (result.ok) {
       item.state = 'done';
       item.result = result.value;
@@ -134,7 +153,13 @@ export const useOodStore = defineStore('ood', () => {
     if (!id || dropped.length === 0) return;
     const files = dropped.slice(0, MAX_ITEMS);
     error.value = null;
-    const created = addItems(files.map((file) => ({ name: file.name || 'pasted image', previewUrl: URL.createObjectURL(file), previewPixels: null })));
+    const created = addItems(
+      files.map((file) => ({
+        name: file.name || 'pasted image',
+        previewUrl: URL.createObjectURL(file),
+        previewPixels: null,
+      })),
+    );
     const desktop = getDesktopBridge();
     // Electron grants the path of a dropped or picked File (pathForFile); a pasted image has none.
     const paths = desktop ? await Promise.all(files.map((file) => desktop.pathForFile(file).catch(() => ''))) : [];
@@ -142,7 +167,10 @@ export const useOodStore = defineStore('ood', () => {
       await classifyByPath(id, created, paths);
       return;
     }
-    await classifyByBytes(id, files.map((file, i) => ({ file, item: created[i] })));
+    await classifyByBytes(
+      id,
+      files.map((file, i) => ({ file, item: created[i] })),
+    );
   }
 
   /** Electron's Open dialog: the picked paths are granted by the main process. */
@@ -153,20 +181,31 @@ export const useOodStore = defineStore('ood', () => {
     const paths = (await desktop.pickImageFiles()).slice(0, MAX_ITEMS);
     if (paths.length === 0) return true;
     error.value = null;
-    const created = addItems(paths.map((file) => ({ name: file.split(/[\\/]/).pop() || file, previewUrl: null, previewPixels: null })));
+    const created = addItems(
+      paths.map((file) => ({ name: file.split(/[\\/]/).pop() || file, previewUrl: null, previewPixels: null })),
+    );
     await classifyByPath(id, created, paths);
     return true;
   }
 
   /** Sends the files' bytes in calls of at most OOD_MAX_UPLOAD_FILES files and OOD_MAX_UPLOAD_BYTES. */
   async function classifyByBytes(id: string, entries: { file: File; item: OodItem }[]): Promise<void> {
-    const calls = boundedBatches<{ item: OodItem; bytes: ImageFileBytes; size: number }>(OOD_MAX_UPLOAD_FILES, OOD_MAX_UPLOAD_BYTES, async (current) => {
-      current.forEach((entry) => (entry.item.state = 'classifying'));
-      await settleAll(
-        current.map((entry) => entry.item),
-        () => api.classifyImageFiles(id, current.map((entry) => entry.bytes), { draws: draws.value, threshold: threshold.value }),
-      );
-    });
+    const calls = boundedBatches<{ item: OodItem; bytes: ImageFileBytes; size: number }>(
+      OOD_MAX_UPLOAD_FILES,
+      OOD_MAX_UPLOAD_BYTES,
+      async (current) => {
+        current.forEach((entry) => (entry.item.state = 'classifying'));
+        await settleAll(
+          current.map((entry) => entry.item),
+          () =>
+            api.classifyImageFiles(
+              id,
+              current.map((entry) => entry.bytes),
+              { draws: draws.value, threshold: threshold.value },
+            ),
+        );
+      },
+    );
     for (let start = 0; start < entries.length; start += FILES_READ_AT_ONCE) {
       const read = await Promise.all(
         entries.slice(start, start + FILES_READ_AT_ONCE).map(async ({ file, item }) => {
@@ -189,7 +228,10 @@ export const useOodStore = defineStore('ood', () => {
     try {
       const reply = await call();
       reply.results.forEach((result, i) =>
-        settle(targets[i], result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error }),
+        settle(
+          targets[i],
+          result.ok ? { ok: true, value: result, step: reply.checkpointStep } : { ok: false, error: result.error },
+        ),
       );
     } catch (caught) {
       for (const item of targets) settle(item, { ok: false, error: messageOf(caught) });
@@ -203,7 +245,10 @@ export const useOodStore = defineStore('ood', () => {
     if (!id || !set) return;
     const created = addItems(set.images.map((image) => ({ name: image.name, previewUrl: null, previewPixels: image })));
     created.forEach((item) => (item.state = 'classifying'));
-    await classifyDecoded(id, created.map((item, i) => ({ item, image: set.images[i] })));
+    await classifyDecoded(
+      id,
+      created.map((item, i) => ({ item, image: set.images[i] })),
+    );
   }
 
   async function loadGallery(): Promise<void> {
@@ -216,11 +261,19 @@ export const useOodStore = defineStore('ood', () => {
   }
 
   async function classifyDecoded(id: string, decoded: { item: OodItem; image: DecodedImageInput }[]): Promise<void> {
-    const calls = boundedBatches<{ item: OodItem; image: DecodedImageInput; size: number }>(IMAGES_PER_CALL, VALUES_PER_CALL, (current) =>
-      settleAll(
-        current.map((entry) => entry.item),
-        () => api.classifyImages(id, current.map((entry) => entry.image), { draws: draws.value, threshold: threshold.value }),
-      ),
+    const calls = boundedBatches<{ item: OodItem; image: DecodedImageInput; size: number }>(
+      IMAGES_PER_CALL,
+      VALUES_PER_CALL,
+      (current) =>
+        settleAll(
+          current.map((entry) => entry.item),
+          () =>
+            api.classifyImages(
+              id,
+              current.map((entry) => entry.image),
+              { draws: draws.value, threshold: threshold.value },
+            ),
+        ),
     );
     for (const entry of decoded) await calls.add({ ...entry, size: entry.image.pixels.length });
     await calls.flush();
@@ -230,7 +283,10 @@ export const useOodStore = defineStore('ood', () => {
     created.forEach((item) => (item.state = 'classifying'));
     for (let start = 0; start < paths.length; start += PATHS_PER_CALL) {
       await settleAll(created.slice(start, start + PATHS_PER_CALL), () =>
-        api.classifyFiles(id, paths.slice(start, start + PATHS_PER_CALL), { draws: draws.value, threshold: threshold.value }),
+        api.classifyFiles(id, paths.slice(start, start + PATHS_PER_CALL), {
+          draws: draws.value,
+          threshold: threshold.value,
+        }),
       );
     }
   }
@@ -268,7 +324,25 @@ export const useOodStore = defineStore('ood', () => {
   }
 
   return {
-    runId, items, threshold, draws, calibration, calibrating, evaluation, evaluating, gallery, error, pending,
-    refused, clear, setRun, addFiles, pickFiles, addGallerySet, loadGallery, calibrate, evaluate,
+    runId,
+    items,
+    threshold,
+    draws,
+    calibration,
+    calibrating,
+    evaluation,
+    evaluating,
+    gallery,
+    error,
+    pending,
+    refused,
+    clear,
+    setRun,
+    addFiles,
+    pickFiles,
+    addGallerySet,
+    loadGallery,
+    calibrate,
+    evaluate,
   };
 });

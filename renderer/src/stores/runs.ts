@@ -60,7 +60,9 @@ export const useRunsStore = defineStore('runs', () => {
     return Object.fromEntries(queued.map((run, index) => [run.id, index + 1])) as Record<string, number>;
   });
   /** Runs holding a worker (training or paused): what every queued run waits behind. */
-  const trainingCount = computed(() => runs.value.filter((run) => run.state === 'running' || run.state === 'paused').length);
+  const trainingCount = computed(
+    () => runs.value.filter((run) => run.state === 'running' || run.state === 'paused').length,
+  );
 
   function withLatestStatus<R extends RunRecord>(record: R): R {
     const status = latestStatus.get(record.id);

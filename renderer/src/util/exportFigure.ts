@@ -3,7 +3,14 @@
  * dpi at print sizes), or as SVG or PDF (./vectorExport), drawn from the same spec as the screen (core/figures/export adds what the panel shows around
  * the screen version), not a screenshot.
  */
-import { canvasExportSize, drawCanvasFigureForExport, EXPORT_PIXEL_RATIO, exportChartConfiguration, figureExportSize, sizedFigure } from '../../../core/figures/export';
+import {
+  canvasExportSize,
+  drawCanvasFigureForExport,
+  EXPORT_PIXEL_RATIO,
+  exportChartConfiguration,
+  figureExportSize,
+  sizedFigure,
+} from '../../../core/figures/export';
 import { pngDensity, PRINT_DPI, type FigureSize } from '../../../core/figures/figureSizes';
 import { withPngResolution } from '../../../core/figures/pngResolution';
 import type { ChartFigureSpec, FigureSpec } from '../../../core/figures/types';
@@ -21,14 +28,24 @@ export class FigureExportError extends Error {
  * Draws a chart spec on a detached canvas at `width` × `height` CSS pixels and `density`, hands
  * the canvas to `use`, then destroys the chart (which clears the canvas, so `use` copies first).
  */
-export function withChartCanvas<T>(spec: ChartFigureSpec, size: { width: number; height: number; density: number; heading: boolean }, use: (canvas: HTMLCanvasElement) => T): T {
+export function withChartCanvas<T>(
+  spec: ChartFigureSpec,
+  size: { width: number; height: number; density: number; heading: boolean },
+  use: (canvas: HTMLCanvasElement) => T,
+): T {
   const canvas = document.createElement('canvas');
   canvas.style.width = `${size.width}px`;
   canvas.style.height = `${size.height}px`;
   canvas.width = size.width;
   canvas.height = size.height;
   // Not responsive: Chart.js draws at once into the detached canvas at the export size.
-  const chart = new Chart(canvas, exportChartConfiguration({ ...spec, width: size.width, height: size.height }, { density: size.density, heading: size.heading }));
+  const chart = new Chart(
+    canvas,
+    exportChartConfiguration(
+      { ...spec, width: size.width, height: size.height },
+      { density: size.density, heading: size.heading },
+    ),
+  );
   try {
     return use(canvas);
   } finally {
@@ -39,7 +56,12 @@ export function withChartCanvas<T>(spec: ChartFigureSpec, size: { width: number;
 export function canvasToPng(canvas: HTMLCanvasElement): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     canvas.toBlob((blob) => {
-      if (!blob) reject(new FigureExportError(`The browser could not encode a ${canvas.width}×${canvas.height} PNG; try the 2× density.`));
+      if (!blob)
+        reject(
+          new FigureExportError(
+            `The browser could not encode a ${canvas.width}×${canvas.height} PNG; try the 2× density.`,
+          ),
+        );
       else blob.arrayBuffer().then((buffer) => resolve(new Uint8Array(buffer)), reject);
     }, 'image/png');
   });
@@ -69,16 +91,29 @@ export async function renderFigurePng(spec: FigureSpec, density: number = EXPORT
 }
 
 /** Saves `spec` as `<run name>-<figure id>.png` (save dialog in Electron, download in the browser). */
-export async function exportFigurePng(spec: FigureSpec, runName: string, density: number = EXPORT_PIXEL_RATIO): Promise<string | null> {
+export async function exportFigurePng(
+  spec: FigureSpec,
+  runName: string,
+  density: number = EXPORT_PIXEL_RATIO,
+): Promise<string | null> {
   return saveBytes(`${safeFileName(runName)}-${spec.id}.png`, await renderFigurePng(spec, density), 'image/png');
 }
 
 export const FIGURE_FORMATS = ['png', 'svg', 'pdf'] as const;
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];
-export const MIME_TYPES: Record<FigureFormat, string> = { png: 'image/png', svg: 'image/svg+xml', pdf: 'application/pdf' };
+export const MIME_TYPES: Record<FigureFormat, string> = {
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+};
 
 /** A figure at `size` in `format`: PNG at the density (300 dpi at print sizes), SVG and PDF as vectors. */
-export async function renderFigureFile(spec: FigureSpec, format: FigureFormat, size: FigureSize, density: number = EXPORT_PIXEL_RATIO): Promise<Uint8Array> {
+export async function renderFigureFile(
+  spec: FigureSpec,
+  format: FigureFormat,
+  size: FigureSize,
+  density: number = EXPORT_PIXEL_RATIO,
+): Promise<Uint8Array> {
   if (format === 'png') {
     // Every format is set in the figure font (DejaVu Sans), so a PNG and a PDF of one figure agree.
     await (await import('./vectorExport')).loadFigureFont();
@@ -102,10 +137,18 @@ export function figureFileName(spec: FigureSpec, runName: string, format: Figure
  * images). The ClipboardItem gets a promise of the blob, so Safari-style engines keep the user's
  * click as the gesture while the PNG is drawn.
  */
-export async function copyFigurePng(spec: FigureSpec, size: FigureSize, density: number = EXPORT_PIXEL_RATIO): Promise<void> {
+export async function copyFigurePng(
+  spec: FigureSpec,
+  size: FigureSize,
+  density: number = EXPORT_PIXEL_RATIO,
+): Promise<void> {
   if (typeof ClipboardItem === 'undefined' || !navigator.clipboard?.write) {
-    throw new FigureExportError('This browser cannot put images on the clipboard (no Clipboard API with ClipboardItem); save the PNG instead.');
+    throw new FigureExportError(
+      'This browser cannot put images on the clipboard (no Clipboard API with ClipboardItem); save the PNG instead.',
+    );
   }
-  const blob = renderFigureFile(spec, 'png', size, density).then((bytes) => new Blob([bytes as BlobPart], { type: 'image/png' }));
+  const blob = renderFigureFile(spec, 'png', size, density).then(
+    (bytes) => new Blob([bytes as BlobPart], { type: 'image/png' }),
+  );
   await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
 }

@@ -21,7 +21,10 @@ export interface FrameBatcherOptions {
   minIntervalMs?: number;
 }
 
-export function createFrameBatcher<T>(onFlush: (items: T[]) => void, options: FrameBatcherOptions = {}): FrameBatcher<T> {
+export function createFrameBatcher<T>(
+  onFlush: (items: T[]) => void,
+  options: FrameBatcherOptions = {},
+): FrameBatcher<T> {
   const minIntervalMs = options.minIntervalMs ?? 0;
   let items: T[] = [];
   let cancelScheduled: (() => void) | null = null;

@@ -16,7 +16,9 @@ export async function imageFileBytes(file: File): Promise<ImageFileBytes & { byt
   const name = file.name || 'pasted image';
   if (file.size === 0) throw new ImageFileBytesError(`"${name}" is empty (0 bytes); it holds no image.`);
   if (file.size > OOD_MAX_UPLOAD_BYTES) {
-    throw new ImageFileBytesError(`"${name}" is ${megabytes(file.size)}; the largest image file the workbench takes is ${megabytes(OOD_MAX_UPLOAD_BYTES)} (shrink it first).`);
+    throw new ImageFileBytesError(
+      `"${name}" is ${megabytes(file.size)}; the largest image file the workbench takes is ${megabytes(OOD_MAX_UPLOAD_BYTES)} (shrink it first).`,
+    );
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   return { name: name.slice(0, 200), base64: toBase64(bytes), bytes: bytes.byteLength };
@@ -25,6 +27,7 @@ export async function imageFileBytes(file: File): Promise<ImageFileBytes & { byt
 function toBase64(bytes: Uint8Array): string {
   // btoa takes a binary string; built in slices so a large file does not overflow the argument list.
   let binary = '';
-  for (let start = 0; start < bytes.length; start += 0x8000) binary += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
+  for (let start = 0; start < bytes.length; start += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
   return btoa(binary);
 }

@@ -7,7 +7,13 @@
  */
 import { pngDensity, PRINT_DPI, type FigureSize } from '../../../core/figures/figureSizes';
 import { withPngResolution } from '../../../core/figures/pngResolution';
-import { drawReportPage, drawReportPanel, layoutReportAt, type ReportContext, type ReportLayout } from '../../../core/figures/reportLayout';
+import {
+  drawReportPage,
+  drawReportPanel,
+  layoutReportAt,
+  type ReportContext,
+  type ReportLayout,
+} from '../../../core/figures/reportLayout';
 import { canvasToPng, FigureExportError, withChartCanvas, type FigureFormat } from './exportFigure';
 
 export interface ReportProgress {
@@ -23,7 +29,13 @@ function nextIdle(): Promise<void> {
 }
 
 /** The report at `size` in `format`: PNG panel by panel at the density (300 dpi at print sizes), or SVG or PDF. */
-export async function renderReportFile(layout: ReportLayout, format: FigureFormat, size: FigureSize, density: number, onProgress: (progress: ReportProgress) => void = () => {}): Promise<Uint8Array> {
+export async function renderReportFile(
+  layout: ReportLayout,
+  format: FigureFormat,
+  size: FigureSize,
+  density: number,
+  onProgress: (progress: ReportProgress) => void = () => {},
+): Promise<Uint8Array> {
   const sized = layoutReportAt(layout, size);
   if (format === 'png') {
     const png = await renderReportPng(sized, pngDensity(size, sized.width, density), onProgress);
@@ -34,17 +46,27 @@ export async function renderReportFile(layout: ReportLayout, format: FigureForma
   onProgress({ done: 0, total: 1 });
   await nextIdle();
   const vector = await import('./vectorExport');
-  const bytes = format === 'svg' ? new TextEncoder().encode(await vector.renderReportSvg(sized, size)) : await vector.renderReportPdf(sized, size);
+  const bytes =
+    format === 'svg'
+      ? new TextEncoder().encode(await vector.renderReportSvg(sized, size))
+      : await vector.renderReportPdf(sized, size);
   onProgress({ done: 1, total: 1 });
   return bytes;
 }
 
-export async function renderReportPng(layout: ReportLayout, density: number, onProgress: (progress: ReportProgress) => void = () => {}): Promise<Uint8Array> {
+export async function renderReportPng(
+  layout: ReportLayout,
+  density: number,
+  onProgress: (progress: ReportProgress) => void = () => {},
+): Promise<Uint8Array> {
   const canvas = document.createElement('canvas');
   canvas.width = Math.round(layout.width * density);
   canvas.height = Math.round(layout.height * density);
   const ctx = canvas.getContext('2d');
-  if (!ctx) throw new FigureExportError(`This browser gave no 2D context for a ${canvas.width}×${canvas.height} report; try the 2× density.`);
+  if (!ctx)
+    throw new FigureExportError(
+      `This browser gave no 2D context for a ${canvas.width}×${canvas.height} report; try the 2× density.`,
+    );
   ctx.scale(density, density);
   const reportContext = ctx as unknown as ReportContext;
   drawReportPage(reportContext, layout);
@@ -54,7 +76,10 @@ export async function renderReportPng(layout: ReportLayout, density: number, onP
   for (const [index, panel] of layout.panels.entries()) {
     await nextIdle();
     const { spec, body } = panel;
-    if (spec.kind === 'chart') withChartCanvas(spec, { ...body, density, heading: false }, (image) => drawReportPanel(reportContext, panel, image));
+    if (spec.kind === 'chart')
+      withChartCanvas(spec, { ...body, density, heading: false }, (image) =>
+        drawReportPanel(reportContext, panel, image),
+      );
     else drawReportPanel(reportContext, panel);
     onProgress({ done: index + 1, total });
   }

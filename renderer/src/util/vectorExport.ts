@@ -25,7 +25,10 @@ let fontBytes: Promise<PdfToolkit['fonts']> | null = null;
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
-  if (!response.ok) throw new FigureExportError(`The figure font could not be loaded from ${url} (HTTP ${response.status}); reload the app.`);
+  if (!response.ok)
+    throw new FigureExportError(
+      `The figure font could not be loaded from ${url} (HTTP ${response.status}); reload the app.`,
+    );
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -33,7 +36,10 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 export function loadFigureFont(): Promise<PdfToolkit['fonts']> {
   fontBytes ??= (async () => {
     const [regular, bold] = await Promise.all([fetchBytes(regularFontUrl), fetchBytes(boldFontUrl)]);
-    const faces = [new FontFace('Workbench Sans', regular.slice().buffer, { weight: '400' }), new FontFace('Workbench Sans', bold.slice().buffer, { weight: '700' })];
+    const faces = [
+      new FontFace('Workbench Sans', regular.slice().buffer, { weight: '400' }),
+      new FontFace('Workbench Sans', bold.slice().buffer, { weight: '700' }),
+    ];
     await Promise.all(faces.map((face) => face.load()));
     for (const face of faces) document.fonts.add(face);
     return { regular, bold };
@@ -50,7 +56,10 @@ export function loadFigureFont(): Promise<PdfToolkit['fonts']> {
  */
 function textMeasurer(): TextMeasurer {
   const ctx = document.createElement('canvas').getContext('2d');
-  if (!ctx) throw new FigureExportError('This browser gave no 2D canvas context to measure text with; the figure cannot be exported.');
+  if (!ctx)
+    throw new FigureExportError(
+      'This browser gave no 2D canvas context to measure text with; the figure cannot be exported.',
+    );
   return {
     set font(value: string) {
       const font = parseFont(value);
@@ -71,7 +80,14 @@ function textMeasurer(): TextMeasurer {
 
 async function svgContext(width: number, height: number, size: FigureSize, title: string): Promise<SvgContext> {
   await loadFigureFont();
-  return new SvgContext({ width, height, measurer: textMeasurer(), fontFamily: SVG_FONT_FAMILY, title, ...svgDimensions(size, width, height) });
+  return new SvgContext({
+    width,
+    height,
+    measurer: textMeasurer(),
+    fontFamily: SVG_FONT_FAMILY,
+    title,
+    ...svgDimensions(size, width, height),
+  });
 }
 
 export async function renderFigureSvg(spec: FigureSpec, size: FigureSize): Promise<string> {
@@ -90,7 +106,11 @@ export async function renderReportSvg(layout: ReportLayout, size: FigureSize): P
 }
 
 async function pdfToolkit(): Promise<PdfToolkit> {
-  const [{ default: PDFDocument }, { default: SVGtoPDF }, fonts] = await Promise.all([import('pdfkit'), import('svg-to-pdfkit'), loadFigureFont()]);
+  const [{ default: PDFDocument }, { default: SVGtoPDF }, fonts] = await Promise.all([
+    import('pdfkit'),
+    import('svg-to-pdfkit'),
+    loadFigureFont(),
+  ]);
   return { createDocument: (options) => new PDFDocument(options), svgToPdfKit: SVGtoPDF, fonts };
 }
 
@@ -103,5 +123,9 @@ export async function renderFigurePdf(spec: FigureSpec, size: FigureSize): Promi
 
 export async function renderReportPdf(layout: ReportLayout, size: FigureSize): Promise<Uint8Array> {
   const svg = await renderReportSvg(layout, size);
-  return svgToPdf(svg, { ...physicalSize(size, layout.width, layout.height), title: layout.fileName.replace(/\.png$/, '') }, await pdfToolkit());
+  return svgToPdf(
+    svg,
+    { ...physicalSize(size, layout.width, layout.height), title: layout.fileName.replace(/\.png$/, '') },
+    await pdfToolkit(),
+  );
 }

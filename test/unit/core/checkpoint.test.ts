@@ -6,7 +6,12 @@ import type { Dataset } from '../../../core/data/dataset';
 import { runLenet5 } from '../../../core/experiments/lenet5/trainer';
 import { runSinusoid } from '../../../core/experiments/sinusoid/trainer';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
-import { CheckpointError, deserializeCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../../../core/training/checkpoint';
+import {
+  CheckpointError,
+  deserializeCheckpoint,
+  serializeCheckpoint,
+  type TrainingCheckpoint,
+} from '../../../core/training/checkpoint';
 import { useCpuBackend } from './testBackend';
 
 beforeAll(useCpuBackend);
@@ -47,12 +52,21 @@ describe('checkpoint serialisation', () => {
     expect(() => deserializeCheckpoint(manifest, damaged)).toThrow(CheckpointError);
     expect(() => deserializeCheckpoint(manifest, damaged)).toThrow(/is damaged/);
     expect(() => deserializeCheckpoint({ ...manifest, step: -1 }, values)).toThrow(/manifest is not valid \(step:/);
-    expect(() => serializeCheckpoint({ ...example, variables: [{ name: 'x', shape: [2], values: new Float32Array(3) }] })).toThrow();
+    expect(() =>
+      serializeCheckpoint({ ...example, variables: [{ name: 'x', shape: [2], values: new Float32Array(3) }] }),
+    ).toThrow();
   });
 });
 
 const sinusoid = (overrides: Partial<SinusoidConfig> = {}): SinusoidConfig =>
-  sinusoidConfigSchema.parse({ ...sinusoidPresets.find((p) => p.name === 'default')!.config, epochs: 40, evalEvery: 10, predictiveDraws: 10, gridPoints: 40, ...overrides });
+  sinusoidConfigSchema.parse({
+    ...sinusoidPresets.find((p) => p.name === 'default')!.config,
+    epochs: 40,
+    evalEvery: 10,
+    predictiveDraws: 10,
+    gridPoints: 40,
+    ...overrides,
+  });
 
 /** Runs an experiment, collecting its events and checkpoints (stopping once `stopAfter` steps are done). */
 async function collect(
@@ -77,12 +91,19 @@ async function collect(
     },
     resume,
   );
-  return { events, checkpoints, metricSteps: events.filter((event) => event.type === 'metrics').map((event) => event.step) };
+  return {
+    events,
+    checkpoints,
+    metricSteps: events.filter((event) => event.type === 'metrics').map((event) => event.step),
+  };
 }
 
 describe('resuming from a checkpoint (cpu backend)', { timeout: 60_000 }, () => {
   it('continues a sinusoid run at the right step with exactly the numbers of an uninterrupted run', async () => {
-    const config = sinusoid({ prior: { kind: 'scaleMixture', pi: 0.2, sigma1: 1, sigma2: 0.1, learned: true }, kl: 'monteCarlo' });
+    const config = sinusoid({
+      prior: { kind: 'scaleMixture', pi: 0.2, sigma1: 1, sigma2: 0.1, learned: true },
+      kl: 'monteCarlo',
+    });
     const whole = await collect((hooks, resume) => runSinusoid(config, hooks, undefined, resume));
     expect(whole.checkpoints.map((checkpoint) => checkpoint.step)).toEqual([10, 20, 30, 40]);
 
@@ -90,11 +111,14 @@ describe('resuming from a checkpoint (cpu backend)', { timeout: 60_000 }, () => 
     const first = await collect((hooks, resume) => runSinusoid(config, hooks, undefined, resume), { stopAfter: 25 });
     // The stop is checkpointed too, after the evaluation checkpoints.
     expect(first.checkpoints.map((checkpoint) => checkpoint.step)).toEqual([10, 20, 25]);
-    const second = await collect((hooks, resume) => runSinusoid(config, hooks, undefined, resume), { resume: first.checkpoints.at(-1) });
+    const second = await collect((hooks, resume) => runSinusoid(config, hooks, undefined, resume), {
+      resume: first.checkpoints.at(-1),
+    });
     expect(tf.memory().numTensors).toBe(before);
 
     expect(second.metricSteps).toEqual(Array.from({ length: 15 }, (_, i) => 26 + i));
-    const loss = (events: ExperimentEvent[], step: number) => events.find((event) => event.type === 'metrics' && event.step === step);
+    const loss = (events: ExperimentEvent[], step: number) =>
+      events.find((event) => event.type === 'metrics' && event.step === step);
     for (const step of [26, 33, 40]) expect(loss(second.events, step)).toEqual(loss(whole.events, step));
     expect(second.checkpoints.at(-1)).toEqual(whole.checkpoints.at(-1));
     // The learned mixture prior's variables are in it, by stable names.
@@ -106,16 +130,25 @@ describe('resuming from a checkpoint (cpu backend)', { timeout: 60_000 }, () => 
     const config = sinusoid({ epochs: 10 });
     const { checkpoints } = await collect((hooks) => runSinusoid(config, hooks));
     const checkpoint = checkpoints.at(-1)!;
-    await expect(runSinusoid(sinusoid({ epochs: 20, hiddenUnits: [8, 8] }), { emit: () => undefined, shouldStop: () => false }, undefined, checkpoint)).rejects.toThrow(
-      /Checkpoint variable "dense1\/kernel\/loc" has shape \[1,20\]; the network's has \[1,8\]/,
-    );
     await expect(
-      runSinusoid(config, { emit: () => undefined, shouldStop: () => false }, undefined, { ...checkpoint, experiment: 'lenet5' }),
+      runSinusoid(
+        sinusoid({ epochs: 20, hiddenUnits: [8, 8] }),
+        { emit: () => undefined, shouldStop: () => false },
+        undefined,
+        checkpoint,
+      ),
+    ).rejects.toThrow(/Checkpoint variable "dense1\/kernel\/loc" has shape \[1,20\]; the network's has \[1,8\]/);
+    await expect(
+      runSinusoid(config, { emit: () => undefined, shouldStop: () => false }, undefined, {
+        ...checkpoint,
+        experiment: 'lenet5',
+      }),
     ).rejects.toThrow(/checkpoint is of a "lenet5" run/);
   });
 
   it('continues a LeNet5 run with the same batches and numbers', async () => {
-    const images = (count: number, seed: number) => Float32Array.from({ length: count * 784 }, (_, i) => ((i * 7919 + seed) % 255) / 255);
+    const images = (count: number, seed: number) =>
+      Float32Array.from({ length: count * 784 }, (_, i) => ((i * 7919 + seed) % 255) / 255);
     const labels = (count: number) => Uint8Array.from({ length: count }, (_, i) => i % 10);
     const dataset: Dataset = {
       name: 'synthetic',
@@ -126,11 +159,24 @@ describe('resuming from a checkpoint (cpu backend)', { timeout: 60_000 }, () => 
       heldout: { images: images(20, 2), labels: labels(20), count: 20 },
     };
     const environment = { loadDataset: async () => dataset };
-    const config = lenet5ConfigSchema.parse({ experiment: 'lenet5', steps: 8, batchSize: 8, evalEvery: 4, evalDraws: 2, evalImages: 10, backend: 'cpu' });
+    const config = lenet5ConfigSchema.parse({
+      experiment: 'lenet5',
+      steps: 8,
+      batchSize: 8,
+      evalEvery: 4,
+      evalDraws: 2,
+      evalImages: 10,
+      backend: 'cpu',
+    });
     const whole = await collect((hooks, resume) => runLenet5(config, hooks, environment, resume));
     const first = await collect((hooks, resume) => runLenet5(config, hooks, environment, resume), { stopAfter: 6 });
-    expect(first.checkpoints.map((checkpoint) => [checkpoint.step, checkpoint.batchesDrawn])).toEqual([[4, 4], [6, 6]]);
-    const second = await collect((hooks, resume) => runLenet5(config, hooks, environment, resume), { resume: first.checkpoints.at(-1) });
+    expect(first.checkpoints.map((checkpoint) => [checkpoint.step, checkpoint.batchesDrawn])).toEqual([
+      [4, 4],
+      [6, 6],
+    ]);
+    const second = await collect((hooks, resume) => runLenet5(config, hooks, environment, resume), {
+      resume: first.checkpoints.at(-1),
+    });
     expect(second.metricSteps).toEqual([7, 8]);
     expect(second.checkpoints.at(-1)).toEqual(whole.checkpoints.at(-1));
   });

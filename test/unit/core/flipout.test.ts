@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Conv2DFlipout, Conv2DReparameterization } from '../../../core/layers/conv2dVariational';
-import { DenseFlipout, DenseLocalReparameterization, DenseReparameterization } from '../../../core/layers/denseVariational';
+import {
+  DenseFlipout,
+  DenseLocalReparameterization,
+  DenseReparameterization,
+} from '../../../core/layers/denseVariational';
 import type { VariationalLayer } from '../../../core/layers/variationalLayer';
 import { meanFieldNormalPosterior } from '../../../core/posteriors/meanFieldNormal';
 import { fixedNormalPrior } from '../../../core/priors/fixedNormal';
@@ -10,14 +14,23 @@ import { useCpuBackend } from './testBackend';
 
 beforeAll(useCpuBackend);
 
-const layerArgs = { makePosterior: meanFieldNormalPosterior({ muStd: 0.3, rho: -1 }), makePrior: fixedNormalPrior(1), klForm: 'analytic' as const };
+const layerArgs = {
+  makePosterior: meanFieldNormalPosterior({ muStd: 0.3, rho: -1 }),
+  makePrior: fixedNormalPrior(1),
+  klForm: 'analytic' as const,
+};
 
 /**
  * Gradient samples of a fixed mini-batch loss with respect to the kernel's μ and ρ, one per seed.
  * The loss is the mean over the batch of a per-example squared error, so Flipout's per-example
  * decorrelation should show as a lower variance of the batch-mean gradient.
  */
-function gradientSamples(layer: VariationalLayer, input: tf.Tensor, target: tf.Tensor, samples: number): { mu: number[][]; rho: number[][] } {
+function gradientSamples(
+  layer: VariationalLayer,
+  input: tf.Tensor,
+  target: tf.Tensor,
+  samples: number,
+): { mu: number[][]; rho: number[][] } {
   const { kernel } = layer.weights();
   const mu: number[][] = [];
   const rho: number[][] = [];
@@ -40,9 +53,15 @@ function columnStatistics(rows: number[][]): { mean: number[]; variance: number[
   return { mean, variance };
 }
 
-function compareEstimators(flipout: { mu: number[][]; rho: number[][] }, reference: { mu: number[][]; rho: number[][] }) {
+function compareEstimators(
+  flipout: { mu: number[][]; rho: number[][] },
+  reference: { mu: number[][]; rho: number[][] },
+) {
   const result = { largeZFraction: 0, varianceRatio: 0 };
-  let largeZ = 0, total = 0, flipoutVariance = 0, referenceVariance = 0;
+  let largeZ = 0,
+    total = 0,
+    flipoutVariance = 0,
+    referenceVariance = 0;
   for (const key of ['mu', 'rho'] as const) {
     const f = columnStatistics(flipout[key]);
     const r = columnStatistics(reference[key]);
@@ -67,9 +86,14 @@ describe('Flipout gradient estimator', () => {
     const flipout = new DenseFlipout({ ...layerArgs, name: 'flip', units: 4 }).buildFor(6, 42);
     const reparameterization = new DenseReparameterization({ ...layerArgs, name: 'reparam', units: 4 }).buildFor(6, 42);
     // Same seed → the same initial μ, ρ: both estimate the gradient of the same expected loss.
-    expect(Array.from(flipout.weights().kernel.posterior.loc.dataSync())).toEqual(Array.from(reparameterization.weights().kernel.posterior.loc.dataSync()));
+    expect(Array.from(flipout.weights().kernel.posterior.loc.dataSync())).toEqual(
+      Array.from(reparameterization.weights().kernel.posterior.loc.dataSync()),
+    );
     const samples = 400;
-    const comparison = compareEstimators(gradientSamples(flipout, input, target, samples), gradientSamples(reparameterization, input, target, samples));
+    const comparison = compareEstimators(
+      gradientSamples(flipout, input, target, samples),
+      gradientSamples(reparameterization, input, target, samples),
+    );
     // Unbiased: with 48 parameters, |z| > 3 should almost never happen (0.27 % each under the null).
     expect(comparison.largeZFraction).toBeLessThanOrEqual(2 / 48);
     // Flipout decorrelates 64 examples: the batch-mean gradient variance drops well below half.
@@ -86,7 +110,10 @@ describe('Flipout gradient estimator', () => {
     const flipout = new Conv2DFlipout({ ...convArgs, name: 'flip' }).buildFor(2, 7);
     const reparameterization = new Conv2DReparameterization({ ...convArgs, name: 'reparam' }).buildFor(2, 7);
     const samples = 300;
-    const comparison = compareEstimators(gradientSamples(flipout, input, target, samples), gradientSamples(reparameterization, input, target, samples));
+    const comparison = compareEstimators(
+      gradientSamples(flipout, input, target, samples),
+      gradientSamples(reparameterization, input, target, samples),
+    );
     expect(comparison.largeZFraction).toBeLessThanOrEqual(0.02); // 300 parameters: expect ~1 at |z| > 3
     expect(comparison.varianceRatio).toBeLessThan(0.5);
     [input, target].forEach((t) => t.dispose());
@@ -106,8 +133,11 @@ describe('local reparameterization', () => {
     const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
     const { kernel, bias } = layer.weights();
     const expectedMean = tf.tidy(() => tf.add(tf.matMul(x, kernel.posterior.loc), bias.posterior.loc).dataSync()[0]);
-    const expectedVariance = tf.tidy(() =>
-      tf.add(tf.matMul(tf.square(x), tf.square(kernel.posterior.scale())), tf.square(bias.posterior.scale())).dataSync()[0],
+    const expectedVariance = tf.tidy(
+      () =>
+        tf
+          .add(tf.matMul(tf.square(x), tf.square(kernel.posterior.scale())), tf.square(bias.posterior.scale()))
+          .dataSync()[0],
     );
     // 20,000 samples: the mean is within ~4 standard errors, the variance within ~5 %.
     expect(Math.abs(mean - expectedMean)).toBeLessThan(4 * Math.sqrt(expectedVariance / values.length));

@@ -46,7 +46,9 @@ describe('KL estimators', () => {
 
 describe('scale-mixture prior', () => {
   it('log-density matches a direct computation of log(π N1 + (1−π) N2)', () => {
-    const pi = 0.2, sigma1 = 1.0, sigma2 = 0.1;
+    const pi = 0.2,
+      sigma1 = 1.0,
+      sigma2 = 0.1;
     const points = [-3, -0.5, -0.05, 0, 0.02, 0.3, 2.5, 8];
     const values = scaleMixtureLogProb(tf.tensor1d(points), pi, sigma1, sigma2).dataSync();
     const density = (x: number, s: number) => Math.exp(-0.5 * (x / s) ** 2) / (s * Math.sqrt(2 * Math.PI));

@@ -9,8 +9,10 @@ import { estimateResources, runBudgetProblems } from '../../../core/experiments/
 import { descriptorOf, registeredDescriptors } from '../../../core/experiments/registry';
 import { EVENT_BYTES_PER_STEP_LIMIT, MEMORY_LIMIT_BYTES } from '../../../core/experiments/resourceBudget';
 
-const sinusoid = (overrides: Record<string, unknown>): RunConfig => runConfigSchema.parse({ ...descriptorOf('sinusoid').presets[0].config, ...overrides });
-const lenet5 = (overrides: Record<string, unknown>): RunConfig => runConfigSchema.parse({ experiment: 'lenet5', ...overrides });
+const sinusoid = (overrides: Record<string, unknown>): RunConfig =>
+  runConfigSchema.parse({ ...descriptorOf('sinusoid').presets[0].config, ...overrides });
+const lenet5 = (overrides: Record<string, unknown>): RunConfig =>
+  runConfigSchema.parse({ experiment: 'lenet5', ...overrides });
 
 describe('configuration budgets', () => {
   it('let every preset run, with room to spare', () => {
@@ -26,7 +28,9 @@ describe('configuration budgets', () => {
 
   it('refuse the sinusoid configurations that crashed wasm or flooded the event log', () => {
     expect(runBudgetProblems(sinusoid({ hiddenUnits: Array(8).fill(1024), samplesPerStep: 256 }))).toEqual([
-      expect.stringMatching(/^This configuration needs about [\d.]+ GB of memory for one training step \(hidden units 8×1024, 256 samples per step\); the workbench allows 2 GB\. Lower samplesPerStep or hiddenUnits\.$/),
+      expect.stringMatching(
+        /^This configuration needs about [\d.]+ GB of memory for one training step \(hidden units 8×1024, 256 samples per step\); the workbench allows 2 GB\. Lower samplesPerStep or hiddenUnits\.$/,
+      ),
     ]);
     expect(runBudgetProblems(sinusoid({ gridPoints: 10_000, predictiveDraws: 2, evalEvery: 1 }))).toEqual([
       'This configuration writes about 783 kB of events per training step (a 10000-point predictive band every 1 epoch); the workbench allows 64 kB per step. Raise evalEvery or lower gridPoints.',
@@ -37,8 +41,14 @@ describe('configuration budgets', () => {
   });
 
   it('refuse a LeNet5 evaluated every step, and grow with the batch and the draws', () => {
-    expect(runBudgetProblems(lenet5({ evalEvery: 1 }))[0]).toMatch(/^This configuration writes about \d+ kB of events per training step \(an evaluation with 50 draws every 1 step\); the workbench allows 64 kB per step\. Raise evalEvery or lower evalDraws\.$/);
-    expect(estimateResources(lenet5({ batchSize: 1024 })).memory.bytes).toBeGreaterThan(estimateResources(lenet5({ batchSize: 128 })).memory.bytes);
-    expect(estimateResources(lenet5({ dataset: 'fashion-mnist', evalDraws: 1000 })).memory.what).toBe('an evaluation (1000 posterior draws over 10500 images)');
+    expect(runBudgetProblems(lenet5({ evalEvery: 1 }))[0]).toMatch(
+      /^This configuration writes about \d+ kB of events per training step \(an evaluation with 50 draws every 1 step\); the workbench allows 64 kB per step\. Raise evalEvery or lower evalDraws\.$/,
+    );
+    expect(estimateResources(lenet5({ batchSize: 1024 })).memory.bytes).toBeGreaterThan(
+      estimateResources(lenet5({ batchSize: 128 })).memory.bytes,
+    );
+    expect(estimateResources(lenet5({ dataset: 'fashion-mnist', evalDraws: 1000 })).memory.what).toBe(
+      'an evaluation (1000 posterior draws over 10500 images)',
+    );
   });
 });

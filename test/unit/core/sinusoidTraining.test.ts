@@ -13,7 +13,14 @@ beforeAll(useCpuBackend);
 
 const preset = (name: string): SinusoidConfig => sinusoidPresets.find((p) => p.name === name)!.config;
 const short = (name: string, overrides: Partial<SinusoidConfig> = {}): SinusoidConfig =>
-  sinusoidConfigSchema.parse({ ...preset(name), epochs: 50, evalEvery: 25, predictiveDraws: 20, gridPoints: 60, ...overrides });
+  sinusoidConfigSchema.parse({
+    ...preset(name),
+    epochs: 50,
+    evalEvery: 25,
+    predictiveDraws: 20,
+    gridPoints: 60,
+    ...overrides,
+  });
 
 async function losses(config: SinusoidConfig): Promise<number[]> {
   const events: ExperimentEvent[] = [];
@@ -49,7 +56,9 @@ describe('sinusoid training', () => {
     const before = tf.memory().numTensors;
     const counts: number[] = [];
     await runSinusoid(short('seed'), {
-      emit: (e) => { if (e.type === 'metrics') counts.push(tf.memory().numTensors); },
+      emit: (e) => {
+        if (e.type === 'metrics') counts.push(tf.memory().numTensors);
+      },
       shouldStop: () => false,
     });
     expect(counts).toHaveLength(50);
@@ -69,7 +78,9 @@ describe('sinusoid training', () => {
   it('stops between steps when asked', async () => {
     let steps = 0;
     const summary = await runSinusoid(short('default'), {
-      emit: (e) => { if (e.type === 'metrics') steps = e.step; },
+      emit: (e) => {
+        if (e.type === 'metrics') steps = e.step;
+      },
       shouldStop: () => steps >= 10,
     });
     expect(steps).toBe(10);
@@ -78,7 +89,8 @@ describe('sinusoid training', () => {
 
   it('fails with the step and a clear reason when the loss diverges', async () => {
     // A learning rate of 1e6 (beyond what the schema lets a user choose) blows the weights up.
-    await expect(runSinusoid({ ...short('default'), learningRate: 1e6 }, { emit: () => {}, shouldStop: () => false }))
-      .rejects.toThrow(/Training diverged at step \d+/);
+    await expect(
+      runSinusoid({ ...short('default'), learningRate: 1e6 }, { emit: () => {}, shouldStop: () => false }),
+    ).rejects.toThrow(/Training diverged at step \d+/);
   });
 });

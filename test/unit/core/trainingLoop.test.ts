@@ -17,7 +17,11 @@ function slowStep(ms: number): () => StepMetrics {
   };
 }
 
-const quietHooks = (extra: Partial<ExperimentHooks> = {}): ExperimentHooks => ({ emit: () => undefined, shouldStop: () => false, ...extra });
+const quietHooks = (extra: Partial<ExperimentHooks> = {}): ExperimentHooks => ({
+  emit: () => undefined,
+  shouldStop: () => false,
+  ...extra,
+});
 
 describe('checkpoints on a time budget', () => {
   it('checkpoints every checkpointEveryMs of training between evaluations, and still after every evaluation', async () => {
@@ -53,7 +57,14 @@ describe('checkpoints on a time budget', () => {
     });
     expect(checkpoints.filter((step) => step < 30).length).toBeGreaterThanOrEqual(2);
     const none: number[] = [];
-    await runTrainingLoop({ totalSteps: 30, evalEvery: 1000, hooks: quietHooks(), trainStep: slowStep(1), evaluate: () => undefined, saveCheckpoint: (step) => void none.push(step) });
+    await runTrainingLoop({
+      totalSteps: 30,
+      evalEvery: 1000,
+      hooks: quietHooks(),
+      trainStep: slowStep(1),
+      evaluate: () => undefined,
+      saveCheckpoint: (step) => void none.push(step),
+    });
     expect(none).toEqual([30]); // 30 ms of training is far below the default minute
   });
 });

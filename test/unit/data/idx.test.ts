@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeIdxImages, encodeIdxLabels, IdxFormatError, parseIdxImages, parseIdxLabels, parseIdxPair } from '../../../core/data/idx';
+import { encodeIdxImages, encodeIdxLabels, parseIdxImages, parseIdxLabels, parseIdxPair } from '../../../core/data/idx';
 import { idxDataset, MNIST_CLASS_NAMES } from '../../../core/data/dataset';
 
 /** Two 2×3 images with bytes 0…11. */
@@ -25,7 +25,9 @@ describe('IDX parsing', () => {
     expect(() => parseIdxImages(text, 'train-images-idx3-ubyte')).toThrow(
       'train-images-idx3-ubyte: magic number 0x00000803 expected, found 0x74657374; is this an IDX images file?',
     );
-    expect(() => parseIdxImages(encodeIdxLabels(Uint8Array.of(1)), 'x')).toThrow(/0x00000803 expected, found 0x00000801/);
+    expect(() => parseIdxImages(encodeIdxLabels(Uint8Array.of(1)), 'x')).toThrow(
+      /0x00000803 expected, found 0x00000801/,
+    );
   });
 
   it('recognises a file that is still gzip-compressed', () => {
@@ -39,7 +41,9 @@ describe('IDX parsing', () => {
     expect(() => parseIdxImages(whole.subarray(0, 20), 'imgs')).toThrow(
       'imgs: 28 bytes expected (16-byte header + 12 values for images 2, rows 2, columns 3), found 20; the file is truncated, download or copy it again.',
     );
-    expect(() => parseIdxImages(whole.subarray(0, 10), 'imgs')).toThrow('imgs: a 16-byte header expected, found only 10 bytes; the file is truncated.');
+    expect(() => parseIdxImages(whole.subarray(0, 10), 'imgs')).toThrow(
+      'imgs: a 16-byte header expected, found only 10 bytes; the file is truncated.',
+    );
     const longer = new Uint8Array(whole.length + 1);
     longer.set(whole);
     expect(() => parseIdxImages(longer, 'imgs')).toThrow(/found 29; the file has trailing bytes/);
@@ -53,8 +57,13 @@ describe('IDX parsing', () => {
 
   it('checks that images and labels agree in number', () => {
     expect(() =>
-      parseIdxPair(encodeIdxImages(pixelBytes, 2, 2, 3), encodeIdxLabels(Uint8Array.of(1, 2, 3)), { images: 'a-images', labels: 'a-labels' }),
-    ).toThrow('a-images holds 2 images but a-labels holds 3 labels; the two files must come from the same set (train with train, t10k with t10k).');
+      parseIdxPair(encodeIdxImages(pixelBytes, 2, 2, 3), encodeIdxLabels(Uint8Array.of(1, 2, 3)), {
+        images: 'a-images',
+        labels: 'a-labels',
+      }),
+    ).toThrow(
+      'a-images holds 2 images but a-labels holds 3 labels; the two files must come from the same set (train with train, t10k with t10k).',
+    );
   });
 
   it('builds a dataset only from 28×28 images', () => {

@@ -47,8 +47,10 @@ describe('security restrictions', () => {
     const appListeners = new Map<string, (...args: unknown[]) => void>();
     const contentsListeners = new Map<string, (...args: unknown[]) => void>();
     let windowOpenHandler: (() => { action: string }) | undefined;
-    let permissionHandler: ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | undefined;
-    let requestFilter: ((details: { url: string }, callback: (response: { cancel: boolean }) => void) => void) | undefined;
+    let permissionHandler:
+      ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | undefined;
+    let requestFilter:
+      ((details: { url: string }, callback: (response: { cancel: boolean }) => void) => void) | undefined;
     const app = { on: (name: string, listener: (...args: unknown[]) => void) => appListeners.set(name, listener) };
     const session = {
       setPermissionRequestHandler: (handler: typeof permissionHandler) => (permissionHandler = handler),
@@ -101,32 +103,67 @@ describe('security restrictions', () => {
     expect(escape.status).toBe(404);
     expect(escape.headers.get('content-security-policy')).toBe(contentSecurityPolicy);
     expect((await serveRendererRequest(rendererDir, new Request('workbench://other/index.html'))).status).toBe(404);
-    expect((await serveRendererRequest(rendererDir, new Request('workbench://app/index.html', { method: 'POST', body: 'x' }))).status).toBe(405);
+    expect(
+      (
+        await serveRendererRequest(
+          rendererDir,
+          new Request('workbench://app/index.html', { method: 'POST', body: 'x' }),
+        )
+      ).status,
+    ).toBe(405);
     await fs.rm(dir, { recursive: true, force: true });
   });
 });
 
 describe('application menu', () => {
   const labels = (items: MenuItemConstructorOptions[]): string[] =>
-    items.flatMap((item) => [item.label ?? item.role ?? '', ...(Array.isArray(item.submenu) ? labels(item.submenu) : [])]);
+    items.flatMap((item) => [
+      item.label ?? item.role ?? '',
+      ...(Array.isArray(item.submenu) ? labels(item.submenu) : []),
+    ]);
 
   it('offers DevTools only in development and sends renderer commands', () => {
     const sent: string[] = [];
-    const actions = { send: (command: string) => sent.push(command), openRunsFolder: () => sent.push('open-folder'), showAbout: () => sent.push('about') };
-    const production = buildMenuTemplate({ appName: 'Bayesian Workbench', platform: 'linux', development: false, actions });
-    const development = buildMenuTemplate({ appName: 'Bayesian Workbench', platform: 'linux', development: true, actions });
+    const actions = {
+      send: (command: string) => sent.push(command),
+      openRunsFolder: () => sent.push('open-folder'),
+      showAbout: () => sent.push('about'),
+    };
+    const production = buildMenuTemplate({
+      appName: 'Bayesian Workbench',
+      platform: 'linux',
+      development: false,
+      actions,
+    });
+    const development = buildMenuTemplate({
+      appName: 'Bayesian Workbench',
+      platform: 'linux',
+      development: true,
+      actions,
+    });
     expect(labels(production)).not.toContain('toggleDevTools');
     expect(labels(development)).toContain('toggleDevTools');
-    expect(labels(production)).toEqual(expect.arrayContaining(['New Run…', 'Export Report…', 'Open Runs Folder', 'Compare Runs', 'About Bayesian Workbench']));
+    expect(labels(production)).toEqual(
+      expect.arrayContaining([
+        'New Run…',
+        'Export Report…',
+        'Open Runs Folder',
+        'Compare Runs',
+        'About Bayesian Workbench',
+      ]),
+    );
     const click = (items: MenuItemConstructorOptions[], label: string): void => {
       for (const item of items) {
         if (item.label === label) return void (item.click as () => void)();
         if (Array.isArray(item.submenu)) click(item.submenu, label);
       }
     };
-    for (const label of ['New Run…', 'Export Report…', 'Compare Runs', 'Open Runs Folder', 'About Bayesian Workbench']) click(production, label);
+    for (const label of ['New Run…', 'Export Report…', 'Compare Runs', 'Open Runs Folder', 'About Bayesian Workbench'])
+      click(production, label);
     expect(sent).toEqual(['new-run', 'export-report', 'compare', 'open-folder', 'about']);
-    expect(buildMenuTemplate({ appName: 'Bayesian Workbench', platform: 'darwin', development: false, actions })[0].label).toBe('Bayesian Workbench');
+    expect(
+      buildMenuTemplate({ appName: 'Bayesian Workbench', platform: 'darwin', development: false, actions })[0].label,
+    ).toBe('Bayesian Workbench');
   });
 });
 
@@ -138,7 +175,10 @@ describe('remembered shell state', () => {
     await store.update({ window: { bounds: { x: 10, y: 20, width: 1200, height: 800 }, maximized: false } });
     await store.update({ lastExportDir: '/home/someone/exports' });
     const reread = ShellStateStore.inUserData(dir);
-    expect((await reread.load()).state).toEqual({ window: { bounds: { x: 10, y: 20, width: 1200, height: 800 }, maximized: false }, lastExportDir: '/home/someone/exports' });
+    expect((await reread.load()).state).toEqual({
+      window: { bounds: { x: 10, y: 20, width: 1200, height: 800 }, maximized: false },
+      lastExportDir: '/home/someone/exports',
+    });
     await fs.writeFile(store.file, '{"window": {"bounds": "huge"}}');
     const damaged = await ShellStateStore.inUserData(dir).load();
     expect(damaged.state).toEqual({});
@@ -146,9 +186,13 @@ describe('remembered shell state', () => {
     await fs.rm(dir, { recursive: true, force: true });
 
     const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }];
-    expect(initialWindowBounds({ bounds: { x: 100, y: 100, width: 1000, height: 700 }, maximized: true }, screen)).toEqual({ bounds: { x: 100, y: 100, width: 1000, height: 700 }, maximized: true });
+    expect(
+      initialWindowBounds({ bounds: { x: 100, y: 100, width: 1000, height: 700 }, maximized: true }, screen),
+    ).toEqual({ bounds: { x: 100, y: 100, width: 1000, height: 700 }, maximized: true });
     // A monitor that is gone: back to the default size, centred by Electron.
-    expect(initialWindowBounds({ bounds: { x: 3000, y: 100, width: 1000, height: 700 }, maximized: false }, screen).bounds).toEqual({ width: 1400, height: 900 });
+    expect(
+      initialWindowBounds({ bounds: { x: 3000, y: 100, width: 1000, height: 700 }, maximized: false }, screen).bounds,
+    ).toEqual({ width: 1400, height: 900 });
     expect(initialWindowBounds(undefined, screen).bounds).toEqual({ width: 1400, height: 900 });
   });
 });
@@ -156,13 +200,22 @@ describe('remembered shell state', () => {
 describe('asar paths', () => {
   it('finds unpacked twins of packed files', () => {
     const packed = path.join('/opt', 'Bayesian Workbench', 'resources', 'app.asar', 'assets', 'mnist10k-split.json');
-    const unpacked = path.join('/opt', 'Bayesian Workbench', 'resources', 'app.asar.unpacked', 'assets', 'mnist10k-split.json');
+    const unpacked = path.join(
+      '/opt',
+      'Bayesian Workbench',
+      'resources',
+      'app.asar.unpacked',
+      'assets',
+      'mnist10k-split.json',
+    );
     expect(toUnpackedPath(packed)).toBe(unpacked);
     expect(toUnpackedPath(unpacked)).toBe(unpacked);
     expect(asarCandidates(unpacked)).toEqual([unpacked, packed]);
     expect(locateAsarFile(packed, (file) => file === unpacked)).toBe(unpacked);
     expect(locateAsarFile('/dev/repo/assets/x.json', () => false)).toBe('/dev/repo/assets/x.json');
-    expect(toUnpackedUrl(new URL('file:///opt/app/resources/app.asar/dist/electron/worker.js')).href).toBe('file:///opt/app/resources/app.asar.unpacked/dist/electron/worker.js');
+    expect(toUnpackedUrl(new URL('file:///opt/app/resources/app.asar/dist/electron/worker.js')).href).toBe(
+      'file:///opt/app/resources/app.asar.unpacked/dist/electron/worker.js',
+    );
   });
 });
 

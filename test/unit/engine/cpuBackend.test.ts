@@ -10,7 +10,10 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const run = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/cpuBackendBanner.ts', ...args], { cwd: root });
+const run = (args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/cpuBackendBanner.ts', ...args], {
+    cwd: root,
+  });
 const banner = 'looks like you are running TensorFlow.js in Node.js';
 
 describe('setCpuBackend', { timeout: 60_000 }, () => {

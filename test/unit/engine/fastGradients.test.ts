@@ -81,8 +81,20 @@ describe('fast gradients', () => {
     const attrs = { strides: 1, pad: 'valid' as const, dataFormat: 'NHWC' as const, dilations: 1 };
     const dw = conv2dFilterGradient(x, dy, w.shape, attrs);
     const dx = conv2dInputGradient(x.shape, dy, w, attrs);
-    const stockDw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: w.shape }) as tf.Tensor;
-    const stockDx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: x.shape }) as tf.Tensor;
+    const stockDw = tf
+      .engine()
+      .runKernel(
+        tf.Conv2DBackpropFilter,
+        { x, dy },
+        { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: w.shape },
+      ) as tf.Tensor;
+    const stockDx = tf
+      .engine()
+      .runKernel(
+        tf.Conv2DBackpropInput,
+        { dy, filter: w },
+        { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: x.shape },
+      ) as tf.Tensor;
     expect(relativeError(dw, stockDw)).toBeLessThan(1e-5);
     expect(relativeError(dx as tf.Tensor, stockDx)).toBeLessThan(1e-5);
     tf.dispose([x, w, dy, dw, dx as tf.Tensor, stockDw, stockDx]);
@@ -114,7 +126,8 @@ describe('fast gradients', () => {
         const a = tf.randomNormal([...batchShape, ...(transposeA ? [k, m] : [m, k])], 0, 1, 'float32', 11);
         const b = tf.randomNormal([...batchShape, ...(transposeB ? [n, k] : [k, n])], 0, 1, 'float32', 12);
         const cotangent = tf.randomNormal([...batchShape, m, n], 0, 1, 'float32', 13);
-        const loss = (as: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.mul(tf.matMul(as, bs, transposeA, transposeB), cotangent));
+        const loss = (as: tf.Tensor, bs: tf.Tensor) =>
+          tf.sum(tf.mul(tf.matMul(as, bs, transposeA, transposeB), cotangent));
         restoreStockGradients();
         const stock = tf.grads(loss)([a, b]);
         registerFastGradients();

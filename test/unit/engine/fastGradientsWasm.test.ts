@@ -23,8 +23,11 @@ function gradients(layer: (typeof layers)[number]): Float32Array[] {
     const w = tf.randomNormal(layer.w, 0, 0.2, 'float32', 2);
     const outShape = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, layer.pad).shape;
     const cotangent = tf.randomNormal(outShape, 0, 1, 'float32', 3);
-    const loss = (xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, layer.pad), cotangent));
-    return tf.grads(loss)([x, w]).map((g) => g.dataSync() as Float32Array);
+    const loss = (xs: tf.Tensor, ws: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, layer.pad), cotangent));
+    return tf
+      .grads(loss)([x, w])
+      .map((g) => g.dataSync() as Float32Array);
   });
 }
 

@@ -23,25 +23,50 @@ const config = runConfigSchema.parse({ ...cubic.presets[0].config, epochs: 3, se
 const runId = 'cubic-1';
 
 function cubicEvents(): RunEvent[] {
-  const events: RunEvent[] = [1, 2, 3].map((step) => ({ type: 'metrics', runId, step, time: step, loss: 90 / step, nll: 60 / step, kl: 30, klWeight: 1, mse: 40 / step }));
+  const events: RunEvent[] = [1, 2, 3].map((step) => ({
+    type: 'metrics',
+    runId,
+    step,
+    time: step,
+    loss: 90 / step,
+    nll: 60 / step,
+    kl: 30,
+    klWeight: 1,
+    mse: 40 / step,
+  }));
   events.push({
-    type: 'regression', runId, step: 3, time: 3,
-    grid: [-6, 0, 6], mean: [-200, 0, 200], std: [30, 2, 30], trueY: [-216, 0, 216], trainX: [1], trainY: [1.5],
-    stdRatio: 15, rmseInside: 1.25, coverageInside: 0.95,
+    type: 'regression',
+    runId,
+    step: 3,
+    time: 3,
+    grid: [-6, 0, 6],
+    mean: [-200, 0, 200],
+    std: [30, 2, 30],
+    trueY: [-216, 0, 216],
+    trainX: [1],
+    trainY: [1.5],
+    stdRatio: 15,
+    rmseInside: 1.25,
+    coverageInside: 0.95,
   });
   return events;
 }
 
 describe('experiment plug-ins', () => {
   it('pairs every descriptor with a trainer of the same name, and the contract accepts every preset', () => {
-    expect(Object.keys(experimentTrainers).sort()).toEqual(experimentDescriptors.map((descriptor) => descriptor.name).sort());
-    for (const descriptor of experimentDescriptors) for (const preset of descriptor.presets) expect(runConfigSchema.safeParse(preset.config).success).toBe(true);
+    expect(Object.keys(experimentTrainers).sort()).toEqual(
+      experimentDescriptors.map((descriptor) => descriptor.name).sort(),
+    );
+    for (const descriptor of experimentDescriptors)
+      for (const preset of descriptor.presets) expect(runConfigSchema.safeParse(preset.config).success).toBe(true);
   });
 
   it('offers the third experiment to the run form, with its own fields and presets, round-tripped', () => {
     expect(listExperimentInfos().map((info) => info.name)).toContain('cubic');
     const keys = fieldsFor('cubic').map((field) => field.key);
-    expect(keys).toEqual(expect.arrayContaining(['epochs', 'samplesPerStep', 'predictiveDraws', 'prior.kind', 'klWeight', 'seed']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['epochs', 'samplesPerStep', 'predictiveDraws', 'prior.kind', 'klWeight', 'seed']),
+    );
     expect(keys).not.toContain('dataset');
     const result = configFromValues(config, { ...valuesFromConfig(config), epochs: '12' });
     expect(result.issues).toEqual({});
@@ -60,7 +85,10 @@ describe('experiment plug-ins', () => {
 
   it('is compared by the metrics of its task kind', () => {
     const data = runDataFromEvents(cubicEvents());
-    const runs = [{ id: 'a', name: 'cubic a', config, data }, { id: 'b', name: 'cubic b', config: { ...config, seed: 8 }, data }];
+    const runs = [
+      { id: 'a', name: 'cubic a', config, data },
+      { id: 'b', name: 'cubic b', config: { ...config, seed: 8 }, data },
+    ];
     expect(availableMetrics(runs).map((metric) => metric.key)).toEqual(['loss', 'nll', 'kl', 'mse']);
     expect(comparisonCsv(runs).split('\n')[0]).toBe('run_id,run_name,step,loss,nll,kl,mse');
   });

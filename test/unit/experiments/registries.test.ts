@@ -16,8 +16,14 @@ describe('prior and estimator registries', () => {
       for (const kind of priorKinds) {
         const analytic = descriptor.configSchema.safeParse({ ...base, prior: { kind: kind.kind }, kl: 'analytic' });
         expect(analytic.success, `${descriptor.name} with ${kind.kind}`).toBe(kind.hasClosedFormKl);
-        if (!analytic.success) expect(analytic.error.issues[0]).toMatchObject({ path: ['kl'], message: expect.stringContaining('has no closed-form KL') });
-        expect(descriptor.configSchema.safeParse({ ...base, prior: { kind: kind.kind }, kl: 'monteCarlo' }).success).toBe(true);
+        if (!analytic.success)
+          expect(analytic.error.issues[0]).toMatchObject({
+            path: ['kl'],
+            message: expect.stringContaining('has no closed-form KL'),
+          });
+        expect(
+          descriptor.configSchema.safeParse({ ...base, prior: { kind: kind.kind }, kl: 'monteCarlo' }).success,
+        ).toBe(true);
         expect(defaultKlForm(kind.kind)).toBe(kind.hasClosedFormKl ? 'analytic' : 'monteCarlo');
       }
     }
@@ -27,7 +33,9 @@ describe('prior and estimator registries', () => {
   it('puts every registered prior in every form, with its own settings shown only when chosen', () => {
     for (const descriptor of experimentDescriptors) {
       const fields = fieldsFor(descriptor.name);
-      expect(fields.find((field) => field.key === 'prior.kind')?.options?.map((option) => option.value)).toEqual(priorKinds.map((kind) => kind.kind));
+      expect(fields.find((field) => field.key === 'prior.kind')?.options?.map((option) => option.value)).toEqual(
+        priorKinds.map((kind) => kind.kind),
+      );
       for (const kind of priorKinds) {
         for (const own of kind.fields) {
           const field = fields.find((candidate) => candidate.key === own.key)!;

@@ -27,11 +27,33 @@ import { csvField } from '../../../core/figures/csvField';
 import { runDataFromEvents } from '../../../core/figures/runData';
 import { heldout, posterior } from './syntheticRun';
 
-const lenet5 = (overrides: Record<string, unknown> = {}) => lenet5ConfigSchema.parse({ experiment: 'lenet5', steps: 30, evalEvery: 10, ...overrides });
-const sinusoid = sinusoidConfigSchema.parse({ experiment: 'sinusoid', epochs: 3, learningRate: 0.03, prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: {} });
+const lenet5 = (overrides: Record<string, unknown> = {}) =>
+  lenet5ConfigSchema.parse({ experiment: 'lenet5', steps: 30, evalEvery: 10, ...overrides });
+const sinusoid = sinusoidConfigSchema.parse({
+  experiment: 'sinusoid',
+  epochs: 3,
+  learningRate: 0.03,
+  prior: { kind: 'normal', scale: 1 },
+  kl: 'analytic',
+  init: {},
+});
 
-function metricsEvents(runId: string, losses: number[], extra: Partial<Extract<RunEvent, { type: 'metrics' }>> = {}): RunEvent[] {
-  return losses.map((loss, i) => ({ type: 'metrics', runId, step: i + 1, time: i + 1, loss, nll: loss / 2, kl: 100, klWeight: 0.01, ...extra }));
+function metricsEvents(
+  runId: string,
+  losses: number[],
+  extra: Partial<Extract<RunEvent, { type: 'metrics' }>> = {},
+): RunEvent[] {
+  return losses.map((loss, i) => ({
+    type: 'metrics',
+    runId,
+    step: i + 1,
+    time: i + 1,
+    loss,
+    nll: loss / 2,
+    kl: 100,
+    klWeight: 0.01,
+    ...extra,
+  }));
 }
 
 function comparedRun(id: string, config: RunConfig, events: RunEvent[], tags: string[] = [], name = id): ComparisonRun {
@@ -58,9 +80,22 @@ describe('smoothSeries (debiased EMA)', () => {
   });
 
   it('keeps a constant series constant and decays by β^gap across a larger step gap', () => {
-    expect(smoothSeries([1, 2, 3, 10].map((x) => ({ x, y: 5 })), 0.9).map((p) => p.y)).toEqual([5, 5, 5, 5].map((v) => expect.closeTo(v, 10)));
+    expect(
+      smoothSeries(
+        [1, 2, 3, 10].map((x) => ({ x, y: 5 })),
+        0.9,
+      ).map((p) => p.y),
+    ).toEqual([5, 5, 5, 5].map((v) => expect.closeTo(v, 10)));
     // Steps 1, 2, 3, then 13 (10 typical gaps): the old average keeps weight 0.5^10 only.
-    const smoothed = smoothSeries([{ x: 1, y: 0 }, { x: 2, y: 0 }, { x: 3, y: 0 }, { x: 13, y: 1 }], 0.5);
+    const smoothed = smoothSeries(
+      [
+        { x: 1, y: 0 },
+        { x: 2, y: 0 },
+        { x: 3, y: 0 },
+        { x: 13, y: 1 },
+      ],
+      0.5,
+    );
     expect(smoothed[3].y).toBeGreaterThan(0.999);
   });
 });
@@ -83,7 +118,18 @@ describe('seed groups and bands', () => {
   });
 
   it('mean ± sample std per step', () => {
-    expect(meanAndStd([[{ x: 1, y: 4 }, { x: 2, y: 2 }], [{ x: 1, y: 6 }, { x: 2, y: 4 }]])).toEqual([
+    expect(
+      meanAndStd([
+        [
+          { x: 1, y: 4 },
+          { x: 2, y: 2 },
+        ],
+        [
+          { x: 1, y: 6 },
+          { x: 2, y: 4 },
+        ],
+      ]),
+    ).toEqual([
       { x: 1, mean: 5, std: Math.SQRT2, count: 2 },
       { x: 2, mean: 3, std: Math.SQRT2, count: 2 },
     ]);
@@ -95,7 +141,10 @@ describe('seed groups and bands', () => {
     expect(sets[0].data[0]).toEqual({ x: 1, y: 5 - Math.SQRT2 });
     expect(sets[1].data[0]).toEqual({ x: 1, y: 5 + Math.SQRT2 });
     expect((sets[1] as { fill?: unknown }).fill).toBe('-1');
-    expect(sets[2].data).toEqual([{ x: 1, y: 5 }, { x: 2, y: 3 }]);
+    expect(sets[2].data).toEqual([
+      { x: 1, y: 5 },
+      { x: 2, y: 3 },
+    ]);
   });
 });
 
@@ -108,7 +157,11 @@ describe('comparisonMetricFigure', () => {
     const spec = comparisonMetricFigure([a, b], 'loss');
     const sets = spec.chart.data.datasets as ChartDataset<'scatter', Point[]>[];
     expect(sets.map((set) => set.label)).toEqual(['a', 'b']);
-    expect(sets[1].data).toEqual([{ x: 1, y: 80 }, { x: 2, y: 4 }, { x: 3, y: 2 }]);
+    expect(sets[1].data).toEqual([
+      { x: 1, y: 80 },
+      { x: 2, y: 4 },
+      { x: 3, y: 2 },
+    ]);
     expect((spec.chart.options?.scales?.y as { type?: string }).type).toBe('logarithmic');
     expect(spec.caption).toBe('2 runs: a, b');
     expect(spec.id).toBe('compare-loss');
@@ -124,12 +177,23 @@ describe('comparisonMetricFigure', () => {
   });
 
   it('offers only the metrics some run has', () => {
-    expect(availableMetrics([a, b]).map((m) => m.key)).toEqual(['loss', 'nll', 'kl', 'trainAccuracy', 'heldoutNats', 'heldoutAccuracy', 'ece', 'noiseRefusal', 'digitRefusal']);
+    expect(availableMetrics([a, b]).map((m) => m.key)).toEqual([
+      'loss',
+      'nll',
+      'kl',
+      'trainAccuracy',
+      'heldoutNats',
+      'heldoutAccuracy',
+      'ece',
+      'noiseRefusal',
+      'digitRefusal',
+    ]);
     expect(availableMetrics([s]).map((m) => m.key)).toEqual(['loss', 'nll', 'kl', 'mse']);
   });
 
   it('uses a linear axis when a value is not positive or the values span less than a decade', () => {
-    const yType = (spec: ReturnType<typeof comparisonMetricFigure>) => (spec.chart.options?.scales?.y as { type?: string }).type;
+    const yType = (spec: ReturnType<typeof comparisonMetricFigure>) =>
+      (spec.chart.options?.scales?.y as { type?: string }).type;
     expect(yType(comparisonMetricFigure([a, b], 'heldoutNats'))).toBe('linear');
     expect(yType(comparisonMetricFigure([a], 'loss'))).toBe('linear');
   });
@@ -137,14 +201,24 @@ describe('comparisonMetricFigure', () => {
   it('names smoothing and seed groups in the title and, for exports, the caption', () => {
     const spec = comparisonMetricFigure([a, b], 'loss', { smoothing: 0.6, grouping: 'config' });
     expect(spec.title).toBe('Loss by step · EMA β 0.6 · mean ± std over seeds');
-    expect(spec.caption).toBe('2 runs: a, b · smoothed by a debiased EMA, β = 0.6 · seed groups by config: mean ± sample std');
+    expect(spec.caption).toBe(
+      '2 runs: a, b · smoothed by a debiased EMA, β = 0.6 · seed groups by config: mean ± sample std',
+    );
   });
 });
 
 describe('config differences', () => {
   it('flattens nested settings and keeps only those that differ', () => {
-    expect(flattenConfig(lenet5())).toMatchObject({ 'prior.kind': 'normal', 'prior.scale': 1, 'init.rho': -3.5, 'init.muStd': 0.1 });
-    const rows = configDifferences([lenet5({ seed: 1, init: { muStd: 0.1, rho: -5 } }), lenet5({ seed: 2, prior: { kind: 'normal', scale: 0.5 } })]);
+    expect(flattenConfig(lenet5())).toMatchObject({
+      'prior.kind': 'normal',
+      'prior.scale': 1,
+      'init.rho': -3.5,
+      'init.muStd': 0.1,
+    });
+    const rows = configDifferences([
+      lenet5({ seed: 1, init: { muStd: 0.1, rho: -5 } }),
+      lenet5({ seed: 2, prior: { kind: 'normal', scale: 0.5 } }),
+    ]);
     expect(rows).toEqual([
       { key: 'seed', values: [1, 2] },
       { key: 'prior.scale', values: [1, 0.5] },
@@ -174,7 +248,9 @@ describe('values at a step and CSV', () => {
   it('writes one row per run per step, a column per metric, quoting names', () => {
     const csv = comparisonCsv([a, b]);
     const lines = csv.trimEnd().split('\n');
-    expect(lines[0]).toBe('run_id,run_name,step,loss,nll,kl,heldout_nats,heldout_accuracy,ece,noise_refusal,digit_refusal');
+    expect(lines[0]).toBe(
+      'run_id,run_name,step,loss,nll,kl,heldout_nats,heldout_accuracy,ece,noise_refusal,digit_refusal',
+    );
     expect(lines[1]).toBe('a,"run ""a"", first",1,4,2,100,,,,,');
     expect(lines[2]).toBe('a,"run ""a"", first",2,2,1,100,-0.9,0.7,0.05,0.4,0.1');
     expect(lines.filter((line) => line.startsWith('b,'))).toHaveLength(2);
@@ -204,7 +280,12 @@ describe('values at a step and CSV', () => {
 });
 
 describe('posterior overlay', () => {
-  const withPosterior = (id: string, steps: number[]) => comparedRun(id, lenet5(), steps.map((step) => ({ ...posterior(step), runId: id })));
+  const withPosterior = (id: string, steps: number[]) =>
+    comparedRun(
+      id,
+      lenet5(),
+      steps.map((step) => ({ ...posterior(step), runId: id })),
+    );
   const a = withPosterior('a', [10, 20]);
   const b = withPosterior('b', [10]);
 

@@ -87,7 +87,14 @@ describe('runDataFromEvents', () => {
   });
 
   it('drops what a resumed run trained after its checkpoint, once', () => {
-    const resumed = { type: 'status', runId: 'run-1', step: 10, time: 30, state: 'queued', resumedFromStep: 10 } as const;
+    const resumed = {
+      type: 'status',
+      runId: 'run-1',
+      step: 10,
+      time: 30,
+      state: 'queued',
+      resumedFromStep: 10,
+    } as const;
     const folded = runDataFromEvents([...events, resumed, metrics(11), resumed, metrics(12)]);
     expect(folded.metrics.step).toEqual([1, 2, 3, 11, 12]);
     expect(folded.evaluations.map((event) => event.step)).toEqual([10]);
@@ -98,8 +105,16 @@ describe('runDataFromEvents', () => {
 describe('chart figures', () => {
   it('loss: loss, NLL and ΣKL per step with the KL weight in the legend', () => {
     const spec = lossFigure(data, run, { totalSteps: 30 });
-    expect(datasets(spec).map((dataset) => dataset.label)).toEqual(['loss = NLL + w·ΣKL', 'NLL (batch mean)', 'ΣKL (w = 0.000111 = 1/9000)']);
-    expect(points(spec, 0)).toEqual([{ x: 1, y: 10 }, { x: 2, y: 5 }, { x: 3, y: 10 / 3 }]);
+    expect(datasets(spec).map((dataset) => dataset.label)).toEqual([
+      'loss = NLL + w·ΣKL',
+      'NLL (batch mean)',
+      'ΣKL (w = 0.000111 = 1/9000)',
+    ]);
+    expect(points(spec, 0)).toEqual([
+      { x: 1, y: 10 },
+      { x: 2, y: 5 },
+      { x: 3, y: 10 / 3 },
+    ]);
     expect(axisTitle(spec, 'x')).toBe('training step');
     expect(axisTitle(spec, 'y')).toBe('nats (log scale)');
     expect(spec.chart.options?.scales?.x?.max).toBe(30);
@@ -117,15 +132,24 @@ describe('chart figures', () => {
 
   it('held-out: nats on the left axis and accuracy in percent on the right, one point per evaluation', () => {
     const spec = heldoutFigure(data, run);
-    expect(points(spec, 0)).toEqual([{ x: 10, y: -0.9 }, { x: 20, y: -0.5 }]);
-    expect(points(spec, 1)).toEqual([{ x: 10, y: 70 }, { x: 20, y: 85 }]);
+    expect(points(spec, 0)).toEqual([
+      { x: 10, y: -0.9 },
+      { x: 20, y: -0.5 },
+    ]);
+    expect(points(spec, 1)).toEqual([
+      { x: 10, y: 70 },
+      { x: 20, y: 85 },
+    ]);
     expect(datasets(spec)[0].label).toBe('held-out nats (T = 2)');
     expect(axisTitle(spec, 'y')).toContain('nats');
     expect(axisTitle(spec, 'accuracy')).toBe('held-out accuracy (%)');
   });
 
   it('ECE and refusals per evaluation', () => {
-    expect(points(eceFigure(data, run), 0)).toEqual([{ x: 10, y: 0.05 }, { x: 20, y: 0.05 }]);
+    expect(points(eceFigure(data, run), 0)).toEqual([
+      { x: 10, y: 0.05 },
+      { x: 20, y: 0.05 },
+    ]);
     const refusal = refusalFigure(data, run);
     expect(refusal.title).toContain('threshold 0.2');
     expect(points(refusal, 0).map((point) => point.y)).toEqual([40, 40]);
@@ -136,8 +160,14 @@ describe('chart figures', () => {
     const spec = reliabilityFigure(heldout(10, -1, 0.7), run);
     const [bars, diagonal, confidence, counts] = datasets(spec);
     expect(bars.type).toBe('bar');
-    expect(bars.data).toEqual([{ x: 0.25, y: null }, { x: 0.75, y: 75 }]);
-    expect(diagonal.data).toEqual([{ x: 0, y: 0 }, { x: 1, y: 100 }]);
+    expect(bars.data).toEqual([
+      { x: 0.25, y: null },
+      { x: 0.75, y: 75 },
+    ]);
+    expect(diagonal.data).toEqual([
+      { x: 0, y: 0 },
+      { x: 1, y: 100 },
+    ]);
     expect(confidence.data).toEqual([{ x: 0.75, y: 80 }]);
     expect(counts.data).toEqual([{ x: 0.75, y: 8 }]);
     expect(axisTitle(spec, 'count')).toContain('images in bin');
@@ -159,20 +189,46 @@ describe('chart figures', () => {
   it('learned prior parameters over evaluations', () => {
     const spec = priorParametersFigure(data, run);
     expect(datasets(spec).map((dataset) => dataset.label)).toEqual(['pi']);
-    expect(points(spec, 0)).toEqual([{ x: 10, y: 0.2 }, { x: 20, y: 0.3 }]);
+    expect(points(spec, 0)).toEqual([
+      { x: 10, y: 0.2 },
+      { x: 20, y: 0.3 },
+    ]);
   });
 
   it('regression: band edges at mean ± 2σ, mean, true function and training data', () => {
     const regression = runDataFromEvents([
-      { type: 'regression', runId: 'r', step: 5, time: 5, grid: [0, 1], mean: [1, 2], std: [0.5, 1], trueY: [0, 0], trainX: [0.5], trainY: [3], stdRatio: 2, rmseInside: 1, coverageInside: 1 },
+      {
+        type: 'regression',
+        runId: 'r',
+        step: 5,
+        time: 5,
+        grid: [0, 1],
+        mean: [1, 2],
+        std: [0.5, 1],
+        trueY: [0, 0],
+        trainX: [0.5],
+        trainY: [3],
+        stdRatio: 2,
+        rmseInside: 1,
+        coverageInside: 1,
+      },
     ]);
     // The band is a regression's figure: a classification run has none (regressionFigure refuses it).
     expect(() => regressionFigure(regression, run)).toThrow('is for regression runs');
     const spec = regressionFigure(regression, { name: 'sinusoid', config: sinusoidPresets[0].config });
     expect(spec.chart.options?.scales?.x).toMatchObject({ min: -1.5, max: 1.5 });
-    expect(points(spec, 0)).toEqual([{ x: 0, y: 0 }, { x: 1, y: 0 }]);
-    expect(points(spec, 1)).toEqual([{ x: 0, y: 2 }, { x: 1, y: 4 }]);
-    expect(points(spec, 2)).toEqual([{ x: 0, y: 1 }, { x: 1, y: 2 }]);
+    expect(points(spec, 0)).toEqual([
+      { x: 0, y: 0 },
+      { x: 1, y: 0 },
+    ]);
+    expect(points(spec, 1)).toEqual([
+      { x: 0, y: 2 },
+      { x: 1, y: 4 },
+    ]);
+    expect(points(spec, 2)).toEqual([
+      { x: 0, y: 1 },
+      { x: 1, y: 2 },
+    ]);
     expect(points(spec, 4)).toEqual([{ x: 0.5, y: 3 }]);
   });
 
@@ -183,7 +239,9 @@ describe('chart figures', () => {
     expect(title.display).toBe(true);
     expect(title.text).toEqual([spec.title]);
     // At a single column's 320 px the title takes two lines rather than running past both edges.
-    const narrow = exportChartConfiguration({ ...spec, width: 320, height: 272 }).options?.plugins?.title as { text: string[] };
+    const narrow = exportChartConfiguration({ ...spec, width: 320, height: 272 }).options?.plugins?.title as {
+      text: string[];
+    };
     expect(narrow.text.length).toBe(2);
     expect(narrow.text.join(' ')).toBe(spec.title);
     // A caption wider than the chart is wrapped between its " · " parts, never cut.
@@ -194,7 +252,9 @@ describe('chart figures', () => {
     expect(config.options?.devicePixelRatio).toBe(EXPORT_PIXEL_RATIO);
     expect(exportChartConfiguration(spec, { density: 3 }).options?.devicePixelRatio).toBe(3);
     expect(spec.caption).toBe(figureCaption(run));
-    expect(spec.caption).toContain('synthetic run — LeNet5 on mnist · flipout · N(0, 1²) prior · analytic KL, KL weight 1/N_train');
+    expect(spec.caption).toContain(
+      'synthetic run — LeNet5 on mnist · flipout · N(0, 1²) prior · analytic KL, KL weight 1/N_train',
+    );
   });
 });
 

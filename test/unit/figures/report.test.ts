@@ -11,7 +11,14 @@ import type { RunEvent } from '../../../core/contract/runEvent';
 import { configDiffTable, comparisonReportLayout, metricTable } from '../../../core/figures/comparisonReport';
 import { runMetricsCsv } from '../../../core/figures/metricsCsv';
 import { oodSummaryTable } from '../../../core/figures/oodReport';
-import { drawReportPanel, layoutReport, REPORT_WIDTH, ReportLayoutError, type Rect, type ReportContext } from '../../../core/figures/reportLayout';
+import {
+  drawReportPanel,
+  layoutReport,
+  REPORT_WIDTH,
+  ReportLayoutError,
+  type Rect,
+  type ReportContext,
+} from '../../../core/figures/reportLayout';
 import { runDataFromEvents } from '../../../core/figures/runData';
 import { configRows, finalMetricRows, runReportLayout } from '../../../core/figures/runReport';
 import { renderReportPng } from '../../../electron/host/figureRenderer';
@@ -21,9 +28,33 @@ import { events, run } from './syntheticRun';
 const data = runDataFromEvents(events);
 const sinusoidConfig = sinusoidPresets[0].config;
 const sinusoidRun = { name: 'sinusoid a', config: { ...sinusoidConfig, seed: 4 } };
-const sinusoidEvents: RunEvent[] = [1, 2, 3].map((step) => ({ type: 'metrics', runId: 's', step, time: step, loss: 100 / step, nll: 50 / step, kl: 50, klWeight: 1, mse: 2 / step }));
+const sinusoidEvents: RunEvent[] = [1, 2, 3].map((step) => ({
+  type: 'metrics',
+  runId: 's',
+  step,
+  time: step,
+  loss: 100 / step,
+  nll: 50 / step,
+  kl: 50,
+  klWeight: 1,
+  mse: 2 / step,
+}));
 const grid = [-1, 0, 1];
-sinusoidEvents.push({ type: 'regression', runId: 's', step: 3, time: 3, grid, mean: [0, 1, 0], std: [2, 0.5, 2], trueY: [0, 0, 0], trainX: [0], trainY: [0.5], stdRatio: 4, rmseInside: 0.4, coverageInside: 1 });
+sinusoidEvents.push({
+  type: 'regression',
+  runId: 's',
+  step: 3,
+  time: 3,
+  grid,
+  mean: [0, 1, 0],
+  std: [2, 0.5, 2],
+  trueY: [0, 0, 0],
+  trainX: [0],
+  trainY: [0.5],
+  stdRatio: 4,
+  rmseInside: 0.4,
+  coverageInside: 1,
+});
 const sinusoidData = runDataFromEvents(sinusoidEvents);
 
 function overlaps(a: Rect, b: Rect): boolean {
@@ -50,7 +81,11 @@ describe('run report layout', () => {
   });
 
   it('gives a sinusoid run its loss and predictive band only', () => {
-    expect(runReportLayout(sinusoidRun, sinusoidData).panels.map((panel) => panel.spec.id)).toEqual(['report-header', 'loss', 'predictive']);
+    expect(runReportLayout(sinusoidRun, sinusoidData).panels.map((panel) => panel.spec.id)).toEqual([
+      'report-header',
+      'loss',
+      'predictive',
+    ]);
   });
 
   it('places panels inside the page without overlaps; pairs share a row', () => {
@@ -61,7 +96,8 @@ describe('run report layout', () => {
       expect(rect.x + rect.width).toBeLessThanOrEqual(layout.width);
       expect(rect.y + rect.height).toBeLessThanOrEqual(layout.height);
     }
-    for (let i = 0; i < rects.length; i += 1) for (let j = i + 1; j < rects.length; j += 1) expect(overlaps(rects[i], rects[j]), `${i} and ${j}`).toBe(false);
+    for (let i = 0; i < rects.length; i += 1)
+      for (let j = i + 1; j < rects.length; j += 1) expect(overlaps(rects[i], rects[j]), `${i} and ${j}`).toBe(false);
     const byId = Object.fromEntries(layout.panels.map((panel) => [panel.spec.id, panel]));
     expect(byId.ece.body.y).toBe(byId.reliability.body.y);
     expect(byId['posterior-mu'].body.y).toBe(byId['posterior-sigma'].body.y);
@@ -86,7 +122,15 @@ describe('run report layout', () => {
     const layout = runReportLayout(sinusoidRun, sinusoidData);
     expect(() => drawReportPanel({} as ReportContext, layout.panels[1])).toThrow(ReportLayoutError);
     const spec = layout.panels[1].spec;
-    expect(() => layoutReport({ id: 'x', header: layout.panels[0].spec as never, rows: [[spec, spec, spec] as never], footer: '', fileName: 'x.png' })).toThrow('one or two figures, not 3');
+    expect(() =>
+      layoutReport({
+        id: 'x',
+        header: layout.panels[0].spec as never,
+        rows: [[spec, spec, spec] as never],
+        footer: '',
+        fileName: 'x.png',
+      }),
+    ).toThrow('one or two figures, not 3');
   });
 
   it('draws headless with every panel present', async () => {
@@ -123,7 +167,13 @@ describe('comparison report layout', () => {
     expect(diff.rows).toContainEqual(['learningRate', '0.03', '0.01']);
     expect(metricTable(runs).rows[0]).toEqual(['loss', '33.3 (step 3)', '33.3 (step 3)']);
     const layout = comparisonReportLayout(runs);
-    expect(layout.panels.map((panel) => panel.spec.id)).toEqual(['report-header', 'compare-loss', 'compare-nll', 'compare-kl', 'compare-mse']);
+    expect(layout.panels.map((panel) => panel.spec.id)).toEqual([
+      'report-header',
+      'compare-loss',
+      'compare-nll',
+      'compare-kl',
+      'compare-mse',
+    ]);
     expect(layout.fileName).toBe('sinusoid-a-vs-sinusoid-b-report.png');
   });
 });
@@ -136,7 +186,11 @@ describe('the OOD part of a run report', () => {
     meanMaxProbability: 0.5,
     refusedAtThreshold: 0.25,
     refusedAtCalibrated: 0.75,
-    scores: { maxProbability: { auroc: 0.9, fprAt95Tpr: 0.2 }, predictiveEntropy: { auroc: 0.95, fprAt95Tpr: 0.1 }, mutualInformation: { auroc: 0.8, fprAt95Tpr: 0.3 } },
+    scores: {
+      maxProbability: { auroc: 0.9, fprAt95Tpr: 0.2 },
+      predictiveEntropy: { auroc: 0.95, fprAt95Tpr: 0.1 },
+      mutualInformation: { auroc: 0.8, fprAt95Tpr: 0.3 },
+    },
     histograms: { maxProbability: histogram, predictiveEntropy: histogram, mutualInformation: histogram },
   });
   const evaluation = oodEvaluationSchema.parse({
@@ -158,7 +212,12 @@ describe('the OOD part of a run report', () => {
 
   it('follows the run’s figures: the table of image sets, then the score histograms', () => {
     const layout = runReportLayout(run, data, { ood: evaluation });
-    expect(layout.panels.slice(-4).map((panel) => panel.spec.id)).toEqual(['ood-summary', 'ood-histogram-maxProbability', 'ood-histogram-predictiveEntropy', 'ood-histogram-mutualInformation']);
+    expect(layout.panels.slice(-4).map((panel) => panel.spec.id)).toEqual([
+      'ood-summary',
+      'ood-histogram-maxProbability',
+      'ood-histogram-predictiveEntropy',
+      'ood-histogram-mutualInformation',
+    ]);
     expect(oodSummaryTable(evaluation).rows).toEqual([
       ['Held-out (mnist)', '4', '0.5', '25.0 %', '75.0 %', '—', '—', '—'],
       ['Noise: uniform', '4', '0.5', '25.0 %', '75.0 %', '0.9', '0.95', '0.8'],

@@ -10,7 +10,12 @@ import type { RunEvent } from '../../../core/contract/runEvent';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import type { ComparisonRun } from '../../../core/figures/comparisonData';
 import { comparisonReportLayout } from '../../../core/figures/comparisonReport';
-import { FIGURE_SIZE_NAMES, FIGURE_SIZES, pointsPerPixel, SMALLEST_PRINT_FONT_PT } from '../../../core/figures/figureSizes';
+import {
+  FIGURE_SIZE_NAMES,
+  FIGURE_SIZES,
+  pointsPerPixel,
+  SMALLEST_PRINT_FONT_PT,
+} from '../../../core/figures/figureSizes';
 import { figureCsv } from '../../../core/figures/figureData';
 import { layoutReportAt, type ReportLayout } from '../../../core/figures/reportLayout';
 import { runDataFromEvents } from '../../../core/figures/runData';
@@ -19,19 +24,53 @@ import { parseColour } from '../../../core/figures/svgContext';
 import type { ChartFigureSpec, FigureSpec } from '../../../core/figures/types';
 import { renderReportPng } from '../../../electron/host/figureRenderer';
 import { renderFigureFile, renderReportFile } from '../../../electron/host/vectorFigures';
-import { compareImages, pdfFonts, pdfText, renderPdf, summariseSvg, type SvgSummary } from '../../fixtures/vectorChecks';
+import {
+  compareImages,
+  pdfFonts,
+  pdfText,
+  renderPdf,
+  summariseSvg,
+  type SvgSummary,
+} from '../../fixtures/vectorChecks';
 import { decodePng } from '../../integration/reportImage';
 import { events, run } from './syntheticRun';
 
 const lenet5Layout = runReportLayout({ ...run, id: 'run-1', totalSteps: 30 }, runDataFromEvents(events));
 
 function sinusoidEvents(runId: string, scale: number): RunEvent[] {
-  const list: RunEvent[] = [1, 2, 3, 4].map((step) => ({ type: 'metrics', runId, step, time: step, loss: (100 * scale) / step, nll: (50 * scale) / step, kl: 50, klWeight: 1, mse: (2 * scale) / step }));
-  list.push({ type: 'regression', runId, step: 4, time: 4, grid: [-1, 0, 1], mean: [0, scale, 0], std: [2, 0.5, 2], trueY: [0, 0, 0], trainX: [0], trainY: [0.5], stdRatio: 4, rmseInside: 0.4, coverageInside: 1 });
+  const list: RunEvent[] = [1, 2, 3, 4].map((step) => ({
+    type: 'metrics',
+    runId,
+    step,
+    time: step,
+    loss: (100 * scale) / step,
+    nll: (50 * scale) / step,
+    kl: 50,
+    klWeight: 1,
+    mse: (2 * scale) / step,
+  }));
+  list.push({
+    type: 'regression',
+    runId,
+    step: 4,
+    time: 4,
+    grid: [-1, 0, 1],
+    mean: [0, scale, 0],
+    std: [2, 0.5, 2],
+    trueY: [0, 0, 0],
+    trainX: [0],
+    trainY: [0.5],
+    stdRatio: 4,
+    rmseInside: 0.4,
+    coverageInside: 1,
+  });
   return list;
 }
 const sinusoidConfig = sinusoidPresets[0].config;
-const sinusoidLayout = runReportLayout({ name: 'sinusoid a', config: { ...sinusoidConfig, seed: 4 } }, runDataFromEvents(sinusoidEvents('s', 1)));
+const sinusoidLayout = runReportLayout(
+  { name: 'sinusoid a', config: { ...sinusoidConfig, seed: 4 } },
+  runDataFromEvents(sinusoidEvents('s', 1)),
+);
 const comparedRuns: ComparisonRun[] = [1, 2, 3].map((seed) => ({
   id: `s${seed}`,
   name: `sinusoid seed ${seed}`,
@@ -48,7 +87,9 @@ const reports: [string, ReportLayout][] = [
   ['three-run comparison', comparisonLayout],
 ];
 /** Every figure of the three reports (the report header included), each once. */
-const figures = new Map<string, FigureSpec>(reports.flatMap(([, layout]) => layout.panels.map((panel) => [`${layout.id}:${panel.spec.id}`, panel.spec] as const)));
+const figures = new Map<string, FigureSpec>(
+  reports.flatMap(([, layout]) => layout.panels.map((panel) => [`${layout.id}:${panel.spec.id}`, panel.spec] as const)),
+);
 
 const texts = (summary: SvgSummary) => summary.texts.map((text) => text.text);
 const normalise = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -64,7 +105,13 @@ function chartTexts(spec: ChartFigureSpec): { axisTitles: string[]; legend: stri
   const axisTitles = Object.values(scales)
     .filter((scale) => scale.display !== false && scale.title?.display && scale.title.text)
     .map((scale) => scale.title!.text!);
-  const legendOptions = (spec.chart.options as { plugins?: { legend?: { display?: boolean; labels?: { filter?: (item: { text: string; datasetIndex: number }) => boolean } } } }).plugins?.legend;
+  const legendOptions = (
+    spec.chart.options as {
+      plugins?: {
+        legend?: { display?: boolean; labels?: { filter?: (item: { text: string; datasetIndex: number }) => boolean } };
+      };
+    }
+  ).plugins?.legend;
   const legend =
     legendOptions?.display === false
       ? []
@@ -77,7 +124,9 @@ function chartTexts(spec: ChartFigureSpec): { axisTitles: string[]; legend: stri
 
 /** The colours a dataset is drawn in (its line, its fill). */
 function seriesColours(dataset: { borderColor?: unknown; backgroundColor?: unknown }): string[] {
-  return [dataset.borderColor, dataset.backgroundColor].filter((colour): colour is string => typeof colour === 'string').map((colour) => parseColour(colour).colour);
+  return [dataset.borderColor, dataset.backgroundColor]
+    .filter((colour): colour is string => typeof colour === 'string')
+    .map((colour) => parseColour(colour).colour);
 }
 
 /** The figure's title as drawn: whole, on consecutive lines (a narrow export wraps it), or cut with "…" (a report's narrow title band). */
@@ -90,7 +139,10 @@ function checkSvg(spec: FigureSpec, svg: string, sizeName: (typeof FIGURE_SIZE_N
   const summary = summariseSvg(svg);
   const all = texts(summary);
   const title = drawnTitle(spec, all);
-  expect(title, `${spec.id} at ${sizeName}: title "${spec.title}" among ${JSON.stringify(all.slice(0, 5))}`).toBeDefined();
+  expect(
+    title,
+    `${spec.id} at ${sizeName}: title "${spec.title}" among ${JSON.stringify(all.slice(0, 5))}`,
+  ).toBeDefined();
   if (spec.kind === 'chart') {
     const { axisTitles, legend } = chartTexts(spec);
     // An axis title longer than its axis is written on consecutive lines: joined, they are the title.
@@ -98,12 +150,18 @@ function checkSvg(spec: FigureSpec, svg: string, sizeName: (typeof FIGURE_SIZE_N
     for (const text of axisTitles) expect(joined, `${spec.id} at ${sizeName}`).toContain(text);
     for (const text of legend) expect(all, `${spec.id} at ${sizeName}`).toContain(text);
     // Tick labels: numbers (or category names) along the axes, as text.
-    expect(all.filter((text) => /^-?[\d.,]+(e[-+]?\d+)?%?$/i.test(text)).length, `${spec.id} tick labels`).toBeGreaterThanOrEqual(3);
+    expect(
+      all.filter((text) => /^-?[\d.,]+(e[-+]?\d+)?%?$/i.test(text)).length,
+      `${spec.id} tick labels`,
+    ).toBeGreaterThanOrEqual(3);
     for (const dataset of spec.chart.data.datasets) {
       if ((dataset.data as unknown[]).length < 2) continue;
       const colours = seriesColours(dataset as never);
       const painted = summary.paths.some((path) => colours.includes(path.stroke) || colours.includes(path.fill));
-      expect(painted, `${spec.id} at ${sizeName}: a path for series "${dataset.label}" in ${colours.join(' or ')}`).toBe(true);
+      expect(
+        painted,
+        `${spec.id} at ${sizeName}: a path for series "${dataset.label}" in ${colours.join(' or ')}`,
+      ).toBe(true);
     }
   }
   const size = FIGURE_SIZES[sizeName];
@@ -134,7 +192,12 @@ async function compareWithPng(pdf: Buffer, png: Buffer) {
 describe('SVG export of every figure', () => {
   for (const sizeName of FIGURE_SIZE_NAMES) {
     it(`keeps titles, axis titles, legends and ticks as <text> and every series as a path (${sizeName})`, async () => {
-      for (const spec of figures.values()) checkSvg(spec, (await renderFigureFile(spec, { format: 'svg', size: FIGURE_SIZES[sizeName] })).toString('utf8'), sizeName);
+      for (const spec of figures.values())
+        checkSvg(
+          spec,
+          (await renderFigureFile(spec, { format: 'svg', size: FIGURE_SIZES[sizeName] })).toString('utf8'),
+          sizeName,
+        );
     });
   }
 });
@@ -144,7 +207,11 @@ describe('PDF export of every figure', { timeout: 120_000 }, () => {
     it(`has the SVG's texts for pdftotext, embedded fonts, and the PNG's layout (${sizeName})`, async () => {
       const size = FIGURE_SIZES[sizeName];
       for (const spec of figures.values()) {
-        const [svg, pdf, png] = await Promise.all([renderFigureFile(spec, { format: 'svg', size }), renderFigureFile(spec, { format: 'pdf', size }), renderFigureFile(spec, { format: 'png', size })]);
+        const [svg, pdf, png] = await Promise.all([
+          renderFigureFile(spec, { format: 'svg', size }),
+          renderFigureFile(spec, { format: 'pdf', size }),
+          renderFigureFile(spec, { format: 'png', size }),
+        ]);
         const extracted = normalise(await pdfText(pdf));
         const summary = summariseSvg(svg.toString('utf8'));
         const wanted = spec.kind === 'chart' ? [...chartTexts(spec).axisTitles, ...chartTexts(spec).legend] : [];
@@ -166,7 +233,13 @@ describe('PDF export of every figure', { timeout: 120_000 }, () => {
     const loss = lenet5Layout.panels.find((panel) => panel.spec.id === 'loss')!.spec as ChartFigureSpec;
     const pdf = await renderFigureFile(loss, { format: 'pdf' });
     // The same chart without its legend: every plot element moves.
-    const withoutLegend: ChartFigureSpec = { ...loss, chart: { ...loss.chart, options: { ...loss.chart.options, plugins: { ...loss.chart.options?.plugins, legend: { display: false } } } } };
+    const withoutLegend: ChartFigureSpec = {
+      ...loss,
+      chart: {
+        ...loss.chart,
+        options: { ...loss.chart.options, plugins: { ...loss.chart.options?.plugins, legend: { display: false } } },
+      },
+    };
     const difference = await compareWithPng(pdf, await renderFigureFile(withoutLegend, { format: 'png' }));
     expect(difference.differingBlocks).toBeGreaterThan(0.005);
     expect(difference.meanAbsoluteDifference).toBeGreaterThan(1);
@@ -197,12 +270,15 @@ describe('reports in every format and size', { timeout: 240_000 }, () => {
         const png = await decodePng(files.png);
         expect(png.width).toBe(size.widthInches === null ? sized.width * 2 : Math.round(size.widthInches * 300));
         // A print-size PNG carries its 300 dpi (pHYs: 11811 pixels per metre), so documents place it at its width.
-        if (size.widthInches !== null) expect(files.png.includes(Buffer.from([0, 0, 0x2e, 0x23, 0, 0, 0x2e, 0x23, 1]))).toBe(true);
+        if (size.widthInches !== null)
+          expect(files.png.includes(Buffer.from([0, 0, 0x2e, 0x23, 0, 0, 0x2e, 0x23, 1]))).toBe(true);
         // Compared at one pixel per CSS pixel: a tall report at 300 dpi is tens of megapixels.
         const difference = await compareWithPng(files.pdf, await renderReportPng(sized, 1));
         expect(difference.meanAbsoluteDifference, `${name} at ${sizeName}`).toBeLessThan(6);
         expect(difference.differingBlocks, `${name} at ${sizeName}`).toBeLessThan(0.03);
-        console.log(`${name} report, ${sizeName}: ${measurements.join(', ')}; PDF vs PNG: mean block difference ${difference.meanAbsoluteDifference.toFixed(2)}, differing blocks ${(difference.differingBlocks * 100).toFixed(2)} %`);
+        console.log(
+          `${name} report, ${sizeName}: ${measurements.join(', ')}; PDF vs PNG: mean block difference ${difference.meanAbsoluteDifference.toFixed(2)}, differing blocks ${(difference.differingBlocks * 100).toFixed(2)} %`,
+        );
       });
     }
   }

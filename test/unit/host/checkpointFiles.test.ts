@@ -49,7 +49,9 @@ describe('checkpoint files', () => {
     expect(await read()).toEqual(checkpointAt(100));
     const manifest = await writeCheckpointFiles(runDir, serializeCheckpoint(checkpointAt(200)));
     expect(await read()).toEqual(checkpointAt(200));
-    expect((await fs.readdir(path.join(runDir, 'checkpoint'))).sort()).toEqual(['manifest.json', manifest.valuesFile!].sort());
+    expect((await fs.readdir(path.join(runDir, 'checkpoint'))).sort()).toEqual(
+      ['manifest.json', manifest.valuesFile!].sort(),
+    );
     expect(manifest.valuesFile).toMatch(/^values-200-[0-9a-f]{8}\.f32$/);
   });
 
@@ -70,32 +72,56 @@ describe('checkpoint files', () => {
     const bytes = await fs.readFile(file);
     bytes[3] ^= 0x40;
     await fs.writeFile(file, bytes);
-    await expect(readCheckpointFiles(runDir)).rejects.toThrow(/The checkpoint's values have checksum [0-9a-f]{8}; its manifest says [0-9a-f]{8}\. The checkpoint is damaged\./);
+    await expect(readCheckpointFiles(runDir)).rejects.toThrow(
+      /The checkpoint's values have checksum [0-9a-f]{8}; its manifest says [0-9a-f]{8}\. The checkpoint is damaged\./,
+    );
     await fs.rm(file);
     await expect(readCheckpointFiles(runDir)).rejects.toThrow(/values file .* is missing/);
   });
 
-  it('always leaves a whole checkpoint when the writing process is killed (SIGKILL) at any moment', { timeout: 60_000 }, async () => {
-    const fixture = path.join(import.meta.dirname, 'fixtures', 'writeCheckpointsForever.ts');
-    for (const killAfterMs of [0, 7, 23, 61, 150]) {
-      const child = spawn(process.execPath, ['--import', 'tsx', fixture, runDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      await new Promise((resolve) => setTimeout(resolve, killAfterMs));
-      child.kill('SIGKILL');
-      await exited;
-      const stored = await readCheckpointFiles(runDir); // verified: length, checksum, bounds
-      expect(stored).not.toBeNull();
-      const checkpoint = deserializeCheckpoint(stored!.manifest, stored!.values);
-      expect(checkpoint.step).toBeGreaterThanOrEqual(1);
-      expect(checkpoint.variables[0].values.every((value) => value === checkpoint.step)).toBe(true);
-    }
-  });
+  it(
+    'always leaves a whole checkpoint when the writing process is killed (SIGKILL) at any moment',
+    { timeout: 60_000 },
+    async () => {
+      const fixture = path.join(import.meta.dirname, 'fixtures', 'writeCheckpointsForever.ts');
+      for (const killAfterMs of [0, 7, 23, 61, 150]) {
+        const child = spawn(process.execPath, ['--import', 'tsx', fixture, runDir], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+        await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+        child.kill('SIGKILL');
+        await exited;
+        const stored = await readCheckpointFiles(runDir); // verified: length, checksum, bounds
+        expect(stored).not.toBeNull();
+        const checkpoint = deserializeCheckpoint(stored!.manifest, stored!.values);
+        expect(checkpoint.step).toBeGreaterThanOrEqual(1);
+        expect(checkpoint.variables[0].values.every((value) => value === checkpoint.step)).toBe(true);
+      }
+    },
+  );
 });
 
 describe('RunStore checkpoints and deletion', () => {
-  const config = sinusoidConfigSchema.parse({ experiment: 'sinusoid', epochs: 10, learningRate: 0.03, prior: { kind: 'normal' }, kl: 'analytic', init: {} });
-  const record = (id: string) => ({ id, name: id, tags: [], config, state: 'queued' as const, createdAt: new Date().toISOString(), step: 0, totalSteps: 10 });
+  const config = sinusoidConfigSchema.parse({
+    experiment: 'sinusoid',
+    epochs: 10,
+    learningRate: 0.03,
+    prior: { kind: 'normal' },
+    kl: 'analytic',
+    init: {},
+  });
+  const record = (id: string) => ({
+    id,
+    name: id,
+    tags: [],
+    config,
+    state: 'queued' as const,
+    createdAt: new Date().toISOString(),
+    step: 0,
+    totalSteps: 10,
+  });
 
   it('stores and reads a run checkpoint, tells its step, and marks an interrupted run resumable', async () => {
     const store = new RunStore(runsDir, { flushIntervalMs: 10 });
@@ -110,14 +136,20 @@ describe('RunStore checkpoints and deletion', () => {
     // A later process (another store) finds the run unfinished and its owner gone.
     const later = new RunStore(runsDir);
     expect(await later.markInterruptedRuns()).toEqual(['run-b']);
-    expect(await later.readRecord('run-b')).toMatchObject({ state: 'interrupted', checkpointStep: 7, message: expect.stringMatching(/can resume from its checkpoint at step 7\.$/) });
+    expect(await later.readRecord('run-b')).toMatchObject({
+      state: 'interrupted',
+      checkpointStep: 7,
+      message: expect.stringMatching(/can resume from its checkpoint at step 7\.$/),
+    });
     await later.close();
   });
 
   it('deletes a finished run folder, refuses a run a live process has claimed, and names a missing run', async () => {
     const store = new RunStore(runsDir, { flushIntervalMs: 10 });
     await store.createRun(record('run-c'));
-    await expect(store.deleteRun('run-c')).rejects.toThrow('Run "run-c" is queued or training in a running workbench; stop it before deleting it.');
+    await expect(store.deleteRun('run-c')).rejects.toThrow(
+      'Run "run-c" is queued or training in a running workbench; stop it before deleting it.',
+    );
     await store.writeRecord({ ...record('run-c'), state: 'completed' });
     store.appendEvent({ type: 'metrics', runId: 'run-c', step: 1, time: 1, loss: 1, nll: 1, kl: 0, klWeight: 1 });
     await store.deleteRun('run-c');

@@ -2,9 +2,32 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import { EventCoalescer } from '../../../electron/host/eventCoalescer';
 
-const progress = (runId: string, step: number): RunEvent => ({ type: 'progress', runId, step, time: 0, total: 100, stepsPerSecond: 1, etaSeconds: 1 });
-const metrics = (runId: string, step: number): RunEvent => ({ type: 'metrics', runId, step, time: 0, loss: 1, nll: 1, kl: 0, klWeight: 1 });
-const status = (runId: string, step: number): RunEvent => ({ type: 'status', runId, step, time: 0, state: 'completed' });
+const progress = (runId: string, step: number): RunEvent => ({
+  type: 'progress',
+  runId,
+  step,
+  time: 0,
+  total: 100,
+  stepsPerSecond: 1,
+  etaSeconds: 1,
+});
+const metrics = (runId: string, step: number): RunEvent => ({
+  type: 'metrics',
+  runId,
+  step,
+  time: 0,
+  loss: 1,
+  nll: 1,
+  kl: 0,
+  klWeight: 1,
+});
+const status = (runId: string, step: number): RunEvent => ({
+  type: 'status',
+  runId,
+  step,
+  time: 0,
+  state: 'completed',
+});
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -50,7 +73,13 @@ describe('EventCoalescer', () => {
     coalescer.push(metrics('a', 2));
     coalescer.push(metrics('a', 3));
     coalescer.push(status('a', 3));
-    expect(forwarded.map((event) => `${event.type}:${event.step}`)).toEqual(['progress:1', 'metrics:2', 'progress:2', 'metrics:3', 'status:3']);
+    expect(forwarded.map((event) => `${event.type}:${event.step}`)).toEqual([
+      'progress:1',
+      'metrics:2',
+      'progress:2',
+      'metrics:3',
+      'status:3',
+    ]);
     coalescer.dispose();
   });
 });

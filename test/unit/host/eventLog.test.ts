@@ -57,8 +57,15 @@ describe('EventThinner', () => {
     expect(steps.length).toBeLessThanOrEqual(EVENT_READ_LIMITS.metrics + EVENT_READ_TAIL);
     expect(steps.length).toBeGreaterThan(EVENT_READ_LIMITS.metrics / 2);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
-    expect(steps.slice(-EVENT_READ_TAIL)).toEqual(Array.from({ length: EVENT_READ_TAIL }, (_, index) => 100_000 - EVENT_READ_TAIL + 1 + index));
-    const gaps = new Set(steps.slice(0, -EVENT_READ_TAIL - 1).map((step, index, all) => (index === 0 ? 0 : step - all[index - 1])).slice(1));
+    expect(steps.slice(-EVENT_READ_TAIL)).toEqual(
+      Array.from({ length: EVENT_READ_TAIL }, (_, index) => 100_000 - EVENT_READ_TAIL + 1 + index),
+    );
+    const gaps = new Set(
+      steps
+        .slice(0, -EVENT_READ_TAIL - 1)
+        .map((step, index, all) => (index === 0 ? 0 : step - all[index - 1]))
+        .slice(1),
+    );
     expect(gaps.size).toBe(1); // even
   });
 });
@@ -71,7 +78,14 @@ describe('readLines', () => {
     const handle = await fs.open(file, 'r');
     const lines: string[] = [];
     let overlong = 0;
-    const tail = await readLines(handle, { line: (text) => void lines.push(text.length > 20 ? `<${text.length}>` : text), overlong: () => void (overlong += 1) }, 500_000);
+    const tail = await readLines(
+      handle,
+      {
+        line: (text) => void lines.push(text.length > 20 ? `<${text.length}>` : text),
+        overlong: () => void (overlong += 1),
+      },
+      500_000,
+    );
     await handle.close();
     expect(lines).toEqual(['first', 'second', '<300000>']);
     expect(overlong).toBe(1);

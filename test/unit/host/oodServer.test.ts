@@ -15,7 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
 import { lenet5Network } from '../../../core/experiments/lenet5/network';
 import { SeedStream } from '../../../core/random/seedStream';
-import { deserializeCheckpoint, serializeCheckpoint, type SerializedCheckpoint } from '../../../core/training/checkpoint';
+import {
+  deserializeCheckpoint,
+  serializeCheckpoint,
+  type SerializedCheckpoint,
+} from '../../../core/training/checkpoint';
 import { writeCheckpointFiles } from '../../../electron/host/checkpointFiles';
 import { captureTrainingState } from '../../../core/training/trainingState';
 import type { OodReplyMessage, OodRequestMessage } from '../../../electron/worker/messages';
@@ -26,7 +30,11 @@ const config = lenet5ConfigSchema.parse({ experiment: 'lenet5', seed: 1 });
 async function checkpointAt(step: number, seed: number): Promise<SerializedCheckpoint> {
   const network = lenet5Network(config, new SeedStream(seed).fork(1));
   const optimizer = tf.train.adam(0.001);
-  const state = await captureTrainingState({ experiment: 'lenet5', variables: network.trainableVariables, optimizer, seedStreams: {} }, step, step);
+  const state = await captureTrainingState(
+    { experiment: 'lenet5', variables: network.trainableVariables, optimizer, seedStreams: {} },
+    step,
+    step,
+  );
   network.dispose();
   optimizer.dispose();
   return serializeCheckpoint(state);
@@ -37,7 +45,17 @@ let runDir: string;
 function request(checkpoint: SerializedCheckpoint, requestId: number, count = 3, runId = 'r'): OodRequestMessage {
   const images = new Float32Array(count * 784).map((_, i) => (i % 29) / 29);
   const network = { runDir, step: checkpoint.manifest.step, checksum: checkpoint.manifest.valueChecksum };
-  return { type: 'ood', requestId, runId, config, network, draws: 4, seed: 7, priority: 'interactive', sets: [{ name: 'images', source: 'pixels', count, images }] };
+  return {
+    type: 'ood',
+    requestId,
+    runId,
+    config,
+    network,
+    draws: 4,
+    seed: 7,
+    priority: 'interactive',
+    sets: [{ name: 'images', source: 'pixels', count, images }],
+  };
 }
 
 /** Stores the checkpoint in the run folder, as the host does when the worker sends it. */
@@ -92,9 +110,16 @@ describe('OodServer', () => {
     expect(server.cachedNetworks).toBe(1); // the step-400 network was disposed
     expect(server.checkpointReads).toBe(2);
 
-    server.accept({ ...request(second, 4), sets: [{ name: 'bad', source: 'pixels', count: 2, images: new Float32Array(10) }] });
+    server.accept({
+      ...request(second, 4),
+      sets: [{ name: 'bad', source: 'pixels', count: 2, images: new Float32Array(10) }],
+    });
     await server.pump();
-    expect(replies[3]).toMatchObject({ requestId: 4, ok: false, error: 'Image set "bad" has 10 values; 2 images of 28×28 need 1568.' });
+    expect(replies[3]).toMatchObject({
+      requestId: 4,
+      ok: false,
+      error: 'Image set "bad" has 10 values; 2 images of 28×28 need 1568.',
+    });
 
     server.dispose();
     expect(tf.memory().numTensors).toBe(baseline);

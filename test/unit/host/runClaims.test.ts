@@ -21,7 +21,6 @@ afterEach(async () => {
   await fs.rm(runsDir, { recursive: true, force: true });
 });
 
-
 /** Field 22 of /proc/<pid>/stat, read here so this test needs nothing from the code under test. */
 async function startTicks(pid: number): Promise<number | undefined> {
   const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
@@ -35,7 +34,10 @@ async function bootId(): Promise<string | undefined> {
 describe('run claims survive PID reuse (item 10)', () => {
   it('a run whose owner.json names a live PID of another process (no start time) is marked interrupted', async () => {
     const dir = await writeRunFolder(runsDir, runRecord('orphan', { state: 'running', step: 3 }));
-    await fs.writeFile(path.join(dir, 'owner.json'), JSON.stringify({ pid: spawnStranger(), storeId: 'a-store-of-a-dead-process' }));
+    await fs.writeFile(
+      path.join(dir, 'owner.json'),
+      JSON.stringify({ pid: spawnStranger(), storeId: 'a-store-of-a-dead-process' }),
+    );
     const store = new RunStore(runsDir);
     expect(await store.markInterruptedRuns()).toEqual(['orphan']);
     expect(await store.readRecord('orphan')).toMatchObject({ state: 'interrupted' });
@@ -46,8 +48,16 @@ describe('run claims survive PID reuse (item 10)', () => {
     const reused = await writeRunFolder(runsDir, runRecord('reused', { state: 'running' }));
     const live = await writeRunFolder(runsDir, runRecord('live', { state: 'running' }));
     const stranger = spawnStranger();
-    const strangerIdentity = { pid: stranger, hostname: os.hostname(), bootId: await bootId(), startTicks: await startTicks(stranger) };
-    await fs.writeFile(path.join(reused, 'owner.json'), JSON.stringify({ ...strangerIdentity, startTicks: (strangerIdentity.startTicks ?? 0) + 5, storeId: 'old' }));
+    const strangerIdentity = {
+      pid: stranger,
+      hostname: os.hostname(),
+      bootId: await bootId(),
+      startTicks: await startTicks(stranger),
+    };
+    await fs.writeFile(
+      path.join(reused, 'owner.json'),
+      JSON.stringify({ ...strangerIdentity, startTicks: (strangerIdentity.startTicks ?? 0) + 5, storeId: 'old' }),
+    );
     await fs.writeFile(path.join(live, 'owner.json'), JSON.stringify({ ...strangerIdentity, storeId: 'old' }));
     const store = new RunStore(runsDir);
     const interrupted = await store.markInterruptedRuns();
@@ -59,7 +69,9 @@ describe('run claims survive PID reuse (item 10)', () => {
   it('stopping a run that no process trains is refused with the reason, not answered "ok"', async () => {
     await writeRunFolder(runsDir, runRecord('ghost', { state: 'running' }));
     const manager = new RunManager({ store: new RunStore(runsDir), totalSteps: () => 10 });
-    await expect(manager.stopRun('ghost')).rejects.toThrow(/Run "ghost" is running according to its run\.json, but this workbench is not training it/);
+    await expect(manager.stopRun('ghost')).rejects.toThrow(
+      /Run "ghost" is running according to its run\.json, but this workbench is not training it/,
+    );
     await manager.close();
   });
 });

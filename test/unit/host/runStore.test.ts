@@ -17,7 +17,17 @@ const config = sinusoidConfigSchema.parse({
 });
 
 function record(id: string, overrides: Partial<RunRecord> = {}): RunRecord {
-  return { id, name: id, tags: [], config, state: 'queued', createdAt: new Date().toISOString(), step: 0, totalSteps: 10, ...overrides };
+  return {
+    id,
+    name: id,
+    tags: [],
+    config,
+    state: 'queued',
+    createdAt: new Date().toISOString(),
+    step: 0,
+    totalSteps: 10,
+    ...overrides,
+  };
 }
 
 function metrics(runId: string, step: number): RunEvent {
@@ -59,7 +69,9 @@ describe('RunStore records', () => {
 
   it('keeps the last of many concurrent writes (they are serialized per run)', async () => {
     await store.createRun(record('a'));
-    await Promise.all(Array.from({ length: 20 }, (_, step) => store.writeRecord(record('a', { state: 'running', step }))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, step) => store.writeRecord(record('a', { state: 'running', step }))),
+    );
     expect((await store.readRecord('a')).step).toBe(19);
   });
 
@@ -76,7 +88,10 @@ describe('RunStore records', () => {
     await fs.mkdir(path.join(runsDir, 'broken'));
     await fs.writeFile(path.join(runsDir, 'broken', 'run.json'), '{"id": "broken", "state": "runn');
     await fs.mkdir(path.join(runsDir, 'invalid'));
-    await fs.writeFile(path.join(runsDir, 'invalid', 'run.json'), JSON.stringify({ ...record('invalid'), state: 'exploded' }));
+    await fs.writeFile(
+      path.join(runsDir, 'invalid', 'run.json'),
+      JSON.stringify({ ...record('invalid'), state: 'exploded' }),
+    );
 
     const listing = await store.listRuns();
     expect(listing.runs.map((run) => run.id)).toEqual(['new', 'old']);
@@ -94,7 +109,12 @@ describe('RunStore events', () => {
     store.appendEvent(metrics('a', 2));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const text = await fs.readFile(path.join(runsDir, 'a', 'events.ndjson'), 'utf8');
-    expect(text.trim().split('\n').map((line) => JSON.parse(line).step)).toEqual([1, 2]);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).step),
+    ).toEqual([1, 2]);
   });
 
   it('reads buffered events too, in order', async () => {

@@ -7,8 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRunsFolder } from '../../../electron/host/hostServices';
-import { bootId, currentProcessIdentity, processLiveness, processStartTicks } from '../../../electron/host/processIdentity';
-import { LOCK_FILE, RunsFolderInUseError, RunsFolderLock } from '../../../electron/host/runsFolderLock';
+import {
+  bootId,
+  currentProcessIdentity,
+  processLiveness,
+  processStartTicks,
+} from '../../../electron/host/processIdentity';
+import { LOCK_FILE, RunsFolderLock } from '../../../electron/host/runsFolderLock';
 import { RunManager } from '../../../electron/host/runManager';
 import { RunStore } from '../../../electron/host/runStore';
 import { killStrangers, runRecord, spawnStranger, writeRunFolder } from '../../faults/faultHelpers';
@@ -23,7 +28,6 @@ afterEach(async () => {
   killStrangers();
   await fs.rm(runsDir, { recursive: true, force: true });
 });
-
 
 describe('process identity', () => {
   it('tells this process alive, and the same PID with another start time or boot dead', () => {
@@ -43,12 +47,19 @@ describe('the runs folder lock (item 9)', () => {
   it('is held by one owner: a second acquire names it, a read-only open says so, release frees it', async () => {
     const lock = await RunsFolderLock.acquire(runsDir, 'serve');
     await expect(RunsFolderLock.acquire(runsDir, 'the train command')).rejects.toThrow(
-      new RegExp(`The runs folder ${runsDir} is in use by serve \\(pid ${process.pid} on ${os.hostname()}, opened .*\\)\\.`),
+      new RegExp(
+        `The runs folder ${runsDir} is in use by serve \\(pid ${process.pid} on ${os.hostname()}, opened .*\\)\\.`,
+      ),
     );
     const second = await openRunsFolder(runsDir, 'owner-or-read-only', 'serve');
     expect(second.lock).toBeUndefined();
-    expect(second.access).toEqual({ mode: 'read-only', reason: expect.stringMatching(/is in use by serve \(pid \d+.*\); it was opened read-only\./) });
-    await expect(openRunsFolder(runsDir, 'owner', 'the train command')).rejects.toThrow(/Only one workbench process may change a runs folder; close that one, or use another --runs-dir\./);
+    expect(second.access).toEqual({
+      mode: 'read-only',
+      reason: expect.stringMatching(/is in use by serve \(pid \d+.*\); it was opened read-only\./),
+    });
+    await expect(openRunsFolder(runsDir, 'owner', 'the train command')).rejects.toThrow(
+      /Only one workbench process may change a runs folder; close that one, or use another --runs-dir\./,
+    );
     await lock.release();
     await expect(fs.readdir(runsDir)).resolves.toEqual([]);
     const again = await RunsFolderLock.acquire(runsDir, 'serve');
@@ -57,7 +68,13 @@ describe('the runs folder lock (item 9)', () => {
 
   it('takes over the lock of a dead owner, also one whose PID now belongs to another process', async () => {
     const stranger = spawnStranger();
-    const stale = { ...currentProcessIdentity(), pid: stranger, startTicks: 1, shell: 'serve', openedAt: '2026-01-01T00:00:00.000Z' };
+    const stale = {
+      ...currentProcessIdentity(),
+      pid: stranger,
+      startTicks: 1,
+      shell: 'serve',
+      openedAt: '2026-01-01T00:00:00.000Z',
+    };
     await fs.writeFile(path.join(runsDir, LOCK_FILE), JSON.stringify(stale));
     const lock = await RunsFolderLock.acquire(runsDir, 'serve');
     expect(JSON.parse(await fs.readFile(path.join(runsDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
@@ -74,7 +91,9 @@ describe('the runs folder lock (item 9)', () => {
     await expect(manager.renameRun('done', 'x')).rejects.toThrow(`${reason} Changing run "done" was refused`);
     await expect(manager.deleteRun('done')).rejects.toThrow(`${reason} Deleting run "done" was refused`);
     await expect(manager.resumeRun('done')).rejects.toThrow(`${reason} Resuming run "done" was refused`);
-    await expect(manager.startRun({ config: runRecord('x').config })).rejects.toThrow(`${reason} Starting a run was refused`);
+    await expect(manager.startRun({ config: runRecord('x').config })).rejects.toThrow(
+      `${reason} Starting a run was refused`,
+    );
     await manager.close();
   });
 });

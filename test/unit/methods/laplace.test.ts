@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DenseDeterministic } from '../../../core/layers/deterministic';
-import { cholesky, inverseSymmetricPositiveDefinite, logDeterminantFromCholesky, solveWithCholesky, symmetricEigen } from '../../../core/linalg/symmetric';
+import {
+  cholesky,
+  inverseSymmetricPositiveDefinite,
+  logDeterminantFromCholesky,
+  solveWithCholesky,
+  symmetricEigen,
+} from '../../../core/linalg/symmetric';
 import {
   fitLastLayerCurvature,
   fitLastLayerLaplace,
@@ -15,7 +21,8 @@ import { useCpuBackend } from '../core/testBackend';
 
 beforeAll(useCpuBackend);
 
-const gaussian = (count: number, stream: SeedStream, scale = 1) => Float32Array.from({ length: count }, () => scale * standardNormal(stream));
+const gaussian = (count: number, stream: SeedStream, scale = 1) =>
+  Float32Array.from({ length: count }, () => scale * standardNormal(stream));
 
 /** Φ̃ = [Φ, 1] in float64, N × (D + 1). */
 function augmented(features: ArrayLike<number>, count: number, inputUnits: number): Float64Array {
@@ -29,7 +36,13 @@ function augmented(features: ArrayLike<number>, count: number, inputUnits: numbe
 }
 
 /** Φ̃ᵀ Φ̃ / σ² + δ I: the exact posterior precision of Bayesian linear regression (per output). */
-function exactPrecision(design: Float64Array, count: number, inputs: number, noiseVariance: number, delta: number): Float64Array {
+function exactPrecision(
+  design: Float64Array,
+  count: number,
+  inputs: number,
+  noiseVariance: number,
+  delta: number,
+): Float64Array {
   const precision = new Float64Array(inputs * inputs);
   for (let i = 0; i < inputs; i += 1) {
     for (let j = 0; j < inputs; j += 1) {
@@ -87,7 +100,13 @@ describe('last-layer Laplace on a linear-Gaussian last layer', () => {
     const largest = symmetricEigen(precision, inputs).values[0];
     const optimizer = tf.train.sgd(1 / largest);
     for (let step = 0; step < 600; step += 1) {
-      optimizer.minimize(() => tf.add(tf.div(tf.sum(tf.square(tf.sub(y, layer.apply(x)))), 2 * noiseStd ** 2), tf.mul(delta, layer.l2Penalty())) as tf.Scalar);
+      optimizer.minimize(
+        () =>
+          tf.add(
+            tf.div(tf.sum(tf.square(tf.sub(y, layer.apply(x)))), 2 * noiseStd ** 2),
+            tf.mul(delta, layer.l2Penalty()),
+          ) as tf.Scalar,
+      );
     }
     const { kernel, bias } = layer.weights();
     const map = { kernel: kernel.dataSync().slice(), bias: bias.dataSync().slice(), inputUnits, outputUnits: outputs };
@@ -100,7 +119,10 @@ describe('last-layer Laplace on a linear-Gaussian last layer', () => {
 
   it('has the closed-form posterior mean and covariance (Kronecker factors are exact for a Gaussian likelihood)', () => {
     const map = trainedMap();
-    const { laplace } = fitLastLayerLaplace(map, data, { hessian: 'kron', priorPrecision: { kind: 'fixed', value: delta } });
+    const { laplace } = fitLastLayerLaplace(map, data, {
+      hessian: 'kron',
+      priorPrecision: { kind: 'fixed', value: delta },
+    });
     const mean = laplace.posteriorMean;
     const scale = Math.max(...exactMean.map(Math.abs));
     // The MAP comes from float32 gradient descent: agreement to float32 precision (~1e-6 relative; 1e-4 allowed).
@@ -111,7 +133,12 @@ describe('last-layer Laplace on a linear-Gaussian last layer', () => {
     const covarianceScale = Math.max(...covariance.map(Math.abs));
     for (let row = 0; row < size; row += 1) {
       for (let column = 0; column < size; column += 1) {
-        const [i, c, j, c2] = [Math.floor(row / outputs), row % outputs, Math.floor(column / outputs), column % outputs];
+        const [i, c, j, c2] = [
+          Math.floor(row / outputs),
+          row % outputs,
+          Math.floor(column / outputs),
+          column % outputs,
+        ];
         const expected = c === c2 ? covariance[i * inputs + j] : 0;
         expect(Math.abs(laplaceCovariance[row * size + column] - expected) / covarianceScale).toBeLessThan(1e-10);
       }
@@ -121,12 +148,16 @@ describe('last-layer Laplace on a linear-Gaussian last layer', () => {
     const predictive = laplace.predictRegression({ features: point, count: 1 });
     const a = [...point, 1];
     let functional = 0;
-    for (let i = 0; i < inputs; i += 1) for (let j = 0; j < inputs; j += 1) functional += a[i] * covariance[i * inputs + j] * a[j];
+    for (let i = 0; i < inputs; i += 1)
+      for (let j = 0; j < inputs; j += 1) functional += a[i] * covariance[i * inputs + j] * a[j];
     expect(predictive.variance[0]).toBeCloseTo(functional + noiseStd ** 2, 10);
   });
 
   it('has the exact log evidence as its marginal likelihood', () => {
-    const { laplace } = fitLastLayerLaplace(trainedMap(), data, { hessian: 'kron', priorPrecision: { kind: 'fixed', value: delta } });
+    const { laplace } = fitLastLayerLaplace(trainedMap(), data, {
+      hessian: 'kron',
+      priorPrecision: { kind: 'fixed', value: delta },
+    });
     // log p(Y) = Σ_c log N(y_c; 0, σ² I + Φ̃ Φ̃ᵀ / δ)
     const gram = new Float64Array(count * count);
     for (let n = 0; n < count; n += 1) {
@@ -142,7 +173,8 @@ describe('last-layer Laplace on a linear-Gaussian last layer', () => {
       const y = Float64Array.from({ length: count }, (_, n) => targets[n * outputs + c]);
       const solved = solveWithCholesky(lower, count, y);
       const quadratic = y.reduce((sum, value, n) => sum + value * solved[n], 0);
-      evidence += -0.5 * quadratic - 0.5 * logDeterminantFromCholesky(lower, count) - 0.5 * count * Math.log(2 * Math.PI);
+      evidence +=
+        -0.5 * quadratic - 0.5 * logDeterminantFromCholesky(lower, count) - 0.5 * count * Math.log(2 * Math.PI);
     }
     // The Laplace evidence is stationary in θ at the MAP, so the float32 MAP error enters squared.
     expect(laplace.logMarginalLikelihood()).toBeCloseTo(evidence, 4);
@@ -152,7 +184,8 @@ describe('last-layer Laplace on a linear-Gaussian last layer', () => {
     const laplace = fitLastLayerCurvature(trainedMap(), data, 'diagonal', delta);
     const variance = laplace.posteriorVariance();
     for (let i = 0; i < inputs; i += 1) {
-      for (let c = 0; c < outputs; c += 1) expect(1 / variance[i * outputs + c]).toBeCloseTo(precision[i * inputs + i], 9);
+      for (let c = 0; c < outputs; c += 1)
+        expect(1 / variance[i * outputs + c]).toBeCloseTo(precision[i * inputs + i], 9);
     }
   });
 });
@@ -165,7 +198,15 @@ function classificationProblem(count: number, inputUnits: number, classes: numbe
   const bias = gaussian(classes, stream, 0.3);
   const labels = new Int32Array(count);
   for (let n = 0; n < count; n += 1) {
-    const logits = Array.from({ length: classes }, (_, c) => bias[c] + Array.from({ length: inputUnits }, (_, d) => features[n * inputUnits + d] * kernel[d * classes + c]).reduce((a, b) => a + b, 0));
+    const logits = Array.from(
+      { length: classes },
+      (_, c) =>
+        bias[c] +
+        Array.from({ length: inputUnits }, (_, d) => features[n * inputUnits + d] * kernel[d * classes + c]).reduce(
+          (a, b) => a + b,
+          0,
+        ),
+    );
     const max = Math.max(...logits);
     const weights = logits.map((f) => Math.exp(f - max));
     let u = stream.uniform() * weights.reduce((a, b) => a + b, 0);
@@ -186,7 +227,9 @@ function denseGgn(map: LastLayerMap, features: ArrayLike<number>, count: number)
   const ggn = new Float64Array(size * size);
   for (let n = 0; n < count; n += 1) {
     const a = [...Array.from({ length: inputUnits }, (_, d) => features[n * inputUnits + d]), 1];
-    const logits = Array.from({ length: classes }, (_, c) => a.reduce((sum, value, i) => sum + value * (i < inputUnits ? map.kernel[i * classes + c] : map.bias[c]), 0));
+    const logits = Array.from({ length: classes }, (_, c) =>
+      a.reduce((sum, value, i) => sum + value * (i < inputUnits ? map.kernel[i * classes + c] : map.bias[c]), 0),
+    );
     const max = Math.max(...logits);
     const total = logits.reduce((sum, f) => sum + Math.exp(f - max), 0);
     const p = logits.map((f) => Math.exp(f - max) / total);
@@ -212,7 +255,12 @@ describe('last-layer Laplace on a softmax last layer', () => {
     const diagonal = fitLastLayerCurvature(map, data, 'diagonal', delta).posteriorVariance();
     for (let j = 0; j < size; j += 1) expect(1 / diagonal[j] - delta).toBeCloseTo(ggn[j * size + j], 10);
 
-    const one: LaplaceData = { ...data, count: 1, features: features.slice(0, 2), observations: { kind: 'classification', labels: [0] } };
+    const one: LaplaceData = {
+      ...data,
+      count: 1,
+      features: features.slice(0, 2),
+      observations: { kind: 'classification', labels: [0] },
+    };
     const exact = denseGgn(map, features, 1);
     for (let j = 0; j < size; j += 1) exact[j * size + j] += delta;
     const expected = inverseSymmetricPositiveDefinite(exact, size);
@@ -223,11 +271,15 @@ describe('last-layer Laplace on a softmax last layer', () => {
   it('chooses the prior precision at the maximum of the marginal likelihood', () => {
     const { map, data } = classificationProblem(200, 4, 3, 5);
     for (const hessian of ['diagonal', 'kron'] as const) {
-      const { laplace, priorPrecision } = fitLastLayerLaplace(map, data, { hessian, priorPrecision: { kind: 'marginalLikelihood' } });
+      const { laplace, priorPrecision } = fitLastLayerLaplace(map, data, {
+        hessian,
+        priorPrecision: { kind: 'marginalLikelihood' },
+      });
       expect(priorPrecision.atBound).toBeNull();
       const best = laplace.logMarginalLikelihood();
       expect(priorPrecision.objective).toBe(best);
-      for (const factor of [1.01, 1 / 1.01, 2, 0.5]) expect(laplace.logMarginalLikelihood(priorPrecision.priorPrecision * factor)).toBeLessThan(best);
+      for (const factor of [1.01, 1 / 1.01, 2, 0.5])
+        expect(laplace.logMarginalLikelihood(priorPrecision.priorPrecision * factor)).toBeLessThan(best);
       // MacKay's fixed point: δ = γ / ‖θ‖², γ = Σ e / (e + δ).
       const delta = priorPrecision.priorPrecision;
       const gamma = laplace.curvatureEigenvalues().reduce((sum, e) => sum + e / (e + delta), 0);
@@ -241,7 +293,10 @@ describe('last-layer Laplace on a softmax last layer', () => {
     // probit approximation's own error (it uses only diag(J Σ Jᵀ)) is below the MC error of 1,000 draws.
     // At variances near 1 it is not: measured here (δ = 1), probit is flatter than MC by up to 0.02.
     const { map, data } = classificationProblem(1000, 2, 3, 6);
-    const { laplace } = fitLastLayerLaplace(map, data, { hessian: 'kron', priorPrecision: { kind: 'fixed', value: 50 } });
+    const { laplace } = fitLastLayerLaplace(map, data, {
+      hessian: 'kron',
+      priorPrecision: { kind: 'fixed', value: 50 },
+    });
     const test = { features: [0.2, -0.4, 1.5, 0.3, -1, -1, 0.1, 0.9], count: 4 };
     const probit = laplace.predictProbit(test);
     const samples = 1000;
@@ -262,7 +317,10 @@ describe('last-layer Laplace on a softmax last layer', () => {
     // δ = 1: diag(J Σ Jᵀ) ≈ 1, mostly the common shift softmax ignores. Measured here: the standard probit is
     // flatter than MC by up to 0.021; the centred one within 0.0006 (4 SE of 20,000 draws). 4,000 draws here.
     const { map, data } = classificationProblem(1000, 2, 3, 6);
-    const { laplace } = fitLastLayerLaplace(map, data, { hessian: 'kron', priorPrecision: { kind: 'fixed', value: 1 } });
+    const { laplace } = fitLastLayerLaplace(map, data, {
+      hessian: 'kron',
+      priorPrecision: { kind: 'fixed', value: 1 },
+    });
     const test = { features: [0.2, -0.4, 1.5, 0.3, -1, -1, 0.1, 0.9], count: 4 };
     const samples = 4000;
     const draws = laplace.predictMonteCarlo(test, samples, 3);
@@ -282,7 +340,8 @@ describe('last-layer Laplace on a softmax last layer', () => {
     // The full functional covariance has the functional variance on its diagonal.
     const covariance = laplace.functionalCovariance(test);
     const variance = laplace.functionalVariance(test);
-    for (let n = 0; n < 4; n += 1) for (let c = 0; c < 3; c += 1) expect(covariance[(n * 3 + c) * 3 + c]).toBeCloseTo(variance[n * 3 + c], 12);
+    for (let n = 0; n < 4; n += 1)
+      for (let c = 0; c < 3; c += 1) expect(covariance[(n * 3 + c) * 3 + c]).toBeCloseTo(variance[n * 3 + c], 12);
   });
 
   it('samples last-layer weights with the posterior covariance', () => {
@@ -298,11 +357,14 @@ describe('last-layer Laplace on a softmax last layer', () => {
       const empirical = new Float64Array(size * size);
       for (let s = 0; s < samples; s += 1) {
         const draw = laplace.samplePerturbation(stream);
-        for (let i = 0; i < size; i += 1) for (let j = 0; j < size; j += 1) empirical[i * size + j] += (draw[i] * draw[j]) / samples;
+        for (let i = 0; i < size; i += 1)
+          for (let j = 0; j < size; j += 1) empirical[i * size + j] += (draw[i] * draw[j]) / samples;
       }
       for (let i = 0; i < size; i += 1) {
         for (let j = 0; j < size; j += 1) {
-          const standardError = Math.sqrt((covariance[i * size + i] * covariance[j * size + j] + covariance[i * size + j] ** 2) / samples);
+          const standardError = Math.sqrt(
+            (covariance[i * size + i] * covariance[j * size + j] + covariance[i * size + j] ** 2) / samples,
+          );
           expect(Math.abs(empirical[i * size + j] - covariance[i * size + j])).toBeLessThan(5 * standardError);
         }
       }
@@ -312,7 +374,10 @@ describe('last-layer Laplace on a softmax last layer', () => {
   it('chooses the prior precision on a validation split at the best of its grid', () => {
     const { map, data } = classificationProblem(300, 3, 4, 9);
     const validation = classificationProblem(100, 3, 4, 10).data;
-    const { laplace, priorPrecision } = fitLastLayerLaplace(map, data, { hessian: 'diagonal', priorPrecision: { kind: 'validation', validation } });
+    const { laplace, priorPrecision } = fitLastLayerLaplace(map, data, {
+      hessian: 'diagonal',
+      priorPrecision: { kind: 'validation', validation },
+    });
     const choice = selectPriorPrecisionOnValidation(laplace, validation);
     expect(choice.curve).toHaveLength(101);
     expect(priorPrecision.priorPrecision).toBe(choice.priorPrecision);
@@ -325,11 +390,18 @@ describe('last-layer Laplace on a softmax last layer', () => {
     expect(() => fitLastLayerCurvature({ ...map, bias: [0, 0] }, data, 'kron', 1)).toThrow(
       'A last layer of 2 inputs and 3 outputs needs a kernel of 6 and a bias of 3 values; found 6 and 2.',
     );
-    expect(() => fitLastLayerCurvature(map, { ...data, observations: { kind: 'classification', labels: new Int32Array(10).fill(3) } }, 'kron', 1)).toThrow(
-      'Label 3 of example 0 is not a class index in 0..2.',
-    );
+    expect(() =>
+      fitLastLayerCurvature(
+        map,
+        { ...data, observations: { kind: 'classification', labels: new Int32Array(10).fill(3) } },
+        'kron',
+        1,
+      ),
+    ).toThrow('Label 3 of example 0 is not a class index in 0..2.');
     const laplace = fitLastLayerCurvature(map, data, 'kron', 1);
-    expect(() => laplace.predictRegression({ features: [0, 0], count: 1 })).toThrow('The Gaussian predictive needs a regression last layer; this one is a classifier.');
+    expect(() => laplace.predictRegression({ features: [0, 0], count: 1 })).toThrow(
+      'The Gaussian predictive needs a regression last layer; this one is a classifier.',
+    );
     expect(() => laplace.withPriorPrecision(0)).toThrow('The prior precision must be positive and finite, found 0.');
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cholesky, inverseSymmetricPositiveDefinite, LinearAlgebraError, logDeterminantFromCholesky, symmetricEigen } from '../../../core/linalg/symmetric';
+import {
+  cholesky,
+  inverseSymmetricPositiveDefinite,
+  LinearAlgebraError,
+  logDeterminantFromCholesky,
+  symmetricEigen,
+} from '../../../core/linalg/symmetric';
 import { SeedStream, standardNormal } from '../../../core/random/seedStream';
 
 /** B Bᵀ + shift·I for a seeded n × n Gaussian B: symmetric positive (semi)definite. */
@@ -56,7 +62,9 @@ describe('symmetric eigendecomposition', () => {
 
   it('refuses asymmetric and indefinite matrices with whole sentences', () => {
     expect(() => symmetricEigen([1, 2, 3, 4], 2)).toThrow(LinearAlgebraError);
-    expect(() => symmetricEigen([1, 2, 3, 4], 2)).toThrow('The matrix is not symmetric: entries (0, 1) and (1, 0) differ by 1.');
+    expect(() => symmetricEigen([1, 2, 3, 4], 2)).toThrow(
+      'The matrix is not symmetric: entries (0, 1) and (1, 0) differ by 1.',
+    );
     expect(() => cholesky([1, 2, 2, 1], 2)).toThrow('The matrix is not positive definite (pivot 1 is -3).');
   });
 });

@@ -37,10 +37,12 @@ describe('method registry', () => {
   it('maps CLI names to methods and says which names exist', () => {
     expect(methodFromCliName('mc-dropout').id).toBe('mcDropout');
     expect(methodFromCliName('temperature').id).toBe('temperatureScaling');
-    expect(() => methodFromCliName('swag')).toThrow('There is no method called "swag"; the methods are vi, deterministic, mc-dropout, ensemble, temperature, laplace.');
+    expect(() => methodFromCliName('swag')).toThrow(
+      'There is no method called "swag"; the methods are vi, deterministic, mc-dropout, ensemble, temperature, laplace.',
+    );
   });
 
-  it('knows which runs have an epistemic part (temperature scaling inherits its base run\'s)', () => {
+  it("knows which runs have an epistemic part (temperature scaling inherits its base run's)", () => {
     expect(hasEpistemicPart('deterministic')).toBe(false);
     expect(hasEpistemicPart('ensemble')).toBe(true);
     expect(hasEpistemicPart('temperatureScaling', 'deterministic')).toBe(false);
@@ -49,7 +51,12 @@ describe('method registry', () => {
   });
 
   it('offers every trained method for both task kinds', () => {
-    expect(trainedMethodsFor('regression').map((method) => method.id)).toEqual(['vi', 'deterministic', 'mcDropout', 'ensemble']);
+    expect(trainedMethodsFor('regression').map((method) => method.id)).toEqual([
+      'vi',
+      'deterministic',
+      'mcDropout',
+      'ensemble',
+    ]);
   });
 });
 
@@ -57,9 +64,15 @@ describe('validateMethodCombination', () => {
   it('accepts sensible combinations and fills in defaults', () => {
     const ensemble = validateMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 3 } });
     expect(ensemble).toMatchObject({ ok: true, options: { members: 3, weightDecay: 5e-4 } });
-    expect(validateMethodCombination({ method: 'laplace', taskKind: 'classification', baseMethod: 'deterministic' }).ok).toBe(true);
-    expect(validateMethodCombination({ method: 'temperatureScaling', taskKind: 'classification', baseMethod: 'vi' }).ok).toBe(true);
-    expect(validateMethodCombination({ method: 'mcDropout', taskKind: 'classification', options: { rate: 0 } }).ok).toBe(true);
+    expect(
+      validateMethodCombination({ method: 'laplace', taskKind: 'classification', baseMethod: 'deterministic' }).ok,
+    ).toBe(true);
+    expect(
+      validateMethodCombination({ method: 'temperatureScaling', taskKind: 'classification', baseMethod: 'vi' }).ok,
+    ).toBe(true);
+    expect(
+      validateMethodCombination({ method: 'mcDropout', taskKind: 'classification', options: { rate: 0 } }).ok,
+    ).toBe(true);
   });
 
   it('refuses Laplace on a VI run and says to train a deterministic run', () => {
@@ -68,7 +81,9 @@ describe('validateMethodCombination', () => {
         'deterministic run; a Mean-field VI run has no single MAP to expand around and already has its own weight uncertainty. ' +
         'Train a deterministic run (method deterministic) and apply Laplace to it; temperature scaling works on any classification run.',
     );
-    expect(refusal({ method: 'laplace', taskKind: 'regression', baseMethod: 'ensemble' })).toMatch(/cannot be applied to a Deep ensemble run\. .*Train a deterministic run/);
+    expect(refusal({ method: 'laplace', taskKind: 'regression', baseMethod: 'ensemble' })).toMatch(
+      /cannot be applied to a Deep ensemble run\. .*Train a deterministic run/,
+    );
   });
 
   it('refuses temperature scaling of a regression run and names what applies to regression', () => {
@@ -105,11 +120,17 @@ describe('validateMethodCombination', () => {
       'Deep ensemble is a training method, not something applied to a stored run; only Temperature scaling and Last-layer Laplace are ' +
         'applied to runs. Start a new run with Deep ensemble instead.',
     );
-    expect(refusal({ method: 'bootstrap', taskKind: 'regression' })).toMatch(/^There is no method called "bootstrap"; the methods are vi, /);
+    expect(refusal({ method: 'bootstrap', taskKind: 'regression' })).toMatch(
+      /^There is no method called "bootstrap"; the methods are vi, /,
+    );
   });
 
   it('throws the same message as a MethodCombinationError from assertMethodCombination', () => {
-    expect(() => assertMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 1 } })).toThrow(MethodCombinationError);
-    expect(() => assertMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 1 } })).toThrow(/at least 2 members \(found 1\)/);
+    expect(() =>
+      assertMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 1 } }),
+    ).toThrow(MethodCombinationError);
+    expect(() =>
+      assertMethodCombination({ method: 'ensemble', taskKind: 'regression', options: { members: 1 } }),
+    ).toThrow(/at least 2 members \(found 1\)/);
   });
 });

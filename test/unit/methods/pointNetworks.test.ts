@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DenseDeterministic, Conv2DDeterministic } from '../../../core/layers/deterministic';
 import { McDropout } from '../../../core/layers/dropout';
-import { DeepEnsemble, gaussianHead, heteroscedasticGaussianNll, mixClassProbabilities, mixGaussians } from '../../../core/methods/ensemble';
+import {
+  DeepEnsemble,
+  gaussianHead,
+  heteroscedasticGaussianNll,
+  mixClassProbabilities,
+  mixGaussians,
+} from '../../../core/methods/ensemble';
 import { fitLastLayerCurvature } from '../../../core/methods/laplace';
 import { lastLayerFeatures, lastLayerMap, networkOutputs } from '../../../core/methods/networkOutputs';
 import { pointLenet5Network, pointMlpNetwork } from '../../../core/models/pointNetworks';
@@ -15,16 +21,28 @@ beforeAll(useCpuBackend);
 /** Dense(8, relu) → Dense(outputs), optionally with MC dropout before each weight layer. */
 function smallNetwork(seed: number, dropoutRate: number | null, outputs = 3, prefix = ''): PointSequential {
   const seeds = new SeedStream(seed);
-  const dense1 = new DenseDeterministic({ name: `${prefix}dense1`, units: 8, activation: 'relu' }).buildFor(4, seeds.next());
+  const dense1 = new DenseDeterministic({ name: `${prefix}dense1`, units: 8, activation: 'relu' }).buildFor(
+    4,
+    seeds.next(),
+  );
   const dense2 = new DenseDeterministic({ name: `${prefix}dense2`, units: outputs }).buildFor(8, seeds.next());
   const stages: PointStage[] =
     dropoutRate === null
       ? [dense1, dense2]
-      : [new McDropout({ name: 'drop1', rate: dropoutRate }), dense1, new McDropout({ name: 'drop2', rate: dropoutRate }), dense2];
+      : [
+          new McDropout({ name: 'drop1', rate: dropoutRate }),
+          dense1,
+          new McDropout({ name: 'drop2', rate: dropoutRate }),
+          dense2,
+        ];
   return new PointSequential(stages);
 }
 
-const input = () => tf.tensor2d(Array.from({ length: 20 }, (_, i) => Math.sin(i + 1)), [5, 4]);
+const input = () =>
+  tf.tensor2d(
+    Array.from({ length: 20 }, (_, i) => Math.sin(i + 1)),
+    [5, 4],
+  );
 
 describe('MC dropout', () => {
   it('with rate 0 equals the deterministic network exactly, in every mode', () => {
@@ -59,7 +77,9 @@ describe('MC dropout', () => {
     const mean = layer.apply(ones, { mode: 'mean', seeds: new SeedStream(5) });
     expect(mean).toBe(ones);
     tf.dispose([ones, first, replay, other]);
-    expect(() => new McDropout({ name: 'drop', rate: 1 })).toThrow('The dropout rate of "drop" must be in [0, 1), found 1; 0 keeps every unit.');
+    expect(() => new McDropout({ name: 'drop', rate: 1 })).toThrow(
+      'The dropout rate of "drop" must be in [0, 1), found 1; 0 keeps every unit.',
+    );
   });
 });
 
@@ -74,7 +94,11 @@ describe('point networks', () => {
     expect(features.shape).toEqual([5, 8]);
     expect(Array.from(fromFeatures.dataSync())).toEqual(Array.from(output.dataSync()));
     expect(network.parameterCount).toBe(4 * 8 + 8 + 8 * 3 + 3);
-    const byHand = network.trainableVariables.reduce((sum, variable) => sum + Array.from(variable.dataSync()).reduce((s, w) => s + w * w, 0), 0) / 2;
+    const byHand =
+      network.trainableVariables.reduce(
+        (sum, variable) => sum + Array.from(variable.dataSync()).reduce((s, w) => s + w * w, 0),
+        0,
+      ) / 2;
     const penalty = network.l2Penalty();
     // float32 sums of 67 squares: ~1e-6 relative.
     expect(penalty.dataSync()[0]).toBeCloseTo(byHand, 4);
@@ -83,7 +107,13 @@ describe('point networks', () => {
   });
 
   it('builds a convolution with point weights and refuses input of the wrong rank', () => {
-    const conv = new Conv2DDeterministic({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }).buildFor(1, 7);
+    const conv = new Conv2DDeterministic({
+      name: 'conv',
+      filters: 2,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+    }).buildFor(1, 7);
     const image = tf.ones([1, 4, 4, 1]);
     const output = conv.apply(image);
     expect(output.shape).toEqual([1, 4, 4, 2]);
@@ -109,11 +139,17 @@ describe('deep ensemble', () => {
     ensemble.dispose();
 
     const singleRegression = smallNetwork(11, null, 2);
-    const regressionEnsemble = new DeepEnsemble(4, (_, m) => smallNetwork(11, null, 2, `member${m + 1}/`), new SeedStream(1));
+    const regressionEnsemble = new DeepEnsemble(
+      4,
+      (_, m) => smallNetwork(11, null, 2, `member${m + 1}/`),
+      new SeedStream(1),
+    );
     const predictive = regressionEnsemble.regressionPredictive(x, context);
     const head = tf.tidy(() => gaussianHead(singleRegression.apply(x, context)));
     Array.from(predictive.mean.dataSync()).forEach((mu, i) => expect(mu).toBeCloseTo(head.mean.dataSync()[i], 6));
-    Array.from(predictive.variance.dataSync()).forEach((variance, i) => expect(variance / head.variance.dataSync()[i]).toBeCloseTo(1, 6));
+    Array.from(predictive.variance.dataSync()).forEach((variance, i) =>
+      expect(variance / head.variance.dataSync()[i]).toBeCloseTo(1, 6),
+    );
     Array.from(predictive.epistemicVariance.dataSync()).forEach((variance) => expect(variance).toBeLessThan(1e-12));
     tf.dispose([predictive.mean, predictive.variance, predictive.epistemicVariance, head.mean, head.variance, x]);
     singleRegression.dispose();
@@ -129,8 +165,16 @@ describe('deep ensemble', () => {
   });
 
   it('mixes Gaussians as μ* = mean μ_m and σ*² = mean(σ_m² + μ_m²) − μ*²', () => {
-    const means = tf.tensor2d([[1, -2], [3, 0], [2, 5]]);
-    const variances = tf.tensor2d([[0.5, 1], [1.5, 2], [1, 0.25]]);
+    const means = tf.tensor2d([
+      [1, -2],
+      [3, 0],
+      [2, 5],
+    ]);
+    const variances = tf.tensor2d([
+      [0.5, 1],
+      [1.5, 2],
+      [1, 0.25],
+    ]);
     const { mean, variance, epistemicVariance } = mixGaussians(means, variances);
     // Column 0: μ* = 2, mean(σ² + μ²) = (1.5 + 10.5 + 5) / 3 = 17/3 → σ*² = 17/3 − 4 = 5/3
     // Column 1: μ* = 1, mean(σ² + μ²) = (5 + 2 + 25.25) / 3 = 32.25/3 → σ*² = 10.75 − 1 = 9.75
@@ -143,16 +187,20 @@ describe('deep ensemble', () => {
   });
 
   it('trains members on the Gaussian NLL with a softplus variance', () => {
-    const raw = tf.tensor2d([[1, 0], [0, 2]]);
+    const raw = tf.tensor2d([
+      [1, 0],
+      [0, 2],
+    ]);
     const { mean, variance } = gaussianHead(raw);
     const softplus = (v: number) => Math.log1p(Math.exp(v));
     expect(variance.dataSync()[0]).toBeCloseTo(softplus(0) + 1e-6, 6);
     const targets = tf.tensor1d([2, -1]);
     const nll = heteroscedasticGaussianNll(targets, mean, variance);
-    const byHand = [
-      [2, 1, softplus(0) + 1e-6],
-      [-1, 0, softplus(2) + 1e-6],
-    ].reduce((sum, [y, mu, v]) => sum + 0.5 * (Math.log(2 * Math.PI * v) + (y - mu) ** 2 / v), 0) / 2;
+    const byHand =
+      [
+        [2, 1, softplus(0) + 1e-6],
+        [-1, 0, softplus(2) + 1e-6],
+      ].reduce((sum, [y, mu, v]) => sum + 0.5 * (Math.log(2 * Math.PI * v) + (y - mu) ** 2 / v), 0) / 2;
     expect(nll.dataSync()[0]).toBeCloseTo(byHand, 5);
     tf.dispose([raw, mean, variance, targets, nll]);
   });
@@ -160,7 +208,11 @@ describe('deep ensemble', () => {
   it('does not grow the tensor count across repeated predictions', () => {
     const x = input();
     const dropoutNetwork = smallNetwork(2, 0.5);
-    const ensemble = new DeepEnsemble(2, (seeds, m) => smallNetwork(seeds.next(), 0.1, 2, `member${m + 1}/`), new SeedStream(3));
+    const ensemble = new DeepEnsemble(
+      2,
+      (seeds, m) => smallNetwork(seeds.next(), 0.1, 2, `member${m + 1}/`),
+      new SeedStream(3),
+    );
     const once = () => {
       const output = dropoutNetwork.apply(x, { mode: 'draw', seeds: new SeedStream(1) });
       const predictive = ensemble.regressionPredictive(x, { mode: 'sample', seeds: new SeedStream(2) });
@@ -189,7 +241,12 @@ describe('network outputs for the post-hoc methods', () => {
     expect(features.featureCount).toBe(8);
     expect(logits.width).toBe(3);
     const map = lastLayerMap(network);
-    const laplace = fitLastLayerCurvature(map, { ...features, observations: { kind: 'classification', labels: [0, 1, 2, 0, 1, 2, 0] } }, 'kron', 1);
+    const laplace = fitLastLayerCurvature(
+      map,
+      { ...features, observations: { kind: 'classification', labels: [0, 1, 2, 0, 1, 2, 0] } },
+      'kron',
+      1,
+    );
     const { logits: fromFeatures } = laplace.project(features);
     // float64 φW + b against the float32 network: float32 rounding of a sum of 8 products.
     Array.from(logits.values).forEach((value, j) => expect(fromFeatures[j]).toBeCloseTo(value, 5));
@@ -211,7 +268,10 @@ describe('point networks of the two workloads', () => {
     tf.dispose([images, logits]);
     plain.dispose();
     dropout.dispose();
-    const mlp = pointMlpNetwork({ inputUnits: 1, hiddenUnits: [20, 20], outputs: 2, namePrefix: 'member3/' }, new SeedStream(0));
+    const mlp = pointMlpNetwork(
+      { inputUnits: 1, hiddenUnits: [20, 20], outputs: 2, namePrefix: 'member3/' },
+      new SeedStream(0),
+    );
     expect(mlp.parameterCount).toBe(40 + 420 + 42);
     expect(mlp.trainableVariables[0].name).toMatch(/^member3\/dense1\/kernel/);
     mlp.dispose();

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeepEnsemble } from '../../../core/methods/ensemble';
-import { classificationMapLoss, ensembleClassificationLoss, ensembleRegressionLoss, type PointLoss } from '../../../core/methods/pointLosses';
+import {
+  classificationMapLoss,
+  ensembleClassificationLoss,
+  ensembleRegressionLoss,
+  type PointLoss,
+} from '../../../core/methods/pointLosses';
 import { pointMlpNetwork } from '../../../core/models/pointNetworks';
 import { SeedStream, standardNormal } from '../../../core/random/seedStream';
 import { useCpuBackend } from '../core/testBackend';
@@ -11,7 +16,11 @@ beforeAll(useCpuBackend);
 /** 90 points in three Gaussian blobs (centres 3 apart, σ = 0.6): nearly separable. */
 function blobs() {
   const stream = new SeedStream(2);
-  const centres = [[0, 0], [3, 0], [0, 3]];
+  const centres = [
+    [0, 0],
+    [3, 0],
+    [0, 3],
+  ];
   const points: number[] = [];
   const labels: number[] = [];
   for (let n = 0; n < 90; n += 1) {
@@ -28,11 +37,15 @@ function train(variables: tf.Variable[], lossOf: () => PointLoss, steps: number)
   const losses: number[] = [];
   const tensorCounts: number[] = [];
   for (let step = 0; step < steps; step += 1) {
-    const loss = optimizer.minimize(() => {
-      const { loss: value, memberNll } = lossOf();
-      memberNll.dispose();
-      return value;
-    }, true, variables)!;
+    const loss = optimizer.minimize(
+      () => {
+        const { loss: value, memberNll } = lossOf();
+        memberNll.dispose();
+        return value;
+      },
+      true,
+      variables,
+    )!;
     losses.push(loss.dataSync()[0]);
     loss.dispose();
     tensorCounts.push(tf.memory().numTensors);
@@ -52,14 +65,23 @@ describe('training the point-weight methods (tiny synthetic problems)', () => {
     for (const dropoutRate of [undefined, 0.2]) {
       const network = pointMlpNetwork({ inputUnits: 2, hiddenUnits: [16], outputs: 3, dropoutRate }, new SeedStream(1));
       const seeds = new SeedStream(3);
-      const result = train(network.trainableVariables, () => classificationMapLoss(network, x, y, 1e-3, { mode: 'sample', seeds }), 150);
+      const result = train(
+        network.trainableVariables,
+        () => classificationMapLoss(network, x, y, 1e-3, { mode: 'sample', seeds }),
+        150,
+      );
       expect(result.last).toBeLessThan(0.5 * result.first);
       expect(result.tensorCounts[result.tensorCounts.length - 1]).toBe(result.tensorCounts[0]);
       // The predictive: one pass (deterministic) or the mean of 20 masked passes (MC dropout).
       const probabilities = tf.tidy(() => {
         const passes = dropoutRate === undefined ? 1 : 20;
         const predictSeeds = new SeedStream(4);
-        return tf.mean(tf.stack(Array.from({ length: passes }, () => tf.softmax(network.apply(x, { mode: 'draw', seeds: predictSeeds })))), 0);
+        return tf.mean(
+          tf.stack(
+            Array.from({ length: passes }, () => tf.softmax(network.apply(x, { mode: 'draw', seeds: predictSeeds }))),
+          ),
+          0,
+        );
       });
       // Blobs 3σ/0.6 = 5σ apart: a fitted net classifies nearly all training points.
       expect(accuracy(probabilities, labels)).toBeGreaterThan(0.9);
@@ -71,7 +93,12 @@ describe('training the point-weight methods (tiny synthetic problems)', () => {
 
   it('trains each ensemble member on its own loss and reports per-member NLLs', () => {
     const { x, y, labels } = blobs();
-    const ensemble = new DeepEnsemble(3, (seeds, m) => pointMlpNetwork({ inputUnits: 2, hiddenUnits: [16], outputs: 3, namePrefix: `member${m + 1}/` }, seeds), new SeedStream(5));
+    const ensemble = new DeepEnsemble(
+      3,
+      (seeds, m) =>
+        pointMlpNetwork({ inputUnits: 2, hiddenUnits: [16], outputs: 3, namePrefix: `member${m + 1}/` }, seeds),
+      new SeedStream(5),
+    );
     const context = { mode: 'sample' as const, seeds: new SeedStream(0) };
     const before = ensembleClassificationLoss(ensemble, x, y, 1e-3, context);
     expect(before.memberNll.shape).toEqual([3]);
@@ -93,7 +120,12 @@ describe('training the point-weight methods (tiny synthetic problems)', () => {
     const ys = xs.map((x) => x + (x > 0 ? 0.6 : 0.1) * standardNormal(stream));
     const x = tf.tensor2d(xs, [64, 1]);
     const y = tf.tensor1d(ys);
-    const ensemble = new DeepEnsemble(2, (seeds, m) => pointMlpNetwork({ inputUnits: 1, hiddenUnits: [16], outputs: 2, namePrefix: `member${m + 1}/` }, seeds), new SeedStream(8));
+    const ensemble = new DeepEnsemble(
+      2,
+      (seeds, m) =>
+        pointMlpNetwork({ inputUnits: 1, hiddenUnits: [16], outputs: 2, namePrefix: `member${m + 1}/` }, seeds),
+      new SeedStream(8),
+    );
     const context = { mode: 'sample' as const, seeds: new SeedStream(0) };
     const result = train(ensemble.trainableVariables, () => ensembleRegressionLoss(ensemble, x, y, 1e-4, context), 200);
     expect(result.last).toBeLessThan(result.first);

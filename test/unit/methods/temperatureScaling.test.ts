@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyTemperature, carveValidationSplit, fitTemperature, fitTemperatureToDraws, mixtureTemperatureNll, temperatureNll } from '../../../core/methods/temperatureScaling';
+import {
+  applyTemperature,
+  carveValidationSplit,
+  fitTemperature,
+  fitTemperatureToDraws,
+  mixtureTemperatureNll,
+  temperatureNll,
+} from '../../../core/methods/temperatureScaling';
 import { SeedStream, standardNormal } from '../../../core/random/seedStream';
 
 /**
@@ -27,7 +34,10 @@ describe('temperature scaling', () => {
     const logits = [2, -1, 0.5, 0.1, 0.2, 3];
     const probabilities = applyTemperature(logits, 3, 1);
     // softmax in float64 by hand: exp(z − max) / Σ
-    const expected = [[2, -1, 0.5], [0.1, 0.2, 3]].flatMap((row) => {
+    const expected = [
+      [2, -1, 0.5],
+      [0.1, 0.2, 3],
+    ].flatMap((row) => {
       const max = Math.max(...row);
       const total = row.reduce((sum, z) => sum + Math.exp(z - max), 0);
       return row.map((z) => Math.exp(z - max) / total);
@@ -71,8 +81,12 @@ describe('temperature scaling', () => {
   });
 
   it('refuses malformed input with whole sentences', () => {
-    expect(() => fitTemperature({ logits: [1, 2, 3], labels: [0, 1], classes: 2 })).toThrow('2 examples of 2 classes need 4 logits; found 3.');
-    expect(() => fitTemperature({ logits: [1, 2], labels: [2], classes: 2 })).toThrow('Label 2 of example 0 is not a class index in 0..1.');
+    expect(() => fitTemperature({ logits: [1, 2, 3], labels: [0, 1], classes: 2 })).toThrow(
+      '2 examples of 2 classes need 4 logits; found 3.',
+    );
+    expect(() => fitTemperature({ logits: [1, 2], labels: [2], classes: 2 })).toThrow(
+      'Label 2 of example 0 is not a class index in 0..1.',
+    );
     expect(() => applyTemperature([1, 2], 2, 0)).toThrow('A temperature must be positive and finite, found 0.');
   });
 });
@@ -87,7 +101,9 @@ describe('validation split', () => {
     expect(Array.from(split.validation)).toEqual([...split.validation].sort((a, b) => a - b));
     expect(carveValidationSplit(1000, 0.1, 7)).toEqual(split);
     expect(Array.from(carveValidationSplit(1000, 0.1, 8).validation)).not.toEqual(Array.from(split.validation));
-    expect(() => carveValidationSplit(1000, 1, 7)).toThrow('The validation fraction must be strictly between 0 and 1, found 1.');
+    expect(() => carveValidationSplit(1000, 1, 7)).toThrow(
+      'The validation fraction must be strictly between 0 and 1, found 1.',
+    );
   });
 });
 
@@ -111,7 +127,8 @@ describe('temperature scaling of a mixture of draws', () => {
     const draws = 4;
     const logits = new Float32Array(draws * first.logits.length);
     for (let s = 0; s < draws; s += 1) {
-      for (let j = 0; j < first.logits.length; j += 1) logits[s * first.logits.length + j] = first.logits[j] + 1.5 * standardNormal(stream);
+      for (let j = 0; j < first.logits.length; j += 1)
+        logits[s * first.logits.length + j] = first.logits[j] + 1.5 * standardNormal(stream);
     }
     const data = { logits, labels: first.labels, classes: 5, draws };
     const fit = fitTemperatureToDraws(data);
@@ -119,6 +136,8 @@ describe('temperature scaling of a mixture of draws', () => {
     expect(fit.nllAfter).toBeLessThan(fit.nllBefore);
     expect(mixtureTemperatureNll(data, fit.temperature * 1.01)).toBeGreaterThan(fit.nllAfter);
     expect(mixtureTemperatureNll(data, fit.temperature / 1.01)).toBeGreaterThan(fit.nllAfter);
-    expect(() => fitTemperatureToDraws({ ...data, draws: 3 })).toThrow('3 draws of 400 examples and 5 classes need 6000 logits; found 8000.');
+    expect(() => fitTemperatureToDraws({ ...data, draws: 3 })).toThrow(
+      '3 draws of 400 examples and 5 classes need 6000 logits; found 8000.',
+    );
   });
 });

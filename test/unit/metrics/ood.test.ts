@@ -45,19 +45,35 @@ describe('OOD report', () => {
   // In-distribution: confident digits; OOD: flat predictions.
   const inDistribution = summarizeDraws(
     drawProbabilitiesFromNested([
-      [[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.6, 0.3, 0.1]],
-      [[0.95, 0.03, 0.02], [0.2, 0.7, 0.1], [0.5, 0.4, 0.1]],
+      [
+        [0.9, 0.05, 0.05],
+        [0.1, 0.8, 0.1],
+        [0.6, 0.3, 0.1],
+      ],
+      [
+        [0.95, 0.03, 0.02],
+        [0.2, 0.7, 0.1],
+        [0.5, 0.4, 0.1],
+      ],
     ]),
   );
   const outOfDistribution = summarizeDraws(
     drawProbabilitiesFromNested([
-      [[0.4, 0.3, 0.3], [0.34, 0.33, 0.33]],
-      [[0.3, 0.4, 0.3], [0.33, 0.34, 0.33]],
+      [
+        [0.4, 0.3, 0.3],
+        [0.34, 0.33, 0.33],
+      ],
+      [
+        [0.3, 0.4, 0.3],
+        [0.33, 0.34, 0.33],
+      ],
     ]),
   );
 
   it('orients max-probability so that higher means OOD, and reports its threshold as a probability', () => {
-    expect(Array.from(oodScores(inDistribution, 'maxProbability'))).toEqual([-0.925, -0.75, -0.55].map((v) => expect.closeTo(v, 12)));
+    expect(Array.from(oodScores(inDistribution, 'maxProbability'))).toEqual(
+      [-0.925, -0.75, -0.55].map((v) => expect.closeTo(v, 12)),
+    );
     const report = oodReport(inDistribution, outOfDistribution, 'maxProbability', 2 / 3);
     // Accept the 2 most confident of 3 digits: threshold max p̄ ≥ 0.75; both noise images (0.35, 0.335) are refused.
     expect(report.threshold).toBeCloseTo(0.75, 12);

@@ -9,12 +9,19 @@ function greyImage(width: number, height: number, background: number, ink: (x: n
 }
 
 function inkBox(pixels: Float32Array, threshold = 0.5) {
-  let left = 28, right = -1, top = 28, bottom = -1;
-  for (let y = 0; y < 28; y += 1) for (let x = 0; x < 28; x += 1) {
-    if (pixels[y * 28 + x] > threshold) {
-      left = Math.min(left, x); right = Math.max(right, x); top = Math.min(top, y); bottom = Math.max(bottom, y);
+  let left = 28,
+    right = -1,
+    top = 28,
+    bottom = -1;
+  for (let y = 0; y < 28; y += 1)
+    for (let x = 0; x < 28; x += 1) {
+      if (pixels[y * 28 + x] > threshold) {
+        left = Math.min(left, x);
+        right = Math.max(right, x);
+        top = Math.min(top, y);
+        bottom = Math.max(bottom, y);
+      }
     }
-  }
   return { left, top, width: right - left + 1, height: bottom - top + 1 };
 }
 
@@ -40,7 +47,11 @@ describe('MNIST-style preprocessing', () => {
     expect(dotCentre.y).toBeCloseTo(13.5, 6);
 
     // A heavy 4×4 block with a thin 1-pixel tail to its right: the mass sits left of the box centre.
-    const shape = preprocessImage(greyImage(60, 60, 0, (x, y) => ((x >= 10 && x < 14 && y >= 10 && y < 14) || (y === 12 && x >= 14 && x < 30) ? 255 : null)));
+    const shape = preprocessImage(
+      greyImage(60, 60, 0, (x, y) =>
+        (x >= 10 && x < 14 && y >= 10 && y < 14) || (y === 12 && x >= 14 && x < 30) ? 255 : null,
+      ),
+    );
     const centre = centreOfMass(shape.pixels, 28, 28);
     expect(Math.abs(centre.x - 13.5)).toBeLessThanOrEqual(0.5);
     expect(Math.abs(centre.y - 13.5)).toBeLessThanOrEqual(0.5);
@@ -50,18 +61,24 @@ describe('MNIST-style preprocessing', () => {
   });
 
   it('inverts a black-on-white image (a light border) to white-on-black', () => {
-    const whiteOnBlack = preprocessImage(greyImage(40, 40, 0, (x, y) => (x >= 15 && x < 25 && y >= 15 && y < 25 ? 255 : null)));
-    const blackOnWhite = preprocessImage(greyImage(40, 40, 255, (x, y) => (x >= 15 && x < 25 && y >= 15 && y < 25 ? 0 : null)));
+    const whiteOnBlack = preprocessImage(
+      greyImage(40, 40, 0, (x, y) => (x >= 15 && x < 25 && y >= 15 && y < 25 ? 255 : null)),
+    );
+    const blackOnWhite = preprocessImage(
+      greyImage(40, 40, 255, (x, y) => (x >= 15 && x < 25 && y >= 15 && y < 25 ? 0 : null)),
+    );
     expect(blackOnWhite.inverted).toBe(true);
     expect(Array.from(blackOnWhite.pixels)).toEqual(Array.from(whiteOnBlack.pixels));
   });
 
   it('treats a grey paper background as background (contrast stretch) and reads RGBA by luma', () => {
     // Dark blue ink (luma ≈ 40) on light grey paper (200), as RGBA.
-    const width = 30, height = 30;
+    const width = 30,
+      height = 30;
     const data = new Uint8Array(width * height * 4);
     for (let i = 0; i < width * height; i += 1) {
-      const x = i % width, y = Math.floor(i / width);
+      const x = i % width,
+        y = Math.floor(i / width);
       const ink = x >= 10 && x < 20 && y >= 5 && y < 25;
       data.set(ink ? [20, 30, 120, 255] : [200, 200, 200, 255], i * 4);
     }
@@ -73,13 +90,16 @@ describe('MNIST-style preprocessing', () => {
   });
 
   it('keeps the aspect ratio of a wide bar: 100×10 becomes 20×2 in the middle rows', () => {
-    const result = preprocessImage(greyImage(140, 40, 0, (x, y) => (x >= 20 && x < 120 && y >= 15 && y < 25 ? 255 : null)));
+    const result = preprocessImage(
+      greyImage(140, 40, 0, (x, y) => (x >= 20 && x < 120 && y >= 15 && y < 25 ? 255 : null)),
+    );
     expect(inkBox(result.pixels)).toEqual({ left: 4, top: 13, width: 20, height: 2 });
     expect(result.pixels.reduce((sum, v) => sum + v, 0)).toBeCloseTo(40, 4);
   });
 
   it('lays ink drawn on transparency over a contrasting background', () => {
-    const width = 20, height = 20;
+    const width = 20,
+      height = 20;
     const data = new Uint8Array(width * height * 4); // transparent black everywhere
     for (let y = 5; y < 15; y += 1) for (let x = 8; x < 12; x += 1) data.set([0, 0, 0, 255], (y * width + x) * 4); // opaque black ink
     const result = preprocessImage({ width, height, data });
@@ -101,7 +121,9 @@ describe('MNIST-style preprocessing', () => {
 
   it('rejects pixel arrays that do not match the size, quoting both', () => {
     expect(() => preprocessImage({ width: 10, height: 10, data: new Uint8Array(99) })).toThrow(ImagePreprocessError);
-    expect(() => preprocessImage({ width: 10, height: 10, data: new Uint8Array(99) })).toThrow('A 10×10 image needs 100 grey values or 400 RGBA values; found 99.');
+    expect(() => preprocessImage({ width: 10, height: 10, data: new Uint8Array(99) })).toThrow(
+      'A 10×10 image needs 100 grey values or 400 RGBA values; found 99.',
+    );
     expect(() => toGrey({ width: 0, height: 5, data: [] })).toThrow('found 0×5');
   });
 
@@ -121,7 +143,11 @@ describe('declared image size (read before decoding)', async () => {
       const bytes = new Uint8Array(await base.clone().toFormat(format).toBuffer());
       expect(declaredImageSize(bytes), format).toEqual({ format, width: 37, height: 21 });
     }
-    expect(declaredImageSize(new Uint8Array(declaredHugePng()))).toEqual({ format: 'png', width: 20000, height: 20000 });
+    expect(declaredImageSize(new Uint8Array(declaredHugePng()))).toEqual({
+      format: 'png',
+      width: 20000,
+      height: 20000,
+    });
     expect(declaredImageSize(new TextEncoder().encode('not an image at all'))).toBeNull();
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { drawProbabilitiesFromNested, summarizeDraws } from '../../../core/metrics/predictive';
-import { calibrateRefusalThreshold, evaluateOodSets, histogram, isRefused, refusedFraction, verdictsFromDraws } from '../../../core/ood/verdict';
+import {
+  calibrateRefusalThreshold,
+  evaluateOodSets,
+  histogram,
+  isRefused,
+  refusedFraction,
+  verdictsFromDraws,
+} from '../../../core/ood/verdict';
 
 const ln = Math.log;
 
@@ -27,8 +34,14 @@ describe('verdict of T posterior draws', () => {
 
   it('handles three classes and several images: p̄ = (0.6, 0.3, 0.1) from (0.8, 0.2, 0) and (0.4, 0.4, 0.2)', () => {
     const draws = drawProbabilitiesFromNested([
-      [[0.8, 0.2, 0], [0, 0, 1]],
-      [[0.4, 0.4, 0.2], [0, 0, 1]],
+      [
+        [0.8, 0.2, 0],
+        [0, 0, 1],
+      ],
+      [
+        [0.4, 0.4, 0.2],
+        [0, 0, 1],
+      ],
     ]);
     const [first, second] = verdictsFromDraws(draws, 0.2);
     expect(first.meanProbabilities.map((p) => Number(p.toFixed(12)))).toEqual([0.6, 0.3, 0.1]);
@@ -36,7 +49,13 @@ describe('verdict of T posterior draws', () => {
     expect(first.predictiveEntropy).toBeCloseTo(h([0.6, 0.3, 0.1]), 12);
     expect(first.expectedEntropy).toBeCloseTo((h([0.8, 0.2]) + h([0.4, 0.4, 0.2])) / 2, 12);
     expect(first.mutualInformation).toBeCloseTo(first.predictiveEntropy - first.expectedEntropy, 12);
-    expect(second).toMatchObject({ predictedClass: 2, maxProbability: 1, predictiveEntropy: 0, mutualInformation: 0, refused: false });
+    expect(second).toMatchObject({
+      predictedClass: 2,
+      maxProbability: 1,
+      predictiveEntropy: 0,
+      mutualInformation: 0,
+      refused: false,
+    });
   });
 
   it('refuses when no mean probability reaches the threshold (ties at the threshold are accepted)', () => {
@@ -57,7 +76,10 @@ describe('threshold calibration and OOD evaluation', () => {
   });
 
   it('bins scores with fixed edges, the last bin taking the maximum', () => {
-    expect(histogram([0, 0.25, 0.5, 1, 1.2], [0, 1], 4)).toEqual({ edges: [0, 0.25, 0.5, 0.75, 1], counts: [1, 1, 1, 2] });
+    expect(histogram([0, 0.25, 0.5, 1, 1.2], [0, 1], 4)).toEqual({
+      edges: [0, 0.25, 0.5, 0.75, 1],
+      counts: [1, 1, 1, 2],
+    });
   });
 
   it('gives AUROC 1 and FPR 0 for a set fully separated from the digits, and 0.5-ish for the same set', () => {
@@ -66,7 +88,14 @@ describe('threshold calibration and OOD evaluation', () => {
     const flat = Array.from({ length: 10 }, () => [0.25, 0.25, 0.25, 0.25]);
     const inSummary = summarizeDraws(drawProbabilitiesFromNested([confident, confident]));
     const outSummary = summarizeDraws(drawProbabilitiesFromNested([flat, flat]));
-    const evaluation = evaluateOodSets({ name: 'digits', summary: inSummary }, [{ name: 'flat', summary: outSummary }, { name: 'same', summary: inSummary }], 0.3);
+    const evaluation = evaluateOodSets(
+      { name: 'digits', summary: inSummary },
+      [
+        { name: 'flat', summary: outSummary },
+        { name: 'same', summary: inSummary },
+      ],
+      0.3,
+    );
     const [flatSet, sameSet] = evaluation.outOfDistribution;
     expect(flatSet.scores!.maxProbability).toEqual({ auroc: 1, fprAt95Tpr: 0 });
     expect(flatSet.scores!.predictiveEntropy).toEqual({ auroc: 1, fprAt95Tpr: 0 });

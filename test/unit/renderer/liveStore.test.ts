@@ -17,7 +17,21 @@ function metrics(runId: string, step: number): RunEvent {
 }
 
 function regression(runId: string, step: number): RunEvent {
-  return { type: 'regression', runId, step, time: step, grid: [0], mean: [0], std: [1], trueY: [0], trainX: [], trainY: [], stdRatio: 1, rmseInside: 1, coverageInside: 1 };
+  return {
+    type: 'regression',
+    runId,
+    step,
+    time: step,
+    grid: [0],
+    mean: [0],
+    std: [1],
+    trueY: [0],
+    trainX: [],
+    trainY: [],
+    stdRatio: 1,
+    rmseInside: 1,
+    coverageInside: 1,
+  };
 }
 
 /** A host whose getRunEvents replies only when the test says so. */
@@ -36,7 +50,10 @@ function scriptedHost() {
     },
   } as unknown as WorkbenchApi;
   installWorkbenchHost({ api, connection: { status: { state: 'connected' }, onChange: () => () => {} } });
-  return { push: (event: RunEvent) => push(event), replyHistory: (runId: string, events: RunEvent[]) => historyReplies.get(runId)!(events) };
+  return {
+    push: (event: RunEvent) => push(event),
+    replyHistory: (runId: string, events: RunEvent[]) => historyReplies.get(runId)!(events),
+  };
 }
 
 beforeEach(() => {

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { listExperimentInfos } from '../../../core/experiments/registry';
 import { lenet5Presets } from '../../../core/experiments/lenet5/presets';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
-import { configFromValues, effectiveKlWeight, fieldsFor, parseSeedList, valuesFromConfig } from '../../../renderer/src/forms/runConfigForm';
+import {
+  configFromValues,
+  effectiveKlWeight,
+  fieldsFor,
+  parseSeedList,
+  valuesFromConfig,
+} from '../../../renderer/src/forms/runConfigForm';
 
 const lenet5 = lenet5Presets[0].config;
 
@@ -29,7 +35,13 @@ describe('runConfigForm', () => {
 
   it('explains invalid values at their fields', () => {
     const values = valuesFromConfig(lenet5);
-    const result = configFromValues(lenet5, { ...values, steps: '0', learningRate: 'fast', batchSize: '1.5', threshold: '2' });
+    const result = configFromValues(lenet5, {
+      ...values,
+      steps: '0',
+      learningRate: 'fast',
+      batchSize: '1.5',
+      threshold: '2',
+    });
     expect(result.config).toBeNull();
     expect(result.issues.steps).toBe('must be ≥ 1');
     expect(result.issues.learningRate).toBe('“fast” is not a number');
@@ -43,9 +55,13 @@ describe('runConfigForm', () => {
     const hints = listExperimentInfos().find((experiment) => experiment.name === 'lenet5')!;
     const textbook = { ...values, klScale: '1' };
     expect(effectiveKlWeight('lenet5', textbook, { trainImages: hints.trainImages })).toContain('1/9,000');
-    expect(effectiveKlWeight('lenet5', { ...textbook, dataset: 'fashion-mnist' }, { trainImages: hints.trainImages })).toContain('1/60,000');
+    expect(
+      effectiveKlWeight('lenet5', { ...textbook, dataset: 'fashion-mnist' }, { trainImages: hints.trainImages }),
+    ).toContain('1/60,000');
     // A tempered KL: klScale / N_train.
-    expect(effectiveKlWeight('lenet5', { ...values, klScale: '0.15' }, { trainImages: hints.trainImages })).toContain('0.15/9,000 ≈ 0.0000167');
+    expect(effectiveKlWeight('lenet5', { ...values, klScale: '0.15' }, { trainImages: hints.trainImages })).toContain(
+      '0.15/9,000 ≈ 0.0000167',
+    );
     expect(effectiveKlWeight('lenet5', values)).toContain('set when the run loads its dataset'); // a host that gives no sizes
     expect(configFromValues(lenet5, { ...values, klWeight: '0.001' }).config?.klWeight).toBe(0.001);
   });

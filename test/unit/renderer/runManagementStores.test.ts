@@ -54,7 +54,10 @@ describe('run management in the stores', () => {
     host(
       [
         record('whole', 'completed', '2026-01-02T00:00:00Z'),
-        { ...record('log-is-a-folder', 'interrupted', '2026-01-01T00:00:00Z'), damaged: { reason: 'runs/log-is-a-folder/events.ndjson is a folder, not a file.' } },
+        {
+          ...record('log-is-a-folder', 'interrupted', '2026-01-01T00:00:00Z'),
+          damaged: { reason: 'runs/log-is-a-folder/events.ndjson is a folder, not a file.' },
+        },
         { id: 'no-record', damaged: { reason: 'runs/no-record has no run.json.' } },
       ],
       {},
@@ -87,7 +90,11 @@ describe('run management in the stores', () => {
 
   it('numbers queued runs by when they were queued', async () => {
     host(
-      [record('a', 'running', '2026-01-01T00:00:00Z'), record('b', 'queued', '2026-01-01T00:00:02Z'), record('c', 'queued', '2026-01-01T00:00:01Z')],
+      [
+        record('a', 'running', '2026-01-01T00:00:00Z'),
+        record('b', 'queued', '2026-01-01T00:00:02Z'),
+        record('c', 'queued', '2026-01-01T00:00:01Z'),
+      ],
       {},
     );
     const runs = useRunsStore();
@@ -97,10 +104,13 @@ describe('run management in the stores', () => {
   });
 
   it('compares the checked runs: histories folded, live events applied', async () => {
-    const stream = host([record('a', 'running', '2026-01-01T00:00:00Z'), record('b', 'completed', '2026-01-01T00:00:01Z')], {
-      a: [metrics('a', 1)],
-      b: [metrics('b', 1), metrics('b', 2)],
-    });
+    const stream = host(
+      [record('a', 'running', '2026-01-01T00:00:00Z'), record('b', 'completed', '2026-01-01T00:00:01Z')],
+      {
+        a: [metrics('a', 1)],
+        b: [metrics('b', 1), metrics('b', 2)],
+      },
+    );
     await useRunsStore().refresh();
     const compare = useCompareStore();
     compare.toggle('a');

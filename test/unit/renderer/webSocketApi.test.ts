@@ -37,7 +37,14 @@ const latestSocket = () => ScriptedSocket.instances.at(-1)!;
 const record = {
   id: 'run-1',
   name: 'sinusoid · default · seed 0',
-  config: { experiment: 'sinusoid', epochs: 10, learningRate: 0.03, prior: { kind: 'normal', scale: 1 }, kl: 'analytic', init: {} },
+  config: {
+    experiment: 'sinusoid',
+    epochs: 10,
+    learningRate: 0.03,
+    prior: { kind: 'normal', scale: 1 },
+    kl: 'analytic',
+    init: {},
+  },
   state: 'queued',
   createdAt: '2026-01-01T00:00:00.000Z',
   totalSteps: 10,
@@ -55,8 +62,12 @@ afterEach(() => {
 
 describe('webSocketUrlFor', () => {
   it('keeps the host, switches to ws(s) and carries the token', () => {
-    expect(webSocketUrlFor({ protocol: 'http:', host: '127.0.0.1:4321', search: '?token=a+b' } as Location)).toBe('ws://127.0.0.1:4321/api?token=a%20b');
-    expect(webSocketUrlFor({ protocol: 'https:', host: 'example.test', search: '' } as Location)).toBe('wss://example.test/api?token=');
+    expect(webSocketUrlFor({ protocol: 'http:', host: '127.0.0.1:4321', search: '?token=a+b' } as Location)).toBe(
+      'ws://127.0.0.1:4321/api?token=a%20b',
+    );
+    expect(webSocketUrlFor({ protocol: 'https:', host: 'example.test', search: '' } as Location)).toBe(
+      'wss://example.test/api?token=',
+    );
   });
 });
 
@@ -90,7 +101,15 @@ describe('createWebSocketHost', () => {
     latestSocket().open();
     const received: unknown[] = [];
     const unsubscribe = api.onRunEvent((event) => received.push(event));
-    const progress = { type: 'progress', runId: 'run-1', step: 3, time: 1, total: 10, stepsPerSecond: 5, etaSeconds: 1.4 };
+    const progress = {
+      type: 'progress',
+      runId: 'run-1',
+      step: 3,
+      time: 1,
+      total: 10,
+      stepsPerSecond: 5,
+      etaSeconds: 1.4,
+    };
     latestSocket().receive({ event: progress });
     latestSocket().receive({ event: { ...progress, step: -1 } });
     unsubscribe();

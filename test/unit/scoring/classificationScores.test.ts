@@ -41,8 +41,14 @@ describe('classification scores', () => {
   // Two draws, two examples (as test/unit/metrics/heldout.test.ts): mean x0 → [0.65, 0.25, 0.1] (label 0,
   // right), x1 → [0.2, 0.35, 0.45] (label 1, wrong).
   const draws = drawProbabilitiesFromNested([
-    [[0.8, 0.1, 0.1], [0.1, 0.6, 0.3]],
-    [[0.5, 0.4, 0.1], [0.3, 0.1, 0.6]],
+    [
+      [0.8, 0.1, 0.1],
+      [0.1, 0.6, 0.3],
+    ],
+    [
+      [0.5, 0.4, 0.1],
+      [0.3, 0.1, 0.6],
+    ],
   ]);
   const labels = [0, 1];
 
@@ -63,8 +69,14 @@ describe('classification scores', () => {
   it('gives the same scores batch by batch as all at once', () => {
     const scorer = new ClassificationScorer({ hasEpistemicPart: true });
     const nested = [
-      [[0.8, 0.1, 0.1], [0.1, 0.6, 0.3]],
-      [[0.5, 0.4, 0.1], [0.3, 0.1, 0.6]],
+      [
+        [0.8, 0.1, 0.1],
+        [0.1, 0.6, 0.3],
+      ],
+      [
+        [0.5, 0.4, 0.1],
+        [0.3, 0.1, 0.6],
+      ],
     ];
     scorer.add(drawProbabilitiesFromNested(nested.map((draw) => [draw[0]])), [0]);
     scorer.add(drawProbabilitiesFromNested(nested.map((draw) => [draw[1]])), [1]);
@@ -76,25 +88,54 @@ describe('classification scores', () => {
   });
 
   it('reports mutual information as not applicable, with the reason, for a method without an epistemic part', () => {
-    const oneDraw = drawProbabilitiesFromNested([[[0.65, 0.25, 0.1], [0.2, 0.35, 0.45]]]);
+    const oneDraw = drawProbabilitiesFromNested([
+      [
+        [0.65, 0.25, 0.1],
+        [0.2, 0.35, 0.45],
+      ],
+    ]);
     const deterministic = scoreClassification(oneDraw, labels, { hasEpistemicPart: false });
     expect(deterministic.meanMutualInformation).toBeNull();
-    expect(deterministic.epistemic).toEqual({ available: false, reason: expect.stringMatching(/^not applicable: the method has no epistemic part/) });
+    expect(deterministic.epistemic).toEqual({
+      available: false,
+      reason: expect.stringMatching(/^not applicable: the method has no epistemic part/),
+    });
     // A closed-form (probit) predictive has an epistemic part but one set of probabilities.
-    expect(epistemicAvailability(true, 1)).toMatchObject({ available: false, reason: expect.stringMatching(/closed form/) });
+    expect(epistemicAvailability(true, 1)).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/closed form/),
+    });
     expect(epistemicAvailability(true, 2)).toEqual({ available: true });
   });
 });
 
 describe('OOD scores', () => {
-  const inDistribution = summarizeDraws(drawProbabilitiesFromNested([
-    [[0.9, 0.1], [0.8, 0.2], [0.95, 0.05]],
-    [[0.85, 0.15], [0.9, 0.1], [0.9, 0.1]],
-  ]));
-  const outOfDistribution = summarizeDraws(drawProbabilitiesFromNested([
-    [[0.9, 0.1], [0.2, 0.8]],
-    [[0.1, 0.9], [0.7, 0.3]],
-  ]));
+  const inDistribution = summarizeDraws(
+    drawProbabilitiesFromNested([
+      [
+        [0.9, 0.1],
+        [0.8, 0.2],
+        [0.95, 0.05],
+      ],
+      [
+        [0.85, 0.15],
+        [0.9, 0.1],
+        [0.9, 0.1],
+      ],
+    ]),
+  );
+  const outOfDistribution = summarizeDraws(
+    drawProbabilitiesFromNested([
+      [
+        [0.9, 0.1],
+        [0.2, 0.8],
+      ],
+      [
+        [0.1, 0.9],
+        [0.7, 0.3],
+      ],
+    ]),
+  );
 
   it('scores entropy, mutual information and max probability when the predictive has draws', () => {
     const scores = scoreOutOfDistribution(inDistribution, outOfDistribution, { available: true });
@@ -107,7 +148,11 @@ describe('OOD scores', () => {
 
   it('says mutual information is not applicable instead of reporting zeros', () => {
     const scores = scoreOutOfDistribution(inDistribution, outOfDistribution, epistemicAvailability(false, 1));
-    expect(scores.mutualInformation).toEqual({ kind: 'mutualInformation', applicable: false, reason: expect.stringMatching(/^not applicable/) });
+    expect(scores.mutualInformation).toEqual({
+      kind: 'mutualInformation',
+      applicable: false,
+      reason: expect.stringMatching(/^not applicable/),
+    });
     expect(scores.predictiveEntropy).toMatchObject({ kind: 'predictiveEntropy', auroc: expect.any(Number) });
   });
 });
