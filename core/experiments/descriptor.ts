@@ -116,6 +116,11 @@ export interface ExperimentDescriptor<
    * host and the worker refuse a configuration over budget before it runs.
    */
   estimateResources(config: C): ResourceEstimate;
+  /**
+   * The host paths a configuration names (a user's IDX folder). Only a caller that may name host
+   * paths (the desktop app, the CLI) can start such a run; a browser-shell token holder cannot.
+   */
+  hostPaths?(config: C): string[];
   /** Figures of merit the CLI prints with their pass marks; absent: it prints every numeric summary field. */
   acceptance?: readonly AcceptanceCriterion[];
 }

@@ -66,3 +66,8 @@ export function listExperimentInfos(): ExperimentInfo[] {
     };
   });
 }
+
+/** The host paths a run configuration names (none for most): see ExperimentDescriptor.hostPaths. */
+export function hostPathsOf(config: { experiment: string }): string[] {
+  return descriptorOf(config).hostPaths?.(config) ?? [];
+}

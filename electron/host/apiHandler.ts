@@ -13,6 +13,7 @@ import {
   type Environment,
   type ExperimentInfo,
 } from '../../core/contract/workbenchApi';
+import { hostPathsOf } from '../../core/experiments/registry';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { OodService, PathGrant } from './oodService';
 import type { RunManager } from './runManager';
@@ -84,7 +85,20 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     },
     getRun: (id) => services.runs.getRun(id),
     getRunEvents: (id) => services.runs.getRunEvents(id),
-    startRun: (request) => services.runs.startRun(request),
+    startRun: async (request) => {
+      // A browser-shell token holder names no host path (DESIGN.md, security model): a run on a
+      // user's IDX folder starts from the desktop app or the CLI, whose user chose the folder.
+      const hostPaths = hostPathsOf(request.config);
+      if (hostPaths.length > 0 && caller.pathGrant === undefined) {
+        throw new WorkbenchApiError(
+          `This shell cannot start a run that reads the host folder ${JSON.stringify(hostPaths[0])}: ` +
+            'the browser shell never takes host paths. Use a bundled dataset here, or start the run from the ' +
+            'desktop app or with `npm run train -- --dataset idx:DIR`.',
+          'startRun',
+        );
+      }
+      return services.runs.startRun(request);
+    },
     stopRun: async (id) => {
       await services.runs.stopRun(id);
       return null;

@@ -1,50 +1,38 @@
 /**
- * An `idx:` folder built to hurt the host, through a real `serve` process over a real WebSocket:
- * IDX files that are links to /dev/zero (stat: 0 bytes; a read never ends) and a FIFO classes.txt
- * (opening it blocks a libuv thread until someone writes). The run must fail at once with a clear
- * message, and every other request must be answered meanwhile.
+ * An `idx:` folder built to hurt the host: IDX files that are links to /dev/zero (stat: 0 bytes; a
+ * read never ends) and a FIFO classes.txt (opening it blocks a libuv thread until someone writes).
+ * Started by a caller that may name host paths (the desktop app's window; the host services in
+ * process, with the real training worker), the run must fail at once with a clear message, and
+ * every other request must be answered meanwhile. A browser-shell token holder, over a real `serve`
+ * process and WebSocket, cannot start a run on a host folder at all.
  */
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { WireReply } from '../../core/contract/workbenchApi';
-import { startServe, type ServeProcess } from '../fixtures/serveProcess';
+import type { RunRecord } from '../../core/contract/workbenchApi';
+import { openHostServices, type HostServices } from '../../electron/host/hostServices';
+import { startServeWithClient, type ServeApiClient } from '../fixtures/serveApiClient';
 
 let tempDir: string;
-let serve: ServeProcess;
-let socket: WebSocket;
-let nextId = 1;
-const waiting = new Map<number, (reply: WireReply) => void>();
+let services: HostServices;
+/** The desktop window's caller: it may name host paths (it has a path grant). */
+const desktopCaller = { pathGrant: () => false };
 
 beforeAll(async () => {
   tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-idx-attack-'));
-  serve = await startServe(path.join(tempDir, 'runs'));
-  const page = new URL(serve.url);
-  socket = new WebSocket(`ws://${page.host}/api?token=${page.searchParams.get('token')}`);
-  await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString());
-    if ('event' in message) return;
-    waiting.get(message.id)?.(message);
-    waiting.delete(message.id);
-  });
+  services = await openHostServices({ runsDir: path.join(tempDir, 'runs'), shell: 'test' });
 }, 90_000);
 
 afterAll(async () => {
-  socket?.close();
-  await serve?.stop();
+  await services?.runManager.close();
   await fs.rm(tempDir, { recursive: true, force: true });
 });
 
-function call(method: string, ...args: unknown[]): Promise<WireReply> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    waiting.set(id, resolve);
-    socket.send(JSON.stringify({ id, method, args }));
-  });
+function startIdxRun(folder: string): Promise<RunRecord> {
+  const config = { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' };
+  return services.api.call('startRun', [{ config }], desktopCaller) as Promise<RunRecord>;
 }
 
 /** The run's final state and message, polling getRun; listRuns must answer within a second meanwhile. */
@@ -52,11 +40,9 @@ async function finalStateOf(runId: string, timeoutMs: number): Promise<{ state: 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const started = performance.now();
-    const listed = await call('listRuns');
-    expect(listed.ok).toBe(true);
+    await services.api.call('listRuns', []);
     expect(performance.now() - started).toBeLessThan(1000);
-    const run = await call('getRun', runId);
-    const record = (run as { result: { state: string; message?: string } }).result;
+    const record = (await services.api.call('getRun', [runId])) as RunRecord;
     if (['failed', 'completed', 'stopped'].includes(record.state)) return record;
     if (Date.now() > deadline) throw new Error(`Run ${runId} was still ${record.state} after ${timeoutMs} ms.`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -86,11 +72,8 @@ describe('a hostile idx: folder', { timeout: 120_000 }, () => {
         await fs.symlink('/dev/zero', path.join(dir, stem));
       }
     });
-    const started = await call('startRun', {
-      config: { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' },
-    });
-    expect(started.ok).toBe(true);
-    const final = await finalStateOf((started as { result: { id: string } }).result.id, 60_000);
+    const started = await startIdxRun(folder);
+    const final = await finalStateOf(started.id, 60_000);
     expect(final.state).toBe('failed');
     expect(final.message).toMatch(/The dataset file \S+-images-idx3-ubyte cannot be read \(it is a device\)/);
   });
@@ -101,18 +84,24 @@ describe('a hostile idx: folder', { timeout: 120_000 }, () => {
       execFileSync('mkfifo', [path.join(dir, 't10k-labels-idx1-ubyte'), path.join(dir, 'classes.txt')]);
     });
     // Five at once: blocking opens would hold all four libuv threads and stall every file read.
-    const runs = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        call('startRun', {
-          config: { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' },
-        }),
-      ),
-    );
+    const runs = await Promise.all(Array.from({ length: 5 }, () => startIdxRun(folder)));
     for (const started of runs) {
-      expect(started.ok).toBe(true);
-      const final = await finalStateOf((started as { result: { id: string } }).result.id, 60_000);
+      const final = await finalStateOf(started.id, 60_000);
       expect(final.state).toBe('failed');
       expect(final.message).toMatch(/is a named pipe \(FIFO\)|it is a named pipe \(FIFO\)/);
+    }
+  });
+
+  it('cannot be named by a browser-shell token holder: startRun is refused before anything reads it', async () => {
+    const folder = await idxFolder('browser', async () => undefined);
+    let server: ServeApiClient | undefined;
+    try {
+      server = await startServeWithClient(path.join(tempDir, 'serve-runs'));
+      const config = { experiment: 'lenet5', dataset: `idx:${folder}`, steps: 10, evalEvery: 10, backend: 'cpu' };
+      await expect(server.call('startRun', { config })).rejects.toThrow(/the browser shell never takes host paths/);
+      expect(await server.call('listRuns')).toEqual([]);
+    } finally {
+      await server?.stop();
     }
   });
 });

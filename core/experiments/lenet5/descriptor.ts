@@ -62,6 +62,7 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
     ['predictions'],
   ],
   estimateResources: lenet5Budget,
+  hostPaths: (config) => (config.dataset.startsWith(IDX_PREFIX) ? [config.dataset.slice(IDX_PREFIX.length)] : []),
   formFields: [
     {
       key: 'dataset',
