@@ -28,7 +28,7 @@
  *          — like laplace-torch it uses only the diagonal, which includes the variance of a shift
  *          common to every logit (G's null direction keeps the prior's δ⁻¹), which softmax ignores:
  *          with a small δ it is flatter than the MC predictive (measured: by up to 0.02 at
- *          functional variances near 1; within MC error at 0.01–0.03; test/unit/methods/laplace).
+ *          functional variances near 1; within MC error at 0.01–0.03; test/core/methods/laplace.test.ts).
  *          The `centred` variant takes the variance of f_c − f̄ instead and matched MC to 0.0006
  *          at variances near 1.
  *   mc    : sample last-layer weights θ_s ~ q and average softmax(a W̃_s)
@@ -396,7 +396,7 @@ export class LastLayerLaplace {
    * (f̄ the mean logit), the diagonal of P J Σ Jᵀ P with P = I − 11ᵀ/C: softmax ignores a shift
    * common to every logit, and the posterior of that shift is the prior's (G has no curvature
    * along 1), which otherwise flattens every prediction (measured on LeNet5-sized random layers:
-   * ~78 % of the diagonal variance; see test/unit/methods/laplace for the agreement with MC).
+   * ~78 % of the diagonal variance; see test/core/methods/laplace.test.ts for the agreement with MC).
    */
   predictProbit(set: FeatureSet, options: { centred?: boolean } = {}): Float64Array {
     this.requireClassification('The probit predictive');

@@ -12,7 +12,7 @@ import {
   serializeCheckpoint,
   type TrainingCheckpoint,
 } from '../../../core/training/checkpoint';
-import { useCpuBackend } from './testBackend';
+import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 

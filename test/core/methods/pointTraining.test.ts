@@ -9,7 +9,7 @@ import {
 } from '../../../core/methods/pointLosses';
 import { pointMlpNetwork } from '../../../core/models/pointNetworks';
 import { SeedStream, standardNormal } from '../../../core/random/seedStream';
-import { useCpuBackend } from '../core/testBackend';
+import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 

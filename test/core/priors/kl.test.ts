@@ -4,7 +4,7 @@ import { normalKl, normalLogProb } from '../../../core/distributions/normal';
 import { fixedNormalPrior } from '../../../core/priors/fixedNormal';
 import { scaleMixtureLogProb } from '../../../core/priors/scaleMixture';
 import { meanFieldNormalPosterior } from '../../../core/posteriors/meanFieldNormal';
-import { useCpuBackend } from './testBackend';
+import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 

@@ -10,7 +10,7 @@ import type { VariationalLayer } from '../../../core/layers/variationalLayer';
 import { meanFieldNormalPosterior } from '../../../core/posteriors/meanFieldNormal';
 import { fixedNormalPrior } from '../../../core/priors/fixedNormal';
 import { SeedStream } from '../../../core/random/seedStream';
-import { useCpuBackend } from './testBackend';
+import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 

@@ -38,7 +38,7 @@ describe('risk–coverage curve and AURC', () => {
 });
 
 describe('classification scores', () => {
-  // Two draws, two examples (as test/unit/metrics/heldout.test.ts): mean x0 → [0.65, 0.25, 0.1] (label 0,
+  // Two draws, two examples (as test/core/metrics/heldout.test.ts): mean x0 → [0.65, 0.25, 0.1] (label 0,
   // right), x1 → [0.2, 0.35, 0.45] (label 1, wrong).
   const draws = drawProbabilitiesFromNested([
     [

@@ -7,7 +7,7 @@ import { sinusoidNetwork } from '../../../core/experiments/sinusoid/network';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { gaussianNll } from '../../../core/losses/gaussianNll';
 import { SeedStream } from '../../../core/random/seedStream';
-import { useCpuBackend } from './testBackend';
+import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 

@@ -17,7 +17,7 @@ import {
 } from '../../../core/methods/laplace';
 import { summarizeDraws } from '../../../core/metrics/predictive';
 import { SeedStream, standardNormal } from '../../../core/random/seedStream';
-import { useCpuBackend } from '../core/testBackend';
+import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 

@@ -14,7 +14,7 @@ import { lastLayerFeatures, lastLayerMap, networkOutputs } from '../../../core/m
 import { pointLenet5Network, pointMlpNetwork } from '../../../core/models/pointNetworks';
 import { PointSequential, type PointStage } from '../../../core/models/pointSequential';
 import { SeedStream } from '../../../core/random/seedStream';
-import { useCpuBackend } from '../core/testBackend';
+import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 
