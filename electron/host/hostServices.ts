@@ -12,6 +12,7 @@ import { listExperimentInfos, totalStepsOf } from '../../core/experiments/regist
 import type { Environment } from '../../core/contract/workbenchApi';
 import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
+import { ShiftService } from './shiftService';
 import { RunManager } from './runManager';
 import { RunStore, type RunStoreAccess } from './runStore';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
@@ -44,6 +45,7 @@ export interface HostServices {
   runManager: RunManager;
   api: ApiHandler;
   ood: OodService;
+  shift: ShiftService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
   interruptedRunIds: string[];
   /** Why this process may not change the runs folder (it was opened read-only), or null when it owns it. */
@@ -113,6 +115,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
+  const shift = new ShiftService({ runs: runManager, store, warn: options.warn });
   const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
@@ -122,7 +125,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     ood,
     warn: options.warn,
   });
-  return { runManager, api, ood, interruptedRunIds, readOnlyReason };
+  return { runManager, api, ood, shift, interruptedRunIds, readOnlyReason };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */
