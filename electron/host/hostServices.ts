@@ -12,7 +12,7 @@ import { listExperimentInfos, totalStepsOf } from '../../core/experiments/regist
 import type { Environment } from '../../core/contract/workbenchApi';
 import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
-import { ShiftService } from './shiftService';
+import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
 import { RunStore, type RunStoreAccess } from './runStore';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
@@ -39,6 +39,8 @@ export interface HostServicesOptions {
   recoverRuns?: boolean;
   /** Training time between checkpoints taken without an evaluation (default 60 s). */
   checkpointIntervalMs?: number;
+  /** The shift evaluation's sets (the benchmark's and tests' smaller ones; the app's by default). */
+  shiftSets?: Pick<ShiftServiceOptions, 'referenceSets' | 'imagesPerSet' | 'kinds'>;
 }
 
 export interface HostServices {
@@ -115,7 +117,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
-  const shift = new ShiftService({ runs: runManager, store, warn: options.warn });
+  const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
   const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
