@@ -85,3 +85,12 @@ export const shiftEvaluationSchema = z.object({
 });
 export type ShiftEvaluation = z.infer<typeof shiftEvaluationSchema>;
 export type ShiftKindName = z.infer<typeof shiftKindSchema>;
+
+/** An evaluation in progress: sets scored so far of all, and what is being scored now. */
+export const shiftProgressSchema = z.object({
+  runId: z.string(),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+  current: z.string(),
+});
+export type ShiftProgress = z.infer<typeof shiftProgressSchema>;

@@ -125,6 +125,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     listExperiments: listExperimentInfos,
     environment: () => ({ shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}) }),
     ood,
+    shift,
     warn: options.warn,
   });
   return { runManager, api, ood, shift, interruptedRunIds, readOnlyReason };

@@ -15,6 +15,7 @@ import {
   shiftEvaluationSchema,
   type ShiftEvaluation,
   type ShiftLevelScores,
+  type ShiftProgress,
 } from '../../core/contract/shift';
 import { hasEpistemicPart, isMethodId, type MethodId } from '../../core/methods/index';
 import { drawProbabilitiesFromFlat, summarizeDraws } from '../../core/metrics/predictive';
@@ -31,15 +32,6 @@ import { OOD_SEED, OodServiceError, prepareImageRun, type OodServiceOptions, typ
 import { oodReferenceSets, type ReferenceSet } from './oodReferenceSets';
 
 const shiftFile = 'shift.json';
-
-export interface ShiftProgress {
-  runId: string;
-  /** Sets scored so far, of `total`. */
-  done: number;
-  total: number;
-  /** What is being scored now, for the progress bar's label. */
-  current: string;
-}
 
 export interface ShiftServiceOptions {
   runs: OodServiceOptions['runs'];
