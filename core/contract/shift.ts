@@ -3,6 +3,7 @@
  * checkpoint and read by the Shift panel, compare, reports and `npm run evaluate -- shift`.
  */
 import { z } from 'zod';
+import { storedEvaluationFields } from './ood';
 
 const probability = z.number().min(0).max(1);
 
@@ -61,13 +62,7 @@ export type ConfidenceSet = z.infer<typeof confidenceSetSchema>;
 
 export const shiftEvaluationSchema = z.object({
   format: z.literal(SHIFT_EVALUATION_FORMAT),
-  runId: z.string(),
-  checkpointStep: z.number().int().nonnegative(),
-  draws: z.number().int().positive(),
-  seed: z.number().int(),
-  createdAt: z.string(),
-  seconds: z.number().nonnegative(),
-  backend: z.string(),
+  ...storedEvaluationFields,
   dataset: z.string(),
   imagesPerSet: z.number().int().positive(),
   /** Per kind, in increasing shift, starting at level 0 (the unshifted held-out images). */

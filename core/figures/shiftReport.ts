@@ -8,7 +8,7 @@ import { figureCaption } from './caption';
 import { comparisonCaption } from './comparison';
 import { seedGroups, type ComparisonRun } from './comparisonData';
 import { formatMetric, formatPercent } from './format';
-import { drawTable, tableHeight, type TextTable } from './reportTables';
+import { tableFigure, type TextTable } from './reportTables';
 import type { FigureRow } from './runFigures';
 import { confidenceFigure, shiftCurveFigure, type ShiftSeries } from './shiftFigures';
 import type { CanvasFigureSpec, FigureRun } from './types';
@@ -55,18 +55,12 @@ export function shiftTable(evaluation: ShiftEvaluation): TextTable {
 }
 
 export function shiftTableFigure(evaluation: ShiftEvaluation, run: FigureRun): CanvasFigureSpec {
-  const table = shiftTable(evaluation);
-  return {
-    id: 'shift-table',
-    kind: 'canvas',
-    title: `Dataset shift at checkpoint step ${evaluation.checkpointStep} (Ovadia et al. 2019 protocol)`,
-    caption: figureCaption(run),
-    width: 1000,
-    height: tableHeight(table) + 6,
-    draw(ctx, width) {
-      drawTable(ctx, table, 0, 0, width);
-    },
-  };
+  return tableFigure(
+    'shift-table',
+    `Dataset shift at checkpoint step ${evaluation.checkpointStep} (Ovadia et al. 2019 protocol)`,
+    figureCaption(run),
+    shiftTable(evaluation),
+  );
 }
 
 /** Rows to append to a run's report for its shift evaluation. */

@@ -4,7 +4,6 @@
  * with --json one JSON object on stdout whose `rotation`, `roll` and `translation` are the scores in
  * increasing shift and whose `ood` holds the AUROC per set and score.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
@@ -13,7 +12,7 @@ import {
   type ShiftEvaluation,
   type ShiftLevelScores,
 } from '../../core/contract/shift';
-import { openHostServices } from '../host/hostServices';
+import { openServicesToEvaluate, runFolder } from './evaluationServices';
 
 /** The `evaluate` command group, shared with other evaluations (whoever registers first creates it). */
 export function evaluateCommandGroup(program: Command): Command {
@@ -77,26 +76,10 @@ async function evaluateShift(options: {
   force?: boolean;
   json?: boolean;
 }): Promise<number> {
-  const runDir = path.resolve(options.run);
-  if (!existsSync(path.join(runDir, 'run.json'))) {
-    console.error(`Error: "${options.run}" is not a run folder (it has no run.json); pass --run runs/<id>.`);
-    return 2;
-  }
-  // Stores shift.json, so it must own the runs folder; it writes nothing else (no recovery of other runs).
-  let services: Awaited<ReturnType<typeof openHostServices>>;
-  try {
-    services = await openHostServices({
-      runsDir: path.dirname(runDir),
-      shell: 'test',
-      access: 'owner',
-      recoverRuns: false,
-      processName: 'the evaluate shift command',
-      warn: (message) => console.error(`Warning: ${message}`),
-    });
-  } catch (error) {
-    console.error(`Error: ${(error as Error).message}`);
-    return 2;
-  }
+  const runDir = runFolder(options.run);
+  if (!runDir) return 2;
+  const services = await openServicesToEvaluate(runDir, 'the evaluate shift command');
+  if (!services) return 2;
   try {
     const evaluation = await services.shift.evaluateShift(path.basename(runDir), {
       draws: options.draws,
