@@ -35,6 +35,7 @@ const results = {
   convGradients: runBench('convGradients.ts', passOn),
   methodsCore: runBench('methodsCore.ts', passOn),
   methodsTraining: runBench('methodsTraining.ts', passOn),
+  shiftEvaluation: runBench('shiftEvaluation.ts', passOn),
   convGradientsTwoWasmThreads: passOn.includes('cpu')
     ? null
     : runBench('convGradients.ts', [...passOn, '--threads', '2']),

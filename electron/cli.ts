@@ -12,6 +12,7 @@ import { defaultKlForm, klFormSchema, priorKinds } from '../core/priors/kinds/in
 import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
 import type { RunRecord } from '../core/contract/workbenchApi';
 import { registerClassifyCommand } from './cli/classify';
+import { registerEvaluateShiftCommand } from './cli/evaluateShift';
 import { openHostServices } from './host/hostServices';
 import { densityOption, registerReportCommand, sizeOption, writeRunOutputs } from './cli/report';
 import type { FigureSizeName } from '../core/figures/figureSizes';
@@ -130,6 +131,7 @@ program
   });
 
 registerClassifyCommand(program);
+registerEvaluateShiftCommand(program);
 
 function parseNonNegativeNumber(value: string): number {
   const number = Number(value);

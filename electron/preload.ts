@@ -28,6 +28,9 @@ const methodNames = [
   'evaluateOod',
   'getOodEvaluation',
   'getOodGallery',
+  'evaluateShift',
+  'getShiftEvaluation',
+  'getShiftProgress',
 ] as const;
 // Compile-time check that the list above is exactly the contract's methods.
 type MissingMethods = Exclude<ApiMethodName, (typeof methodNames)[number]>;

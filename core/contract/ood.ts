@@ -147,8 +147,8 @@ export type OodSetEvaluationRecord = z.infer<typeof oodSetEvaluationSchema>;
 export const OOD_EVALUATION_FORMAT = 'bayesian-workbench/ood@1';
 
 /** `runs/<id>/ood.json`: the same sets, seeds and draws for every run, so runs can be compared. */
-export const oodEvaluationSchema = z.object({
-  format: z.literal(OOD_EVALUATION_FORMAT),
+/** What every stored evaluation of a checkpoint says about how it was made (ood.json, shift.json). */
+export const storedEvaluationFields = {
   runId: z.string(),
   checkpointStep: z.number().int().nonnegative(),
   draws: z.number().int().positive(),
@@ -156,6 +156,11 @@ export const oodEvaluationSchema = z.object({
   createdAt: z.string(),
   seconds: z.number().nonnegative(),
   backend: z.string(),
+};
+
+export const oodEvaluationSchema = z.object({
+  format: z.literal(OOD_EVALUATION_FORMAT),
+  ...storedEvaluationFields,
   /** The run's refusal threshold (the reference text's 0.2 by default). */
   threshold: probability,
   calibratedThreshold: probability,

@@ -17,6 +17,7 @@ import {
   oodGallerySchema,
   thresholdCalibrationSchema,
 } from './ood';
+import { shiftEvaluationSchema, shiftProgressSchema } from './shift';
 
 import { runSummarySchema } from './runSummary';
 
@@ -147,6 +148,12 @@ export const apiMethods = {
   getOodEvaluation: { args: z.tuple([runId]), result: oodEvaluationSchema.nullable() },
   /** Sample images to try: held-out digits, Fashion-MNIST items, noise, letters drawn from fonts. */
   getOodGallery: { args: z.tuple([]), result: oodGallerySchema },
+  /** Dataset shift (rotations, translations, OOD sets) of the run's checkpoint; stored once as runs/<id>/shift.json. */
+  evaluateShift: { args: z.tuple([runId]), result: shiftEvaluationSchema },
+  /** The stored shift evaluation of a run, or null when it has none. */
+  getShiftEvaluation: { args: z.tuple([runId]), result: shiftEvaluationSchema.nullable() },
+  /** How far the run's shift evaluation in progress is (sets scored of all), or null when none runs. */
+  getShiftProgress: { args: z.tuple([runId]), result: shiftProgressSchema.nullable() },
 } as const;
 export type ApiMethodName = keyof typeof apiMethods;
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];

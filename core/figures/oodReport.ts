@@ -7,7 +7,7 @@
 import type { OodEvaluation, OodScoreKindName } from '../contract/ood';
 import { formatMetric, formatPercent } from './format';
 import { oodHistogramFigure } from './oodFigures';
-import { drawTable, tableHeight, type TextTable } from './reportTables';
+import { tableFigure, type TextTable } from './reportTables';
 import type { FigureRow } from './runFigures';
 import { figureCaption } from './caption';
 import type { CanvasFigureSpec, FigureRun } from './types';
@@ -45,18 +45,12 @@ export function oodSummaryTable(evaluation: OodEvaluation): TextTable {
 }
 
 export function oodSummaryFigure(evaluation: OodEvaluation, run: FigureRun): CanvasFigureSpec {
-  const table = oodSummaryTable(evaluation);
-  return {
-    id: 'ood-summary',
-    kind: 'canvas',
-    title: `Out-of-distribution images at checkpoint step ${evaluation.checkpointStep} (held-out accuracy ${formatPercent(evaluation.heldoutAccuracy)})`,
-    caption: figureCaption(run),
-    width: 1000,
-    height: tableHeight(table) + 6,
-    draw(ctx, width) {
-      drawTable(ctx, table, 0, 0, width);
-    },
-  };
+  return tableFigure(
+    'ood-summary',
+    `Out-of-distribution images at checkpoint step ${evaluation.checkpointStep} (held-out accuracy ${formatPercent(evaluation.heldoutAccuracy)})`,
+    figureCaption(run),
+    oodSummaryTable(evaluation),
+  );
 }
 
 /** Rows to append to a run's report (RunReportOptions.extraRows) for its OOD evaluation. */

@@ -5,7 +5,7 @@
  */
 import { figureFont } from './fonts';
 import { palette } from './palette';
-import type { Canvas2DContext } from './types';
+import type { Canvas2DContext, CanvasFigureSpec } from './types';
 
 export interface TextTable {
   heading: string;
@@ -90,4 +90,19 @@ export function drawTable(ctx: Canvas2DContext, table: TextTable, x: number, y: 
     rowY += TABLE_ROW_HEIGHT;
   });
   return rowY - y;
+}
+
+/** A figure that is one full-width table (the OOD and shift summaries of a report). */
+export function tableFigure(id: string, title: string, caption: string, table: TextTable): CanvasFigureSpec {
+  return {
+    id,
+    kind: 'canvas',
+    title,
+    caption,
+    width: 1000,
+    height: tableHeight(table) + 6,
+    draw(ctx, width) {
+      drawTable(ctx, table, 0, 0, width);
+    },
+  };
 }

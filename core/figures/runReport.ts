@@ -5,6 +5,7 @@
  * (./oodReport), then any extra figures a caller adds (figures not kept with the run).
  */
 import type { OodEvaluation } from '../contract/ood';
+import type { ShiftEvaluation } from '../contract/shift';
 import type { RunState } from '../contract/runEvent';
 import { descriptorOf } from '../experiments/registry';
 import { describeSettings } from './caption';
@@ -14,6 +15,7 @@ import { formatKlWeight, formatMetric, formatPercent } from './format';
 import type { MetricDefinition } from '../scoring/index';
 import { readMetric } from './metricPoints';
 import { oodReportRows } from './oodReport';
+import { shiftReportRows } from './shiftReport';
 import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
 import {
   formatReportDate,
@@ -47,6 +49,8 @@ export interface RunReportOptions {
   generator?: string;
   /** The run's stored out-of-distribution evaluation (runs/<id>/ood.json): its table and histograms follow the run's figures. */
   ood?: OodEvaluation | null;
+  /** The run's stored dataset-shift evaluation (runs/<id>/shift.json): its table, curves and figure 3 follow. */
+  shift?: ShiftEvaluation | null;
   /** Figures appended last, in rows (e.g. verdicts on dropped images). */
   extraRows?: readonly FigureRow[];
 }
@@ -153,6 +157,7 @@ export function runReportLayout(run: ReportRun, data: RunData, options: RunRepor
   const rows = [
     ...runFigureRows(data, run, { totalSteps: run.totalSteps }),
     ...(options.ood ? oodReportRows(options.ood, run) : []),
+    ...(options.shift ? shiftReportRows(options.shift, run) : []),
     ...(options.extraRows ?? []),
   ];
   const footer = reportFooter(options, `report of run ${run.id ?? run.name}`);

@@ -7,7 +7,6 @@
  * 1 when some could not be, 2 when nothing could be tried (bad options, unknown run).
  */
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   OOD_DEFAULT_DRAWS,
@@ -17,6 +16,7 @@ import {
 } from '../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD } from '../../core/ood/verdict';
 import { openHostServices } from '../host/hostServices';
+import { openServicesToEvaluate, runFolder } from './evaluationServices';
 
 interface ClassifyCommandOptions {
   run: string;
@@ -71,31 +71,11 @@ function parseProbability(value: string): number {
   return number;
 }
 
-function runFolder(run: string): string | null {
-  const runDir = path.resolve(run);
-  if (existsSync(path.join(runDir, 'run.json'))) return runDir;
-  console.error(`Error: "${run}" is not a run folder (it has no run.json); pass --run runs/<id>.`);
-  return null;
-}
-
 async function evaluateOod(options: { run: string; json?: boolean }): Promise<number> {
   const runDir = runFolder(options.run);
   if (!runDir) return 2;
-  // Stores ood.json, so it must own the runs folder; it writes nothing else (no recovery of other runs).
-  let services: Awaited<ReturnType<typeof openHostServices>>;
-  try {
-    services = await openHostServices({
-      runsDir: path.dirname(runDir),
-      shell: 'test',
-      access: 'owner',
-      recoverRuns: false,
-      processName: 'the evaluate-ood command',
-      warn: (message) => console.error(`Warning: ${message}`),
-    });
-  } catch (error) {
-    console.error(`Error: ${(error as Error).message}`);
-    return 2;
-  }
+  const services = await openServicesToEvaluate(runDir, 'the evaluate-ood command');
+  if (!services) return 2;
   try {
     const evaluation = await services.ood.evaluateOod(path.basename(runDir));
     if (options.json) {

@@ -13,7 +13,8 @@ import { comparisonReportLayout } from '../../core/figures/comparisonReport';
 import { FIGURE_SIZE_NAMES, FIGURE_SIZES, isFigureSizeName, type FigureSizeName } from '../../core/figures/figureSizes';
 import type { ReportLayout } from '../../core/figures/reportLayout';
 import { runReportLayout } from '../../core/figures/runReport';
-import { comparisonRunOf, loadRunFolder, runMetricsCsv } from '../host/runReports';
+import { shiftComparisonRows } from '../../core/figures/shiftReport';
+import { comparisonRunOf, loadRunFolder, runMetricsCsv, shiftEvaluationsOf } from '../host/runReports';
 import { FIGURE_FORMATS, renderFigureFile, renderReportFile, type FigureFormat } from '../host/vectorFigures';
 
 export class ReportCommandError extends Error {
@@ -131,12 +132,13 @@ export async function writeRunOutputs(
         `Warning: run "${loaded.record.id}": ${loaded.skippedLines} line(s) of events.ndjson are not valid events and were left out.`,
       );
     if (loaded.oodProblem) console.error(`Warning: run "${loaded.record.id}": ${loaded.oodProblem}`);
+    if (loaded.shiftProblem) console.error(`Warning: run "${loaded.record.id}": ${loaded.shiftProblem}`);
   }
   const generatedAt = new Date().toISOString();
   const what = (subject: string) => (outputs.figure ? `figure "${outputs.figure}" of the ${subject}` : subject);
   if (others.length === 0) {
     if (outputs.report) {
-      const layout = runReportLayout(main.record, main.data, { generatedAt, ood: main.ood });
+      const layout = runReportLayout(main.record, main.data, { generatedAt, ood: main.ood, shift: main.shift });
       await writeOutput(
         outputs.report,
         await reportBytes(layout, outputs.report, outputs),
@@ -151,7 +153,14 @@ export async function writeRunOutputs(
   if (outputs.report)
     await writeOutput(
       outputs.report,
-      await reportBytes(comparisonReportLayout(runs, { generatedAt }), outputs.report, outputs),
+      await reportBytes(
+        comparisonReportLayout(runs, {
+          generatedAt,
+          extraRows: shiftComparisonRows(runs, shiftEvaluationsOf([main, ...others])),
+        }),
+        outputs.report,
+        outputs,
+      ),
       what(`comparison report of ${runs.length} runs`),
     );
   if (outputs.csv) await writeOutput(outputs.csv, comparisonCsv(runs), `metrics of ${runs.length} runs`);

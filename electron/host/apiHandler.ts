@@ -16,6 +16,7 @@ import {
 import { hostPathsOf } from '../../core/experiments/registry';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { OodService, PathGrant } from './oodService';
+import type { ShiftService } from './shiftService';
 import type { RunManager } from './runManager';
 
 /** What the handler needs from the host: the run manager, plus facts only the shell knows. */
@@ -47,6 +48,8 @@ export interface WorkbenchServices {
     | 'getOodEvaluation'
     | 'getOodGallery'
   >;
+  /** Dataset shift; a host without it answers those methods with an error. */
+  shift?: Pick<ShiftService, 'evaluateShift' | 'getShiftEvaluation' | 'getShiftProgress'>;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
   warn?(message: string): void;
 }
@@ -122,7 +125,14 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     evaluateOod: (id) => ood().evaluateOod(id),
     getOodEvaluation: (id) => ood().getOodEvaluation(id),
     getOodGallery: () => ood().getOodGallery(),
+    evaluateShift: (id) => shift().evaluateShift(id),
+    getShiftEvaluation: (id) => shift().getShiftEvaluation(id),
+    getShiftProgress: async (id) => shift().getShiftProgress(id),
   });
+  function shift(): NonNullable<WorkbenchServices['shift']> {
+    if (!services.shift) throw new WorkbenchApiError('This workbench host has no dataset-shift service.');
+    return services.shift;
+  }
   function ood(): NonNullable<WorkbenchServices['ood']> {
     if (!services.ood) throw new WorkbenchApiError('This workbench host has no image classification service.');
     return services.ood;

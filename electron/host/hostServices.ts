@@ -12,6 +12,7 @@ import { listExperimentInfos, totalStepsOf } from '../../core/experiments/regist
 import type { Environment } from '../../core/contract/workbenchApi';
 import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
+import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
 import { RunStore, type RunStoreAccess } from './runStore';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
@@ -38,12 +39,15 @@ export interface HostServicesOptions {
   recoverRuns?: boolean;
   /** Training time between checkpoints taken without an evaluation (default 60 s). */
   checkpointIntervalMs?: number;
+  /** The shift evaluation's sets (the benchmark's and tests' smaller ones; the app's by default). */
+  shiftSets?: Pick<ShiftServiceOptions, 'referenceSets' | 'imagesPerSet' | 'kinds'>;
 }
 
 export interface HostServices {
   runManager: RunManager;
   api: ApiHandler;
   ood: OodService;
+  shift: ShiftService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
   interruptedRunIds: string[];
   /** Why this process may not change the runs folder (it was opened read-only), or null when it owns it. */
@@ -113,6 +117,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
+  const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
   const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
@@ -120,9 +125,10 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     listExperiments: listExperimentInfos,
     environment: () => ({ shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}) }),
     ood,
+    shift,
     warn: options.warn,
   });
-  return { runManager, api, ood, interruptedRunIds, readOnlyReason };
+  return { runManager, api, ood, shift, interruptedRunIds, readOnlyReason };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */

@@ -75,7 +75,7 @@ export interface OodServiceOptions {
   warn?(message: string): void;
 }
 
-interface PreparedRun {
+export interface PreparedRun {
   record: RunRecord;
   config: Lenet5Config;
   runDir: string;
@@ -295,26 +295,8 @@ export class OodService {
     return evaluation;
   }
 
-  private async prepareRun(runId: string): Promise<PreparedRun> {
-    const record = await this.options.runs.getRun(runId);
-    if (!classifiesImages(record.config)) {
-      throw new OodServiceError(
-        `Run "${runId}" is a ${record.config.experiment} run; only LeNet5 runs classify images.`,
-      );
-    }
-    const runDir = this.options.store.runDir(runId);
-    let checkpoint: CheckpointManifest | null;
-    try {
-      checkpoint = await readCheckpointManifest(runDir);
-    } catch (error) {
-      throw new OodServiceError(`Run "${runId}" has a checkpoint that cannot be used (${messageOf(error)}).`);
-    }
-    if (!checkpoint) {
-      throw new OodServiceError(
-        `Run "${runId}" has no checkpoint yet; it is written at the run's first evaluation (step ${record.config.evalEvery}), after which its network can classify images.`,
-      );
-    }
-    return { record, config: record.config, runDir, checkpoint };
+  private prepareRun(runId: string): Promise<PreparedRun> {
+    return prepareImageRun(this.options, runId);
   }
 
   private preprocess(name: string, image: DecodedImage, check?: () => void): Preprocessed {
@@ -407,6 +389,33 @@ export class OodService {
       );
     return reply;
   }
+}
+
+/**
+ * The run and its stored checkpoint, for evaluations that classify images with it (OOD, shift); a
+ * run that does not classify images, or has no usable checkpoint yet, gets a sentence saying so.
+ */
+export async function prepareImageRun(
+  options: { runs: Pick<OodServiceOptions['runs'], 'getRun'>; store: Pick<OodServiceOptions['store'], 'runDir'> },
+  runId: string,
+): Promise<PreparedRun> {
+  const record = await options.runs.getRun(runId);
+  if (!classifiesImages(record.config)) {
+    throw new OodServiceError(`Run "${runId}" is a ${record.config.experiment} run; only LeNet5 runs classify images.`);
+  }
+  const runDir = options.store.runDir(runId);
+  let checkpoint: CheckpointManifest | null;
+  try {
+    checkpoint = await readCheckpointManifest(runDir);
+  } catch (error) {
+    throw new OodServiceError(`Run "${runId}" has a checkpoint that cannot be used (${messageOf(error)}).`);
+  }
+  if (!checkpoint) {
+    throw new OodServiceError(
+      `Run "${runId}" has no checkpoint yet; it is written at the run's first evaluation (step ${record.config.evalEvery}), after which its network can classify images.`,
+    );
+  }
+  return { record, config: record.config, runDir, checkpoint };
 }
 
 function checkPixelCount(image: DecodedImageInput): void {

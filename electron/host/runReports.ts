@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oodEvaluationSchema, type OodEvaluation } from '../../core/contract/ood';
+import { shiftEvaluationSchema, type ShiftEvaluation } from '../../core/contract/shift';
 import { currentTimeline } from '../../core/contract/runTimeline';
 import type { RunRecord } from '../../core/contract/workbenchApi';
 import type { ComparisonRun } from '../../core/figures/comparisonData';
@@ -28,27 +29,40 @@ export interface LoadedRun {
   ood: OodEvaluation | null;
   /** Why ood.json was left out, when it exists but is not valid. */
   oodProblem?: string;
+  /** The run's dataset-shift evaluation (shift.json), if it has a valid one. */
+  shift: ShiftEvaluation | null;
+  shiftProblem?: string;
 }
 
-async function readOodEvaluation(runDir: string): Promise<{ ood: OodEvaluation | null; oodProblem?: string }> {
+/** A stored evaluation file of the run (ood.json, shift.json): null when absent, a problem when not valid. */
+async function readEvaluationFile<T>(
+  runDir: string,
+  file: string,
+  schema: {
+    safeParse(
+      value: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+  },
+  what: string,
+): Promise<{ value: T | null; problem?: string }> {
   let text: string;
   try {
-    text = await fs.readFile(path.join(runDir, 'ood.json'), 'utf8');
+    text = await fs.readFile(path.join(runDir, file), 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ood: null };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { value: null };
     throw error;
   }
   try {
-    const parsed = oodEvaluationSchema.safeParse(JSON.parse(text));
-    if (parsed.success) return { ood: parsed.data };
+    const parsed = schema.safeParse(JSON.parse(text));
+    if (parsed.success) return { value: parsed.data };
     return {
-      ood: null,
-      oodProblem: `ood.json is not a valid OOD evaluation (${parsed.error.issues[0]?.message}); the report leaves it out.`,
+      value: null,
+      problem: `${file} is not a valid ${what} (${parsed.error.issues[0]?.message}); the report leaves it out.`,
     };
   } catch (error) {
     return {
-      ood: null,
-      oodProblem: `ood.json is not valid JSON (${(error as Error).message}); the report leaves it out.`,
+      value: null,
+      problem: `${file} is not valid JSON (${(error as Error).message}); the report leaves it out.`,
     };
   }
 }
@@ -61,11 +75,16 @@ export async function loadRunFolder(runDir: string): Promise<LoadedRun> {
   try {
     const record = await store.readRecord(id);
     const stored = await store.readEvents(id);
+    const ood = await readEvaluationFile(resolved, 'ood.json', oodEvaluationSchema, 'OOD evaluation');
+    const shift = await readEvaluationFile(resolved, 'shift.json', shiftEvaluationSchema, 'shift evaluation');
     return {
       record,
       data: runDataFromEvents(currentTimeline(stored.events)),
       skippedLines: stored.skippedLines,
-      ...(await readOodEvaluation(resolved)),
+      ood: ood.value,
+      ...(ood.problem ? { oodProblem: ood.problem } : {}),
+      shift: shift.value,
+      ...(shift.problem ? { shiftProblem: shift.problem } : {}),
     };
   } finally {
     await store.close();
@@ -92,6 +111,11 @@ export function composeRunReport(
     extraRows: options.extraRows,
   });
   return renderReportPng(layout, options.density ?? EXPORT_PIXEL_RATIO);
+}
+
+/** The shift evaluations of loaded runs, by run id (for the comparison's shift curves). */
+export function shiftEvaluationsOf(loaded: readonly LoadedRun[]): Map<string, ShiftEvaluation> {
+  return new Map(loaded.flatMap((run) => (run.shift ? [[run.record.id, run.shift] as const] : [])));
 }
 
 export function comparisonRunOf(loaded: LoadedRun): ComparisonRun {

@@ -44,10 +44,20 @@ export const resumeRunMessageSchema = z.object({ type: z.literal('resume'), runI
  * named, not sent: the worker keeps the latest network of each run, and reads the run folder's
  * checkpoint itself on a miss, so no parameters or optimizer moments cross the port for inference.
  * Served between training steps, or at once when no run trains (./oodServer.ts). A set is the
- * run's held-out images or given pixels.
+ * run's held-out images (optionally shifted, or another bundled dataset's) or given pixels.
  */
 export const oodImageSetSchema = z.discriminatedUnion('source', [
-  z.object({ name: z.string().max(200), source: z.literal('heldout'), limit: z.number().int().positive().optional() }),
+  z.object({
+    name: z.string().max(200),
+    source: z.literal('heldout'),
+    limit: z.number().int().positive().optional(),
+    /** Another bundled dataset's held-out images (MNIST as the OOD set of a run trained on Fashion-MNIST). */
+    dataset: z.literal('mnist').optional(),
+    /** The held-out images shifted in the worker (core/shift), so 40 shift sets need not cross the port. */
+    shift: z
+      .object({ kind: z.enum(['rotation', 'roll', 'translation']), level: z.number().min(-360).max(360) })
+      .optional(),
+  }),
   z.object({
     name: z.string().max(200),
     source: z.literal('pixels'),

@@ -25,6 +25,7 @@ import { classifiesImages } from '../../core/experiments/registry';
 import { LENET5_INPUT_SHAPE } from '../../core/experiments/lenet5/network';
 import type { VariationalSequential } from '../../core/models/variationalSequential';
 import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
+import { shiftImages } from '../../core/shift/shiftSets';
 import { deserializeCheckpoint, type NamedValues } from '../../core/training/checkpoint';
 import { readCheckpointFiles } from '../host/checkpointFiles';
 import type { OodReplyMessage, OodRequestMessage } from './messages';
@@ -236,11 +237,12 @@ export class OodServer {
           }
           return { name: set.name, images: set.images, count: set.count };
         }
-        const dataset = await this.options.environment.loadDataset(config.dataset);
+        const dataset = await this.options.environment.loadDataset(set.dataset ?? config.dataset);
         const count = Math.min(set.limit ?? dataset.heldout.count, dataset.heldout.count);
+        const heldout = dataset.heldout.images.subarray(0, count * PIXELS_PER_IMAGE);
         return {
           name: set.name,
-          images: dataset.heldout.images.subarray(0, count * PIXELS_PER_IMAGE),
+          images: set.shift ? shiftImages(heldout, count, dataset.imageSize, set.shift) : heldout,
           count,
           labels: new Uint8Array(dataset.heldout.labels.subarray(0, count)),
         };

@@ -152,14 +152,15 @@ export const useExportsStore = defineStore('exports', () => {
     };
   }
 
-  /** The selected run's report, with its stored OOD evaluation when it has one. */
+  /** The selected run's report, with its stored OOD and shift evaluations when it has them. */
   async function selectedRunReport(): Promise<ReportLayout | null> {
     const run = runs.selectedRun;
     if (!run) return null;
     const data = selectedRunData();
     // Only image classifiers have an OOD evaluation; a host without one (or an older host) answers null or fails: report without it.
     const ood = classifiesImages(run.config) ? await api.getOodEvaluation(run.id).catch(() => null) : null;
-    return runReportLayout(run, data, { generatedAt: new Date().toISOString(), ood });
+    const shift = classifiesImages(run.config) ? await api.getShiftEvaluation(run.id).catch(() => null) : null;
+    return runReportLayout(run, data, { generatedAt: new Date().toISOString(), ood, shift });
   }
 
   /** The report of the view on screen (the Electron menu's Export report). */

@@ -1,0 +1,103 @@
+/**
+ * The dataset-shift part of run and comparison reports, from stored shift evaluations
+ * (`runs/<id>/shift.json`): the shift table at the issue's levels, the score-vs-shift curves and
+ * the paper's figure 3 (./shiftFigures).
+ */
+import type { ShiftEvaluation, ShiftKindName } from '../contract/shift';
+import { figureCaption } from './caption';
+import { comparisonCaption } from './comparison';
+import { seedGroups, type ComparisonRun } from './comparisonData';
+import { formatMetric, formatPercent } from './format';
+import { tableFigure, type TextTable } from './reportTables';
+import type { FigureRow } from './runFigures';
+import { confidenceFigure, shiftCurveFigure, type ShiftSeries } from './shiftFigures';
+import type { CanvasFigureSpec, FigureRun } from './types';
+
+/** The levels the issue's table quotes: 0°, 30°, 60°, 90°, 180° and rolls of 2, 6, 14 px. */
+const TABLE_LEVELS: { kind: ShiftKindName; level: number; label: string }[] = [
+  ...[0, 30, 60, 90, 180].map((level) => ({ kind: 'rotation' as const, level, label: `rotation ${level}°` })),
+  ...[2, 6, 14].map((level) => ({ kind: 'roll' as const, level, label: `roll ${level} px` })),
+  ...[6, 14].map((level) => ({ kind: 'translation' as const, level, label: `padded ${level} px` })),
+];
+
+export function shiftTable(evaluation: ShiftEvaluation): TextTable {
+  const rows = TABLE_LEVELS.flatMap(({ kind, level, label }) => {
+    const scores = evaluation.levels[kind].find((row) => row.level === level);
+    return scores
+      ? [
+          [
+            label,
+            formatPercent(scores.accuracy),
+            formatMetric(scores.nll),
+            formatMetric(scores.brier),
+            formatMetric(scores.ece),
+            formatMetric(scores.meanEntropy),
+            scores.meanMutualInformation === null ? '—' : formatMetric(scores.meanMutualInformation),
+          ],
+        ]
+      : [];
+  });
+  const oodRows = evaluation.ood.map((set) => [
+    `OOD: ${set.name}`,
+    `AUROC entropy ${formatMetric(set.auroc.predictiveEntropy)}`,
+    `max p ${formatMetric(set.auroc.maxProbability)}`,
+    set.auroc.mutualInformation === null ? 'MI —' : `MI ${formatMetric(set.auroc.mutualInformation)}`,
+    '',
+    '',
+    '',
+  ]);
+  return {
+    heading: `Dataset shift (T = ${evaluation.draws} draws, ${evaluation.imagesPerSet} held-out images per level)`,
+    columns: ['shift', 'accuracy', 'NLL', 'Brier', 'ECE', 'entropy', 'MI'],
+    columnShares: [0.25, 0.17, 0.13, 0.12, 0.11, 0.11, 0.11],
+    rows: [...rows, ...oodRows],
+  };
+}
+
+export function shiftTableFigure(evaluation: ShiftEvaluation, run: FigureRun): CanvasFigureSpec {
+  return tableFigure(
+    'shift-table',
+    `Dataset shift at checkpoint step ${evaluation.checkpointStep} (Ovadia et al. 2019 protocol)`,
+    figureCaption(run),
+    shiftTable(evaluation),
+  );
+}
+
+/** Rows to append to a run's report for its shift evaluation. */
+export function shiftReportRows(evaluation: ShiftEvaluation, run: FigureRun): FigureRow[] {
+  const caption = figureCaption(run);
+  const series: ShiftSeries[] = [{ label: run.name, evaluations: [evaluation] }];
+  return [
+    [shiftTableFigure(evaluation, run)],
+    [shiftCurveFigure(series, 'rotation', 'accuracy', caption), shiftCurveFigure(series, 'rotation', 'ece', caption)],
+    [shiftCurveFigure(series, 'roll', 'accuracy', caption), shiftCurveFigure(series, 'roll', 'ece', caption)],
+    [
+      shiftCurveFigure(series, 'rotation', 'meanEntropy', caption),
+      shiftCurveFigure(series, 'roll', 'meanEntropy', caption),
+    ],
+    [confidenceFigure(evaluation, 'accuracy', caption), confidenceFigure(evaluation, 'count', caption)],
+    [confidenceFigure(evaluation, 'histogram', caption)],
+  ];
+}
+
+/**
+ * Shift curves of compared runs: one series per seed group (runs alike but for the seed, a
+ * mean ± std band) among the runs that have a shift evaluation; none when fewer than one has.
+ */
+export function shiftComparisonRows(
+  runs: readonly ComparisonRun[],
+  evaluations: ReadonlyMap<string, ShiftEvaluation>,
+): FigureRow[] {
+  const evaluated = runs.filter((run) => evaluations.has(run.id));
+  if (evaluated.length === 0) return [];
+  const series: ShiftSeries[] = seedGroups(evaluated, 'config').map((group) => ({
+    label: group.runs.length === 1 ? group.runs[0].name : group.label,
+    evaluations: group.runs.map((run) => evaluations.get(run.id)!),
+  }));
+  const caption = comparisonCaption(evaluated);
+  const metrics = ['accuracy', 'ece', 'nll', 'meanEntropy'] as const;
+  return (['rotation', 'roll'] as const).flatMap((kind) => [
+    [shiftCurveFigure(series, kind, metrics[0], caption), shiftCurveFigure(series, kind, metrics[1], caption)],
+    [shiftCurveFigure(series, kind, metrics[2], caption), shiftCurveFigure(series, kind, metrics[3], caption)],
+  ]);
+}

@@ -1,0 +1,107 @@
+/**
+ * The shift service through the real host (run store, run manager, training worker) on a LeNet5
+ * checkpoint, with few images, draws and levels so it stays quick: every level scored in increasing
+ * shift from the unshifted set, OOD AUROC and figure-3 data, shift.json stored once per checkpoint
+ * and served from the file afterwards, progress reported, and the refusals of a regression run and
+ * of a run without a checkpoint.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shiftEvaluationSchema, type ShiftProgress } from '../../core/contract/shift';
+import { noiseImages } from '../../core/data/noise';
+import { shiftSummaryJson } from '../../electron/cli/evaluateShift';
+import { openHostServices, type HostServices } from '../../electron/host/hostServices';
+import { writeLenet5RunWithCheckpoint, writeRunWithoutCheckpoint } from '../fixtures/lenet5Checkpoint';
+
+let runsDir: string;
+let services: HostServices;
+const runId = 'lenet5-with-checkpoint';
+const images = 24;
+
+beforeAll(async () => {
+  runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-shift-'));
+  await writeLenet5RunWithCheckpoint(runsDir, runId);
+  await writeRunWithoutCheckpoint(runsDir, 'lenet5-no-checkpoint', 'lenet5');
+  await writeRunWithoutCheckpoint(runsDir, 'a-sinusoid', 'sinusoid');
+  services = await openHostServices({
+    runsDir,
+    shell: 'test',
+    warn: () => {},
+    shiftSets: {
+      imagesPerSet: images,
+      kinds: ['rotation', 'roll'],
+      referenceSets: async () => ({
+        sets: [
+          {
+            name: 'Noise: uniform',
+            description: `${images} images of U[0, 1) pixels.`,
+            count: images,
+            images: noiseImages('uniform', images, 5),
+          },
+        ],
+        skipped: [],
+      }),
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await services?.runManager.close();
+  await fs.rm(runsDir, { recursive: true, force: true });
+});
+
+describe('dataset shift through the host', { timeout: 300_000 }, () => {
+  it('scores every level in increasing shift, stores shift.json, and serves it from the file afterwards', async () => {
+    const seen: ShiftProgress[] = [];
+    const evaluation = await services.shift.evaluateShift(runId, {
+      draws: 3,
+      onProgress: (progress) => seen.push({ ...progress }),
+    });
+    expect(evaluation.levels.rotation.map((row) => row.level)).toEqual([
+      0, 15, 30, 45, 60, 75, 90, 105, 120, 135, 150, 165, 180,
+    ]);
+    expect(evaluation.levels.roll.map((row) => row.level)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26]);
+    expect(evaluation.levels.translation).toEqual([]);
+    expect(evaluation.levels.rotation[0]).toEqual(evaluation.levels.roll[0]);
+    for (const row of [...evaluation.levels.rotation, ...evaluation.levels.roll]) {
+      expect(row.count).toBe(images);
+      expect(row.ece).toBeGreaterThanOrEqual(0);
+      expect(row.meanMutualInformation).not.toBeNull(); // VI has an epistemic part
+    }
+    expect(evaluation).toMatchObject({ runId, checkpointStep: 400, draws: 3, imagesPerSet: images });
+    expect(evaluation.ood.map((set) => set.name)).toEqual(['Noise: uniform']);
+    expect(evaluation.confidence.sets.map((set) => set.role)).toEqual(['heldout', 'ood']);
+    expect(evaluation.confidence.sets[0].countAtThreshold[0]).toBe(images); // every confidence is ≥ 0
+    expect(seen.at(-1)).toMatchObject({ done: 1 + 12 + 13 + 1, total: 27 });
+    expect(seen.map((progress) => progress.done)).toEqual(
+      [...seen.map((progress) => progress.done)].sort((a, b) => a - b),
+    );
+
+    const stored = JSON.parse(await fs.readFile(path.join(runsDir, runId, 'shift.json'), 'utf8'));
+    expect(shiftEvaluationSchema.parse(stored)).toEqual(evaluation);
+    // Computed once: a second request answers from shift.json (same createdAt), without progress.
+    const again = await services.shift.evaluateShift(runId, { draws: 3, onProgress: () => seen.push(seen[0]) });
+    expect(again.createdAt).toBe(evaluation.createdAt);
+    expect(seen.at(-1)!.done).toBe(27);
+    expect(await services.api.call('getShiftEvaluation', [runId])).toEqual(evaluation);
+
+    const json = shiftSummaryJson(evaluation) as { rotation: { degrees: number }[]; roll: { pixels: number }[] };
+    expect(json.rotation.map((row) => row.degrees)).toEqual(evaluation.levels.rotation.map((row) => row.level));
+    expect(Object.keys(json.rotation[1]).sort()).toEqual(
+      ['accuracy', 'brier', 'degrees', 'ece', 'meanEntropy', 'meanMutualInformation', 'nll'].sort(),
+    );
+    expect(json.roll[1].pixels).toBe(2);
+  });
+
+  it('says why a regression run and a run without a checkpoint cannot be evaluated', async () => {
+    await expect(services.shift.evaluateShift('a-sinusoid')).rejects.toThrow(
+      /^Run "a-sinusoid" is a sinusoid run; only LeNet5 runs classify images\.$/,
+    );
+    await expect(services.shift.evaluateShift('lenet5-no-checkpoint')).rejects.toThrow(
+      /^Run "lenet5-no-checkpoint" has no checkpoint yet; .+ after which its network can classify images\.$/,
+    );
+    await expect(services.shift.evaluateShift(runId, { draws: 0 })).rejects.toThrow(/whole number from 1 to 200/);
+  });
+});
