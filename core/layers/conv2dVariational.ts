@@ -14,7 +14,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { randomSigns } from './denseVariational';
-import { VariationalLayer, type ForwardContext, type LayerOutput, type VariationalLayerArgs } from './variationalLayer';
+import {
+  perExampleNoise,
+  VariationalLayer,
+  type ForwardContext,
+  type LayerOutput,
+  type VariationalLayerArgs,
+} from './variationalLayer';
 
 export interface Conv2DVariationalArgs extends VariationalLayerArgs {
   /** Output channels. */
@@ -103,8 +109,9 @@ export class Conv2DFlipout extends Conv2DVariationalBase {
       const [batch, , , inputChannels] = input.shape as [number, number, number, number];
       const kernelStd = kernel.posterior.scale();
       const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
-      const signIn = randomSigns([batch, 1, 1, inputChannels], context.seeds.next());
-      const signOut = randomSigns([batch, 1, 1, this.filters], context.seeds.next());
+      const [signInSeed, signOutSeed] = [context.seeds.next(), context.seeds.next()];
+      const signIn = perExampleNoise([batch, 1, 1, inputChannels], context, (shape) => randomSigns(shape, signInSeed));
+      const signOut = perExampleNoise([batch, 1, 1, this.filters], context, (shape) => randomSigns(shape, signOutSeed));
       const meanOutput = this.convolve(input, kernel.posterior.loc);
       const flipped = tf.mul(this.convolve(tf.mul(input, signIn), perturbation), signOut);
       const b = bias.posterior.sample(context.seeds.next());
