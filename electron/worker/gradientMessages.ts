@@ -1,0 +1,28 @@
+/** Messages between the trainer's thread and its data-parallel helpers (same process, structured clone). */
+import type { GradientPoolSpec, SeedStreamState } from '../../core/training/gradientPool';
+
+export type HelperRequest =
+  | {
+      type: 'init';
+      spec: GradientPoolSpec;
+      helperIndex: number;
+      /** The trainer's parameters, all variables back to back (float32). */
+      parameterBuffer: SharedArrayBuffer;
+      /** One region per helper, each the size of the parameters: no two threads write the same bytes. */
+      gradientBuffer: SharedArrayBuffer;
+    }
+  | {
+      type: 'step';
+      images: Float32Array;
+      labels: Int32Array;
+      start: number;
+      rows: number;
+      fullSize: number;
+      seeds: SeedStreamState;
+      klWeight: number;
+    };
+
+export type HelperReply =
+  | { type: 'ready'; tensors: number }
+  | { type: 'done'; nllSum: number; correct: number; tensors: number }
+  | { type: 'error'; message: string };
