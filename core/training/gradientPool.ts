@@ -40,6 +40,16 @@ export interface HelperGradients {
   correct: number;
 }
 
+export interface DrawRequest {
+  images: Float32Array;
+  count: number;
+  imageShape: number[];
+  classes: number;
+  seed: number;
+  firstDraw: number;
+  draws: number;
+}
+
 export interface GradientPool {
   readonly helpers: number;
   /** Publishes the trainer's current parameter values; helpers read them at their next step. */
@@ -51,6 +61,11 @@ export interface GradientPool {
     seeds: SeedStreamState,
     klWeight: number,
   ): Promise<HelperGradients>;
+  /**
+   * Monte Carlo probabilities of draws [firstDraw, firstDraw + draws) on helper `helper`, with the
+   * published parameters (evaluation/monteCarlo.ts layout: draw-major [draw][image][class]).
+   */
+  drawProbabilities(helper: number, request: DrawRequest): Promise<Float32Array>;
   /** Ends the helper threads. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /** Messages between the trainer's thread and its data-parallel helpers (same process, structured clone). */
-import type { GradientPoolSpec, SeedStreamState } from '../../core/training/gradientPool';
+import type { DrawRequest, GradientPoolSpec, SeedStreamState } from '../../core/training/gradientPool';
 
 export type HelperRequest =
   | {
@@ -20,9 +20,11 @@ export type HelperRequest =
       fullSize: number;
       seeds: SeedStreamState;
       klWeight: number;
-    };
+    }
+  | ({ type: 'draws' } & DrawRequest);
 
 export type HelperReply =
   | { type: 'ready'; tensors: number }
   | { type: 'done'; nllSum: number; correct: number; tensors: number }
+  | { type: 'probabilities'; values: Float32Array; tensors: number }
   | { type: 'error'; message: string };

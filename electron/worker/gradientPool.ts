@@ -8,6 +8,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type {
+  DrawRequest,
   GradientPool,
   GradientPoolSpec,
   HelperGradients,
@@ -130,6 +131,14 @@ export class WorkerGradientPool implements GradientPool {
       }
     }
     return { gradients, nllSum, correct };
+  }
+
+  async drawProbabilities(helper: number, request: DrawRequest): Promise<Float32Array> {
+    const reply = await this.request(helper, { type: 'draws', ...request });
+    if (reply.type !== 'probabilities') {
+      throw new GradientPoolError(`Gradient helper ${helper + 1} answered a request for draws with "${reply.type}".`);
+    }
+    return reply.values;
   }
 
   async close(): Promise<void> {

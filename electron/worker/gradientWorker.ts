@@ -12,6 +12,7 @@ import { registerFastGradients } from '../../core/engine/fastGradients';
 import { lenet5Network } from '../../core/experiments/lenet5/network';
 import { IMAGE_SIZE } from '../../core/data/dataset';
 import { SeedStream } from '../../core/random/seedStream';
+import { monteCarloProbabilities } from '../../core/evaluation/monteCarlo';
 import { classifierSliceGradients } from '../../core/training/sliceGradients';
 import type { VariationalSequential } from '../../core/models/variationalSequential';
 import { selectBackend } from './backend';
@@ -71,6 +72,10 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
     variable.assign(value);
     value.dispose();
   });
+  if (request.type === 'draws') {
+    const { values } = await monteCarloProbabilities({ ...request, network });
+    return { type: 'probabilities', values, tensors: tf.memory().numTensors };
+  }
   const seeds = new SeedStream(request.seeds.seed, request.seeds.salt);
   seeds.seek(request.seeds.position);
   const images = tf.tensor4d(request.images, [request.rows, IMAGE_SIZE, IMAGE_SIZE, 1]);
@@ -98,7 +103,8 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
 
 port.on('message', (request: HelperRequest) => {
   handle(request).then(
-    (reply) => port.postMessage(reply),
+    // Probabilities are handed over, not copied (50 draws × 1,000 images × 10 classes is 2 MB).
+    (reply) => port.postMessage(reply, reply.type === 'probabilities' ? [reply.values.buffer as ArrayBuffer] : []),
     (error: unknown) =>
       port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
   );

@@ -15,6 +15,11 @@ import type { TrainingCheckpoint } from '../../core/training/checkpoint';
 import { workerEnvironment } from '../../electron/worker/datasetFiles';
 import { WorkerGradientPool } from '../../electron/worker/gradientPool';
 import { useCpuBackend } from '../unit/core/testBackend';
+import { CLASS_COUNT, PIXELS_PER_IMAGE } from '../../core/data/dataset';
+import { monteCarloProbabilities } from '../../core/evaluation/monteCarlo';
+import { parallelMonteCarloProbabilities } from '../../core/evaluation/parallelMonteCarlo';
+import { LENET5_INPUT_SHAPE, lenet5Network } from '../../core/experiments/lenet5/network';
+import { SeedStream } from '../../core/random/seedStream';
 
 beforeAll(useCpuBackend);
 
@@ -84,6 +89,26 @@ describe('data-parallel LeNet5 over worker threads (cpu backend)', () => {
     // Steps 2–4 (Adam's moments exist from step 1; the evaluation at step 2 frees what it makes).
     expect(new Set(two.trainerTensors.slice(1)).size).toBe(1);
     expect(new Set(two.helperTensors.slice(1).map((counts) => counts.join())).size).toBe(1);
+  }, 120_000);
+
+  it('shares Monte Carlo draws with the helpers and gets the one-thread probabilities', async () => {
+    const network = lenet5Network(config(3), new SeedStream(9));
+    const pool = await environment.startGradientPool!({
+      network: config(3),
+      helpers: 2,
+      backend: 'cpu',
+      variableSizes: network.trainableVariables.map((variable) => variable.size),
+    });
+    const images = Float32Array.from({ length: 7 * PIXELS_PER_IMAGE }, (_, i) => (i % 97) / 97);
+    const args = { network, images, count: 7, imageShape: LENET5_INPUT_SHAPE, classes: CLASS_COUNT, draws: 5, seed: 3 };
+    const before = tf.memory().numTensors;
+    const shared = await parallelMonteCarloProbabilities(pool, args);
+    const single = await monteCarloProbabilities(args);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(shared.values).toHaveLength(single.values.length);
+    const worst = shared.values.reduce((max, value, i) => Math.max(max, Math.abs(value - single.values[i])), 0);
+    expect(worst).toBeLessThan(1e-6);
+    network.dispose();
   }, 120_000);
 
   it('fails the run with a message when a helper is killed, and keeps the checkpoint taken before', async () => {

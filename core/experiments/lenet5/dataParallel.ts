@@ -5,6 +5,8 @@
  * GPU backend is one device, so there N is 1.
  */
 import type { ImageBatch } from '../../data/batches';
+import type { MonteCarloArgs, MonteCarloProbabilities } from '../../evaluation/monteCarlo';
+import { parallelMonteCarloProbabilities } from '../../evaluation/parallelMonteCarlo';
 import { IMAGE_SIZE } from '../../data/dataset';
 import type { VariationalSequential } from '../../models/variationalSequential';
 import type { SeedStream } from '../../random/seedStream';
@@ -26,6 +28,8 @@ export function effectiveWorkers(requested: number, backend: string): number {
 export interface Lenet5DataParallel {
   workers: number;
   step(batch: ImageBatch): Promise<StepMetrics>;
+  /** Monte Carlo probabilities with the draws shared by every thread. */
+  probabilities(args: MonteCarloArgs): Promise<MonteCarloProbabilities>;
   close(): Promise<void>;
 }
 
@@ -62,6 +66,7 @@ export async function startLenet5DataParallel(
         seeds: training.seeds,
         klWeight: training.klWeight,
       }),
+    probabilities: (args) => parallelMonteCarloProbabilities(pool, args),
     close: () => pool.close(),
   };
 }

@@ -87,7 +87,7 @@ export async function runLenet5(
 
   const evaluate = async (step: number) => {
     const set = step === config.steps ? finalSet : periodicSet;
-    latest = await evaluateClassifier(network, set, config, evaluationSeed);
+    latest = await evaluateClassifier(network, set, config, evaluationSeed, parallel?.probabilities);
     hooks.emit({ type: 'heldout', step, ...latest });
     hooks.emit({ type: 'posterior', step, ...(await posteriorStatistics(network)) });
   };
