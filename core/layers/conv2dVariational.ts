@@ -13,14 +13,8 @@
  * Every estimator evaluates a posterior draw (mode 'draw') as one sampled network for the batch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { randomSigns } from './denseVariational';
-import {
-  perExampleNoise,
-  VariationalLayer,
-  type ForwardContext,
-  type LayerOutput,
-  type VariationalLayerArgs,
-} from './variationalLayer';
+import { perExampleSigns } from './denseVariational';
+import { VariationalLayer, type ForwardContext, type LayerOutput, type VariationalLayerArgs } from './variationalLayer';
 
 export interface Conv2DVariationalArgs extends VariationalLayerArgs {
   /** Output channels. */
@@ -110,8 +104,8 @@ export class Conv2DFlipout extends Conv2DVariationalBase {
       const kernelStd = kernel.posterior.scale();
       const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
       const [signInSeed, signOutSeed] = [context.seeds.next(), context.seeds.next()];
-      const signIn = perExampleNoise([batch, 1, 1, inputChannels], context, (shape) => randomSigns(shape, signInSeed));
-      const signOut = perExampleNoise([batch, 1, 1, this.filters], context, (shape) => randomSigns(shape, signOutSeed));
+      const signIn = perExampleSigns([batch, 1, 1, inputChannels], signInSeed, context);
+      const signOut = perExampleSigns([batch, 1, 1, this.filters], signOutSeed, context);
       const meanOutput = this.convolve(input, kernel.posterior.loc);
       const flipped = tf.mul(this.convolve(tf.mul(input, signIn), perturbation), signOut);
       const b = bias.posterior.sample(context.seeds.next());

@@ -120,8 +120,8 @@ export class DenseFlipout extends DenseVariationalBase {
       const kernelStd = kernel.posterior.scale();
       const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
       const [signInSeed, signOutSeed] = [context.seeds.next(), context.seeds.next()];
-      const signIn = perExampleNoise([flat.shape[0], inputUnits], context, (shape) => randomSigns(shape, signInSeed));
-      const signOut = perExampleNoise([flat.shape[0], this.units], context, (shape) => randomSigns(shape, signOutSeed));
+      const signIn = perExampleSigns([flat.shape[0], inputUnits], signInSeed, context);
+      const signOut = perExampleSigns([flat.shape[0], this.units], signOutSeed, context);
       const meanOutput = tf.matMul(flat, kernel.posterior.loc as tf.Tensor2D);
       const flipped = tf.mul(tf.matMul(tf.mul(flat, signIn), perturbation as tf.Tensor2D), signOut);
       const b = bias.posterior.sample(context.seeds.next());
@@ -134,6 +134,11 @@ export class DenseFlipout extends DenseVariationalBase {
 }
 
 /** Independent ±1 entries, each with probability ½. */
+/** Flipout's per-example ±1 signs of `shape` (leading axis: examples), exact under a batch slice. */
+export function perExampleSigns(shape: number[], seed: number, context: ForwardContext): tf.Tensor {
+  return perExampleNoise(shape, context, (fullShape) => randomSigns(fullShape, seed));
+}
+
 export function randomSigns(shape: number[], seed: number): tf.Tensor {
   return tf.tidy(() => tf.sub(tf.mul(tf.step(tf.randomUniform(shape, -1, 1, 'float32', seed)), 2), 1));
 }
