@@ -3,12 +3,15 @@
  * round by round so that load from other processes hits every N alike: Flipout LeNet5 steps/s
  * (batch 128, the trainer's path: optimizer.minimize at N = 1, core/training/dataParallelStep.ts
  * with N − 1 helper threads otherwise) and the time of Monte Carlo evaluation, 50 draws × 1,000
- * held-out images. Scaling efficiency = speed(N) / (N · speed(1)). Also the load average, peak RSS
- * and the trainer's tensor count. Prints one JSON object.
+ * held-out images. Scaling efficiency = speed(N) / (N · speed(1)). Also the load average, peak RSS,
+ * tensor counts, and as a control the speed-up plain JavaScript arithmetic gets from N threads in
+ * the same rounds (on a loaded machine that, not the training code, bounds every ratio). Prints one
+ * JSON object.
  *
  *   npx tsx bench/parallelTraining.ts [--backend wasm|cpu] [--steps 15] [--rounds 2] [--workers 1,2,4]
  */
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import '../core/engine/gradients';
 import { BatchSampler } from '../core/data/batches';
@@ -123,16 +126,42 @@ async function evaluationSeconds(setup: Setup): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * Control: seconds for a fixed amount of plain JavaScript arithmetic split over `threads` threads.
+ * Its speed-up is the most any N-thread computation can get from this machine right now (other
+ * processes, and a scheduler that shares CPU per session rather than per thread, cap it).
+ */
+async function busyThreadsSeconds(threads: number): Promise<number> {
+  const iterations = Math.round(3e8 / threads);
+  const source = `const { parentPort, workerData } = require('node:worker_threads');
+    let x = 0; for (let i = 0; i < workerData; i += 1) x = (x + i * 1.000001) % 1e9;
+    parentPort.postMessage(x);`;
+  const started = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise((resolve, reject) => {
+          const worker = new Worker(source, { eval: true, workerData: iterations });
+          worker.once('message', (value) => void worker.terminate().then(() => resolve(value)));
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  return (performance.now() - started) / 1000;
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const setups: Setup[] = [];
 for (const workers of workerCounts) setups.push(await setUp(workers));
 const loadBefore = os.loadavg();
-const samples = new Map<number, { steps: number[]; evaluation: number[] }>(
-  workerCounts.map((workers) => [workers, { steps: [], evaluation: [] }]),
+const samples = new Map<number, { steps: number[]; evaluation: number[]; busy: number[] }>(
+  workerCounts.map((workers) => [workers, { steps: [], evaluation: [], busy: [] }]),
 );
 const trainerTensors = new Map<number, number[]>(workerCounts.map((workers) => [workers, []]));
 for (let round = 0; round < rounds; round += 1) {
   for (const setup of setups) {
+    samples.get(setup.workers)!.busy.push(await busyThreadsSeconds(setup.workers));
     samples.get(setup.workers)!.steps.push(await stepsPerSecond(setup));
     samples.get(setup.workers)!.evaluation.push(await evaluationSeconds(setup));
     trainerTensors.get(setup.workers)!.push(tf.memory().numTensors);
@@ -142,14 +171,17 @@ const loadAfter = os.loadavg();
 const base = samples.get(workerCounts[0])!;
 const baseSteps = median(base.steps);
 const baseEvaluation = median(base.evaluation);
+const baseBusy = median(base.busy);
 const results = Object.fromEntries(
   workerCounts.map((workers) => {
-    const { steps, evaluation } = samples.get(workers)!;
+    const { steps, evaluation, busy } = samples.get(workers)!;
     const speed = median(steps);
     const seconds = median(evaluation);
     return [
       `workers${workers}`,
       {
+        // What plain arithmetic gained from the same thread count in the same rounds: the ceiling.
+        plainThreadsSpeedup: baseBusy / median(busy),
         stepsPerSecond: speed,
         stepsPerSecondRounds: steps,
         trainingSpeedup: speed / baseSteps,
