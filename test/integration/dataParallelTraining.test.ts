@@ -111,7 +111,7 @@ describe('data-parallel LeNet5 over worker threads (cpu backend)', () => {
     network.dispose();
   }, 120_000);
 
-  it('fails the run with a message when a helper is killed, and keeps the checkpoint taken before', async () => {
+  it('fails the run with a message when a helper is killed, and keeps the checkpoint taken before, which resumes', async () => {
     const checkpoints: TrainingCheckpoint[] = [];
     const run = train(2, {
       steps: 6,
@@ -124,5 +124,14 @@ describe('data-parallel LeNet5 over worker threads (cpu backend)', () => {
     // The checkpoint of step 2 (after its evaluation) was stored whole; nothing after it was attempted.
     expect(checkpoints.map((checkpoint) => checkpoint.step)).toEqual([2]);
     expect(checkpoints[0].variables.every((variable) => variable.values.every(Number.isFinite))).toBe(true);
+    // …and the run resumes from it with fresh helpers and finishes.
+    const resumed = await runLenet5(
+      { ...config(2, 6), evalEvery: 2 },
+      { emit: () => undefined, shouldStop: () => false },
+      environment,
+      checkpoints[0],
+    );
+    expect(resumed.steps).toBe(6);
+    expect(resumed.workers).toBe(2);
   }, 120_000);
 });
