@@ -49,23 +49,8 @@ describe('npm run train', { timeout: 120_000 }, () => {
   });
 
   it('trains LeNet5 with --workers 2 and records the workers in the summary and run.json', async () => {
-    const { code, stdout, stderr } = await train([
-      '--experiment',
-      'lenet5',
-      '--steps',
-      '6',
-      '--batch-size',
-      '16',
-      '--eval-draws',
-      '2',
-      '--workers',
-      '2',
-      '--backend',
-      'wasm',
-      '--runs-dir',
-      runsDir,
-      '--json',
-    ]);
+    const options = '--experiment lenet5 --steps 6 --batch-size 16 --eval-draws 2 --workers 2 --backend wasm';
+    const { code, stdout, stderr } = await train([...options.split(' '), '--runs-dir', runsDir, '--json']);
     expect(code, stderr).toBe(0);
     const result = lastJsonLine(stdout);
     expect(result).toMatchObject({ experiment: 'lenet5', steps: 6, workers: 2, state: 'completed' });
