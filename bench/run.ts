@@ -32,6 +32,8 @@ const results = {
     ['cpu', 'wasm', 'webgpu'].map((name) => [name, runBench('backendSpeed.ts', ['--backend', name, ...backendSteps])]),
   ),
   lenet5Training: runBench('lenet5Training.ts', passOn),
+  // Data-parallel scaling, N = 1, 2, 4 interleaved in one sitting (issue 16).
+  parallelTraining: runBench('parallelTraining.ts', passOn),
   convGradients: runBench('convGradients.ts', passOn),
   methodsCore: runBench('methodsCore.ts', passOn),
   methodsTraining: runBench('methodsTraining.ts', passOn),

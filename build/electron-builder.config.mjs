@@ -39,6 +39,8 @@ const config = {
   asarUnpack: [
     // A worker thread's entry must be a real file (electron/host/trainingWorker.ts spawns it from here).
     'dist/electron/worker.js',
+    // …and so must the data-parallel helpers' (electron/worker/gradientPool.ts).
+    'dist/electron/gradientWorker.js',
     // The reference MNIST split the worker reads (electron/worker/datasetFiles.ts).
     'assets/**/*',
     // Emscripten reads the wasm backend's binaries with fs from the unpacked folder

@@ -1,6 +1,6 @@
 /**
- * The esbuild options of the three Electron bundles in dist/electron/: main (ESM), preload
- * (CommonJS, as sandboxed preloads must be) and the training worker (ESM). electron and
+ * The esbuild options of the Electron bundles in dist/electron/: main (ESM), preload
+ * (CommonJS, as sandboxed preloads must be), the training worker and its data-parallel helpers (ESM). electron and
  * @tensorflow/* stay external: Electron provides the first, and tfjs loads its .wasm files and
  * native bindings from its own package folder in node_modules — which is why the packaged app
  * unpacks those packages (build/electron-builder.config.mjs). Shared by build-electron.mjs and the
@@ -28,6 +28,14 @@ export const bundles = {
     ...common,
     entryPoints: ['electron/worker/worker.ts'],
     outfile: 'dist/electron/worker.js',
+    format: 'esm',
+    banner: { js: requireShim },
+  },
+  // The data-parallel helper threads the training worker starts (electron/worker/gradientPool.ts).
+  gradientWorker: {
+    ...common,
+    entryPoints: ['electron/worker/gradientWorker.ts'],
+    outfile: 'dist/electron/gradientWorker.js',
     format: 'esm',
     banner: { js: requireShim },
   },

@@ -37,6 +37,7 @@ interface TrainOptions {
   klWeight?: number;
   learningRate?: number;
   batchSize?: number;
+  workers?: number;
   evalDraws?: number;
   backend: string;
   runsDir: string;
@@ -111,6 +112,11 @@ program
     'posterior draws of each evaluation of a lenet5 run (overrides the preset)',
     parseNonNegativeInteger,
   )
+  .option(
+    '--workers <n>',
+    'threads that train a lenet5 run together, each on a slice of every batch (wasm and cpu backends; default 1)',
+    parseNonNegativeInteger,
+  )
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option(
@@ -178,6 +184,7 @@ function buildConfig(
     ['--estimator', 'estimator'],
     ['--batch-size', 'batchSize'],
     ['--eval-draws', 'evalDraws'],
+    ['--workers', 'workers'],
   ] as const) {
     if (options[field] !== undefined && !(field in preset.config)) {
       throw new CliError(`Experiment "${options.experiment}" has no ${field}, so ${option} does not apply to it.`);
@@ -199,6 +206,7 @@ function buildConfig(
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.evalDraws !== undefined ? { evalDraws: options.evalDraws } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     backend: options.backend,
   };
   const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });

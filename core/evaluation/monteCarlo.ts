@@ -25,6 +25,11 @@ export interface MonteCarloArgs {
   classes: number;
   draws: number;
   seed: number;
+  /**
+   * Index of the first draw (default 0): `draws` draws from here, so threads sharing the draws of
+   * one evaluation each compute exactly the networks one thread would (draw t's seed is (seed, t)).
+   */
+  firstDraw?: number;
   /** Images per forward pass. Default 500. */
   chunkSize?: number;
 }
@@ -45,6 +50,7 @@ export async function monteCarloProbabilities(args: MonteCarloArgs): Promise<Mon
 export async function* monteCarloSteps(args: MonteCarloArgs): AsyncGenerator<void, MonteCarloProbabilities, void> {
   const { network, images, count, imageShape, classes, draws, seed } = args;
   const chunkSize = args.chunkSize ?? 500;
+  const firstDraw = args.firstDraw ?? 0;
   const pixelsPerImage = imageShape.reduce((a, b) => a * b, 1);
   const probabilities = new Float32Array(draws * count * classes);
   for (let start = 0; start < count; start += chunkSize) {
@@ -58,7 +64,7 @@ export async function* monteCarloSteps(args: MonteCarloArgs): AsyncGenerator<voi
         const probs = tf.tidy(() => {
           const { output } = network.apply(input, {
             mode: 'draw',
-            seeds: new SeedStream(seed, draw),
+            seeds: new SeedStream(seed, firstDraw + draw),
             computeKl: false,
           });
           return tf.softmax(output);

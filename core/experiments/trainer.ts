@@ -9,6 +9,7 @@ import type { DatasetSpec } from '../contract/configParts';
 import type { RunSummary } from '../contract/runSummary';
 import type { Dataset } from '../data/dataset';
 import type { TrainingCheckpoint } from '../training/checkpoint';
+import type { GradientPool, GradientPoolSpec } from '../training/gradientPool';
 
 export interface ExperimentHooks {
   /** Receives progress, metrics and evaluation events in step order. */
@@ -30,6 +31,8 @@ export interface ExperimentHooks {
 export interface ExperimentEnvironment {
   /** Reads and validates a dataset (`mnist`, `fashion-mnist`, `idx:DIR`). */
   loadDataset(spec: DatasetSpec): Promise<Dataset>;
+  /** Helper threads for data-parallel training; absent where threads cannot be started (then workers is 1). */
+  startGradientPool?(spec: GradientPoolSpec): Promise<GradientPool>;
 }
 
 export interface ExperimentTrainer<C extends { experiment: string } = any, R extends RunSummary = RunSummary> {

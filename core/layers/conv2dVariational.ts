@@ -13,7 +13,7 @@
  * Every estimator evaluates a posterior draw (mode 'draw') as one sampled network for the batch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { randomSigns } from './denseVariational';
+import { perExampleSigns } from './denseVariational';
 import { VariationalLayer, type ForwardContext, type LayerOutput, type VariationalLayerArgs } from './variationalLayer';
 
 export interface Conv2DVariationalArgs extends VariationalLayerArgs {
@@ -103,8 +103,9 @@ export class Conv2DFlipout extends Conv2DVariationalBase {
       const [batch, , , inputChannels] = input.shape as [number, number, number, number];
       const kernelStd = kernel.posterior.scale();
       const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
-      const signIn = randomSigns([batch, 1, 1, inputChannels], context.seeds.next());
-      const signOut = randomSigns([batch, 1, 1, this.filters], context.seeds.next());
+      const [signInSeed, signOutSeed] = [context.seeds.next(), context.seeds.next()];
+      const signIn = perExampleSigns([batch, 1, 1, inputChannels], signInSeed, context);
+      const signOut = perExampleSigns([batch, 1, 1, this.filters], signOutSeed, context);
       const meanOutput = this.convolve(input, kernel.posterior.loc);
       const flipped = tf.mul(this.convolve(tf.mul(input, signIn), perturbation), signOut);
       const b = bias.posterior.sample(context.seeds.next());

@@ -11,7 +11,13 @@
  *   per example by random signs: y = x μ_W + ((x ∘ s_in) ΔW) ∘ s_out + b.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { VariationalLayer, type ForwardContext, type LayerOutput, type VariationalLayerArgs } from './variationalLayer';
+import {
+  perExampleNoise,
+  VariationalLayer,
+  type ForwardContext,
+  type LayerOutput,
+  type VariationalLayerArgs,
+} from './variationalLayer';
 
 export interface DenseVariationalArgs extends VariationalLayerArgs {
   /** Output units. */
@@ -113,8 +119,9 @@ export class DenseFlipout extends DenseVariationalBase {
       const flat = input.rank === 2 ? (input as tf.Tensor2D) : (tf.reshape(input, [-1, inputUnits]) as tf.Tensor2D);
       const kernelStd = kernel.posterior.scale();
       const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
-      const signIn = randomSigns([flat.shape[0], inputUnits], context.seeds.next());
-      const signOut = randomSigns([flat.shape[0], this.units], context.seeds.next());
+      const [signInSeed, signOutSeed] = [context.seeds.next(), context.seeds.next()];
+      const signIn = perExampleSigns([flat.shape[0], inputUnits], signInSeed, context);
+      const signOut = perExampleSigns([flat.shape[0], this.units], signOutSeed, context);
       const meanOutput = tf.matMul(flat, kernel.posterior.loc as tf.Tensor2D);
       const flipped = tf.mul(tf.matMul(tf.mul(flat, signIn), perturbation as tf.Tensor2D), signOut);
       const b = bias.posterior.sample(context.seeds.next());
@@ -127,6 +134,11 @@ export class DenseFlipout extends DenseVariationalBase {
 }
 
 /** Independent ±1 entries, each with probability ½. */
+/** Flipout's per-example ±1 signs of `shape` (leading axis: examples), exact under a batch slice. */
+export function perExampleSigns(shape: number[], seed: number, context: ForwardContext): tf.Tensor {
+  return perExampleNoise(shape, context, (fullShape) => randomSigns(fullShape, seed));
+}
+
 export function randomSigns(shape: number[], seed: number): tf.Tensor {
   return tf.tidy(() => tf.sub(tf.mul(tf.step(tf.randomUniform(shape, -1, 1, 'float32', seed)), 2), 1));
 }

@@ -42,6 +42,36 @@ export interface ForwardContext {
   seeds: SeedStream;
   /** False skips the KL term (returned as 0): evaluation and prediction never use it. Default true. */
   computeKl?: boolean;
+  /**
+   * Data-parallel training: this pass sees rows [start, start + rows) of a batch of `fullSize`
+   * examples. Per-example noise (Flipout signs, local-reparameterization ε) is drawn for the whole
+   * batch and sliced, so a slice gets exactly the noise one process would give those rows.
+   */
+  batchSlice?: BatchSlice;
+}
+
+export interface BatchSlice {
+  start: number;
+  fullSize: number;
+}
+
+/**
+ * Per-example noise of `shape` (leading axis: the examples of this pass). Under a batch slice it is
+ * drawn for the full batch from the same seed and sliced, so the split is exact, not just equal in law.
+ */
+export function perExampleNoise(
+  shape: number[],
+  context: ForwardContext,
+  draw: (shape: number[]) => tf.Tensor,
+): tf.Tensor {
+  const slice = context.batchSlice;
+  if (!slice) return draw(shape);
+  if (slice.start < 0 || slice.start + shape[0] > slice.fullSize) {
+    throw new VariationalLayerError(
+      `A batch slice of ${shape[0]} rows from row ${slice.start} does not fit in a batch of ${slice.fullSize}.`,
+    );
+  }
+  return tf.tidy(() => tf.slice(draw([slice.fullSize, ...shape.slice(1)]), slice.start, shape[0]));
 }
 
 /** A type alias, not an interface, so tf.tidy accepts it as a tensor container. */
@@ -161,7 +191,8 @@ export abstract class VariationalLayer {
   protected sampleLocally(mean: tf.Tensor, variance: tf.Tensor, context: ForwardContext): LayerOutput {
     const { kernel, bias } = this.weights();
     return tf.tidy(() => {
-      const epsilon = tf.randomNormal(mean.shape, 0, 1, 'float32', context.seeds.next());
+      const seed = context.seeds.next();
+      const epsilon = perExampleNoise(mean.shape, context, (shape) => tf.randomNormal(shape, 0, 1, 'float32', seed));
       const output = tf.add(mean, tf.mul(tf.sqrt(variance), epsilon));
       const draw =
         this.klForm === 'monteCarlo'

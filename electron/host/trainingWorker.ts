@@ -92,7 +92,7 @@ export class TrainingWorker {
  */
 export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 3072, maxYoungGenerationSizeMb: 64 } as const;
 
-function spawnWorker(workerUrl: URL): Worker {
+export function spawnWorker(workerUrl: URL): Worker {
   const options = { stdout: true, resourceLimits: WORKER_RESOURCE_LIMITS };
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, options);
   // `execArgv: ['--import', 'tsx']` races on Node 20: the worker's entry is resolved before tsx's

@@ -6,9 +6,13 @@
 import { parentPort } from 'node:worker_threads';
 import { experimentTrainers } from '../../core/experiments/trainers';
 import { workerEnvironment } from './datasetFiles';
+import { WorkerGradientPool } from './gradientPool';
 import { serveTrainingWorker, TrainingWorkerError } from './trainingWorkerRuntime';
 
 if (!parentPort) {
   throw new TrainingWorkerError('electron/worker/worker.ts must be started as a worker thread, not run directly.');
 }
-serveTrainingWorker(parentPort, experimentTrainers, workerEnvironment);
+serveTrainingWorker(parentPort, experimentTrainers, {
+  ...workerEnvironment,
+  startGradientPool: (spec) => WorkerGradientPool.start(spec),
+});

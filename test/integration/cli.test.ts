@@ -48,6 +48,18 @@ describe('npm run train', { timeout: 120_000 }, () => {
     expect(stderr).toMatch(/100% 20\/20/); // not a TTY: a progress line per 10 %
   });
 
+  it('trains LeNet5 with --workers 2 and records the workers in the summary and run.json', async () => {
+    const options = '--experiment lenet5 --steps 6 --batch-size 16 --eval-draws 2 --workers 2 --backend wasm';
+    const { code, stdout, stderr } = await train([...options.split(' '), '--runs-dir', runsDir, '--json']);
+    expect(code, stderr).toBe(0);
+    const result = lastJsonLine(stdout);
+    expect(result).toMatchObject({ experiment: 'lenet5', steps: 6, workers: 2, state: 'completed' });
+    expect(result.stepsPerSecond).toBeGreaterThan(0);
+    const record = JSON.parse(await fs.readFile(path.join(result.runDir, 'run.json'), 'utf8'));
+    expect(record.config.workers).toBe(2);
+    expect(record.summary.workers).toBe(2);
+  });
+
   it('fails with a clear message and a non-zero exit for an unknown preset or a malformed number', async () => {
     const unknownPreset = await train(['--experiment', 'sinusoid', '--preset', 'nope', '--runs-dir', runsDir]);
     expect(unknownPreset.code).toBe(2);

@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const rootDir = path.resolve(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
 let config: Configuration;
-let bundles: Record<'main' | 'preload' | 'worker', BuildOptions & { outfile: string }>;
+let bundles: Record<'main' | 'preload' | 'worker' | 'gradientWorker', BuildOptions & { outfile: string }>;
 let closure: (rootDir: string, roots: string[], optionalRoots?: string[]) => string[];
 let desktopExcludedPackages: string[];
 
@@ -82,6 +82,7 @@ describe('electron-builder configuration', () => {
   it('unpacks the worker, its imports, the wasm binaries and the MNIST split', async () => {
     const patterns = unpackPatterns();
     expect(patterns).toContain(bundles.worker.outfile);
+    expect(patterns).toContain(bundles.gradientWorker.outfile);
     expect(patterns).toContain('assets/**/*');
     expect(existsSync(path.join(rootDir, 'assets', 'mnist10k-split.json'))).toBe(true);
 

@@ -39,6 +39,11 @@ export const lenet5ConfigSchema = z
     /** Refuse to classify when no class's mean probability reaches this. */
     threshold: z.number().min(0).max(1).default(0.2),
     backend: backendChoiceSchema.default('auto'),
+    /**
+     * Threads that train together, each on a slice of every batch (data-parallel, wasm and cpu
+     * backends only; 1 on the others). The same (seed, workers) gives the same run.
+     */
+    workers: z.number().int().min(1).max(64).default(1),
   })
   .superRefine(requireKlFormThePriorHas);
 export type Lenet5Config = z.infer<typeof lenet5ConfigSchema>;

@@ -51,11 +51,13 @@ export async function evaluateClassifier(
   set: EvaluationSet,
   config: Pick<Lenet5Config, 'evalDraws' | 'threshold'>,
   seed: number,
+  /** How the draws are computed: on this thread by default, or shared with data-parallel helpers. */
+  probabilities: typeof monteCarloProbabilities = monteCarloProbabilities,
 ): Promise<ClassifierEvaluation> {
   const started = performance.now();
   const common = { network, imageShape: LENET5_INPUT_SHAPE, classes: CLASS_COUNT, draws: config.evalDraws, seed };
-  const heldout = await monteCarloProbabilities({ ...common, images: set.heldoutImages, count: set.heldoutCount });
-  const noise = await monteCarloProbabilities({ ...common, images: set.noiseImages, count: set.noiseCount });
+  const heldout = await probabilities({ ...common, images: set.heldoutImages, count: set.heldoutCount });
+  const noise = await probabilities({ ...common, images: set.noiseImages, count: set.noiseCount });
   const accumulator = new HeldoutAccumulator(config.threshold);
   const heldoutSummary = accumulator.add(heldout, set.heldoutLabels);
   const metrics = accumulator.result();

@@ -20,6 +20,7 @@ import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
 import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
 import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../trainer';
 import type { Lenet5Config } from './config';
+import { startLenet5DataParallel, type Lenet5DataParallel } from './dataParallel';
 import { evaluateClassifier, makeEvaluationSet, type ClassifierEvaluation } from './evaluation';
 import { lenet5Network } from './network';
 
@@ -48,6 +49,7 @@ export async function runLenet5(
   // Evaluation uses a fixed seed, so the training stream and the batches drawn are all the randomness to keep.
   const state: TrainingStateParts = { experiment: 'lenet5', variables, optimizer, seedStreams: { train: trainSeeds } };
   let batchesDrawn = 0;
+  let parallel: Lenet5DataParallel | null = null;
   const saveCheckpoint = async (step: number) => {
     if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, batchesDrawn));
   };
@@ -56,6 +58,7 @@ export async function runLenet5(
     setLearningRate(optimizer, scheduledLearningRate(config, step));
     const batch = sampler.next();
     batchesDrawn += 1;
+    if (parallel) return parallel.step(batch);
     const images = tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]);
     const labels = tf.tensor1d(batch.labels, 'int32');
     let parts: { nll: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } | undefined;
@@ -84,12 +87,14 @@ export async function runLenet5(
 
   const evaluate = async (step: number) => {
     const set = step === config.steps ? finalSet : periodicSet;
-    latest = await evaluateClassifier(network, set, config, evaluationSeed);
+    latest = await evaluateClassifier(network, set, config, evaluationSeed, parallel?.probabilities);
     hooks.emit({ type: 'heldout', step, ...latest });
     hooks.emit({ type: 'posterior', step, ...(await posteriorStatistics(network)) });
   };
 
   try {
+    const training = { network, optimizer, seeds: trainSeeds, klWeight };
+    parallel = await startLenet5DataParallel(config, environment, tf.getBackend(), training);
     if (resume) {
       await restoreTrainingState(resume, state);
       sampler.skip(resume.batchesDrawn); // the same batches, in the same order, as an uninterrupted run
@@ -116,6 +121,7 @@ export async function runLenet5(
       trainImages: dataset.train.count,
       klWeight,
       stepsPerSecond: result.stepsPerSecond,
+      workers: parallel?.workers ?? 1,
       finalLoss: result.lastMetrics?.loss ?? null,
       heldoutNats: latest?.heldoutNats ?? null,
       heldoutAccuracy: latest?.accuracy ?? null,
@@ -129,6 +135,7 @@ export async function runLenet5(
       evalSeconds: latest?.evalSeconds ?? null,
     };
   } finally {
+    await parallel?.close();
     optimizer.dispose();
     network.dispose();
   }

@@ -1,0 +1,222 @@
+/**
+ * Data-parallel scaling (issue 16), measured in ONE process sitting with N = 1, 2, 4 interleaved
+ * round by round so that load from other processes hits every N alike: Flipout LeNet5 steps/s
+ * (batch 128, the trainer's path: optimizer.minimize at N = 1, core/training/dataParallelStep.ts
+ * with N − 1 helper threads otherwise) and the time of Monte Carlo evaluation, 50 draws × 1,000
+ * held-out images. Scaling efficiency = speed(N) / (N · speed(1)). Also the load average, peak RSS,
+ * tensor counts, and as a control the speed-up plain JavaScript arithmetic gets from N threads in
+ * the same rounds (on a loaded machine that, not the training code, bounds every ratio). Prints one
+ * JSON object.
+ *
+ *   npx tsx bench/parallelTraining.ts [--backend wasm|cpu] [--steps 15] [--rounds 2] [--workers 1,2,4]
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import '../core/engine/gradients';
+import { BatchSampler } from '../core/data/batches';
+import { CLASS_COUNT, IMAGE_SIZE } from '../core/data/dataset';
+import { registerFastGradients } from '../core/engine/fastGradients';
+import { monteCarloProbabilities, type MonteCarloArgs } from '../core/evaluation/monteCarlo';
+import { parallelMonteCarloProbabilities } from '../core/evaluation/parallelMonteCarlo';
+import { lenet5ConfigSchema } from '../core/contract/runConfig';
+import { makeEvaluationSet } from '../core/experiments/lenet5/evaluation';
+import { LENET5_INPUT_SHAPE, lenet5Network } from '../core/experiments/lenet5/network';
+import { SeedStream } from '../core/random/seedStream';
+import { dataParallelStep } from '../core/training/dataParallelStep';
+import { workerEnvironment } from '../electron/worker/datasetFiles';
+import { WorkerGradientPool } from '../electron/worker/gradientPool';
+import { initBenchBackend } from './benchBackend';
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const index = argv.indexOf(`--${name}`);
+  return index >= 0 ? argv[index + 1] : fallback;
+};
+const timedSteps = Number(option('steps', '15'));
+const rounds = Number(option('rounds', '2'));
+const workerCounts = option('workers', '1,2,4').split(',').map(Number);
+const BATCH = 128;
+const DRAWS = 50;
+const IMAGES = 1000;
+
+const backend = await initBenchBackend(argv);
+registerFastGradients();
+const dataset = await workerEnvironment.loadDataset('mnist');
+const config = lenet5ConfigSchema.parse({ experiment: 'lenet5', batchSize: BATCH });
+const klWeight = 1 / dataset.train.count;
+const sampler = new BatchSampler(dataset.train, BATCH, 1);
+const batches = Array.from({ length: 8 }, () => sampler.next());
+const evaluationSet = makeEvaluationSet(dataset, config, 1, IMAGES);
+
+interface Setup {
+  workers: number;
+  pool: WorkerGradientPool | null;
+  network: ReturnType<typeof lenet5Network>;
+  optimizer: tf.AdamOptimizer;
+  seeds: SeedStream;
+}
+
+async function setUp(workers: number): Promise<Setup> {
+  const network = lenet5Network(config, new SeedStream(0));
+  const pool =
+    workers === 1
+      ? null
+      : await WorkerGradientPool.start({
+          network: config,
+          helpers: workers - 1,
+          backend: backend.name,
+          variableSizes: network.trainableVariables.map((variable) => variable.size),
+        });
+  return { workers, pool, network, optimizer: tf.train.adam(1e-3), seeds: new SeedStream(0, 2) };
+}
+
+/** One training step as the trainer takes it with `workers` threads. */
+async function step(setup: Setup, index: number): Promise<void> {
+  const batch = batches[index % batches.length];
+  const { network, optimizer, seeds, pool } = setup;
+  const variables = network.trainableVariables;
+  if (pool) {
+    await dataParallelStep({
+      pool,
+      network,
+      variables,
+      optimizer,
+      batch,
+      imageShape: [IMAGE_SIZE, IMAGE_SIZE, 1],
+      seeds,
+      klWeight,
+    });
+    return;
+  }
+  const images = tf.tensor4d(batch.images, [BATCH, IMAGE_SIZE, IMAGE_SIZE, 1]);
+  const labels = tf.tensor1d(batch.labels, 'int32');
+  const loss = optimizer.minimize(
+    () => {
+      const { output, kl } = network.apply(images, { mode: 'sample', seeds });
+      const nll = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels, CLASS_COUNT), tf.logSoftmax(output)), 1)));
+      return tf.add(nll, tf.mul(kl, klWeight)) as tf.Scalar;
+    },
+    true,
+    variables,
+  )!;
+  await loss.data(); // the trainer reads its metrics back every step
+  tf.dispose([loss, images, labels]);
+}
+
+async function stepsPerSecond(setup: Setup): Promise<number> {
+  for (let i = 0; i < 3; i += 1) await step(setup, i);
+  const started = performance.now();
+  for (let i = 0; i < timedSteps; i += 1) await step(setup, i);
+  return timedSteps / ((performance.now() - started) / 1000);
+}
+
+async function evaluationSeconds(setup: Setup): Promise<number> {
+  const args: MonteCarloArgs = {
+    network: setup.network,
+    images: evaluationSet.heldoutImages,
+    count: evaluationSet.heldoutCount,
+    imageShape: LENET5_INPUT_SHAPE,
+    classes: CLASS_COUNT,
+    draws: DRAWS,
+    seed: 5,
+  };
+  const started = performance.now();
+  await (setup.pool ? parallelMonteCarloProbabilities(setup.pool, args) : monteCarloProbabilities(args));
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * Control: seconds for a fixed amount of plain JavaScript arithmetic split over `threads` threads.
+ * Its speed-up is the most any N-thread computation can get from this machine right now (other
+ * processes, and a scheduler that shares CPU per session rather than per thread, cap it).
+ */
+async function busyThreadsSeconds(threads: number): Promise<number> {
+  const iterations = Math.round(3e8 / threads);
+  const source = `const { parentPort, workerData } = require('node:worker_threads');
+    let x = 0; for (let i = 0; i < workerData; i += 1) x = (x + i * 1.000001) % 1e9;
+    parentPort.postMessage(x);`;
+  const started = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise((resolve, reject) => {
+          const worker = new Worker(source, { eval: true, workerData: iterations });
+          worker.once('message', (value) => void worker.terminate().then(() => resolve(value)));
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const setups: Setup[] = [];
+for (const workers of workerCounts) setups.push(await setUp(workers));
+const loadBefore = os.loadavg();
+const samples = new Map<number, { steps: number[]; evaluation: number[]; busy: number[] }>(
+  workerCounts.map((workers) => [workers, { steps: [], evaluation: [], busy: [] }]),
+);
+const trainerTensors = new Map<number, number[]>(workerCounts.map((workers) => [workers, []]));
+for (let round = 0; round < rounds; round += 1) {
+  for (const setup of setups) {
+    samples.get(setup.workers)!.busy.push(await busyThreadsSeconds(setup.workers));
+    samples.get(setup.workers)!.steps.push(await stepsPerSecond(setup));
+    samples.get(setup.workers)!.evaluation.push(await evaluationSeconds(setup));
+    trainerTensors.get(setup.workers)!.push(tf.memory().numTensors);
+  }
+}
+const loadAfter = os.loadavg();
+const base = samples.get(workerCounts[0])!;
+const baseSteps = median(base.steps);
+const baseEvaluation = median(base.evaluation);
+const baseBusy = median(base.busy);
+const results = Object.fromEntries(
+  workerCounts.map((workers) => {
+    const { steps, evaluation, busy } = samples.get(workers)!;
+    const speed = median(steps);
+    const seconds = median(evaluation);
+    return [
+      `workers${workers}`,
+      {
+        // What plain arithmetic gained from the same thread count in the same rounds: the ceiling.
+        plainThreadsSpeedup: baseBusy / median(busy),
+        stepsPerSecond: speed,
+        stepsPerSecondRounds: steps,
+        trainingSpeedup: speed / baseSteps,
+        trainingEfficiency: speed / (workers * baseSteps),
+        evaluationSeconds: seconds,
+        evaluationSecondsRounds: evaluation,
+        evaluationSpeedup: baseEvaluation / seconds,
+        evaluationEfficiency: baseEvaluation / (workers * seconds),
+        // After each round: flat when nothing leaks (every setup has its own network and Adam state).
+        trainerTensorsAfterRounds: trainerTensors.get(workers)!,
+        helperTensors: setups.find((setup) => setup.workers === workers)!.pool?.helperTensorCounts ?? [],
+      },
+    ];
+  }),
+);
+for (const setup of setups) {
+  await setup.pool?.close();
+  setup.optimizer.dispose();
+  setup.network.dispose();
+}
+console.log(
+  JSON.stringify(
+    {
+      backend,
+      cores: os.cpus().length,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadAfter,
+      batchSize: BATCH,
+      timedSteps,
+      rounds,
+      evaluation: `${DRAWS} draws × ${IMAGES} images`,
+      ...results,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
+    null,
+    2,
+  ),
+);
