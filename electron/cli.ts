@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendChoiceSchema, runConfigSchema, type RunConfig } from '../core/contract/runConfig';
 import { descriptorOf, experimentNames, registeredDescriptors } from '../core/experiments/registry';
 import { estimatorSpecs } from '../core/estimators/index';
+import { methodFromCliName, methods } from '../core/methods/index';
 import { defaultKlForm, klFormSchema, priorKinds } from '../core/priors/kinds/index';
 import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
 import type { RunRecord } from '../core/contract/workbenchApi';
@@ -37,6 +38,10 @@ interface TrainOptions {
   learningRate?: number;
   batchSize?: number;
   evalDraws?: number;
+  method?: string;
+  members?: number;
+  dropout?: number;
+  weightDecay?: number;
   backend: string;
   runsDir: string;
   json?: boolean;
@@ -110,6 +115,16 @@ program
     'posterior draws of each evaluation of a lenet5 run (overrides the preset)',
     parseNonNegativeInteger,
   )
+  .option(
+    '--method <name>',
+    `uncertainty method (${Object.values(methods)
+      .filter((method) => !method.capabilities.postHoc)
+      .map((method) => method.cliName)
+      .join(', ')}; default vi)`,
+  )
+  .option('--members <M>', 'members of a deep ensemble (--method ensemble; default 5)', parseNonNegativeInteger)
+  .option('--dropout <p>', 'dropout rate of MC dropout (--method mc-dropout; default 0.1)', parseNonNegativeNumber)
+  .option('--weight-decay <w>', 'weight decay of the point-weight methods (default 5e-4)', parseNonNegativeNumber)
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option(
@@ -197,6 +212,11 @@ function buildConfig(
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.evalDraws !== undefined ? { evalDraws: options.evalDraws } : {}),
+    // The CLI's names (mc-dropout) map to the registry's ids; an unknown name is refused with the list.
+    ...(options.method !== undefined ? { method: methodFromCliName(options.method).id } : {}),
+    ...(options.members !== undefined ? { members: options.members } : {}),
+    ...(options.dropout !== undefined ? { dropout: options.dropout } : {}),
+    ...(options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {}),
     backend: options.backend,
   };
   const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });
@@ -320,6 +340,7 @@ function printSummary(record: RunRecord, runDir: string, wallSeconds: number, js
         : { steps: record.step }),
       backend: record.backend?.name ?? null,
       device: record.backend?.device ?? null,
+      method: summary.method ?? config.method,
       stdRatio: summary.stdRatio ?? null,
       rmseInside: summary.rmseInside ?? null,
       coverageInside: summary.coverageInside ?? null,
