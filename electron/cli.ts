@@ -13,6 +13,7 @@ import { defaultKlForm, klFormSchema, priorKinds } from '../core/priors/kinds/in
 import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
 import type { RunRecord } from '../core/contract/workbenchApi';
 import { registerClassifyCommand } from './cli/classify';
+import { registerEvaluateCommand } from './cli/evaluate';
 import { openHostServices } from './host/hostServices';
 import { densityOption, registerReportCommand, sizeOption, writeRunOutputs } from './cli/report';
 import type { FigureSizeName } from '../core/figures/figureSizes';
@@ -145,6 +146,7 @@ program
   });
 
 registerClassifyCommand(program);
+registerEvaluateCommand(program);
 
 function parseNonNegativeNumber(value: string): number {
   const number = Number(value);

@@ -32,7 +32,12 @@ export function drawsOf(network: VariationalSequential | DrawNetwork, requested:
   return 'drawOutput' in network ? (network.fixedDraws ?? requested) : requested;
 }
 
-function logitsOfDraw(network: VariationalSequential | DrawNetwork, input: tf.Tensor, draw: number, seed: number) {
+export function logitsOfDraw(
+  network: VariationalSequential | DrawNetwork,
+  input: tf.Tensor,
+  draw: number,
+  seed: number,
+) {
   if ('drawOutput' in network) return network.drawOutput(input, draw, seed);
   return network.apply(input, { mode: 'draw', seeds: new SeedStream(seed, draw), computeKl: false }).output;
 }
