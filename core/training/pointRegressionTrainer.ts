@@ -28,7 +28,7 @@ import { bandFiguresOfMerit, type BandFiguresOfMerit } from '../scoring/bandFigu
 import type { TrainingCheckpoint } from './checkpoint';
 import type { RegressionProblem, RegressionTrainingConfig } from './regressionTrainer';
 import { runTrainingLoop, type StepMetrics } from './trainingLoop';
-import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from './trainingState';
+import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
 
 export async function trainPointRegression(
   config: RegressionTrainingConfig & { method: MethodId },
@@ -79,9 +79,7 @@ export async function trainPointRegression(
     optimizer,
     seedStreams: { train: trainSeeds, evaluation: evalSeeds },
   };
-  const saveCheckpoint = async (step: number) => {
-    if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, step));
-  };
+  const saveCheckpoint = fullBatchCheckpointing(state, hooks);
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; penalty: tf.Scalar; mse: tf.Scalar } | undefined;

@@ -22,7 +22,7 @@ import { bandFiguresOfMerit, type BandFiguresOfMerit, type BandRegions } from '.
 import type { TrainingCheckpoint } from './checkpoint';
 import { trainPointRegression } from './pointRegressionTrainer';
 import { runTrainingLoop, type StepMetrics } from './trainingLoop';
-import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from './trainingState';
+import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
 
 /** The settings of a regression run the trainer reads (every regression experiment's config has them). */
 export interface RegressionTrainingConfig extends VariationalMlpConfig, Partial<MethodFields> {
@@ -123,16 +123,13 @@ export async function trainRegression(
   const targets = tf.tensor2d(networkY, [pointCount, 1]);
   let latest: BandFiguresOfMerit | undefined;
 
-  // Full batch: one batch per step, so the data order needs no position of its own.
   const state: TrainingStateParts = {
     experiment: config.experiment,
     variables,
     optimizer,
     seedStreams: { train: trainSeeds, evaluation: evalSeeds },
   };
-  const saveCheckpoint = async (step: number) => {
-    if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, step));
-  };
+  const saveCheckpoint = fullBatchCheckpointing(state, hooks);
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } | undefined;

@@ -12,6 +12,7 @@ import {
   serializeCheckpoint,
   type TrainingCheckpoint,
 } from '../../../core/training/checkpoint';
+import { collectTrainerRun } from '../../fixtures/trainerRun';
 import { useCpuBackend } from './testBackend';
 
 beforeAll(useCpuBackend);
@@ -68,35 +69,7 @@ const sinusoid = (overrides: Partial<SinusoidConfig> = {}): SinusoidConfig =>
     ...overrides,
   });
 
-/** Runs an experiment, collecting its events and checkpoints (stopping once `stopAfter` steps are done). */
-async function collect(
-  run: (hooks: Parameters<typeof runSinusoid>[1], resume?: TrainingCheckpoint) => Promise<unknown>,
-  { resume, stopAfter }: { resume?: TrainingCheckpoint; stopAfter?: number } = {},
-) {
-  const events: ExperimentEvent[] = [];
-  const checkpoints: TrainingCheckpoint[] = [];
-  let step = resume?.step ?? 0;
-  await run(
-    {
-      emit: (event) => {
-        events.push(event);
-        step = Math.max(step, event.step);
-      },
-      shouldStop: () => stopAfter !== undefined && step >= stopAfter,
-      // Through the serialisation, as the host stores it.
-      checkpoint: (state) => {
-        const { manifest, values } = serializeCheckpoint(state);
-        checkpoints.push(deserializeCheckpoint(JSON.parse(JSON.stringify(manifest)), values));
-      },
-    },
-    resume,
-  );
-  return {
-    events,
-    checkpoints,
-    metricSteps: events.filter((event) => event.type === 'metrics').map((event) => event.step),
-  };
-}
+const collect = collectTrainerRun;
 
 describe('resuming from a checkpoint (cpu backend)', { timeout: 60_000 }, () => {
   it('continues a sinusoid run at the right step with exactly the numbers of an uninterrupted run', async () => {

@@ -14,7 +14,7 @@ import { runLenet5 } from '../../../core/experiments/lenet5/trainer';
 import { runSinusoid } from '../../../core/experiments/sinusoid/trainer';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { lenet5FromCheckpoint } from '../../../core/ood/checkpointNetwork';
-import { deserializeCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../../../core/training/checkpoint';
+import { collectTrainerRun } from '../../fixtures/trainerRun';
 import { useCpuBackend } from '../core/testBackend';
 
 beforeAll(useCpuBackend);
@@ -29,29 +29,7 @@ const sinusoid = (overrides: Partial<SinusoidConfig>): SinusoidConfig =>
     ...overrides,
   });
 
-async function collect(
-  run: (hooks: Parameters<typeof runSinusoid>[1], resume?: TrainingCheckpoint) => Promise<unknown>,
-  { resume, stopAfter }: { resume?: TrainingCheckpoint; stopAfter?: number } = {},
-) {
-  const events: ExperimentEvent[] = [];
-  const checkpoints: TrainingCheckpoint[] = [];
-  let step = resume?.step ?? 0;
-  const summary = await run(
-    {
-      emit: (event) => {
-        events.push(event);
-        step = Math.max(step, event.step);
-      },
-      shouldStop: () => stopAfter !== undefined && step >= stopAfter,
-      checkpoint: (state) => {
-        const { manifest, values } = serializeCheckpoint(state);
-        checkpoints.push(deserializeCheckpoint(JSON.parse(JSON.stringify(manifest)), values));
-      },
-    },
-    resume,
-  );
-  return { events, checkpoints, summary: summary as Record<string, unknown> };
-}
+const collect = collectTrainerRun;
 
 const syntheticDataset = (): Dataset => {
   const images = (count: number, seed: number) =>
