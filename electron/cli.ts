@@ -43,6 +43,7 @@ interface TrainOptions {
   members?: number;
   dropout?: number;
   weightDecay?: number;
+  validationFraction?: number;
   backend: string;
   runsDir: string;
   json?: boolean;
@@ -126,6 +127,11 @@ program
   .option('--members <M>', 'members of a deep ensemble (--method ensemble; default 5)', parseNonNegativeInteger)
   .option('--dropout <p>', 'dropout rate of MC dropout (--method mc-dropout; default 0.1)', parseNonNegativeNumber)
   .option('--weight-decay <w>', 'weight decay of the point-weight methods (default 5e-4)', parseNonNegativeNumber)
+  .option(
+    '--validation-fraction <f>',
+    'training images held out for post-hoc fits (npm run evaluate); lenet5 default 0.1 for point methods, 0 for vi',
+    parseNonNegativeNumber,
+  )
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option(
@@ -193,6 +199,7 @@ function buildConfig(
     ['--estimator', 'estimator'],
     ['--batch-size', 'batchSize'],
     ['--eval-draws', 'evalDraws'],
+    ['--validation-fraction', 'validationFraction'],
   ] as const) {
     if (options[field] !== undefined && !(field in preset.config)) {
       throw new CliError(`Experiment "${options.experiment}" has no ${field}, so ${option} does not apply to it.`);
@@ -219,6 +226,7 @@ function buildConfig(
     ...(options.members !== undefined ? { members: options.members } : {}),
     ...(options.dropout !== undefined ? { dropout: options.dropout } : {}),
     ...(options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {}),
+    ...(options.validationFraction !== undefined ? { validationFraction: options.validationFraction } : {}),
     backend: options.backend,
   };
   const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });
