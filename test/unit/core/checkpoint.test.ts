@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lenet5ConfigSchema, sinusoidConfigSchema, type SinusoidConfig } from '../../../core/contract/runConfig';
+import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
 import type { ExperimentEvent } from '../../../core/contract/runEvent';
 import type { Dataset } from '../../../core/data/dataset';
 import { runLenet5 } from '../../../core/experiments/lenet5/trainer';
 import { runSinusoid } from '../../../core/experiments/sinusoid/trainer';
-import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import {
   CheckpointError,
   deserializeCheckpoint,
   serializeCheckpoint,
   type TrainingCheckpoint,
 } from '../../../core/training/checkpoint';
-import { collectTrainerRun } from '../../fixtures/trainerRun';
+import { collectTrainerRun, shortSinusoidConfig } from '../../fixtures/trainerRun';
 import { useCpuBackend } from './testBackend';
 
 beforeAll(useCpuBackend);
@@ -59,15 +58,7 @@ describe('checkpoint serialisation', () => {
   });
 });
 
-const sinusoid = (overrides: Partial<SinusoidConfig> = {}): SinusoidConfig =>
-  sinusoidConfigSchema.parse({
-    ...sinusoidPresets.find((p) => p.name === 'default')!.config,
-    epochs: 40,
-    evalEvery: 10,
-    predictiveDraws: 10,
-    gridPoints: 40,
-    ...overrides,
-  });
+const sinusoid = shortSinusoidConfig;
 
 const collect = collectTrainerRun;
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lenet5ConfigSchema, sinusoidConfigSchema, type SinusoidConfig } from '../../../core/contract/runConfig';
+import { lenet5ConfigSchema, sinusoidConfigSchema } from '../../../core/contract/runConfig';
 import type { ExperimentEvent } from '../../../core/contract/runEvent';
 import type { Dataset } from '../../../core/data/dataset';
 import { drawsOf } from '../../../core/evaluation/monteCarlo';
@@ -14,20 +14,12 @@ import { runLenet5 } from '../../../core/experiments/lenet5/trainer';
 import { runSinusoid } from '../../../core/experiments/sinusoid/trainer';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { lenet5FromCheckpoint } from '../../../core/ood/checkpointNetwork';
-import { collectTrainerRun } from '../../fixtures/trainerRun';
+import { collectTrainerRun, shortSinusoidConfig } from '../../fixtures/trainerRun';
 import { useCpuBackend } from '../core/testBackend';
 
 beforeAll(useCpuBackend);
 
-const sinusoid = (overrides: Partial<SinusoidConfig>): SinusoidConfig =>
-  sinusoidConfigSchema.parse({
-    ...sinusoidPresets.find((preset) => preset.name === 'default')!.config,
-    epochs: 40,
-    evalEvery: 10,
-    predictiveDraws: 10,
-    gridPoints: 40,
-    ...overrides,
-  });
+const sinusoid = shortSinusoidConfig;
 
 const collect = collectTrainerRun;
 
