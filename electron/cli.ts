@@ -8,11 +8,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendChoiceSchema, runConfigSchema, type RunConfig } from '../core/contract/runConfig';
 import { descriptorOf, experimentNames, registeredDescriptors } from '../core/experiments/registry';
 import { estimatorSpecs } from '../core/estimators/index';
+import { methodFromCliName, methods } from '../core/methods/index';
 import { defaultKlForm, klFormSchema, priorKinds } from '../core/priors/kinds/index';
 import type { ProgressEvent, RunEvent } from '../core/contract/runEvent';
 import type { RunRecord } from '../core/contract/workbenchApi';
 import { registerClassifyCommand } from './cli/classify';
 import { registerEvaluateShiftCommand } from './cli/evaluateShift';
+import { registerEvaluateCommand } from './cli/evaluate';
 import { openHostServices } from './host/hostServices';
 import { densityOption, registerReportCommand, sizeOption, writeRunOutputs } from './cli/report';
 import type { FigureSizeName } from '../core/figures/figureSizes';
@@ -39,6 +41,11 @@ interface TrainOptions {
   batchSize?: number;
   workers?: number;
   evalDraws?: number;
+  method?: string;
+  members?: number;
+  dropout?: number;
+  weightDecay?: number;
+  validationFraction?: number;
   backend: string;
   runsDir: string;
   json?: boolean;
@@ -117,6 +124,21 @@ program
     'threads that train a lenet5 run together, each on a slice of every batch (wasm and cpu backends; default 1)',
     parseNonNegativeInteger,
   )
+  .option(
+    '--method <name>',
+    `uncertainty method (${Object.values(methods)
+      .filter((method) => !method.capabilities.postHoc)
+      .map((method) => method.cliName)
+      .join(', ')}; default vi)`,
+  )
+  .option('--members <M>', 'members of a deep ensemble (--method ensemble; default 5)', parseNonNegativeInteger)
+  .option('--dropout <p>', 'dropout rate of MC dropout (--method mc-dropout; default 0.1)', parseNonNegativeNumber)
+  .option('--weight-decay <w>', 'weight decay of the point-weight methods (default 5e-4)', parseNonNegativeNumber)
+  .option(
+    '--validation-fraction <f>',
+    'training images held out for post-hoc fits (npm run evaluate); lenet5 default 0.1 for point methods, 0 for vi',
+    parseNonNegativeNumber,
+  )
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoiceSchema.options).default('auto'))
   .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
   .option(
@@ -137,6 +159,7 @@ program
   });
 
 registerClassifyCommand(program);
+registerEvaluateCommand(program);
 registerEvaluateShiftCommand(program);
 
 function parseNonNegativeNumber(value: string): number {
@@ -185,6 +208,7 @@ function buildConfig(
     ['--batch-size', 'batchSize'],
     ['--eval-draws', 'evalDraws'],
     ['--workers', 'workers'],
+    ['--validation-fraction', 'validationFraction'],
   ] as const) {
     if (options[field] !== undefined && !(field in preset.config)) {
       throw new CliError(`Experiment "${options.experiment}" has no ${field}, so ${option} does not apply to it.`);
@@ -207,6 +231,12 @@ function buildConfig(
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.evalDraws !== undefined ? { evalDraws: options.evalDraws } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    // The CLI's names (mc-dropout) map to the registry's ids; an unknown name is refused with the list.
+    ...(options.method !== undefined ? { method: methodFromCliName(options.method).id } : {}),
+    ...(options.members !== undefined ? { members: options.members } : {}),
+    ...(options.dropout !== undefined ? { dropout: options.dropout } : {}),
+    ...(options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : {}),
+    ...(options.validationFraction !== undefined ? { validationFraction: options.validationFraction } : {}),
     backend: options.backend,
   };
   const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });
@@ -330,6 +360,7 @@ function printSummary(record: RunRecord, runDir: string, wallSeconds: number, js
         : { steps: record.step }),
       backend: record.backend?.name ?? null,
       device: record.backend?.device ?? null,
+      method: summary.method ?? config.method,
       stdRatio: summary.stdRatio ?? null,
       rmseInside: summary.rmseInside ?? null,
       coverageInside: summary.coverageInside ?? null,

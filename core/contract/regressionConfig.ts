@@ -8,6 +8,7 @@ import { estimatorSchemaOf } from '../estimators/index';
 import { posteriorInitSchema } from '../posteriors/meanFieldNormalSpec';
 import { klFormSchema, priorConfigSchema } from '../priors/kinds/index';
 import { backendChoiceSchema, seedSchema } from './configParts';
+import { methodConfigFields } from './methodConfig';
 
 export const regressionConfigFields = {
   preset: z.string().max(64).default('custom'),
@@ -31,4 +32,6 @@ export const regressionConfigFields = {
   /** Epochs between `regression` events (predictive band snapshots). */
   evalEvery: z.number().int().min(1).default(100),
   backend: backendChoiceSchema.default('auto'),
+  ...methodConfigFields,
+  method: methodConfigFields.method.default('vi'),
 };

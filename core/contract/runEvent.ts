@@ -84,7 +84,8 @@ export const regressionEventSchema = z.object({
   trueY: z.array(z.number()),
   trainX: z.array(z.number()),
   trainY: z.array(z.number()),
-  stdRatio: z.number(),
+  /** Null when the band has no epistemic width at all (a deterministic net): the ratio is undefined. */
+  stdRatio: z.number().nullable(),
   rmseInside: z.number(),
   coverageInside: z.number(),
 });
@@ -120,6 +121,9 @@ export const heldoutEventSchema = z.object({
   heldoutNats: z.number(),
   accuracy: z.number(),
   ece: z.number(),
+  /** Brier score and area under the risk–coverage curve (core/scoring/classificationScores); absent in runs made before them. */
+  brier: z.number().optional(),
+  aurc: z.number().optional(),
   reliability: z.array(reliabilityBinSchema),
   draws: z.number().int().positive(),
   images: z.number().int().positive(),

@@ -16,8 +16,34 @@ export interface MonteCarloProbabilities extends DrawProbabilities {
   values: Float32Array;
 }
 
+/**
+ * A network that is not variational but still predicts by passes: a point-weight method's
+ * (core/methods/pointModel). `fixedDraws` overrides the requested T when the method has a fixed
+ * number of passes (1 for a deterministic net, M for an ensemble's members).
+ */
+export interface DrawNetwork {
+  readonly fixedDraws: number | undefined;
+  /** The output of pass `draw` (logits); call inside tf.tidy or dispose it. */
+  drawOutput(input: tf.Tensor, draw: number, seed: number): tf.Tensor;
+}
+
+/** The number of passes a network makes when T are asked for. */
+export function drawsOf(network: VariationalSequential | DrawNetwork, requested: number): number {
+  return 'drawOutput' in network ? (network.fixedDraws ?? requested) : requested;
+}
+
+export function logitsOfDraw(
+  network: VariationalSequential | DrawNetwork,
+  input: tf.Tensor,
+  draw: number,
+  seed: number,
+) {
+  if ('drawOutput' in network) return network.drawOutput(input, draw, seed);
+  return network.apply(input, { mode: 'draw', seeds: new SeedStream(seed, draw), computeKl: false }).output;
+}
+
 export interface MonteCarloArgs {
-  network: VariationalSequential;
+  network: VariationalSequential | DrawNetwork;
   /** `count` images, each `imageShape` (e.g. [28, 28, 1]), row-major. */
   images: Float32Array;
   count: number;
@@ -48,7 +74,8 @@ export async function monteCarloProbabilities(args: MonteCarloArgs): Promise<Mon
  * training steps). Abandoning it early with `return()` frees the chunk it holds.
  */
 export async function* monteCarloSteps(args: MonteCarloArgs): AsyncGenerator<void, MonteCarloProbabilities, void> {
-  const { network, images, count, imageShape, classes, draws, seed } = args;
+  const { network, images, count, imageShape, classes, seed } = args;
+  const draws = drawsOf(network, args.draws);
   const chunkSize = args.chunkSize ?? 500;
   const firstDraw = args.firstDraw ?? 0;
   const pixelsPerImage = imageShape.reduce((a, b) => a * b, 1);
@@ -61,14 +88,7 @@ export async function* monteCarloSteps(args: MonteCarloArgs): AsyncGenerator<voi
     ]);
     try {
       for (let draw = 0; draw < draws; draw += 1) {
-        const probs = tf.tidy(() => {
-          const { output } = network.apply(input, {
-            mode: 'draw',
-            seeds: new SeedStream(seed, firstDraw + draw),
-            computeKl: false,
-          });
-          return tf.softmax(output);
-        });
+        const probs = tf.tidy(() => tf.softmax(logitsOfDraw(network, input, firstDraw + draw, seed)));
         probabilities.set(await takeValues(probs), (draw * count + start) * classes);
         yield;
       }

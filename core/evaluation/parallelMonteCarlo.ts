@@ -13,6 +13,12 @@ export async function parallelMonteCarloProbabilities(
   args: MonteCarloArgs,
 ): Promise<MonteCarloProbabilities> {
   const { network, images, count, imageShape, classes, draws, seed } = args;
+  // Only variational networks train data-parallel (the trainer refuses workers > 1 for point methods).
+  if (!('trainableVariables' in network)) {
+    throw new Error(
+      'Parallel Monte Carlo evaluation takes a variational network; point-weight methods evaluate on one thread.',
+    );
+  }
   pool.setParameters(await variableValues(network.trainableVariables));
   const [own, ...others] = sliceBounds(draws, pool.helpers + 1);
   const remote = others.map(({ start, rows }, helper) =>

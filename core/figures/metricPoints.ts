@@ -24,7 +24,8 @@ export function readMetric(metric: Pick<MetricDefinition, 'source'>, data: RunDa
     case 'heldout':
       return data.evaluations.map((event) => ({
         step: event.step,
-        value: event[source.field],
+        // A score added after a run was made (Brier, AURC) is missing from its events: no value, not 0.
+        value: event[source.field] ?? Number.NaN,
         context: { step: event.step, draws: event.draws, images: event.images, threshold: event.threshold },
       }));
     case 'regression':
@@ -32,7 +33,8 @@ export function readMetric(metric: Pick<MetricDefinition, 'source'>, data: RunDa
         ? [
             {
               step: data.regression.step,
-              value: data.regression[source.field],
+              // A method without an epistemic part has no std ratio (null): no value, not 0.
+              value: data.regression[source.field] ?? Number.NaN,
               context: { step: data.regression.step },
             },
           ]

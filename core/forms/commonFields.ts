@@ -7,6 +7,7 @@ import { backendChoiceSchema } from '../contract/configParts';
 import { estimatorSpec } from '../estimators/index';
 import { klFormLabels, klFormSchema, priorKinds } from '../priors/kinds/index';
 import { choices, type FieldSpec, type FormValues } from './fieldSpec';
+import { methodFields, onlyForVariational } from './methodFields';
 
 const priorIs = (kind: string) => (values: FormValues) => values['prior.kind'] === kind;
 
@@ -34,8 +35,8 @@ export interface InferenceFieldsArgs {
 }
 
 /** How a variational experiment's posterior is trained: estimator, prior, KL form and weight, learning rate. */
-export function inferenceFields(args: InferenceFieldsArgs): FieldSpec[] {
-  return [
+export function inferenceFields(args: InferenceFieldsArgs, taskKind: 'classification' | 'regression'): FieldSpec[] {
+  const variational: FieldSpec[] = [
     {
       key: 'estimator',
       label: 'Estimator',
@@ -54,6 +55,10 @@ export function inferenceFields(args: InferenceFieldsArgs): FieldSpec[] {
         return typed !== '' ? `KL weight ${typed}` : args.klHint(values, context);
       },
     },
+  ];
+  return [
+    ...methodFields(taskKind),
+    ...onlyForVariational(variational),
     { key: 'learningRate', label: 'Learning rate', control: 'number' },
   ];
 }
@@ -69,7 +74,7 @@ const regressionKlHint = () => 'blank: 1 / batches per epoch = 1 (full batch)';
 /** The form of a full-batch 1-D regression (core/contract/regressionConfig.ts), blank KL weight = 1/batches. */
 export function regressionFormFields(estimators: readonly string[]): FieldSpec[] {
   return [
-    ...inferenceFields({ estimators, klPlaceholder: '1/batches', klHint: regressionKlHint }),
+    ...inferenceFields({ estimators, klPlaceholder: '1/batches', klHint: regressionKlHint }, 'regression'),
     { key: 'epochs', label: 'Epochs', control: 'number' },
     { key: 'samplesPerStep', label: 'Samples per step K', control: 'number' },
     { key: 'evalEvery', label: 'Snapshot every (epochs)', control: 'number' },

@@ -7,7 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Lenet5Config } from '../contract/runConfig';
 import { stableVariableName } from '../engine/variables';
+import { rawMethodOptions, trainsPointWeights } from '../contract/methodConfig';
 import { lenet5Network } from '../experiments/lenet5/network';
+import { assertMethodCombination } from '../methods/index';
+import { PointModel } from '../methods/pointModel';
+import { pointLenet5Network } from '../models/pointNetworks';
 import type { VariationalSequential } from '../models/variationalSequential';
 import { SeedStream } from '../random/seedStream';
 import type { NamedValues } from '../training/checkpoint';
@@ -16,9 +20,23 @@ export class CheckpointNetworkError extends Error {
   override name = 'CheckpointNetworkError';
 }
 
-export function lenet5FromCheckpoint(config: Lenet5Config, variables: NamedValues[]): VariationalSequential {
+/** The network a LeNet5 run of this config trained: variational, or its method's point network(s). */
+export function lenet5NetworkOfRun(config: Lenet5Config, seeds: SeedStream): VariationalSequential | PointModel {
+  if (!trainsPointWeights(config.method)) return lenet5Network(config, seeds);
+  const { options } = assertMethodCombination({
+    method: config.method,
+    taskKind: 'classification',
+    options: rawMethodOptions(config),
+  });
+  return new PointModel({ method: config.method, options }, pointLenet5Network, seeds);
+}
+
+export function lenet5FromCheckpoint(
+  config: Lenet5Config,
+  variables: NamedValues[],
+): VariationalSequential | PointModel {
   // The initial values are overwritten below; the seed only has to be valid.
-  const network = lenet5Network(config, new SeedStream(config.seed).fork(1));
+  const network = lenet5NetworkOfRun(config, new SeedStream(config.seed).fork(1));
   try {
     const stored = new Map(variables.map((entry) => [entry.name, entry]));
     for (const variable of network.trainableVariables) {

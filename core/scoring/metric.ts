@@ -15,6 +15,8 @@ export type MetricSource =
         | 'heldoutNats'
         | 'accuracy'
         | 'ece'
+        | 'brier'
+        | 'aurc'
         | 'digitRefusal'
         | 'noiseRefusal'
         | 'meanMaxProbabilityNoise'

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../engine/gradients';
+import { rawMethodOptions, trainsPointWeights, type MethodFields } from '../contract/methodConfig';
 import type { RegressionSummary } from '../contract/runSummary';
 import type { RegressionData } from '../data/regressionData';
 import { linspace } from '../data/regressionData';
@@ -19,11 +20,12 @@ import { variationalMlp, type VariationalMlpConfig } from '../models/variational
 import { SeedStream } from '../random/seedStream';
 import { bandFiguresOfMerit, type BandFiguresOfMerit, type BandRegions } from '../scoring/bandFiguresOfMerit';
 import type { TrainingCheckpoint } from './checkpoint';
+import { trainPointRegression } from './pointRegressionTrainer';
 import { runTrainingLoop, type StepMetrics } from './trainingLoop';
-import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from './trainingState';
+import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
 
 /** The settings of a regression run the trainer reads (every regression experiment's config has them). */
-export interface RegressionTrainingConfig extends VariationalMlpConfig {
+export interface RegressionTrainingConfig extends VariationalMlpConfig, Partial<MethodFields> {
   experiment: string;
   preset: string;
   seed: number;
@@ -83,6 +85,11 @@ export async function trainRegression(
   hooks: ExperimentHooks,
   resume?: TrainingCheckpoint,
 ): Promise<RegressionSummary> {
+  const method = config.method ?? 'vi';
+  if (trainsPointWeights(method)) {
+    const fields: MethodFields = { members: 5, dropout: 0.1, weightDecay: 5e-4, ...config, method };
+    return trainPointRegression({ ...config, method }, rawMethodOptions(fields), problem, hooks, resume);
+  }
   const seeds = new SeedStream(config.seed);
   const initSeeds = seeds.fork(1);
   const trainSeeds = seeds.fork(2);
@@ -116,16 +123,13 @@ export async function trainRegression(
   const targets = tf.tensor2d(networkY, [pointCount, 1]);
   let latest: BandFiguresOfMerit | undefined;
 
-  // Full batch: one batch per step, so the data order needs no position of its own.
   const state: TrainingStateParts = {
     experiment: config.experiment,
     variables,
     optimizer,
     seedStreams: { train: trainSeeds, evaluation: evalSeeds },
   };
-  const saveCheckpoint = async (step: number) => {
-    if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, step));
-  };
+  const saveCheckpoint = fullBatchCheckpointing(state, hooks);
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } | undefined;
@@ -190,6 +194,7 @@ export async function trainRegression(
       stdRatio: latest?.stdRatio ?? null,
       rmseInside: latest?.rmseInside ?? null,
       coverageInside: latest?.coverageInside ?? null,
+      method,
       ...Object.fromEntries(Object.entries(learnedPrior).map(([key, value]) => [`prior.${key}`, value])),
     };
   } finally {

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { stableVariableName } from '../engine/variables';
+import type { ExperimentHooks } from '../experiments/trainer';
 import type { SeedStream } from '../random/seedStream';
 import { CheckpointError, type NamedValues, type TrainingCheckpoint } from './checkpoint';
 
@@ -162,4 +163,17 @@ export async function restoreTrainingState(checkpoint: TrainingCheckpoint, parts
       throw new CheckpointError(`The checkpoint has no position for the "${name}" seed stream.`);
     stream.seek(position);
   }
+}
+
+/**
+ * The checkpoint hook of a full-batch run: one batch per step, so the data order needs no position
+ * of its own (batches drawn = steps done).
+ */
+export function fullBatchCheckpointing(
+  parts: TrainingStateParts,
+  hooks: Pick<ExperimentHooks, 'checkpoint'>,
+): (step: number) => Promise<void> {
+  return async (step) => {
+    if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(parts, step, step));
+  };
 }

@@ -92,8 +92,9 @@ export class TrainingWorker {
  */
 export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 3072, maxYoungGenerationSizeMb: 64 } as const;
 
-export function spawnWorker(workerUrl: URL): Worker {
-  const options = { stdout: true, resourceLimits: WORKER_RESOURCE_LIMITS };
+/** A worker thread of `workerUrl` (a .ts entry goes through tsx); `workerData` is handed to it as is. */
+export function spawnWorker(workerUrl: URL, workerData?: unknown): Worker {
+  const options = { stdout: true, resourceLimits: WORKER_RESOURCE_LIMITS, workerData };
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, options);
   // `execArgv: ['--import', 'tsx']` races on Node 20: the worker's entry is resolved before tsx's
   // hooks are registered (ERR_UNKNOWN_FILE_EXTENSION). A CommonJS bootstrap that registers tsx

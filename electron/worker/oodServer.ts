@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Lenet5Config } from '../../core/contract/runConfig';
 import { CLASS_COUNT, PIXELS_PER_IMAGE } from '../../core/data/dataset';
-import { monteCarloSteps, type MonteCarloProbabilities } from '../../core/evaluation/monteCarlo';
+import { monteCarloSteps, type DrawNetwork, type MonteCarloProbabilities } from '../../core/evaluation/monteCarlo';
 import type { ExperimentEnvironment } from '../../core/experiments/trainer';
 import { classifiesImages } from '../../core/experiments/registry';
 import { LENET5_INPUT_SHAPE } from '../../core/experiments/lenet5/network';
@@ -56,7 +56,7 @@ interface Job {
 interface CachedNetwork {
   runId: string;
   step: number;
-  network: VariationalSequential;
+  network: VariationalSequential | (DrawNetwork & { dispose(): void });
 }
 
 /** The posterior variables of a checkpoint the worker took itself (no optimizer moments). */
@@ -273,7 +273,7 @@ export class OodServer {
 }
 
 async function* runSets(
-  network: VariationalSequential,
+  network: VariationalSequential | DrawNetwork,
   sets: { name: string; images: Float32Array; count: number; labels?: Uint8Array<ArrayBuffer> }[],
   draws: number,
   seed: number,

@@ -34,29 +34,36 @@ const PANEL_IMAGE_BYTES = 3000;
 const POSTERIOR_EVENT_BYTES = 3000;
 const HELDOUT_EVENT_FIXED_BYTES = 3000;
 
+/** Live copies of each activation of a point-weight network's training step (forward, backward, dropout mask). */
+const POINT_TRAINING_COPIES = 5;
+
 export function lenet5Budget(config: Lenet5Config): ResourceEstimate {
-  const trainingBytes = config.batchSize * ACTIVATIONS_PER_IMAGE * TRAINING_COPIES[config.estimator] * FLOAT_BYTES;
+  // A deep ensemble trains its M members on every batch and predicts with M passes; a deterministic net with 1.
+  const networks = config.method === 'ensemble' ? config.members : 1;
+  const copies = config.method === 'vi' ? TRAINING_COPIES[config.estimator] : POINT_TRAINING_COPIES * networks;
+  const passes =
+    config.method === 'ensemble' ? config.members : config.method === 'deterministic' ? 1 : config.evalDraws;
+  const trainingBytes = config.batchSize * ACTIVATIONS_PER_IMAGE * copies * FLOAT_BYTES;
   const heldout = HELDOUT_IMAGES[config.dataset] ?? ASSUMED_HELDOUT_IMAGES;
   const evaluationBytes =
-    (config.evalDraws * (heldout + NOISE_IMAGES) * CLASSES +
-      EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) *
+    (passes * (heldout + NOISE_IMAGES) * CLASSES + EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) *
     FLOAT_BYTES;
   const memory =
     trainingBytes >= evaluationBytes
       ? {
           bytes: trainingBytes,
-          what: `one training step (batch of ${config.batchSize}, ${config.estimator} estimator)`,
+          what: `one training step (batch of ${config.batchSize}, ${config.method === 'vi' ? `${config.estimator} estimator` : `${networks} point network${networks === 1 ? '' : 's'}`})`,
           hint: 'Lower batchSize.',
         }
       : {
           bytes: evaluationBytes,
-          what: `an evaluation (${config.evalDraws} posterior draws over ${heldout + NOISE_IMAGES} images)`,
+          what: `an evaluation (${passes} ${config.method === 'vi' ? 'posterior draws' : 'passes'} over ${heldout + NOISE_IMAGES} images)`,
           hint: 'Lower evalDraws.',
         };
 
   const evaluationEventBytes =
     HELDOUT_EVENT_FIXED_BYTES +
-    PANEL_IMAGES * (PANEL_IMAGE_BYTES + config.evalDraws * CLASSES * JSON_NUMBER_BYTES) +
+    PANEL_IMAGES * (PANEL_IMAGE_BYTES + passes * CLASSES * JSON_NUMBER_BYTES) +
     POSTERIOR_EVENT_BYTES;
   const evaluations = Math.ceil(config.steps / config.evalEvery) + 1;
   return {

@@ -1,6 +1,7 @@
 /** LeNet5's run configuration, validated wherever it crosses a process boundary. */
 import { z } from 'zod';
 import { backendChoiceSchema, datasetSpecSchema, seedSchema } from '../../contract/configParts';
+import { methodConfigFields, requireValidMethod } from '../../contract/methodConfig';
 import { estimatorSchema } from '../../estimators/index';
 import { posteriorInitSchema } from '../../posteriors/meanFieldNormalSpec';
 import { klFormSchema, priorConfigSchema, requireKlFormThePriorHas } from '../../priors/kinds/index';
@@ -44,6 +45,15 @@ export const lenet5ConfigSchema = z
      * backends only; 1 on the others). The same (seed, workers) gives the same run.
      */
     workers: z.number().int().min(1).max(64).default(1),
+    ...methodConfigFields,
+    method: methodConfigFields.method.default('vi'),
+    /**
+     * Fraction of the training images held out of training, for post-hoc methods (temperature
+     * scaling, Laplace) to fit on honestly. Null: 0.1 for the point-weight methods, 0 for VI (so
+     * VI runs keep training on every image, as before methods existed).
+     */
+    validationFraction: z.number().min(0).max(0.5).nullable().default(null),
   })
-  .superRefine(requireKlFormThePriorHas);
+  .superRefine(requireKlFormThePriorHas)
+  .superRefine(requireValidMethod('classification'));
 export type Lenet5Config = z.infer<typeof lenet5ConfigSchema>;

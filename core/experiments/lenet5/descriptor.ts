@@ -14,6 +14,7 @@ import { estimatorSchema } from '../../estimators/index';
 import { formatMetric } from '../../figures/format';
 import { inferenceFields, runFields } from '../../forms/commonFields';
 import { choices, type FormContext, type FormValues } from '../../forms/fieldSpec';
+import { methodOfForm } from '../../forms/methodFields';
 import { classificationMetrics } from '../../scoring/classification';
 import type { ExperimentDescriptor } from '../descriptor';
 import { lenet5ConfigSchema, type Lenet5Config } from './config';
@@ -90,12 +91,15 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
       formOnly: true,
       visible: (values) => values.dataset === 'idx',
     },
-    ...inferenceFields({ estimators: estimatorSchema.options, klPlaceholder: 'klScale/N_train', klHint }),
+    ...inferenceFields(
+      { estimators: estimatorSchema.options, klPlaceholder: 'klScale/N_train', klHint },
+      'classification',
+    ),
     {
       key: 'klScale',
       label: 'KL scale (× 1/N_train)',
       control: 'number',
-      visible: (values) => String(values.klWeight ?? '').trim() === '',
+      visible: (values) => methodOfForm(values) === 'vi' && String(values.klWeight ?? '').trim() === '',
     },
     {
       key: 'learningRateSchedule',

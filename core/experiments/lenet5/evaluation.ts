@@ -8,10 +8,11 @@ import type { HeldoutEvent, PanelImage } from '../../contract/runEvent';
 import type { Lenet5Config } from '../../contract/runConfig';
 import { CLASS_COUNT, PIXELS_PER_IMAGE, type Dataset } from '../../data/dataset';
 import { gaussianNoiseImages } from '../../data/noise';
-import { monteCarloProbabilities } from '../../evaluation/monteCarlo';
+import { drawsOf, monteCarloProbabilities, type DrawNetwork } from '../../evaluation/monteCarlo';
 import { HeldoutAccumulator } from '../../metrics/heldout';
 import { refusalRate } from '../../metrics/ood';
 import { summarizeDraws } from '../../metrics/predictive';
+import { scoreClassification } from '../../scoring/classificationScores';
 import type { VariationalSequential } from '../../models/variationalSequential';
 import { LENET5_INPUT_SHAPE } from './network';
 
@@ -47,10 +48,11 @@ export function makeEvaluationSet(
 }
 
 export async function evaluateClassifier(
-  network: VariationalSequential,
+  network: VariationalSequential | DrawNetwork,
   set: EvaluationSet,
   config: Pick<Lenet5Config, 'evalDraws' | 'threshold'>,
   seed: number,
+  hasEpistemicPart = true,
   /** How the draws are computed: on this thread by default, or shared with data-parallel helpers. */
   probabilities: typeof monteCarloProbabilities = monteCarloProbabilities,
 ): Promise<ClassifierEvaluation> {
@@ -62,6 +64,8 @@ export async function evaluateClassifier(
   const heldoutSummary = accumulator.add(heldout, set.heldoutLabels);
   const metrics = accumulator.result();
   const noiseSummary = summarizeDraws(noise);
+  // Brier and AURC from the one scoring module every method shares (its ECE and nats equal the accumulator's).
+  const scores = scoreClassification(heldout, set.heldoutLabels, { hasEpistemicPart });
   const heldoutMean = heldoutSummary.meanProbabilities;
   const noiseMean = noiseSummary.meanProbabilities;
 
@@ -105,13 +109,16 @@ export async function evaluateClassifier(
     heldoutNats: metrics.heldoutNats,
     accuracy: metrics.accuracy,
     ece: metrics.expectedCalibrationError,
+    brier: scores.brier,
+    aurc: scores.aurc,
     // An empty bin has no confidence or accuracy; the event carries 0 with count 0.
     reliability: metrics.reliability.map((bin) => ({
       ...bin,
       meanConfidence: bin.meanConfidence ?? 0,
       accuracy: bin.accuracy ?? 0,
     })),
-    draws: config.evalDraws,
+    // The passes actually made: 1 for a deterministic net, M for an ensemble, T otherwise.
+    draws: drawsOf(network, config.evalDraws),
     images: set.heldoutCount,
     threshold: config.threshold,
     digitRefusal: metrics.refusalRate,

@@ -10,10 +10,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../../engine/gradients';
 import type { ClassificationSummary } from '../../contract/runSummary';
 import { BatchSampler } from '../../data/batches';
-import { CLASS_COUNT, IMAGE_SIZE } from '../../data/dataset';
+import { rawMethodOptions, trainsPointWeights } from '../../contract/methodConfig';
+import { CLASS_COUNT, IMAGE_SIZE, gatherImages } from '../../data/dataset';
 import { registerFastGradients } from '../../engine/fastGradients';
 import { takeScalars } from '../../engine/readback';
 import { posteriorStatistics } from '../../evaluation/posteriorStatistics';
+import { assertMethodCombination, hasEpistemicPart } from '../../methods/index';
+import { softmaxCrossEntropy } from '../../methods/pointLosses';
+import { PointModel } from '../../methods/pointModel';
+import { carveValidationSplit } from '../../methods/temperatureScaling';
+import { pointLenet5Network } from '../../models/pointNetworks';
+import type { VariationalSequential } from '../../models/variationalSequential';
 import { SeedStream } from '../../random/seedStream';
 import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
@@ -38,11 +45,30 @@ export async function runLenet5(
   const initSeeds = seeds.fork(1);
   const trainSeeds = seeds.fork(2);
   const evaluationSeed = seeds.fork(3).next();
-  const sampler = new BatchSampler(dataset.train, config.batchSize, seeds.fork(4).next());
-  const klWeight = config.klWeight ?? config.klScale / dataset.train.count;
-  const network = lenet5Network(config, initSeeds);
+  const { options } = assertMethodCombination({
+    method: config.method,
+    taskKind: 'classification',
+    options: rawMethodOptions(config),
+  });
+  // Post-hoc methods fit on images the run never trained on: the same seeded split they carve.
+  const validationFraction = heldOutValidationFraction(config);
+  const trainImages =
+    validationFraction > 0
+      ? gatherImages(dataset.train, carveValidationSplit(dataset.train.count, validationFraction, config.seed).training)
+      : dataset.train;
+  const sampler = new BatchSampler(trainImages, config.batchSize, seeds.fork(4).next());
+  const pointModel = trainsPointWeights(config.method)
+    ? new PointModel(
+        { method: config.method, options },
+        (networkOptions, networkSeeds) => pointLenet5Network(networkOptions, networkSeeds),
+        initSeeds,
+      )
+    : null;
+  const variational: VariationalSequential | null = pointModel ? null : lenet5Network(config, initSeeds);
+  // Point methods report their weight-decay term where VI reports ΣKL: loss = nll + klWeight · kl either way.
+  const klWeight = pointModel ? pointModel.weightDecay : (config.klWeight ?? config.klScale / trainImages.count);
   const optimizer = tf.train.adam(config.learningRate);
-  const variables = network.trainableVariables;
+  const variables = pointModel ? pointModel.trainableVariables : variational!.trainableVariables;
   const periodicSet = makeEvaluationSet(dataset, config, evaluationSeed, config.evalImages);
   const finalSet = config.evalImages === null ? periodicSet : makeEvaluationSet(dataset, config, evaluationSeed, null);
   let latest: ClassifierEvaluation | undefined;
@@ -65,8 +91,21 @@ export async function runLenet5(
     try {
       const loss = optimizer.minimize(
         () => {
-          const { output: logits, kl } = network.apply(images, { mode: 'sample', seeds: trainSeeds });
           const oneHot = tf.oneHot(labels, CLASS_COUNT);
+          if (pointModel) {
+            // Members share nothing: the sum of their losses gives each its own gradient.
+            const memberLogits = pointModel.networks.map((member) =>
+              member.apply(images, { mode: 'sample', seeds: trainSeeds }),
+            );
+            const nllSum = tf.addN(memberLogits.map((logits) => softmaxCrossEntropy(logits, oneHot)));
+            const penalty = tf.addN(pointModel.networks.map((member) => member.l2Penalty()));
+            const mixture = tf.mean(tf.stack(memberLogits.map((logits) => tf.softmax(logits))), 0);
+            const correct = tf.sum(tf.cast(tf.equal(tf.argMax(mixture, 1), labels), 'float32')) as tf.Scalar;
+            const nll = tf.div(nllSum, memberLogits.length) as tf.Scalar;
+            parts = { nll: tf.keep(nll), kl: tf.keep(penalty as tf.Scalar), correct: tf.keep(correct) };
+            return tf.add(nllSum, tf.mul(penalty, klWeight)) as tf.Scalar;
+          }
+          const { output: logits, kl } = variational!.apply(images, { mode: 'sample', seeds: trainSeeds });
           const nll = tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
           const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
           parts = { nll: tf.keep(nll), kl: tf.keep(kl), correct: tf.keep(correct) };
@@ -87,14 +126,29 @@ export async function runLenet5(
 
   const evaluate = async (step: number) => {
     const set = step === config.steps ? finalSet : periodicSet;
-    latest = await evaluateClassifier(network, set, config, evaluationSeed, parallel?.probabilities);
+    latest = await evaluateClassifier(
+      pointModel ?? variational!,
+      set,
+      config,
+      evaluationSeed,
+      hasEpistemicPart(config.method),
+      parallel?.probabilities,
+    );
     hooks.emit({ type: 'heldout', step, ...latest });
-    hooks.emit({ type: 'posterior', step, ...(await posteriorStatistics(network)) });
+    // Point weights have no posterior: the posterior and prior panels are left out (no event, no figure).
+    if (variational) hooks.emit({ type: 'posterior', step, ...(await posteriorStatistics(variational)) });
   };
 
   try {
-    const training = { network, optimizer, seeds: trainSeeds, klWeight };
-    parallel = await startLenet5DataParallel(config, environment, tf.getBackend(), training);
+    if (pointModel && config.workers > 1) {
+      throw new Error(
+        `Data-parallel training (workers > 1) is built for mean-field VI runs; set workers to 1 for the "${config.method}" method.`,
+      );
+    }
+    if (variational) {
+      const training = { network: variational, optimizer, seeds: trainSeeds, klWeight };
+      parallel = await startLenet5DataParallel(config, environment, tf.getBackend(), training);
+    }
     if (resume) {
       await restoreTrainingState(resume, state);
       sampler.skip(resume.batchesDrawn); // the same batches, in the same order, as an uninterrupted run
@@ -118,7 +172,7 @@ export async function runLenet5(
       seed: config.seed,
       steps: result.stepsDone,
       batchSize: config.batchSize,
-      trainImages: dataset.train.count,
+      trainImages: trainImages.count,
       klWeight,
       stepsPerSecond: result.stepsPerSecond,
       workers: parallel?.workers ?? 1,
@@ -127,18 +181,34 @@ export async function runLenet5(
       heldoutAccuracy: latest?.accuracy ?? null,
       heldoutImages: latest?.images ?? null,
       ece: latest?.ece ?? null,
+      brier: latest?.brier ?? null,
+      aurc: latest?.aurc ?? null,
       noiseRefusal: latest?.noiseRefusal ?? null,
       digitRefusal: latest?.digitRefusal ?? null,
       meanMaxProbabilityNoise: latest?.meanMaxProbabilityNoise ?? null,
       threshold: config.threshold,
-      evalDraws: config.evalDraws,
+      // The passes the predictive made: 1 for a deterministic net, M for an ensemble.
+      evalDraws: latest?.draws ?? config.evalDraws,
       evalSeconds: latest?.evalSeconds ?? null,
+      method: config.method,
+      ...(pointModel?.ensemble ? { members: pointModel.networks.length } : {}),
+      validationFraction,
+      ...(pointModel ? { parameterCount: pointModel.parameterCount } : {}),
     };
   } finally {
     await parallel?.close();
     optimizer.dispose();
-    network.dispose();
+    pointModel?.dispose();
+    variational?.dispose();
   }
+}
+
+/**
+ * The fraction of the training set a run keeps out of training for post-hoc fits: the config's,
+ * else 0.1 for the point-weight methods (whose post-hoc methods need one) and 0 for VI.
+ */
+export function heldOutValidationFraction(config: Pick<Lenet5Config, 'method' | 'validationFraction'>): number {
+  return config.validationFraction ?? (trainsPointWeights(config.method) ? 0.1 : 0);
 }
 
 /** The learning rate of optimizer step `step` (1-based) under the run's schedule. */

@@ -5,7 +5,7 @@
  * Flipout — Wen et al. 2018).
  */
 import { z } from 'zod';
-import { estimatorSchema } from '../../contract/runConfig';
+import { estimatorSchema } from '../../estimators/index';
 import { defineMethod } from '../method';
 
 export const viOptionsSchema = z.object({ estimator: estimatorSchema.default('flipout') });

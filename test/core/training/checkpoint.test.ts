@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lenet5ConfigSchema, sinusoidConfigSchema, type SinusoidConfig } from '../../../core/contract/runConfig';
+import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
 import type { ExperimentEvent } from '../../../core/contract/runEvent';
 import type { Dataset } from '../../../core/data/dataset';
 import { runLenet5 } from '../../../core/experiments/lenet5/trainer';
 import { runSinusoid } from '../../../core/experiments/sinusoid/trainer';
-import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import {
   CheckpointError,
   deserializeCheckpoint,
   serializeCheckpoint,
   type TrainingCheckpoint,
 } from '../../../core/training/checkpoint';
+import { collectTrainerRun, shortSinusoidConfig } from '../../fixtures/trainerRun';
 import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
@@ -58,45 +58,9 @@ describe('checkpoint serialisation', () => {
   });
 });
 
-const sinusoid = (overrides: Partial<SinusoidConfig> = {}): SinusoidConfig =>
-  sinusoidConfigSchema.parse({
-    ...sinusoidPresets.find((p) => p.name === 'default')!.config,
-    epochs: 40,
-    evalEvery: 10,
-    predictiveDraws: 10,
-    gridPoints: 40,
-    ...overrides,
-  });
+const sinusoid = shortSinusoidConfig;
 
-/** Runs an experiment, collecting its events and checkpoints (stopping once `stopAfter` steps are done). */
-async function collect(
-  run: (hooks: Parameters<typeof runSinusoid>[1], resume?: TrainingCheckpoint) => Promise<unknown>,
-  { resume, stopAfter }: { resume?: TrainingCheckpoint; stopAfter?: number } = {},
-) {
-  const events: ExperimentEvent[] = [];
-  const checkpoints: TrainingCheckpoint[] = [];
-  let step = resume?.step ?? 0;
-  await run(
-    {
-      emit: (event) => {
-        events.push(event);
-        step = Math.max(step, event.step);
-      },
-      shouldStop: () => stopAfter !== undefined && step >= stopAfter,
-      // Through the serialisation, as the host stores it.
-      checkpoint: (state) => {
-        const { manifest, values } = serializeCheckpoint(state);
-        checkpoints.push(deserializeCheckpoint(JSON.parse(JSON.stringify(manifest)), values));
-      },
-    },
-    resume,
-  );
-  return {
-    events,
-    checkpoints,
-    metricSteps: events.filter((event) => event.type === 'metrics').map((event) => event.step),
-  };
-}
+const collect = collectTrainerRun;
 
 describe('resuming from a checkpoint (cpu backend)', { timeout: 60_000 }, () => {
   it('continues a sinusoid run at the right step with exactly the numbers of an uninterrupted run', async () => {

@@ -33,6 +33,31 @@ describe('runConfigForm', () => {
     expect(sinusoidEstimator?.options?.map((option) => option.value)).toEqual(['reparameterization', 'local']);
   });
 
+  it('offers the methods of the registry with each option field only where the method has it', () => {
+    const fields = fieldsFor('sinusoid');
+    const method = fields.find((field) => field.key === 'method');
+    expect(method?.options?.map((option) => option.value)).toEqual(['vi', 'deterministic', 'mcDropout', 'ensemble']);
+    const shown = (methodId: string) => {
+      const values = { ...valuesFromConfig(sinusoidPresets[0].config), method: methodId };
+      return fields.filter((field) => field.visible?.(values) ?? true).map((field) => field.key);
+    };
+    expect(shown('vi')).toContain('estimator');
+    expect(shown('vi')).not.toContain('members');
+    expect(shown('ensemble')).toEqual(expect.arrayContaining(['members', 'weightDecay']));
+    expect(shown('ensemble')).not.toContain('dropout');
+    expect(shown('ensemble')).not.toContain('estimator');
+    expect(shown('mcDropout')).toEqual(expect.arrayContaining(['dropout', 'weightDecay']));
+    expect(shown('deterministic')).not.toContain('prior.kind');
+
+    const values = { ...valuesFromConfig(lenet5), method: 'ensemble', members: '3' };
+    const result = configFromValues(lenet5, values);
+    expect(result.issues).toEqual({});
+    expect(result.config).toMatchObject({ method: 'ensemble', members: 3 });
+    const single = configFromValues(lenet5, { ...values, members: '1' });
+    expect(single.config).toBeNull();
+    expect(single.issues.method).toMatch(/at least 2 members/);
+  });
+
   it('explains invalid values at their fields', () => {
     const values = valuesFromConfig(lenet5);
     const result = configFromValues(lenet5, {

@@ -1,0 +1,205 @@
+/**
+ * A 1-D regression trained with a point-weight method (deterministic, MC dropout, deep ensemble)
+ * on the same data, standardization, grid and figures of merit as the variational one
+ * (./regressionTrainer.ts), so the methods compare inference, not set-up:
+ *
+ * - deterministic / MC dropout: one MLP with the known noise σ, loss = mean Gaussian NLL +
+ *   weightDecay · ½ Σ w² (one dropout mask per step for MC dropout);
+ * - deep ensemble: M members, each predicting a mean and a variance (Lakshminarayanan et al.
+ *   2017), loss = Σ_m (mean heteroscedastic NLL_m) + weightDecay · ½ Σ w².
+ *
+ * The band's std is the epistemic part, as VI's: the spread of the T dropout passes or of the M
+ * members' means (the ensemble's learned variance is aleatoric and stays out of it); a
+ * deterministic net has none, so its std is 0 and its std ratio undefined (null). Reported NLL is
+ * summed over the points, as VI's, so the loss curves share a scale.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { RegressionSummary } from '../contract/runSummary';
+import { linspace } from '../data/regressionData';
+import { takeScalars, takeValues } from '../engine/readback';
+import type { ExperimentHooks } from '../experiments/trainer';
+import { gaussianHead, heteroscedasticGaussianNll } from '../methods/ensemble';
+import { assertMethodCombination, type MethodId } from '../methods/index';
+import { knownNoiseGaussianNll } from '../methods/pointLosses';
+import { PointModel } from '../methods/pointModel';
+import { pointMlpNetwork } from '../models/pointNetworks';
+import { SeedStream } from '../random/seedStream';
+import { bandFiguresOfMerit, type BandFiguresOfMerit } from '../scoring/bandFiguresOfMerit';
+import type { TrainingCheckpoint } from './checkpoint';
+import type { RegressionProblem, RegressionTrainingConfig } from './regressionTrainer';
+import { runTrainingLoop, type StepMetrics } from './trainingLoop';
+import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
+
+export async function trainPointRegression(
+  config: RegressionTrainingConfig & { method: MethodId },
+  methodOptions: Record<string, unknown>,
+  problem: RegressionProblem,
+  hooks: ExperimentHooks,
+  resume?: TrainingCheckpoint,
+): Promise<RegressionSummary> {
+  assertMethodCombination({ method: config.method, taskKind: 'regression', options: methodOptions });
+  const seeds = new SeedStream(config.seed);
+  const initSeeds = seeds.fork(1);
+  const trainSeeds = seeds.fork(2);
+  const evalSeeds = seeds.fork(3);
+  const { data, standardization } = problem;
+  const pointCount = data.x.length;
+  const toNetworkX = (x: number) => (standardization ? (x - standardization.xMean) / standardization.xStd : x);
+  const networkY = standardization ? data.y.map((y) => (y - standardization.yMean) / standardization.yStd) : data.y;
+  const noiseStd = standardization ? config.noiseStd / standardization.yStd : config.noiseStd;
+  const yStd = standardization?.yStd ?? 1;
+  // Summed NLL in data units = the network's mean NLL · N + N log yStd (the density's Jacobian).
+  const nllShift = pointCount * Math.log(yStd);
+  const grid = linspace(problem.grid.min, problem.grid.max, config.gridPoints);
+  const trueY = grid.map(problem.regions.trueFunction);
+
+  const model = new PointModel(
+    { method: config.method, options: methodOptions },
+    (options, networkSeeds) =>
+      pointMlpNetwork(
+        {
+          inputUnits: 1,
+          hiddenUnits: config.hiddenUnits,
+          outputs: options.meanAndVariance ? 2 : 1,
+          dropoutRate: options.dropoutRate,
+          namePrefix: options.namePrefix,
+        },
+        networkSeeds,
+      ),
+    initSeeds,
+  );
+  const optimizer = tf.train.adam(config.learningRate);
+  const variables = model.trainableVariables;
+  const inputs = tf.tensor2d(data.x.map(toNetworkX), [pointCount, 1]);
+  const targets = tf.tensor1d(networkY);
+  let latest: BandFiguresOfMerit | undefined;
+  const state: TrainingStateParts = {
+    experiment: config.experiment,
+    variables,
+    optimizer,
+    seedStreams: { train: trainSeeds, evaluation: evalSeeds },
+  };
+  const saveCheckpoint = fullBatchCheckpointing(state, hooks);
+
+  const trainStep = async (): Promise<StepMetrics> => {
+    let parts: { nll: tf.Scalar; penalty: tf.Scalar; mse: tf.Scalar } | undefined;
+    const loss = optimizer.minimize(
+      () => {
+        const context = { mode: 'sample' as const, seeds: trainSeeds };
+        const outputs = model.networks.map((network) => network.apply(inputs, context));
+        const heads = outputs.map((output) =>
+          model.ensemble ? gaussianHead(output) : { mean: tf.reshape(output, [-1]), variance: null },
+        );
+        const memberNll = heads.map(({ mean, variance }) =>
+          variance
+            ? heteroscedasticGaussianNll(targets, mean, variance)
+            : knownNoiseGaussianNll(targets, mean, noiseStd),
+        );
+        const nllSum = tf.addN(memberNll);
+        const penalty = tf.addN(model.networks.map((network) => network.l2Penalty())) as tf.Scalar;
+        const mixtureMean = tf.mean(tf.stack(heads.map((head) => head.mean)), 0);
+        const mse = tf.mean(tf.square(tf.sub(mixtureMean, targets))) as tf.Scalar;
+        parts = {
+          nll: tf.keep(tf.mul(tf.div(nllSum, heads.length), pointCount) as tf.Scalar),
+          penalty: tf.keep(penalty),
+          mse: tf.keep(mse),
+        };
+        return tf.add(nllSum, tf.mul(penalty, model.weightDecay)) as tf.Scalar;
+      },
+      true,
+      variables,
+    )!;
+    const { nll, penalty, mse } = await takeScalars({
+      loss,
+      nll: parts!.nll,
+      penalty: parts!.penalty,
+      mse: parts!.mse,
+    });
+    const summedNll = nll + nllShift;
+    return {
+      loss: summedNll + model.weightDecay * penalty,
+      nll: summedNll,
+      kl: penalty,
+      klWeight: model.weightDecay,
+      mse: mse * yStd ** 2,
+    };
+  };
+
+  const evaluate = async (step: number) => {
+    const passes = model.fixedDraws ?? config.predictiveDraws;
+    const input = tf.tensor2d(grid.map(toNetworkX), [grid.length, 1]);
+    const sum = new Float64Array(grid.length);
+    const sumOfSquares = new Float64Array(grid.length);
+    try {
+      for (let pass = 0; pass < passes; pass += 1) {
+        const mean = tf.tidy(() => {
+          const output = model.drawOutput(input, pass, evalSeeds.next());
+          return model.ensemble ? gaussianHead(output).mean : tf.reshape(output, [-1]);
+        });
+        const values = await takeValues(mean);
+        for (let i = 0; i < grid.length; i += 1) {
+          sum[i] += values[i];
+          sumOfSquares[i] += values[i] * values[i];
+        }
+      }
+    } finally {
+      input.dispose();
+    }
+    const networkMean = Array.from(sum, (total) => total / passes);
+    const networkStd = Array.from(sumOfSquares, (total, i) =>
+      Math.sqrt(Math.max(total / passes - networkMean[i] ** 2, 0)),
+    );
+    const mean = standardization
+      ? networkMean.map((value) => value * standardization.yStd + standardization.yMean)
+      : networkMean;
+    const std = networkStd.map((value) => value * yStd);
+    latest = bandFiguresOfMerit(grid, mean, std, problem.regions);
+    const stdRatio = Number.isFinite(latest.stdRatio) ? latest.stdRatio : null;
+    hooks.emit({
+      type: 'regression',
+      step,
+      grid,
+      mean,
+      std,
+      trueY,
+      trainX: data.x,
+      trainY: data.y,
+      ...latest,
+      stdRatio,
+    });
+  };
+
+  try {
+    if (resume) await restoreTrainingState(resume, state);
+    const result = await runTrainingLoop({
+      totalSteps: config.epochs,
+      startStep: resume?.step,
+      evalEvery: config.evalEvery,
+      hooks,
+      trainStep,
+      evaluate,
+      saveCheckpoint,
+    });
+    return {
+      experiment: config.experiment,
+      preset: config.preset,
+      seed: config.seed,
+      epochs: result.stepsDone,
+      stepsPerSecond: result.stepsPerSecond,
+      finalLoss: result.lastMetrics?.loss ?? null,
+      finalNll: result.lastMetrics?.nll ?? null,
+      finalKl: result.lastMetrics?.kl ?? null,
+      stdRatio: latest && Number.isFinite(latest.stdRatio) ? latest.stdRatio : null,
+      rmseInside: latest?.rmseInside ?? null,
+      coverageInside: latest?.coverageInside ?? null,
+      method: config.method,
+      ...(model.ensemble ? { members: model.networks.length } : {}),
+      parameterCount: model.parameterCount,
+    };
+  } finally {
+    inputs.dispose();
+    targets.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm run evaluate -- temperature|laplace --run RUNDIR [--json]`: a post-hoc method applied to a
+ * stored classification run — temperature scaling (Guo et al. 2017) or last-layer Laplace
+ * (Daxberger et al. 2021) — fitted on the validation split the run held out of training and scored
+ * on its held-out set before and after. The combination is checked first (validateMethodCombination:
+ * Laplace needs a deterministic run, temperature scaling a classification run), with what would
+ * work; the fit runs in a worker thread (electron/worker/posthocWorker.ts), so this process never
+ * loads tfjs. Reads the runs folder only. Exit 0 on success, 2 when nothing could be tried.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { rawMethodOptions } from '../../core/contract/methodConfig';
+import { descriptorOf } from '../../core/experiments/registry';
+import { methodFromCliName, methods, validateMethodCombination } from '../../core/methods/index';
+import { openHostServices } from '../host/hostServices';
+import { spawnWorker } from '../host/trainingWorker';
+import type { PosthocRequest } from '../worker/posthocWorker';
+import { evaluateCommandGroup } from './evaluateShift';
+
+const postHocNames = Object.values(methods)
+  .filter((method) => method.capabilities.postHoc)
+  .map((method) => method.cliName);
+
+function posthocWorkerUrl(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../worker/posthocWorker.ts', import.meta.url)
+    : new URL('./posthocWorker.js', import.meta.url);
+}
+
+/** `evaluate <post-hoc method>`: one subcommand per post-hoc method of the registry, in the shared group. */
+export function registerEvaluateCommand(program: Command): void {
+  const group = evaluateCommandGroup(program);
+  for (const method of postHocNames) {
+    group
+      .command(method)
+      .description(`Apply ${method} to a stored classification run and score it before and after.`)
+      .requiredOption('--run <dir>', 'the run folder (runs/<id>)')
+      .option('--json', 'print the result as one JSON line')
+      .action(async (options: { run: string; json?: boolean }) => {
+        process.exitCode = await evaluate(method, options);
+      });
+  }
+}
+
+function runInWorker(request: PosthocRequest): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const worker = spawnWorker(posthocWorkerUrl(), request);
+    worker.once(
+      'message',
+      (message: { ok: true; result: Record<string, unknown> } | { ok: false; message: string }) => {
+        void worker.terminate();
+        if (message.ok) resolve(message.result);
+        else reject(new Error(message.message));
+      },
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`The evaluation worker stopped unexpectedly (exit code ${code}).`)));
+  });
+}
+
+async function evaluate(methodName: string, options: { run: string; json?: boolean }): Promise<number> {
+  const runDir = path.resolve(options.run);
+  if (!existsSync(path.join(runDir, 'run.json'))) {
+    console.error(`Error: "${options.run}" is not a run folder (it has no run.json); pass --run runs/<id>.`);
+    return 2;
+  }
+  let services: Awaited<ReturnType<typeof openHostServices>>;
+  try {
+    services = await openHostServices({
+      runsDir: path.dirname(runDir),
+      shell: 'test',
+      access: 'owner-or-read-only',
+      recoverRuns: false,
+      processName: 'the evaluate command',
+      warn: (message) => console.error(`Warning: ${message}`),
+    });
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    return 2;
+  }
+  try {
+    const method = methodFromCliName(methodName);
+    const record = await services.runManager.getRun(path.basename(runDir));
+    const { config } = record;
+    const taskKind = descriptorOf(config).task.kind;
+    const combination = validateMethodCombination({ method: method.id, taskKind, baseMethod: config.method });
+    if (!combination.ok) throw new Error(combination.message);
+    // The post-hoc fits take a run of images (validation split, held-out set, evaluation passes).
+    if (!('evalDraws' in config)) {
+      throw new Error(
+        `Run "${record.id}" is not a classification run of images; ${method.label} has nothing to rescale.`,
+      );
+    }
+    const result = await runInWorker({
+      runDir,
+      config,
+      method: method.id as PosthocRequest['method'],
+      options: combination.options,
+    });
+    const output = { runId: record.id, ...result, baseOptions: rawMethodOptions(config) };
+    if (options.json) console.log(JSON.stringify(output));
+    else printResult(output);
+    return 0;
+  } catch (error) {
+    console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  } finally {
+    await services.runManager.close();
+  }
+}
+
+function printResult(output: Record<string, unknown>): void {
+  const before = output.before as Record<string, number>;
+  const after = output.after as Record<string, number>;
+  const fitted =
+    typeof output.temperature === 'number'
+      ? `temperature ${output.temperature.toFixed(4)}`
+      : `prior precision ${Number(output.priorPrecision).toPrecision(4)}`;
+  console.log(
+    `Run ${String(output.runId)}: ${String(output.method)} on a ${String(output.baseMethod)} run, ${fitted}.`,
+  );
+  console.log('  score            before      after');
+  for (const key of ['heldoutNats', 'accuracy', 'ece', 'brier', 'aurc']) {
+    console.log(`  ${key.padEnd(14)} ${before[key].toFixed(4).padStart(8)} ${after[key].toFixed(4).padStart(10)}`);
+  }
+}

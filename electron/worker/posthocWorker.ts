@@ -1,0 +1,97 @@
+/**
+ * A worker thread that applies one post-hoc method (temperature scaling, last-layer Laplace) to a
+ * stored classification run and posts the result: the CLI's `evaluate` command starts it, so the
+ * host process never loads tfjs. It rebuilds the run's network from its checkpoint (the method the
+ * run trained with decides which network), reloads its dataset, and fits on the validation split
+ * the run held out of training.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { rawMethodOptions } from '../../core/contract/methodConfig';
+import type { Lenet5Config } from '../../core/contract/runConfig';
+import { heldOutValidationFraction } from '../../core/experiments/lenet5/trainer';
+import { registerFastGradients } from '../../core/engine/fastGradients';
+import { hasEpistemicPart, methods } from '../../core/methods/index';
+import type { LaplaceOptions } from '../../core/methods/descriptors/laplace';
+import { PointModel } from '../../core/methods/pointModel';
+import {
+  evaluateLastLayerLaplace,
+  evaluateTemperatureScaling,
+  PosthocError,
+  validationImages,
+} from '../../core/methods/posthoc';
+import { carveValidationSplit } from '../../core/methods/temperatureScaling';
+import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
+import { gatherImages } from '../../core/data/dataset';
+import { deserializeCheckpoint } from '../../core/training/checkpoint';
+import { readCheckpointFiles } from '../host/checkpointFiles';
+import { selectBackend } from './backend';
+import { workerEnvironment } from './datasetFiles';
+
+export interface PosthocRequest {
+  runDir: string;
+  config: Lenet5Config;
+  method: 'temperatureScaling' | 'laplace';
+  /** The method's options, validated by the CLI (validateMethodCombination). */
+  options: Record<string, unknown>;
+}
+
+/** Seed of the evaluation passes (dropout masks, VI draws), so the same run gives the same numbers. */
+const POSTHOC_SEED = 11;
+
+async function evaluate(request: PosthocRequest): Promise<Record<string, unknown>> {
+  const { config } = request;
+  const backend = await selectBackend(config.backend);
+  registerFastGradients();
+  const stored = await readCheckpointFiles(request.runDir);
+  if (!stored)
+    throw new PosthocError(`The run in ${request.runDir} has no checkpoint; it cannot be evaluated after training.`);
+  const checkpoint = deserializeCheckpoint(stored.manifest, stored.values);
+  const dataset = await workerEnvironment.loadDataset(config.dataset);
+  const fraction = heldOutValidationFraction(config);
+  const validation = validationImages(dataset, fraction, config.seed);
+  const network = lenet5FromCheckpoint(config, checkpoint.variables);
+  const common = {
+    backend: backend.name,
+    checkpointStep: checkpoint.step,
+    baseMethod: config.method,
+    validationFraction: fraction,
+  };
+  try {
+    if (request.method === 'temperatureScaling') {
+      const result = await evaluateTemperatureScaling({
+        network,
+        validation,
+        heldout: dataset.heldout,
+        draws: config.evalDraws,
+        seed: POSTHOC_SEED,
+        hasEpistemicPart: hasEpistemicPart('temperatureScaling', config.method),
+      });
+      return { method: methods.temperatureScaling.cliName, ...common, ...result };
+    }
+    if (!(network instanceof PointModel)) {
+      throw new PosthocError('Last-layer Laplace needs a deterministic run; this run trained variational layers.');
+    }
+    const training = gatherImages(
+      dataset.train,
+      carveValidationSplit(dataset.train.count, fraction, config.seed).training,
+    );
+    const result = await evaluateLastLayerLaplace({
+      model: network,
+      training,
+      validation,
+      heldout: dataset.heldout,
+      options: request.options as LaplaceOptions,
+      seed: POSTHOC_SEED,
+    });
+    return { method: methods.laplace.cliName, ...common, weightDecay: rawMethodOptions(config).weightDecay, ...result };
+  } finally {
+    network.dispose();
+  }
+}
+
+if (!parentPort) throw new PosthocError('electron/worker/posthocWorker.ts must be started as a worker thread.');
+const port = parentPort;
+evaluate(workerData as PosthocRequest).then(
+  (result) => port.postMessage({ ok: true, result }),
+  (error: unknown) => port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),
+);
