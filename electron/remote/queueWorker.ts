@@ -74,6 +74,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     });
   });
 
+  const jobsConnection = createRedis(queueUrl);
+  jobsConnection.on('error', (error) => {
+    const text = describeRedisError(error, queueUrl);
+    if (text !== lastProblem) log({ worker: name, problem: text });
+    lastProblem = text;
+  });
   const worker = new Worker(
     options.queueName ?? DEFAULT_QUEUE_NAME,
     async (job: Job) => {
@@ -96,7 +102,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
       });
     },
     {
-      connection: createRedis(queueUrl),
+      connection: jobsConnection,
       concurrency: 1,
       ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
       ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),

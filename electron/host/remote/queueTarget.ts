@@ -136,7 +136,9 @@ export class QueueTarget {
     }
     this.queue = new Queue(this.queueName, { connection: this.commands });
     this.queue.on('error', (error) => this.noteProblem(error));
-    this.queueEvents = new QueueEvents(this.queueName, { connection: createRedis(this.queueUrl) });
+    const eventsConnection = createRedis(this.queueUrl);
+    eventsConnection.on('error', (error) => this.noteProblem(error));
+    this.queueEvents = new QueueEvents(this.queueName, { connection: eventsConnection });
     this.queueEvents.on('error', (error) => this.noteProblem(error));
     this.queueEvents.on('failed', ({ jobId, failedReason }) => void this.onJobFailed(jobId, failedReason));
     await this.queueEvents.waitUntilReady();
