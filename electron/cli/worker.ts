@@ -16,6 +16,7 @@ interface WorkerOptions {
   lockMs?: number;
   stalledIntervalMs?: number;
   maxStalled?: number;
+  concurrency?: number;
 }
 
 function parsePositiveInteger(value: string): number {
@@ -34,13 +35,22 @@ export function registerWorkerCommand(program: Command): void {
       'Redis URL of the run queue: redis://[user:password@]host:port, or rediss://… for TLS (default: $WORKBENCH_QUEUE_URL)',
       process.env.WORKBENCH_QUEUE_URL,
     )
-    .option('--name <name>', 'name shown on the runs this worker trains (default: host name and process id)')
+    .option(
+      '--name <name>',
+      'name shown on the runs this worker trains (default: $WORKBENCH_WORKER_NAME, else host name and process id)',
+      process.env.WORKBENCH_WORKER_NAME,
+    )
     .option(
       '--runs-cache <dir>',
       "folder for this worker's temporary files (sets TMPDIR; default: the system's temporary folder)",
     )
     .option('--lock-ms <ms>', 'how long a silent worker keeps its run before it is taken for dead (default 30000)', parsePositiveInteger)
     .option('--stalled-interval-ms <ms>', 'how often to look for runs whose worker died (default 30000)', parsePositiveInteger)
+    .option(
+      '--concurrency <n>',
+      'runs trained at once, each in its own thread (default 1; more only with the wasm or cpu backend)',
+      parsePositiveInteger,
+    )
     .option('--max-stalled <n>', 'times a run may lose its worker before it is failed (default 2)', parsePositiveInteger)
     .action(async (options: WorkerOptions) => {
       process.exitCode = await runWorker(options);
@@ -65,6 +75,7 @@ async function runWorker(options: WorkerOptions): Promise<number> {
       ...(options.lockMs ? { lockDurationMs: options.lockMs } : {}),
       ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
       ...(options.maxStalled ? { maxStalledCount: options.maxStalled } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
   } catch (error) {
     console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);

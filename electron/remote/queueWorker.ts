@@ -33,6 +33,8 @@ export interface QueueWorkerOptions {
   stalledIntervalMs?: number;
   /** Times a run may lose its worker before it is failed. */
   maxStalledCount?: number;
+  /** Runs trained at once, each in its own training thread (1 by default; more only on the wasm and cpu backends). */
+  concurrency?: number;
   workerUrl?: URL;
   /** One line per notable thing (job taken, job done with counts); stdout by default. */
   log?(line: Record<string, unknown>): void;
@@ -64,13 +66,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
       lastProblem = text;
     });
   }
-  let current: CurrentRun | null = null;
+  const current = new Map<string, CurrentRun>();
   await subscriber.subscribe(CONTROL_CHANNEL);
   subscriber.on('message', (_channel: string, runId: string) => {
-    if (current?.runId !== runId) return;
-    const run = current;
+    const run = current.get(runId);
+    if (!run) return;
     void readControl(commands, runId).then((command) => {
-      if (command && current === run) run.training.send({ type: command, runId });
+      if (command && current.get(runId) === run) run.training.send({ type: command, runId });
     });
   });
 
@@ -96,14 +98,15 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
         queueUrl,
         workerUrl: options.workerUrl ?? defaultTrainingWorkerUrl(),
         log,
-        setCurrent: (run) => {
-          current = run;
+        setCurrent: (runId, run) => {
+          if (run) current.set(runId, run);
+          else current.delete(runId);
         },
       });
     },
     {
       connection: jobsConnection,
-      concurrency: 1,
+      concurrency: options.concurrency ?? 1,
       ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
       ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
       maxStalledCount: options.maxStalledCount ?? 2,
@@ -134,7 +137,7 @@ interface TrainContext {
   queueUrl: QueueUrl;
   workerUrl: URL;
   log(line: Record<string, unknown>): void;
-  setCurrent(run: CurrentRun | null): void;
+  setCurrent(runId: string, run: CurrentRun | null): void;
 }
 
 /** Trains one validated job to its end, streaming every report; resolves with the run's final state. */
@@ -213,7 +216,7 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
         resolve({ state: 'failed', step: fromStep });
       },
     });
-    context.setCurrent({ runId: job.runId, training });
+    context.setCurrent(job.runId, { runId: job.runId, training });
     training.send({
       type: 'start',
       runId: job.runId,
@@ -226,7 +229,7 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
       if (command === 'pause') training.send({ type: 'pause', runId: job.runId });
     });
   });
-  context.setCurrent(null);
+  context.setCurrent(job.runId, null);
   await pending;
   log({
     worker: name,
