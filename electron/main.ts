@@ -13,6 +13,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, s
 import type { IpcMainInvokeEvent } from 'electron';
 import { desktopChannels, type MenuCommand } from '../core/contract/desktopChannels';
 import { openHostServices, type HostServices } from './host/hostServices';
+import { parseQueueUrl } from './host/remote/redisConnection';
 import { toUnpackedUrl } from './worker/asarPaths';
 import { handleAppScheme, registerAppScheme } from './shell/appProtocol';
 import { registerApiHandlers, registerDesktopHandlers } from './shell/ipc';
@@ -59,6 +60,7 @@ async function start(): Promise<void> {
   services = await openHostServices({
     runsDir: path.join(app.getPath('userData'), 'runs'),
     shell: 'electron',
+    ...(queueUrlOf(state.current.queueUrl) ? { queueUrl: queueUrlOf(state.current.queueUrl) } : {}),
     // A worker thread's entry must be a real file; in a packaged app worker.js is asar-unpacked.
     workerUrl: app.isPackaged ? toUnpackedUrl(new URL('./worker.js', import.meta.url)) : undefined,
   });
@@ -78,6 +80,16 @@ async function start(): Promise<void> {
     {
       saveFile: createSaveFile({ dialog, window: () => mainWindow, state, defaultDir: app.getPath('documents') }),
       openRunsFolder,
+      setQueueUrl: async (url: string) => {
+        const trimmed = url.trim();
+        if (trimmed === '') {
+          await state.update({ queueUrl: undefined });
+          return '';
+        }
+        const parsed = parseQueueUrl(trimmed); // a malformed URL is refused with the reason
+        await state.update({ queueUrl: parsed.url });
+        return parsed.display;
+      },
       pickImageFiles: async () => {
         const options = {
           title: 'Images to classify',
@@ -206,4 +218,9 @@ function fail(error: unknown): void {
   console.error(`${productName} could not start: ${message}`);
   dialog.showErrorBox(productName, `${productName} could not start: ${message}`);
   app.exit(1);
+}
+
+/** The run queue's URL: the one saved in Settings, else WORKBENCH_QUEUE_URL, else none. */
+function queueUrlOf(saved: string | undefined): string | undefined {
+  return saved ?? process.env.WORKBENCH_QUEUE_URL ?? undefined;
 }
