@@ -32,7 +32,7 @@ const wrongPasswordUrl = () => `redis://:not-the-password@127.0.0.1:${h.redis.po
 describe('a queue worker killed mid-run', () => {
   it(
     'lets another worker finish the run from the last stored checkpoint, with no gap or duplicate in its timeline',
-    { timeout: 600_000 },
+    { timeout: 900_000 },
     async () => {
       // Short locks, so the stalled-job check notices the dead worker within seconds.
       const fast = ['--lock-ms', '5000', '--stalled-interval-ms', '1000'];
@@ -79,7 +79,7 @@ describe('a queue worker killed mid-run', () => {
 });
 
 describe('a wrong password, an unreachable Redis, a malformed job', () => {
-  it('are each said clearly, and local runs go on', { timeout: 600_000 }, async () => {
+  it('are each said clearly, and local runs go on', { timeout: 900_000 }, async () => {
     await expect(probeRedis(parseQueueUrl(wrongPasswordUrl()))).rejects.toThrow(
       /Redis at 127\.0\.0\.1:\d+ refused the user name or password in the queue URL \(redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\)/,
     );
@@ -130,7 +130,7 @@ describe('a wrong password, an unreachable Redis, a malformed job', () => {
     await good.runManager.close();
   });
 
-  it('fails only its run on a malformed stream entry, with the reason', { timeout: 600_000 }, async () => {
+  it('fails only its run on a malformed stream entry, with the reason', { timeout: 900_000 }, async () => {
     if (!h.workers.some((worker) => worker.child.exitCode === null && worker.name === 'worker-m'))
       await h.startWorker('worker-m2');
     const { runManager } = await h.openHost();

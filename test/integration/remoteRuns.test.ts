@@ -27,7 +27,7 @@ function sentBy(runId: string): string[] {
 }
 
 describe('a run on the queue', () => {
-  it('completes on a queue worker with every event stored once and in order', { timeout: 600_000 }, async () => {
+  it('completes on a queue worker with every event stored once and in order', { timeout: 900_000 }, async () => {
     const host = await h.openHost();
     const { runManager } = host;
     const started = await runManager.startRun({
@@ -51,7 +51,7 @@ describe('a run on the queue', () => {
     await runManager.close();
   });
 
-  it('loses nothing when redis-server restarts mid-run (AOF), and the run finishes', { timeout: 600_000 }, async () => {
+  it('loses nothing when redis-server restarts mid-run (AOF), and the run finishes', { timeout: 900_000 }, async () => {
     const host = await h.openHost();
     const { runManager } = host;
     const started = await runManager.startRun({
@@ -70,7 +70,7 @@ describe('a run on the queue', () => {
     await runManager.close();
   });
 
-  it('re-attaches to its remote run after a host restart, and stores every event once', { timeout: 600_000 }, async () => {
+  it('re-attaches to its remote run after a host restart, and stores every event once', { timeout: 900_000 }, async () => {
     const first = await h.openHost();
     const started = await first.runManager.startRun({
       config: sinusoidConfig({ epochs: 200, evalEvery: 100, gridPoints: 40, predictiveDraws: 8, seed: 5 }),
