@@ -122,7 +122,11 @@ async function main(): Promise<void> {
         eventsStored: stored,
         streamSeconds: Number(streamSeconds.toFixed(1)),
         eventsPerSecond: Number((stored / streamSeconds).toFixed(1)),
-        emitToStoredMs: { p50: percentile(storedDelays, 50), p95: percentile(storedDelays, 95), count: storedDelays.length },
+        emitToStoredMs: {
+          p50: percentile(storedDelays, 50),
+          p95: percentile(storedDelays, 95),
+          count: storedDelays.length,
+        },
         emitToWebSocketMs: { p50: percentile(wsDelays, 50), p95: percentile(wsDelays, 95), count: wsDelays.length },
         hostCpuSecondsPerWallSecond: Number((hostCpu / wallSeconds).toFixed(3)),
         hostCpuShareOfMachine: Number((hostCpu / wallSeconds / availableParallelism()).toFixed(3)),

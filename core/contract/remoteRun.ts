@@ -53,7 +53,10 @@ export type RemoteJob = z.infer<typeof remoteJobSchema>;
 /** The checkpoint as stored in Redis by the host and sent back by a worker: manifest + base64 float32 values. */
 export const remoteCheckpointSchema = z.object({
   manifest: checkpointManifestSchema,
-  values: z.string().max(MAX_REMOTE_CHECKPOINT_BASE64).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'values must be base64'),
+  values: z
+    .string()
+    .max(MAX_REMOTE_CHECKPOINT_BASE64)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'values must be base64'),
 });
 export type RemoteCheckpoint = z.infer<typeof remoteCheckpointSchema>;
 
@@ -76,7 +79,12 @@ const doneEntry = z.object({
 });
 
 /** The body of one stream entry (field `body`, JSON); fields `attempt` and `seq` order it. */
-export const remoteEntryBodySchema = z.discriminatedUnion('kind', [attemptEntry, eventEntry, checkpointEntry, doneEntry]);
+export const remoteEntryBodySchema = z.discriminatedUnion('kind', [
+  attemptEntry,
+  eventEntry,
+  checkpointEntry,
+  doneEntry,
+]);
 export type RemoteEntryBody = z.infer<typeof remoteEntryBodySchema>;
 
 /** The envelope of a stream entry: which attempt wrote it and its place (1, 2, …) within that attempt. */

@@ -44,14 +44,26 @@ export function registerWorkerCommand(program: Command): void {
       '--runs-cache <dir>',
       "folder for this worker's temporary files (sets TMPDIR; default: the system's temporary folder)",
     )
-    .option('--lock-ms <ms>', 'how long a silent worker keeps its run before it is taken for dead (default 30000)', parsePositiveInteger)
-    .option('--stalled-interval-ms <ms>', 'how often to look for runs whose worker died (default 30000)', parsePositiveInteger)
+    .option(
+      '--lock-ms <ms>',
+      'how long a silent worker keeps its run before it is taken for dead (default 30000)',
+      parsePositiveInteger,
+    )
+    .option(
+      '--stalled-interval-ms <ms>',
+      'how often to look for runs whose worker died (default 30000)',
+      parsePositiveInteger,
+    )
     .option(
       '--concurrency <n>',
       'runs trained at once, each in its own thread (default 1; more only with the wasm or cpu backend)',
       parsePositiveInteger,
     )
-    .option('--max-stalled <n>', 'times a run may lose its worker before it is failed (default 2)', parsePositiveInteger)
+    .option(
+      '--max-stalled <n>',
+      'times a run may lose its worker before it is failed (default 2)',
+      parsePositiveInteger,
+    )
     .action(async (options: WorkerOptions) => {
       process.exitCode = await runWorker(options);
     });
@@ -59,7 +71,9 @@ export function registerWorkerCommand(program: Command): void {
 
 async function runWorker(options: WorkerOptions): Promise<number> {
   if (!options.queue) {
-    console.error('Error: give the run queue as --queue redis://[user:password@]host:port (or set WORKBENCH_QUEUE_URL).');
+    console.error(
+      'Error: give the run queue as --queue redis://[user:password@]host:port (or set WORKBENCH_QUEUE_URL).',
+    );
     return 2;
   }
   if (options.runsCache) {

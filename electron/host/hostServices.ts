@@ -116,7 +116,9 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     (options.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`)))(readOnlyReason);
   // A malformed URL is refused here; an unreachable Redis or a wrong password is said and retried (local runs go on).
   const remote =
-    options.queueUrl && !readOnlyReason ? new QueueTarget({ url: options.queueUrl, ...options.queueOptions }) : undefined;
+    options.queueUrl && !readOnlyReason
+      ? new QueueTarget({ url: options.queueUrl, ...options.queueOptions })
+      : undefined;
   const runManager = new RunManager({
     remote,
     store,
@@ -135,7 +137,13 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     listExperiments: listExperimentInfos,
     environment: () => {
       const queue = runManager.queueStatus;
-      return { shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}), ...(queue ? { queue } : {}) };
+      return {
+        shell: options.shell,
+        version,
+        runsDir,
+        ...(readOnlyReason ? { readOnlyReason } : {}),
+        ...(queue ? { queue } : {}),
+      };
     },
     ood,
     shift,

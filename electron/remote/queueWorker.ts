@@ -12,12 +12,23 @@
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { remoteCheckpointSchema, remoteJobSchema, type RemoteEntryBody, type RemoteJob } from '../../core/contract/remoteRun';
+import {
+  remoteCheckpointSchema,
+  remoteJobSchema,
+  type RemoteEntryBody,
+  type RemoteJob,
+} from '../../core/contract/remoteRun';
 import type { BackendInfo } from '../../core/contract/runEvent';
 import { TrainingWorker, defaultTrainingWorkerUrl } from '../host/trainingWorker';
 import { CONTROL_CHANNEL, DEFAULT_QUEUE_NAME, type ControlCommand } from '../host/remote/queueKeys';
 import { decodeCheckpoint, encodeCheckpoint } from '../host/remote/queueTarget';
-import { createRedis, describeRedisError, parseQueueUrl, probeRedis, type QueueUrl } from '../host/remote/redisConnection';
+import {
+  createRedis,
+  describeRedisError,
+  parseQueueUrl,
+  probeRedis,
+  type QueueUrl,
+} from '../host/remote/redisConnection';
 import { MAX_REMOTE_CHECKPOINT_BASE64 } from '../../core/contract/remoteRun';
 import type { WorkerToHostMessage } from '../worker/messages';
 import type { SerializedCheckpoint } from '../../core/training/checkpoint';
@@ -150,7 +161,16 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
   // One connection sends the XADDs in order; through a Redis restart ioredis queues and resends them.
   const append = (body: RemoteEntryBody) => {
     seq += 1;
-    pending = commands.xadd(job.streamKey, '*', 'attempt', String(attempt), 'seq', String(seq), 'body', JSON.stringify(body));
+    pending = commands.xadd(
+      job.streamKey,
+      '*',
+      'attempt',
+      String(attempt),
+      'seq',
+      String(seq),
+      'body',
+      JSON.stringify(body),
+    );
   };
 
   const stored = await commands.get(job.checkpoint.key);
@@ -164,7 +184,9 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
     }
     const parsed = remoteCheckpointSchema.safeParse(json);
     if (!parsed.success)
-      throw new UnrecoverableError(`Run "${job.runId}": the checkpoint stored for it in Redis is not valid; the run cannot continue.`);
+      throw new UnrecoverableError(
+        `Run "${job.runId}": the checkpoint stored for it in Redis is not valid; the run cannot continue.`,
+      );
     checkpoint = decodeCheckpoint(parsed.data);
   }
   const fromStep = checkpoint?.manifest.step ?? 0;
@@ -190,7 +212,11 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
         } else if (message.type === 'checkpoint') {
           const encoded = encodeCheckpoint(message.checkpoint);
           if (encoded.values.length > MAX_REMOTE_CHECKPOINT_BASE64)
-            log({ worker: name, runId: job.runId, problem: `checkpoint at step ${encoded.manifest.step} is over the size cap; not sent` });
+            log({
+              worker: name,
+              runId: job.runId,
+              problem: `checkpoint at step ${encoded.manifest.step} is over the size cap; not sent`,
+            });
           else append({ kind: 'checkpoint', checkpoint: encoded });
         } else if (message.type === 'done') {
           append({

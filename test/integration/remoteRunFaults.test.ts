@@ -63,15 +63,19 @@ describe('a queue worker killed mid-run', () => {
       const stored = await h.storedEvents(started.id);
       const takeover = stored.find((event) => event.type === 'status' && event.resumedFromStep !== undefined);
       expect(takeover).toMatchObject({ state: 'queued', resumedFromStep: checkpointAtKill });
-      expect(takeover?.type === 'status' && takeover.message).toMatch(/"worker-1" stopped answering; "worker-2" continues/);
+      expect(takeover?.type === 'status' && takeover.message).toMatch(
+        /"worker-1" stopped answering; "worker-2" continues/,
+      );
       // The timeline: steps 1…40 once each; the stretch worker-1 trained past the checkpoint is superseded.
       expect(timelineMetricSteps(stored)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
       // worker-2 continued the step count from the checkpoint.
       const sentBySecond = second.lines.find((line) => line.runId === started.id && line.sent)!.sent!;
       expect(sentBySecond.find((entry) => entry.startsWith('metrics:'))).toBe(`metrics:${checkpointAtKill + 1}`);
-      expect(currentTimeline(stored).filter((event) => event.type === 'heldout').map((event) => event.step)).toEqual([
-        10, 20, 30, 40,
-      ]);
+      expect(
+        currentTimeline(stored)
+          .filter((event) => event.type === 'heldout')
+          .map((event) => event.step),
+      ).toEqual([10, 20, 30, 40]);
       await runManager.close();
       await second.kill('SIGTERM');
     },
@@ -116,7 +120,9 @@ describe('a wrong password, an unreachable Redis, a malformed job', () => {
     const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: new Redis(h.redis.url, { maxRetriesPerRequest: null }) });
     await queue.add('train', { format: 'something else', runId: 'x' }, { jobId: 'bogus-job' });
     await waitFor(() => worker.lines.find((line) => line.malformed), 'the worker to refuse the malformed job');
-    expect(worker.lines.find((line) => line.malformed)?.malformed).toMatch(/^Job "bogus-job" is malformed and was not run: format: /);
+    expect(worker.lines.find((line) => line.malformed)?.malformed).toMatch(
+      /^Job "bogus-job" is malformed and was not run: format: /,
+    );
     await waitFor(
       () => h.warnings.find((warning) => warning.includes('bogus-job')),
       "the host's warning about the failed job",
@@ -138,14 +144,32 @@ describe('a wrong password, an unreachable Redis, a malformed job', () => {
       config: sinusoidConfig({ epochs: 2000, evalEvery: 1000, gridPoints: 20 }),
       runOn: 'queue',
     });
-    const bystander = await runManager.startRun({ config: sinusoidConfig({ epochs: 60, evalEvery: 60, gridPoints: 20 }) });
-    await waitFor(async () => ((await runManager.getRun(victim.id)).step >= 10 ? true : undefined), 'the victim to train');
+    const bystander = await runManager.startRun({
+      config: sinusoidConfig({ epochs: 60, evalEvery: 60, gridPoints: 20 }),
+    });
+    await waitFor(
+      async () => ((await runManager.getRun(victim.id)).step >= 10 ? true : undefined),
+      'the victim to train',
+    );
     const redis = new Redis(h.redis.url);
-    await redis.xadd(runKeys(victim.id).stream, '*', 'attempt', '99', 'seq', '1', 'body', '{"kind":"event","event":{"type":"nonsense"}}');
+    await redis.xadd(
+      runKeys(victim.id).stream,
+      '*',
+      'attempt',
+      '99',
+      'seq',
+      '1',
+      'body',
+      '{"kind":"event","event":{"type":"nonsense"}}',
+    );
     redis.disconnect();
     const failed = await runManager.waitForRun(victim.id);
     expect(failed.state).toBe('failed');
-    expect(failed.message).toMatch(new RegExp(`^Run "${victim.id}" failed: the queue worker sent a malformed stream entry \\d+-\\d+ \\(event\\.type: `));
+    expect(failed.message).toMatch(
+      new RegExp(
+        `^Run "${victim.id}" failed: the queue worker sent a malformed stream entry \\d+-\\d+ \\(event\\.type: `,
+      ),
+    );
     expect((await runManager.waitForRun(bystander.id)).state).toBe('completed');
     await runManager.close();
   });

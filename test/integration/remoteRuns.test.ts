@@ -23,7 +23,9 @@ afterAll(async () => {
 
 /** What the worker said it sent for `runId`, over all its attempts. */
 function sentBy(runId: string): string[] {
-  return h.workers.flatMap((process) => process.lines.filter((line) => line.runId === runId && line.sent)).flatMap((line) => line.sent!);
+  return h.workers
+    .flatMap((process) => process.lines.filter((line) => line.runId === runId && line.sent))
+    .flatMap((line) => line.sent!);
 }
 
 describe('a run on the queue', () => {
@@ -70,28 +72,32 @@ describe('a run on the queue', () => {
     await runManager.close();
   });
 
-  it('re-attaches to its remote run after a host restart, and stores every event once', { timeout: 900_000 }, async () => {
-    const first = await h.openHost();
-    const started = await first.runManager.startRun({
-      config: sinusoidConfig({ epochs: 200, evalEvery: 100, gridPoints: 40, predictiveDraws: 8, seed: 5 }),
-      runOn: 'queue',
-    });
-    await waitFor(
-      async () => ((await first.runManager.getRun(started.id)).step >= 30 ? true : undefined),
-      'step 30 before the host restart',
-    );
-    await first.runManager.close(); // the host goes; the worker trains on
-    const second = await h.openHost();
-    const attached = await second.runManager.getRun(started.id);
-    expect(['queued', 'running']).toContain(attached.state);
-    const final = await second.runManager.waitForRun(started.id);
-    expect(final.state).toBe('completed');
-    const stored = await h.storedEvents(started.id);
-    expect(workerSentOf(stored)).toEqual(sentBy(started.id));
-    expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(
-      Array.from({ length: 200 }, (_, index) => index + 1),
-    );
-    await second.runManager.close();
-    expect(worker.child.exitCode).toBeNull(); // the same worker trained through both hosts
-  });
+  it(
+    're-attaches to its remote run after a host restart, and stores every event once',
+    { timeout: 900_000 },
+    async () => {
+      const first = await h.openHost();
+      const started = await first.runManager.startRun({
+        config: sinusoidConfig({ epochs: 200, evalEvery: 100, gridPoints: 40, predictiveDraws: 8, seed: 5 }),
+        runOn: 'queue',
+      });
+      await waitFor(
+        async () => ((await first.runManager.getRun(started.id)).step >= 30 ? true : undefined),
+        'step 30 before the host restart',
+      );
+      await first.runManager.close(); // the host goes; the worker trains on
+      const second = await h.openHost();
+      const attached = await second.runManager.getRun(started.id);
+      expect(['queued', 'running']).toContain(attached.state);
+      const final = await second.runManager.waitForRun(started.id);
+      expect(final.state).toBe('completed');
+      const stored = await h.storedEvents(started.id);
+      expect(workerSentOf(stored)).toEqual(sentBy(started.id));
+      expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(
+        Array.from({ length: 200 }, (_, index) => index + 1),
+      );
+      await second.runManager.close();
+      expect(worker.child.exitCode).toBeNull(); // the same worker trained through both hosts
+    },
+  );
 });

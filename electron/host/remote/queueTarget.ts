@@ -153,7 +153,8 @@ export class QueueTarget {
 
   /** Throws a clear error when Redis cannot be used now (nothing is queued then). */
   assertAvailable(): void {
-    if (!this.queue && !this.problem) throw new QueueConnectionError('The run queue is still connecting; try again in a moment.');
+    if (!this.queue && !this.problem)
+      throw new QueueConnectionError('The run queue is still connecting; try again in a moment.');
     if (this.problem) throw new QueueConnectionError(`The run queue cannot be used: ${this.problem}`);
   }
 
@@ -369,7 +370,8 @@ export class QueueTarget {
     const record: Record<string, string> = {};
     for (let index = 0; index + 1 < fields.length; index += 2) record[fields[index]] = fields[index + 1];
     const envelope = remoteEntryEnvelopeSchema.safeParse(record);
-    if (!envelope.success) return `the queue worker sent a malformed stream entry ${id} (${issueText(envelope.error)}).`;
+    if (!envelope.success)
+      return `the queue worker sent a malformed stream entry ${id} (${issueText(envelope.error)}).`;
     const { attempt, seq } = envelope.data;
     if (attempt < run.attempt) return null; // a worker declared dead that still talks
     if (attempt === run.attempt && seq <= run.seq) return null; // already applied
