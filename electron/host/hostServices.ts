@@ -14,7 +14,7 @@ import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
 import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
-import { QueueTarget, type QueueTargetOptions } from './remote/queueTarget';
+import { queueTargetFor, type QueueTargetOptions } from './remote/queueTarget';
 import { RunStore, type RunStoreAccess } from './runStore';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
 
@@ -116,9 +116,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     (options.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`)))(readOnlyReason);
   // A malformed URL is refused here; an unreachable Redis or a wrong password is said and retried (local runs go on).
   const remote =
-    options.queueUrl && !readOnlyReason
-      ? new QueueTarget({ url: options.queueUrl, ...options.queueOptions })
-      : undefined;
+    options.queueUrl && !readOnlyReason ? queueTargetFor(options.queueUrl, options.queueOptions) : undefined;
   const runManager = new RunManager({
     remote,
     store,

@@ -413,6 +413,15 @@ export class QueueTarget {
   }
 }
 
+/**
+ * The queue-backed execution target for a Redis URL (`redis://[user:password@]host:port`, or
+ * `rediss://` for TLS): the URL is checked at once (a QueueConnectionError says what is wrong);
+ * the connection is made when a run manager opens it (`openHostServices({ queueUrl })` does both).
+ */
+export function queueTargetFor(url: string, options: Omit<QueueTargetOptions, 'url'> = {}): QueueTarget {
+  return new QueueTarget({ url, ...options });
+}
+
 export function decodeCheckpoint(checkpoint: RemoteCheckpoint): SerializedCheckpoint {
   const bytes = Buffer.from(checkpoint.values, 'base64');
   return { manifest: checkpoint.manifest, values: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
