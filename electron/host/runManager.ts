@@ -440,11 +440,7 @@ export class RunManager {
   private onStoreWriteFailure(runId: string, error: Error): void {
     const run = this.active.get(runId);
     if (!run || run.finishing || run.failure !== undefined) return;
-    const resumable =
-      run.record.checkpointStep !== undefined
-        ? ` It can resume from its checkpoint at step ${run.record.checkpointStep}.`
-        : '';
-    run.failure = `Run "${runId}" failed at step ${run.record.step}: ${error.message}${resumable}`;
+    run.failure = writeFailureMessage(run.record, error);
     const queuedAt = this.queue.indexOf(runId);
     if (queuedAt >= 0) this.queue.splice(queuedAt, 1);
     if (!this.pool.send({ type: 'stop', runId })) void this.finishRun(runId, { state: 'failed', message: run.failure });
@@ -504,15 +500,44 @@ export class RunManager {
       await settled;
       await this.store.finishRecord(record);
     } catch (error) {
-      this.warn(
-        `Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      if (this.store.hasFullDisk(id) && record.state !== 'failed') {
+        // The disk filled after the last timed flush (a fast worker can finish first): the run's
+        // events are not all stored, so it did not complete. It ends failed with the reason, through
+        // the store's disk-full path (reserve given back, run.json first, then what fits).
+        await this.failFinishedRunForFullDisk(record, error as Error);
+      } else {
+        this.warn(
+          `Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
     // Removed only now: until run.json holds the final state, getRun answers from memory.
     this.active.delete(id);
     for (const resolve of this.finishWaiters.get(id) ?? []) resolve({ ...record });
     this.finishWaiters.delete(id);
     this.pump();
+  }
+
+  private async failFinishedRunForFullDisk(record: RunRecord, error: Error): Promise<void> {
+    record.state = 'failed';
+    record.message = writeFailureMessage(record, error);
+    const status: RunEvent = {
+      type: 'status',
+      runId: record.id,
+      step: record.step,
+      time: Date.now(),
+      state: 'failed',
+      message: record.message,
+    };
+    this.store.appendEvent(status);
+    this.forward(status); // not coalesced: the run's coalescing state is already gone
+    try {
+      await this.store.finishRecord(record);
+    } catch (again) {
+      this.warn(
+        `Run "${record.id}" failed for a full disk and its final files could not all be written: ${again instanceof Error ? again.message : String(again)}`,
+      );
+    }
   }
 
   /** Changes what the user names a run, in memory if the run is active, and writes run.json. */
@@ -548,6 +573,13 @@ export class RunManager {
   private warn(message: string): void {
     (this.options.warn ?? ((text: string) => console.error(`Bayesian Workbench: ${text}`)))(message);
   }
+}
+
+/** Why a run whose folder could not be written fails, and where it can resume from. */
+function writeFailureMessage(record: RunRecord, error: Error): string {
+  const resumable =
+    record.checkpointStep !== undefined ? ` It can resume from its checkpoint at step ${record.checkpointStep}.` : '';
+  return `Run "${record.id}" failed at step ${record.step}: ${error.message}${resumable}`;
 }
 
 function delay(ms: number): Promise<void> {

@@ -307,6 +307,11 @@ export class RunStore {
     await this.flushEvents(record.id, { durable: true });
   }
 
+  /** True once a write of the run failed for want of space (its end goes through finishRecord's disk-full path). */
+  hasFullDisk(id: string): boolean {
+    return this.diskFull.has(id);
+  }
+
   /**
    * Stores a file of another service (`ood.json`) in the run's folder: atomically, in the run's
    * queue, never through a link. Only the names in `sideFiles` are accepted.
