@@ -15,7 +15,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RegressionSummary } from '../contract/runSummary';
-import { linspace } from '../data/regressionData';
 import { takeScalars, takeValues } from '../engine/readback';
 import type { ExperimentHooks } from '../experiments/trainer';
 import { gaussianHead, heteroscedasticGaussianNll } from '../methods/ensemble';
@@ -23,12 +22,10 @@ import { assertMethodCombination, type MethodId } from '../methods/index';
 import { knownNoiseGaussianNll } from '../methods/pointLosses';
 import { PointModel } from '../methods/pointModel';
 import { pointMlpNetwork } from '../models/pointNetworks';
-import { SeedStream } from '../random/seedStream';
-import { bandFiguresOfMerit, type BandFiguresOfMerit } from '../scoring/bandFiguresOfMerit';
-import type { TrainingCheckpoint } from './checkpoint';
 import type { RegressionProblem, RegressionTrainingConfig } from './regressionTrainer';
-import { runTrainingLoop, type StepMetrics } from './trainingLoop';
-import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
+import type { TrainingCheckpoint } from './checkpoint';
+import { regressionSetting, runRegressionTraining } from './regressionHarness';
+import type { StepMetrics } from './trainingLoop';
 
 export async function trainPointRegression(
   config: RegressionTrainingConfig & { method: MethodId },
@@ -38,20 +35,8 @@ export async function trainPointRegression(
   resume?: TrainingCheckpoint,
 ): Promise<RegressionSummary> {
   assertMethodCombination({ method: config.method, taskKind: 'regression', options: methodOptions });
-  const seeds = new SeedStream(config.seed);
-  const initSeeds = seeds.fork(1);
-  const trainSeeds = seeds.fork(2);
-  const evalSeeds = seeds.fork(3);
-  const { data, standardization } = problem;
-  const pointCount = data.x.length;
-  const toNetworkX = (x: number) => (standardization ? (x - standardization.xMean) / standardization.xStd : x);
-  const networkY = standardization ? data.y.map((y) => (y - standardization.yMean) / standardization.yStd) : data.y;
-  const noiseStd = standardization ? config.noiseStd / standardization.yStd : config.noiseStd;
-  const yStd = standardization?.yStd ?? 1;
-  // Summed NLL in data units = the network's mean NLL · N + N log yStd (the density's Jacobian).
-  const nllShift = pointCount * Math.log(yStd);
-  const grid = linspace(problem.grid.min, problem.grid.max, config.gridPoints);
-  const trueY = grid.map(problem.regions.trueFunction);
+  const setting = regressionSetting(config, problem);
+  const { pointCount, nllShift, yStd } = setting;
 
   const model = new PointModel(
     { method: config.method, options: methodOptions },
@@ -66,26 +51,17 @@ export async function trainPointRegression(
         },
         networkSeeds,
       ),
-    initSeeds,
+    setting.seeds.init,
   );
   const optimizer = tf.train.adam(config.learningRate);
-  const variables = model.trainableVariables;
-  const inputs = tf.tensor2d(data.x.map(toNetworkX), [pointCount, 1]);
-  const targets = tf.tensor1d(networkY);
-  let latest: BandFiguresOfMerit | undefined;
-  const state: TrainingStateParts = {
-    experiment: config.experiment,
-    variables,
-    optimizer,
-    seedStreams: { train: trainSeeds, evaluation: evalSeeds },
-  };
-  const saveCheckpoint = fullBatchCheckpointing(state, hooks);
+  const inputs = tf.tensor2d(setting.networkX, [pointCount, 1]);
+  const targets = tf.tensor1d(setting.networkY as number[]);
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; penalty: tf.Scalar; mse: tf.Scalar } | undefined;
     const loss = optimizer.minimize(
       () => {
-        const context = { mode: 'sample' as const, seeds: trainSeeds };
+        const context = { mode: 'sample' as const, seeds: setting.seeds.train };
         const outputs = model.networks.map((network) => network.apply(inputs, context));
         const heads = outputs.map((output) =>
           model.ensemble ? gaussianHead(output) : { mean: tf.reshape(output, [-1]), variance: null },
@@ -93,7 +69,7 @@ export async function trainPointRegression(
         const memberNll = heads.map(({ mean, variance }) =>
           variance
             ? heteroscedasticGaussianNll(targets, mean, variance)
-            : knownNoiseGaussianNll(targets, mean, noiseStd),
+            : knownNoiseGaussianNll(targets, mean, setting.noiseStd),
         );
         const nllSum = tf.addN(memberNll);
         const penalty = tf.addN(model.networks.map((network) => network.l2Penalty())) as tf.Scalar;
@@ -107,7 +83,7 @@ export async function trainPointRegression(
         return tf.add(nllSum, tf.mul(penalty, model.weightDecay)) as tf.Scalar;
       },
       true,
-      variables,
+      model.trainableVariables,
     )!;
     const { nll, penalty, mse } = await takeScalars({
       loss,
@@ -125,19 +101,21 @@ export async function trainPointRegression(
     };
   };
 
-  const evaluate = async (step: number) => {
+  /** The spread of the T dropout passes or of the M members' means (the ensemble's learned variance is aleatoric). */
+  const predictBand = async () => {
     const passes = model.fixedDraws ?? config.predictiveDraws;
-    const input = tf.tensor2d(grid.map(toNetworkX), [grid.length, 1]);
-    const sum = new Float64Array(grid.length);
-    const sumOfSquares = new Float64Array(grid.length);
+    const gridLength = setting.networkGrid.length;
+    const input = tf.tensor2d(setting.networkGrid, [gridLength, 1]);
+    const sum = new Float64Array(gridLength);
+    const sumOfSquares = new Float64Array(gridLength);
     try {
       for (let pass = 0; pass < passes; pass += 1) {
         const mean = tf.tidy(() => {
-          const output = model.drawOutput(input, pass, evalSeeds.next());
+          const output = model.drawOutput(input, pass, setting.seeds.evaluation.next());
           return model.ensemble ? gaussianHead(output).mean : tf.reshape(output, [-1]);
         });
         const values = await takeValues(mean);
-        for (let i = 0; i < grid.length; i += 1) {
+        for (let i = 0; i < gridLength; i += 1) {
           sum[i] += values[i];
           sumOfSquares[i] += values[i] * values[i];
         }
@@ -145,57 +123,28 @@ export async function trainPointRegression(
     } finally {
       input.dispose();
     }
-    const networkMean = Array.from(sum, (total) => total / passes);
-    const networkStd = Array.from(sumOfSquares, (total, i) =>
-      Math.sqrt(Math.max(total / passes - networkMean[i] ** 2, 0)),
-    );
-    const mean = standardization
-      ? networkMean.map((value) => value * standardization.yStd + standardization.yMean)
-      : networkMean;
-    const std = networkStd.map((value) => value * yStd);
-    latest = bandFiguresOfMerit(grid, mean, std, problem.regions);
-    const stdRatio = Number.isFinite(latest.stdRatio) ? latest.stdRatio : null;
-    hooks.emit({
-      type: 'regression',
-      step,
-      grid,
-      mean,
-      std,
-      trueY,
-      trainX: data.x,
-      trainY: data.y,
-      ...latest,
-      stdRatio,
-    });
+    const mean = Array.from(sum, (total) => total / passes);
+    const std = Array.from(sumOfSquares, (total, i) => Math.sqrt(Math.max(total / passes - mean[i] ** 2, 0)));
+    return { mean, std };
   };
 
   try {
-    if (resume) await restoreTrainingState(resume, state);
-    const result = await runTrainingLoop({
-      totalSteps: config.epochs,
-      startStep: resume?.step,
-      evalEvery: config.evalEvery,
+    return await runRegressionTraining({
+      config,
+      problem,
+      setting,
       hooks,
+      resume,
+      variables: model.trainableVariables,
+      optimizer,
       trainStep,
-      evaluate,
-      saveCheckpoint,
+      predictBand,
+      summaryExtras: async () => ({
+        method: config.method,
+        ...(model.ensemble ? { members: model.networks.length } : {}),
+        parameterCount: model.parameterCount,
+      }),
     });
-    return {
-      experiment: config.experiment,
-      preset: config.preset,
-      seed: config.seed,
-      epochs: result.stepsDone,
-      stepsPerSecond: result.stepsPerSecond,
-      finalLoss: result.lastMetrics?.loss ?? null,
-      finalNll: result.lastMetrics?.nll ?? null,
-      finalKl: result.lastMetrics?.kl ?? null,
-      stdRatio: latest && Number.isFinite(latest.stdRatio) ? latest.stdRatio : null,
-      rmseInside: latest?.rmseInside ?? null,
-      coverageInside: latest?.coverageInside ?? null,
-      method: config.method,
-      ...(model.ensemble ? { members: model.networks.length } : {}),
-      parameterCount: model.parameterCount,
-    };
   } finally {
     inputs.dispose();
     targets.dispose();
