@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensurePrivateRuntimeDir } from './privateRuntimeDir';
 import { workerToHostMessageSchema, type HostToWorkerMessage, type WorkerToHostMessage } from '../worker/messages';
 
 export class TrainingWorkerHostError extends Error {
@@ -94,6 +95,8 @@ export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 3072, maxYoungGe
 
 /** A worker thread of `workerUrl` (a .ts entry goes through tsx); `workerData` is handed to it as is. */
 export function spawnWorker(workerUrl: URL, workerData?: unknown): Worker {
+  // Before the thread exists: GPU drivers it loads read the process's real environment (./privateRuntimeDir.ts).
+  ensurePrivateRuntimeDir();
   const options = { stdout: true, resourceLimits: WORKER_RESOURCE_LIMITS, workerData };
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, options);
   // `execArgv: ['--import', 'tsx']` races on Node 20: the worker's entry is resolved before tsx's
