@@ -22,6 +22,22 @@ export interface TrainingWorkerListeners {
 }
 
 /**
+ * What the host's worker pool (./workerPool.ts) holds: a training worker, wherever it runs — a Node
+ * worker thread (TrainingWorker, below), the desktop app's GPU window (./portTrainingWorker.ts), or
+ * both behind one router (./routingTrainingWorker.ts). It speaks electron/worker/messages.ts.
+ */
+export interface TrainingWorkerHandle {
+  readonly alive: boolean;
+  /** Throws when the worker has ended. */
+  send(message: HostToWorkerMessage): void;
+  /** Ends the worker; the `exit` listener still fires, so callers detach first if they mean it. */
+  terminate(): Promise<void>;
+}
+
+/** Starts a training worker reporting to `listeners` (the pool's seam for other kinds of worker). */
+export type TrainingWorkerFactory = (listeners: TrainingWorkerListeners) => TrainingWorkerHandle;
+
+/**
  * Where the worker entry lives: next to this file's source when running under tsx/vitest, and
  * `worker.js` beside the bundle (dist/electron/) when bundled, where import.meta.url is the bundle.
  */
@@ -31,7 +47,7 @@ export function defaultTrainingWorkerUrl(): URL {
     : new URL('./worker.js', import.meta.url);
 }
 
-export class TrainingWorker {
+export class TrainingWorker implements TrainingWorkerHandle {
   private readonly worker: Worker;
   private exited = false;
   private lastError: Error | null = null;

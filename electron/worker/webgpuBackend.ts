@@ -11,39 +11,16 @@
  * and the Vulkan drivers print their notes to the process's file descriptor 2, i.e. the user's
  * terminal. Only when that probe found an adapter this run may use is Dawn loaded into the worker.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { describeAdapter, type WebGpuAdapter } from '../../core/contract/runEvent';
+import { describeGpuAdapter, registerWebGpuBackendOn, type GpuAdapterLike } from './webgpuDevice';
 import { probeWebGpuAdapter, type ProbeVerdict } from './webgpuProbeProcess';
 
 /** What an attempt to start the webgpu backend found. */
 export type WebGpuAttempt =
   { ok: true; device: string; adapter: WebGpuAdapter } | { ok: false; reason: string; adapter?: WebGpuAdapter };
 
-/** The part of Dawn's GPUAdapter this module reads (typed here: @webgpu/types is not in our lib). */
-interface DawnAdapter {
-  readonly info: {
-    vendor: string;
-    architecture: string;
-    device: string;
-    description: string;
-    isFallbackAdapter?: boolean;
-  };
-  /** Older spelling of `info.isFallbackAdapter`, still on some Dawn builds. */
-  readonly isFallbackAdapter?: boolean;
-  readonly features: ReadonlySet<string>;
-  readonly limits: Record<string, number>;
-  requestDevice(descriptor: {
-    requiredFeatures: string[];
-    requiredLimits: Record<string, number>;
-  }): Promise<DawnDevice>;
-}
-
-interface DawnDevice {
-  readonly lost: Promise<{ reason: string; message: string }>;
-}
-
 interface DawnGpu {
-  requestAdapter(options: { powerPreference: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
+  requestAdapter(options: { powerPreference: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
 }
 
 interface DawnModule {
@@ -51,7 +28,7 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-type Discovery = { ok: true; gpu: DawnGpu; adapter: DawnAdapter; info: WebGpuAdapter } | { ok: false; reason: string };
+type Discovery = { ok: true; gpu: DawnGpu; adapter: GpuAdapterLike; info: WebGpuAdapter } | { ok: false; reason: string };
 
 /** The child-process probe runs once per worker thread; the machine's drivers do not change under it. */
 let probe: Promise<ProbeVerdict> | null = null;
@@ -128,7 +105,7 @@ async function discoverAdapter(): Promise<Discovery> {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
   }
   let gpu: DawnGpu;
-  let adapter: DawnAdapter | null;
+  let adapter: GpuAdapterLike | null;
   try {
     gpu = dawn.create([]);
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -141,46 +118,16 @@ async function discoverAdapter(): Promise<Discovery> {
       reason: `no WebGPU adapter was found (${process.platform === 'linux' ? "no Vulkan driver answered; install your GPU vendor's Vulkan driver" : 'no usable GPU driver answered'})`,
     };
   }
-  const info: WebGpuAdapter = {
-    vendor: adapter.info.vendor,
-    architecture: adapter.info.architecture,
-    device: adapter.info.device,
-    description: adapter.info.description,
-    fallback: Boolean(adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter),
-  };
+  const info = describeGpuAdapter(adapter);
   return { ok: true, gpu, adapter, info };
 }
 
-/**
- * Registers tfjs's WebGPU backend on the adapter inspected above. The package registers its own
- * factory when it finds `navigator.gpu`; that one asks for an adapter of its choosing, so it is
- * replaced. The device descriptor is the one tfjs's factory builds: the adapter's own limits, so
- * that large batches are not refused by WebGPU's conservative defaults.
- */
-async function registerWebGpuBackend(gpu: DawnGpu, adapter: DawnAdapter): Promise<void> {
+/** WebGPUBackend's constructor needs `navigator.gpu`, so it is exposed first (./webgpuDevice.ts does the rest). */
+async function registerWebGpuBackend(gpu: DawnGpu, adapter: GpuAdapterLike): Promise<void> {
   exposeNavigatorGpu(gpu);
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  const limitNames = [
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeWorkgroupsPerDimension',
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxComputeWorkgroupSizeX',
-    'maxComputeInvocationsPerWorkgroup',
-  ];
-  const requiredLimits = Object.fromEntries(limitNames.map((name) => [name, adapter.limits[name]]));
-  const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-  void device.lost.then((info) => {
-    deviceLost = `${info.reason}: ${info.message}`;
+  await registerWebGpuBackendOn(adapter, (description) => {
+    deviceLost = description;
   });
-  // The cast bridges our minimal Dawn types and the GPUDevice/GPUAdapterInfo the package declares.
-  const backend = new WebGPUBackend(
-    device as unknown as ConstructorParameters<typeof WebGPUBackend>[0],
-    adapter.info as unknown as ConstructorParameters<typeof WebGPUBackend>[1],
-  );
-  if (!tf.registerBackend('webgpu', () => backend)) throw new Error('tfjs refused to register the "webgpu" backend');
 }
 
 /**
