@@ -71,4 +71,8 @@ export const gpuBundles = {
   },
 };
 /** tfjs-backend-wasm's binaries, copied beside the worker bundle (it loads them from its own folder). */
-export const wasmBinaries = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+export const wasmBinaries = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];

@@ -63,7 +63,9 @@ async function start(): Promise<void> {
   if (problem) console.error(`${productName}: ${problem}`);
 
   // A worker thread's entry must be a real file; in a packaged app worker.js is asar-unpacked.
-  const workerUrl = app.isPackaged ? toUnpackedUrl(new URL('./worker.js', import.meta.url)) : defaultTrainingWorkerUrl();
+  const workerUrl = app.isPackaged
+    ? toUnpackedUrl(new URL('./worker.js', import.meta.url))
+    : defaultTrainingWorkerUrl();
   services = await openHostServices({
     runsDir: path.join(app.getPath('userData'), 'runs'),
     shell: 'electron',
@@ -187,7 +189,7 @@ function sendToWindow(channel: string, payload: unknown): void {
 async function showAbout(): Promise<void> {
   // Dawn's Node binding cannot run under Electron's memory cage (README): webgpu runs train in the GPU window.
   let backend =
-    'chosen when the first run starts (tensorflow, then wasm, then cpu; webgpu, on Chromium\'s WebGPU, when a run chooses it)';
+    "chosen when the first run starts (tensorflow, then wasm, then cpu; webgpu, on Chromium's WebGPU, when a run chooses it)";
   try {
     const { runs } = (await services?.runManager.listRuns()) ?? { runs: [] };
     const latest = [...runs].filter((run) => run.backend).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];

@@ -80,7 +80,9 @@ export class BrowserBackends {
     const found = await this.webgpu;
     if (typeof found === 'string') return skip(found);
     if (this.deviceLost)
-      return skip(`the GPU device was lost earlier in this session (${this.deviceLost}); restart the app to use it again`);
+      return skip(
+        `the GPU device was lost earlier in this session (${this.deviceLost}); restart the app to use it again`,
+      );
     if (found.info.fallback && !allowFallback) {
       return skip(
         `the only WebGPU adapter is a fallback (software) one, ${describeAdapter(found.info)}, which trains slower than wasm; choose the "webgpu" backend to use it anyway`,
@@ -118,7 +120,8 @@ export class BrowserBackends {
 /** The adapter Chromium offers, or why there is none. */
 async function findAdapter(): Promise<{ adapter: GpuAdapterLike; info: NonNullable<BackendInfo['adapter']> } | string> {
   const gpu = (globalThis.navigator as { gpu?: NavigatorGpu } | undefined)?.gpu;
-  if (!gpu) return "Chromium offers no WebGPU here (navigator.gpu is missing: WebGPU is disabled or blocklisted for this GPU)";
+  if (!gpu)
+    return 'Chromium offers no WebGPU here (navigator.gpu is missing: WebGPU is disabled or blocklisted for this GPU)';
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return 'Chromium found no WebGPU adapter (no usable GPU driver answered)';

@@ -11,11 +11,19 @@ import { CLASS_COUNT, IMAGE_SIZE, PIXELS_PER_IMAGE, type Dataset } from '../../c
 const requestId = z.number().int().nonnegative();
 
 /** Worker → host: the dataset `spec` of the run it is starting. */
-export const datasetRequestMessageSchema = z.object({ type: z.literal('datasetRequest'), requestId, spec: datasetSpecSchema });
+export const datasetRequestMessageSchema = z.object({
+  type: z.literal('datasetRequest'),
+  requestId,
+  spec: datasetSpecSchema,
+});
 export type DatasetRequestMessage = z.infer<typeof datasetRequestMessageSchema>;
 
 const labelledImagesSchema = z
-  .object({ images: z.instanceof(Float32Array), labels: z.instanceof(Uint8Array), count: z.number().int().nonnegative() })
+  .object({
+    images: z.instanceof(Float32Array),
+    labels: z.instanceof(Uint8Array),
+    count: z.number().int().nonnegative(),
+  })
   .refine((part) => part.images.length === part.count * PIXELS_PER_IMAGE && part.labels.length === part.count, {
     message: `images must hold count × ${PIXELS_PER_IMAGE} pixels and labels count labels`,
   });
@@ -42,5 +50,10 @@ export type DatasetReplyMessage = z.infer<typeof datasetReplyMessageSchema>;
 /** The reply to `request` carrying `dataset` (typed arrays are copied by the port, not shared). */
 export function datasetReply(request: DatasetRequestMessage, dataset: Dataset): DatasetReplyMessage {
   const { name, imageSize, classes, classNames, train, heldout } = dataset;
-  return { type: 'dataset', requestId: request.requestId, ok: true, dataset: { name, imageSize, classes, classNames: [...classNames], train, heldout } };
+  return {
+    type: 'dataset',
+    requestId: request.requestId,
+    ok: true,
+    dataset: { name, imageSize, classes, classNames: [...classNames], train, heldout },
+  };
 }

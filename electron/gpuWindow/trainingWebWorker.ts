@@ -80,7 +80,9 @@ class DatasetRequests {
       // Without a valid request id the waiting run cannot be told; every waiting load fails instead.
       for (const [requestId, pending] of this.pending) {
         this.pending.delete(requestId);
-        pending.reject(new Error(`The host sent a malformed dataset: ${parsed.error.issues[0]?.message ?? 'unknown problem'}.`));
+        pending.reject(
+          new Error(`The host sent a malformed dataset: ${parsed.error.issues[0]?.message ?? 'unknown problem'}.`),
+        );
       }
       return;
     }

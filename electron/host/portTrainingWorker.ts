@@ -10,11 +10,7 @@ import type { DatasetSpec } from '../../core/contract/runConfig';
 import type { Dataset } from '../../core/data/dataset';
 import { datasetReply, datasetRequestMessageSchema, type DatasetRequestMessage } from '../gpuWindow/messages';
 import { workerToHostMessageSchema, type HostToWorkerMessage } from '../worker/messages';
-import {
-  TrainingWorkerHostError,
-  type TrainingWorkerHandle,
-  type TrainingWorkerListeners,
-} from './trainingWorker';
+import { TrainingWorkerHostError, type TrainingWorkerHandle, type TrainingWorkerListeners } from './trainingWorker';
 
 /** The host's end of the port (Electron's MessagePortMain, or node:worker_threads' MessagePort in tests). */
 export interface BridgePort {
@@ -96,7 +92,12 @@ export class PortTrainingWorker implements TrainingWorkerHandle {
     try {
       reply = datasetReply(request, await this.options.loadDataset(request.spec));
     } catch (error) {
-      reply = { type: 'dataset', requestId: request.requestId, ok: false, error: error instanceof Error ? error.message : String(error) };
+      reply = {
+        type: 'dataset',
+        requestId: request.requestId,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
     if (!this.exited) this.options.port.postMessage(reply);
   }

@@ -67,7 +67,9 @@ export function openGpuWindowWorker(options: GpuWindowOptions, listeners: Traini
   );
   window.on('closed', () => worker.ended('its window was closed'));
   // Messages the host posts before the page is up wait in the channel until the worker starts its end.
-  window.webContents.once('did-finish-load', () => window.webContents.postMessage(gpuWindowChannels.port, null, [port2]));
+  window.webContents.once('did-finish-load', () =>
+    window.webContents.postMessage(gpuWindowChannels.port, null, [port2]),
+  );
   void window.loadURL(options.pageUrl);
   return worker;
 }

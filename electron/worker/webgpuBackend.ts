@@ -28,7 +28,8 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-type Discovery = { ok: true; gpu: DawnGpu; adapter: GpuAdapterLike; info: WebGpuAdapter } | { ok: false; reason: string };
+type Discovery =
+  { ok: true; gpu: DawnGpu; adapter: GpuAdapterLike; info: WebGpuAdapter } | { ok: false; reason: string };
 
 /** The child-process probe runs once per worker thread; the machine's drivers do not change under it. */
 let probe: Promise<ProbeVerdict> | null = null;
@@ -59,7 +60,8 @@ export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttem
   probe ??= probeWebGpuAdapter();
   const probed = await probe;
   if (!probed.ok) return { ok: false, reason: probed.reason };
-  if (probed.adapter.fallback && !allowFallback) return { ok: false, adapter: probed.adapter, reason: fallbackReason(probed.adapter) };
+  if (probed.adapter.fallback && !allowFallback)
+    return { ok: false, adapter: probed.adapter, reason: fallbackReason(probed.adapter) };
   discovery ??= discoverAdapter();
   const found = await discovery;
   if (!found.ok) return { ok: false, reason: found.reason };
@@ -71,7 +73,8 @@ export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttem
     };
   // The probe saw a hardware adapter but this process may be offered another one (drivers differ
   // in what they answer the second time); the rule is checked on what tfjs would really get.
-  if (found.info.fallback && !allowFallback) return { ok: false, adapter: found.info, reason: fallbackReason(found.info) };
+  if (found.info.fallback && !allowFallback)
+    return { ok: false, adapter: found.info, reason: fallbackReason(found.info) };
   try {
     initialised ??= registerWebGpuBackend(found.gpu, found.adapter);
     await initialised;

@@ -33,8 +33,12 @@ export function probeWebGpuAdapter(script = defaultProbeScript(), timeoutMs = PR
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-MAX_OUTPUT_CHARS)));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-MAX_OUTPUT_CHARS)));
+    child.stdout
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-MAX_OUTPUT_CHARS)));
+    child.stderr
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-MAX_OUTPUT_CHARS)));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -67,7 +71,7 @@ export function interpretProbe(
   const notes = dawnNotes(stderr);
   const said = notes.length > 0 ? `; Dawn said: ${notes.map((note) => `"${note}"`).join(', ')}` : '';
   const line = stdout.trim().split('\n').at(-1) ?? '';
-  let verdict: unknown = null;
+  let verdict: unknown;
   try {
     verdict = JSON.parse(line);
   } catch {

@@ -124,7 +124,7 @@ describe('the webgpu backend from the CLI', () => {
 });
 
 describe("Dawn's notes stay out of the user's terminal", () => {
-  it('auto on a machine whose only Vulkan driver Dawn refuses: wasm, the reason recorded with Dawn\'s note, and no Dawn line on stderr', async () => {
+  it("auto on a machine whose only Vulkan driver Dawn refuses: wasm, the reason recorded with Dawn's note, and no Dawn line on stderr", async () => {
     if (!existsSync(oldLavapipeIcd)) {
       throw new Error(
         `${oldLavapipeIcd} is missing: this test needs Debian bookworm's mesa-vulkan-drivers (apt-get install mesa-vulkan-drivers; .ci/run installs it).`,

@@ -145,7 +145,11 @@ function trainInWebWorker(config: RunConfig): Promise<WorkerRun> {
       const headerLength = new DataView(blob).getUint32(0, true);
       const header = JSON.parse(new TextDecoder().decode(new Uint8Array(blob, 4, headerLength)));
       let offset = 4 + headerLength + ((4 - ((4 + headerLength) % 4)) % 4);
-      const take = <T>(make: (buffer: ArrayBuffer, offset: number, length: number) => T, length: number, size: number) => {
+      const take = <T>(
+        make: (buffer: ArrayBuffer, offset: number, length: number) => T,
+        length: number,
+        size: number,
+      ) => {
         const part = make(blob, offset, length);
         offset += length * size;
         return part;
@@ -181,7 +185,8 @@ function trainInWebWorker(config: RunConfig): Promise<WorkerRun> {
           else if (message.type === 'event') {
             const runEvent = message.event;
             if (runEvent.type === 'metrics') run.losses.push(runEvent.loss);
-            if (runEvent.type === 'status' && runEvent.state === 'running' && runEvent.backend) run.backend = runEvent.backend;
+            if (runEvent.type === 'status' && runEvent.state === 'running' && runEvent.backend)
+              run.backend = runEvent.backend;
           } else if (message.type === 'done') {
             run.done = { state: message.state, message: message.message, summary: message.summary };
             resolve(run);
@@ -218,34 +223,42 @@ const sinusoid = sinusoidConfigSchema.parse({ ...sinusoidPresets[0].config, epoc
 const lenet5 = lenet5ConfigSchema.parse({ experiment: 'lenet5', seed: 3, steps: 5, batchSize: 16, evalDraws: 1 });
 
 describe('the GPU window Web Worker in headless Chromium', () => {
-  it('trains the sinusoid on Chromium WebGPU (forced onto the fallback adapter) with Node cpu losses', { timeout: 600_000 }, async () => {
-    const config = { ...sinusoid, backend: 'webgpu' as const };
-    const chromiumRun = await trainInWebWorker(config);
-    expect(chromiumRun.invalid).toEqual([]);
-    expect(chromiumRun.done?.state, chromiumRun.done?.message).toBe('completed');
-    expect(chromiumRun.backend).toMatchObject({ name: 'webgpu', adapter: { fallback: true } });
-    expect(chromiumRun.backend?.device).toMatch(/^Chromium WebGPU on /);
-    const node = await trainOnNodeCpu(sinusoid);
-    expect(chromiumRun.losses).toHaveLength(5);
-    expect(largestRelativeDifference(chromiumRun.losses, node.losses)).toBeLessThan(LOSS_TOLERANCE);
-    expect(chromiumRun.done?.summary?.stdRatio as number).toBeCloseTo(node.summary.stdRatio as number, 3);
-  });
+  it(
+    'trains the sinusoid on Chromium WebGPU (forced onto the fallback adapter) with Node cpu losses',
+    { timeout: 600_000 },
+    async () => {
+      const config = { ...sinusoid, backend: 'webgpu' as const };
+      const chromiumRun = await trainInWebWorker(config);
+      expect(chromiumRun.invalid).toEqual([]);
+      expect(chromiumRun.done?.state, chromiumRun.done?.message).toBe('completed');
+      expect(chromiumRun.backend).toMatchObject({ name: 'webgpu', adapter: { fallback: true } });
+      expect(chromiumRun.backend?.device).toMatch(/^Chromium WebGPU on /);
+      const node = await trainOnNodeCpu(sinusoid);
+      expect(chromiumRun.losses).toHaveLength(5);
+      expect(largestRelativeDifference(chromiumRun.losses, node.losses)).toBeLessThan(LOSS_TOLERANCE);
+      expect(chromiumRun.done?.summary?.stdRatio as number).toBeCloseTo(node.summary.stdRatio as number, 3);
+    },
+  );
 
-  it('trains LeNet5 (Flipout) on Chromium WebGPU: the Node cpu losses, held-out scores and a final checkpoint', { timeout: 900_000 }, async () => {
-    const chromiumRun = await trainInWebWorker({ ...lenet5, backend: 'webgpu' });
-    expect(chromiumRun.invalid).toEqual([]);
-    expect(chromiumRun.done?.state, chromiumRun.done?.message).toBe('completed');
-    expect(chromiumRun.backend).toMatchObject({ name: 'webgpu', adapter: { fallback: true } });
-    expect(chromiumRun.checkpointSteps.at(-1)).toBe(5);
-    const node = await trainOnNodeCpu(lenet5);
-    expect(chromiumRun.losses).toHaveLength(5);
-    expect(largestRelativeDifference(chromiumRun.losses, node.losses)).toBeLessThan(LOSS_TOLERANCE);
-    // One draw, 1,000 digits: rounding may flip the arg-max of a digit sitting on a tie, no more than two.
-    expect(
-      Math.abs((chromiumRun.done?.summary?.heldoutAccuracy as number) - (node.summary.heldoutAccuracy as number)),
-    ).toBeLessThanOrEqual(0.002);
-    expect(chromiumRun.done?.summary?.heldoutNats as number).toBeCloseTo(node.summary.heldoutNats as number, 4);
-  });
+  it(
+    'trains LeNet5 (Flipout) on Chromium WebGPU: the Node cpu losses, held-out scores and a final checkpoint',
+    { timeout: 900_000 },
+    async () => {
+      const chromiumRun = await trainInWebWorker({ ...lenet5, backend: 'webgpu' });
+      expect(chromiumRun.invalid).toEqual([]);
+      expect(chromiumRun.done?.state, chromiumRun.done?.message).toBe('completed');
+      expect(chromiumRun.backend).toMatchObject({ name: 'webgpu', adapter: { fallback: true } });
+      expect(chromiumRun.checkpointSteps.at(-1)).toBe(5);
+      const node = await trainOnNodeCpu(lenet5);
+      expect(chromiumRun.losses).toHaveLength(5);
+      expect(largestRelativeDifference(chromiumRun.losses, node.losses)).toBeLessThan(LOSS_TOLERANCE);
+      // One draw, 1,000 digits: rounding may flip the arg-max of a digit sitting on a tie, no more than two.
+      expect(
+        Math.abs((chromiumRun.done?.summary?.heldoutAccuracy as number) - (node.summary.heldoutAccuracy as number)),
+      ).toBeLessThanOrEqual(0.002);
+      expect(chromiumRun.done?.summary?.heldoutNats as number).toBeCloseTo(node.summary.heldoutNats as number, 4);
+    },
+  );
 
   it('auto skips the fallback adapter and trains on wasm, saying why', { timeout: 600_000 }, async () => {
     const chromiumRun = await trainInWebWorker({ ...sinusoid, backend: 'auto' });
@@ -258,11 +271,15 @@ describe('the GPU window Web Worker in headless Chromium', () => {
     expect(largestRelativeDifference(chromiumRun.losses, node.losses)).toBeLessThan(LOSS_TOLERANCE);
   });
 
-  it('refuses the tensorflow backend with a reason, and the run fails without taking the worker down', { timeout: 120_000 }, async () => {
-    const chromiumRun = await trainInWebWorker({ ...sinusoid, backend: 'tensorflow' });
-    expect(chromiumRun.done).toMatchObject({ state: 'failed' });
-    expect(chromiumRun.done?.message).toMatch(/libtensorflow is a Node addon, and this run trains in Chromium/);
-  });
+  it(
+    'refuses the tensorflow backend with a reason, and the run fails without taking the worker down',
+    { timeout: 120_000 },
+    async () => {
+      const chromiumRun = await trainInWebWorker({ ...sinusoid, backend: 'tensorflow' });
+      expect(chromiumRun.done).toMatchObject({ state: 'failed' });
+      expect(chromiumRun.done?.message).toMatch(/libtensorflow is a Node addon, and this run trains in Chromium/);
+    },
+  );
 });
 
 afterAll(async () => {

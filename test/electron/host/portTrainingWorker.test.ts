@@ -49,7 +49,13 @@ interface Harness {
 function connect(loadDataset: (spec: string) => Promise<Dataset> = async () => tinyDataset()): Harness {
   const channel = new MessageChannel();
   channels.push(channel);
-  const harness: Harness = { messages: [], exits: [], closes: 0, loads: [], window: channel.port2 } as unknown as Harness;
+  const harness: Harness = {
+    messages: [],
+    exits: [],
+    closes: 0,
+    loads: [],
+    window: channel.port2,
+  } as unknown as Harness;
   harness.worker = new PortTrainingWorker(
     {
       port: {
@@ -81,7 +87,7 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('PortTrainingWorker', () => {
-  it('passes the host\'s messages to the window and forwards what the window reports', async () => {
+  it("passes the host's messages to the window and forwards what the window reports", async () => {
     const { worker, window, messages } = connect();
     const received = nextMessage(window);
     worker.send({ type: 'stop', runId: 'r1' });
@@ -89,7 +95,13 @@ describe('PortTrainingWorker', () => {
 
     window.postMessage({ type: 'done', runId: 'r1', state: 'stopped', step: 4, message: 'Stopped at step 4.' });
     await until(() => messages.length === 1);
-    expect(messages[0]).toEqual({ type: 'done', runId: 'r1', state: 'stopped', step: 4, message: 'Stopped at step 4.' });
+    expect(messages[0]).toEqual({
+      type: 'done',
+      runId: 'r1',
+      state: 'stopped',
+      step: 4,
+      message: 'Stopped at step 4.',
+    });
   });
 
   it('answers a dataset request with the dataset the host read, typed arrays intact', async () => {
@@ -113,12 +125,19 @@ describe('PortTrainingWorker', () => {
     });
     const reply = nextMessage(window) as Promise<DatasetReplyMessage>;
     window.postMessage({ type: 'datasetRequest', requestId: 1, spec: 'idx:/data/empty' });
-    expect(await reply).toEqual({ type: 'dataset', requestId: 1, ok: false, error: 'idx:/data/empty holds no IDX files.' });
+    expect(await reply).toEqual({
+      type: 'dataset',
+      requestId: 1,
+      ok: false,
+      error: 'idx:/data/empty holds no IDX files.',
+    });
 
     window.postMessage({ type: 'datasetRequest', requestId: 2, spec: '/etc/passwd' });
     await until(() => messages.length === 1);
     expect(messages[0]).toMatchObject({ type: 'error' });
-    expect((messages[0] as { message: string }).message).toMatch(/^The GPU window's training worker posted a malformed message/);
+    expect((messages[0] as { message: string }).message).toMatch(
+      /^The GPU window's training worker posted a malformed message/,
+    );
     expect(loads).toEqual(['idx:/data/empty']);
   });
 
@@ -134,7 +153,9 @@ describe('PortTrainingWorker', () => {
     const { worker, window, messages, exits } = connect();
     worker.ended('its renderer process ended (crashed)');
     worker.ended('its window was closed');
-    expect(exits).toEqual(["The GPU window's training worker stopped unexpectedly: its renderer process ended (crashed)."]);
+    expect(exits).toEqual([
+      "The GPU window's training worker stopped unexpectedly: its renderer process ended (crashed).",
+    ]);
     expect(worker.alive).toBe(false);
     expect(() => worker.send({ type: 'pause', runId: 'r1' })).toThrow(
       /Cannot send "pause" for run "r1": the GPU window's training worker has ended/,

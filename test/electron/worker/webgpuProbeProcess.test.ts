@@ -20,8 +20,17 @@ const oldLavapipeStderr = [
 
 describe('interpretProbe', () => {
   it('accepts a found adapter as is', () => {
-    const adapter = { vendor: 'nvidia', architecture: 'ampere', device: 'rtx 3060', description: 'NVIDIA GeForce RTX 3060', fallback: false };
-    expect(interpretProbe(`${JSON.stringify({ status: 'found', adapter })}\n`, '', exited)).toEqual({ ok: true, adapter });
+    const adapter = {
+      vendor: 'nvidia',
+      architecture: 'ampere',
+      device: 'rtx 3060',
+      description: 'NVIDIA GeForce RTX 3060',
+      fallback: false,
+    };
+    expect(interpretProbe(`${JSON.stringify({ status: 'found', adapter })}\n`, '', exited)).toEqual({
+      ok: true,
+      adapter,
+    });
   });
 
   it('no adapter: the advice for the platform and what Dawn said, each note once, without stack lines', () => {
@@ -40,8 +49,17 @@ describe('interpretProbe', () => {
 
   it('a binding that is missing or cannot load says so', () => {
     expect(
-      interpretProbe('{"status":"unavailable","notInstalled":true,"message":"Cannot find package \'webgpu\'"}', '', exited),
-    ).toMatchObject({ ok: false, reason: expect.stringMatching(/^Dawn's Node binding \(npm "webgpu"\) has no build for .* or is not installed: Cannot find package 'webgpu'$/) });
+      interpretProbe(
+        '{"status":"unavailable","notInstalled":true,"message":"Cannot find package \'webgpu\'"}',
+        '',
+        exited,
+      ),
+    ).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(
+        /^Dawn's Node binding \(npm "webgpu"\) has no build for .* or is not installed: Cannot find package 'webgpu'$/,
+      ),
+    });
     expect(interpretProbe('{"status":"failed","message":"boom"}', '', exited)).toMatchObject({
       ok: false,
       reason: 'Dawn could not look for a GPU adapter: boom',
@@ -49,7 +67,9 @@ describe('interpretProbe', () => {
   });
 
   it('a crash, a hang or garbage is not mistaken for "no adapter"', () => {
-    expect(interpretProbe('', 'Segmentation fault\n', { code: null, signal: 'SIGSEGV', timedOut: false })).toMatchObject({
+    expect(
+      interpretProbe('', 'Segmentation fault\n', { code: null, signal: 'SIGSEGV', timedOut: false }),
+    ).toMatchObject({
       ok: false,
       reason: 'the WebGPU adapter probe was ended by SIGSEGV (a GPU driver may have crashed)',
     });
