@@ -50,10 +50,12 @@ export type DatasetReplyMessage = z.infer<typeof datasetReplyMessageSchema>;
 /** The reply to `request` carrying `dataset` (typed arrays are copied by the port, not shared). */
 export function datasetReply(request: DatasetRequestMessage, dataset: Dataset): DatasetReplyMessage {
   const { name, imageSize, classes, classNames, train, heldout } = dataset;
+  // The schema's typed arrays are over ArrayBuffer; a Dataset's may be over any buffer, and the port copies them.
+  type Part = NonNullable<DatasetReplyMessage['dataset']>['train'];
   return {
     type: 'dataset',
     requestId: request.requestId,
     ok: true,
-    dataset: { name, imageSize, classes, classNames: [...classNames], train, heldout },
+    dataset: { name, imageSize, classes, classNames: [...classNames], train: train as Part, heldout: heldout as Part },
   };
 }

@@ -36,6 +36,9 @@ export function openGpuWindowWorker(options: GpuWindowOptions, listeners: Traini
       allowRunningInsecureContent: false,
       webviewTag: false,
       experimentalFeatures: false,
+      // Nothing in this window is clickable; middle-click new windows are refused like everywhere.
+      disableBlinkFeatures: 'Auxclick',
+      navigateOnDragDrop: false,
       // A hidden window is throttled by default; training must run at full speed.
       backgroundThrottling: false,
       spellcheck: false,
