@@ -124,32 +124,36 @@ describe('the webgpu backend from the CLI', () => {
 });
 
 describe("Dawn's notes stay out of the user's terminal", () => {
-  it("auto on a machine whose only Vulkan driver Dawn refuses: wasm, the reason recorded with Dawn's note, and no Dawn line on stderr", async () => {
-    if (!existsSync(oldLavapipeIcd)) {
-      throw new Error(
-        `${oldLavapipeIcd} is missing: this test needs Debian bookworm's mesa-vulkan-drivers (apt-get install mesa-vulkan-drivers; .ci/run installs it).`,
-      );
-    }
-    const noisyState = { VK_ICD_FILENAMES: oldLavapipeIcd, XDG_RUNTIME_DIR: undefined };
-    // Control: Dawn asked in a process whose stderr is the terminal, as the worker used to ask it.
-    const control = await withEnvironment(noisyState, () => runNode([probeScript]));
-    expect(control.stdout.trim()).toBe('{"status":"none"}');
-    expect(control.stderr).toMatch(/Warning: Vulkan shaderUniform\*ArrayDynamicIndexing required/);
-    expect(control.stderr).toMatch(/XDG_RUNTIME_DIR is invalid or not set/);
+  it(
+    "auto on a machine whose only Vulkan driver Dawn refuses: wasm, the reason recorded with Dawn's note, and no Dawn line on stderr",
+    { timeout: 600_000 },
+    async () => {
+      if (!existsSync(oldLavapipeIcd)) {
+        throw new Error(
+          `${oldLavapipeIcd} is missing: this test needs Debian bookworm's mesa-vulkan-drivers (apt-get install mesa-vulkan-drivers; .ci/run installs it).`,
+        );
+      }
+      const noisyState = { VK_ICD_FILENAMES: oldLavapipeIcd, XDG_RUNTIME_DIR: undefined };
+      // Control: Dawn asked in a process whose stderr is the terminal, as the worker used to ask it.
+      const control = await withEnvironment(noisyState, () => runNode([probeScript]));
+      expect(control.stdout.trim()).toBe('{"status":"none"}');
+      expect(control.stderr).toMatch(/Warning: Vulkan shaderUniform\*ArrayDynamicIndexing required/);
+      expect(control.stderr).toMatch(/XDG_RUNTIME_DIR is invalid or not set/);
 
-    const result = await withEnvironment(noisyState, () =>
-      runCli([...sinusoidArgs, '--backend', 'auto', '--runs-dir', runsDir]),
-    );
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).not.toMatch(dawnLine);
-    expect(result.stdout).not.toMatch(dawnLine);
-    const summary = lastJsonLine(result.stdout);
-    expect(summary.backend).toBe('wasm');
-    const backend = await recordedBackend(summary.runDir);
-    expect(backend.skipped.find((skip) => skip.name === 'webgpu')?.reason).toMatch(
-      /^no WebGPU adapter was found \(no Vulkan driver answered; .*\); Dawn said: .*"Vulkan shaderUniform\*ArrayDynamicIndexing required\."/,
-    );
-  });
+      const result = await withEnvironment(noisyState, () =>
+        runCli([...sinusoidArgs, '--backend', 'auto', '--runs-dir', runsDir]),
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(dawnLine);
+      expect(result.stdout).not.toMatch(dawnLine);
+      const summary = lastJsonLine(result.stdout);
+      expect(summary.backend).toBe('wasm');
+      const backend = await recordedBackend(summary.runDir);
+      expect(backend.skipped.find((skip) => skip.name === 'webgpu')?.reason).toMatch(
+        /^no WebGPU adapter was found \(no Vulkan driver answered; .*\); Dawn said: .*"Vulkan shaderUniform\*ArrayDynamicIndexing required\."/,
+      );
+    },
+  );
 });
 
 describe('a 300-step LeNet5 run on webgpu in the browser shell', () => {

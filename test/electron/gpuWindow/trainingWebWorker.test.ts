@@ -138,73 +138,76 @@ interface WorkerRun {
  * at its next step boundary (that step or one later), stops without an evaluation and checkpoints.
  */
 function trainInWebWorker(config: RunConfig, stopAfter?: number): Promise<WorkerRun> {
-  return page.evaluate(async ({ config, stopAfter }) => {
-    const worker = new Worker('/trainingWebWorker.js', { type: 'module' });
-    const channel = new MessageChannel();
-    worker.postMessage({ type: 'connect' }, [channel.port2]);
-    const host = channel.port1;
-    const run: WorkerRun = { losses: [], backend: undefined, done: undefined, checkpointSteps: [], invalid: [] };
-    const sendDataset = async (requestId: number, spec: string) => {
-      const blob = await (await fetch(`/dataset?spec=${encodeURIComponent(spec)}`)).arrayBuffer();
-      const headerLength = new DataView(blob).getUint32(0, true);
-      const header = JSON.parse(new TextDecoder().decode(new Uint8Array(blob, 4, headerLength)));
-      let offset = 4 + headerLength + ((4 - ((4 + headerLength) % 4)) % 4);
-      const take = <T>(
-        make: (buffer: ArrayBuffer, offset: number, length: number) => T,
-        length: number,
-        size: number,
-      ) => {
-        const part = make(blob, offset, length);
-        offset += length * size;
-        return part;
-      };
-      const floats = (b: ArrayBuffer, o: number, n: number) => new Float32Array(b, o, n);
-      const bytes = (b: ArrayBuffer, o: number, n: number) => new Uint8Array(b, o, n);
-      const trainImages = take(floats, header.trainCount * 784, 4);
-      const heldoutImages = take(floats, header.heldoutCount * 784, 4);
-      const trainLabels = take(bytes, header.trainCount, 1);
-      const heldoutLabels = take(bytes, header.heldoutCount, 1);
-      host.postMessage({
-        type: 'dataset',
-        requestId,
-        ok: true,
-        dataset: {
-          name: header.name,
-          imageSize: 28,
-          classes: 10,
-          classNames: header.classNames,
-          train: { images: trainImages, labels: trainLabels, count: header.trainCount },
-          heldout: { images: heldoutImages, labels: heldoutLabels, count: header.heldoutCount },
-        },
-      });
-    };
-    try {
-      return await new Promise<WorkerRun>((resolve, reject) => {
-        worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
-        host.onmessage = (event) => {
-          const message = event.data;
-          if (message.type === 'datasetRequest') void sendDataset(message.requestId, message.spec).catch(reject);
-          else if (message.type === 'checkpoint') run.checkpointSteps.push(message.checkpoint.manifest.step);
-          else if (message.type === 'error') run.invalid.push(message.message);
-          else if (message.type === 'event') {
-            const runEvent = message.event;
-            if (runEvent.type === 'metrics') {
-              run.losses.push(runEvent.loss);
-              if (runEvent.step === stopAfter) host.postMessage({ type: 'stop', runId: 'chromium-run' });
-            }
-            if (runEvent.type === 'status' && runEvent.state === 'running' && runEvent.backend)
-              run.backend = runEvent.backend;
-          } else if (message.type === 'done') {
-            run.done = { state: message.state, message: message.message, summary: message.summary };
-            resolve(run);
-          }
+  return page.evaluate(
+    async ({ config, stopAfter }) => {
+      const worker = new Worker('/trainingWebWorker.js', { type: 'module' });
+      const channel = new MessageChannel();
+      worker.postMessage({ type: 'connect' }, [channel.port2]);
+      const host = channel.port1;
+      const run: WorkerRun = { losses: [], backend: undefined, done: undefined, checkpointSteps: [], invalid: [] };
+      const sendDataset = async (requestId: number, spec: string) => {
+        const blob = await (await fetch(`/dataset?spec=${encodeURIComponent(spec)}`)).arrayBuffer();
+        const headerLength = new DataView(blob).getUint32(0, true);
+        const header = JSON.parse(new TextDecoder().decode(new Uint8Array(blob, 4, headerLength)));
+        let offset = 4 + headerLength + ((4 - ((4 + headerLength) % 4)) % 4);
+        const take = <T>(
+          make: (buffer: ArrayBuffer, offset: number, length: number) => T,
+          length: number,
+          size: number,
+        ) => {
+          const part = make(blob, offset, length);
+          offset += length * size;
+          return part;
         };
-        host.postMessage({ type: 'start', runId: 'chromium-run', config });
-      });
-    } finally {
-      worker.terminate();
-    }
-  }, { config, stopAfter });
+        const floats = (b: ArrayBuffer, o: number, n: number) => new Float32Array(b, o, n);
+        const bytes = (b: ArrayBuffer, o: number, n: number) => new Uint8Array(b, o, n);
+        const trainImages = take(floats, header.trainCount * 784, 4);
+        const heldoutImages = take(floats, header.heldoutCount * 784, 4);
+        const trainLabels = take(bytes, header.trainCount, 1);
+        const heldoutLabels = take(bytes, header.heldoutCount, 1);
+        host.postMessage({
+          type: 'dataset',
+          requestId,
+          ok: true,
+          dataset: {
+            name: header.name,
+            imageSize: 28,
+            classes: 10,
+            classNames: header.classNames,
+            train: { images: trainImages, labels: trainLabels, count: header.trainCount },
+            heldout: { images: heldoutImages, labels: heldoutLabels, count: header.heldoutCount },
+          },
+        });
+      };
+      try {
+        return await new Promise<WorkerRun>((resolve, reject) => {
+          worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
+          host.onmessage = (event) => {
+            const message = event.data;
+            if (message.type === 'datasetRequest') void sendDataset(message.requestId, message.spec).catch(reject);
+            else if (message.type === 'checkpoint') run.checkpointSteps.push(message.checkpoint.manifest.step);
+            else if (message.type === 'error') run.invalid.push(message.message);
+            else if (message.type === 'event') {
+              const runEvent = message.event;
+              if (runEvent.type === 'metrics') {
+                run.losses.push(runEvent.loss);
+                if (runEvent.step === stopAfter) host.postMessage({ type: 'stop', runId: 'chromium-run' });
+              }
+              if (runEvent.type === 'status' && runEvent.state === 'running' && runEvent.backend)
+                run.backend = runEvent.backend;
+            } else if (message.type === 'done') {
+              run.done = { state: message.state, message: message.message, summary: message.summary };
+              resolve(run);
+            }
+          };
+          host.postMessage({ type: 'start', runId: 'chromium-run', config });
+        });
+      } finally {
+        worker.terminate();
+      }
+    },
+    { config, stopAfter },
+  );
 }
 
 /** The same trainer in this Node process on the cpu backend (until `stopAfter` steps, then stopped). */
