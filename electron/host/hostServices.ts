@@ -16,6 +16,7 @@ import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
 import { RunStore, type RunStoreAccess } from './runStore';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
+import type { TrainingWorkerFactory } from './trainingWorker';
 
 /**
  * - `owner`: take the runs folder's lock or fail with a message naming its owner (CLI train and
@@ -30,6 +31,8 @@ export interface HostServicesOptions {
   runsDir: string;
   shell: Environment['shell'];
   workerUrl?: URL;
+  /** Another kind of training worker than the Node thread of `workerUrl` (the desktop app's router to its GPU window). */
+  trainingWorkerFactory?: TrainingWorkerFactory;
   warn?(message: string): void;
   /** How to open the runs folder; `owner-or-read-only` by default. */
   access?: RunsFolderAccess;
@@ -113,6 +116,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     store,
     totalSteps: totalStepsOf,
     workerUrl: options.workerUrl,
+    ...(options.trainingWorkerFactory ? { trainingWorkerFactory: options.trainingWorkerFactory } : {}),
     warn: options.warn,
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
   });

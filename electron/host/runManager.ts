@@ -21,7 +21,7 @@ import { ActiveRun, type RunPersistence } from './activeRun';
 import { EventCoalescer, type CoalescingIntervals } from './eventCoalescer';
 import { KeyedQueue } from './keyedQueue';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
-import { defaultTrainingWorkerUrl } from './trainingWorker';
+import { defaultTrainingWorkerUrl, type TrainingWorkerFactory } from './trainingWorker';
 import { WorkerPool } from './workerPool';
 
 /** A configuration whose memory or event volume is over the workbench's limits (core/experiments/resourceBudget.ts) is refused before it is queued. */
@@ -43,6 +43,8 @@ export interface RunManagerOptions {
   totalSteps(config: RunConfig): number;
   /** The worker entry; defaults to electron/worker/worker.ts (source) or worker.js (bundle). */
   workerUrl?: URL;
+  /** Another kind of training worker than the Node thread of `workerUrl` (the desktop app's router to its GPU window). */
+  trainingWorkerFactory?: TrainingWorkerFactory;
   /**
    * Runs trained at once, each on its own worker thread. 1 by default, and 1 in every shell:
    * tfjs-node (the `tensorflow` backend) fails when a second thread loads it, so more is only
@@ -89,7 +91,7 @@ export class RunManager {
       recordWriteIntervalMs: options.recordWriteIntervalMs ?? 2000,
       warn: (message) => this.warn(message),
     };
-    this.pool = new WorkerPool(this.workerUrl, options.concurrency ?? 1, {
+    this.pool = new WorkerPool(options.trainingWorkerFactory ?? this.workerUrl, options.concurrency ?? 1, {
       message: (runId, message) => this.onWorkerMessage(runId, message),
       workerDied: (runId, reason) =>
         void this.finishRun(runId, { state: 'failed', message: this.active.get(runId)?.failure ?? reason }),
