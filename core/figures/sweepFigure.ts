@@ -36,7 +36,8 @@ const worstColour = [213, 94, 0]; // Okabe–Ito vermillion
 const bestColour = [0, 114, 178]; // Okabe–Ito blue
 
 function mix(fraction: number): string {
-  const channel = (index: number) => Math.round(worstColour[index] + (bestColour[index] - worstColour[index]) * fraction);
+  const channel = (index: number) =>
+    Math.round(worstColour[index] + (bestColour[index] - worstColour[index]) * fraction);
   return `rgba(${channel(0)}, ${channel(1)}, ${channel(2)}, 0.75)`;
 }
 

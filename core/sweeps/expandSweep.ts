@@ -92,7 +92,11 @@ function editDistance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j += 1) {
       const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+      );
       diagonal = above;
     }
   }
@@ -164,7 +168,9 @@ export function expandSweep(sweep: SweepFile): ExpandedSweep {
       .map((candidate) => ({ candidate, distance: editDistance(key, candidate) }))
       .sort((a, b) => a.distance - b.distance)[0];
     const hint =
-      nearest && nearest.distance <= Math.max(2, Math.floor(key.length / 4)) ? ` Did you mean "${nearest.candidate}"?` : '';
+      nearest && nearest.distance <= Math.max(2, Math.floor(key.length / 4))
+        ? ` Did you mean "${nearest.candidate}"?`
+        : '';
     throw new SweepError(
       `The axis "${key}" is not a key of the ${baseConfig.experiment} configuration.${hint} Keys that can be swept: ${known.join(', ')}.`,
     );
@@ -173,7 +179,8 @@ export function expandSweep(sweep: SweepFile): ExpandedSweep {
     const seen = new Set<string>();
     for (const value of sweep.axes[key]) {
       const text = canonicalJson(value);
-      if (seen.has(text)) throw new SweepError(`The axis "${key}" lists the value ${text} twice; list each value once.`);
+      if (seen.has(text))
+        throw new SweepError(`The axis "${key}" lists the value ${text} twice; list each value once.`);
       seen.add(text);
     }
   }

@@ -57,7 +57,11 @@ export const sweepFileSchema = z
   })
   .superRefine((sweep, ctx) => {
     if (sweep.search === 'random' && sweep.count === undefined)
-      ctx.addIssue({ code: 'custom', path: ['count'], message: 'a random search needs "count", the combinations to draw' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['count'],
+        message: 'a random search needs "count", the combinations to draw',
+      });
     if (sweep.search === 'grid' && sweep.count !== undefined)
       ctx.addIssue({
         code: 'custom',

@@ -56,7 +56,9 @@ export function scoreDirection(experiment: string, key: string): ScoreDirection 
   }
   const criterion = descriptor.acceptance?.find((candidate) => candidate.summaryKey === key);
   if (criterion) return criterion.comparison === '≥' ? 'higher' : 'lower';
-  const metric = descriptor.metrics.find((candidate) => candidate.id === key || `final${capitalize(candidate.id)}` === key);
+  const metric = descriptor.metrics.find(
+    (candidate) => candidate.id === key || `final${capitalize(candidate.id)}` === key,
+  );
   if (metric && metric.direction !== 'none') return metric.direction;
   if (/loss|nll|kl$/i.test(key)) return 'lower';
   return 'none';

@@ -24,13 +24,18 @@ const MAX_SWEEP_FILE_BYTES = 1024 * 1024;
 export function registerSweepCommand(program: Command): void {
   program
     .command('sweep')
-    .description('Start a sweep (base configuration × axes × seeds) from a JSON file, wait for its runs and report them.')
+    .description(
+      'Start a sweep (base configuration × axes × seeds) from a JSON file, wait for its runs and report them.',
+    )
     .requiredOption(
       '--file <sweep.json>',
       'the sweep: {"name", "base": {…a run configuration…}, "axes": {"learningRate": [0.01, 0.03]}, "seeds": [0, 1, 2], "search": "grid"|"random", "count"?, "randomSeed"?}',
     )
     .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
-    .option('--json', 'make the last stdout line one JSON object: {sweepId, runs: [{id, state, worker, config}], done, failed}')
+    .option(
+      '--json',
+      'make the last stdout line one JSON object: {sweepId, runs: [{id, state, worker, config}], done, failed}',
+    )
     .action(async (options: SweepOptions) => {
       process.exitCode = await runSweep(options);
     });
@@ -47,7 +52,7 @@ async function readSweepFile(file: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new Error(`The sweep file ${file} is not JSON: ${(error as Error).message}`);
+    throw new Error(`The sweep file ${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -86,7 +91,9 @@ async function runSweep(options: SweepOptions): Promise<number> {
   const onInterrupt = () => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
-    console.error('Stopping the sweep: queued runs are dropped, the training one stops at its next step (Ctrl-C again quits at once)…');
+    console.error(
+      'Stopping the sweep: queued runs are dropped, the training one stops at its next step (Ctrl-C again quits at once)…',
+    );
     for (const id of status?.sweep.runIds ?? []) void runManager.stopRun(id).catch(() => undefined);
   };
   process.on('SIGINT', onInterrupt);
@@ -108,7 +115,9 @@ async function runSweep(options: SweepOptions): Promise<number> {
       status.sweep.runIds.map(async (id) => {
         const record = await runManager.waitForRun(id);
         finished += 1;
-        console.error(`[${finished}/${total}] ${record.name}: ${record.state}${record.message ? ` (${record.message})` : ''}`);
+        console.error(
+          `[${finished}/${total}] ${record.name}: ${record.state}${record.message ? ` (${record.message})` : ''}`,
+        );
         return record;
       }),
     );
@@ -132,6 +141,8 @@ function printSweep(status: SweepStatus, records: readonly RunRecord[], json: bo
     return { id: run.id, state: run.state, worker: record ? workerOf(record) : null, config: record?.config ?? null };
   });
   const result = { sweepId: status.sweep.id, runs, done: status.counts.done, failed: status.counts.failed };
-  console.log(`Sweep ${status.sweep.id}: ${status.counts.done} done, ${status.counts.failed} failed of ${runs.length} runs.`);
+  console.log(
+    `Sweep ${status.sweep.id}: ${status.counts.done} done, ${status.counts.failed} failed of ${runs.length} runs.`,
+  );
   if (json) console.log(JSON.stringify(result));
 }

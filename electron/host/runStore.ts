@@ -444,7 +444,9 @@ export class RunStore {
 
   private sweepFile(id: string): string {
     if (!sweepIdPattern.test(id))
-      throw new RunStoreError(`"${id}" is not a valid sweep id; a sweep id starts with "sweep-" and has only letters, digits, "_", "-" and ".".`);
+      throw new RunStoreError(
+        `"${id}" is not a valid sweep id; a sweep id starts with "sweep-" and has only letters, digits, "_", "-" and ".".`,
+      );
     return path.join(this.runsDir, sweepsFolder, `${id}.json`);
   }
 

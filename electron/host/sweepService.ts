@@ -59,7 +59,9 @@ export class SweepService {
     for (const run of expanded.runs) {
       const problems = runBudgetProblems(run.config as RunConfig);
       if (problems.length > 0)
-        throw new SweepServiceError(`The sweep's run "${run.name}" is over the workbench's limits: ${problems.join(' ')}`);
+        throw new SweepServiceError(
+          `The sweep's run "${run.name}" is over the workbench's limits: ${problems.join(' ')}`,
+        );
       const hostPaths = hostPathsOf(run.config);
       if (hostPaths.length > 0 && !options.allowHostPaths)
         throw new SweepServiceError(
@@ -152,7 +154,10 @@ export class SweepService {
   }
 
   private async writeRecord(record: SweepRecord): Promise<void> {
-    await this.options.store.writeSweepRecord(record.id, `${JSON.stringify(sweepRecordSchema.parse(record), null, 2)}\n`);
+    await this.options.store.writeSweepRecord(
+      record.id,
+      `${JSON.stringify(sweepRecordSchema.parse(record), null, 2)}\n`,
+    );
   }
 
   private async readRecord(id: string): Promise<SweepRecord | null> {
@@ -162,7 +167,9 @@ export class SweepService {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new SweepServiceError(`runs/.sweeps/${id}.json is not JSON (${(error as Error).message}); it was left as it is.`);
+      throw new SweepServiceError(
+        `runs/.sweeps/${id}.json is not JSON (${(error as Error).message}); it was left as it is.`,
+      );
     }
     const parsed = sweepRecordSchema.safeParse(value);
     if (!parsed.success)

@@ -113,7 +113,10 @@ describe('the runs table with 1,000 runs', () => {
       }
     });
     expect(await page.getByTestId('run-sort-score:stdRatio').getAttribute('data-sort')).toBe('desc');
-    const topScore = await page.locator('[data-testid="run-list-entry"]').first().locator('[data-column="score:stdRatio"]');
+    const topScore = await page
+      .locator('[data-testid="run-list-entry"]')
+      .first()
+      .locator('[data-column="score:stdRatio"]');
     expect(await topScore.textContent()).toBe('99');
     await screenshot(page, 'runs-table-sorted.png');
 
@@ -139,7 +142,11 @@ describe('the runs table with 1,000 runs', () => {
       };
     });
     // The worst stdRatio after the sort is a run near the end: the last row is the lowest score.
-    const lastRowScore = await page.locator('[data-testid="run-list-entry"]').last().locator('[data-column="score:stdRatio"]').textContent();
+    const lastRowScore = await page
+      .locator('[data-testid="run-list-entry"]')
+      .last()
+      .locator('[data-column="score:stdRatio"]')
+      .textContent();
     expect(Number(lastRowScore)).toBeLessThan(2.1);
     await screenshot(page, 'runs-table-end.png');
 
@@ -167,9 +174,9 @@ describe('the runs table with 1,000 runs', () => {
     await page.getByTestId('run-filter-text').fill('');
     await page.getByTestId('run-group-by').selectOption('learningRate');
     await page.getByTestId('runs-table-scroller').evaluate((element) => element.scrollTo(0, 0));
-    await expect.poll(() => page.locator('[data-testid="run-group-row"]').first().getAttribute('data-group')).toMatch(
-      /^learningRate = /,
-    );
+    await expect
+      .poll(() => page.locator('[data-testid="run-group-row"]').first().getAttribute('data-group'))
+      .toMatch(/^learningRate = /);
     expect(await page.getByTestId('run-list').getAttribute('data-rows')).toBe(String(RUN_COUNT + learningRates.length));
     await screenshot(page, 'runs-table-grouped.png');
     expect(session.pageErrors).toEqual([]);

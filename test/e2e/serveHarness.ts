@@ -195,8 +195,8 @@ export async function openRun(page: Page, runId: string): Promise<Locator> {
   const bar = page.getByTestId('status-bar');
   await page.waitForFunction(
     (id) =>
-      document.querySelector('[data-testid="run-list-item"][aria-pressed="true"]')?.getAttribute('data-run-id') === id &&
-      document.querySelector('[data-testid="status-bar"]') !== null,
+      document.querySelector('[data-testid="run-list-item"][aria-pressed="true"]')?.getAttribute('data-run-id') ===
+        id && document.querySelector('[data-testid="status-bar"]') !== null,
     runId,
     { timeout: 10_000 },
   );

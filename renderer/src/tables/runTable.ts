@@ -94,7 +94,14 @@ export function buildColumns(keys: readonly string[], scores: readonly string[],
       sortValue: (run) => run.name.toLowerCase(),
       text: (run) => run.name,
     },
-    { id: 'state', label: 'State', numeric: false, width: 112, sortValue: (run) => run.state, text: (run) => run.state },
+    {
+      id: 'state',
+      label: 'State',
+      numeric: false,
+      width: 112,
+      sortValue: (run) => run.state,
+      text: (run) => run.state,
+    },
     {
       id: 'method',
       label: 'Method',
@@ -135,9 +142,9 @@ export function buildColumns(keys: readonly string[], scores: readonly string[],
       label: key,
       numeric: true,
       width: Math.max(86, Math.min(150, key.length * 8 + 20)),
-      sortValue: (run) => scoreOf(run as never, key),
+      sortValue: (run) => scoreOf(run, key),
       text: (run) => {
-        const value = scoreOf(run as never, key);
+        const value = scoreOf(run, key);
         return value === null ? '—' : formatMetric(value);
       },
     })),
@@ -173,12 +180,17 @@ function compareValues(a: string | number | null, b: string | number | null): nu
 }
 
 /** A stable sort by `column`; runs without a value come last in either direction. */
-export function sortRuns(runs: readonly TableRun[], column: RunColumn | undefined, direction: SortDirection): TableRun[] {
+export function sortRuns(
+  runs: readonly TableRun[],
+  column: RunColumn | undefined,
+  direction: SortDirection,
+): TableRun[] {
   if (!column) return [...runs];
   const sign = direction === 'asc' ? 1 : -1;
   const keyed = runs.map((run, index) => ({ run, index, value: column.sortValue(run) }));
   keyed.sort((a, b) => {
-    if (a.value === null || b.value === null) return a.value === b.value ? a.index - b.index : a.value === null ? 1 : -1;
+    if (a.value === null || b.value === null)
+      return a.value === b.value ? a.index - b.index : a.value === null ? 1 : -1;
     return sign * compareValues(a.value, b.value) || a.index - b.index;
   });
   return keyed.map((entry) => entry.run);

@@ -27,9 +27,11 @@ describe('sweep files', () => {
       expect(run.config.learningRate).toBe(run.axisValues.learningRate);
       expect((run.config.prior as { scale: number }).scale).toBe(run.axisValues['prior.scale']);
       expect(run.config.seed).toBe(run.seed);
-      expect(run.config.epochs).toBe(20);
+      expect((run.config as { epochs: number }).epochs).toBe(20);
     }
-    const combos = new Set(expanded.runs.map((run) => `${run.config.learningRate}/${(run.config.prior as { scale: number }).scale}`));
+    const combos = new Set(
+      expanded.runs.map((run) => `${run.config.learningRate}/${(run.config.prior as { scale: number }).scale}`),
+    );
     expect(combos).toEqual(new Set(['0.01/0.5', '0.01/1', '0.03/0.5', '0.03/1']));
     // Seed-major: the first four runs are the four combinations at seed 0.
     expect(expanded.runs.slice(0, 4).map((run) => run.seed)).toEqual([0, 0, 0, 0]);
@@ -111,7 +113,9 @@ describe('sweep files', () => {
   it('refuses more runs than a sweep may start', () => {
     const values = Array.from({ length: 100 }, (_, index) => 0.001 * (index + 1));
     expect(() =>
-      expandSweep(parseSweepFile(sweep({ axes: { learningRate: values, 'prior.scale': [0.5, 1, 2] }, seeds: [0, 1, 2, 3] }))),
+      expandSweep(
+        parseSweepFile(sweep({ axes: { learningRate: values, 'prior.scale': [0.5, 1, 2] }, seeds: [0, 1, 2, 3] })),
+      ),
     ).toThrow(/= 1200 runs; a sweep starts at most 1000/);
   });
 
@@ -119,7 +123,12 @@ describe('sweep files', () => {
     const expanded = expandSweep(
       parseSweepFile(sweep({ axes: { hiddenUnits: [[10], [20, 20]], kl: ['analytic', 'monteCarlo'] }, seeds: [4] })),
     );
-    expect(expanded.runs.map((run) => run.config.hiddenUnits)).toEqual([[10], [10], [20, 20], [20, 20]]);
+    expect(expanded.runs.map((run) => (run.config as { hiddenUnits: number[] }).hiddenUnits)).toEqual([
+      [10],
+      [10],
+      [20, 20],
+      [20, 20],
+    ]);
     expect(expanded.runs.every((run) => run.config.seed === 4)).toBe(true);
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { sweepStatus } from '../../../core/sweeps/sweepProgress';
-import { meanAndStd, rankSeedGroups, scoreDirection, scoreKeysOf, type ScoredRun } from '../../../core/sweeps/sweepResults';
+import {
+  meanAndStd,
+  rankSeedGroups,
+  scoreDirection,
+  scoreKeysOf,
+  type ScoredRun,
+} from '../../../core/sweeps/sweepResults';
 import type { SweepRecord } from '../../../core/contract/sweep';
 
 const run = (id: string, state: string, stdRatio?: number): ScoredRun => ({
@@ -21,9 +27,13 @@ describe('sweep results', () => {
 
   it('ranks seed groups by mean ± sample std, unscored groups last', () => {
     const runs = new Map(
-      [run('a0', 'completed', 2), run('a1', 'completed', 4), run('b0', 'completed', 5), run('b1', 'failed', 9), run('c0', 'running')].map(
-        (entry) => [entry.id, entry],
-      ),
+      [
+        run('a0', 'completed', 2),
+        run('a1', 'completed', 4),
+        run('b0', 'completed', 5),
+        run('b1', 'failed', 9),
+        run('c0', 'running'),
+      ].map((entry) => [entry.id, entry]),
     );
     const groups = [
       { axisValues: { lr: 0.01 }, runIds: ['c0'] },
@@ -35,7 +45,9 @@ describe('sweep results', () => {
     expect(higher[0]).toMatchObject({ values: [5], mean: 5, std: null }); // the failed run is left out
     expect(higher[1].mean).toBe(3);
     expect(higher[1].std).toBeCloseTo(Math.SQRT2, 12);
-    expect(rankSeedGroups(groups, runs, 'stdRatio', 'lower').map((group) => group.axisValues.lr)).toEqual([0.03, 0.1, 0.01]);
+    expect(rankSeedGroups(groups, runs, 'stdRatio', 'lower').map((group) => group.axisValues.lr)).toEqual([
+      0.03, 0.1, 0.01,
+    ]);
     expect(meanAndStd([1, 2, 3])).toEqual({ mean: 2, std: 1 });
   });
 

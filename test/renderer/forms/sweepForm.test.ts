@@ -50,7 +50,14 @@ describe('the run form in sweep mode', () => {
       sweepFileFromForm({ name: 'x', base, axes: [{ key: 'a', values: '1' }], seeds: '', search: 'grid', count: '' }),
     ).toEqual({ error: 'A sweep needs seeds, e.g. 0-2 or 0,1,2.' });
     expect(
-      sweepFileFromForm({ name: 'x', base, axes: [{ key: 'a', values: '1' }], seeds: '0', search: 'random', count: 'x' }),
+      sweepFileFromForm({
+        name: 'x',
+        base,
+        axes: [{ key: 'a', values: '1' }],
+        seeds: '0',
+        search: 'random',
+        count: 'x',
+      }),
     ).toMatchObject({ error: expect.stringMatching(/count/) });
   });
 });

@@ -14,7 +14,13 @@ import {
 
 const base = sinusoidPresets.find((preset) => preset.name === 'default')!.config;
 
-function run(id: string, learningRate: number, seed: number, stdRatio: number | null, extra: Partial<TableRun> = {}): TableRun {
+function run(
+  id: string,
+  learningRate: number,
+  seed: number,
+  stdRatio: number | null,
+  extra: Partial<TableRun> = {},
+): TableRun {
   return runRecordSchema.parse({
     id,
     name: `run ${id}`,
@@ -77,7 +83,12 @@ describe('the runs table model', () => {
       'dddd',
     ]);
     const collapsed = tableRows(runs, 'learningRate', new Set(['learningRate = 0.01']));
-    expect(collapsed.map((row) => row.key)).toEqual(['group:learningRate = 0.01', 'group:learningRate = 0.03', 'bb', 'dddd']);
+    expect(collapsed.map((row) => row.key)).toEqual([
+      'group:learningRate = 0.01',
+      'group:learningRate = 0.03',
+      'bb',
+      'dddd',
+    ]);
   });
 
   it('makes the name column wide enough for the longest name, within limits', () => {
