@@ -66,8 +66,10 @@ export function groupableKeys(runs: readonly TableRun[]): string[] {
 export function scoreColumnsOf(runs: readonly TableRun[]): string[] {
   const counts = new Map<string, number>();
   for (const run of runs) for (const key of scoreKeysOf([run])) counts.set(key, (counts.get(key) ?? 0) + 1);
+  // Most common first; the training losses (finalLoss, …) after the figures of merit.
+  const isLoss = (key: string) => (key.startsWith('final') ? 1 : 0);
   return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
+    .sort((a, b) => b[1] - a[1] || isLoss(a[0]) - isLoss(b[0]))
     .slice(0, maxScoreColumns)
     .map(([key]) => key);
 }
@@ -81,7 +83,7 @@ function cellValue(value: unknown): string | number | null {
 /** Room for the longest name (about 7.3 px a character at the table's size), within limits: names are not cut short. */
 export function nameColumnWidth(runs: readonly TableRun[]): number {
   const longest = runs.reduce((most, run) => Math.max(most, run.name.length), 0);
-  return Math.round(Math.min(560, Math.max(220, longest * 7.3 + 90)));
+  return Math.round(Math.min(560, Math.max(220, longest * 7.3 + 50)));
 }
 
 export function buildColumns(keys: readonly string[], scores: readonly string[], nameWidth = 260): RunColumn[] {
@@ -110,6 +112,28 @@ export function buildColumns(keys: readonly string[], scores: readonly string[],
       sortValue: (run) => run.config.method,
       text: (run) => run.config.method,
     },
+    ...keys.map<RunColumn>((key) => ({
+      id: `config:${key}`,
+      label: key,
+      numeric: true,
+      width: Math.max(64, Math.min(140, key.length * 7 + 18)),
+      sortValue: (run) => cellValue(valueAt(run.config, key)),
+      text: (run) => {
+        const value = valueAt(run.config, key);
+        return value === undefined || value === null ? '—' : formatAxisValue(value);
+      },
+    })),
+    ...scores.map<RunColumn>((key) => ({
+      id: `score:${key}`,
+      label: key,
+      numeric: true,
+      width: Math.max(72, Math.min(124, key.length * 7 + 18)),
+      sortValue: (run) => scoreOf(run, key),
+      text: (run) => {
+        const value = scoreOf(run, key);
+        return value === null ? '—' : formatMetric(value);
+      },
+    })),
     {
       id: 'experiment',
       label: 'Experiment',
@@ -126,28 +150,6 @@ export function buildColumns(keys: readonly string[], scores: readonly string[],
       sortValue: (run) => run.createdAt,
       text: (run) => run.createdAt.slice(0, 16).replace('T', ' '),
     },
-    ...keys.map<RunColumn>((key) => ({
-      id: `config:${key}`,
-      label: key,
-      numeric: true,
-      width: Math.max(76, Math.min(150, key.length * 8 + 20)),
-      sortValue: (run) => cellValue(valueAt(run.config, key)),
-      text: (run) => {
-        const value = valueAt(run.config, key);
-        return value === undefined || value === null ? '—' : formatAxisValue(value);
-      },
-    })),
-    ...scores.map<RunColumn>((key) => ({
-      id: `score:${key}`,
-      label: key,
-      numeric: true,
-      width: Math.max(86, Math.min(150, key.length * 8 + 20)),
-      sortValue: (run) => scoreOf(run, key),
-      text: (run) => {
-        const value = scoreOf(run, key);
-        return value === null ? '—' : formatMetric(value);
-      },
-    })),
   ];
 }
 

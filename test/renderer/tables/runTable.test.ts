@@ -55,8 +55,8 @@ describe('the runs table model', () => {
   it('offers the keys that vary (sweep axes first, seed last) and the scores', () => {
     expect(varyingKeys(runs)).toEqual(['learningRate', 'seed']);
     expect(varyingKeys(runs, ['seed', 'learningRate'])).toEqual(['seed', 'learningRate']);
-    expect(scoreColumnsOf(runs).slice(0, 2)).toEqual(['finalLoss', 'finalNll']);
-    expect(scoreColumnsOf(runs)).toContain('stdRatio');
+    expect(scoreColumnsOf(runs).slice(0, 3)).toEqual(['stdRatio', 'rmseInside', 'coverageInside']);
+    expect(scoreColumnsOf(runs)).toContain('finalLoss');
     expect(scoreColumnsOf(runs)).not.toContain('stepsPerSecond');
   });
 
