@@ -116,7 +116,7 @@ export function buildColumns(keys: readonly string[], scores: readonly string[],
       id: `config:${key}`,
       label: key,
       numeric: true,
-      width: Math.max(64, Math.min(140, key.length * 7 + 18)),
+      width: Math.max(70, Math.min(150, key.length * 7 + 32)),
       sortValue: (run) => cellValue(valueAt(run.config, key)),
       text: (run) => {
         const value = valueAt(run.config, key);
@@ -127,7 +127,7 @@ export function buildColumns(keys: readonly string[], scores: readonly string[],
       id: `score:${key}`,
       label: key,
       numeric: true,
-      width: Math.max(72, Math.min(124, key.length * 7 + 18)),
+      width: Math.max(80, Math.min(136, key.length * 7 + 32)),
       sortValue: (run) => scoreOf(run, key),
       text: (run) => {
         const value = scoreOf(run, key);
