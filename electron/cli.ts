@@ -15,6 +15,7 @@ import type { RunRecord } from '../core/contract/workbenchApi';
 import { registerClassifyCommand } from './cli/classify';
 import { registerEvaluateShiftCommand } from './cli/evaluateShift';
 import { registerEvaluateCommand } from './cli/evaluate';
+import { registerSweepCommand } from './cli/sweep';
 import { openHostServices } from './host/hostServices';
 import { densityOption, registerReportCommand, sizeOption, writeRunOutputs } from './cli/report';
 import type { FigureSizeName } from '../core/figures/figureSizes';
@@ -161,6 +162,7 @@ program
 registerClassifyCommand(program);
 registerEvaluateCommand(program);
 registerEvaluateShiftCommand(program);
+registerSweepCommand(program);
 
 function parseNonNegativeNumber(value: string): number {
   const number = Number(value);

@@ -87,6 +87,7 @@ export const defaultRateLimit: RateLimit = { burst: 200, perSecond: 50 };
 /** Methods that queue training or classification work, or read whole run folders. */
 export const expensiveMethods: ReadonlySet<string> = new Set([
   'startRun',
+  'startSweep',
   'resumeRun',
   'deleteRun',
   'classifyImages',

@@ -18,6 +18,7 @@ import {
   thresholdCalibrationSchema,
 } from './ood';
 import { shiftEvaluationSchema, shiftProgressSchema } from './shift';
+import { runSweepTagSchema, sweepFileSchema, sweepIdSchema, sweepStatusSchema } from './sweep';
 
 import { runSummarySchema } from './runSummary';
 
@@ -40,6 +41,8 @@ export const runRecordSchema = z.object({
   summary: runSummarySchema.optional(),
   /** Step of the run's stored checkpoint (`runs/<id>/checkpoint/`): resumeRun continues from here. */
   checkpointStep: z.number().int().nonnegative().optional(),
+  /** The sweep that started this run (core/contract/sweep.ts), if any. */
+  sweep: runSweepTagSchema.optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
@@ -154,6 +157,16 @@ export const apiMethods = {
   getShiftEvaluation: { args: z.tuple([runId]), result: shiftEvaluationSchema.nullable() },
   /** How far the run's shift evaluation in progress is (sets scored of all), or null when none runs. */
   getShiftProgress: { args: z.tuple([runId]), result: shiftProgressSchema.nullable() },
+  /**
+   * Expands a sweep (base configuration × axes × seeds, core/sweeps), validates every run's
+   * configuration, records the sweep and queues its runs, each tagged with the sweep; answers with
+   * its status. A sweep with one bad configuration starts nothing.
+   */
+  startSweep: { args: z.tuple([sweepFileSchema]), result: sweepStatusSchema },
+  /** Every recorded sweep with its progress, newest first. */
+  listSweeps: { args: z.tuple([]), result: z.array(sweepStatusSchema) },
+  /** One sweep with its progress (queued / running / done / failed per run), derived from its runs' records. */
+  getSweep: { args: z.tuple([sweepIdSchema]), result: sweepStatusSchema },
 } as const;
 export type ApiMethodName = keyof typeof apiMethods;
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];

@@ -15,6 +15,7 @@ import { OodService } from './oodService';
 import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
 import { RunStore, type RunStoreAccess } from './runStore';
+import { SweepService } from './sweepService';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
 import type { TrainingWorkerFactory } from './trainingWorker';
 
@@ -51,6 +52,7 @@ export interface HostServices {
   api: ApiHandler;
   ood: OodService;
   shift: ShiftService;
+  sweeps: SweepService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
   interruptedRunIds: string[];
   /** Why this process may not change the runs folder (it was opened read-only), or null when it owns it. */
@@ -122,6 +124,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
+  const sweeps = new SweepService({ runs: runManager, store, warn: options.warn });
   const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
@@ -130,9 +133,10 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     environment: () => ({ shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}) }),
     ood,
     shift,
+    sweeps,
     warn: options.warn,
   });
-  return { runManager, api, ood, shift, interruptedRunIds, readOnlyReason };
+  return { runManager, api, ood, shift, sweeps, interruptedRunIds, readOnlyReason };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */

@@ -15,6 +15,7 @@ import type { RunEvent, RunState } from '../../core/contract/runEvent';
 import { currentTimeline } from '../../core/contract/runTimeline';
 import { runBudgetProblems } from '../../core/experiments/budgets';
 import type { RunRecord, RunSummary } from '../../core/contract/workbenchApi';
+import type { RunSweepTag } from '../../core/contract/sweep';
 import type { SerializedCheckpoint } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage, WorkerToHostMessage } from '../worker/messages';
 import { ActiveRun, type RunPersistence } from './activeRun';
@@ -63,6 +64,8 @@ export interface RunManagerOptions {
 export interface StartRunRequest {
   config: RunConfigInput;
   name?: string;
+  /** The sweep that starts this run (./sweepService): stored in run.json as `sweep`. */
+  sweep?: RunSweepTag;
 }
 
 type FinishedState = Extract<RunState, 'completed' | 'stopped' | 'failed' | 'interrupted'>;
@@ -135,7 +138,7 @@ export class RunManager {
     }
     const config = parsed.data;
     assertWithinBudget(config);
-    const record = await this.createRecord(config, request.name);
+    const record = await this.createRecord(config, request.name, request.sweep);
     this.active.set(record.id, new ActiveRun(record, this.persistence));
     this.emit({
       type: 'status',
@@ -350,7 +353,7 @@ export class RunManager {
     await this.store.close();
   }
 
-  private async createRecord(config: RunConfig, name: string | undefined): Promise<RunRecord> {
+  private async createRecord(config: RunConfig, name: string | undefined, sweep?: RunSweepTag): Promise<RunRecord> {
     const totalSteps = this.options.totalSteps(config);
     for (let attempt = 0; ; attempt += 1) {
       const record: RunRecord = {
@@ -362,6 +365,7 @@ export class RunManager {
         createdAt: new Date().toISOString(),
         step: 0,
         totalSteps,
+        ...(sweep ? { sweep } : {}),
       };
       try {
         await this.store.createRun(record);
