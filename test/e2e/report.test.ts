@@ -142,7 +142,9 @@ describe('Export report in the browser shell', () => {
 
   it("a panel's Copy puts its PNG on the clipboard", { timeout: 60_000 }, async () => {
     // Headless Chromium grants the Clipboard API only when asked to, for the app's origin.
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(session.url).origin });
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(session.url).origin });
     await page.bringToFront();
     // Something else first, so what is read back can only have come from Copy.
     await page.evaluate(() => navigator.clipboard.writeText('not a figure'));
