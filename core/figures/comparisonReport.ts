@@ -9,7 +9,7 @@ import { availableMetrics, lastStep, metricValuesAt, type ComparisonRun } from '
 import { configDifferences, formatConfigValue } from './configDiff';
 import { formatMetric } from './format';
 import { seriesColour } from './palette';
-import { drawTable, tableHeight, type TextTable } from './reportTables';
+import type { TextTable } from './reportTables';
 import { layoutReport, reportFooter, reportHeader, safeFileStem, type ReportLayout } from './reportLayout';
 import type { FigureRow } from './runFigures';
 import type { CanvasFigureSpec, FigureSpec } from './types';
@@ -68,9 +68,7 @@ export function metricTable(runs: readonly ComparisonRun[]): TextTable {
   };
 }
 
-const titleBlockHeight = 64;
-const tableGap = 18;
-
+/** The comparison's header: what is compared, then the settings that differ and the final metrics, one table under the other. */
 export function comparisonReportHeader(runs: readonly ComparisonRun[]): CanvasFigureSpec {
   const tables = [configDiffTable(runs), metricTable(runs)];
   const shares = (table: TextTable) => {
@@ -79,18 +77,13 @@ export function comparisonReportHeader(runs: readonly ComparisonRun[]): CanvasFi
     return [first, ...Array.from({ length: columns - 1 }, () => (1 - first) / Math.max(columns - 1, 1))];
   };
   for (const table of tables) table.columnShares = shares(table);
-  const height = titleBlockHeight + tables.reduce((sum, table) => sum + tableHeight(table) + tableGap, 0);
   const experiments = [...new Set(runs.map((run) => run.config.experiment))].join(', ');
   return reportHeader({
     heading: `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`,
     title: `Comparison of ${runs.length} runs`,
     caption: comparisonCaption(runs),
-    facts: `${experiments} · ${comparisonCaption(runs)}`,
-    height,
-    drawBody(ctx, width) {
-      let y = titleBlockHeight;
-      for (const table of tables) y += drawTable(ctx, table, 0, y, width) + tableGap;
-    },
+    lines: [`${experiments} · ${comparisonCaption(runs)}`],
+    tables: [[{ share: 1, tables }]],
   });
 }
 
