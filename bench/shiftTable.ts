@@ -85,18 +85,22 @@ const beyond90 = evaluations[0].rotation
   .map((row, i) => ({ degrees: row.degrees!, accuracy: rotationMeans('accuracy')[i] }))
   .filter((row) => row.degrees > 90);
 const claims = {
-  accuracyFallsTo60: at('rotation 0°', 'accuracy') > at('rotation 30°', 'accuracy') &&
+  accuracyFallsTo60:
+    at('rotation 0°', 'accuracy') > at('rotation 30°', 'accuracy') &&
     at('rotation 30°', 'accuracy') > at('rotation 60°', 'accuracy'),
   /** "Far from its unshifted value": every level beyond 90° at most half the unshifted accuracy. */
   accuracyFarBelowBeyond90: beyond90.every((row) => row.accuracy <= at('rotation 0°', 'accuracy') / 2),
   maxAccuracyBeyond90: Math.max(...beyond90.map((row) => row.accuracy)),
   accuracyAt180: at('rotation 180°', 'accuracy'),
-  eceRisesWithRotation: at('rotation 60°', 'ece') > at('rotation 0°', 'ece') &&
-    at('rotation 180°', 'ece') > at('rotation 0°', 'ece'),
-  eceRisesWithRoll: at('roll 6 px', 'ece') > at('rotation 0°', 'ece') && at('roll 14 px', 'ece') > at('rotation 0°', 'ece'),
-  entropyRisesWithRotation: at('rotation 60°', 'meanEntropy') > at('rotation 0°', 'meanEntropy') &&
+  eceRisesWithRotation:
+    at('rotation 60°', 'ece') > at('rotation 0°', 'ece') && at('rotation 180°', 'ece') > at('rotation 0°', 'ece'),
+  eceRisesWithRoll:
+    at('roll 6 px', 'ece') > at('rotation 0°', 'ece') && at('roll 14 px', 'ece') > at('rotation 0°', 'ece'),
+  entropyRisesWithRotation:
+    at('rotation 60°', 'meanEntropy') > at('rotation 0°', 'meanEntropy') &&
     at('rotation 180°', 'meanEntropy') > at('rotation 0°', 'meanEntropy'),
-  entropyRisesWithRoll: at('roll 6 px', 'meanEntropy') > at('rotation 0°', 'meanEntropy') &&
+  entropyRisesWithRoll:
+    at('roll 6 px', 'meanEntropy') > at('rotation 0°', 'meanEntropy') &&
     at('roll 14 px', 'meanEntropy') > at('rotation 0°', 'meanEntropy'),
 };
 

@@ -260,9 +260,7 @@ export class ShiftService {
     }
 
     const heldoutName = `Held-out (${run.config.dataset})`;
-    const confidenceSets = [
-      scoring(() => confidenceSet(heldoutName, 'heldout', base.summary, unshiftedLabels)),
-    ];
+    const confidenceSets = [scoring(() => confidenceSet(heldoutName, 'heldout', base.summary, unshiftedLabels))];
     const ood: ShiftEvaluation['ood'] = [];
     for (const set of oodSets) {
       const result = await classify(set.request);

@@ -26,7 +26,6 @@ export class EvaluationPoolError extends Error {
 /** How long helpers stay after their last evaluation. */
 const IDLE_MS = 60_000;
 
-
 interface Helper {
   worker: Worker;
   pending?: { resolve: (reply: HelperReply) => void; reject: (error: Error) => void };
@@ -152,7 +151,8 @@ export class EvaluationPool {
 
   private request(helper: Helper, message: HelperRequest): Promise<HelperReply> {
     if (helper.failed) return Promise.reject(helper.failed);
-    if (helper.pending) return Promise.reject(new EvaluationPoolError('An evaluation helper was sent two requests at once.'));
+    if (helper.pending)
+      return Promise.reject(new EvaluationPoolError('An evaluation helper was sent two requests at once.'));
     return new Promise<HelperReply>((resolve, reject) => {
       helper.pending = { resolve, reject };
       helper.worker.postMessage(message);

@@ -32,7 +32,8 @@ beforeAll(async () => {
   await writeLenet5RunWithCheckpoint(runsDir, runId);
   await writeRunWithoutCheckpoint(runsDir, 'lenet5-no-checkpoint', 'lenet5');
   await writeRunWithoutCheckpoint(runsDir, 'a-sinusoid', 'sinusoid');
-  for (const [id, method] of Object.entries(pointMethodRuns)) await writeLenet5RunWithCheckpoint(runsDir, id, 400, method);
+  for (const [id, method] of Object.entries(pointMethodRuns))
+    await writeLenet5RunWithCheckpoint(runsDir, id, 400, method);
   services = await openHostServices({
     runsDir,
     shell: 'test',

@@ -64,7 +64,8 @@ export function lenet5Budget(config: Lenet5Config): ResourceEstimate {
       workers * EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) *
       FLOAT_BYTES +
     replicasBytes;
-  const overWorkers = workers > 1 ? ` over ${workers} worker threads (each with its own backend and network replica)` : '';
+  const overWorkers =
+    workers > 1 ? ` over ${workers} worker threads (each with its own backend and network replica)` : '';
   const fewerWorkers = workers > 1 ? ' or workers' : '';
   const memory =
     trainingBytes >= evaluationBytes

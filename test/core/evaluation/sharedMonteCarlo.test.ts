@@ -40,7 +40,11 @@ function argsFor(network: MonteCarloArgs['network'], draws: number): MonteCarloA
 }
 
 /** Helpers that compute their draws on this thread, after a tick (as a thread's answer would come). */
-function localHelpers(args: MonteCarloArgs, helpers: number, failOn = new Set<number>()): DrawHelpers & { calls: number[] } {
+function localHelpers(
+  args: MonteCarloArgs,
+  helpers: number,
+  failOn = new Set<number>(),
+): DrawHelpers & { calls: number[] } {
   const calls: number[] = [];
   return {
     calls,
@@ -92,13 +96,19 @@ describe('sharedMonteCarloSteps', () => {
     });
   }
 
-  it('computes a failing helper\'s draw on this thread, with the same result', async () => {
+  it("computes a failing helper's draw on this thread, with the same result", async () => {
     const config = lenet5ConfigSchema.parse({ experiment: 'lenet5', seed: 2 });
     const network = lenet5NetworkOfRun(config, new SeedStream(5));
     try {
       const args = argsFor(network, 5);
       const alone = await monteCarloProbabilities(args);
-      const timings: SharedMonteCarloTimings = { localDraws: 0, helperDraws: 0, retriedDraws: 0, localMs: 0, waitMs: 0 };
+      const timings: SharedMonteCarloTimings = {
+        localDraws: 0,
+        helperDraws: 0,
+        retriedDraws: 0,
+        localMs: 0,
+        waitMs: 0,
+      };
       const shared = await drain(sharedMonteCarloSteps(args, localHelpers(args, 2, new Set([1])), timings));
       expect(Array.from(shared.values)).toEqual(Array.from(alone.values));
       expect(timings.retriedDraws).toBe(1);

@@ -65,7 +65,9 @@ describe('EvaluationPool', () => {
           counts.push(pool.helperTensorCounts.join());
         }
         // Nothing shares while a run trains.
-        expect(pool.helpersFor({ key: `net-${index}`, config, variables }, imageSet(2, 0), () => false).available()).toBe(0);
+        expect(
+          pool.helpersFor({ key: `net-${index}`, config, variables }, imageSet(2, 0), () => false).available(),
+        ).toBe(0);
       } finally {
         network.dispose();
       }
@@ -81,7 +83,9 @@ describe('EvaluationPool', () => {
     try {
       const helpers = pool.helpersFor({ key: 'killed', config, variables }, imageSet(3, 1), () => true);
       await pool.threads[1].terminate();
-      await expect(helpers.computeDraw(1, 0)).rejects.toThrow(/^Evaluation helper 2 of 2 (exited unexpectedly|stopped)/);
+      await expect(helpers.computeDraw(1, 0)).rejects.toThrow(
+        /^Evaluation helper 2 of 2 (exited unexpectedly|stopped)/,
+      );
       expect(pool.broken).toBe(true);
       // The other helper still answers.
       expect(await helpers.computeDraw(0, 0)).toHaveLength(30);
