@@ -104,7 +104,9 @@ export class OodServer {
   /** Checkpoint files read from run folders (tests count the misses). */
   checkpointReads = 0;
   private pumping: Promise<void> | null = null;
-  private evaluationPool: Promise<EvaluationPool> | null = null;
+  /** Helper threads being started, and those ready (until replaced or idle for a minute). */
+  private startingPool: Promise<EvaluationPool> | null = null;
+  private readyPool: EvaluationPool | null = null;
 
   constructor(private readonly options: OodServerOptions) {}
 
@@ -160,14 +162,17 @@ export class OodServer {
   async dispose(): Promise<void> {
     for (const cached of this.networks.values()) cached.network.dispose();
     this.networks.clear();
-    const pool = this.evaluationPool;
-    this.evaluationPool = null;
-    await pool?.then((started) => started.close()).catch(() => undefined);
+    const starting = this.startingPool;
+    const ready = this.readyPool;
+    this.startingPool = null;
+    this.readyPool = null;
+    await ready?.close();
+    await starting?.then((started) => started.close()).catch(() => undefined);
   }
 
-  /** The helper threads of batch requests, if started (tests look at their tensor counts). */
-  get helperPool(): Promise<EvaluationPool> | null {
-    return this.evaluationPool;
+  /** The helper threads of batch requests once started (tests look at their tensor counts). */
+  get helperPool(): EvaluationPool | null {
+    return this.readyPool;
   }
 
   get cachedNetworks(): number {
@@ -313,37 +318,41 @@ export class OodServer {
 
   /**
    * The helper threads a batch request may share its draws with: `workers` − 1 of them, on a
-   * backend whose instances use one core each, when no run trains. Started on first use and kept
-   * while evaluations come (EvaluationPool ends them after a minute idle); a pool with a dead
-   * helper or of another size is replaced.
+   * backend whose instances use one core each, when no run trains. Started in the background on
+   * first use — a request never waits for threads to start (that takes seconds, and interactive
+   * requests queue behind the step that would wait): until they are ready, requests evaluate on
+   * this thread alone. Kept while evaluations come (EvaluationPool ends them after a minute idle);
+   * a pool with a dead helper or of another size is replaced.
    */
   private async helpersFor(message: OodRequestMessage, backend: string): Promise<EvaluationPool | null> {
     const helpers = (message.workers ?? 1) - 1;
     if (message.priority !== 'batch' || helpers < 1 || !SHARED_DRAW_BACKENDS.has(backend)) return null;
     if (this.options.isTraining()) return null;
-    let current = await this.evaluationPool?.catch(() => null);
-    if (current && (current.broken || current.size !== helpers || current.backend !== backend)) {
-      this.evaluationPool = null;
+    const current = this.readyPool;
+    if (current && !current.broken && current.size === helpers && current.backend === backend) return current;
+    if (this.startingPool) return null;
+    if (current) {
+      this.readyPool = null;
       await current.close();
-      current = null;
     }
-    if (!current) {
-      const start = this.options.startEvaluationPool ?? ((count, name) => EvaluationPool.start(count, name));
-      const starting = start(helpers, backend);
-      this.evaluationPool = starting;
-      try {
-        current = await starting;
-      } catch {
-        // No helpers (a thread could not start): this thread evaluates alone, as with workers = 1.
-        this.evaluationPool = null;
-        return null;
-      }
-      current.onIdle = () => {
-        if (this.evaluationPool === starting) this.evaluationPool = null;
-        void current!.close();
-      };
-    }
-    return current;
+    const start = this.options.startEvaluationPool ?? ((count, name) => EvaluationPool.start(count, name));
+    const starting = start(helpers, backend);
+    this.startingPool = starting;
+    starting.then(
+      (pool) => {
+        this.startingPool = null;
+        this.readyPool = pool;
+        pool.onIdle = () => {
+          if (this.readyPool === pool) this.readyPool = null;
+          void pool.close();
+        };
+      },
+      // No helpers (a thread could not start): requests evaluate on this thread, as with workers = 1.
+      () => {
+        this.startingPool = null;
+      },
+    );
+    return null;
   }
 
   /**
