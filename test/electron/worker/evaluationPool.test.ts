@@ -33,7 +33,7 @@ async function networkOf(config: Lenet5Config) {
     network.trainableVariables.map(async (variable) => ({
       name: stableVariableName(variable.name),
       shape: variable.shape,
-      values: (await variable.data()) as Float32Array,
+      values: Float32Array.from(await variable.data()),
     })),
   );
   return { network, variables };
