@@ -10,6 +10,7 @@ import { seedGroups, type ComparisonRun } from './comparisonData';
 import { formatMetric, formatPercent } from './format';
 import { tableFigure, type TextTable } from './reportTables';
 import type { FigureRow } from './runFigures';
+import { isMethodId, methods } from '../methods/index';
 import { referenceCurvesFor } from '../shift/referenceCurves';
 import { confidenceFigure, shiftCurveFigure, type ShiftMetric, type ShiftSeries } from './shiftFigures';
 import type { CanvasFigureSpec, FigureRun } from './types';
@@ -64,6 +65,29 @@ export function shiftTableFigure(evaluation: ShiftEvaluation, run: FigureRun): C
   );
 }
 
+/**
+ * The series of compared runs with a shift evaluation, one per seed group; when the runs differ in
+ * method, each label says its method (runs named alike, e.g. "lenet5 · quick · seed 0", would
+ * otherwise be told apart by colour only).
+ */
+export function shiftSeriesOf(
+  runs: readonly ComparisonRun[],
+  evaluations: ReadonlyMap<string, ShiftEvaluation>,
+  grouping: Parameters<typeof seedGroups>[1],
+): ShiftSeries[] {
+  const methodOf = (run: ComparisonRun) => String((run.config as { method?: unknown }).method ?? 'vi');
+  const severalMethods = new Set(runs.map(methodOf)).size > 1;
+  return seedGroups(runs, grouping).map((group) => {
+    const name = group.runs.length === 1 ? group.runs[0].name : group.label;
+    const method = methodOf(group.runs[0]);
+    const label = isMethodId(method) ? methods[method].label : method;
+    return {
+      label: severalMethods ? `${name} — ${label}` : name,
+      evaluations: group.runs.map((run) => evaluations.get(run.id)!),
+    };
+  });
+}
+
 export interface ShiftFigureOptions {
   /** Draw the published reference lines (core/shift/referenceCurves.ts) of the runs' dataset. */
   references?: boolean;
@@ -116,10 +140,7 @@ export function shiftComparisonRows(
 ): FigureRow[] {
   const evaluated = runs.filter((run) => evaluations.has(run.id));
   if (evaluated.length === 0) return [];
-  const series: ShiftSeries[] = seedGroups(evaluated, 'config').map((group) => ({
-    label: group.runs.length === 1 ? group.runs[0].name : group.label,
-    evaluations: group.runs.map((run) => evaluations.get(run.id)!),
-  }));
+  const series = shiftSeriesOf(evaluated, evaluations, 'config');
   const caption = comparisonCaption(evaluated);
   const metrics = ['accuracy', 'ece', 'nll', 'meanEntropy'] as const;
   const curve = (kind: ShiftKindName, metric: ShiftMetric) => shiftCurve(series, kind, metric, caption, options);
