@@ -50,6 +50,8 @@ export interface RunReportOptions {
   ood?: OodEvaluation | null;
   /** The run's stored dataset-shift evaluation (runs/<id>/shift.json): its table, curves and figure 3 follow. */
   shift?: ShiftEvaluation | null;
+  /** Draw the published reference lines (core/shift/referenceCurves.ts) on the shift curves. */
+  shiftReferences?: boolean;
   /** Figures appended last, in rows (e.g. verdicts on dropped images). */
   extraRows?: readonly FigureRow[];
 }
@@ -154,7 +156,7 @@ export function runReportLayout(run: ReportRun, data: RunData, options: RunRepor
   const rows = [
     ...runFigureRows(data, run, { totalSteps: run.totalSteps }),
     ...(options.ood ? oodReportRows(options.ood, run) : []),
-    ...(options.shift ? shiftReportRows(options.shift, run) : []),
+    ...(options.shift ? shiftReportRows(options.shift, run, { references: options.shiftReferences }) : []),
     ...(options.extraRows ?? []),
   ];
   const footer = reportFooter(options, `report of run ${run.id ?? run.name}`);
