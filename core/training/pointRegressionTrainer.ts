@@ -30,6 +30,32 @@ import type { RegressionProblem, RegressionTrainingConfig } from './regressionTr
 import { runTrainingLoop, type StepMetrics } from './trainingLoop';
 import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
 
+/**
+ * The point model of a regression run (its method's MLP, or M of them): what the trainer trains
+ * and what a post-hoc method rebuilds from the run's checkpoint (variables by stable name).
+ */
+export function pointRegressionModel(
+  config: Pick<RegressionTrainingConfig, 'hiddenUnits'> & { method: MethodId },
+  methodOptions: Record<string, unknown>,
+  seeds: SeedStream,
+): PointModel {
+  return new PointModel(
+    { method: config.method, options: methodOptions },
+    (options, networkSeeds) =>
+      pointMlpNetwork(
+        {
+          inputUnits: 1,
+          hiddenUnits: config.hiddenUnits,
+          outputs: options.meanAndVariance ? 2 : 1,
+          dropoutRate: options.dropoutRate,
+          namePrefix: options.namePrefix,
+        },
+        networkSeeds,
+      ),
+    seeds,
+  );
+}
+
 export async function trainPointRegression(
   config: RegressionTrainingConfig & { method: MethodId },
   methodOptions: Record<string, unknown>,
@@ -53,21 +79,7 @@ export async function trainPointRegression(
   const grid = linspace(problem.grid.min, problem.grid.max, config.gridPoints);
   const trueY = grid.map(problem.regions.trueFunction);
 
-  const model = new PointModel(
-    { method: config.method, options: methodOptions },
-    (options, networkSeeds) =>
-      pointMlpNetwork(
-        {
-          inputUnits: 1,
-          hiddenUnits: config.hiddenUnits,
-          outputs: options.meanAndVariance ? 2 : 1,
-          dropoutRate: options.dropoutRate,
-          namePrefix: options.namePrefix,
-        },
-        networkSeeds,
-      ),
-    initSeeds,
-  );
+  const model = pointRegressionModel(config, methodOptions, initSeeds);
   const optimizer = tf.train.adam(config.learningRate);
   const variables = model.trainableVariables;
   const inputs = tf.tensor2d(data.x.map(toNetworkX), [pointCount, 1]);

@@ -1,8 +1,10 @@
 /**
  * `npm run evaluate -- temperature|laplace --run RUNDIR [--json]`: a post-hoc method applied to a
- * stored classification run — temperature scaling (Guo et al. 2017) or last-layer Laplace
- * (Daxberger et al. 2021) — fitted on the validation split the run held out of training and scored
- * on its held-out set before and after. The combination is checked first (validateMethodCombination:
+ * stored run — temperature scaling (Guo et al. 2017) or last-layer Laplace (Daxberger et al. 2021)
+ * — fitted on the validation split a classification run held out of training and scored on its
+ * held-out set before and after; Laplace on a deterministic regression run is fitted on its
+ * training points (exact GGN, δ by marginal likelihood) and its band scored before and after
+ * (stdRatio, rmseInside, coverageInside). The combination is checked first (validateMethodCombination:
  * Laplace needs a deterministic run, temperature scaling a classification run), with what would
  * work; the fit runs in a worker thread (electron/worker/posthocWorker.ts), so this process never
  * loads tfjs. Reads the runs folder only. Exit 0 on success, 2 when nothing could be tried.
@@ -34,7 +36,7 @@ export function registerEvaluateCommand(program: Command): void {
   for (const method of postHocNames) {
     group
       .command(method)
-      .description(`Apply ${method} to a stored classification run and score it before and after.`)
+      .description(`Apply ${method} to a stored run and score it before and after.`)
       .requiredOption('--run <dir>', 'the run folder (runs/<id>)')
       .option('--json', 'print the result as one JSON line')
       .action(async (options: { run: string; json?: boolean }) => {
@@ -86,18 +88,32 @@ async function evaluate(methodName: string, options: { run: string; json?: boole
     const taskKind = descriptorOf(config).task.kind;
     const combination = validateMethodCombination({ method: method.id, taskKind, baseMethod: config.method });
     if (!combination.ok) throw new Error(combination.message);
-    // The post-hoc fits take a run of images (validation split, held-out set, evaluation passes).
-    if (!('evalDraws' in config)) {
-      throw new Error(
-        `Run "${record.id}" is not a classification run of images; ${method.label} has nothing to rescale.`,
-      );
+    let request: PosthocRequest;
+    if (taskKind === 'regression') {
+      // validateMethodCombination let only Laplace on a deterministic run through to here.
+      request = {
+        runDir,
+        taskKind,
+        config: config as Extract<PosthocRequest, { taskKind: 'regression' }>['config'],
+        method: 'laplace',
+        options: combination.options,
+      };
+    } else {
+      // The post-hoc fits take a run of images (validation split, held-out set, evaluation passes).
+      if (!('evalDraws' in config)) {
+        throw new Error(
+          `Run "${record.id}" is not a classification run of images; ${method.label} has nothing to rescale.`,
+        );
+      }
+      request = {
+        runDir,
+        taskKind: 'classification',
+        config,
+        method: method.id as 'temperatureScaling' | 'laplace',
+        options: combination.options,
+      };
     }
-    const result = await runInWorker({
-      runDir,
-      config,
-      method: method.id as PosthocRequest['method'],
-      options: combination.options,
-    });
+    const result = await runInWorker(request);
     const output = { runId: record.id, ...result, baseOptions: rawMethodOptions(config) };
     if (options.json) console.log(JSON.stringify(output));
     else printResult(output);
@@ -111,8 +127,8 @@ async function evaluate(methodName: string, options: { run: string; json?: boole
 }
 
 function printResult(output: Record<string, unknown>): void {
-  const before = output.before as Record<string, number>;
-  const after = output.after as Record<string, number>;
+  const before = output.before as Record<string, number | null>;
+  const after = output.after as Record<string, number | null>;
   const fitted =
     typeof output.temperature === 'number'
       ? `temperature ${output.temperature.toFixed(4)}`
@@ -121,7 +137,9 @@ function printResult(output: Record<string, unknown>): void {
     `Run ${String(output.runId)}: ${String(output.method)} on a ${String(output.baseMethod)} run, ${fitted}.`,
   );
   console.log('  score            before      after');
-  for (const key of ['heldoutNats', 'accuracy', 'ece', 'brier', 'aurc']) {
-    console.log(`  ${key.padEnd(14)} ${before[key].toFixed(4).padStart(8)} ${after[key].toFixed(4).padStart(10)}`);
+  const keys = 'stdRatio' in before ? ['stdRatio', 'rmseInside', 'coverageInside'] : ['heldoutNats', 'accuracy', 'ece', 'brier', 'aurc'];
+  const shown = (value: number | null) => (value === null ? 'none' : value.toFixed(4));
+  for (const key of keys) {
+    console.log(`  ${key.padEnd(14)} ${shown(before[key]).padStart(8)} ${shown(after[key]).padStart(10)}`);
   }
 }
