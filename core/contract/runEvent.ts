@@ -124,6 +124,8 @@ export const heldoutEventSchema = z.object({
   /** Brier score and area under the risk–coverage curve (core/scoring/classificationScores); absent in runs made before them. */
   brier: z.number().optional(),
   aurc: z.number().optional(),
+  /** The risk–coverage curve (at most 101 coverages, the last included) whose area is `aurc`; absent in older runs. */
+  riskCoverage: z.object({ coverage: z.array(z.number()), risk: z.array(z.number()) }).optional(),
   reliability: z.array(reliabilityBinSchema),
   draws: z.number().int().positive(),
   images: z.number().int().positive(),
