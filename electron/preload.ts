@@ -31,6 +31,7 @@ const methodNames = [
   'evaluateShift',
   'getShiftEvaluation',
   'getShiftProgress',
+  'combineRunsIntoEnsemble',
 ] as const;
 // Compile-time check that the list above is exactly the contract's methods.
 type MissingMethods = Exclude<ApiMethodName, (typeof methodNames)[number]>;

@@ -72,6 +72,10 @@ export const metricsEventSchema = z.object({
   klWeight: z.number(),
   accuracy: z.number().optional(),
   mse: z.number().optional(),
+  /** Deep ensembles: each member's own NLL on the step's batch (as `nll`: batch mean, or summed for regression). */
+  memberNll: z.array(z.number()).optional(),
+  /** Deep ensembles: the NLL of the members' mixture on the batch (the ensemble's own curve). */
+  ensembleNll: z.number().optional(),
 });
 
 /** Predictive of a regression run on a grid: mean and epistemic std over posterior draws. */

@@ -95,6 +95,7 @@ export async function trainPointRegression(
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; penalty: tf.Scalar; mse: tf.Scalar } | undefined;
+    let ensembleParts: { members: tf.Scalar[]; mixture: tf.Scalar } | undefined;
     const loss = optimizer.minimize(
       () => {
         const context = { mode: 'sample' as const, seeds: trainSeeds };
@@ -108,6 +109,24 @@ export async function trainPointRegression(
             : knownNoiseGaussianNll(targets, mean, noiseStd),
         );
         const nllSum = tf.addN(memberNll);
+        if (model.ensemble) {
+          // Each member's summed NLL and the mixture's: log p(y | x) = logsumexp_m log N(y; μ_m, σ²_m) − log M.
+          const logDensities = tf.stack(
+            heads.map(({ mean, variance }) =>
+              tf.neg(
+                tf.add(
+                  tf.mul(0.5, tf.log(tf.mul(2 * Math.PI, variance!))),
+                  tf.div(tf.square(tf.sub(targets, mean)), tf.mul(2, variance!)),
+                ),
+              ),
+            ),
+          );
+          const mixture = tf.sub(tf.logSumExp(logDensities, 0), Math.log(heads.length));
+          ensembleParts = {
+            members: memberNll.map((value) => tf.keep(tf.mul(value, pointCount) as tf.Scalar)),
+            mixture: tf.keep(tf.neg(tf.sum(mixture)) as tf.Scalar),
+          };
+        }
         const penalty = tf.addN(model.networks.map((network) => network.l2Penalty())) as tf.Scalar;
         const mixtureMean = tf.mean(tf.stack(heads.map((head) => head.mean)), 0);
         const mse = tf.mean(tf.square(tf.sub(mixtureMean, targets))) as tf.Scalar;
@@ -128,13 +147,22 @@ export async function trainPointRegression(
       mse: parts!.mse,
     });
     const summedNll = nll + nllShift;
-    return {
+    const metrics: StepMetrics = {
       loss: summedNll + model.weightDecay * penalty,
       nll: summedNll,
       kl: penalty,
       klWeight: model.weightDecay,
       mse: mse * yStd ** 2,
     };
+    if (ensembleParts) {
+      const { mixture, ...members } = await takeScalars({
+        mixture: ensembleParts.mixture,
+        ...Object.fromEntries(ensembleParts.members.map((value, m) => [`member${m}`, value])),
+      });
+      metrics.memberNll = ensembleParts.members.map((_, m) => members[`member${m}`] + nllShift);
+      metrics.ensembleNll = mixture + nllShift;
+    }
+    return metrics;
   };
 
   const evaluate = async (step: number) => {

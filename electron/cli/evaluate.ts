@@ -33,6 +33,7 @@ function posthocWorkerUrl(): URL {
 /** `evaluate <post-hoc method>`: one subcommand per post-hoc method of the registry, in the shared group. */
 export function registerEvaluateCommand(program: Command): void {
   const group = evaluateCommandGroup(program);
+  registerEnsembleCommand(group);
   for (const method of postHocNames) {
     group
       .command(method)
@@ -42,6 +43,86 @@ export function registerEvaluateCommand(program: Command): void {
       .action(async (options: { run: string; json?: boolean }) => {
         process.exitCode = await evaluate(method, options);
       });
+  }
+}
+
+/**
+ * `evaluate ensemble --runs DIR1 DIR2 … [--name N] [--json]`: a deep ensemble from a seed group of
+ * deterministic runs (electron/host/ensembleService), stored as a new run folder beside them; prints
+ * the ensemble's held-out scores next to each member's.
+ */
+function registerEnsembleCommand(group: Command): void {
+  group
+    .command('ensemble')
+    .description('Combine deterministic runs of one configuration (a seed group) into a deep ensemble, stored as a new run.')
+    .requiredOption('--runs <dirs...>', 'the member run folders (runs/<id>), all in one runs folder')
+    .option('--name <name>', "the new run's name")
+    .option('--json', 'print the result as one JSON line')
+    .action(async (options: { runs: string[]; name?: string; json?: boolean }) => {
+      process.exitCode = await combine(options);
+    });
+}
+
+async function combine(options: { runs: string[]; name?: string; json?: boolean }): Promise<number> {
+  const dirs = options.runs.map((dir) => path.resolve(dir));
+  for (const [i, dir] of dirs.entries()) {
+    if (!existsSync(path.join(dir, 'run.json'))) {
+      console.error(`Error: "${options.runs[i]}" is not a run folder (it has no run.json); pass --runs runs/<id> …`);
+      return 2;
+    }
+  }
+  const runsDir = path.dirname(dirs[0]);
+  if (dirs.some((dir) => path.dirname(dir) !== runsDir)) {
+    console.error('Error: the member runs must be in one runs folder; the ensemble is stored beside them.');
+    return 2;
+  }
+  let services: Awaited<ReturnType<typeof openHostServices>>;
+  try {
+    services = await openHostServices({
+      runsDir,
+      shell: 'test',
+      access: 'owner',
+      recoverRuns: false,
+      processName: 'the evaluate ensemble command',
+      warn: (message) => console.error(`Warning: ${message}`),
+    });
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    return 2;
+  }
+  try {
+    const memberIds = dirs.map((dir) => path.basename(dir));
+    const members = await Promise.all(memberIds.map((id) => services.runManager.getRun(id)));
+    const record = await services.ensemble.combineRuns(memberIds, options.name);
+    const scores = (summary: Record<string, unknown> | undefined) => ({
+      heldoutNats: summary?.heldoutNats ?? null,
+      heldoutAccuracy: summary?.heldoutAccuracy ?? null,
+      ece: summary?.ece ?? null,
+      brier: summary?.brier ?? null,
+      aurc: summary?.aurc ?? null,
+    });
+    const output = {
+      runId: record.id,
+      runDir: path.join(runsDir, record.id),
+      method: 'ensemble',
+      members: memberIds,
+      ensemble: scores(record.summary),
+      memberScores: members.map((member) => ({ runId: member.id, seed: member.config.seed, ...scores(member.summary) })),
+    };
+    if (options.json) console.log(JSON.stringify(output));
+    else {
+      console.log(`Combined ${memberIds.length} runs into ${record.id} (${record.name}).`);
+      for (const row of [{ runId: 'ensemble', ...output.ensemble }, ...output.memberScores])
+        console.log(
+          `  ${String(row.runId).padEnd(36)} nats ${Number(row.heldoutNats).toFixed(4)}  accuracy ${(100 * Number(row.heldoutAccuracy)).toFixed(2)} %  ECE ${Number(row.ece).toFixed(4)}`,
+        );
+    }
+    return 0;
+  } catch (error) {
+    console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  } finally {
+    await services.runManager.close();
   }
 }
 

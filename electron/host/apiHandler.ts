@@ -16,6 +16,7 @@ import {
 import { hostPathsOf } from '../../core/experiments/registry';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { OodService, PathGrant } from './oodService';
+import type { EnsembleService } from './ensembleService';
 import type { ShiftService } from './shiftService';
 import type { RunManager } from './runManager';
 
@@ -48,6 +49,8 @@ export interface WorkbenchServices {
     | 'getOodEvaluation'
     | 'getOodGallery'
   >;
+  /** Deep ensembles combined from runs after training; a host without it answers with an error. */
+  ensemble?: Pick<EnsembleService, 'combineRuns'>;
   /** Dataset shift; a host without it answers those methods with an error. */
   shift?: Pick<ShiftService, 'evaluateShift' | 'getShiftEvaluation' | 'getShiftProgress'>;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
@@ -128,6 +131,10 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     evaluateShift: (id) => shift().evaluateShift(id),
     getShiftEvaluation: (id) => shift().getShiftEvaluation(id),
     getShiftProgress: async (id) => shift().getShiftProgress(id),
+    combineRunsIntoEnsemble: (ids, name) => {
+      if (!services.ensemble) throw new WorkbenchApiError('This workbench host cannot combine runs into an ensemble.');
+      return services.ensemble.combineRuns(ids, name);
+    },
   });
   function shift(): NonNullable<WorkbenchServices['shift']> {
     if (!services.shift) throw new WorkbenchApiError('This workbench host has no dataset-shift service.');

@@ -8,6 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
 import type { OodEvaluation } from '../../../core/contract/ood';
 import type { RunEvent } from '../../../core/contract/runEvent';
+import type { RunRecord } from '../../../core/contract/workbenchApi';
 import { classifiesImages } from '../../../core/experiments/registry';
 import type { ComparisonRun, SeedGrouping } from '../../../core/figures/comparison';
 import { applyRunEvent, runDataFromEvents, type RunData } from '../../../core/figures/runData';
@@ -86,6 +87,40 @@ export const useCompareStore = defineStore('compare', () => {
 
   function clear(): void {
     selectedIds.value = [];
+  }
+
+  /** The compared runs a deep ensemble can be combined from: deterministic classification runs with a checkpoint. */
+  const combinableIds = computed(() =>
+    selectedIds.value.filter((id) => {
+      const record = runsStore.runs.find((run) => run.id === id);
+      return (
+        record !== undefined &&
+        classifiesImages(record.config) &&
+        record.config.method === 'deterministic' &&
+        record.checkpointStep !== undefined
+      );
+    }),
+  );
+  const combining = ref(false);
+
+  /**
+   * Combines the compared deterministic runs into a deep ensemble (a new run, scored on their
+   * held-out set by the host) and adds it to the comparison; the host's refusal is shown as the error.
+   */
+  async function combineIntoEnsemble(): Promise<RunRecord | null> {
+    combining.value = true;
+    error.value = null;
+    try {
+      const record = await api.combineRunsIntoEnsemble(combinableIds.value);
+      await runsStore.refreshRun(record.id);
+      selectedIds.value = [...selectedIds.value, record.id];
+      return record;
+    } catch (caught) {
+      error.value = messageOf(caught);
+      return null;
+    } finally {
+      combining.value = false;
+    }
   }
 
   function open(): void {
@@ -201,5 +236,8 @@ export const useCompareStore = defineStore('compare', () => {
     clear,
     open,
     close,
+    combinableIds,
+    combining,
+    combineIntoEnsemble,
   };
 });
