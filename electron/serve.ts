@@ -103,7 +103,8 @@ export const defaultMaxConnections = 16;
 /** Per method: how long a request may take before it is answered with an error. */
 export function requestTimeoutMs(method: string): number {
   // An OOD evaluation classifies thousands of images between training steps; a drop, a few dozen.
-  if (method === 'evaluateOod' || method === 'evaluateShift' || method === 'combineRunsIntoEnsemble') return 15 * 60_000;
+  if (method === 'evaluateOod' || method === 'evaluateShift' || method === 'combineRunsIntoEnsemble')
+    return 15 * 60_000;
   if (method === 'classifyImages' || method === 'classifyImageFiles' || method === 'calibrateThreshold')
     return 5 * 60_000;
   return 60_000;

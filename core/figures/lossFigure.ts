@@ -24,7 +24,7 @@ export const LOSS_DATASETS = ['loss', 'nll', 'kl'] as const;
  * members' mixture, and each member's NLL as a thin dashed line (NLL above is the members' mean).
  */
 function ensembleDatasets(metrics: RunData['metrics'], indices: number[], classification: boolean) {
-  const withMembers = indices.filter((i) => metrics.memberNll[i]?.length > 0);
+  const withMembers = indices.filter((i) => (metrics.memberNll[i]?.length ?? 0) > 0);
   if (withMembers.length === 0) return [];
   const members = Math.max(...withMembers.map((i) => metrics.memberNll[i].length));
   const unit = classification ? 'batch mean' : 'sum';

@@ -231,7 +231,8 @@ export function bestRows(rows: readonly MethodsRow[], column: MethodsColumn): st
     return mean === null || mean === undefined ? [] : [{ key: row.key, mean }];
   });
   if (means.length < 2) return [];
-  const best = column.better === 'higher' ? Math.max(...means.map((m) => m.mean)) : Math.min(...means.map((m) => m.mean));
+  const best =
+    column.better === 'higher' ? Math.max(...means.map((m) => m.mean)) : Math.min(...means.map((m) => m.mean));
   return means.filter((m) => m.mean === best).map((m) => m.key);
 }
 
@@ -261,7 +262,11 @@ export function methodsTables(runs: readonly MethodsTableRun[], options: Methods
 }
 
 /** Rows sorted by one column's mean, best first by default; rows without a value go last. */
-export function sortMethodsRows(table: MethodsTable, columnKey: string, order: 'best' | 'worst' = 'best'): MethodsRow[] {
+export function sortMethodsRows(
+  table: MethodsTable,
+  columnKey: string,
+  order: 'best' | 'worst' = 'best',
+): MethodsRow[] {
   const column = table.columns.find((candidate) => candidate.key === columnKey);
   if (!column) return [...table.rows];
   const sign = (column.better === 'higher' ? -1 : 1) * (order === 'best' ? 1 : -1);

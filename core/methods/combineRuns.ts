@@ -60,7 +60,9 @@ export function planCombinedEnsemble(runs: readonly CombinableRun[], name?: stri
       );
     }
     if (run.checkpointStep === undefined) {
-      throw new CombineRunsError(`Run "${run.name}" has no checkpoint yet; let it train to its first evaluation first.`);
+      throw new CombineRunsError(
+        `Run "${run.name}" has no checkpoint yet; let it train to its first evaluation first.`,
+      );
     }
   }
   const flat = runs.map((run) => flattenConfig(run.config));
@@ -96,11 +98,14 @@ export function memberVariableName(member: number, name: string): string {
  * last step. It holds no optimizer state: the combined run is finished and is never trained on.
  */
 export function combinedCheckpoint(members: readonly TrainingCheckpoint[]): TrainingCheckpoint {
-  if (members.length < 2) throw new CombineRunsError(`An ensemble needs at least 2 member checkpoints (found ${members.length}).`);
+  if (members.length < 2)
+    throw new CombineRunsError(`An ensemble needs at least 2 member checkpoints (found ${members.length}).`);
   const variables: NamedValues[] = members.flatMap((checkpoint, member) =>
     checkpoint.variables.map((entry) => {
       if (entry.name.startsWith('member'))
-        throw new CombineRunsError(`Variable "${entry.name}" is already an ensemble member's; combine deterministic runs only.`);
+        throw new CombineRunsError(
+          `Variable "${entry.name}" is already an ensemble member's; combine deterministic runs only.`,
+        );
       return { ...entry, name: memberVariableName(member, entry.name) };
     }),
   );

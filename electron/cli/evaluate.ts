@@ -54,7 +54,9 @@ export function registerEvaluateCommand(program: Command): void {
 function registerEnsembleCommand(group: Command): void {
   group
     .command('ensemble')
-    .description('Combine deterministic runs of one configuration (a seed group) into a deep ensemble, stored as a new run.')
+    .description(
+      'Combine deterministic runs of one configuration (a seed group) into a deep ensemble, stored as a new run.',
+    )
     .requiredOption('--runs <dirs...>', 'the member run folders (runs/<id>), all in one runs folder')
     .option('--name <name>', "the new run's name")
     .option('--json', 'print the result as one JSON line')
@@ -107,7 +109,11 @@ async function combine(options: { runs: string[]; name?: string; json?: boolean 
       method: 'ensemble',
       members: memberIds,
       ensemble: scores(record.summary),
-      memberScores: members.map((member) => ({ runId: member.id, seed: member.config.seed, ...scores(member.summary) })),
+      memberScores: members.map((member) => ({
+        runId: member.id,
+        seed: member.config.seed,
+        ...scores(member.summary),
+      })),
     };
     if (options.json) console.log(JSON.stringify(output));
     else {
@@ -218,7 +224,10 @@ function printResult(output: Record<string, unknown>): void {
     `Run ${String(output.runId)}: ${String(output.method)} on a ${String(output.baseMethod)} run, ${fitted}.`,
   );
   console.log('  score            before      after');
-  const keys = 'stdRatio' in before ? ['stdRatio', 'rmseInside', 'coverageInside'] : ['heldoutNats', 'accuracy', 'ece', 'brier', 'aurc'];
+  const keys =
+    'stdRatio' in before
+      ? ['stdRatio', 'rmseInside', 'coverageInside']
+      : ['heldoutNats', 'accuracy', 'ece', 'brier', 'aurc'];
   const shown = (value: number | null) => (value === null ? 'none' : value.toFixed(4));
   for (const key of keys) {
     console.log(`  ${key.padEnd(14)} ${shown(before[key]).padStart(8)} ${shown(after[key]).padStart(10)}`);

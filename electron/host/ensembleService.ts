@@ -121,7 +121,14 @@ export class EnsembleService {
     } catch (error) {
       const message = `Scoring the combined ensemble failed: ${error instanceof Error ? error.message : String(error)}`;
       record = { ...record, state: 'failed', message, finishedAt: new Date().toISOString() };
-      store.appendEvent({ type: 'status', runId: record.id, step: record.step, time: Date.now(), state: 'failed', message });
+      store.appendEvent({
+        type: 'status',
+        runId: record.id,
+        step: record.step,
+        time: Date.now(),
+        state: 'failed',
+        message,
+      });
       await store.finishRecord(record);
       throw new EnsembleServiceError(message);
     }

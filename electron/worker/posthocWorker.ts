@@ -58,7 +58,9 @@ async function evaluateRegression(request: Extract<PosthocRequest, { taskKind: '
   const backend = await selectBackend(config.backend);
   const trainer = experimentTrainers[config.experiment];
   if (!trainer?.regressionProblem)
-    throw new PosthocError(`The ${config.experiment} experiment does not describe its regression problem for post-hoc methods.`);
+    throw new PosthocError(
+      `The ${config.experiment} experiment does not describe its regression problem for post-hoc methods.`,
+    );
   const stored = await readCheckpointFiles(request.runDir);
   if (!stored)
     throw new PosthocError(`The run in ${request.runDir} has no checkpoint; it cannot be evaluated after training.`);

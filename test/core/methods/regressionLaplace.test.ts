@@ -70,7 +70,11 @@ describe('last-layer Laplace on a deterministic regression run', () => {
       const delta = laplace.priorPrecision;
       const mlp = network.networks[0];
       const { data } = problem();
-      const train = lastLayerFeatures(mlp, { values: Float32Array.from(data.x), count: data.x.length, inputShape: [1] });
+      const train = lastLayerFeatures(mlp, {
+        values: Float32Array.from(data.x),
+        count: data.x.length,
+        inputShape: [1],
+      });
       const map = lastLayerMap(mlp);
       const inputs = map.inputUnits + 1;
       const design = (features: ArrayLike<number>, n: number) =>
@@ -81,14 +85,15 @@ describe('last-layer Laplace on a deterministic regression run', () => {
         for (let i = 0; i < inputs; i += 1) for (let j = 0; j < inputs; j += 1) gram[i * inputs + j] += a[i] * a[j];
       }
       const noiseVariance = config.noiseStd ** 2;
-      const precisionAt = (d: number) => gram.map((value, index) => value / noiseVariance + (index % (inputs + 1) === 0 ? d : 0));
+      const precisionAt = (d: number) =>
+        gram.map((value, index) => value / noiseVariance + (index % (inputs + 1) === 0 ? d : 0));
       const theta = [...Array.from(map.kernel), ...Array.from(map.bias)];
       const thetaNorm = theta.reduce((sum, value) => sum + value * value, 0);
       let logLikelihood = 0;
       for (let n = 0; n < train.count; n += 1) {
         const a = design(train.features, n);
         const f = a.reduce((sum, value, i) => sum + value * theta[i], 0);
-        logLikelihood += -0.5 * (data.y[n] - f) ** 2 / noiseVariance - 0.5 * Math.log(2 * Math.PI * noiseVariance);
+        logLikelihood += (-0.5 * (data.y[n] - f) ** 2) / noiseVariance - 0.5 * Math.log(2 * Math.PI * noiseVariance);
       }
       const evidence = (d: number) =>
         logLikelihood -
@@ -104,13 +109,21 @@ describe('last-layer Laplace on a deterministic regression run', () => {
       const covariance = inverseSymmetricPositiveDefinite(precisionAt(delta), inputs);
       const result = evaluateRegressionLaplace(args);
       const grid = result.band.grid;
-      const gridFeatures = lastLayerFeatures(mlp, { values: Float32Array.from(grid), count: grid.length, inputShape: [1] });
+      const gridFeatures = lastLayerFeatures(mlp, {
+        values: Float32Array.from(grid),
+        count: grid.length,
+        inputShape: [1],
+      });
       let largestRelative = 0;
       for (let n = 0; n < grid.length; n += 1) {
         const a = design(gridFeatures.features, n);
         let variance = 0;
-        for (let i = 0; i < inputs; i += 1) for (let j = 0; j < inputs; j += 1) variance += a[i] * covariance[i * inputs + j] * a[j];
-        largestRelative = Math.max(largestRelative, Math.abs(result.band.std[n] - Math.sqrt(variance)) / Math.sqrt(variance));
+        for (let i = 0; i < inputs; i += 1)
+          for (let j = 0; j < inputs; j += 1) variance += a[i] * covariance[i * inputs + j] * a[j];
+        largestRelative = Math.max(
+          largestRelative,
+          Math.abs(result.band.std[n] - Math.sqrt(variance)) / Math.sqrt(variance),
+        );
       }
       expect(largestRelative).toBeLessThan(1e-6);
       expect(result.priorPrecision).toBe(delta);
