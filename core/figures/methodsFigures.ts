@@ -11,7 +11,8 @@
 import type { ChartConfiguration } from 'chart.js';
 import { descriptorOf } from '../experiments/registry';
 import { axis, baseOptions, lineDataset } from './chartParts';
-import { comparisonCaption, type ComparisonRun } from './comparisonData';
+import { comparisonCaption } from './comparison';
+import type { ComparisonRun } from './comparisonData';
 import { formatMetric } from './format';
 import { methodLabel } from './methodsTable';
 import { palette, seriesColour } from './palette';

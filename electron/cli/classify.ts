@@ -92,7 +92,7 @@ async function evaluateOod(options: { run: string; json?: boolean }): Promise<nu
       `${'set'.padEnd(22)} AUROC maxP / entropy / MI   FPR95 maxP / entropy / MI      refused @${evaluation.threshold} / @calibrated`,
     );
     for (const set of evaluation.outOfDistribution) {
-      const s = set.scores ?? {};
+      const s: Partial<Record<OodScoreKindName, { auroc: number; fprAt95Tpr: number }>> = set.scores ?? {};
       // Mutual information of a point method is not applicable (ood.json says why): printed as n/a.
       const aurocOf = (kind: OodScoreKindName) => s[kind]?.auroc.toFixed(3) ?? 'n/a';
       const fprOf = (kind: OodScoreKindName) => {

@@ -71,7 +71,7 @@ async function evaluateRegression(request: Extract<PosthocRequest, { taskKind: '
   );
   try {
     const options = request.options as LaplaceOptions;
-    const { band: _band, ...result } = evaluateRegressionLaplace({
+    const evaluation = evaluateRegressionLaplace({
       model,
       problem: trainer.regressionProblem(config),
       noiseStd: config.noiseStd,
@@ -79,13 +79,20 @@ async function evaluateRegression(request: Extract<PosthocRequest, { taskKind: '
       hessian: options.hessian,
       priorPrecision: options.priorPrecision,
     });
+    // The band itself (1,000 grid points) stays out of the JSON line: its scores say how it looks.
     return {
       method: methods.laplace.cliName,
       backend: backend.name,
       checkpointStep: checkpoint.step,
       baseMethod: config.method,
       weightDecay: rawMethodOptions(config).weightDecay,
-      ...result,
+      before: evaluation.before,
+      after: evaluation.after,
+      priorPrecision: evaluation.priorPrecision,
+      priorPrecisionRule: evaluation.priorPrecisionRule,
+      logEvidence: evaluation.logEvidence,
+      hessian: evaluation.hessian,
+      trainingPoints: evaluation.trainingPoints,
     };
   } finally {
     model.dispose();

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OodEvaluation } from '../../../core/contract/ood';
 import { lenet5ConfigSchema, sinusoidConfigSchema, type RunConfig } from '../../../core/contract/runConfig';
+import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import type { ComparisonRun } from '../../../core/figures/comparisonData';
 import { comparisonReportLayout } from '../../../core/figures/comparisonReport';
@@ -89,7 +90,7 @@ describe('the methods table', () => {
     const [table] = methodsTables(runs, { grouping: 'config' });
     expect(table.taskKind).toBe('classification');
     expect(table.oodSet).toBe('Fashion-MNIST');
-    expect(table.rows.map((row) => row.method)).toEqual(['Deterministic', 'Deep ensemble (M = 5)']);
+    expect(table.rows.map((row) => row.method)).toEqual(['Deterministic (MAP)', 'Deep ensemble (M = 5)']);
     const [det, ens] = table.rows;
     expect(det.runIds).toEqual(['det-0', 'det-1']);
     // NLL = −nats: 0.1 and 0.2 → mean 0.15, sample std √((0.05² + 0.05²)/1) = 0.0707…
@@ -135,7 +136,7 @@ describe('the methods table', () => {
     const lines = methodsTableCsv(table).trim().split('\n');
     expect(lines[0]).toMatch(/^task,row,method,runs,run_ids,accuracy,accuracy_std,nll,nll_std,/);
     expect(lines[0]).toMatch(/,best_in$/);
-    expect(lines[1]).toMatch(/^classification,"'=HYPERLINK\(""x""\)",Deterministic,1,'=cmd,0.97,,0.1,,/);
+    expect(lines[1]).toMatch(/^classification,"'=HYPERLINK\(""x""\)",Deterministic \(MAP\),1,'=cmd,0.97,,0.1,,/);
     expect(lines[1]).toContain(',n/a,,');
     // The ensemble row is best in NLL (0.05 < 0.1) and the OOD entropy columns; the hostile row in accuracy.
     expect(lines[2].split(',').at(-1)).toMatch(/^nll .*ood_auroc_entropy ood_fpr95_entropy/);
@@ -144,7 +145,7 @@ describe('the methods table', () => {
 
   it('makes a regression table from the bands and draws the bands side by side on shared axes', () => {
     const sinusoid = (method: string, seed = 0) =>
-      sinusoidConfigSchema.parse({ experiment: 'sinusoid', epochs: 3, method, seed });
+      sinusoidConfigSchema.parse({ ...sinusoidPresets[0].config, epochs: 3, method, seed });
     const band = (id: string, stdRatio: number | null, rmse: number): ComparisonRun => ({
       id,
       name: id,
@@ -173,7 +174,7 @@ describe('the methods table', () => {
     expect(table.best.stdRatio).toEqual([]); // one value: nothing to beat
     expect(table.best.rmseInside).toEqual(['run:det-0']);
     const figures = regressionMethodsFigures(bands);
-    expect(figures.map((figure) => figure.title.split(':')[0])).toEqual(['Mean-field VI', 'Deterministic']);
+    expect(figures.map((figure) => figure.title.split(':')[0])).toEqual(['Mean-field VI', 'Deterministic (MAP)']);
     const axes = figures.map((figure) => JSON.stringify(figure.chart.options?.scales?.y));
     expect(axes[0]).toBe(axes[1]);
   });
@@ -183,8 +184,8 @@ describe('the methods table', () => {
     expect(reliability.chart.data.datasets).toHaveLength(1 + runs.length);
     const riskCoverage = riskCoverageOverlayFigure(runs);
     expect(riskCoverage.chart.data.datasets.map((dataset) => dataset.label)).toEqual([
-      'det-0 · Deterministic (AURC 0.01)',
-      'det-1 · Deterministic (AURC 0.01)',
+      'det-0 · Deterministic (MAP) (AURC 0.01)',
+      'det-1 · Deterministic (MAP) (AURC 0.01)',
       'ens-0 · Deep ensemble (M = 5) (AURC 0.01)',
     ]);
     const layout = comparisonReportLayout(runs, { generatedAt: '2026-11-29T12:00:00Z' });
