@@ -22,7 +22,7 @@ import { csvField } from './csvField';
 import { figureFont } from './fonts';
 import { palette } from './palette';
 import { fitText } from './reportTables';
-import type { CanvasFigureSpec } from './types';
+import type { Canvas2DContext, CanvasFigureSpec } from './types';
 
 /** A compared run; the table reads its summary and stored OOD evaluation besides its events. */
 export type MethodsTableRun = ComparisonRun;
@@ -98,8 +98,8 @@ const costColumns = (taskKind: TaskKind): MethodsColumn[] => [
   { key: 'parameters', label: 'parameters', better: 'lower', csvColumn: 'parameters', format: count },
 ];
 
-function classificationColumns(oodSet: string | null): MethodsColumn[] {
-  const ood = oodSet ? ` (${oodSet})` : '';
+/** The OOD columns' set is named in the figure's title and note, not in every heading. */
+function classificationColumns(): MethodsColumn[] {
   return [
     { key: 'accuracy', label: 'accuracy', better: 'higher', csvColumn: 'accuracy', format: percent },
     { key: 'nll', label: 'NLL (nats)', better: 'lower', csvColumn: 'nll', format: fixed(4) },
@@ -108,20 +108,20 @@ function classificationColumns(oodSet: string | null): MethodsColumn[] {
     { key: 'aurc', label: 'AURC', better: 'lower', csvColumn: 'aurc', format: fixed(4) },
     {
       key: 'aurocEntropy',
-      label: `OOD AUROC entropy${ood}`,
+      label: 'OOD AUROC entropy',
       better: 'higher',
       csvColumn: 'ood_auroc_entropy',
       format: fixed(4),
     },
     {
       key: 'fprEntropy',
-      label: `FPR@95 entropy${ood}`,
+      label: 'FPR@95 entropy',
       better: 'lower',
       csvColumn: 'ood_fpr95_entropy',
       format: percent,
     },
-    { key: 'aurocMi', label: `OOD AUROC MI${ood}`, better: 'higher', csvColumn: 'ood_auroc_mi', format: fixed(4) },
-    { key: 'fprMi', label: `FPR@95 MI${ood}`, better: 'lower', csvColumn: 'ood_fpr95_mi', format: percent },
+    { key: 'aurocMi', label: 'OOD AUROC MI', better: 'higher', csvColumn: 'ood_auroc_mi', format: fixed(4) },
+    { key: 'fprMi', label: 'FPR@95 MI', better: 'lower', csvColumn: 'ood_fpr95_mi', format: percent },
     ...costColumns('classification'),
   ];
 }
@@ -243,7 +243,7 @@ export function methodsTables(runs: readonly MethodsTableRun[], options: Methods
     const ofKind = runs.filter((run) => descriptorOf(run.config).task.kind === taskKind);
     if (ofKind.length === 0) return [];
     const oodSet = taskKind === 'classification' ? chooseOodSet(ofKind, options.oodSet) : null;
-    const columns = taskKind === 'classification' ? classificationColumns(oodSet) : regressionColumns();
+    const columns = taskKind === 'classification' ? classificationColumns() : regressionColumns();
     const byId = new Map(ofKind.map((run) => [run.id, run]));
     const rows: MethodsRow[] = seedGroups(ofKind, options.grouping ?? 'none').map((group) => {
       const members = group.runs.map((run) => byId.get(run.id)!);
@@ -320,43 +320,69 @@ export function methodsTableCsv(table: MethodsTable): string {
   return `${lines.join('\n')}\n`;
 }
 
-const HEADER_HEIGHT = 34;
-const ROW_HEIGHT = 20;
+const HEADER_HEIGHT = 52;
+const ROW_HEIGHT = 28;
 const BEST_FILL = 'rgba(22, 163, 74, 0.16)';
+
+/** `text` in at most `lines` lines of `maxWidth` (words kept whole where they fit; the last line cut with "…"). */
+function wrapText(ctx: Canvas2DContext, text: string, maxWidth: number, lines: number): string[] {
+  const words = text.split(' ');
+  const result: string[] = [];
+  let current = '';
+  for (const word of words) {
+    const candidate = current ? `${current} ${word}` : word;
+    if (ctx.measureText(candidate).width <= maxWidth || !current) current = candidate;
+    else {
+      result.push(current);
+      current = word;
+    }
+  }
+  if (current) result.push(current);
+  if (result.length <= lines) return result.map((line) => fitText(ctx, line, maxWidth));
+  const kept = result.slice(0, lines);
+  kept[lines - 1] = fitText(ctx, `${result.slice(lines - 1).join(' ')}`, maxWidth);
+  return kept;
+}
 
 /**
  * The table as a figure (PNG, SVG, PDF through the shared exports), rows in the order given (the
- * view's sort); best cells bold on green, ▲/▼ says which way is better. Its numbers go to CSV
- * through methodsTableCsv (raw values), not through the figure.
+ * view's sort): each cell the mean with "± std" under it, best cells bold on green, ▲/▼ saying
+ * which way is better. Its numbers go to CSV through methodsTableCsv (raw values), not through the figure.
  */
 export function methodsTableFigure(table: MethodsTable, caption: string, rows = table.rows): CanvasFigureSpec {
-  const height = HEADER_HEIGHT + rows.length * ROW_HEIGHT + 24;
-  const width = Math.max(900, 220 + 110 * table.columns.length);
+  const height = HEADER_HEIGHT + rows.length * ROW_HEIGHT + 22;
+  const width = Math.max(900, 200 + 80 * table.columns.length);
   return {
     id: `methods-table-${table.taskKind}`,
     kind: 'canvas',
-    title: `Methods table (${table.taskKind}): mean ± std over seeds; best of each column marked`,
+    title: `Methods table (${table.taskKind}${table.oodSet ? `; OOD against ${table.oodSet}` : ''}): mean ± std over seeds, best of each column marked`,
     caption,
     width,
     height,
     draw(ctx, drawWidth) {
-      const labelShare = 0.2;
+      const labelShare = Math.min(0.2, 180 / drawWidth);
       const columnWidth = (drawWidth * (1 - labelShare)) / table.columns.length;
       const left = (c: number) => drawWidth * labelShare + c * columnWidth;
+      const text = (
+        value: string,
+        x: number,
+        y: number,
+        size: number,
+        weight = 400,
+        colour: string = palette.textStrong,
+      ) => {
+        ctx.font = figureFont(size, weight);
+        ctx.fillStyle = colour;
+        ctx.fillText(value, x, y);
+      };
       ctx.textBaseline = 'top';
       ctx.textAlign = 'left';
-      ctx.font = figureFont(10, 600);
-      ctx.fillStyle = palette.textStrong;
-      ctx.fillText('run / seed group', 0, 2);
+      text('run / seed group', 0, 2, 9.5, 600);
+      text('method', 0, 14, 9, 400, palette.text);
       table.columns.forEach((column, c) => {
-        const arrow = column.better === 'higher' ? '▲' : '▼';
-        // Two lines: the name, then the direction (long OOD names are cut with an ellipsis).
-        ctx.fillText(fitText(ctx, column.label, columnWidth - 6), left(c), 2);
-        ctx.font = figureFont(9);
-        ctx.fillStyle = palette.text;
-        ctx.fillText(`${arrow} ${column.better} is better`, left(c), 16);
-        ctx.font = figureFont(10, 600);
-        ctx.fillStyle = palette.textStrong;
+        ctx.font = figureFont(9.5, 600);
+        wrapText(ctx, column.label, columnWidth - 6, 3).forEach((line, i) => text(line, left(c), 2 + 11 * i, 9.5, 600));
+        text(`${column.better === 'higher' ? '▲' : '▼'} ${column.better}`, left(c), 37, 8.5, 400, palette.text);
       });
       ctx.strokeStyle = palette.grid;
       ctx.lineWidth = 1;
@@ -370,25 +396,49 @@ export function methodsTableFigure(table: MethodsTable, caption: string, rows = 
           ctx.fillStyle = 'rgba(100, 116, 139, 0.06)';
           ctx.fillRect(0, y - 2, drawWidth, ROW_HEIGHT);
         }
+        const labelWidth = drawWidth * labelShare - 6;
         ctx.font = figureFont(10);
-        ctx.fillStyle = palette.textStrong;
-        ctx.fillText(fitText(ctx, `${row.label} · ${row.method}`, drawWidth * labelShare - 6), 0, y + 2);
+        text(fitText(ctx, row.label, labelWidth), 0, y + 1, 10);
+        ctx.font = figureFont(8.5);
+        text(fitText(ctx, row.method, labelWidth), 0, y + 14, 8.5, 400, palette.text);
         table.columns.forEach((column, c) => {
+          const cell = row.cells[column.key];
           const isBest = table.best[column.key]?.includes(row.key) ?? false;
           if (isBest) {
             ctx.fillStyle = BEST_FILL;
             ctx.fillRect(left(c) - 3, y - 2, columnWidth - 2, ROW_HEIGHT);
           }
+          const shown = !cell || cell.mean === null ? formatMethodsCell(cell, column) : column.format(cell.mean);
           ctx.font = figureFont(10, isBest ? 700 : 400);
-          ctx.fillStyle = palette.textStrong;
-          ctx.fillText(fitText(ctx, formatMethodsCell(row.cells[column.key], column), columnWidth - 6), left(c), y + 2);
+          text(fitText(ctx, shown, columnWidth - 6), left(c), y + 1, 10, isBest ? 700 : 400);
+          if (cell && cell.mean !== null && cell.count > 1) {
+            ctx.font = figureFont(8.5);
+            text(
+              fitText(ctx, `± ${column.format(cell.std)}`, columnWidth - 6),
+              left(c),
+              y + 14,
+              8.5,
+              400,
+              palette.text,
+            );
+          }
         });
       });
-      ctx.font = figureFont(9);
-      ctx.fillStyle = palette.text;
-      const notes = ['best of each column: bold on green', 'n/a: the score does not apply to the method'];
+      const notes = [
+        'mean over the seeds of a row, ± its sample std',
+        'best of each column: bold on green',
+        'n/a: the score does not apply to the method',
+      ];
       if (table.oodSet) notes.push(`OOD columns: held-out images against ${table.oodSet}`);
-      ctx.fillText(fitText(ctx, notes.join(' · '), drawWidth), 0, HEADER_HEIGHT + rows.length * ROW_HEIGHT + 6);
+      ctx.font = figureFont(8.5);
+      text(
+        fitText(ctx, notes.join(' · '), drawWidth),
+        0,
+        HEADER_HEIGHT + rows.length * ROW_HEIGHT + 6,
+        8.5,
+        400,
+        palette.text,
+      );
     },
   };
 }

@@ -195,15 +195,18 @@ describe('the methods table', () => {
     expect(ids).toContain('compare-risk-coverage');
 
     const [table] = methodsTables(runs, { grouping: 'config' });
+    const figure = methodsTableFigure(table, 'caption');
     const svg = new SvgContext({
-      width: 1000,
-      height: 200,
-      measurer: { font: '', textBaseline: 'top', measureText: (text) => ({ width: text.length * 6 }) },
+      width: figure.width,
+      height: figure.height,
+      measurer: { font: '', textBaseline: 'top', measureText: (text) => ({ width: text.length * 5.5 }) },
     });
-    methodsTableFigure(table, 'caption').draw(svg, 1000, 200);
+    figure.draw(svg, figure.width, figure.height);
     const text = svg.toSvg();
-    expect(text).toContain('0.1500 ± 0.0707');
+    // Mean, then "± std" under it, whole at the figure's own width.
+    expect(text).toContain('>0.1500<');
+    expect(text).toContain('>± 0.0707<');
     expect(text).toContain('n/a');
-    expect(text).toContain('▼ lower is better');
+    expect(text).toContain('▼ lower');
   });
 });
