@@ -19,11 +19,12 @@ beforeAll(useCpuBackend);
 
 const deterministic = (seed: number, overrides: Record<string, unknown> = {}): RunConfig =>
   lenet5ConfigSchema.parse({ experiment: 'lenet5', method: 'deterministic', steps: 20, seed, ...overrides });
-const run = (id: string, config: RunConfig, checkpointStep: number | undefined = 20): CombinableRun => ({
+/** A stored run as the plan sees it; `checkpointStep` null: it has no checkpoint yet. */
+const run = (id: string, config: RunConfig, checkpointStep: number | null = 20): CombinableRun => ({
   id,
   name: id,
   config,
-  checkpointStep,
+  ...(checkpointStep === null ? {} : { checkpointStep }),
 });
 
 describe('combining deterministic runs into a deep ensemble', () => {
@@ -59,7 +60,7 @@ describe('combining deterministic runs into a deep ensemble', () => {
     expect(refusal([run('s', sinusoid), run('t', { ...sinusoid, seed: 1 })])).toMatch(
       /regression run; combining runs is built for classification.*deep-ensemble method/,
     );
-    expect(refusal([run('a', deterministic(0)), run('b', deterministic(1), undefined)])).toMatch(/has no checkpoint/);
+    expect(refusal([run('a', deterministic(0)), run('b', deterministic(1), null)])).toMatch(/has no checkpoint/);
     expect(refusal([run('a', deterministic(0)), run('b', deterministic(1, { learningRate: 0.01 }))])).toMatch(
       /differ in learningRate; an ensemble combines seeds of one configuration/,
     );

@@ -1,6 +1,6 @@
 /**
- * Last-layer Laplace on a deterministic sinusoid run (issue 11): the network is trained for a few
- * hundred epochs, rebuilt from its checkpoint the way the post-hoc worker rebuilds it, and the
+ * Last-layer Laplace on a deterministic sinusoid run (issue 11): the network is trained for 200
+ * epochs, rebuilt from its checkpoint the way the post-hoc worker rebuilds it, and the
  * Laplace band is checked against the closed form of Bayesian linear regression on the last
  * layer's features: Σ = (Φ̃ᵀΦ̃/σ² + δI)⁻¹, var f(x) = ã(x)ᵀ Σ ã(x); δ maximises the evidence
  * log p(D | θ̂) − ½ log det(Φ̃ᵀΦ̃/σ² + δI) + (K/2) log δ − (δ/2)‖θ̂‖².
@@ -24,8 +24,8 @@ beforeAll(useCpuBackend);
 const config: SinusoidConfig = sinusoidConfigSchema.parse({
   ...sinusoidPresets[0].config,
   method: 'deterministic',
-  epochs: 300,
-  evalEvery: 300,
+  epochs: 200,
+  evalEvery: 200,
   gridPoints: 301,
   seed: 1,
   backend: 'cpu',
@@ -45,7 +45,7 @@ beforeAll(async () => {
     },
     { loadDataset: () => Promise.reject(new Error('no dataset')) },
   );
-}, 60_000);
+}, 300_000);
 
 const model = () =>
   withCheckpointValues(
