@@ -155,12 +155,11 @@ export async function trainPointRegression(
       mse: mse * yStd ** 2,
     };
     if (ensembleParts) {
-      const { mixture, ...members } = await takeScalars({
-        mixture: ensembleParts.mixture,
-        ...Object.fromEntries(ensembleParts.members.map((value, m) => [`member${m}`, value])),
-      });
-      metrics.memberNll = ensembleParts.members.map((_, m) => members[`member${m}`] + nllShift);
-      metrics.ensembleNll = mixture + nllShift;
+      const tensors: Record<string, tf.Tensor> = { mixture: ensembleParts.mixture };
+      ensembleParts.members.forEach((value, m) => (tensors[`member${m}`] = value));
+      const values = await takeScalars(tensors);
+      metrics.memberNll = ensembleParts.members.map((_, m) => values[`member${m}`] + nllShift);
+      metrics.ensembleNll = values.mixture + nllShift;
     }
     return metrics;
   };

@@ -154,7 +154,7 @@ export class EnsembleService {
       priority: 'batch',
       sets: [
         { name: 'heldout', source: 'heldout' },
-        { name: 'noise', source: 'pixels', count: NOISE_IMAGES, images: noise },
+        { name: 'noise', source: 'pixels', count: NOISE_IMAGES, images: new Float32Array(noise) },
       ],
     });
     if (!reply.ok || !reply.sets) throw new EnsembleServiceError(reply.error ?? 'the worker sent no probabilities');

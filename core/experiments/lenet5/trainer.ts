@@ -128,10 +128,9 @@ export async function runLenet5(
       parts = undefined;
       const metrics: StepMetrics = { loss: lossValue, nll, kl, klWeight, accuracy: correct / batch.size };
       if (mixtureNll) {
-        const ensemble = await takeScalars({
-          mixture: mixtureNll,
-          ...Object.fromEntries(memberParts.map((value, m) => [`member${m}`, value])),
-        });
+        const tensors: Record<string, tf.Tensor> = { mixture: mixtureNll };
+        memberParts.forEach((value, m) => (tensors[`member${m}`] = value));
+        const ensemble = await takeScalars(tensors);
         mixtureNll = undefined;
         memberParts = [];
         metrics.memberNll = Array.from({ length: pointModel!.networks.length }, (_, m) => ensemble[`member${m}`]);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lenet5ConfigSchema, type RunConfig } from '../../../core/contract/runConfig';
+import { lenet5ConfigSchema, type Lenet5Config, type RunConfig } from '../../../core/contract/runConfig';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import { combinedCheckpoint, planCombinedEnsemble, type CombinableRun } from '../../../core/methods/combineRuns';
 import { PointModel } from '../../../core/methods/pointModel';
@@ -17,7 +17,7 @@ import { useCpuBackend } from '../../fixtures/testBackend';
 
 beforeAll(useCpuBackend);
 
-const deterministic = (seed: number, overrides: Record<string, unknown> = {}): RunConfig =>
+const deterministic = (seed: number, overrides: Record<string, unknown> = {}): Lenet5Config =>
   lenet5ConfigSchema.parse({ experiment: 'lenet5', method: 'deterministic', steps: 20, seed, ...overrides });
 /** A stored run as the plan sees it; `checkpointStep` null: it has no checkpoint yet. */
 const run = (id: string, config: RunConfig, checkpointStep: number | null = 20): CombinableRun => ({
@@ -79,7 +79,7 @@ describe('combining deterministic runs into a deep ensemble', () => {
     const combined = combinedCheckpoint([state, state, state]);
     expect(combined.variables.map((entry) => entry.name)).toContain('member3/conv1/kernel');
     const plan = planCombinedEnsemble([run('a', config), run('b', deterministic(5)), run('c', deterministic(6))]);
-    const ensemble = lenet5FromCheckpoint(plan.config, combined.variables) as PointModel;
+    const ensemble = lenet5FromCheckpoint(plan.config as Lenet5Config, combined.variables) as PointModel;
     const images = tf.tensor4d(
       Float32Array.from({ length: 6 * 784 }, (_, i) => ((i * 7919) % 255) / 255),
       [6, 28, 28, 1],
