@@ -34,6 +34,7 @@ const methodNames = [
   'startSweep',
   'listSweeps',
   'getSweep',
+  'combineRunsIntoEnsemble',
 ] as const;
 // Compile-time check that the list above is exactly the contract's methods.
 type MissingMethods = Exclude<ApiMethodName, (typeof methodNames)[number]>;

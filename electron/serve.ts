@@ -95,6 +95,7 @@ export const expensiveMethods: ReadonlySet<string> = new Set([
   'calibrateThreshold',
   'evaluateOod',
   'evaluateShift',
+  'combineRunsIntoEnsemble',
 ]);
 /** Enough to start a sweep by hand; a script starting runs in a loop is stopped within a second. */
 export const defaultExpensiveRateLimit: RateLimit = { burst: 20, perSecond: 2 };
@@ -103,7 +104,8 @@ export const defaultMaxConnections = 16;
 /** Per method: how long a request may take before it is answered with an error. */
 export function requestTimeoutMs(method: string): number {
   // An OOD evaluation classifies thousands of images between training steps; a drop, a few dozen.
-  if (method === 'evaluateOod' || method === 'evaluateShift') return 15 * 60_000;
+  if (method === 'evaluateOod' || method === 'evaluateShift' || method === 'combineRunsIntoEnsemble')
+    return 15 * 60_000;
   if (method === 'classifyImages' || method === 'classifyImageFiles' || method === 'calibrateThreshold')
     return 5 * 60_000;
   return 60_000;

@@ -43,6 +43,8 @@ export const runRecordSchema = z.object({
   checkpointStep: z.number().int().nonnegative().optional(),
   /** The sweep that started this run (core/contract/sweep.ts), if any. */
   sweep: runSweepTagSchema.optional(),
+  /** A deep ensemble combined after training (combineRunsIntoEnsemble): the ids of its member runs. */
+  combinedFrom: z.array(z.string()).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
@@ -153,6 +155,14 @@ export const apiMethods = {
   getOodGallery: { args: z.tuple([]), result: oodGallerySchema },
   /** Dataset shift (rotations, translations, OOD sets) of the run's checkpoint; stored once as runs/<id>/shift.json. */
   evaluateShift: { args: z.tuple([runId]), result: shiftEvaluationSchema },
+  /**
+   * A deep ensemble from a seed group of deterministic runs, combined after training: stored as a new
+   * run (method ensemble, its record naming the members) with its held-out scores; returns its record.
+   */
+  combineRunsIntoEnsemble: {
+    args: z.tuple([z.array(runId).min(1).max(20), z.string().max(200).optional()]),
+    result: runRecordSchema,
+  },
   /** The stored shift evaluation of a run, or null when it has none. */
   getShiftEvaluation: { args: z.tuple([runId]), result: shiftEvaluationSchema.nullable() },
   /** How far the run's shift evaluation in progress is (sets scored of all), or null when none runs. */

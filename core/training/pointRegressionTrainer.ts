@@ -22,23 +22,22 @@ import { assertMethodCombination, type MethodId } from '../methods/index';
 import { knownNoiseGaussianNll } from '../methods/pointLosses';
 import { PointModel } from '../methods/pointModel';
 import { pointMlpNetwork } from '../models/pointNetworks';
+import type { SeedStream } from '../random/seedStream';
 import type { RegressionProblem, RegressionTrainingConfig } from './regressionTrainer';
 import type { TrainingCheckpoint } from './checkpoint';
 import { regressionSetting, runRegressionTraining } from './regressionHarness';
 import type { StepMetrics } from './trainingLoop';
 
-export async function trainPointRegression(
-  config: RegressionTrainingConfig & { method: MethodId },
+/**
+ * The point model of a regression run (its method's MLP, or M of them): what the trainer trains
+ * and what a post-hoc method rebuilds from the run's checkpoint (variables by stable name).
+ */
+export function pointRegressionModel(
+  config: Pick<RegressionTrainingConfig, 'hiddenUnits'> & { method: MethodId },
   methodOptions: Record<string, unknown>,
-  problem: RegressionProblem,
-  hooks: ExperimentHooks,
-  resume?: TrainingCheckpoint,
-): Promise<RegressionSummary> {
-  assertMethodCombination({ method: config.method, taskKind: 'regression', options: methodOptions });
-  const setting = regressionSetting(config, problem);
-  const { pointCount, nllShift, yStd } = setting;
-
-  const model = new PointModel(
+  seeds: SeedStream,
+): PointModel {
+  return new PointModel(
     { method: config.method, options: methodOptions },
     (options, networkSeeds) =>
       pointMlpNetwork(
@@ -51,14 +50,29 @@ export async function trainPointRegression(
         },
         networkSeeds,
       ),
-    setting.seeds.init,
+    seeds,
   );
+}
+
+export async function trainPointRegression(
+  config: RegressionTrainingConfig & { method: MethodId },
+  methodOptions: Record<string, unknown>,
+  problem: RegressionProblem,
+  hooks: ExperimentHooks,
+  resume?: TrainingCheckpoint,
+): Promise<RegressionSummary> {
+  assertMethodCombination({ method: config.method, taskKind: 'regression', options: methodOptions });
+  const setting = regressionSetting(config, problem);
+  const { pointCount, nllShift, yStd } = setting;
+
+  const model = pointRegressionModel(config, methodOptions, setting.seeds.init);
   const optimizer = tf.train.adam(config.learningRate);
   const inputs = tf.tensor2d(setting.networkX, [pointCount, 1]);
   const targets = tf.tensor1d(setting.networkY as number[]);
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; penalty: tf.Scalar; mse: tf.Scalar } | undefined;
+    let ensembleParts: { members: tf.Scalar[]; mixture: tf.Scalar } | undefined;
     const loss = optimizer.minimize(
       () => {
         const context = { mode: 'sample' as const, seeds: setting.seeds.train };
@@ -72,6 +86,24 @@ export async function trainPointRegression(
             : knownNoiseGaussianNll(targets, mean, setting.noiseStd),
         );
         const nllSum = tf.addN(memberNll);
+        if (model.ensemble) {
+          // Each member's summed NLL and the mixture's: log p(y | x) = logsumexp_m log N(y; μ_m, σ²_m) − log M.
+          const logDensities = tf.stack(
+            heads.map(({ mean, variance }) =>
+              tf.neg(
+                tf.add(
+                  tf.mul(0.5, tf.log(tf.mul(2 * Math.PI, variance!))),
+                  tf.div(tf.square(tf.sub(targets, mean)), tf.mul(2, variance!)),
+                ),
+              ),
+            ),
+          );
+          const mixture = tf.sub(tf.logSumExp(logDensities, 0), Math.log(heads.length));
+          ensembleParts = {
+            members: memberNll.map((value) => tf.keep(tf.mul(value, pointCount) as tf.Scalar)),
+            mixture: tf.keep(tf.neg(tf.sum(mixture)) as tf.Scalar),
+          };
+        }
         const penalty = tf.addN(model.networks.map((network) => network.l2Penalty())) as tf.Scalar;
         const mixtureMean = tf.mean(tf.stack(heads.map((head) => head.mean)), 0);
         const mse = tf.mean(tf.square(tf.sub(mixtureMean, targets))) as tf.Scalar;
@@ -92,13 +124,21 @@ export async function trainPointRegression(
       mse: parts!.mse,
     });
     const summedNll = nll + nllShift;
-    return {
+    const metrics: StepMetrics = {
       loss: summedNll + model.weightDecay * penalty,
       nll: summedNll,
       kl: penalty,
       klWeight: model.weightDecay,
       mse: mse * yStd ** 2,
     };
+    if (ensembleParts) {
+      const tensors: Record<string, tf.Tensor> = { mixture: ensembleParts.mixture };
+      ensembleParts.members.forEach((value, m) => (tensors[`member${m}`] = value));
+      const values = await takeScalars(tensors);
+      metrics.memberNll = ensembleParts.members.map((_, m) => values[`member${m}`] + nllShift);
+      metrics.ensembleNll = values.mixture + nllShift;
+    }
+    return metrics;
   };
 
   /** The spread of the T dropout passes or of the M members' means (the ensemble's learned variance is aleatoric). */

@@ -16,6 +16,7 @@ import {
 import { hostPathsOf } from '../../core/experiments/registry';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { OodService, PathGrant } from './oodService';
+import type { EnsembleService } from './ensembleService';
 import type { ShiftService } from './shiftService';
 import type { SweepService } from './sweepService';
 import type { RunManager } from './runManager';
@@ -49,6 +50,8 @@ export interface WorkbenchServices {
     | 'getOodEvaluation'
     | 'getOodGallery'
   >;
+  /** Deep ensembles combined from runs after training; a host without it answers with an error. */
+  ensemble?: Pick<EnsembleService, 'combineRuns'>;
   /** Dataset shift; a host without it answers those methods with an error. */
   shift?: Pick<ShiftService, 'evaluateShift' | 'getShiftEvaluation' | 'getShiftProgress'>;
   /** Sweeps; a host without it answers those methods with an error. */
@@ -135,6 +138,10 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     startSweep: (file) => sweeps().startSweep(file, { allowHostPaths: caller.pathGrant !== undefined }),
     listSweeps: () => sweeps().listSweeps(),
     getSweep: (id) => sweeps().getSweep(id),
+    combineRunsIntoEnsemble: (ids, name) => {
+      if (!services.ensemble) throw new WorkbenchApiError('This workbench host cannot combine runs into an ensemble.');
+      return services.ensemble.combineRuns(ids, name);
+    },
   });
   function sweeps(): NonNullable<WorkbenchServices['sweeps']> {
     if (!services.sweeps) throw new WorkbenchApiError('This workbench host has no sweep service.');

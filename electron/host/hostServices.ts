@@ -14,6 +14,7 @@ import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
 import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
+import { EnsembleService } from './ensembleService';
 import { RunStore, type RunStoreAccess } from './runStore';
 import { SweepService } from './sweepService';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
@@ -53,6 +54,7 @@ export interface HostServices {
   ood: OodService;
   shift: ShiftService;
   sweeps: SweepService;
+  ensemble: EnsembleService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
   interruptedRunIds: string[];
   /** Why this process may not change the runs folder (it was opened read-only), or null when it owns it. */
@@ -125,6 +127,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
   const sweeps = new SweepService({ runs: runManager, store, warn: options.warn });
+  const ensemble = new EnsembleService({ runs: runManager, store, totalSteps: totalStepsOf });
   const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
@@ -134,9 +137,10 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     ood,
     shift,
     sweeps,
+    ensemble,
     warn: options.warn,
   });
-  return { runManager, api, ood, shift, sweeps, interruptedRunIds, readOnlyReason };
+  return { runManager, api, ood, shift, sweeps, ensemble, interruptedRunIds, readOnlyReason };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */
