@@ -382,7 +382,7 @@ export function methodsTableFigure(table: MethodsTable, caption: string, rows = 
       table.columns.forEach((column, c) => {
         ctx.font = figureFont(9.5, 600);
         wrapText(ctx, column.label, columnWidth - 6, 3).forEach((line, i) => text(line, left(c), 2 + 11 * i, 9.5, 600));
-        text(`${column.better === 'higher' ? '▲' : '▼'} ${column.better}`, left(c), 37, 8.5, 400, palette.text);
+        text(`${column.better === 'higher' ? '▲' : '▼'} ${column.better}`, left(c), 37, 9, 400, palette.text);
       });
       ctx.strokeStyle = palette.grid;
       ctx.lineWidth = 1;
@@ -399,8 +399,8 @@ export function methodsTableFigure(table: MethodsTable, caption: string, rows = 
         const labelWidth = drawWidth * labelShare - 6;
         ctx.font = figureFont(10);
         text(fitText(ctx, row.label, labelWidth), 0, y + 1, 10);
-        ctx.font = figureFont(8.5);
-        text(fitText(ctx, row.method, labelWidth), 0, y + 14, 8.5, 400, palette.text);
+        ctx.font = figureFont(9);
+        text(fitText(ctx, row.method, labelWidth), 0, y + 14, 9, 400, palette.text);
         table.columns.forEach((column, c) => {
           const cell = row.cells[column.key];
           const isBest = table.best[column.key]?.includes(row.key) ?? false;
@@ -412,15 +412,8 @@ export function methodsTableFigure(table: MethodsTable, caption: string, rows = 
           ctx.font = figureFont(10, isBest ? 700 : 400);
           text(fitText(ctx, shown, columnWidth - 6), left(c), y + 1, 10, isBest ? 700 : 400);
           if (cell && cell.mean !== null && cell.count > 1) {
-            ctx.font = figureFont(8.5);
-            text(
-              fitText(ctx, `± ${column.format(cell.std)}`, columnWidth - 6),
-              left(c),
-              y + 14,
-              8.5,
-              400,
-              palette.text,
-            );
+            ctx.font = figureFont(9);
+            text(fitText(ctx, `± ${column.format(cell.std)}`, columnWidth - 6), left(c), y + 14, 9, 400, palette.text);
           }
         });
       });
@@ -430,12 +423,12 @@ export function methodsTableFigure(table: MethodsTable, caption: string, rows = 
         'n/a: the score does not apply to the method',
       ];
       if (table.oodSet) notes.push(`OOD columns: held-out images against ${table.oodSet}`);
-      ctx.font = figureFont(8.5);
+      ctx.font = figureFont(9);
       text(
         fitText(ctx, notes.join(' · '), drawWidth),
         0,
         HEADER_HEIGHT + rows.length * ROW_HEIGHT + 6,
-        8.5,
+        9,
         400,
         palette.text,
       );
