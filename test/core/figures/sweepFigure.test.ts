@@ -37,8 +37,8 @@ describe('the sweep parallel-coordinates figure', () => {
       expect(svg).toContain(`>${text}<`);
     expect(svg).toContain('3 of 4 runs drawn (1 without a score yet)');
     // Best (5) in Okabe–Ito blue, worst (3) in vermillion.
-    expect(svg).toContain('rgb(0,114,178)');
-    expect(svg).toContain('rgb(213,94,0)');
+    expect(svg).toContain('#0072b2'); // colours are written as hex (core/figures/svgContext.ts)
+    expect(svg).toContain('#d55e00');
     expect(spec.caption).toContain('lr × prior');
   });
 
