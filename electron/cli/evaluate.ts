@@ -15,10 +15,10 @@ import type { Command } from 'commander';
 import { rawMethodOptions } from '../../core/contract/methodConfig';
 import { descriptorOf } from '../../core/experiments/registry';
 import { methodFromCliName, methods, validateMethodCombination } from '../../core/methods/index';
-import { openHostServices } from '../host/hostServices';
 import { spawnWorker } from '../host/trainingWorker';
 import type { PosthocRequest } from '../worker/posthocWorker';
 import { evaluateCommandGroup } from './evaluateShift';
+import { openServicesToEvaluate, runFolder } from './evaluationServices';
 
 const postHocNames = Object.values(methods)
   .filter((method) => method.capabilities.postHoc)
@@ -78,20 +78,8 @@ async function combine(options: { runs: string[]; name?: string; json?: boolean 
     console.error('Error: the member runs must be in one runs folder; the ensemble is stored beside them.');
     return 2;
   }
-  let services: Awaited<ReturnType<typeof openHostServices>>;
-  try {
-    services = await openHostServices({
-      runsDir,
-      shell: 'test',
-      access: 'owner',
-      recoverRuns: false,
-      processName: 'the evaluate ensemble command',
-      warn: (message) => console.error(`Warning: ${message}`),
-    });
-  } catch (error) {
-    console.error(`Error: ${(error as Error).message}`);
-    return 2;
-  }
+  const services = await openServicesToEvaluate(dirs[0], 'the evaluate ensemble command');
+  if (!services) return 2;
   try {
     const memberIds = dirs.map((dir) => path.basename(dir));
     const members = await Promise.all(memberIds.map((id) => services.runManager.getRun(id)));
@@ -149,25 +137,10 @@ function runInWorker(request: PosthocRequest): Promise<Record<string, unknown>> 
 }
 
 async function evaluate(methodName: string, options: { run: string; json?: boolean }): Promise<number> {
-  const runDir = path.resolve(options.run);
-  if (!existsSync(path.join(runDir, 'run.json'))) {
-    console.error(`Error: "${options.run}" is not a run folder (it has no run.json); pass --run runs/<id>.`);
-    return 2;
-  }
-  let services: Awaited<ReturnType<typeof openHostServices>>;
-  try {
-    services = await openHostServices({
-      runsDir: path.dirname(runDir),
-      shell: 'test',
-      access: 'owner-or-read-only',
-      recoverRuns: false,
-      processName: 'the evaluate command',
-      warn: (message) => console.error(`Warning: ${message}`),
-    });
-  } catch (error) {
-    console.error(`Error: ${(error as Error).message}`);
-    return 2;
-  }
+  const runDir = runFolder(options.run);
+  if (!runDir) return 2;
+  const services = await openServicesToEvaluate(runDir, 'the evaluate command', 'owner-or-read-only');
+  if (!services) return 2;
   try {
     const method = methodFromCliName(methodName);
     const record = await services.runManager.getRun(path.basename(runDir));
