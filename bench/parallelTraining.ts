@@ -5,8 +5,10 @@
  * with N − 1 helper threads otherwise) and the time of Monte Carlo evaluation, 50 draws × 1,000
  * held-out images. Scaling efficiency = speed(N) / (N · speed(1)). Also the load average, peak RSS,
  * tensor counts, and as a control the speed-up plain JavaScript arithmetic gets from N threads in
- * the same rounds (on a loaded machine that, not the training code, bounds every ratio). Prints one
- * JSON object.
+ * the same rounds (on a loaded machine that, not the training code, bounds every ratio). For N > 1,
+ * where a timed step's milliseconds go (`phasesMsPerStep`: publishing the parameters, this thread's
+ * slice, waiting for the slowest helper, summing the helpers' gradients, the optimizer) — the terms
+ * of the README's model of scaling to 8 cores. Prints one JSON object.
  *
  *   npx tsx bench/parallelTraining.ts [--backend wasm|cpu] [--steps 15] [--rounds 2] [--workers 1,2,4]
  */
@@ -23,7 +25,7 @@ import { lenet5ConfigSchema } from '../core/contract/runConfig';
 import { makeEvaluationSet } from '../core/experiments/lenet5/evaluation';
 import { LENET5_INPUT_SHAPE, lenet5Network } from '../core/experiments/lenet5/network';
 import { SeedStream } from '../core/random/seedStream';
-import { dataParallelStep } from '../core/training/dataParallelStep';
+import { dataParallelStep, emptyDataParallelPhases, type DataParallelPhases } from '../core/training/dataParallelStep';
 import { workerEnvironment } from '../electron/worker/datasetFiles';
 import { WorkerGradientPool } from '../electron/worker/gradientPool';
 import { initBenchBackend } from './benchBackend';
@@ -55,6 +57,10 @@ interface Setup {
   network: ReturnType<typeof lenet5Network>;
   optimizer: tf.AdamOptimizer;
   seeds: SeedStream;
+  /** Phases of the timed data-parallel steps, over every round. */
+  phases: DataParallelPhases;
+  /** Set while steps are timed (warm-up steps are not counted). */
+  timing: boolean;
 }
 
 async function setUp(workers: number): Promise<Setup> {
@@ -68,7 +74,15 @@ async function setUp(workers: number): Promise<Setup> {
           backend: backend.name,
           variableSizes: network.trainableVariables.map((variable) => variable.size),
         });
-  return { workers, pool, network, optimizer: tf.train.adam(1e-3), seeds: new SeedStream(0, 2) };
+  return {
+    workers,
+    pool,
+    network,
+    optimizer: tf.train.adam(1e-3),
+    seeds: new SeedStream(0, 2),
+    phases: emptyDataParallelPhases(),
+    timing: false,
+  };
 }
 
 /** One training step as the trainer takes it with `workers` threads. */
@@ -86,6 +100,7 @@ async function step(setup: Setup, index: number): Promise<void> {
       imageShape: [IMAGE_SIZE, IMAGE_SIZE, 1],
       seeds,
       klWeight,
+      ...(setup.timing ? { phases: setup.phases } : {}),
     });
     return;
   }
@@ -106,8 +121,10 @@ async function step(setup: Setup, index: number): Promise<void> {
 
 async function stepsPerSecond(setup: Setup): Promise<number> {
   for (let i = 0; i < 3; i += 1) await step(setup, i);
+  setup.timing = true;
   const started = performance.now();
   for (let i = 0; i < timedSteps; i += 1) await step(setup, i);
+  setup.timing = false;
   return timedSteps / ((performance.now() - started) / 1000);
 }
 
@@ -149,6 +166,15 @@ async function busyThreadsSeconds(threads: number): Promise<number> {
     ),
   );
   return (performance.now() - started) / 1000;
+}
+
+/** Milliseconds per timed step of each phase (null for N = 1, which takes the one-thread path). */
+function phasesPerStep(phases: DataParallelPhases): Record<string, number> | null {
+  if (phases.steps === 0) return null;
+  const { steps, ...times } = phases;
+  return Object.fromEntries(
+    Object.entries(times).map(([name, ms]) => [name.replace(/Ms$/, ''), Math.round((ms / steps) * 10) / 10]),
+  );
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -193,6 +219,7 @@ const results = Object.fromEntries(
         // After each round: flat when nothing leaks (every setup has its own network and Adam state).
         trainerTensorsAfterRounds: trainerTensors.get(workers)!,
         helperTensors: setups.find((setup) => setup.workers === workers)!.pool?.helperTensorCounts ?? [],
+        phasesMsPerStep: phasesPerStep(setups.find((setup) => setup.workers === workers)!.phases),
       },
     ];
   }),

@@ -31,6 +31,8 @@ const config = {
     'package.json',
     'dist/electron/**/*',
     'dist/renderer/**/*',
+    // The hidden GPU window's page, training Web Worker and wasm binaries (electron/shell/gpuWindow.ts).
+    'dist/gpu/**/*',
     'assets/**/*',
     '!**/*.map',
     ...desktopExcludedPackages.map((name) => `!node_modules/${name}/**/*`),

@@ -24,6 +24,13 @@ export const bundles = {
     banner: { js: requireShim },
   },
   preload: { ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs' },
+  // The hidden GPU window's preload (electron/shell/gpuWindow.ts); its page and worker are gpuBundles below.
+  gpuWindowPreload: {
+    ...common,
+    entryPoints: ['electron/gpuWindowPreload.ts'],
+    outfile: 'dist/electron/gpuWindowPreload.cjs',
+    format: 'cjs',
+  },
   worker: {
     ...common,
     entryPoints: ['electron/worker/worker.ts'],
@@ -40,3 +47,32 @@ export const bundles = {
     banner: { js: requireShim },
   },
 };
+
+/**
+ * The desktop app's GPU window (electron/gpuWindow/): its page, and the Web Worker that trains on
+ * Chromium's WebGPU, bundled for the browser into dist/gpu/ with tfjs-backend-wasm's binaries
+ * copied beside them (./build-electron.mjs). Served on the app scheme under /gpu/.
+ * test/electron/gpuWindow/trainingWebWorker.test.ts builds the same worker bundle for Chromium.
+ */
+export const gpuWindowDir = 'dist/gpu';
+const browserCommon = { bundle: true, platform: 'browser', target: 'chrome120', sourcemap: true, logLevel: 'info' };
+export const gpuBundles = {
+  trainingWebWorker: {
+    ...browserCommon,
+    entryPoints: ['electron/gpuWindow/trainingWebWorker.ts'],
+    outfile: `${gpuWindowDir}/trainingWebWorker.js`,
+    format: 'esm',
+  },
+  page: {
+    ...browserCommon,
+    entryPoints: ['electron/gpuWindow/gpuWindowPage.ts'],
+    outfile: `${gpuWindowDir}/gpuWindowPage.js`,
+    format: 'esm',
+  },
+};
+/** tfjs-backend-wasm's binaries, copied beside the worker bundle (it loads them from its own folder). */
+export const wasmBinaries = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];

@@ -16,6 +16,7 @@ import { registerClassifyCommand } from './cli/classify';
 import { registerEvaluateShiftCommand } from './cli/evaluateShift';
 import { registerEvaluateCommand } from './cli/evaluate';
 import { registerWorkerCommand } from './cli/worker';
+import { registerSweepCommand } from './cli/sweep';
 import { openHostServices } from './host/hostServices';
 import { densityOption, registerReportCommand, sizeOption, writeRunOutputs } from './cli/report';
 import type { FigureSizeName } from '../core/figures/figureSizes';
@@ -163,6 +164,7 @@ registerClassifyCommand(program);
 registerEvaluateCommand(program);
 registerEvaluateShiftCommand(program);
 registerWorkerCommand(program);
+registerSweepCommand(program);
 
 function parseNonNegativeNumber(value: string): number {
   const number = Number(value);

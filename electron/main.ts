@@ -14,8 +14,12 @@ import type { IpcMainInvokeEvent } from 'electron';
 import { desktopChannels, type MenuCommand } from '../core/contract/desktopChannels';
 import { openHostServices, type HostServices } from './host/hostServices';
 import { parseQueueUrl } from './host/remote/redisConnection';
+import { RoutingTrainingWorker } from './host/routingTrainingWorker';
+import { defaultTrainingWorkerUrl, TrainingWorker } from './host/trainingWorker';
 import { toUnpackedUrl } from './worker/asarPaths';
-import { handleAppScheme, registerAppScheme } from './shell/appProtocol';
+import { workerEnvironment } from './worker/datasetFiles';
+import { gpuWindowPath, handleAppScheme, registerAppScheme } from './shell/appProtocol';
+import { openGpuWindowWorker } from './shell/gpuWindow';
 import { registerApiHandlers, registerDesktopHandlers } from './shell/ipc';
 import { PathGrants } from './shell/pathGrants';
 import { buildMenuTemplate } from './shell/menu';
@@ -27,6 +31,8 @@ import { initialWindowBounds, ShellStateStore } from './shell/shellState';
 const productName = 'Bayesian Workbench';
 const bundleDir = path.dirname(fileURLToPath(import.meta.url)); // dist/electron
 const rendererDir = path.join(bundleDir, '..', 'renderer');
+/** The hidden GPU window's page and training Web Worker (build/electronBundles.mjs, gpuBundles). */
+const gpuWindowDir = path.join(bundleDir, '..', 'gpu');
 const development = !app.isPackaged;
 /** Only an unpackaged app honours the dev server variable: a packaged one always shows its own files. */
 const devRendererUrl = development ? (process.env.WORKBENCH_RENDERER_URL ?? null) : null;
@@ -51,18 +57,39 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   const devServerOrigin = devRendererUrl ? devServerOriginOf(devRendererUrl) : null;
   restrictWebContents(app, session.defaultSession, devServerOrigin);
-  handleAppScheme(protocol, rendererDir);
+  handleAppScheme(protocol, rendererDir, gpuWindowDir);
 
   const state = ShellStateStore.inUserData(app.getPath('userData'));
   const { problem } = await state.load();
   if (problem) console.error(`${productName}: ${problem}`);
 
+  // A worker thread's entry must be a real file; in a packaged app worker.js is asar-unpacked.
+  const workerUrl = app.isPackaged
+    ? toUnpackedUrl(new URL('./worker.js', import.meta.url))
+    : defaultTrainingWorkerUrl();
   services = await openHostServices({
     runsDir: path.join(app.getPath('userData'), 'runs'),
     shell: 'electron',
     ...(queueUrlOf(state.current.queueUrl) ? { queueUrl: queueUrlOf(state.current.queueUrl) } : {}),
-    // A worker thread's entry must be a real file; in a packaged app worker.js is asar-unpacked.
-    workerUrl: app.isPackaged ? toUnpackedUrl(new URL('./worker.js', import.meta.url)) : undefined,
+    // Runs on the webgpu backend train in the hidden GPU window, on Chromium's WebGPU: Dawn's Node
+    // binding cannot run under Electron's memory cage (README). Everything else stays on the thread.
+    trainingWorkerFactory: (listeners) =>
+      new RoutingTrainingWorker(
+        {
+          node: (nodeListeners) => new TrainingWorker(workerUrl, nodeListeners),
+          gpu: (gpuListeners) =>
+            openGpuWindowWorker(
+              {
+                preloadPath: path.join(bundleDir, 'gpuWindowPreload.cjs'),
+                pageUrl: `${appOrigin}${gpuWindowPath}index.html`,
+                loadDataset: (spec) => workerEnvironment.loadDataset(spec),
+              },
+              gpuListeners,
+            ),
+          trainsOnGpu: (config) => config.backend === 'webgpu',
+        },
+        listeners,
+      ),
   });
   const { api } = services;
   const runsDir = path.join(app.getPath('userData'), 'runs');
@@ -172,8 +199,9 @@ function sendToWindow(channel: string, payload: unknown): void {
 
 /** Version, runtime and the tfjs backend of the most recent run (the worker picks it per run). */
 async function showAbout(): Promise<void> {
-  // webgpu is not in the desktop order: Dawn's Node binding cannot run under Electron's memory cage (README).
-  let backend = 'chosen when the first run starts (tensorflow, then wasm, then cpu)';
+  // Dawn's Node binding cannot run under Electron's memory cage (README): webgpu runs train in the GPU window.
+  let backend =
+    "chosen when the first run starts (tensorflow, then wasm, then cpu; webgpu, on Chromium's WebGPU, when a run chooses it)";
   try {
     const { runs } = (await services?.runManager.listRuns()) ?? { runs: [] };
     const latest = [...runs].filter((run) => run.backend).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];

@@ -31,6 +31,10 @@ const methodNames = [
   'evaluateShift',
   'getShiftEvaluation',
   'getShiftProgress',
+  'startSweep',
+  'listSweeps',
+  'getSweep',
+  'combineRunsIntoEnsemble',
 ] as const;
 // Compile-time check that the list above is exactly the contract's methods.
 type MissingMethods = Exclude<ApiMethodName, (typeof methodNames)[number]>;

@@ -89,6 +89,7 @@ export const defaultRateLimit: RateLimit = { burst: 200, perSecond: 50 };
 /** Methods that queue training or classification work, or read whole run folders. */
 export const expensiveMethods: ReadonlySet<string> = new Set([
   'startRun',
+  'startSweep',
   'resumeRun',
   'deleteRun',
   'classifyImages',
@@ -96,6 +97,7 @@ export const expensiveMethods: ReadonlySet<string> = new Set([
   'calibrateThreshold',
   'evaluateOod',
   'evaluateShift',
+  'combineRunsIntoEnsemble',
 ]);
 /** Enough to start a sweep by hand; a script starting runs in a loop is stopped within a second. */
 export const defaultExpensiveRateLimit: RateLimit = { burst: 20, perSecond: 2 };
@@ -104,7 +106,8 @@ export const defaultMaxConnections = 16;
 /** Per method: how long a request may take before it is answered with an error. */
 export function requestTimeoutMs(method: string): number {
   // An OOD evaluation classifies thousands of images between training steps; a drop, a few dozen.
-  if (method === 'evaluateOod' || method === 'evaluateShift') return 15 * 60_000;
+  if (method === 'evaluateOod' || method === 'evaluateShift' || method === 'combineRunsIntoEnsemble')
+    return 15 * 60_000;
   if (method === 'classifyImages' || method === 'classifyImageFiles' || method === 'calibrateThreshold')
     return 5 * 60_000;
   return 60_000;

@@ -139,7 +139,8 @@ export const oodSetEvaluationSchema = z.object({
   meanMaxProbability: probability,
   refusedAtThreshold: probability,
   refusedAtCalibrated: probability,
-  scores: z.record(scoreKindSchema, separationSchema).optional(),
+  /** Mutual information is absent when the predictive has no epistemic part (see `notApplicable`). */
+  scores: z.partialRecord(scoreKindSchema, separationSchema).optional(),
   histograms: z.record(scoreKindSchema, histogramSchema),
 });
 export type OodSetEvaluationRecord = z.infer<typeof oodSetEvaluationSchema>;
@@ -168,6 +169,11 @@ export const oodEvaluationSchema = z.object({
   heldoutAccuracy: probability,
   inDistribution: oodSetEvaluationSchema,
   outOfDistribution: z.array(oodSetEvaluationSchema),
+  /**
+   * Scores that do not apply to this run's predictive, with the reason: mutual information of a
+   * point method (one set of weights), which would be 0 by construction.
+   */
+  notApplicable: z.partialRecord(scoreKindSchema, z.string()).optional(),
 });
 export type OodEvaluation = z.infer<typeof oodEvaluationSchema>;
 export type OodScoreKindName = z.infer<typeof scoreKindSchema>;

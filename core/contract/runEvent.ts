@@ -72,6 +72,10 @@ export const metricsEventSchema = z.object({
   klWeight: z.number(),
   accuracy: z.number().optional(),
   mse: z.number().optional(),
+  /** Deep ensembles: each member's own NLL on the step's batch (as `nll`: batch mean, or summed for regression). */
+  memberNll: z.array(z.number()).optional(),
+  /** Deep ensembles: the NLL of the members' mixture on the batch (the ensemble's own curve). */
+  ensembleNll: z.number().optional(),
 });
 
 /** Predictive of a regression run on a grid: mean and epistemic std over posterior draws. */
@@ -124,6 +128,8 @@ export const heldoutEventSchema = z.object({
   /** Brier score and area under the risk–coverage curve (core/scoring/classificationScores); absent in runs made before them. */
   brier: z.number().optional(),
   aurc: z.number().optional(),
+  /** The risk–coverage curve (at most 101 coverages, the last included) whose area is `aurc`; absent in older runs. */
+  riskCoverage: z.object({ coverage: z.array(z.number()), risk: z.array(z.number()) }).optional(),
   reliability: z.array(reliabilityBinSchema),
   draws: z.number().int().positive(),
   images: z.number().int().positive(),

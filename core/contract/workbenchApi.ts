@@ -19,6 +19,7 @@ import {
   thresholdCalibrationSchema,
 } from './ood';
 import { shiftEvaluationSchema, shiftProgressSchema } from './shift';
+import { runSweepTagSchema, sweepFileSchema, sweepIdSchema, sweepStatusSchema } from './sweep';
 
 import { runSummarySchema } from './runSummary';
 
@@ -45,6 +46,10 @@ export const runRecordSchema = z.object({
   runOn: runOnSchema.optional(),
   /** The queue worker that trains (or last trained) a remote run. */
   worker: z.string().max(200).optional(),
+  /** The sweep that started this run (core/contract/sweep.ts), if any. */
+  sweep: runSweepTagSchema.optional(),
+  /** A deep ensemble combined after training (combineRunsIntoEnsemble): the ids of its member runs. */
+  combinedFrom: z.array(z.string()).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
@@ -162,10 +167,28 @@ export const apiMethods = {
   getOodGallery: { args: z.tuple([]), result: oodGallerySchema },
   /** Dataset shift (rotations, translations, OOD sets) of the run's checkpoint; stored once as runs/<id>/shift.json. */
   evaluateShift: { args: z.tuple([runId]), result: shiftEvaluationSchema },
+  /**
+   * A deep ensemble from a seed group of deterministic runs, combined after training: stored as a new
+   * run (method ensemble, its record naming the members) with its held-out scores; returns its record.
+   */
+  combineRunsIntoEnsemble: {
+    args: z.tuple([z.array(runId).min(1).max(20), z.string().max(200).optional()]),
+    result: runRecordSchema,
+  },
   /** The stored shift evaluation of a run, or null when it has none. */
   getShiftEvaluation: { args: z.tuple([runId]), result: shiftEvaluationSchema.nullable() },
   /** How far the run's shift evaluation in progress is (sets scored of all), or null when none runs. */
   getShiftProgress: { args: z.tuple([runId]), result: shiftProgressSchema.nullable() },
+  /**
+   * Expands a sweep (base configuration × axes × seeds, core/sweeps), validates every run's
+   * configuration, records the sweep and queues its runs, each tagged with the sweep; answers with
+   * its status. A sweep with one bad configuration starts nothing.
+   */
+  startSweep: { args: z.tuple([sweepFileSchema]), result: sweepStatusSchema },
+  /** Every recorded sweep with its progress, newest first. */
+  listSweeps: { args: z.tuple([]), result: z.array(sweepStatusSchema) },
+  /** One sweep with its progress (queued / running / done / failed per run), derived from its runs' records. */
+  getSweep: { args: z.tuple([sweepIdSchema]), result: sweepStatusSchema },
 } as const;
 export type ApiMethodName = keyof typeof apiMethods;
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];

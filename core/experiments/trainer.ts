@@ -10,6 +10,7 @@ import type { RunSummary } from '../contract/runSummary';
 import type { Dataset } from '../data/dataset';
 import type { TrainingCheckpoint } from '../training/checkpoint';
 import type { GradientPool, GradientPoolSpec } from '../training/gradientPool';
+import type { RegressionProblem } from '../training/regressionTrainer';
 
 export interface ExperimentHooks {
   /** Receives progress, metrics and evaluation events in step order. */
@@ -43,6 +44,11 @@ export interface ExperimentTrainer<C extends { experiment: string } = any, R ext
    * a run of the same configuration) training continues after the checkpoint's step.
    */
   run(config: C, hooks: ExperimentHooks, environment: ExperimentEnvironment, resume?: TrainingCheckpoint): Promise<R>;
+  /**
+   * A regression experiment's data, grid, regions and standardization for a config (the same the
+   * trainer fits), so post-hoc methods (last-layer Laplace) can rebuild the run's problem.
+   */
+  regressionProblem?(config: C): RegressionProblem;
 }
 
 export type { TrainingCheckpoint };

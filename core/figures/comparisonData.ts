@@ -4,7 +4,9 @@
  * a step, and the CSV export. Pure functions of the runs' folded data (core/figures/runData), so
  * the renderer and a headless report compute the same thing. Figures are in ./comparison.
  */
+import type { OodEvaluation } from '../contract/ood';
 import type { RunConfig } from '../contract/runConfig';
+import type { RunSummary } from '../contract/runSummary';
 import { descriptorOf, registeredDescriptors } from '../experiments/registry';
 import { unionOfMetrics, type MetricDefinition } from '../scoring/index';
 import { flattenConfig } from './configDiff';
@@ -22,6 +24,10 @@ export interface ComparisonRun {
   tags?: readonly string[];
   backend?: { name: string } | undefined;
   data: RunData;
+  /** The run's final figures of merit (run.json), for the methods table's cost columns and fallbacks. */
+  summary?: RunSummary | undefined;
+  /** Its stored OOD evaluation (runs/<id>/ood.json), for the methods table's OOD columns. */
+  ood?: OodEvaluation | null;
 }
 
 /**

@@ -5,11 +5,19 @@
  * and the weight-posterior densities of each shared layer overlaid (μ beside σ).
  */
 import { comparisonCaption, comparisonMetricFigure, posteriorOverlayFigure, sharedLayerNames } from './comparison';
-import { availableMetrics, lastStep, metricValuesAt, type ComparisonRun } from './comparisonData';
+import { availableMetrics, lastStep, metricValuesAt, type ComparisonRun, type SeedGrouping } from './comparisonData';
+import {
+  hasClassificationEvaluations,
+  hasRiskCoverage,
+  regressionMethodsFigures,
+  reliabilityOverlayFigure,
+  riskCoverageOverlayFigure,
+} from './methodsFigures';
+import { methodsTableFigure, methodsTables } from './methodsTable';
 import { configDifferences, formatConfigValue } from './configDiff';
 import { formatMetric } from './format';
 import { seriesColour } from './palette';
-import { drawTable, tableHeight, type TextTable } from './reportTables';
+import type { TextTable } from './reportTables';
 import { layoutReport, reportFooter, reportHeader, safeFileStem, type ReportLayout } from './reportLayout';
 import type { FigureRow } from './runFigures';
 import type { CanvasFigureSpec, FigureSpec } from './types';
@@ -19,6 +27,8 @@ export interface ComparisonReportOptions {
   generator?: string;
   /** Rows appended after the comparison's own figures. */
   extraRows?: readonly FigureRow[];
+  /** Rows of the methods table: one per seed group ('config': configurations equal but for the seed; the default). */
+  grouping?: SeedGrouping;
 }
 
 function pairUp(specs: readonly FigureSpec[]): FigureRow[] {
@@ -27,14 +37,29 @@ function pairUp(specs: readonly FigureSpec[]): FigureRow[] {
   return rows;
 }
 
-/** The comparison's figures in order: metrics by step, then posterior overlays per shared layer. */
-export function comparisonFigureRows(runs: readonly ComparisonRun[]): FigureRow[] {
+/**
+ * The methods side by side: the methods table of each task kind, the regression runs' bands on
+ * shared axes (two per row), and the reliability and risk–coverage curves overlaid.
+ */
+export function methodsFigureRows(runs: readonly ComparisonRun[], grouping: SeedGrouping = 'config'): FigureRow[] {
+  const tables: FigureRow[] = methodsTables(runs, { grouping }).map((table) => [
+    methodsTableFigure(table, comparisonCaption(runs)),
+  ]);
+  const overlays: FigureSpec[] = hasClassificationEvaluations(runs)
+    ? [reliabilityOverlayFigure(runs), ...(hasRiskCoverage(runs) ? [riskCoverageOverlayFigure(runs)] : [])]
+    : [];
+  const bands = regressionMethodsFigures(runs);
+  return [...tables, ...(bands.length > 1 ? pairUp(bands) : []), ...pairUp(overlays)];
+}
+
+/** The comparison's figures in order: the methods, metrics by step, then posterior overlays per shared layer. */
+export function comparisonFigureRows(runs: readonly ComparisonRun[], grouping: SeedGrouping = 'config'): FigureRow[] {
   const metricFigures = availableMetrics(runs).map((metric) => comparisonMetricFigure(runs, metric.key));
   const posteriorRows: FigureRow[] = sharedLayerNames(runs).map((layer) => [
     posteriorOverlayFigure(runs, layer, 'mu', null),
     posteriorOverlayFigure(runs, layer, 'sigma', null),
   ]);
-  return [...pairUp(metricFigures), ...posteriorRows];
+  return [...methodsFigureRows(runs, grouping), ...pairUp(metricFigures), ...posteriorRows];
 }
 
 /** Setting/value-per-run rows of the settings that differ (the seed included: it is a difference). */
@@ -68,9 +93,7 @@ export function metricTable(runs: readonly ComparisonRun[]): TextTable {
   };
 }
 
-const titleBlockHeight = 64;
-const tableGap = 18;
-
+/** The comparison's header: what is compared, then the settings that differ and the final metrics, one table under the other. */
 export function comparisonReportHeader(runs: readonly ComparisonRun[]): CanvasFigureSpec {
   const tables = [configDiffTable(runs), metricTable(runs)];
   const shares = (table: TextTable) => {
@@ -79,18 +102,13 @@ export function comparisonReportHeader(runs: readonly ComparisonRun[]): CanvasFi
     return [first, ...Array.from({ length: columns - 1 }, () => (1 - first) / Math.max(columns - 1, 1))];
   };
   for (const table of tables) table.columnShares = shares(table);
-  const height = titleBlockHeight + tables.reduce((sum, table) => sum + tableHeight(table) + tableGap, 0);
   const experiments = [...new Set(runs.map((run) => run.config.experiment))].join(', ');
   return reportHeader({
     heading: `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`,
     title: `Comparison of ${runs.length} runs`,
     caption: comparisonCaption(runs),
-    facts: `${experiments} · ${comparisonCaption(runs)}`,
-    height,
-    drawBody(ctx, width) {
-      let y = titleBlockHeight;
-      for (const table of tables) y += drawTable(ctx, table, 0, y, width) + tableGap;
-    },
+    lines: [`${experiments} · ${comparisonCaption(runs)}`],
+    tables: [[{ share: 1, tables }]],
   });
 }
 
@@ -98,7 +116,7 @@ export function comparisonReportLayout(
   runs: readonly ComparisonRun[],
   options: ComparisonReportOptions = {},
 ): ReportLayout {
-  const rows = [...comparisonFigureRows(runs), ...(options.extraRows ?? [])];
+  const rows = [...comparisonFigureRows(runs, options.grouping), ...(options.extraRows ?? [])];
   const footer = reportFooter(options, `comparison of ${runs.map((run) => run.id).join(', ')}`);
   const stem =
     runs.length === 2

@@ -4,7 +4,7 @@ import { axis, baseOptions, lineDataset, thinnedIndices } from './chartParts';
 import { figureCaption } from './caption';
 import { descriptorOf } from '../experiments/registry';
 import { formatKlWeight } from './format';
-import { palette } from './palette';
+import { palette, seriesColour } from './palette';
 import type { RunData } from './runData';
 import type { ChartFigureSpec, FigureRun } from './types';
 
@@ -18,6 +18,33 @@ export interface LossFigureOptions {
 }
 
 export const LOSS_DATASETS = ['loss', 'nll', 'kl'] as const;
+
+/**
+ * A deep ensemble's own curves (one event stream, Lakshminarayanan et al. 2017): the NLL of the
+ * members' mixture, and each member's NLL as a thin dashed line (NLL above is the members' mean).
+ */
+function ensembleDatasets(metrics: RunData['metrics'], indices: number[], classification: boolean) {
+  const withMembers = indices.filter((i) => (metrics.memberNll[i]?.length ?? 0) > 0);
+  if (withMembers.length === 0) return [];
+  const members = Math.max(...withMembers.map((i) => metrics.memberNll[i].length));
+  const unit = classification ? 'batch mean' : 'sum';
+  return [
+    lineDataset(
+      `ensemble NLL (mixture, ${unit})`,
+      palette.mean,
+      withMembers.map((i) => ({ x: metrics.step[i], y: metrics.ensembleNll[i] })),
+      { borderWidth: 2 },
+    ),
+    ...Array.from({ length: members }, (_, m) =>
+      lineDataset(
+        `member ${m + 1} NLL`,
+        seriesColour(m),
+        withMembers.map((i) => ({ x: metrics.step[i], y: metrics.memberNll[i][m] })),
+        { borderWidth: 1, borderDash: [4, 3], pointRadius: 0 },
+      ),
+    ),
+  ];
+}
 
 export function lossFigure(
   data: Pick<RunData, 'metrics'>,
@@ -39,9 +66,12 @@ export function lossFigure(
   const chart: ChartConfiguration = {
     type: 'scatter',
     data: {
-      datasets: LOSS_DATASETS.map((key) =>
-        lineDataset(labels[key], palette[key], points(metrics[key]), { borderWidth: key === 'loss' ? 2 : 1.5 }),
-      ),
+      datasets: [
+        ...LOSS_DATASETS.map((key) =>
+          lineDataset(labels[key], palette[key], points(metrics[key]), { borderWidth: key === 'loss' ? 2 : 1.5 }),
+        ),
+        ...ensembleDatasets(metrics, indices, classification),
+      ],
     },
     options: {
       ...baseOptions(),

@@ -18,10 +18,13 @@ export function oodSummaryTable(evaluation: OodEvaluation): TextTable {
   const sets = [evaluation.inDistribution, ...evaluation.outOfDistribution];
   const auroc = (set: (typeof sets)[number], kind: OodScoreKindName) => {
     const score = set.scores?.[kind];
-    return score ? formatMetric(score.auroc) : '—';
+    if (score) return formatMetric(score.auroc);
+    return set !== evaluation.inDistribution && evaluation.notApplicable?.[kind] ? 'n/a' : '—';
   };
   return {
-    heading: `Image sets (T = ${evaluation.draws} draws; thresholds ${formatMetric(evaluation.threshold)} and calibrated ${formatMetric(evaluation.calibratedThreshold)})`,
+    heading:
+      `Image sets (T = ${evaluation.draws} draws; thresholds ${formatMetric(evaluation.threshold)} and calibrated ${formatMetric(evaluation.calibratedThreshold)})` +
+      (evaluation.notApplicable?.mutualInformation ? '; MI n/a: the method has no epistemic part' : ''),
     columns: [
       'set',
       'images',

@@ -9,7 +9,8 @@
 import type { FigureSize } from './figureSizes';
 import { figureFont } from './fonts';
 import { palette } from './palette';
-import { fitText } from './reportTables';
+import { arrangeTables, drawTable, fitText, type TableArrangement } from './reportTables';
+import { wrapText } from './textWidths';
 import type { FigureRow } from './runFigures';
 import type { Canvas2DContext, CanvasFigureSpec, FigureSpec } from './types';
 
@@ -94,32 +95,72 @@ export interface ReportHeaderInput {
   /** The panel's title and caption (exports and tests name it by them). */
   title: string;
   caption: string;
-  /** One line under the heading. */
-  facts: string;
-  height: number;
-  /** Draws the rest (tables) below the heading and facts. */
-  drawBody(ctx: Canvas2DContext, width: number): void;
+  /** Lines under the heading: the first at 13 px, the rest at 12 px; each wraps to the width. */
+  lines: readonly string[];
+  /** The tables below the lines, in the ways they may be set out (widest first, see arrangeTables). */
+  tables: readonly TableArrangement[];
 }
 
-/** The header panel of a report: its heading (24 px bold) and a line of facts (13 px), then its body. */
+const headingSize = 24;
+const headingLineHeight = 30;
+const textLineHeight = 17;
+const textGap = 5;
+const blockGap = 12;
+
+interface HeaderLine {
+  text: string;
+  size: number;
+  weight: number;
+  y: number;
+}
+
+/** The header's text wrapped at `width`, each line with its top, and the height of the block (tables start there). */
+function headerText(input: ReportHeaderInput, width: number): { lines: HeaderLine[]; height: number } {
+  const lines: HeaderLine[] = [];
+  let y = 0;
+  for (const text of wrapText(input.heading, width, headingSize, 700)) {
+    lines.push({ text, size: headingSize, weight: 700, y });
+    y += headingLineHeight;
+  }
+  y += textGap;
+  input.lines.forEach((line, i) => {
+    const size = i === 0 ? 13 : 12;
+    for (const text of wrapText(line, width, size)) {
+      lines.push({ text, size, weight: 400, y });
+      y += textLineHeight;
+    }
+  });
+  return { lines, height: y + blockGap };
+}
+
+/**
+ * The header panel of a report: its heading (24 px bold), lines of facts (13 px, then 12 px), then
+ * its tables; text wraps and tables stack as the width asks, so nothing is cut at any size.
+ */
 export function reportHeader(input: ReportHeaderInput): CanvasFigureSpec {
+  const heightFor = (width: number) =>
+    Math.ceil(headerText(input, width).height + arrangeTables(input.tables, width).height + 8);
   return {
     id: 'report-header',
     kind: 'canvas',
     title: input.title,
     caption: input.caption,
     width: headerWidth,
-    height: input.height,
+    height: heightFor(headerWidth),
+    heightFor,
     draw(ctx, width) {
       ctx.textAlign = 'left';
       ctx.textBaseline = 'top';
-      ctx.fillStyle = palette.textStrong;
-      ctx.font = figureFont(24, 700);
-      ctx.fillText(fitText(ctx, input.heading, width), 0, 0);
-      ctx.fillStyle = palette.text;
-      ctx.font = figureFont(13);
-      ctx.fillText(fitText(ctx, input.facts, width), 0, 36);
-      input.drawBody(ctx, width);
+      const text = headerText(input, width);
+      for (const line of text.lines) {
+        ctx.fillStyle = line.size === headingSize ? palette.textStrong : palette.text;
+        ctx.font = figureFont(line.size, line.weight);
+        // maxWidth only guards against a font wider than the figure font the lines were wrapped in.
+        ctx.fillText(line.text, 0, line.y, width);
+      }
+      const top = text.height;
+      for (const placed of arrangeTables(input.tables, width).tables)
+        drawTable(ctx, placed.table, placed.x, top + placed.y, placed.width);
     },
   };
 }
@@ -169,14 +210,16 @@ export function layoutReport(input: ReportInput, sizing: ReportSizing = screenSi
   const left = sizing.margin;
   const screen = sizing === screenSizing;
   const contentWidth = sizing.width - 2 * left;
+  // The header rearranges (wraps, stacks its tables) to the page's width.
+  const headerHeight = input.header.heightFor?.(contentWidth) ?? input.header.height;
   const panels: ReportPanel[] = [
     {
       spec: input.header,
       titleBand: null,
-      body: { x: left, y: left, width: contentWidth, height: input.header.height },
+      body: { x: left, y: left, width: contentWidth, height: headerHeight },
     },
   ];
-  let y = left + input.header.height + rowGap;
+  let y = left + headerHeight + rowGap;
   // A narrow page stacks the figures of a pair.
   const rows = sizing.pairs ? input.rows : input.rows.flatMap((row) => row.map((spec) => [spec] as const));
   for (const row of rows) {
@@ -198,7 +241,7 @@ export function layoutReport(input: ReportInput, sizing: ReportSizing = screenSi
   return {
     id: input.id,
     width: sizing.width,
-    height: Math.ceil(y + footerHeight),
+    height: Math.ceil(y + footerHeight + (footerLines(input.footer, contentWidth).length - 1) * footerLineHeight),
     panels,
     footer: input.footer,
     fileName: input.fileName,
@@ -218,15 +261,26 @@ export function drawReportPage(ctx: Canvas2DContext, layout: ReportLayout): void
   ctx.fillRect(0, 0, layout.width, layout.height);
   ctx.strokeStyle = palette.grid;
   ctx.lineWidth = 1;
+  const width = layout.width - 2 * left;
+  const lines = footerLines(layout.footer, width);
+  const top = layout.height - footerHeight - (lines.length - 1) * footerLineHeight;
   ctx.beginPath();
-  ctx.moveTo(left, layout.height - footerHeight + 4);
-  ctx.lineTo(layout.width - left, layout.height - footerHeight + 4);
+  ctx.moveTo(left, top + 4);
+  ctx.lineTo(layout.width - left, top + 4);
   ctx.stroke();
   ctx.fillStyle = palette.text;
-  ctx.font = figureFont(11);
+  ctx.font = figureFont(footerSize);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
-  ctx.fillText(fitText(ctx, layout.footer, layout.width - 2 * left), left, layout.height - footerHeight / 2 + 2);
+  lines.forEach((line, i) => ctx.fillText(line, left, top + footerHeight / 2 + 2 + i * footerLineHeight, width));
+}
+
+const footerSize = 11;
+const footerLineHeight = 15;
+
+/** The footer wrapped to the page's content width (a narrow page puts it on more lines). */
+function footerLines(footer: string, width: number): string[] {
+  return wrapText(footer, width, footerSize);
 }
 
 /**

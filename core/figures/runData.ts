@@ -28,6 +28,10 @@ export interface MetricSeries {
   accuracy: number[];
   /** Mean squared error of the training fit (regression runs); NaN where a step has none. */
   mse: number[];
+  /** Deep ensembles: each member's NLL per step (an empty list where a step has none). */
+  memberNll: number[][];
+  /** Deep ensembles: the mixture's NLL per step; NaN where a step has none. */
+  ensembleNll: number[];
 }
 
 export interface RunData {
@@ -44,7 +48,7 @@ export interface RunData {
 }
 
 export function emptyMetricSeries(): MetricSeries {
-  return { step: [], loss: [], nll: [], kl: [], klWeight: [], accuracy: [], mse: [] };
+  return { step: [], loss: [], nll: [], kl: [], klWeight: [], accuracy: [], mse: [], memberNll: [], ensembleNll: [] };
 }
 
 export function emptyRunData(): RunData {
@@ -69,6 +73,8 @@ function appendMetrics(series: MetricSeries, event: MetricsEvent): boolean {
   series.klWeight.push(event.klWeight);
   series.accuracy.push(event.accuracy ?? Number.NaN);
   series.mse.push(event.mse ?? Number.NaN);
+  series.memberNll.push(event.memberNll ?? []);
+  series.ensembleNll.push(event.ensembleNll ?? Number.NaN);
   return true;
 }
 
@@ -82,7 +88,7 @@ function appendByStep<T extends { step: number }>(list: T[], event: T): boolean 
 /** Forgets everything trained after `step` (a resume from the checkpoint at `step` trains it again). */
 function dropAfter(data: RunData, step: number): void {
   const keep = data.metrics.step.findIndex((value) => value > step);
-  if (keep !== -1) for (const values of Object.values(data.metrics) as number[][]) values.splice(keep);
+  if (keep !== -1) for (const values of Object.values(data.metrics) as unknown[][]) values.splice(keep);
   data.evaluations = data.evaluations.filter((event) => event.step <= step);
   data.posteriors = data.posteriors.filter((event) => event.step <= step);
   if (data.regression && data.regression.step > step) data.regression = null;

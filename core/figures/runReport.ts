@@ -10,13 +10,12 @@ import type { RunState } from '../contract/runEvent';
 import { descriptorOf } from '../experiments/registry';
 import { describeSettings } from './caption';
 import { flattenConfig, formatConfigValue, type ConfigValue } from './configDiff';
-import { figureFont } from './fonts';
 import { formatKlWeight, formatMetric, formatPercent } from './format';
 import type { MetricDefinition } from '../scoring/index';
 import { readMetric } from './metricPoints';
 import { oodReportRows } from './oodReport';
 import { shiftReportRows } from './shiftReport';
-import { drawTable, fitText, tableHeight, type TextTable } from './reportTables';
+import type { TextTable } from './reportTables';
 import {
   formatReportDate,
   layoutReport,
@@ -51,6 +50,8 @@ export interface RunReportOptions {
   ood?: OodEvaluation | null;
   /** The run's stored dataset-shift evaluation (runs/<id>/shift.json): its table, curves and figure 3 follow. */
   shift?: ShiftEvaluation | null;
+  /** Draw the published reference lines (core/shift/referenceCurves.ts) on the shift curves. */
+  shiftReferences?: boolean;
   /** Figures appended last, in rows (e.g. verdicts on dropped images). */
   extraRows?: readonly FigureRow[];
 }
@@ -110,16 +111,15 @@ function splitRows(rows: string[][], parts: number): string[][][] {
   return Array.from({ length: parts }, (_, i) => rows.slice(i * perPart, (i + 1) * perPart));
 }
 
-const titleBlockHeight = 86;
-
+/**
+ * The run's header: name, facts, settings, then its configuration and final metrics — side by side
+ * on a wide page (the configuration in two halves if they fit), stacked on a narrow one.
+ */
 export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec {
-  const [configLeft, configRight] = splitRows(configRows(run), 2);
-  const tables: TextTable[] = [
-    { heading: 'Configuration', rows: configLeft, columnShares: [0.5, 0.5] },
-    { heading: '\u00a0', rows: configRight, columnShares: [0.5, 0.5] },
-    { heading: 'Final metrics', rows: finalMetricRows(run, data), columnShares: [0.66, 0.34] },
-  ];
-  const height = titleBlockHeight + Math.max(...tables.map(tableHeight)) + 8;
+  const config = configRows(run);
+  const [configLeft, configRight] = splitRows(config, 2);
+  const metrics: TextTable = { heading: 'Final metrics', rows: finalMetricRows(run, data), columnShares: [0.66, 0.34] };
+  const configuration: TextTable = { heading: 'Configuration', rows: config, columnShares: [0.5, 0.5] };
   const step = run.step ?? data.progress?.step ?? data.metrics.step.at(-1) ?? 0;
   const total = run.totalSteps ?? data.progress?.total;
   const state = run.state ?? data.status?.state;
@@ -136,20 +136,19 @@ export function runReportHeader(run: ReportRun, data: RunData): CanvasFigureSpec
     heading: run.name,
     title: run.name,
     caption: describeSettings(run.config),
-    facts,
-    height,
-    drawBody(ctx, width) {
-      ctx.font = figureFont(12);
-      ctx.fillText(fitText(ctx, describeSettings(run.config), width), 0, 58);
-      const gap = 24;
-      const shares = [0.3, 0.3, 0.4];
-      let x = 0;
-      tables.forEach((table, i) => {
-        const tableWidth = (width - gap * (tables.length - 1)) * shares[i];
-        drawTable(ctx, table, x, titleBlockHeight, tableWidth);
-        x += tableWidth + gap;
-      });
-    },
+    lines: [facts, describeSettings(run.config)],
+    tables: [
+      [
+        { share: 0.3, tables: [{ ...configuration, rows: configLeft }] },
+        { share: 0.3, tables: [{ heading: '\u00a0', rows: configRight, columnShares: [0.5, 0.5] }] },
+        { share: 0.4, tables: [metrics] },
+      ],
+      [
+        { share: 0.5, tables: [configuration] },
+        { share: 0.5, tables: [metrics] },
+      ],
+      [{ share: 1, tables: [configuration, metrics] }],
+    ],
   });
 }
 
@@ -157,7 +156,7 @@ export function runReportLayout(run: ReportRun, data: RunData, options: RunRepor
   const rows = [
     ...runFigureRows(data, run, { totalSteps: run.totalSteps }),
     ...(options.ood ? oodReportRows(options.ood, run) : []),
-    ...(options.shift ? shiftReportRows(options.shift, run) : []),
+    ...(options.shift ? shiftReportRows(options.shift, run, { references: options.shiftReferences }) : []),
     ...(options.extraRows ?? []),
   ];
   const footer = reportFooter(options, `report of run ${run.id ?? run.name}`);

@@ -7,6 +7,7 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { ShiftEvaluation, ShiftKindName, ShiftLevelScores } from '../contract/shift';
+import type { ShiftReferenceCurve } from '../shift/referenceCurves';
 import { SHIFT_LABELS } from '../shift/shiftSets';
 import { axis, baseOptions, lineDataset, markedPoints } from './chartParts';
 import { withAlpha } from './comparison';
@@ -45,12 +46,17 @@ function metricPoints(levels: readonly ShiftLevelScores[], metric: ShiftMetric):
   });
 }
 
-/** One score against one kind of shift, every series overlaid (a band over seeds where a series has several). */
+/**
+ * One score against one kind of shift, every series overlaid (a band over seeds where a series has
+ * several); `references` (core/shift/referenceCurves.ts) that give this score are drawn dashed:
+ * through their points, or across the axis where a reference has only its unshifted value.
+ */
 export function shiftCurveFigure(
   series: readonly ShiftSeries[],
   kind: ShiftKindName,
   metric: ShiftMetric,
   caption: string,
+  references: readonly ShiftReferenceCurve[] = [],
 ): ChartFigureSpec {
   const datasets: Record<string, unknown>[] = [];
   series.forEach((line, index) => {
@@ -82,6 +88,24 @@ export function shiftCurveFigure(
       ),
     );
   });
+  const lastLevel = Math.max(...datasets.flatMap((d) => (d.data as { x: number }[]).map((p) => p.x)), 1);
+  const scale = metric === 'accuracy' ? 100 : 1;
+  references.forEach((reference, index) => {
+    const points = reference.points.flatMap((point) => {
+      const value = (point.values as Partial<Record<string, number>>)[metric];
+      return value === undefined ? [] : [{ x: point.level, y: value * scale }];
+    });
+    if (points.length === 0) return;
+    const unshiftedOnly = points.length === 1 && points[0].x === 0;
+    datasets.push(
+      lineDataset(
+        `${reference.label} (reference)`,
+        withAlpha(seriesColour(series.length + index), 0.85),
+        unshiftedOnly ? [points[0], { x: lastLevel, y: points[0].y }] : points,
+        { borderWidth: 1.25, borderDash: [6, 4], pointRadius: 0, pointHitRadius: 4 },
+      ),
+    );
+  });
   const options = baseOptions();
   const chart: ChartConfiguration = {
     type: 'scatter',
@@ -98,10 +122,7 @@ export function shiftCurveFigure(
       },
       scales: {
         // The last level (180°, 26 px), not Chart.js's rounded-up tick.
-        x: axis(UNIT_TITLES[kind], {
-          min: 0,
-          max: Math.max(...datasets.flatMap((d) => (d.data as { x: number }[]).map((p) => p.x)), 1),
-        }),
+        x: axis(UNIT_TITLES[kind], { min: 0, max: lastLevel }),
         y: axis(SHIFT_METRIC_LABELS[metric], metric === 'accuracy' ? { min: 0, max: 100 } : { min: 0 }),
       },
     },

@@ -10,7 +10,9 @@ import { seedGroups, type ComparisonRun } from './comparisonData';
 import { formatMetric, formatPercent } from './format';
 import { tableFigure, type TextTable } from './reportTables';
 import type { FigureRow } from './runFigures';
-import { confidenceFigure, shiftCurveFigure, type ShiftSeries } from './shiftFigures';
+import { isMethodId, methods } from '../methods/index';
+import { referenceCurvesFor } from '../shift/referenceCurves';
+import { confidenceFigure, shiftCurveFigure, type ShiftMetric, type ShiftSeries } from './shiftFigures';
 import type { CanvasFigureSpec, FigureRun } from './types';
 
 /** The levels the issue's table quotes: 0°, 30°, 60°, 90°, 180° and rolls of 2, 6, 14 px. */
@@ -63,18 +65,65 @@ export function shiftTableFigure(evaluation: ShiftEvaluation, run: FigureRun): C
   );
 }
 
+/**
+ * The series of compared runs with a shift evaluation, one per seed group; when the runs differ in
+ * method, each label says its method (runs named alike, e.g. "lenet5 · quick · seed 0", would
+ * otherwise be told apart by colour only).
+ */
+export function shiftSeriesOf(
+  runs: readonly ComparisonRun[],
+  evaluations: ReadonlyMap<string, ShiftEvaluation>,
+  grouping: Parameters<typeof seedGroups>[1],
+): ShiftSeries[] {
+  const methodOf = (run: ComparisonRun) => String((run.config as { method?: unknown }).method ?? 'vi');
+  const severalMethods = new Set(runs.map(methodOf)).size > 1;
+  return seedGroups(runs, grouping).map((group) => {
+    const name = group.runs.length === 1 ? group.runs[0].name : group.label;
+    const method = methodOf(group.runs[0]);
+    const label = isMethodId(method) ? methods[method].label : method;
+    return {
+      label: severalMethods ? `${name} — ${label}` : name,
+      evaluations: group.runs.map((run) => evaluations.get(run.id)!),
+    };
+  });
+}
+
+export interface ShiftFigureOptions {
+  /** Draw the published reference lines (core/shift/referenceCurves.ts) of the runs' dataset. */
+  references?: boolean;
+}
+
+/**
+ * A shift curve of `series`, with the published references of their dataset when asked for (the
+ * dataset of the first evaluation: compared runs of another dataset get none rather than wrong ones).
+ */
+export function shiftCurve(
+  series: readonly ShiftSeries[],
+  kind: ShiftKindName,
+  metric: ShiftMetric,
+  caption: string,
+  options: ShiftFigureOptions = {},
+) {
+  const datasets = new Set(series.flatMap((line) => line.evaluations.map((evaluation) => evaluation.dataset)));
+  const references =
+    options.references && datasets.size === 1 ? referenceCurvesFor([...datasets][0], kind, metric) : [];
+  return shiftCurveFigure(series, kind, metric, caption, references);
+}
+
 /** Rows to append to a run's report for its shift evaluation. */
-export function shiftReportRows(evaluation: ShiftEvaluation, run: FigureRun): FigureRow[] {
+export function shiftReportRows(
+  evaluation: ShiftEvaluation,
+  run: FigureRun,
+  options: ShiftFigureOptions = {},
+): FigureRow[] {
   const caption = figureCaption(run);
   const series: ShiftSeries[] = [{ label: run.name, evaluations: [evaluation] }];
+  const curve = (kind: ShiftKindName, metric: ShiftMetric) => shiftCurve(series, kind, metric, caption, options);
   return [
     [shiftTableFigure(evaluation, run)],
-    [shiftCurveFigure(series, 'rotation', 'accuracy', caption), shiftCurveFigure(series, 'rotation', 'ece', caption)],
-    [shiftCurveFigure(series, 'roll', 'accuracy', caption), shiftCurveFigure(series, 'roll', 'ece', caption)],
-    [
-      shiftCurveFigure(series, 'rotation', 'meanEntropy', caption),
-      shiftCurveFigure(series, 'roll', 'meanEntropy', caption),
-    ],
+    [curve('rotation', 'accuracy'), curve('rotation', 'ece')],
+    [curve('roll', 'accuracy'), curve('roll', 'ece')],
+    [curve('rotation', 'meanEntropy'), curve('roll', 'meanEntropy')],
     [confidenceFigure(evaluation, 'accuracy', caption), confidenceFigure(evaluation, 'count', caption)],
     [confidenceFigure(evaluation, 'histogram', caption)],
   ];
@@ -87,17 +136,16 @@ export function shiftReportRows(evaluation: ShiftEvaluation, run: FigureRun): Fi
 export function shiftComparisonRows(
   runs: readonly ComparisonRun[],
   evaluations: ReadonlyMap<string, ShiftEvaluation>,
+  options: ShiftFigureOptions = {},
 ): FigureRow[] {
   const evaluated = runs.filter((run) => evaluations.has(run.id));
   if (evaluated.length === 0) return [];
-  const series: ShiftSeries[] = seedGroups(evaluated, 'config').map((group) => ({
-    label: group.runs.length === 1 ? group.runs[0].name : group.label,
-    evaluations: group.runs.map((run) => evaluations.get(run.id)!),
-  }));
+  const series = shiftSeriesOf(evaluated, evaluations, 'config');
   const caption = comparisonCaption(evaluated);
   const metrics = ['accuracy', 'ece', 'nll', 'meanEntropy'] as const;
+  const curve = (kind: ShiftKindName, metric: ShiftMetric) => shiftCurve(series, kind, metric, caption, options);
   return (['rotation', 'roll'] as const).flatMap((kind) => [
-    [shiftCurveFigure(series, kind, metrics[0], caption), shiftCurveFigure(series, kind, metrics[1], caption)],
-    [shiftCurveFigure(series, kind, metrics[2], caption), shiftCurveFigure(series, kind, metrics[3], caption)],
+    [curve(kind, metrics[0]), curve(kind, metrics[1])],
+    [curve(kind, metrics[2]), curve(kind, metrics[3])],
   ]);
 }

@@ -13,6 +13,7 @@
  * as a matrix so it stays one `<text>` element. Clips open a `<g clip-path>` that closes with the
  * `restore()` of the state that set it, which gives canvas's intersect-until-restore semantics.
  */
+import { PathBatcher, type Box } from './svgPaths';
 
 /** What the context needs to measure text: a canvas 2D context (browser or @napi-rs/canvas). */
 export interface TextMeasurer {
@@ -36,6 +37,8 @@ export interface SvgContextOptions {
   fontFamily?: string;
   /** A `<title>` for the document (viewers show it; screen readers read it). */
   title?: string;
+  /** Gather consecutive paths of one paint into one `<path>` where the picture stays the same (./svgPaths); default true. */
+  mergePaths?: boolean;
 }
 
 export class SvgContextError extends Error {
@@ -113,6 +116,8 @@ interface Paint {
   opacity: number;
 }
 
+const hex2 = (channel: number) => channel.toString(16).padStart(2, '0');
+
 /** A CSS colour as an SVG colour and opacity (rgba() and #rrggbbaa are split, since not every SVG reader takes them). */
 export function parseColour(style: unknown): Paint {
   if (typeof style !== 'string')
@@ -137,7 +142,7 @@ export function parseColour(style: unknown): Paint {
     const alphaPart = parts[3];
     const opacity =
       alphaPart === undefined ? 1 : alphaPart.endsWith('%') ? parseFloat(alphaPart) / 100 : parseFloat(alphaPart);
-    return { colour: `rgb(${r},${g},${b})`, opacity: Number.isFinite(opacity) ? opacity : 1 };
+    return { colour: `#${hex2(r)}${hex2(g)}${hex2(b)}`, opacity: Number.isFinite(opacity) ? opacity : 1 };
   }
   return { colour: value, opacity: 1 };
 }
@@ -206,6 +211,13 @@ export class SvgContext {
   private state: State;
   private readonly stack: State[] = [];
   private path: string[] = [];
+  /** Where the current path's points lie (control points included), in user space. */
+  private pathBox: Box | null = null;
+  /** The orientation of the current path if it is only rectangles (0: only empty ones so far), else null. */
+  private pathRectangles: number | null = null;
+  /** Indices in `path` of rectangles that round to no area: a fill skips them (they paint nothing). */
+  private emptyRectangles = new Set<number>();
+  private readonly paths: PathBatcher;
   private current: [number, number] | null = null;
   private subpathStart: [number, number] | null = null;
   private clipCount = 0;
@@ -214,6 +226,7 @@ export class SvgContext {
     if (!(options.width > 0 && options.height > 0))
       throw new SvgContextError(`An SVG drawing needs a positive size, not ${options.width}×${options.height}.`);
     this.options = options;
+    this.paths = new PathBatcher(this.body, options.mergePaths ?? true);
     this.width = options.width;
     this.height = options.height;
     this.state = {
@@ -377,12 +390,30 @@ export class SvgContext {
 
   beginPath(): void {
     this.path = [];
+    this.pathBox = null;
+    this.pathRectangles = null;
+    this.emptyRectangles = new Set();
     this.current = null;
     this.subpathStart = null;
   }
 
+  /** Adds points (in user space) to the current path's box; anything but rect() makes it more than rectangles. */
+  private extend(points: readonly [number, number][], rectangle = false): void {
+    if (!rectangle) this.pathRectangles = null;
+    for (const [px, py] of points) {
+      if (!this.pathBox) this.pathBox = { x0: px, y0: py, x1: px, y1: py };
+      else {
+        this.pathBox.x0 = Math.min(this.pathBox.x0, px);
+        this.pathBox.y0 = Math.min(this.pathBox.y0, py);
+        this.pathBox.x1 = Math.max(this.pathBox.x1, px);
+        this.pathBox.y1 = Math.max(this.pathBox.y1, py);
+      }
+    }
+  }
+
   moveTo(x: number, y: number): void {
     const p = this.point(x, y);
+    this.extend([p]);
     this.path.push(`M${num(p[0])} ${num(p[1])}`);
     this.current = [x, y];
     this.subpathStart = [x, y];
@@ -391,6 +422,7 @@ export class SvgContext {
   lineTo(x: number, y: number): void {
     if (!this.current) return this.moveTo(x, y);
     const p = this.point(x, y);
+    this.extend([p]);
     this.path.push(`L${num(p[0])} ${num(p[1])}`);
     this.current = [x, y];
   }
@@ -398,6 +430,7 @@ export class SvgContext {
   bezierCurveTo(cp1x: number, cp1y: number, cp2x: number, cp2y: number, x: number, y: number): void {
     if (!this.current) this.moveTo(cp1x, cp1y);
     const points = [this.point(cp1x, cp1y), this.point(cp2x, cp2y), this.point(x, y)];
+    this.extend(points);
     this.path.push(`C${points.map(([px, py]) => `${num(px)} ${num(py)}`).join(' ')}`);
     this.current = [x, y];
   }
@@ -406,6 +439,10 @@ export class SvgContext {
     if (!this.current) this.moveTo(cpx, cpy);
     const [c0, c1] = this.point(cpx, cpy);
     const [p0, p1] = this.point(x, y);
+    this.extend([
+      [c0, c1],
+      [p0, p1],
+    ]);
     this.path.push(`Q${num(c0)} ${num(c1)} ${num(p0)} ${num(p1)}`);
     this.current = [x, y];
   }
@@ -416,12 +453,36 @@ export class SvgContext {
     if (this.subpathStart) this.current = [...this.subpathStart];
   }
 
+  /** A closed rectangle subpath; unrotated, written with H and V (half the characters of four L's). */
   rect(x: number, y: number, width: number, height: number): void {
-    this.moveTo(x, y);
-    this.lineTo(x + width, y);
-    this.lineTo(x + width, y + height);
-    this.lineTo(x, y + height);
-    this.closePath();
+    const m = this.state.transform;
+    const previous = this.path.length === 0 ? 0 : this.pathRectangles;
+    const corners = [
+      this.point(x, y),
+      this.point(x + width, y),
+      this.point(x + width, y + height),
+      this.point(x, y + height),
+    ];
+    this.extend(corners, true);
+    const [[x0, y0], , [x1, y1]] = corners;
+    let d: string;
+    let empty: boolean;
+    if (m.b === 0 && m.c === 0) {
+      d = `M${num(x0)} ${num(y0)}H${num(x1)}V${num(y1)}H${num(x0)}Z`;
+      empty = num(x0) === num(x1) || num(y0) === num(y1);
+    } else {
+      d = `M${corners.map(([px, py]) => `${num(px)} ${num(py)}`).join('L')}Z`;
+      empty = width === 0 || height === 0;
+    }
+    if (empty) this.emptyRectangles.add(this.path.length);
+    this.path.push(d);
+    const orientation = empty ? 0 : Math.sign(width * height * (m.a * m.d - m.b * m.c));
+    if (previous === null) this.pathRectangles = null;
+    else if (previous === 0 || orientation === 0) this.pathRectangles = previous || orientation;
+    else this.pathRectangles = previous === orientation ? orientation : null;
+    // As after canvas's rect(): a new subpath at (x, y).
+    this.current = [x, y];
+    this.subpathStart = [x, y];
   }
 
   arc(x: number, y: number, radius: number, startAngle: number, endAngle: number, anticlockwise = false): void {
@@ -487,19 +548,50 @@ export class SvgContext {
   }
 
   private visible(kind: 'fill' | 'stroke'): boolean {
+    return this.alpha(kind) > 0;
+  }
+
+  private alpha(kind: 'fill' | 'stroke'): number {
     return (
-      parseColour(kind === 'fill' ? this.state.fillStyle : this.state.strokeStyle).opacity * this.state.globalAlpha > 0
+      parseColour(kind === 'fill' ? this.state.fillStyle : this.state.strokeStyle).opacity * this.state.globalAlpha
     );
+  }
+
+  /** Hands the current path, painted, to the batcher (./svgPaths). */
+  private paint(kind: 'fill' | 'stroke', attributes: string, rule?: string): void {
+    // Rectangles with no area paint nothing when filled (a stroke still draws them as lines).
+    const parts = kind === 'fill' ? this.path.filter((_, i) => !this.emptyRectangles.has(i)) : this.path;
+    if (parts.length === 0 || !this.pathBox) return;
+    // Widened by what a stroke adds around its points (miter spikes included) and a pixel of antialiasing.
+    const margin =
+      1 +
+      (kind === 'stroke' ? (Math.max(1, this.state.miterLimit) * this.state.lineWidth * this.lengthScale()) / 2 : 0);
+    const box = this.pathBox;
+    this.paths.add({
+      d: parts.join(''),
+      attributes,
+      box: { x0: box.x0 - margin, y0: box.y0 - margin, x1: box.x1 + margin, y1: box.y1 + margin },
+      opaque: this.alpha(kind) >= 1,
+      stroke: kind === 'stroke',
+      evenOdd: rule === 'evenodd',
+      rectangles: this.pathRectangles === null ? null : this.pathRectangles < 0 ? -1 : 1,
+    });
   }
 
   fill(rule?: string): void {
     if (this.path.length === 0 || !this.visible('fill')) return;
-    this.body.push(`<path d="${this.path.join('')}" ${this.paintAttributes('fill', rule)}/>`);
+    this.paint('fill', this.paintAttributes('fill', rule), rule);
   }
 
   stroke(): void {
     if (this.path.length === 0 || !this.visible('stroke')) return;
-    this.body.push(`<path d="${this.path.join('')}" ${this.paintAttributes('stroke')}/>`);
+    this.paint('stroke', this.paintAttributes('stroke'));
+  }
+
+  /** Writes an element that is not a painted path (text, image, clip group), after the paths painted before it. */
+  private emit(element: string): void {
+    this.paths.flush();
+    this.body.push(element);
   }
 
   /** Runs `draw` on a path of its own, leaving the current path as it was (fillRect and strokeRect do not touch it). */
@@ -533,7 +625,7 @@ export class SvgContext {
   clearRect(x: number, y: number, width: number, height: number): void {
     this.withOwnPath(() => {
       this.rect(x, y, width, height);
-      this.body.push(`<path d="${this.path.join('')}" fill="#fff"/>`);
+      this.paint('fill', 'fill="#fff"');
     });
   }
 
@@ -543,12 +635,12 @@ export class SvgContext {
     this.defs.push(
       `<clipPath id="${id}" clipPathUnits="userSpaceOnUse"><path d="${d}"${rule === 'evenodd' ? ' clip-rule="evenodd"' : ''}/></clipPath>`,
     );
-    this.body.push(`<g clip-path="url(#${id})">`);
+    this.emit(`<g clip-path="url(#${id})">`);
     this.state.openGroups += 1;
   }
 
   private closeGroups(count: number): void {
-    for (let i = 0; i < count; i += 1) this.body.push('</g>');
+    for (let i = 0; i < count; i += 1) this.emit('</g>');
   }
 
   // --- text ---------------------------------------------------------------------------------
@@ -611,7 +703,7 @@ export class SvgContext {
     attributes.push('xml:space="preserve"');
     if (kind === 'fill') attributes.push(this.paintAttributes('fill'));
     else attributes.push(this.paintAttributes('stroke'));
-    this.body.push(`<text ${attributes.join(' ')}>${escapeXml(text)}</text>`);
+    this.emit(`<text ${attributes.join(' ')}>${escapeXml(text)}</text>`);
   }
 
   fillText(text: string, x: number, y: number, maxWidth?: number): void {
@@ -640,7 +732,7 @@ export class SvgContext {
     if (args.length === 8) [dx, dy, dw, dh] = args.slice(4) as [number, number, number, number];
     const m = multiply(this.state.transform, { a: 1, b: 0, c: 0, d: 1, e: dx, f: dy });
     const opacity = this.state.globalAlpha < 1 ? ` opacity="${num(this.state.globalAlpha)}"` : '';
-    this.body.push(
+    this.emit(
       `<image transform="${matrixAttribute(m)}" width="${num(dw)}" height="${num(dh)}" preserveAspectRatio="none"${opacity} href="${source.toDataURL('image/png')}"/>`,
     );
   }
@@ -649,6 +741,7 @@ export class SvgContext {
 
   /** The SVG document of everything drawn so far. */
   toSvg(): string {
+    this.paths.flush();
     const open = this.stack.reduce((sum, state) => sum + state.openGroups, this.state.openGroups);
     const width = this.options.physicalWidth ?? num(this.width);
     const height = this.options.physicalHeight ?? num(this.height);

@@ -37,6 +37,17 @@ export function lenet5FromCheckpoint(
 ): VariationalSequential | PointModel {
   // The initial values are overwritten below; the seed only has to be valid.
   const network = lenet5NetworkOfRun(config, new SeedStream(config.seed).fork(1));
+  return withCheckpointValues(network, variables);
+}
+
+/**
+ * Sets every trainable variable of `network` to the checkpoint's value of the same stable name and
+ * returns it; on a missing or misshapen value it disposes the network and throws.
+ */
+export function withCheckpointValues<N extends { trainableVariables: tf.Variable[]; dispose(): void }>(
+  network: N,
+  variables: NamedValues[],
+): N {
   try {
     const stored = new Map(variables.map((entry) => [entry.name, entry]));
     for (const variable of network.trainableVariables) {

@@ -15,6 +15,7 @@
  */
 import { acceptanceThreshold, auroc, fprAtTpr, oodScores, type OodScoreKind } from '../metrics/ood';
 import { MetricsError, summarizeDraws, type DrawProbabilities, type PredictiveSummary } from '../metrics/predictive';
+import type { EpistemicAvailability } from '../scoring/classificationScores';
 
 /** A malformed verdict or evaluation input; the message quotes the offending value. */
 export class OodVerdictError extends Error {
@@ -145,8 +146,12 @@ export interface OodSetEvaluation {
   /** Refused by the max-probability rule at the run's threshold (0.2 by default) and at the calibrated one. */
   refusedAtThreshold: number;
   refusedAtCalibrated: number;
-  /** Separation from the in-distribution set per score (absent for the in-distribution set itself). */
-  scores?: Record<OodScoreKind, ScoreSeparation>;
+  /**
+   * Separation from the in-distribution set per score (absent for the in-distribution set itself);
+   * mutual information is left out when the predictive has no epistemic part (see
+   * OodEvaluationCore.notApplicable), rather than reported as a useless AUROC of 0.5.
+   */
+  scores?: Partial<Record<OodScoreKind, ScoreSeparation>>;
   histograms: Record<OodScoreKind, ScoreHistogram>;
 }
 
@@ -156,6 +161,8 @@ export interface OodEvaluationCore {
   acceptFraction: number;
   inDistribution: OodSetEvaluation;
   outOfDistribution: OodSetEvaluation[];
+  /** Scores that do not apply to this predictive, each with the reason (mutual information of a point method). */
+  notApplicable?: Partial<Record<OodScoreKind, string>>;
 }
 
 function setEvaluation(
@@ -164,6 +171,7 @@ function setEvaluation(
   threshold: number,
   calibrated: number,
   reference?: PredictiveSummary,
+  applicable: readonly OodScoreKind[] = OOD_SCORE_KINDS,
 ): OodSetEvaluation {
   if (summary.count === 0)
     throw new OodVerdictError(`The image set "${name}" is empty; an evaluation needs at least one image per set.`);
@@ -173,7 +181,7 @@ function setEvaluation(
   ) as Record<OodScoreKind, ScoreHistogram>;
   const scores = reference
     ? (Object.fromEntries(
-        kinds.map((kind) => {
+        applicable.map((kind) => {
           const inScores = oodScores(reference, kind);
           const outScores = oodScores(summary, kind);
           return [
@@ -184,7 +192,7 @@ function setEvaluation(
             },
           ];
         }),
-      ) as Record<OodScoreKind, ScoreSeparation>)
+      ) as Partial<Record<OodScoreKind, ScoreSeparation>>)
     : undefined;
   const meanMax = summary.maxProbability.reduce((sum, p) => sum + p, 0) / summary.count;
   return {
@@ -198,21 +206,30 @@ function setEvaluation(
   };
 }
 
-/** The in-distribution set (held-out digits) against each named out-of-distribution set. */
+/**
+ * The in-distribution set (held-out digits) against each named out-of-distribution set. With
+ * `epistemic` unavailable (a point method: core/scoring/classificationScores epistemicAvailability),
+ * mutual information gets no AUROC / FPR95, only its reason under `notApplicable`.
+ */
 export function evaluateOodSets(
   inDistribution: { name: string; summary: PredictiveSummary },
   outOfDistribution: { name: string; summary: PredictiveSummary }[],
   threshold = DEFAULT_REFUSAL_THRESHOLD,
+  epistemic: EpistemicAvailability = { available: true },
 ): OodEvaluationCore {
   checkThreshold(threshold);
   const calibratedThreshold = calibrateRefusalThreshold(inDistribution.summary.maxProbability);
+  const applicable = epistemic.available
+    ? OOD_SCORE_KINDS
+    : OOD_SCORE_KINDS.filter((kind) => kind !== 'mutualInformation');
   return {
     threshold,
     calibratedThreshold,
     acceptFraction: CALIBRATION_ACCEPT_FRACTION,
     inDistribution: setEvaluation(inDistribution.name, inDistribution.summary, threshold, calibratedThreshold),
     outOfDistribution: outOfDistribution.map((set) =>
-      setEvaluation(set.name, set.summary, threshold, calibratedThreshold, inDistribution.summary),
+      setEvaluation(set.name, set.summary, threshold, calibratedThreshold, inDistribution.summary, applicable),
     ),
+    ...(epistemic.available ? {} : { notApplicable: { mutualInformation: epistemic.reason } }),
   };
 }

@@ -81,6 +81,20 @@ export function riskCoverageCurve(
   return { coverage, risk };
 }
 
+/**
+ * The curve at most `points` coverages k/N, evenly spaced in k and always including the last, for
+ * events and figures (a 10,000-image curve need not travel whole); rounded to 5 decimals.
+ */
+export function thinRiskCoverage(curve: RiskCoverageCurve, points = 101): { coverage: number[]; risk: number[] } {
+  const count = curve.coverage.length;
+  const kept = count <= points ? count : points;
+  const indices = Array.from({ length: kept }, (_, i) =>
+    kept === count ? i : Math.round(((i + 1) * count) / kept) - 1,
+  );
+  const round = (value: number) => Math.round(value * 1e5) / 1e5;
+  return { coverage: indices.map((i) => round(curve.coverage[i])), risk: indices.map((i) => round(curve.risk[i])) };
+}
+
 /** Area under the risk–coverage curve: the mean of its N risks. Lower is better. */
 export function areaUnderRiskCoverage(curve: RiskCoverageCurve): number {
   return curve.risk.reduce((sum, value) => sum + value, 0) / curve.risk.length;

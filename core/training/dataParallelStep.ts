@@ -32,6 +32,27 @@ export interface DataParallelStepArgs {
   imageShape: number[];
   seeds: SeedStream;
   klWeight: number;
+  /** Where the step's time goes, added to (benchmarks: bench/parallelTraining.ts). */
+  phases?: DataParallelPhases;
+}
+
+/** Milliseconds of data-parallel steps by phase, summed over the steps given the same object. */
+export interface DataParallelPhases {
+  /** Reading the variables and writing them to shared memory for the helpers. */
+  publishMs: number;
+  /** This thread's slice: forward, backward (wasm compute) and the slicing of the batch. */
+  localComputeMs: number;
+  /** Waiting for the slowest helper after this thread's slice: synchronisation (and helpers' wasm compute beyond it). */
+  waitMs: number;
+  /** Summing the helpers' gradient regions in JavaScript. */
+  sumMs: number;
+  /** Adding the helpers' sum to this thread's gradients and the Adam update. */
+  optimizerMs: number;
+  steps: number;
+}
+
+export function emptyDataParallelPhases(): DataParallelPhases {
+  return { publishMs: 0, localComputeMs: 0, waitMs: 0, sumMs: 0, optimizerMs: 0, steps: 0 };
 }
 
 /** Contiguous row ranges, as equal as possible, one per thread (the first is the trainer's). */
@@ -49,10 +70,19 @@ export async function variableValues(variables: tf.Variable[]): Promise<Float32A
 
 export async function dataParallelStep(args: DataParallelStepArgs): Promise<StepMetrics> {
   const { pool, network, variables, optimizer, batch, imageShape, seeds, klWeight } = args;
+  const phases = args.phases ?? emptyDataParallelPhases();
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const elapsed = now - mark;
+    mark = now;
+    return elapsed;
+  };
   const pixels = imageShape.reduce((a, b) => a * b, 1);
   const [own, ...others] = sliceBounds(batch.size, pool.helpers + 1);
   // Published at every step (≈ 0.5 MB for LeNet5), so a restored or freshly built state needs no special case.
   pool.setParameters(await variableValues(variables));
+  phases.publishMs += lap();
   const startState = { seed: seeds.seed, salt: seeds.salt, position: seeds.position };
   const helperSlices: HelperSlice[] = others.map(({ start, rows }) => ({
     images: batch.images.slice(start * pixels, (start + rows) * pixels),
@@ -79,7 +109,12 @@ export async function dataParallelStep(args: DataParallelStepArgs): Promise<Step
       includeKl: true,
       variables,
     });
+    // tfjs's wasm and cpu kernels run synchronously: the gradients are computed by now.
+    phases.localComputeMs += lap();
     const helpers = await remote;
+    const sumMs = helpers.sumMs ?? 0;
+    phases.waitMs += lap() - sumMs;
+    phases.sumMs += sumMs;
     const summed = tf.tidy(() =>
       Object.fromEntries(
         variables.map((variable, i) => [
@@ -90,6 +125,8 @@ export async function dataParallelStep(args: DataParallelStepArgs): Promise<Step
     );
     optimizer.applyGradients(summed);
     tf.dispose(Object.values(summed));
+    phases.optimizerMs += lap();
+    phases.steps += 1;
     seeds.seek(ownSeeds.position);
     const { nllSum, kl, correct } = await takeScalars({ nllSum: local.nllSum, kl: local.kl, correct: local.correct });
     const nll = (nllSum + helpers.nllSum) / batch.size;

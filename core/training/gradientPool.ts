@@ -38,6 +38,8 @@ export interface HelperGradients {
   /** Σ over helper slices of the NLL and of the correctly classified examples. */
   nllSum: number;
   correct: number;
+  /** Milliseconds spent summing the helpers' gradient regions (on the trainer's thread). */
+  sumMs?: number;
 }
 
 export interface DrawRequest {

@@ -15,7 +15,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RegressionSummary } from '../contract/runSummary';
-import { linspace } from '../data/regressionData';
 import { takeScalars, takeValues } from '../engine/readback';
 import type { ExperimentHooks } from '../experiments/trainer';
 import { gaussianHead, heteroscedasticGaussianNll } from '../methods/ensemble';
@@ -23,37 +22,22 @@ import { assertMethodCombination, type MethodId } from '../methods/index';
 import { knownNoiseGaussianNll } from '../methods/pointLosses';
 import { PointModel } from '../methods/pointModel';
 import { pointMlpNetwork } from '../models/pointNetworks';
-import { SeedStream } from '../random/seedStream';
-import { bandFiguresOfMerit, type BandFiguresOfMerit } from '../scoring/bandFiguresOfMerit';
-import type { TrainingCheckpoint } from './checkpoint';
+import type { SeedStream } from '../random/seedStream';
 import type { RegressionProblem, RegressionTrainingConfig } from './regressionTrainer';
-import { runTrainingLoop, type StepMetrics } from './trainingLoop';
-import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
+import type { TrainingCheckpoint } from './checkpoint';
+import { regressionSetting, runRegressionTraining } from './regressionHarness';
+import type { StepMetrics } from './trainingLoop';
 
-export async function trainPointRegression(
-  config: RegressionTrainingConfig & { method: MethodId },
+/**
+ * The point model of a regression run (its method's MLP, or M of them): what the trainer trains
+ * and what a post-hoc method rebuilds from the run's checkpoint (variables by stable name).
+ */
+export function pointRegressionModel(
+  config: Pick<RegressionTrainingConfig, 'hiddenUnits'> & { method: MethodId },
   methodOptions: Record<string, unknown>,
-  problem: RegressionProblem,
-  hooks: ExperimentHooks,
-  resume?: TrainingCheckpoint,
-): Promise<RegressionSummary> {
-  assertMethodCombination({ method: config.method, taskKind: 'regression', options: methodOptions });
-  const seeds = new SeedStream(config.seed);
-  const initSeeds = seeds.fork(1);
-  const trainSeeds = seeds.fork(2);
-  const evalSeeds = seeds.fork(3);
-  const { data, standardization } = problem;
-  const pointCount = data.x.length;
-  const toNetworkX = (x: number) => (standardization ? (x - standardization.xMean) / standardization.xStd : x);
-  const networkY = standardization ? data.y.map((y) => (y - standardization.yMean) / standardization.yStd) : data.y;
-  const noiseStd = standardization ? config.noiseStd / standardization.yStd : config.noiseStd;
-  const yStd = standardization?.yStd ?? 1;
-  // Summed NLL in data units = the network's mean NLL · N + N log yStd (the density's Jacobian).
-  const nllShift = pointCount * Math.log(yStd);
-  const grid = linspace(problem.grid.min, problem.grid.max, config.gridPoints);
-  const trueY = grid.map(problem.regions.trueFunction);
-
-  const model = new PointModel(
+  seeds: SeedStream,
+): PointModel {
+  return new PointModel(
     { method: config.method, options: methodOptions },
     (options, networkSeeds) =>
       pointMlpNetwork(
@@ -66,26 +50,32 @@ export async function trainPointRegression(
         },
         networkSeeds,
       ),
-    initSeeds,
+    seeds,
   );
+}
+
+export async function trainPointRegression(
+  config: RegressionTrainingConfig & { method: MethodId },
+  methodOptions: Record<string, unknown>,
+  problem: RegressionProblem,
+  hooks: ExperimentHooks,
+  resume?: TrainingCheckpoint,
+): Promise<RegressionSummary> {
+  assertMethodCombination({ method: config.method, taskKind: 'regression', options: methodOptions });
+  const setting = regressionSetting(config, problem);
+  const { pointCount, nllShift, yStd } = setting;
+
+  const model = pointRegressionModel(config, methodOptions, setting.seeds.init);
   const optimizer = tf.train.adam(config.learningRate);
-  const variables = model.trainableVariables;
-  const inputs = tf.tensor2d(data.x.map(toNetworkX), [pointCount, 1]);
-  const targets = tf.tensor1d(networkY);
-  let latest: BandFiguresOfMerit | undefined;
-  const state: TrainingStateParts = {
-    experiment: config.experiment,
-    variables,
-    optimizer,
-    seedStreams: { train: trainSeeds, evaluation: evalSeeds },
-  };
-  const saveCheckpoint = fullBatchCheckpointing(state, hooks);
+  const inputs = tf.tensor2d(setting.networkX, [pointCount, 1]);
+  const targets = tf.tensor1d(setting.networkY as number[]);
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; penalty: tf.Scalar; mse: tf.Scalar } | undefined;
+    let ensembleParts: { members: tf.Scalar[]; mixture: tf.Scalar } | undefined;
     const loss = optimizer.minimize(
       () => {
-        const context = { mode: 'sample' as const, seeds: trainSeeds };
+        const context = { mode: 'sample' as const, seeds: setting.seeds.train };
         const outputs = model.networks.map((network) => network.apply(inputs, context));
         const heads = outputs.map((output) =>
           model.ensemble ? gaussianHead(output) : { mean: tf.reshape(output, [-1]), variance: null },
@@ -93,9 +83,27 @@ export async function trainPointRegression(
         const memberNll = heads.map(({ mean, variance }) =>
           variance
             ? heteroscedasticGaussianNll(targets, mean, variance)
-            : knownNoiseGaussianNll(targets, mean, noiseStd),
+            : knownNoiseGaussianNll(targets, mean, setting.noiseStd),
         );
         const nllSum = tf.addN(memberNll);
+        if (model.ensemble) {
+          // Each member's summed NLL and the mixture's: log p(y | x) = logsumexp_m log N(y; μ_m, σ²_m) − log M.
+          const logDensities = tf.stack(
+            heads.map(({ mean, variance }) =>
+              tf.neg(
+                tf.add(
+                  tf.mul(0.5, tf.log(tf.mul(2 * Math.PI, variance!))),
+                  tf.div(tf.square(tf.sub(targets, mean)), tf.mul(2, variance!)),
+                ),
+              ),
+            ),
+          );
+          const mixture = tf.sub(tf.logSumExp(logDensities, 0), Math.log(heads.length));
+          ensembleParts = {
+            members: memberNll.map((value) => tf.keep(tf.mul(value, pointCount) as tf.Scalar)),
+            mixture: tf.keep(tf.neg(tf.sum(mixture)) as tf.Scalar),
+          };
+        }
         const penalty = tf.addN(model.networks.map((network) => network.l2Penalty())) as tf.Scalar;
         const mixtureMean = tf.mean(tf.stack(heads.map((head) => head.mean)), 0);
         const mse = tf.mean(tf.square(tf.sub(mixtureMean, targets))) as tf.Scalar;
@@ -107,7 +115,7 @@ export async function trainPointRegression(
         return tf.add(nllSum, tf.mul(penalty, model.weightDecay)) as tf.Scalar;
       },
       true,
-      variables,
+      model.trainableVariables,
     )!;
     const { nll, penalty, mse } = await takeScalars({
       loss,
@@ -116,28 +124,38 @@ export async function trainPointRegression(
       mse: parts!.mse,
     });
     const summedNll = nll + nllShift;
-    return {
+    const metrics: StepMetrics = {
       loss: summedNll + model.weightDecay * penalty,
       nll: summedNll,
       kl: penalty,
       klWeight: model.weightDecay,
       mse: mse * yStd ** 2,
     };
+    if (ensembleParts) {
+      const tensors: Record<string, tf.Tensor> = { mixture: ensembleParts.mixture };
+      ensembleParts.members.forEach((value, m) => (tensors[`member${m}`] = value));
+      const values = await takeScalars(tensors);
+      metrics.memberNll = ensembleParts.members.map((_, m) => values[`member${m}`] + nllShift);
+      metrics.ensembleNll = values.mixture + nllShift;
+    }
+    return metrics;
   };
 
-  const evaluate = async (step: number) => {
+  /** The spread of the T dropout passes or of the M members' means (the ensemble's learned variance is aleatoric). */
+  const predictBand = async () => {
     const passes = model.fixedDraws ?? config.predictiveDraws;
-    const input = tf.tensor2d(grid.map(toNetworkX), [grid.length, 1]);
-    const sum = new Float64Array(grid.length);
-    const sumOfSquares = new Float64Array(grid.length);
+    const gridLength = setting.networkGrid.length;
+    const input = tf.tensor2d(setting.networkGrid, [gridLength, 1]);
+    const sum = new Float64Array(gridLength);
+    const sumOfSquares = new Float64Array(gridLength);
     try {
       for (let pass = 0; pass < passes; pass += 1) {
         const mean = tf.tidy(() => {
-          const output = model.drawOutput(input, pass, evalSeeds.next());
+          const output = model.drawOutput(input, pass, setting.seeds.evaluation.next());
           return model.ensemble ? gaussianHead(output).mean : tf.reshape(output, [-1]);
         });
         const values = await takeValues(mean);
-        for (let i = 0; i < grid.length; i += 1) {
+        for (let i = 0; i < gridLength; i += 1) {
           sum[i] += values[i];
           sumOfSquares[i] += values[i] * values[i];
         }
@@ -145,57 +163,28 @@ export async function trainPointRegression(
     } finally {
       input.dispose();
     }
-    const networkMean = Array.from(sum, (total) => total / passes);
-    const networkStd = Array.from(sumOfSquares, (total, i) =>
-      Math.sqrt(Math.max(total / passes - networkMean[i] ** 2, 0)),
-    );
-    const mean = standardization
-      ? networkMean.map((value) => value * standardization.yStd + standardization.yMean)
-      : networkMean;
-    const std = networkStd.map((value) => value * yStd);
-    latest = bandFiguresOfMerit(grid, mean, std, problem.regions);
-    const stdRatio = Number.isFinite(latest.stdRatio) ? latest.stdRatio : null;
-    hooks.emit({
-      type: 'regression',
-      step,
-      grid,
-      mean,
-      std,
-      trueY,
-      trainX: data.x,
-      trainY: data.y,
-      ...latest,
-      stdRatio,
-    });
+    const mean = Array.from(sum, (total) => total / passes);
+    const std = Array.from(sumOfSquares, (total, i) => Math.sqrt(Math.max(total / passes - mean[i] ** 2, 0)));
+    return { mean, std };
   };
 
   try {
-    if (resume) await restoreTrainingState(resume, state);
-    const result = await runTrainingLoop({
-      totalSteps: config.epochs,
-      startStep: resume?.step,
-      evalEvery: config.evalEvery,
+    return await runRegressionTraining({
+      config,
+      problem,
+      setting,
       hooks,
+      resume,
+      variables: model.trainableVariables,
+      optimizer,
       trainStep,
-      evaluate,
-      saveCheckpoint,
+      predictBand,
+      summaryExtras: async () => ({
+        method: config.method,
+        ...(model.ensemble ? { members: model.networks.length } : {}),
+        parameterCount: model.parameterCount,
+      }),
     });
-    return {
-      experiment: config.experiment,
-      preset: config.preset,
-      seed: config.seed,
-      epochs: result.stepsDone,
-      stepsPerSecond: result.stepsPerSecond,
-      finalLoss: result.lastMetrics?.loss ?? null,
-      finalNll: result.lastMetrics?.nll ?? null,
-      finalKl: result.lastMetrics?.kl ?? null,
-      stdRatio: latest && Number.isFinite(latest.stdRatio) ? latest.stdRatio : null,
-      rmseInside: latest?.rmseInside ?? null,
-      coverageInside: latest?.coverageInside ?? null,
-      method: config.method,
-      ...(model.ensemble ? { members: model.networks.length } : {}),
-      parameterCount: model.parameterCount,
-    };
   } finally {
     inputs.dispose();
     targets.dispose();

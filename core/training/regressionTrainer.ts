@@ -11,18 +11,16 @@ import '../engine/gradients';
 import { rawMethodOptions, trainsPointWeights, type MethodFields } from '../contract/methodConfig';
 import type { RegressionSummary } from '../contract/runSummary';
 import type { RegressionData } from '../data/regressionData';
-import { linspace } from '../data/regressionData';
 import { takeScalars } from '../engine/readback';
 import { regressionPredictive } from '../evaluation/regressionPredictive';
 import type { ExperimentHooks } from '../experiments/trainer';
 import { gaussianNll } from '../losses/gaussianNll';
 import { variationalMlp, type VariationalMlpConfig } from '../models/variationalMlp';
-import { SeedStream } from '../random/seedStream';
-import { bandFiguresOfMerit, type BandFiguresOfMerit, type BandRegions } from '../scoring/bandFiguresOfMerit';
+import type { BandRegions } from '../scoring/bandFiguresOfMerit';
 import type { TrainingCheckpoint } from './checkpoint';
 import { trainPointRegression } from './pointRegressionTrainer';
-import { runTrainingLoop, type StepMetrics } from './trainingLoop';
-import { fullBatchCheckpointing, restoreTrainingState, type TrainingStateParts } from './trainingState';
+import { regressionSetting, runRegressionTraining } from './regressionHarness';
+import type { StepMetrics } from './trainingLoop';
 
 /** The settings of a regression run the trainer reads (every regression experiment's config has them). */
 export interface RegressionTrainingConfig extends VariationalMlpConfig, Partial<MethodFields> {
@@ -90,60 +88,38 @@ export async function trainRegression(
     const fields: MethodFields = { members: 5, dropout: 0.1, weightDecay: 5e-4, ...config, method };
     return trainPointRegression({ ...config, method }, rawMethodOptions(fields), problem, hooks, resume);
   }
-  const seeds = new SeedStream(config.seed);
-  const initSeeds = seeds.fork(1);
-  const trainSeeds = seeds.fork(2);
-  const evalSeeds = seeds.fork(3);
-  const { data, standardization } = problem;
-  const pointCount = data.x.length;
-  // Network units; without a standardization these are the data themselves, untouched.
-  const toNetworkX = (x: number) => (standardization ? (x - standardization.xMean) / standardization.xStd : x);
-  const networkX = data.x.map(toNetworkX);
-  const networkY = standardization ? data.y.map((y) => (y - standardization.yMean) / standardization.yStd) : data.y;
-  const noiseStd = standardization ? config.noiseStd / standardization.yStd : config.noiseStd;
-  // The Gaussian NLL in data units is the network's plus N log yStd (the density's Jacobian); MSE scales by yStd².
-  const nllShift = standardization ? pointCount * Math.log(standardization.yStd) : 0;
-  const mseScale = standardization ? standardization.yStd ** 2 : 1;
-  const grid = linspace(problem.grid.min, problem.grid.max, config.gridPoints);
-  const trueY = grid.map(problem.regions.trueFunction);
+  const setting = regressionSetting(config, problem);
+  const { pointCount, nllShift } = setting;
+  const standardized = problem.standardization !== undefined;
+  const mseScale = setting.yStd ** 2;
   const batchesPerEpoch = 1;
   const klWeight = config.klWeight ?? 1 / batchesPerEpoch;
   const samples = config.samplesPerStep;
 
-  const network = variationalMlp(config, initSeeds);
+  const network = variationalMlp(config, setting.seeds.init);
   const optimizer = tf.train.adam(config.learningRate);
-  const variables = network.trainableVariables;
   // Local reparameterization samples per example, so S samples are S copies of the batch;
   // the other estimators take a leading sample dimension of S whole-network draws.
   const inputs = tf.tidy(() => {
-    const x = tf.tensor2d(networkX, [pointCount, 1]);
+    const x = tf.tensor2d(setting.networkX, [pointCount, 1]);
     if (samples === 1) return x;
     return config.estimator === 'local' ? tf.tile(x, [samples, 1]) : tf.tile(tf.expandDims(x, 0), [samples, 1, 1]);
   });
-  const targets = tf.tensor2d(networkY, [pointCount, 1]);
-  let latest: BandFiguresOfMerit | undefined;
-
-  const state: TrainingStateParts = {
-    experiment: config.experiment,
-    variables,
-    optimizer,
-    seedStreams: { train: trainSeeds, evaluation: evalSeeds },
-  };
-  const saveCheckpoint = fullBatchCheckpointing(state, hooks);
+  const targets = tf.tensor2d(setting.networkY as number[], [pointCount, 1]);
 
   const trainStep = async (): Promise<StepMetrics> => {
     let parts: { nll: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } | undefined;
     const loss = optimizer.minimize(
       () => {
-        const { output, kl } = network.apply(inputs, { mode: 'sample', seeds: trainSeeds });
+        const { output, kl } = network.apply(inputs, { mode: 'sample', seeds: setting.seeds.train });
         const predictions = samples === 1 ? output : tf.reshape(output, [samples, pointCount, 1]);
-        const nll = gaussianNll(targets, predictions, noiseStd);
+        const nll = gaussianNll(targets, predictions, setting.noiseStd);
         const mse = tf.mean(tf.square(tf.sub(predictions, targets))) as tf.Scalar;
         parts = { nll: tf.keep(nll), kl: tf.keep(kl), mse: tf.keep(mse) };
         return tf.add(nll, tf.mul(kl, klWeight)) as tf.Scalar;
       },
       true,
-      variables,
+      network.trainableVariables,
     )!;
     const {
       loss: lossValue,
@@ -151,52 +127,30 @@ export async function trainRegression(
       kl,
       mse,
     } = await takeScalars({ loss, nll: parts!.nll, kl: parts!.kl, mse: parts!.mse });
-    if (!standardization) return { loss: lossValue, nll, kl, klWeight, mse };
+    if (!standardized) return { loss: lossValue, nll, kl, klWeight, mse };
     return { loss: lossValue + nllShift, nll: nll + nllShift, kl, klWeight, mse: mse * mseScale };
   };
 
-  const evaluate = async (step: number) => {
-    const predictive = await regressionPredictive(
-      network,
-      standardization ? grid.map(toNetworkX) : grid,
-      config.predictiveDraws,
-      evalSeeds,
-    );
-    const mean = standardization
-      ? predictive.mean.map((value) => value * standardization.yStd + standardization.yMean)
-      : predictive.mean;
-    const std = standardization ? predictive.std.map((value) => value * standardization.yStd) : predictive.std;
-    latest = bandFiguresOfMerit(grid, mean, std, problem.regions);
-    hooks.emit({ type: 'regression', step, grid, mean, std, trueY, trainX: data.x, trainY: data.y, ...latest });
-  };
-
   try {
-    if (resume) await restoreTrainingState(resume, state);
-    const result = await runTrainingLoop({
-      totalSteps: config.epochs,
-      startStep: resume?.step,
-      evalEvery: config.evalEvery,
+    return await runRegressionTraining({
+      config,
+      problem,
+      setting,
       hooks,
+      resume,
+      variables: network.trainableVariables,
+      optimizer,
       trainStep,
-      evaluate,
-      saveCheckpoint,
+      predictBand: () =>
+        regressionPredictive(network, setting.networkGrid, config.predictiveDraws, setting.seeds.evaluation),
+      summaryExtras: async () => {
+        const learnedPrior = await network.layers[0].weights().kernel.prior.learnedParameters();
+        return {
+          method,
+          ...Object.fromEntries(Object.entries(learnedPrior).map(([key, value]) => [`prior.${key}`, value])),
+        };
+      },
     });
-    const learnedPrior = await network.layers[0].weights().kernel.prior.learnedParameters();
-    return {
-      experiment: config.experiment,
-      preset: config.preset,
-      seed: config.seed,
-      epochs: result.stepsDone,
-      stepsPerSecond: result.stepsPerSecond,
-      finalLoss: result.lastMetrics?.loss ?? null,
-      finalNll: result.lastMetrics?.nll ?? null,
-      finalKl: result.lastMetrics?.kl ?? null,
-      stdRatio: latest?.stdRatio ?? null,
-      rmseInside: latest?.rmseInside ?? null,
-      coverageInside: latest?.coverageInside ?? null,
-      method,
-      ...Object.fromEntries(Object.entries(learnedPrior).map(([key, value]) => [`prior.${key}`, value])),
-    };
   } finally {
     inputs.dispose();
     targets.dispose();

@@ -14,6 +14,9 @@ export interface StepMetrics {
   klWeight: number;
   accuracy?: number;
   mse?: number;
+  /** Deep ensembles: per-member NLL and the mixture's NLL on the step's batch. */
+  memberNll?: number[];
+  ensembleNll?: number;
 }
 
 export interface TrainingLoopArgs {

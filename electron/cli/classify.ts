@@ -14,6 +14,7 @@ import {
   OOD_MAX_FILES_PER_CALL,
   type ClassifiedImage,
 } from '../../core/contract/ood';
+import type { OodScoreKindName } from '../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD } from '../../core/ood/verdict';
 import { openHostServices } from '../host/hostServices';
 import { openServicesToEvaluate, runFolder } from './evaluationServices';
@@ -91,10 +92,16 @@ async function evaluateOod(options: { run: string; json?: boolean }): Promise<nu
       `${'set'.padEnd(22)} AUROC maxP / entropy / MI   FPR95 maxP / entropy / MI      refused @${evaluation.threshold} / @calibrated`,
     );
     for (const set of evaluation.outOfDistribution) {
-      const s = set.scores!;
+      const s: Partial<Record<OodScoreKindName, { auroc: number; fprAt95Tpr: number }>> = set.scores ?? {};
+      // Mutual information of a point method is not applicable (ood.json says why): printed as n/a.
+      const aurocOf = (kind: OodScoreKindName) => s[kind]?.auroc.toFixed(3) ?? 'n/a';
+      const fprOf = (kind: OodScoreKindName) => {
+        const score = s[kind];
+        return score ? percent(score.fprAt95Tpr) : 'n/a'.padStart(8);
+      };
       console.log(
-        `${set.name.padEnd(22)} ${s.maxProbability.auroc.toFixed(3)} / ${s.predictiveEntropy.auroc.toFixed(3)} / ${s.mutualInformation.auroc.toFixed(3)}   ` +
-          `${percent(s.maxProbability.fprAt95Tpr)} /${percent(s.predictiveEntropy.fprAt95Tpr)} /${percent(s.mutualInformation.fprAt95Tpr)}   ` +
+        `${set.name.padEnd(22)} ${aurocOf('maxProbability')} / ${aurocOf('predictiveEntropy')} / ${aurocOf('mutualInformation')}   ` +
+          `${fprOf('maxProbability')} /${fprOf('predictiveEntropy')} /${fprOf('mutualInformation')}   ` +
           `${percent(set.refusedAtThreshold)} /${percent(set.refusedAtCalibrated)}`,
       );
     }

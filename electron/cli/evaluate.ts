@@ -1,8 +1,10 @@
 /**
  * `npm run evaluate -- temperature|laplace --run RUNDIR [--json]`: a post-hoc method applied to a
- * stored classification run — temperature scaling (Guo et al. 2017) or last-layer Laplace
- * (Daxberger et al. 2021) — fitted on the validation split the run held out of training and scored
- * on its held-out set before and after. The combination is checked first (validateMethodCombination:
+ * stored run — temperature scaling (Guo et al. 2017) or last-layer Laplace (Daxberger et al. 2021)
+ * — fitted on the validation split a classification run held out of training and scored on its
+ * held-out set before and after; Laplace on a deterministic regression run is fitted on its
+ * training points (exact GGN, δ by marginal likelihood) and its band scored before and after
+ * (stdRatio, rmseInside, coverageInside). The combination is checked first (validateMethodCombination:
  * Laplace needs a deterministic run, temperature scaling a classification run), with what would
  * work; the fit runs in a worker thread (electron/worker/posthocWorker.ts), so this process never
  * loads tfjs. Reads the runs folder only. Exit 0 on success, 2 when nothing could be tried.
@@ -13,10 +15,10 @@ import type { Command } from 'commander';
 import { rawMethodOptions } from '../../core/contract/methodConfig';
 import { descriptorOf } from '../../core/experiments/registry';
 import { methodFromCliName, methods, validateMethodCombination } from '../../core/methods/index';
-import { openHostServices } from '../host/hostServices';
 import { spawnWorker } from '../host/trainingWorker';
 import type { PosthocRequest } from '../worker/posthocWorker';
 import { evaluateCommandGroup } from './evaluateShift';
+import { openServicesToEvaluate, runFolder } from './evaluationServices';
 
 const postHocNames = Object.values(methods)
   .filter((method) => method.capabilities.postHoc)
@@ -31,15 +33,90 @@ function posthocWorkerUrl(): URL {
 /** `evaluate <post-hoc method>`: one subcommand per post-hoc method of the registry, in the shared group. */
 export function registerEvaluateCommand(program: Command): void {
   const group = evaluateCommandGroup(program);
+  registerEnsembleCommand(group);
   for (const method of postHocNames) {
     group
       .command(method)
-      .description(`Apply ${method} to a stored classification run and score it before and after.`)
+      .description(`Apply ${method} to a stored run and score it before and after.`)
       .requiredOption('--run <dir>', 'the run folder (runs/<id>)')
       .option('--json', 'print the result as one JSON line')
       .action(async (options: { run: string; json?: boolean }) => {
         process.exitCode = await evaluate(method, options);
       });
+  }
+}
+
+/**
+ * `evaluate ensemble --runs DIR1 DIR2 … [--name N] [--json]`: a deep ensemble from a seed group of
+ * deterministic runs (electron/host/ensembleService), stored as a new run folder beside them; prints
+ * the ensemble's held-out scores next to each member's.
+ */
+function registerEnsembleCommand(group: Command): void {
+  group
+    .command('ensemble')
+    .description(
+      'Combine deterministic runs of one configuration (a seed group) into a deep ensemble, stored as a new run.',
+    )
+    .requiredOption('--runs <dirs...>', 'the member run folders (runs/<id>), all in one runs folder')
+    .option('--name <name>', "the new run's name")
+    .option('--json', 'print the result as one JSON line')
+    .action(async (options: { runs: string[]; name?: string; json?: boolean }) => {
+      process.exitCode = await combine(options);
+    });
+}
+
+async function combine(options: { runs: string[]; name?: string; json?: boolean }): Promise<number> {
+  const dirs = options.runs.map((dir) => path.resolve(dir));
+  for (const [i, dir] of dirs.entries()) {
+    if (!existsSync(path.join(dir, 'run.json'))) {
+      console.error(`Error: "${options.runs[i]}" is not a run folder (it has no run.json); pass --runs runs/<id> …`);
+      return 2;
+    }
+  }
+  const runsDir = path.dirname(dirs[0]);
+  if (dirs.some((dir) => path.dirname(dir) !== runsDir)) {
+    console.error('Error: the member runs must be in one runs folder; the ensemble is stored beside them.');
+    return 2;
+  }
+  const services = await openServicesToEvaluate(dirs[0], 'the evaluate ensemble command');
+  if (!services) return 2;
+  try {
+    const memberIds = dirs.map((dir) => path.basename(dir));
+    const members = await Promise.all(memberIds.map((id) => services.runManager.getRun(id)));
+    const record = await services.ensemble.combineRuns(memberIds, options.name);
+    const scores = (summary: Record<string, unknown> | undefined) => ({
+      heldoutNats: summary?.heldoutNats ?? null,
+      heldoutAccuracy: summary?.heldoutAccuracy ?? null,
+      ece: summary?.ece ?? null,
+      brier: summary?.brier ?? null,
+      aurc: summary?.aurc ?? null,
+    });
+    const output = {
+      runId: record.id,
+      runDir: path.join(runsDir, record.id),
+      method: 'ensemble',
+      members: memberIds,
+      ensemble: scores(record.summary),
+      memberScores: members.map((member) => ({
+        runId: member.id,
+        seed: member.config.seed,
+        ...scores(member.summary),
+      })),
+    };
+    if (options.json) console.log(JSON.stringify(output));
+    else {
+      console.log(`Combined ${memberIds.length} runs into ${record.id} (${record.name}).`);
+      for (const row of [{ runId: 'ensemble', ...output.ensemble }, ...output.memberScores])
+        console.log(
+          `  ${String(row.runId).padEnd(36)} nats ${Number(row.heldoutNats).toFixed(4)}  accuracy ${(100 * Number(row.heldoutAccuracy)).toFixed(2)} %  ECE ${Number(row.ece).toFixed(4)}`,
+        );
+    }
+    return 0;
+  } catch (error) {
+    console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  } finally {
+    await services.runManager.close();
   }
 }
 
@@ -60,25 +137,10 @@ function runInWorker(request: PosthocRequest): Promise<Record<string, unknown>> 
 }
 
 async function evaluate(methodName: string, options: { run: string; json?: boolean }): Promise<number> {
-  const runDir = path.resolve(options.run);
-  if (!existsSync(path.join(runDir, 'run.json'))) {
-    console.error(`Error: "${options.run}" is not a run folder (it has no run.json); pass --run runs/<id>.`);
-    return 2;
-  }
-  let services: Awaited<ReturnType<typeof openHostServices>>;
-  try {
-    services = await openHostServices({
-      runsDir: path.dirname(runDir),
-      shell: 'test',
-      access: 'owner-or-read-only',
-      recoverRuns: false,
-      processName: 'the evaluate command',
-      warn: (message) => console.error(`Warning: ${message}`),
-    });
-  } catch (error) {
-    console.error(`Error: ${(error as Error).message}`);
-    return 2;
-  }
+  const runDir = runFolder(options.run);
+  if (!runDir) return 2;
+  const services = await openServicesToEvaluate(runDir, 'the evaluate command', 'owner-or-read-only');
+  if (!services) return 2;
   try {
     const method = methodFromCliName(methodName);
     const record = await services.runManager.getRun(path.basename(runDir));
@@ -86,18 +148,32 @@ async function evaluate(methodName: string, options: { run: string; json?: boole
     const taskKind = descriptorOf(config).task.kind;
     const combination = validateMethodCombination({ method: method.id, taskKind, baseMethod: config.method });
     if (!combination.ok) throw new Error(combination.message);
-    // The post-hoc fits take a run of images (validation split, held-out set, evaluation passes).
-    if (!('evalDraws' in config)) {
-      throw new Error(
-        `Run "${record.id}" is not a classification run of images; ${method.label} has nothing to rescale.`,
-      );
+    let request: PosthocRequest;
+    if (taskKind === 'regression') {
+      // validateMethodCombination let only Laplace on a deterministic run through to here.
+      request = {
+        runDir,
+        taskKind,
+        config: config as Extract<PosthocRequest, { taskKind: 'regression' }>['config'],
+        method: 'laplace',
+        options: combination.options,
+      };
+    } else {
+      // The post-hoc fits take a run of images (validation split, held-out set, evaluation passes).
+      if (!('evalDraws' in config)) {
+        throw new Error(
+          `Run "${record.id}" is not a classification run of images; ${method.label} has nothing to rescale.`,
+        );
+      }
+      request = {
+        runDir,
+        taskKind: 'classification',
+        config,
+        method: method.id as 'temperatureScaling' | 'laplace',
+        options: combination.options,
+      };
     }
-    const result = await runInWorker({
-      runDir,
-      config,
-      method: method.id as PosthocRequest['method'],
-      options: combination.options,
-    });
+    const result = await runInWorker(request);
     const output = { runId: record.id, ...result, baseOptions: rawMethodOptions(config) };
     if (options.json) console.log(JSON.stringify(output));
     else printResult(output);
@@ -111,8 +187,8 @@ async function evaluate(methodName: string, options: { run: string; json?: boole
 }
 
 function printResult(output: Record<string, unknown>): void {
-  const before = output.before as Record<string, number>;
-  const after = output.after as Record<string, number>;
+  const before = output.before as Record<string, number | null>;
+  const after = output.after as Record<string, number | null>;
   const fitted =
     typeof output.temperature === 'number'
       ? `temperature ${output.temperature.toFixed(4)}`
@@ -121,7 +197,12 @@ function printResult(output: Record<string, unknown>): void {
     `Run ${String(output.runId)}: ${String(output.method)} on a ${String(output.baseMethod)} run, ${fitted}.`,
   );
   console.log('  score            before      after');
-  for (const key of ['heldoutNats', 'accuracy', 'ece', 'brier', 'aurc']) {
-    console.log(`  ${key.padEnd(14)} ${before[key].toFixed(4).padStart(8)} ${after[key].toFixed(4).padStart(10)}`);
+  const keys =
+    'stdRatio' in before
+      ? ['stdRatio', 'rmseInside', 'coverageInside']
+      : ['heldoutNats', 'accuracy', 'ece', 'brier', 'aurc'];
+  const shown = (value: number | null) => (value === null ? 'none' : value.toFixed(4));
+  for (const key of keys) {
+    console.log(`  ${key.padEnd(14)} ${shown(before[key]).padStart(8)} ${shown(after[key]).padStart(10)}`);
   }
 }

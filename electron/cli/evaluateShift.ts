@@ -30,11 +30,19 @@ export function registerEvaluateShiftCommand(program: Command): void {
     )
     .requiredOption('--run <dir>', 'the run folder (runs/<id>)')
     .option('--draws <T>', `posterior draws per prediction (1–${SHIFT_MAX_DRAWS})`, parseDraws, SHIFT_DEFAULT_DRAWS)
+    .option('--workers <N>', 'threads sharing the posterior draws (1–16; default: the cores, up to 4)', parseWorkers)
     .option('--force', 'compute again even when shift.json is of the current checkpoint')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (options: { run: string; draws: number; force?: boolean; json?: boolean }) => {
+    .action(async (options: { run: string; draws: number; workers?: number; force?: boolean; json?: boolean }) => {
       process.exitCode = await evaluateShift(options);
     });
+}
+
+function parseWorkers(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1 || number > 16)
+    throw new InvalidArgumentError(`"${value}" is not a whole number of workers from 1 to 16.`);
+  return number;
 }
 
 function parseDraws(value: string): number {
@@ -73,6 +81,7 @@ export function shiftSummaryJson(evaluation: ShiftEvaluation): Record<string, un
 async function evaluateShift(options: {
   run: string;
   draws: number;
+  workers?: number;
   force?: boolean;
   json?: boolean;
 }): Promise<number> {
@@ -83,6 +92,7 @@ async function evaluateShift(options: {
   try {
     const evaluation = await services.shift.evaluateShift(path.basename(runDir), {
       draws: options.draws,
+      workers: options.workers,
       force: options.force,
       onProgress: (progress) => {
         process.stderr.write(`${progress.done}/${progress.total} ${progress.current}\n`);

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openHostServices, type HostServices } from '../host/hostServices';
+import { openHostServices, type HostServices, type RunsFolderAccess } from '../host/hostServices';
 
 /** The run folder named by --run, or null (said on stderr) when it is not one. */
 export function runFolder(run: string): string | null {
@@ -15,12 +15,20 @@ export function runFolder(run: string): string | null {
   return null;
 }
 
-export async function openServicesToEvaluate(runDir: string, processName: string): Promise<HostServices | null> {
+/**
+ * Services on the runs folder holding `runDir`. `owner-or-read-only` suits a command that writes
+ * nothing when another process owns the folder.
+ */
+export async function openServicesToEvaluate(
+  runDir: string,
+  processName: string,
+  access: RunsFolderAccess = 'owner',
+): Promise<HostServices | null> {
   try {
     return await openHostServices({
       runsDir: path.dirname(runDir),
       shell: 'test',
-      access: 'owner',
+      access,
       recoverRuns: false,
       processName,
       warn: (message) => console.error(`Warning: ${message}`),

@@ -16,7 +16,9 @@ import {
 import { hostPathsOf } from '../../core/experiments/registry';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { OodService, PathGrant } from './oodService';
+import type { EnsembleService } from './ensembleService';
 import type { ShiftService } from './shiftService';
+import type { SweepService } from './sweepService';
 import type { RunManager } from './runManager';
 
 /** What the handler needs from the host: the run manager, plus facts only the shell knows. */
@@ -48,8 +50,12 @@ export interface WorkbenchServices {
     | 'getOodEvaluation'
     | 'getOodGallery'
   >;
+  /** Deep ensembles combined from runs after training; a host without it answers with an error. */
+  ensemble?: Pick<EnsembleService, 'combineRuns'>;
   /** Dataset shift; a host without it answers those methods with an error. */
   shift?: Pick<ShiftService, 'evaluateShift' | 'getShiftEvaluation' | 'getShiftProgress'>;
+  /** Sweeps; a host without it answers those methods with an error. */
+  sweeps?: Pick<SweepService, 'startSweep' | 'listSweeps' | 'getSweep'>;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
   warn?(message: string): void;
 }
@@ -128,7 +134,19 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     evaluateShift: (id) => shift().evaluateShift(id),
     getShiftEvaluation: (id) => shift().getShiftEvaluation(id),
     getShiftProgress: async (id) => shift().getShiftProgress(id),
+    // A caller that may name no host path starts no sweep whose runs read a host folder (as startRun).
+    startSweep: (file) => sweeps().startSweep(file, { allowHostPaths: caller.pathGrant !== undefined }),
+    listSweeps: () => sweeps().listSweeps(),
+    getSweep: (id) => sweeps().getSweep(id),
+    combineRunsIntoEnsemble: (ids, name) => {
+      if (!services.ensemble) throw new WorkbenchApiError('This workbench host cannot combine runs into an ensemble.');
+      return services.ensemble.combineRuns(ids, name);
+    },
   });
+  function sweeps(): NonNullable<WorkbenchServices['sweeps']> {
+    if (!services.sweeps) throw new WorkbenchApiError('This workbench host has no sweep service.');
+    return services.sweeps;
+  }
   function shift(): NonNullable<WorkbenchServices['shift']> {
     if (!services.shift) throw new WorkbenchApiError('This workbench host has no dataset-shift service.');
     return services.shift;

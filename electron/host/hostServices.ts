@@ -15,8 +15,11 @@ import { OodService } from './oodService';
 import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
 import { queueTargetFor, type QueueTargetOptions } from './remote/queueTarget';
+import { EnsembleService } from './ensembleService';
 import { RunStore, type RunStoreAccess } from './runStore';
+import { SweepService } from './sweepService';
 import { describeLockOwner, RunsFolderInUseError, RunsFolderLock } from './runsFolderLock';
+import type { TrainingWorkerFactory } from './trainingWorker';
 
 /**
  * - `owner`: take the runs folder's lock or fail with a message naming its owner (CLI train and
@@ -31,6 +34,8 @@ export interface HostServicesOptions {
   runsDir: string;
   shell: Environment['shell'];
   workerUrl?: URL;
+  /** Another kind of training worker than the Node thread of `workerUrl` (the desktop app's router to its GPU window). */
+  trainingWorkerFactory?: TrainingWorkerFactory;
   warn?(message: string): void;
   /** How to open the runs folder; `owner-or-read-only` by default. */
   access?: RunsFolderAccess;
@@ -53,6 +58,8 @@ export interface HostServices {
   api: ApiHandler;
   ood: OodService;
   shift: ShiftService;
+  sweeps: SweepService;
+  ensemble: EnsembleService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
   interruptedRunIds: string[];
   /** Why this process may not change the runs folder (it was opened read-only), or null when it owns it. */
@@ -122,12 +129,15 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     store,
     totalSteps: totalStepsOf,
     workerUrl: options.workerUrl,
+    ...(options.trainingWorkerFactory ? { trainingWorkerFactory: options.trainingWorkerFactory } : {}),
     warn: options.warn,
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
   if (remote) await remote.open(runManager.remoteSink());
+  const sweeps = new SweepService({ runs: runManager, store, warn: options.warn });
+  const ensemble = new EnsembleService({ runs: runManager, store, totalSteps: totalStepsOf });
   const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
   const version = workbenchVersion();
   const api = createApiHandler({
@@ -145,9 +155,11 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     },
     ood,
     shift,
+    sweeps,
+    ensemble,
     warn: options.warn,
   });
-  return { runManager, api, ood, shift, interruptedRunIds, readOnlyReason };
+  return { runManager, api, ood, shift, sweeps, ensemble, interruptedRunIds, readOnlyReason };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */

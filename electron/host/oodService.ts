@@ -31,6 +31,8 @@ import type { RunRecord } from '../../core/contract/workbenchApi';
 import { classifiesImages } from '../../core/experiments/registry';
 import { PIXELS_PER_IMAGE } from '../../core/data/dataset';
 import { drawProbabilitiesFromFlat, summarizeDraws } from '../../core/metrics/predictive';
+import { hasEpistemicPart } from '../../core/methods/index';
+import { epistemicAvailability } from '../../core/scoring/classificationScores';
 import { preprocessImage, type DecodedImage } from '../../core/ood/preprocess';
 import {
   calibrateRefusalThreshold,
@@ -204,12 +206,12 @@ export class OodService {
     const reply = await this.request(run, OOD_DEFAULT_DRAWS, 'interactive', [{ name: 'heldout', source: 'heldout' }]);
     const heldout = reply.sets![0];
     const summary = summarizeDraws(
-      drawProbabilitiesFromFlat(heldout.probabilities, [OOD_DEFAULT_DRAWS, heldout.count, heldout.classes]),
+      drawProbabilitiesFromFlat(heldout.probabilities, [passesOf(heldout), heldout.count, heldout.classes]),
     );
     return {
       runId,
       checkpointStep: step,
-      draws: OOD_DEFAULT_DRAWS,
+      draws: passesOf(heldout),
       threshold: calibrateRefusalThreshold(summary.maxProbability),
       acceptFraction: CALIBRATION_ACCEPT_FRACTION,
       heldoutCount: heldout.count,
@@ -263,8 +265,10 @@ export class OodService {
         images: new Float32Array(set.images),
       })),
     ]);
+    // A point method makes its own number of passes (1 deterministic, M ensemble members): take T from the reply.
+    const draws = passesOf(reply.sets![0]);
     const summaries = reply.sets!.map((set) =>
-      summarizeDraws(drawProbabilitiesFromFlat(set.probabilities, [OOD_DEFAULT_DRAWS, set.count, set.classes])),
+      summarizeDraws(drawProbabilitiesFromFlat(set.probabilities, [passesOf(set), set.count, set.classes])),
     );
     const heldout = reply.sets![0];
     const labels = heldout.labels ?? new Uint8Array(0);
@@ -274,12 +278,13 @@ export class OodService {
       { name: `Held-out (${run.config.dataset})`, summary: summaries[0] },
       sets.map((set, i) => ({ name: set.name, summary: summaries[i + 1] })),
       run.config.threshold,
+      epistemicAvailability(hasEpistemicPart(run.config.method), draws),
     );
     const evaluation: OodEvaluation = oodEvaluationSchema.parse({
       format: OOD_EVALUATION_FORMAT,
       runId,
       checkpointStep: reply.checkpointStep ?? run.checkpoint.step,
-      draws: OOD_DEFAULT_DRAWS,
+      draws,
       seed: OOD_SEED,
       createdAt: new Date().toISOString(),
       seconds: (performance.now() - started) / 1000,
@@ -290,6 +295,7 @@ export class OodService {
       heldoutAccuracy: labels.length > 0 ? correct / labels.length : 0,
       inDistribution: { ...core.inDistribution, description: `The run's ${heldout.count} held-out images.` },
       outOfDistribution: core.outOfDistribution.map((set, i) => ({ ...set, description: sets[i].description })),
+      ...(core.notApplicable ? { notApplicable: core.notApplicable } : {}),
     });
     await this.options.store.writeRunFile(runId, oodFile, `${JSON.stringify(evaluation)}\n`);
     return evaluation;
@@ -342,7 +348,7 @@ export class OodService {
       ]);
       const set = reply.sets![0];
       checkpointStep = reply.checkpointStep ?? checkpointStep;
-      const draws = drawProbabilitiesFromFlat(set.probabilities, [settings.draws, set.count, set.classes]);
+      const draws = drawProbabilitiesFromFlat(set.probabilities, [passesOf(set), set.count, set.classes]);
       const verdicts = verdictsFromDraws(draws, settings.threshold);
       batch.forEach(({ item, index }, i) => {
         const verdict = verdicts[i];
@@ -389,6 +395,19 @@ export class OodService {
       );
     return reply;
   }
+}
+
+/**
+ * The passes a reply's probabilities hold: the T asked for, or a point method's own number (1 for a
+ * deterministic net, M for an ensemble: core/evaluation/monteCarlo drawsOf), read from its size.
+ */
+function passesOf(set: { probabilities: ArrayLike<number>; count: number; classes: number }): number {
+  const passes = set.probabilities.length / (set.count * set.classes);
+  if (!Number.isInteger(passes) || passes < 1)
+    throw new OodServiceError(
+      `The worker sent ${set.probabilities.length} probabilities for ${set.count} images of ${set.classes} classes; expected a whole number of passes.`,
+    );
+  return passes;
 }
 
 /**

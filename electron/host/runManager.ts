@@ -15,13 +15,14 @@ import type { RunEvent, RunState } from '../../core/contract/runEvent';
 import { currentTimeline } from '../../core/contract/runTimeline';
 import { runBudgetProblems } from '../../core/experiments/budgets';
 import type { RunRecord, RunSummary } from '../../core/contract/workbenchApi';
+import type { RunSweepTag } from '../../core/contract/sweep';
 import type { SerializedCheckpoint } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage, WorkerToHostMessage } from '../worker/messages';
 import { ActiveRun, type RunPersistence } from './activeRun';
 import { EventCoalescer, type CoalescingIntervals } from './eventCoalescer';
 import { KeyedQueue } from './keyedQueue';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
-import { defaultTrainingWorkerUrl } from './trainingWorker';
+import { defaultTrainingWorkerUrl, type TrainingWorkerFactory } from './trainingWorker';
 import { WorkerPool } from './workerPool';
 import type { RunOn } from '../../core/contract/remoteRun';
 import type { QueueTarget, RemoteRunSink } from './remote/queueTarget';
@@ -45,6 +46,8 @@ export interface RunManagerOptions {
   totalSteps(config: RunConfig): number;
   /** The worker entry; defaults to electron/worker/worker.ts (source) or worker.js (bundle). */
   workerUrl?: URL;
+  /** Another kind of training worker than the Node thread of `workerUrl` (the desktop app's router to its GPU window). */
+  trainingWorkerFactory?: TrainingWorkerFactory;
   /**
    * Runs trained at once, each on its own worker thread. 1 by default, and 1 in every shell:
    * tfjs-node (the `tensorflow` backend) fails when a second thread loads it, so more is only
@@ -67,6 +70,8 @@ export interface StartRunRequest {
   name?: string;
   /** `queue`: trained by a queue worker on another machine (needs `remote`); this machine by default. */
   runOn?: RunOn;
+  /** The sweep that starts this run (./sweepService): stored in run.json as `sweep`. */
+  sweep?: RunSweepTag;
 }
 
 type FinishedState = Extract<RunState, 'completed' | 'stopped' | 'failed' | 'interrupted'>;
@@ -97,7 +102,7 @@ export class RunManager {
       recordWriteIntervalMs: options.recordWriteIntervalMs ?? 2000,
       warn: (message) => this.warn(message),
     };
-    this.pool = new WorkerPool(this.workerUrl, options.concurrency ?? 1, {
+    this.pool = new WorkerPool(options.trainingWorkerFactory ?? this.workerUrl, options.concurrency ?? 1, {
       message: (runId, message) => this.onWorkerMessage(runId, message),
       workerDied: (runId, reason) =>
         void this.finishRun(runId, { state: 'failed', message: this.active.get(runId)?.failure ?? reason }),
@@ -241,7 +246,7 @@ export class RunManager {
           'No run queue is configured, so the run cannot go to the queue: give the workbench a Redis URL (serve --queue redis://…, or Settings in the desktop app), or run it on this machine.',
         );
       remote.assertAvailable();
-      const record = await this.createRecord(config, request.name, 'queue');
+      const record = await this.createRecord(config, request.name, { runOn: 'queue', sweep: request.sweep });
       this.active.set(record.id, new ActiveRun(record, this.persistence));
       this.emit({
         type: 'status',
@@ -260,7 +265,7 @@ export class RunManager {
       }
       return { ...record };
     }
-    const record = await this.createRecord(config, request.name);
+    const record = await this.createRecord(config, request.name, { sweep: request.sweep });
     this.active.set(record.id, new ActiveRun(record, this.persistence));
     this.emit({
       type: 'status',
@@ -497,7 +502,11 @@ export class RunManager {
     await this.store.close();
   }
 
-  private async createRecord(config: RunConfig, name: string | undefined, runOn?: RunOn): Promise<RunRecord> {
+  private async createRecord(
+    config: RunConfig,
+    name: string | undefined,
+    tags: { runOn?: RunOn; sweep?: RunSweepTag } = {},
+  ): Promise<RunRecord> {
     const totalSteps = this.options.totalSteps(config);
     for (let attempt = 0; ; attempt += 1) {
       const record: RunRecord = {
@@ -509,7 +518,8 @@ export class RunManager {
         createdAt: new Date().toISOString(),
         step: 0,
         totalSteps,
-        ...(runOn === 'queue' ? { runOn } : {}),
+        ...(tags.runOn === 'queue' ? { runOn: tags.runOn } : {}),
+        ...(tags.sweep ? { sweep: tags.sweep } : {}),
       };
       try {
         await this.store.createRun(record);
@@ -590,11 +600,7 @@ export class RunManager {
   private onStoreWriteFailure(runId: string, error: Error): void {
     const run = this.active.get(runId);
     if (!run || run.finishing || run.failure !== undefined) return;
-    const resumable =
-      run.record.checkpointStep !== undefined
-        ? ` It can resume from its checkpoint at step ${run.record.checkpointStep}.`
-        : '';
-    run.failure = `Run "${runId}" failed at step ${run.record.step}: ${error.message}${resumable}`;
+    run.failure = writeFailureMessage(run.record, error);
     const queuedAt = this.queue.indexOf(runId);
     if (queuedAt >= 0) this.queue.splice(queuedAt, 1);
     if (!this.pool.send({ type: 'stop', runId })) void this.finishRun(runId, { state: 'failed', message: run.failure });
@@ -654,9 +660,16 @@ export class RunManager {
       await settled;
       await this.store.finishRecord(record);
     } catch (error) {
-      this.warn(
-        `Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      if (this.store.hasFullDisk(id) && record.state !== 'failed') {
+        // The disk filled after the last timed flush (a fast worker can finish first): the run's
+        // events are not all stored, so it did not complete. It ends failed with the reason, through
+        // the store's disk-full path (reserve given back, run.json first, then what fits).
+        await this.failFinishedRunForFullDisk(record, error as Error);
+      } else {
+        this.warn(
+          `Run "${id}" finished but its files could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
     // Removed only now: until run.json holds the final state, getRun answers from memory.
     this.active.delete(id);
@@ -667,6 +680,28 @@ export class RunManager {
     for (const resolve of this.finishWaiters.get(id) ?? []) resolve({ ...record });
     this.finishWaiters.delete(id);
     this.pump();
+  }
+
+  private async failFinishedRunForFullDisk(record: RunRecord, error: Error): Promise<void> {
+    record.state = 'failed';
+    record.message = writeFailureMessage(record, error);
+    const status: RunEvent = {
+      type: 'status',
+      runId: record.id,
+      step: record.step,
+      time: Date.now(),
+      state: 'failed',
+      message: record.message,
+    };
+    this.store.appendEvent(status);
+    this.forward(status); // not coalesced: the run's coalescing state is already gone
+    try {
+      await this.store.finishRecord(record);
+    } catch (again) {
+      this.warn(
+        `Run "${record.id}" failed for a full disk and its final files could not all be written: ${again instanceof Error ? again.message : String(again)}`,
+      );
+    }
   }
 
   /** Changes what the user names a run, in memory if the run is active, and writes run.json. */
@@ -707,6 +742,13 @@ export class RunManager {
 /** What identifies a stored event when a re-read stream entry is matched against the log. */
 function loggedKey(event: RunEvent): string {
   return `${event.type}|${event.step}|${event.time}`;
+}
+
+/** Why a run whose folder could not be written fails, and where it can resume from. */
+function writeFailureMessage(record: RunRecord, error: Error): string {
+  const resumable =
+    record.checkpointStep !== undefined ? ` It can resume from its checkpoint at step ${record.checkpointStep}.` : '';
+  return `Run "${record.id}" failed at step ${record.step}: ${error.message}${resumable}`;
 }
 
 function delay(ms: number): Promise<void> {

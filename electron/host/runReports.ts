@@ -120,7 +120,16 @@ export function shiftEvaluationsOf(loaded: readonly LoadedRun[]): Map<string, Sh
 
 export function comparisonRunOf(loaded: LoadedRun): ComparisonRun {
   const { record, data } = loaded;
-  return { id: record.id, name: record.name, config: record.config, tags: record.tags, backend: record.backend, data };
+  return {
+    id: record.id,
+    name: record.name,
+    config: record.config,
+    tags: record.tags,
+    backend: record.backend,
+    data,
+    summary: record.summary,
+    ood: loaded.ood,
+  };
 }
 
 /** The report comparing several runs as PNG bytes. */

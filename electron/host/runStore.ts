@@ -8,7 +8,9 @@
  * replace, fsync, no links followed); no file is read whole (run.json and manifests are bounded,
  * the event log streams: ./eventLog). A damaged run folder is listed as damaged with the reason and
  * never stops the store. A store opened read-only (another process owns the runs folder:
- * ./runsFolderLock) refuses every write with the reason.
+ * ./runsFolderLock) refuses every write with the reason. Sweep records (electron/host/sweepService)
+ * live beside the runs as `runs/.sweeps/<sweep id>.json`, hidden from the run listing, written and
+ * read the same way.
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -100,6 +102,10 @@ const MAX_SIDE_FILE_BYTES = 64 * 1024 * 1024;
 /** Files other services store in a run folder through writeRunFile. */
 const sideFiles = new Set(['ood.json', 'shift.json']);
 const creatingPrefix = '.creating-';
+/** Sweep records: `runs/.sweeps/<id>.json` (a hidden folder, so never taken for a run). */
+const sweepsFolder = '.sweeps';
+const sweepIdPattern = /^sweep-[A-Za-z0-9_.-]+$/;
+const MAX_SWEEP_RECORD_BYTES = 4 * 1024 * 1024;
 
 /** A readable, unique-enough id: `20261126-051500-sinusoid-x7k2` (local time, 4 random chars). */
 export function createRunId(experiment: string, now: Date = new Date()): string {
@@ -307,6 +313,11 @@ export class RunStore {
     await this.flushEvents(record.id, { durable: true });
   }
 
+  /** True once a write of the run failed for want of space (its end goes through finishRecord's disk-full path). */
+  hasFullDisk(id: string): boolean {
+    return this.diskFull.has(id);
+  }
+
   /**
    * Stores a file of another service (`ood.json`) in the run's folder: atomically, in the run's
    * queue, never through a link. Only the names in `sideFiles` are accepted.
@@ -392,6 +403,56 @@ export class RunStore {
     listing.runs.sort(newestFirst);
     listing.damaged.sort((a, b) => a.id.localeCompare(b.id));
     return listing;
+  }
+
+  /** Stores a sweep's record (JSON text) atomically as runs/.sweeps/<id>.json, after the sweep's earlier writes. */
+  async writeSweepRecord(id: string, text: string): Promise<void> {
+    this.assertWritable(`Recording sweep "${id}"`);
+    const file = this.sweepFile(id);
+    return this.queue.run(`${sweepsFolder}/${id}`, async () => {
+      const dir = path.dirname(file);
+      await fs.mkdir(dir, { recursive: true });
+      const stats = await fs.lstat(dir);
+      if (!stats.isDirectory())
+        throw new RunStoreError(
+          `runs/${sweepsFolder} is ${describeFileType(stats)}, not a folder; sweeps cannot be recorded until it is replaced.`,
+        );
+      await writeFileAtomically(file, text);
+    });
+  }
+
+  /** A sweep's record as text (bounded, no link followed), or null when there is none. */
+  async readSweepRecord(id: string): Promise<string | null> {
+    try {
+      return (await readFileBounded(this.sweepFile(id), MAX_SWEEP_RECORD_BYTES)).toString('utf8');
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return null;
+      throw new RunStoreError(`runs/${sweepsFolder}/${id}.json cannot be read: ${messageOf(error)}`);
+    }
+  }
+
+  /** Ids of the recorded sweeps (files named like one; the folder itself is never followed through a link). */
+  async listSweepIds(): Promise<string[]> {
+    const dir = path.join(this.runsDir, sweepsFolder);
+    try {
+      if (!(await fs.lstat(dir)).isDirectory()) return [];
+      const names = await fs.readdir(dir);
+      return names
+        .filter((name) => name.endsWith('.json') && sweepIdPattern.test(name.slice(0, -5)))
+        .map((name) => name.slice(0, -5))
+        .sort();
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return [];
+      throw new RunStoreError(`The sweeps folder runs/${sweepsFolder} cannot be read: ${messageOf(error)}`);
+    }
+  }
+
+  private sweepFile(id: string): string {
+    if (!sweepIdPattern.test(id))
+      throw new RunStoreError(
+        `"${id}" is not a valid sweep id; a sweep id starts with "sweep-" and has only letters, digits, "_", "-" and ".".`,
+      );
+    return path.join(this.runsDir, sweepsFolder, `${id}.json`);
   }
 
   /** Buffers one event for `events.ndjson`; it is on disk within `flushIntervalMs`. */

@@ -6,6 +6,7 @@
  * (core/shift/shiftScores) and stores the result once per checkpoint as `runs/<id>/shift.json`
  * through the run store. Knows nothing of transports and loads no tfjs.
  */
+import os from 'node:os';
 import path from 'node:path';
 import {
   SHIFT_DEFAULT_DRAWS,
@@ -27,7 +28,7 @@ import {
   oodAurocs,
   scoreShiftLevel,
 } from '../../core/shift/shiftScores';
-import type { OodRequestMessage } from '../worker/messages';
+import type { OodReplyMessage, OodRequestMessage } from '../worker/messages';
 import { OOD_SEED, OodServiceError, prepareImageRun, type OodServiceOptions, type PreparedRun } from './oodService';
 import { oodReferenceSets, type ReferenceSet } from './oodReferenceSets';
 
@@ -42,10 +43,51 @@ export interface ShiftServiceOptions {
   imagesPerSet?: number;
   /** Which shift kinds to score (all three by default). */
   kinds?: readonly ShiftKind[];
+  /** Threads sharing the posterior draws in the worker (defaultEvaluationWorkers() when not given). */
+  workers?: number;
+}
+
+/** Where an evaluation's time went, ms: the worker's parts summed over its requests, and the host's. */
+export interface ShiftTimings {
+  workers: number;
+  /** Host: checking the run, loading the OOD reference sets. */
+  prepareMs: number;
+  /** Worker: requests waiting behind other work (interactive requests, a training run's steps). */
+  queuedMs: number;
+  /** Worker: rebuilding the network from the checkpoint (once per evaluation: it is cached). */
+  networkMs: number;
+  /** Worker: loading the held-out images and shifting them. */
+  setsMs: number;
+  /** Worker: starting the helper threads (once; they stay for a minute). */
+  helpersStartMs: number;
+  /** Worker thread's own forward passes. */
+  localForwardMs: number;
+  /** Worker thread waiting for helpers' last draws of a set. */
+  waitMs: number;
+  localDraws: number;
+  helperDraws: number;
+  retriedDraws: number;
+  /** Host: scores, AUROCs and figure-3 data from the probabilities. */
+  scoringMs: number;
+  /** Host: writing shift.json. */
+  writeMs: number;
+}
+
+/**
+ * Threads for an evaluation when none is asked for: the machine's cores (as Node counts them), at
+ * most 4, and no more than free memory allows at ≈ 512 MB per thread (one wasm instance and its sets).
+ */
+export function defaultEvaluationWorkers(): number {
+  const byMemory = Math.floor(os.freemem() / (512 * 1024 * 1024));
+  return Math.max(1, Math.min(os.availableParallelism(), 4, byMemory));
 }
 
 export interface ShiftEvaluationOptions {
   draws?: number;
+  /** Threads sharing the draws (overrides the service's setting). */
+  workers?: number;
+  /** Called once, after a computed (not a stored) evaluation, with where its time went. */
+  onTimings?(timings: ShiftTimings): void;
   /** Compute again even when shift.json is current. */
   force?: boolean;
   onProgress?(progress: ShiftProgress): void;
@@ -112,22 +154,56 @@ export class ShiftService {
       const stored = await this.getShiftEvaluation(runId);
       if (stored && stored.checkpointStep === run.checkpoint.step && stored.draws === draws) return stored;
     }
-    return this.compute(run, draws, options.onProgress);
+    return this.compute(run, draws, options);
   }
 
-  private async compute(
-    run: PreparedRun,
-    draws: number,
-    onProgress: ShiftEvaluationOptions['onProgress'],
-  ): Promise<ShiftEvaluation> {
+  private async compute(run: PreparedRun, draws: number, options: ShiftEvaluationOptions): Promise<ShiftEvaluation> {
+    const { onProgress } = options;
     const started = performance.now();
     const runId = run.record.id;
+    const workers = options.workers ?? this.options.workers ?? defaultEvaluationWorkers();
+    const timings: ShiftTimings = {
+      workers,
+      prepareMs: 0,
+      queuedMs: 0,
+      networkMs: 0,
+      setsMs: 0,
+      helpersStartMs: 0,
+      localForwardMs: 0,
+      waitMs: 0,
+      localDraws: 0,
+      helperDraws: 0,
+      retriedDraws: 0,
+      scoringMs: 0,
+      writeMs: 0,
+    };
+    const addWorkerTimings = (part: OodReplyMessage['timings']) => {
+      if (!part) return;
+      timings.queuedMs += part.queuedMs;
+      timings.networkMs += part.networkMs;
+      timings.setsMs += part.setsMs;
+      timings.helpersStartMs += part.helpersStartMs;
+      timings.localForwardMs += part.localMs;
+      timings.waitMs += part.waitMs;
+      timings.localDraws += part.localDraws;
+      timings.helperDraws += part.helperDraws;
+      timings.retriedDraws += part.retriedDraws;
+    };
+    const scoring = <T>(score: () => T): T => {
+      const began = performance.now();
+      try {
+        return score();
+      } finally {
+        timings.scoringMs += performance.now() - began;
+      }
+    };
     const limit = this.options.imagesPerSet ?? SHIFT_IMAGES_PER_SET;
     const epistemicPart = hasEpistemicPart(methodOf(run.config));
     const { sets: referenceSets, skipped } = await (this.options.referenceSets ?? oodReferenceSets)();
     for (const reason of skipped) this.options.warn?.(`The shift evaluation of run "${runId}" leaves out ${reason}.`);
     const oodSets = this.oodSetsFor(run, referenceSets, limit);
     const specs: ShiftSpec[] = shiftSpecs(this.options.kinds ?? SHIFT_KINDS);
+    timings.prepareMs = performance.now() - started;
     const total = 1 + specs.length + oodSets.length;
     let done = 0;
     let backend = 'unknown';
@@ -147,8 +223,10 @@ export class ShiftService {
         draws,
         seed: OOD_SEED,
         priority: 'batch',
+        workers,
         sets: [set],
       });
+      addWorkerTimings(reply.timings);
       if (!reply.ok || !reply.sets?.[0]) {
         throw new OodServiceError(
           `The training worker could not evaluate "${set.name}" for run "${runId}": ${reply.error ?? 'no result'}`,
@@ -158,36 +236,45 @@ export class ShiftService {
       checkpointStep = reply.checkpointStep ?? checkpointStep;
       done += 1;
       const result = reply.sets[0];
+      // A method with a fixed number of passes (an ensemble's members) answers with that many draws.
+      const passes = result.probabilities.length / (result.count * result.classes);
       return {
-        probabilities: drawProbabilitiesFromFlat(result.probabilities, [draws, result.count, result.classes]),
+        probabilities: scoring(() =>
+          drawProbabilitiesFromFlat(result.probabilities, [passes, result.count, result.classes]),
+        ),
         labels: result.labels,
       };
     };
 
     const unshifted = await classify({ name: 'Held-out, unshifted', source: 'heldout', limit });
     if (!unshifted.labels) throw new OodServiceError(`The training worker sent no labels for run "${runId}".`);
-    const base = scoreShiftLevel(0, unshifted.probabilities, unshifted.labels, epistemicPart);
+    const unshiftedLabels = unshifted.labels;
+    const base = scoring(() => scoreShiftLevel(0, unshifted.probabilities, unshiftedLabels, epistemicPart));
     const levels: Record<ShiftKind, ShiftLevelScores[]> = { rotation: [], roll: [], translation: [] };
     for (const kind of this.options.kinds ?? SHIFT_KINDS) levels[kind].push(base.scores);
     for (const spec of specs) {
       const shifted = await classify({ name: shiftName(spec), source: 'heldout', limit, shift: spec });
-      levels[spec.kind].push(scoreShiftLevel(spec.level, shifted.probabilities, shifted.labels!, epistemicPart).scores);
+      levels[spec.kind].push(
+        scoring(() => scoreShiftLevel(spec.level, shifted.probabilities, shifted.labels!, epistemicPart)).scores,
+      );
     }
 
     const heldoutName = `Held-out (${run.config.dataset})`;
-    const confidenceSets = [confidenceSet(heldoutName, 'heldout', base.summary, unshifted.labels)];
+    const confidenceSets = [scoring(() => confidenceSet(heldoutName, 'heldout', base.summary, unshiftedLabels))];
     const ood: ShiftEvaluation['ood'] = [];
     for (const set of oodSets) {
       const result = await classify(set.request);
       // Any labels a dataset set carries are of another task: only the predictive is scored.
-      const summary = summarizeDraws(result.probabilities);
-      ood.push({
-        name: set.request.name,
-        description: set.description,
-        count: summary.count,
-        auroc: oodAurocs(base.summary, summary, base.epistemic),
+      scoring(() => {
+        const summary = summarizeDraws(result.probabilities);
+        ood.push({
+          name: set.request.name,
+          description: set.description,
+          count: summary.count,
+          auroc: oodAurocs(base.summary, summary, base.epistemic),
+        });
+        confidenceSets.push(confidenceSet(set.request.name, 'ood', summary, null));
       });
-      confidenceSets.push(confidenceSet(set.request.name, 'ood', summary, null));
     }
     report('done');
 
@@ -210,7 +297,10 @@ export class ShiftService {
         sets: confidenceSets,
       },
     } satisfies ShiftEvaluation);
+    const writing = performance.now();
     await this.options.store.writeRunFile(runId, shiftFile, `${JSON.stringify(evaluation)}\n`);
+    timings.writeMs = performance.now() - writing;
+    options.onTimings?.(timings);
     return evaluation;
   }
 

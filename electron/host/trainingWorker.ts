@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensurePrivateRuntimeDir } from './privateRuntimeDir';
 import { workerToHostMessageSchema, type HostToWorkerMessage, type WorkerToHostMessage } from '../worker/messages';
 
 export class TrainingWorkerHostError extends Error {
@@ -21,6 +22,22 @@ export interface TrainingWorkerListeners {
 }
 
 /**
+ * What the host's worker pool (./workerPool.ts) holds: a training worker, wherever it runs — a Node
+ * worker thread (TrainingWorker, below), the desktop app's GPU window (./portTrainingWorker.ts), or
+ * both behind one router (./routingTrainingWorker.ts). It speaks electron/worker/messages.ts.
+ */
+export interface TrainingWorkerHandle {
+  readonly alive: boolean;
+  /** Throws when the worker has ended. */
+  send(message: HostToWorkerMessage): void;
+  /** Ends the worker; the `exit` listener still fires, so callers detach first if they mean it. */
+  terminate(): Promise<void>;
+}
+
+/** Starts a training worker reporting to `listeners` (the pool's seam for other kinds of worker). */
+export type TrainingWorkerFactory = (listeners: TrainingWorkerListeners) => TrainingWorkerHandle;
+
+/**
  * Where the worker entry lives: next to this file's source when running under tsx/vitest, and
  * `worker.js` beside the bundle (dist/electron/) when bundled, where import.meta.url is the bundle.
  */
@@ -30,7 +47,7 @@ export function defaultTrainingWorkerUrl(): URL {
     : new URL('./worker.js', import.meta.url);
 }
 
-export class TrainingWorker {
+export class TrainingWorker implements TrainingWorkerHandle {
   private readonly worker: Worker;
   private exited = false;
   private lastError: Error | null = null;
@@ -94,6 +111,8 @@ export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 3072, maxYoungGe
 
 /** A worker thread of `workerUrl` (a .ts entry goes through tsx); `workerData` is handed to it as is. */
 export function spawnWorker(workerUrl: URL, workerData?: unknown): Worker {
+  // Before the thread exists: GPU drivers it loads read the process's real environment (./privateRuntimeDir.ts).
+  ensurePrivateRuntimeDir();
   const options = { stdout: true, resourceLimits: WORKER_RESOURCE_LIMITS, workerData };
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, options);
   // `execArgv: ['--import', 'tsx']` races on Node 20: the worker's entry is resolved before tsx's

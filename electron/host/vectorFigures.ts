@@ -8,59 +8,33 @@ import { createRequire } from 'node:module';
 import { Canvas } from '@napi-rs/canvas';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
-import { drawFigureExport, drawReport, type DrawingContext } from '../../core/figures/drawFigure';
 import { EXPORT_PIXEL_RATIO, figureExportSize, sizedFigure } from '../../core/figures/export';
-import {
-  FIGURE_SIZES,
-  physicalSize,
-  pngDensity,
-  PRINT_DPI,
-  svgDimensions,
-  type FigureSize,
-} from '../../core/figures/figureSizes';
+import { FIGURE_SIZES, pngDensity, PRINT_DPI, type FigureSize } from '../../core/figures/figureSizes';
 import { withPngResolution } from '../../core/figures/pngResolution';
-import { svgToPdf, type PdfToolkit } from '../../core/figures/pdfFromSvg';
+import type { PdfToolkit } from '../../core/figures/pdfFromSvg';
 import { layoutReportAt, type ReportLayout } from '../../core/figures/reportLayout';
-import { SvgContext, type TextMeasurer } from '../../core/figures/svgContext';
+import type { TextMeasurer } from '../../core/figures/svgContext';
 import type { FigureSpec } from '../../core/figures/types';
+import { figurePdf, figureSvg, reportPdf, reportSvg } from '../../core/figures/vectorExport';
 import { figureFontFiles, renderFigurePng, renderReportPng, setUpHeadlessFigures } from './figureRenderer';
-
-/** The family name written into SVGs: the font the text was measured in, by the name viewers know it. */
-export const SVG_FONT_FAMILY = "'DejaVu Sans', 'Workbench Sans', sans-serif";
 
 let measurer: TextMeasurer | null = null;
 
+/** A @napi-rs/canvas context, with the figure fonts registered, measures the SVG's text. */
 function textMeasurer(): TextMeasurer {
   setUpHeadlessFigures();
   measurer ??= new Canvas(1, 1).getContext('2d') as unknown as TextMeasurer;
   return measurer;
 }
 
-function newSvgContext(width: number, height: number, size: FigureSize, title: string): SvgContext {
-  return new SvgContext({
-    width,
-    height,
-    measurer: textMeasurer(),
-    fontFamily: SVG_FONT_FAMILY,
-    title,
-    ...svgDimensions(size, width, height),
-  });
-}
-
 /** One figure as exported (title, caption, white background) at `size`, as an SVG document. */
 export function renderFigureSvg(spec: FigureSpec, size: FigureSize = FIGURE_SIZES.screen): string {
-  const sized = sizedFigure(spec, size);
-  const { width, height } = figureExportSize(sized);
-  const ctx = newSvgContext(width, height, size, sized.title);
-  drawFigureExport(ctx as unknown as DrawingContext, sized);
-  return ctx.toSvg();
+  return figureSvg(spec, size, textMeasurer());
 }
 
 /** A report layout (already laid out at `size`, see layoutReportAt) as an SVG document. */
 export function renderReportSvg(layout: ReportLayout, size: FigureSize = FIGURE_SIZES.screen): string {
-  const ctx = newSvgContext(layout.width, layout.height, size, layout.fileName.replace(/\.png$/, ''));
-  drawReport(ctx as unknown as DrawingContext, layout);
-  return ctx.toSvg();
+  return reportSvg(layout, size, textMeasurer());
 }
 
 let fontBytes: PdfToolkit['fonts'] | null = null;
@@ -90,22 +64,12 @@ const toolkit = (): PdfToolkit => ({
 
 /** One figure at `size` as a PDF page of the figure's physical size. */
 export async function renderFigurePdf(spec: FigureSpec, size: FigureSize = FIGURE_SIZES.screen): Promise<Buffer> {
-  const sized = sizedFigure(spec, size);
-  const { width, height } = figureExportSize(sized);
-  const svg = renderFigureSvg(spec, size);
-  return Buffer.from(await svgToPdf(svg, { ...physicalSize(size, width, height), title: sized.title }, toolkit()));
+  return Buffer.from(await figurePdf(spec, size, textMeasurer(), toolkit()));
 }
 
 /** A report (laid out at `size`) as one PDF page of its physical size. */
 export async function renderReportPdf(layout: ReportLayout, size: FigureSize = FIGURE_SIZES.screen): Promise<Buffer> {
-  const svg = renderReportSvg(layout, size);
-  return Buffer.from(
-    await svgToPdf(
-      svg,
-      { ...physicalSize(size, layout.width, layout.height), title: layout.fileName.replace(/\.png$/, '') },
-      toolkit(),
-    ),
-  );
+  return Buffer.from(await reportPdf(layout, size, textMeasurer(), toolkit()));
 }
 
 export const FIGURE_FORMATS = ['png', 'svg', 'pdf'] as const;

@@ -11,7 +11,12 @@ import type {
   StartRunMessage,
   WorkerToHostMessage,
 } from '../worker/messages';
-import { TrainingWorker } from './trainingWorker';
+import {
+  TrainingWorker,
+  type TrainingWorkerFactory,
+  type TrainingWorkerHandle,
+  type TrainingWorkerListeners,
+} from './trainingWorker';
 
 export class WorkerPoolError extends Error {
   constructor(message: string) {
@@ -28,14 +33,14 @@ export interface WorkerPoolListeners {
 }
 
 interface Slot {
-  worker: TrainingWorker | null;
+  worker: TrainingWorkerHandle | null;
   runId: string | null;
 }
 
 export const MAX_CONCURRENCY = 8;
 
 interface PendingRequest {
-  worker: TrainingWorker;
+  worker: TrainingWorkerHandle;
   resolve(reply: OodReplyMessage): void;
   reject(error: Error): void;
 }
@@ -45,8 +50,9 @@ export class WorkerPool {
   private readonly pendingRequests = new Map<number, PendingRequest>();
   private nextRequestId = 1;
 
+  /** `worker`: the Node worker's entry, or a factory of another kind of training worker (the desktop app's). */
   constructor(
-    private readonly workerUrl: URL,
+    private readonly worker: URL | TrainingWorkerFactory,
     concurrency: number,
     private readonly listeners: WorkerPoolListeners,
   ) {
@@ -128,8 +134,8 @@ export class WorkerPool {
     await Promise.all(workers.map((worker) => worker?.terminate()));
   }
 
-  private spawn(slot: Slot): TrainingWorker {
-    const worker: TrainingWorker = new TrainingWorker(this.workerUrl, {
+  private spawn(slot: Slot): TrainingWorkerHandle {
+    const listeners: TrainingWorkerListeners = {
       message: (message) => {
         if (message.type === 'oodReply') {
           const pending = this.pendingRequests.get(message.requestId);
@@ -149,7 +155,9 @@ export class WorkerPool {
         const runId = slot.runId;
         if (runId) this.listeners.workerDied(runId, reason);
       },
-    });
+    };
+    const worker: TrainingWorkerHandle =
+      typeof this.worker === 'function' ? this.worker(listeners) : new TrainingWorker(this.worker, listeners);
     return worker;
   }
 

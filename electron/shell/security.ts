@@ -46,12 +46,28 @@ export const contentSecurityPolicy = [
   "form-action 'none'",
 ].join('; ');
 
+/**
+ * The hidden GPU window's pages and worker (under /gpu/): the same policy, and WebAssembly
+ * compilation ('wasm-unsafe-eval', which allows no JavaScript eval), because its worker falls back
+ * to tfjs's wasm backend when there is no usable GPU.
+ */
+export const gpuWindowContentSecurityPolicy = contentSecurityPolicy.replace(
+  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+);
+
 /** Headers of every app-scheme response besides its content type. */
 export const appResponseHeaders: Readonly<Record<string, string>> = {
   'Content-Security-Policy': contentSecurityPolicy,
   // A response is what its Content-Type says, never sniffed into script.
   'X-Content-Type-Options': 'nosniff',
   'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/** The same for the GPU window's files. */
+export const gpuWindowResponseHeaders: Readonly<Record<string, string>> = {
+  ...appResponseHeaders,
+  'Content-Security-Policy': gpuWindowContentSecurityPolicy,
 };
 
 /**

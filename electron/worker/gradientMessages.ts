@@ -1,5 +1,10 @@
 /** Messages between the trainer's thread and its data-parallel helpers (same process, structured clone). */
+import type { Lenet5Config } from '../../core/contract/runConfig';
 import type { DrawRequest, GradientPoolSpec, SeedStreamState } from '../../core/training/gradientPool';
+import type { NamedValues } from '../../core/training/checkpoint';
+
+/** Networks an evaluation helper keeps: it evicts the oldest sent beyond this, and evaluationPool.ts mirrors that. */
+export const EVALUATION_NETWORKS_KEPT = 2;
 
 export type HelperRequest =
   | {
@@ -21,7 +26,23 @@ export type HelperRequest =
       seeds: SeedStreamState;
       klWeight: number;
     }
-  | ({ type: 'draws' } & DrawRequest);
+  | ({ type: 'draws' } & DrawRequest)
+  /** Parallel evaluation (evaluationPool.ts): select the backend, no training replica. */
+  | { type: 'evaluator'; backend: string }
+  /** The network of a run's checkpoint, any method, kept under `key` until replaced. */
+  | { type: 'evaluationNetwork'; key: string; config: Lenet5Config; variables: NamedValues[] }
+  /** Probabilities of draw `draw` of network `key` over the images (a SharedArrayBuffer view: not copied). */
+  | {
+      type: 'evaluationDraw';
+      key: string;
+      images: Float32Array;
+      count: number;
+      imageShape: number[];
+      classes: number;
+      seed: number;
+      draw: number;
+      chunkSize: number;
+    };
 
 export type HelperReply =
   | { type: 'ready'; tensors: number }

@@ -113,6 +113,7 @@ export class WorkerGradientPool implements GradientPool {
       slices.map((slice, i) => this.request(i, { type: 'step', ...slice, fullSize, seeds, klWeight })),
     );
     // The regions are summed here, in helper order, so the float32 rounding is the same every run.
+    const summing = performance.now();
     const total = this.parameters.length;
     const sum = new Float32Array(total);
     for (const region of this.gradientRegions) for (let j = 0; j < total; j += 1) sum[j] += region[j];
@@ -130,7 +131,7 @@ export class WorkerGradientPool implements GradientPool {
         correct += reply.correct;
       }
     }
-    return { gradients, nllSum, correct };
+    return { gradients, nllSum, correct, sumMs: performance.now() - summing };
   }
 
   async drawProbabilities(helper: number, request: DrawRequest): Promise<Float32Array> {

@@ -12,12 +12,14 @@ import { registerFastGradients } from '../../core/engine/fastGradients';
 import { lenet5Network } from '../../core/experiments/lenet5/network';
 import { IMAGE_SIZE } from '../../core/data/dataset';
 import { SeedStream } from '../../core/random/seedStream';
-import { monteCarloProbabilities } from '../../core/evaluation/monteCarlo';
+import { monteCarloProbabilities, type DrawNetwork } from '../../core/evaluation/monteCarlo';
+import { oneDrawProbabilities } from '../../core/evaluation/sharedMonteCarlo';
+import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
 import { classifierSliceGradients } from '../../core/training/sliceGradients';
 import type { VariationalSequential } from '../../core/models/variationalSequential';
 import { selectBackend } from './backend';
 import type { BackendChoice } from '../../core/contract/configParts';
-import type { HelperReply, HelperRequest } from './gradientMessages';
+import { EVALUATION_NETWORKS_KEPT, type HelperReply, type HelperRequest } from './gradientMessages';
 
 if (!parentPort) {
   throw new Error('electron/worker/gradientWorker.ts must be started as a worker thread, not run directly.');
@@ -32,6 +34,9 @@ interface Replica {
   gradients: Float32Array[];
 }
 let replica: Replica | undefined;
+
+/** Evaluation helpers keep the networks they were sent, oldest out first (evaluationPool.ts mirrors this). */
+const evaluationNetworks = new Map<string, VariationalSequential | (DrawNetwork & { dispose(): void })>();
 
 function views(buffer: SharedArrayBuffer, sizes: number[], firstElement: number): Float32Array[] {
   let offset = firstElement;
@@ -64,6 +69,27 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
       gradients: views(gradientBuffer, sizes, helperIndex * total),
     };
     return { type: 'ready', tensors: tf.memory().numTensors };
+  }
+  if (request.type === 'evaluator') {
+    await selectBackend(request.backend as BackendChoice);
+    return { type: 'ready', tensors: tf.memory().numTensors };
+  }
+  if (request.type === 'evaluationNetwork') {
+    evaluationNetworks.get(request.key)?.dispose();
+    evaluationNetworks.delete(request.key);
+    evaluationNetworks.set(request.key, lenet5FromCheckpoint(request.config, request.variables));
+    for (const [key, network] of evaluationNetworks) {
+      if (evaluationNetworks.size <= EVALUATION_NETWORKS_KEPT) break;
+      network.dispose();
+      evaluationNetworks.delete(key);
+    }
+    return { type: 'ready', tensors: tf.memory().numTensors };
+  }
+  if (request.type === 'evaluationDraw') {
+    const network = evaluationNetworks.get(request.key);
+    if (!network) throw new Error(`This evaluation helper holds no network "${request.key}".`);
+    const values = await oneDrawProbabilities({ ...request, network });
+    return { type: 'probabilities', values, tensors: tf.memory().numTensors };
   }
   if (!replica) throw new Error('A gradient helper was asked for a gradient before it was initialised.');
   const { network, variables, parameters, gradients } = replica;

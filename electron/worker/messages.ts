@@ -80,6 +80,11 @@ export const oodRequestMessageSchema = z.object({
   seed: z.number().int(),
   /** Interactive requests (a dropped image) go before batch ones (an evaluation) between steps. */
   priority: z.enum(['interactive', 'batch']),
+  /**
+   * Threads that may share a batch request's posterior draws (the worker's own and N − 1 helpers,
+   * evaluationPool.ts), used while no run trains and only on the wasm and cpu backends; 1 by default.
+   */
+  workers: z.number().int().min(1).max(16).optional(),
   sets: z.array(oodImageSetSchema).min(1).max(16),
 });
 export type OodRequestMessage = z.infer<typeof oodRequestMessageSchema>;
@@ -136,6 +141,27 @@ export const oodReplyMessageSchema = z.object({
         labels: z.instanceof(Uint8Array).optional(),
       }),
     )
+    .optional(),
+  /** Where the request's time went in the worker (benchmarks print it). */
+  timings: z
+    .object({
+      /** Waiting in the queue before the first pass, ms. */
+      queuedMs: z.number().nonnegative(),
+      /** Rebuilding (or reading) the network, ms. */
+      networkMs: z.number().nonnegative(),
+      /** Making the sets: loading held-out images, shifting them, ms. */
+      setsMs: z.number().nonnegative(),
+      /** Starting helper threads, ms. */
+      helpersStartMs: z.number().nonnegative(),
+      /** The worker thread's own forward passes, ms. */
+      localMs: z.number().nonnegative(),
+      /** Waiting for the helpers' last draws, ms. */
+      waitMs: z.number().nonnegative(),
+      localDraws: z.number().int().nonnegative(),
+      helperDraws: z.number().int().nonnegative(),
+      retriedDraws: z.number().int().nonnegative(),
+      helpers: z.number().int().nonnegative(),
+    })
     .optional(),
 });
 export type OodReplyMessage = z.infer<typeof oodReplyMessageSchema>;

@@ -19,7 +19,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Lenet5Config } from '../../core/contract/runConfig';
 import { CLASS_COUNT, PIXELS_PER_IMAGE } from '../../core/data/dataset';
-import { monteCarloSteps, type DrawNetwork, type MonteCarloProbabilities } from '../../core/evaluation/monteCarlo';
+import type { DrawNetwork, MonteCarloProbabilities } from '../../core/evaluation/monteCarlo';
+import {
+  sharedMonteCarloSteps,
+  type DrawHelpers,
+  type SharedMonteCarloTimings,
+} from '../../core/evaluation/sharedMonteCarlo';
 import type { ExperimentEnvironment } from '../../core/experiments/trainer';
 import { classifiesImages } from '../../core/experiments/registry';
 import { LENET5_INPUT_SHAPE } from '../../core/experiments/lenet5/network';
@@ -28,6 +33,7 @@ import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
 import { shiftImages } from '../../core/shift/shiftSets';
 import { deserializeCheckpoint, type NamedValues } from '../../core/training/checkpoint';
 import { readCheckpointFiles } from '../host/checkpointFiles';
+import { EvaluationPool, type EvaluationNetwork, type EvaluationSet } from './evaluationPool';
 import type { OodReplyMessage, OodRequestMessage } from './messages';
 import { endPoisonedWorker, isWasmAbort, wasmAbortReason } from './wasmAbort';
 
@@ -35,8 +41,16 @@ export class OodServerError extends Error {
   override name = 'OodServerError';
 }
 
-/** Images per forward pass: small enough that one pass is a short pause between training steps. */
+/** Images per forward pass of an interactive request (a few dropped images). */
 const CHUNK_SIZE = 128;
+/**
+ * Images per forward pass of a batch request (an evaluation): a whole 1,000-image set, so each
+ * posterior draw's weights are sampled once per set rather than once per 128 images; one such pass
+ * (≈ 65 ms on wasm) is still a short pause for an interactive request waiting behind it.
+ */
+const BATCH_CHUNK_SIZE = 1000;
+/** Backends whose every instance is one thread, so helper threads add cores (tensorflow and webgpu use every core already). */
+const SHARED_DRAW_BACKENDS = new Set(['wasm', 'cpu']);
 /** Share of the time trained since the last yield point that requests may take. */
 const TRAINING_SHARE = 1 / 3;
 /** Runs whose latest network (and trained checkpoint variables) the worker keeps: a LeNet5 is ≈ 0.5 MB. */
@@ -46,6 +60,8 @@ type ReplySet = NonNullable<OodReplyMessage['sets']>[number];
 
 interface Job {
   message: OodRequestMessage;
+  queuedAt: number;
+  timings?: NonNullable<OodReplyMessage['timings']>;
   /** The network's cache key once prepared. */
   networkKey?: string;
   /** The step of the checkpoint that classified (the one on disk, if it moved on since the host asked). */
@@ -57,6 +73,8 @@ interface CachedNetwork {
   runId: string;
   step: number;
   network: VariationalSequential | (DrawNetwork & { dispose(): void });
+  /** What helper threads rebuild the same network from. */
+  source: EvaluationNetwork;
 }
 
 /** The posterior variables of a checkpoint the worker took itself (no optimizer moments). */
@@ -73,6 +91,8 @@ export interface OodServerOptions {
   isTraining(): boolean;
   /** Makes a backend active if none is (serialised with the runs' own backend selection). */
   ensureBackend(): Promise<string>;
+  /** Starts helper threads for batch requests with `workers` > 1 (tests inject their own). */
+  startEvaluationPool?(helpers: number, backend: string): Promise<EvaluationPool>;
 }
 
 export class OodServer {
@@ -84,6 +104,9 @@ export class OodServer {
   /** Checkpoint files read from run folders (tests count the misses). */
   checkpointReads = 0;
   private pumping: Promise<void> | null = null;
+  /** Helper threads being started, and those ready (until replaced or idle for a minute). */
+  private startingPool: Promise<EvaluationPool> | null = null;
+  private readyPool: EvaluationPool | null = null;
 
   constructor(private readonly options: OodServerOptions) {}
 
@@ -106,7 +129,7 @@ export class OodServer {
 
   /** Queues a request; starts serving at once unless a run is training. */
   accept(message: OodRequestMessage): void {
-    this.queue.push({ message });
+    this.queue.push({ message, queuedAt: performance.now() });
     if (!this.options.isTraining()) void this.pump();
   }
 
@@ -135,10 +158,21 @@ export class OodServer {
     }
   }
 
-  /** Frees every cached network (tests; the worker's end frees them anyway). */
-  dispose(): void {
+  /** Frees every cached network and ends the helper threads (tests; the worker's end frees them anyway). */
+  async dispose(): Promise<void> {
     for (const cached of this.networks.values()) cached.network.dispose();
     this.networks.clear();
+    const starting = this.startingPool;
+    const ready = this.readyPool;
+    this.startingPool = null;
+    this.readyPool = null;
+    await ready?.close();
+    await starting?.then((started) => started.close()).catch(() => undefined);
+  }
+
+  /** The helper threads of batch requests once started (tests look at their tensor counts). */
+  get helperPool(): EvaluationPool | null {
+    return this.readyPool;
   }
 
   get cachedNetworks(): number {
@@ -160,6 +194,7 @@ export class OodServer {
           backend: tf.getBackend(),
           checkpointStep: job.checkpointStep,
           sets: next.value,
+          timings: job.timings,
         });
       }
     } catch (error) {
@@ -193,6 +228,20 @@ export class OodServer {
       );
     }
     const config: Lenet5Config = message.config;
+    const timings: NonNullable<Job['timings']> = {
+      queuedMs: performance.now() - job.queuedAt,
+      networkMs: 0,
+      setsMs: 0,
+      helpersStartMs: 0,
+      localMs: 0,
+      waitMs: 0,
+      localDraws: 0,
+      helperDraws: 0,
+      retriedDraws: 0,
+      helpers: 0,
+    };
+    job.timings = timings;
+    let began = performance.now();
     const backend = await this.options.ensureBackend();
     const wanted = message.network;
     let key = `${message.runId}/${wanted.step}/${wanted.checksum}/${backend}`;
@@ -220,13 +269,16 @@ export class OodServer {
         runId: message.runId,
         step,
         network: lenet5FromCheckpoint(config, variables),
+        source: { key, config, variables },
       };
     }
+    timings.networkMs = performance.now() - began;
     // Most recently used last.
     this.networks.delete(key);
     this.networks.set(key, cached);
     job.checkpointStep = cached.step;
     job.networkKey = key;
+    began = performance.now();
     const sets = await Promise.all(
       message.sets.map(async (set) => {
         if (set.source === 'pixels') {
@@ -248,7 +300,59 @@ export class OodServer {
         };
       }),
     );
-    job.steps = runSets(cached.network, sets, message.draws, message.seed);
+    timings.setsMs = performance.now() - began;
+    began = performance.now();
+    const pool = await this.helpersFor(message, backend);
+    timings.helpersStartMs = performance.now() - began;
+    timings.helpers = pool?.size ?? 0;
+    const network = cached;
+    const mayShare = () => !this.options.isTraining();
+    job.steps = runSets(
+      network.network,
+      sets,
+      message,
+      timings,
+      pool ? (set) => pool.helpersFor(network.source, set, mayShare) : null,
+    );
+  }
+
+  /**
+   * The helper threads a batch request may share its draws with: `workers` − 1 of them, on a
+   * backend whose instances use one core each, when no run trains. Started in the background on
+   * first use — a request never waits for threads to start (that takes seconds, and interactive
+   * requests queue behind the step that would wait): until they are ready, requests evaluate on
+   * this thread alone. Kept while evaluations come (EvaluationPool ends them after a minute idle);
+   * a pool with a dead helper or of another size is replaced.
+   */
+  private async helpersFor(message: OodRequestMessage, backend: string): Promise<EvaluationPool | null> {
+    const helpers = (message.workers ?? 1) - 1;
+    if (message.priority !== 'batch' || helpers < 1 || !SHARED_DRAW_BACKENDS.has(backend)) return null;
+    if (this.options.isTraining()) return null;
+    const current = this.readyPool;
+    if (current && !current.broken && current.size === helpers && current.backend === backend) return current;
+    if (this.startingPool) return null;
+    if (current) {
+      this.readyPool = null;
+      await current.close();
+    }
+    const start = this.options.startEvaluationPool ?? ((count, name) => EvaluationPool.start(count, name));
+    const starting = start(helpers, backend);
+    this.startingPool = starting;
+    starting.then(
+      (pool) => {
+        this.startingPool = null;
+        this.readyPool = pool;
+        pool.onIdle = () => {
+          if (this.readyPool === pool) this.readyPool = null;
+          void pool.close();
+        };
+      },
+      // No helpers (a thread could not start): requests evaluate on this thread, as with workers = 1.
+      () => {
+        this.startingPool = null;
+      },
+    );
+    return null;
   }
 
   /**
@@ -275,21 +379,36 @@ export class OodServer {
 async function* runSets(
   network: VariationalSequential | DrawNetwork,
   sets: { name: string; images: Float32Array; count: number; labels?: Uint8Array<ArrayBuffer> }[],
-  draws: number,
-  seed: number,
+  message: OodRequestMessage,
+  timings: SharedMonteCarloTimings,
+  helpersOf: ((set: EvaluationSet) => DrawHelpers) | null,
 ): AsyncGenerator<void, ReplySet[], void> {
   const replies: ReplySet[] = [];
+  const chunkSize = message.priority === 'batch' ? BATCH_CHUNK_SIZE : CHUNK_SIZE;
   for (const set of sets) {
-    const mc: MonteCarloProbabilities = yield* monteCarloSteps({
-      network,
-      images: set.images,
-      count: set.count,
-      imageShape: LENET5_INPUT_SHAPE,
-      classes: CLASS_COUNT,
-      draws,
-      seed,
-      chunkSize: CHUNK_SIZE,
-    });
+    // Helpers read the pixels from shared memory: copied there once per set, never per draw.
+    const images = helpersOf ? sharedCopy(set.images) : set.images;
+    const mc: MonteCarloProbabilities = yield* sharedMonteCarloSteps(
+      {
+        network,
+        images,
+        count: set.count,
+        imageShape: LENET5_INPUT_SHAPE,
+        classes: CLASS_COUNT,
+        draws: message.draws,
+        seed: message.seed,
+        chunkSize,
+      },
+      helpersOf?.({
+        images,
+        count: set.count,
+        imageShape: LENET5_INPUT_SHAPE,
+        classes: CLASS_COUNT,
+        seed: message.seed,
+        chunkSize,
+      }) ?? null,
+      timings,
+    );
     replies.push({
       name: set.name,
       count: set.count,
@@ -299,4 +418,10 @@ async function* runSets(
     });
   }
   return replies;
+}
+
+function sharedCopy(values: Float32Array): Float32Array {
+  const copy = new Float32Array(new SharedArrayBuffer(values.byteLength));
+  copy.set(values);
+  return copy;
 }

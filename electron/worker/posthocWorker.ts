@@ -20,25 +20,90 @@ import {
   validationImages,
 } from '../../core/methods/posthoc';
 import { carveValidationSplit } from '../../core/methods/temperatureScaling';
-import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
+import { lenet5FromCheckpoint, withCheckpointValues } from '../../core/ood/checkpointNetwork';
+import type { RunConfig } from '../../core/contract/runConfig';
+import type { MethodId } from '../../core/methods/index';
+import { experimentTrainers } from '../../core/experiments/trainers';
+import { evaluateRegressionLaplace } from '../../core/methods/regressionLaplace';
+import { SeedStream } from '../../core/random/seedStream';
+import { pointRegressionModel } from '../../core/training/pointRegressionTrainer';
+import type { RegressionTrainingConfig } from '../../core/training/regressionTrainer';
 import { gatherImages } from '../../core/data/dataset';
 import { deserializeCheckpoint } from '../../core/training/checkpoint';
 import { readCheckpointFiles } from '../host/checkpointFiles';
 import { selectBackend } from './backend';
 import { workerEnvironment } from './datasetFiles';
 
-export interface PosthocRequest {
-  runDir: string;
-  config: Lenet5Config;
-  method: 'temperatureScaling' | 'laplace';
-  /** The method's options, validated by the CLI (validateMethodCombination). */
-  options: Record<string, unknown>;
+export type PosthocRequest =
+  | {
+      runDir: string;
+      taskKind: 'classification';
+      config: Lenet5Config;
+      method: 'temperatureScaling' | 'laplace';
+      /** The method's options, validated by the CLI (validateMethodCombination). */
+      options: Record<string, unknown>;
+    }
+  | {
+      runDir: string;
+      /** A deterministic regression run (last-layer Laplace is the post-hoc method that applies). */
+      taskKind: 'regression';
+      config: RunConfig & RegressionTrainingConfig & { method: MethodId };
+      method: 'laplace';
+      options: Record<string, unknown>;
+    };
+
+/** Last-layer Laplace on a regression run: its problem from the experiment's trainer, its MLP from the checkpoint. */
+async function evaluateRegression(request: Extract<PosthocRequest, { taskKind: 'regression' }>) {
+  const { config } = request;
+  const backend = await selectBackend(config.backend);
+  const trainer = experimentTrainers[config.experiment];
+  if (!trainer?.regressionProblem)
+    throw new PosthocError(
+      `The ${config.experiment} experiment does not describe its regression problem for post-hoc methods.`,
+    );
+  const stored = await readCheckpointFiles(request.runDir);
+  if (!stored)
+    throw new PosthocError(`The run in ${request.runDir} has no checkpoint; it cannot be evaluated after training.`);
+  const checkpoint = deserializeCheckpoint(stored.manifest, stored.values);
+  const model = withCheckpointValues(
+    pointRegressionModel(config, rawMethodOptions(config), new SeedStream(config.seed).fork(1)),
+    checkpoint.variables,
+  );
+  try {
+    const options = request.options as LaplaceOptions;
+    const evaluation = evaluateRegressionLaplace({
+      model,
+      problem: trainer.regressionProblem(config),
+      noiseStd: config.noiseStd,
+      gridPoints: config.gridPoints,
+      hessian: options.hessian,
+      priorPrecision: options.priorPrecision,
+    });
+    // The band itself (1,000 grid points) stays out of the JSON line: its scores say how it looks.
+    return {
+      method: methods.laplace.cliName,
+      backend: backend.name,
+      checkpointStep: checkpoint.step,
+      baseMethod: config.method,
+      weightDecay: rawMethodOptions(config).weightDecay,
+      before: evaluation.before,
+      after: evaluation.after,
+      priorPrecision: evaluation.priorPrecision,
+      priorPrecisionRule: evaluation.priorPrecisionRule,
+      logEvidence: evaluation.logEvidence,
+      hessian: evaluation.hessian,
+      trainingPoints: evaluation.trainingPoints,
+    };
+  } finally {
+    model.dispose();
+  }
 }
 
 /** Seed of the evaluation passes (dropout masks, VI draws), so the same run gives the same numbers. */
 const POSTHOC_SEED = 11;
 
 async function evaluate(request: PosthocRequest): Promise<Record<string, unknown>> {
+  if (request.taskKind === 'regression') return evaluateRegression(request);
   const { config } = request;
   const backend = await selectBackend(config.backend);
   registerFastGradients();

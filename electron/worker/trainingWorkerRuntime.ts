@@ -1,53 +1,15 @@
 /**
- * The training worker's behaviour, apart from its entry point so tests can serve a fake experiment
- * registry through the same code: receive `start`/`stop`/`pause`/`resume`, pick the backend, call
- * the experiment (from a checkpoint when the host sends one), stamp and validate its events, pass
- * its checkpoints to the host, report status and the end of the run.
+ * The Node training worker's behaviour (./trainingSession.ts) with what Node provides: the backend
+ * order of ./backend.ts (tfjs-node, Dawn, wasm, cpu) and the classification service of
+ * ./oodServer.ts, which reads checkpoints from run folders. Apart from the entry point (./worker.ts)
+ * so tests can serve a fake experiment registry through the same code.
  */
-import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../../core/experiments/trainer';
-import type { ExperimentEvent, RunEvent, StatusEvent } from '../../core/contract/runEvent';
-import { runEventSchema } from '../../core/contract/runEvent';
-import type { RunConfig } from '../../core/contract/runConfig';
-import { runBudgetProblems } from '../../core/experiments/budgets';
-import { deserializeCheckpoint, serializeCheckpoint } from '../../core/training/checkpoint';
-import { TrainingDivergedError } from '../../core/training/trainingLoop';
-import * as tf from '@tensorflow/tfjs-core';
+import type { ExperimentEnvironment } from '../../core/experiments/trainer';
 import { selectBackend } from './backend';
-import {
-  hostToWorkerMessageSchema,
-  type RunDoneMessage,
-  type StartRunMessage,
-  type WorkerToHostMessage,
-} from './messages';
 import { OodServer } from './oodServer';
-import { endPoisonedWorker, isWasmAbort, wasmAbortReason } from './wasmAbort';
+import { serveTrainingSession, type ExperimentRegistry, type HostPort } from './trainingSession';
 
-export class TrainingWorkerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TrainingWorkerError';
-  }
-}
-
-/** The part of a MessagePort the runtime uses (node:worker_threads' parentPort in production). */
-export interface HostPort {
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  /** `transfer`: buffers handed over rather than copied (a checkpoint's values). */
-  postMessage(message: WorkerToHostMessage, transfer?: ArrayBuffer[]): void;
-}
-
-export type ExperimentRegistry = Readonly<Record<string, ExperimentTrainer>>;
-
-interface ActiveRun {
-  runId: string;
-  stopRequested: boolean;
-  pauseRequested: boolean;
-  /** Wakes a paused run to look at its flags again. */
-  wake: (() => void) | null;
-  step: number;
-  /** When the run last came back from its yield point: what it trained since is the service budget. */
-  lastYieldEnd: number;
-}
+export { TrainingWorkerError, type ExperimentRegistry, type HostPort } from './trainingSession';
 
 /** Serves runs, one at a time, on `port` until the worker is terminated. */
 export function serveTrainingWorker(
@@ -55,180 +17,10 @@ export function serveTrainingWorker(
   experiments: ExperimentRegistry,
   environment: ExperimentEnvironment,
 ): OodServer {
-  let active: ActiveRun | null = null;
-  // Backend selections (a run's, the classification service's) one after the other, so a request
-  // served while idle never switches the backend under a run that has just chosen its own.
-  let backendChain: Promise<unknown> = Promise.resolve();
-  const inOrder = <T>(task: () => Promise<T>): Promise<T> => {
-    const next = backendChain.then(task);
-    backendChain = next.catch(() => undefined);
-    return next;
-  };
-  const selectRunBackend = (choice: RunConfig['backend']) => inOrder(() => selectBackend(choice));
-  const ood = new OodServer({
-    post: (reply, transfer) => port.postMessage(reply, transfer),
-    environment,
-    isTraining: () => active !== null && !active.pauseRequested,
-    // tfjs has no active backend until a run (or this) picks one; then whatever is active serves.
-    ensureBackend: () =>
-      inOrder(async () => (tf.engine().backendName ? tf.getBackend() : (await selectBackend('auto')).name)),
+  let server: OodServer | null = null;
+  serveTrainingSession(port, experiments, environment, {
+    selectBackend,
+    createRequestServer: (options) => (server = new OodServer(options)),
   });
-
-  port.on('message', (raw) => {
-    const parsed = hostToWorkerMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      port.postMessage({
-        type: 'error',
-        message: `The training worker received a message it does not understand: ${describeIssues(parsed.error.issues)}.`,
-      });
-      return;
-    }
-    const message = parsed.data;
-    if (message.type === 'ood') {
-      ood.accept(message);
-      return;
-    }
-    if (message.type !== 'start') {
-      // A message for a run that already ended crossed its `done` on the way; nothing to do.
-      if (active?.runId !== message.runId) return;
-      if (message.type === 'stop') active.stopRequested = true;
-      active.pauseRequested = message.type === 'pause';
-      active.wake?.();
-      // A paused run serves requests at once, like an idle worker.
-      if (active.pauseRequested) void ood.pump();
-      return;
-    }
-    if (active) {
-      port.postMessage({
-        type: 'error',
-        message: `The training worker was asked to start run "${message.runId}" while run "${active.runId}" is still training; the host must queue runs.`,
-      });
-      return;
-    }
-    active = {
-      runId: message.runId,
-      stopRequested: false,
-      pauseRequested: false,
-      wake: null,
-      step: 0,
-      lastYieldEnd: performance.now(),
-    };
-    const run = active;
-    void trainRun(port, experiments, environment, message, run, { selectBackend: selectRunBackend, ood }).finally(
-      () => {
-        active = null;
-        void ood.pump(); // requests that waited for yield points of a run that has ended
-      },
-    );
-  });
-  return ood;
-}
-
-interface RunServices {
-  selectBackend(choice: RunConfig['backend']): ReturnType<typeof selectBackend>;
-  ood: OodServer;
-}
-
-async function trainRun(
-  port: HostPort,
-  experiments: ExperimentRegistry,
-  environment: ExperimentEnvironment,
-  message: StartRunMessage,
-  run: ActiveRun,
-  services: RunServices,
-): Promise<void> {
-  const { runId, config } = message;
-  const startedAt = Date.now();
-  const post = (event: RunEvent) => port.postMessage({ type: 'event', event });
-  const postStatus = (state: StatusEvent['state'], extra: Partial<StatusEvent> = {}) =>
-    post({ type: 'status', runId, step: run.step, time: Date.now(), state, ...extra });
-  const finish = (done: Omit<RunDoneMessage, 'type' | 'runId' | 'step'>) =>
-    port.postMessage({ type: 'done', runId, step: run.step, ...done });
-
-  try {
-    const experiment = (experiments as Record<string, ExperimentTrainer | undefined>)[config.experiment];
-    if (!experiment)
-      throw new TrainingWorkerError(`The training worker has no experiment named "${config.experiment}".`);
-    // Checked again here: whoever sent the run, a configuration over the limits must not take the worker down.
-    const overBudget = runBudgetProblems(config);
-    if (overBudget.length > 0) throw new TrainingWorkerError(overBudget.join(' '));
-    const resume = message.checkpoint
-      ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values)
-      : undefined;
-    run.step = resume?.step ?? 0;
-    const backend = await services.selectBackend(config.backend);
-    const continuing = resume ? `, continuing from the checkpoint at step ${resume.step}` : '';
-    postStatus('running', {
-      backend,
-      message: `Training on the ${backend.name} backend (${backend.device})${continuing}.`,
-    });
-    const afterImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-    const hooks: ExperimentHooks = {
-      emit(event: ExperimentEvent) {
-        const stamped = runEventSchema.safeParse({ ...event, runId, time: Date.now() });
-        if (!stamped.success) {
-          throw new TrainingWorkerError(
-            `Experiment "${config.experiment}" emitted an invalid "${event.type}" event at step ${event.step}: ${describeIssues(stamped.error.issues)}.`,
-          );
-        }
-        run.step = Math.max(run.step, stamped.data.step);
-        post(stamped.data);
-      },
-      shouldStop: () => run.stopRequested,
-      // setImmediate runs after the poll phase, so a pending `stop` or `pause` is delivered first.
-      // A paused run waits here, between two steps, until it is resumed or stopped.
-      async yieldToHost() {
-        await afterImmediate();
-        // Classification requests queued for this run's yield points, within their time share.
-        await services.ood.serveBetweenSteps(performance.now() - run.lastYieldEnd);
-        run.lastYieldEnd = performance.now();
-        if (!run.pauseRequested || run.stopRequested) return;
-        postStatus('paused', { message: `Paused at step ${run.step}.` });
-        while (run.pauseRequested && !run.stopRequested) await new Promise<void>((resolve) => (run.wake = resolve));
-        run.wake = null;
-        run.lastYieldEnd = performance.now();
-        if (!run.stopRequested) postStatus('running', { backend, message: `Resumed at step ${run.step}.` });
-      },
-      checkpoint(state) {
-        const { manifest, values } = serializeCheckpoint(state);
-        // Classification of this step is served from these variables, not read back from disk.
-        services.ood.rememberTrainedCheckpoint(runId, manifest.step, manifest.valueChecksum, state.variables);
-        port.postMessage({ type: 'checkpoint', runId, checkpoint: { manifest, values } }, [values.buffer]);
-      },
-      ...(message.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: message.checkpointIntervalMs } : {}),
-    };
-    const summary = await experiment.run(config, hooks, environment, resume);
-    const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-    if (run.stopRequested) {
-      const message = `Stopped at step ${run.step} after ${seconds} s.`;
-      postStatus('stopped', { message });
-      finish({ state: 'stopped', summary, message });
-    } else {
-      const message = `Completed ${run.step} steps in ${seconds} s.`;
-      postStatus('completed', { message });
-      finish({ state: 'completed', summary, message });
-    }
-  } catch (error) {
-    if (isWasmAbort(error)) {
-      // No `done`: this thread ends, the host fails the run with this reason and replaces the worker.
-      endPoisonedWorker(`Run "${runId}" failed at step ${run.step}: ${wasmAbortReason(error)}`);
-      return;
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    // A divergence names its own step; "failed at step 0" would read as if nothing had started.
-    const failure =
-      error instanceof TrainingDivergedError
-        ? `Run "${runId}" failed: ${reason}`
-        : `Run "${runId}" failed at step ${run.step}: ${reason}`;
-    postStatus('failed', { message: failure });
-    finish({ state: 'failed', message: failure });
-  }
-}
-
-function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 3)
-    .map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
+  return server!;
 }

@@ -23,8 +23,31 @@ export class WasmAbortedError extends Error {
  * Thrown outside any promise, so it is the thread's uncaught error and the host hears it as such.
  */
 export function endPoisonedWorker(reason: string): void {
-  setImmediate(() => {
+  // In a Web Worker (the desktop app's GPU window) an uncaught error does not end the worker, so it
+  // closes itself after reporting the error; its window's bridge reports the death to the host.
+  const scope = globalThis as { close?: () => void; importScripts?: unknown };
+  const inWebWorker = typeof scope.importScripts === 'function' && typeof scope.close === 'function';
+  const raise = () => {
+    if (inWebWorker) setTimeout(() => scope.close?.(), 0);
     throw new WasmAbortedError(reason);
+  };
+  if (typeof setImmediate === 'function') setImmediate(raise);
+  else setTimeout(raise, 0);
+}
+
+/**
+ * Resolves after the current macrotask and the messages already queued: `setImmediate` in Node
+ * (after the poll phase), a MessageChannel round trip in a Web Worker (setTimeout would be clamped).
+ */
+export function nextMacrotask(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise<void>((resolve) => setImmediate(resolve));
+  return new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
   });
 }
 

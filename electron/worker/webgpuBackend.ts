@@ -6,39 +6,21 @@
  * The adapter is asked for and inspected here, before tfjs sees it, because `auto` must never train
  * on a fallback (software) adapter — llvmpipe is slower than wasm — while `--backend webgpu` may,
  * which is how CI checks this backend on a machine without a GPU.
+ *
+ * Dawn is asked first in a child process (./webgpuProbeProcess.ts), whose stderr is captured: Dawn
+ * and the Vulkan drivers print their notes to the process's file descriptor 2, i.e. the user's
+ * terminal. Only when that probe found an adapter this run may use is Dawn loaded into the worker.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { describeAdapter, type WebGpuAdapter } from '../../core/contract/runEvent';
+import { describeGpuAdapter, registerWebGpuBackendOn, type GpuAdapterLike } from './webgpuDevice';
+import { probeWebGpuAdapter, type ProbeVerdict } from './webgpuProbeProcess';
 
 /** What an attempt to start the webgpu backend found. */
 export type WebGpuAttempt =
   { ok: true; device: string; adapter: WebGpuAdapter } | { ok: false; reason: string; adapter?: WebGpuAdapter };
 
-/** The part of Dawn's GPUAdapter this module reads (typed here: @webgpu/types is not in our lib). */
-interface DawnAdapter {
-  readonly info: {
-    vendor: string;
-    architecture: string;
-    device: string;
-    description: string;
-    isFallbackAdapter?: boolean;
-  };
-  /** Older spelling of `info.isFallbackAdapter`, still on some Dawn builds. */
-  readonly isFallbackAdapter?: boolean;
-  readonly features: ReadonlySet<string>;
-  readonly limits: Record<string, number>;
-  requestDevice(descriptor: {
-    requiredFeatures: string[];
-    requiredLimits: Record<string, number>;
-  }): Promise<DawnDevice>;
-}
-
-interface DawnDevice {
-  readonly lost: Promise<{ reason: string; message: string }>;
-}
-
 interface DawnGpu {
-  requestAdapter(options: { powerPreference: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
+  requestAdapter(options: { powerPreference: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
 }
 
 interface DawnModule {
@@ -46,8 +28,11 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-type Discovery = { ok: true; gpu: DawnGpu; adapter: DawnAdapter; info: WebGpuAdapter } | { ok: false; reason: string };
+type Discovery =
+  { ok: true; gpu: DawnGpu; adapter: GpuAdapterLike; info: WebGpuAdapter } | { ok: false; reason: string };
 
+/** The child-process probe runs once per worker thread; the machine's drivers do not change under it. */
+let probe: Promise<ProbeVerdict> | null = null;
 /** Dawn is loaded and asked for an adapter once per worker; the answer does not change. */
 let discovery: Promise<Discovery> | null = null;
 /** tfjs's backend is created at most once (a second device would hold a second set of buffers). */
@@ -60,6 +45,23 @@ let deviceLost: string | null = null;
  * (only when the user forced this backend). The backend is registered, not activated.
  */
 export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttempt> {
+  // Electron ≥ 21 runs V8 with its memory cage, in which N-API may not wrap memory it does not own
+  // in an ArrayBuffer; dawn.node's GPUBuffer.getMappedRange does exactly that (Napi::ArrayBuffer::New
+  // over Dawn's mapping), and tfjs reads every result through it. So inside Electron the binding is
+  // not even probed: the desktop app trains on the GPU through Chromium's own WebGPU instead
+  // (electron/gpuWindow/).
+  if (process.versions.electron) {
+    return {
+      ok: false,
+      reason:
+        "Dawn's Node binding hands out GPU-mapped memory as external ArrayBuffers, which Electron's V8 memory cage refuses; the desktop app reaches the GPU through Chromium's WebGPU instead",
+    };
+  }
+  probe ??= probeWebGpuAdapter();
+  const probed = await probe;
+  if (!probed.ok) return { ok: false, reason: probed.reason };
+  if (probed.adapter.fallback && !allowFallback)
+    return { ok: false, adapter: probed.adapter, reason: fallbackReason(probed.adapter) };
   discovery ??= discoverAdapter();
   const found = await discovery;
   if (!found.ok) return { ok: false, reason: found.reason };
@@ -69,13 +71,10 @@ export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttem
       reason: `The GPU device was lost earlier in this session (${deviceLost}); restart the app to use it again.`,
       adapter: found.info,
     };
-  if (found.info.fallback && !allowFallback) {
-    return {
-      ok: false,
-      adapter: found.info,
-      reason: `the only WebGPU adapter is a fallback (software) one, ${describeAdapter(found.info)}, which trains slower than wasm; choose the "webgpu" backend to use it anyway`,
-    };
-  }
+  // The probe saw a hardware adapter but this process may be offered another one (drivers differ
+  // in what they answer the second time); the rule is checked on what tfjs would really get.
+  if (found.info.fallback && !allowFallback)
+    return { ok: false, adapter: found.info, reason: fallbackReason(found.info) };
   try {
     initialised ??= registerWebGpuBackend(found.gpu, found.adapter);
     await initialised;
@@ -86,18 +85,11 @@ export async function attemptWebGpu(allowFallback: boolean): Promise<WebGpuAttem
   }
 }
 
+function fallbackReason(adapter: WebGpuAdapter): string {
+  return `the only WebGPU adapter is a fallback (software) one, ${describeAdapter(adapter)}, which trains slower than wasm; choose the "webgpu" backend to use it anyway`;
+}
+
 async function discoverAdapter(): Promise<Discovery> {
-  // Electron ≥ 21 runs V8 with its memory cage, in which N-API may not wrap memory it does not own
-  // in an ArrayBuffer; dawn.node's GPUBuffer.getMappedRange does exactly that (Napi::ArrayBuffer::New
-  // over Dawn's mapping), and tfjs reads every result through it. So inside Electron the binding is
-  // not even loaded.
-  if (process.versions.electron) {
-    return {
-      ok: false,
-      reason:
-        "Dawn's Node binding hands out GPU-mapped memory as external ArrayBuffers, which Electron's V8 memory cage refuses; the desktop app trains on the CPU backends",
-    };
-  }
   let dawn: DawnModule;
   try {
     dawn = (await import('webgpu')) as unknown as DawnModule;
@@ -116,7 +108,7 @@ async function discoverAdapter(): Promise<Discovery> {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
   }
   let gpu: DawnGpu;
-  let adapter: DawnAdapter | null;
+  let adapter: GpuAdapterLike | null;
   try {
     gpu = dawn.create([]);
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -129,46 +121,16 @@ async function discoverAdapter(): Promise<Discovery> {
       reason: `no WebGPU adapter was found (${process.platform === 'linux' ? "no Vulkan driver answered; install your GPU vendor's Vulkan driver" : 'no usable GPU driver answered'})`,
     };
   }
-  const info: WebGpuAdapter = {
-    vendor: adapter.info.vendor,
-    architecture: adapter.info.architecture,
-    device: adapter.info.device,
-    description: adapter.info.description,
-    fallback: Boolean(adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter),
-  };
+  const info = describeGpuAdapter(adapter);
   return { ok: true, gpu, adapter, info };
 }
 
-/**
- * Registers tfjs's WebGPU backend on the adapter inspected above. The package registers its own
- * factory when it finds `navigator.gpu`; that one asks for an adapter of its choosing, so it is
- * replaced. The device descriptor is the one tfjs's factory builds: the adapter's own limits, so
- * that large batches are not refused by WebGPU's conservative defaults.
- */
-async function registerWebGpuBackend(gpu: DawnGpu, adapter: DawnAdapter): Promise<void> {
+/** WebGPUBackend's constructor needs `navigator.gpu`, so it is exposed first (./webgpuDevice.ts does the rest). */
+async function registerWebGpuBackend(gpu: DawnGpu, adapter: GpuAdapterLike): Promise<void> {
   exposeNavigatorGpu(gpu);
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  const limitNames = [
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeWorkgroupsPerDimension',
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxComputeWorkgroupSizeX',
-    'maxComputeInvocationsPerWorkgroup',
-  ];
-  const requiredLimits = Object.fromEntries(limitNames.map((name) => [name, adapter.limits[name]]));
-  const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-  void device.lost.then((info) => {
-    deviceLost = `${info.reason}: ${info.message}`;
+  await registerWebGpuBackendOn(adapter, (description) => {
+    deviceLost = description;
   });
-  // The cast bridges our minimal Dawn types and the GPUDevice/GPUAdapterInfo the package declares.
-  const backend = new WebGPUBackend(
-    device as unknown as ConstructorParameters<typeof WebGPUBackend>[0],
-    adapter.info as unknown as ConstructorParameters<typeof WebGPUBackend>[1],
-  );
-  if (!tf.registerBackend('webgpu', () => backend)) throw new Error('tfjs refused to register the "webgpu" backend');
 }
 
 /**

@@ -3,7 +3,8 @@
  * trained with the CLI into the shell's runs folder; the run view's Export report shows its
  * progress and downloads `<run name>-report.png`, which decodes to the layout's size at 2× with
  * every panel drawn; at 3× a panel's PNG is three times its size; a panel's SVG, PDF and CSV
- * buttons download vector files with the figure's text and its numbers; the compare view's Export report
+ * buttons download vector files with the figure's text and its numbers; its Copy puts the PNG on
+ * the clipboard (read back through the Clipboard API); the compare view's Export report
  * downloads the comparison. The page logs no errors.
  */
 import path from 'node:path';
@@ -139,6 +140,37 @@ describe('Export report in the browser shell', () => {
     },
   );
 
+  it("a panel's Copy puts its PNG on the clipboard", { timeout: 60_000 }, async () => {
+    // Headless Chromium grants the Clipboard API only when asked to, for the app's origin.
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(session.url).origin });
+    await page.bringToFront();
+    // Something else first, so what is read back can only have come from Copy.
+    await page.evaluate(() => navigator.clipboard.writeText('not a figure'));
+    await page.getByTestId('figure-copy-loss').click();
+    await page.getByTestId('export-saved').filter({ hasText: 'clipboard (loss)' }).waitFor({ timeout: 20_000 });
+    const copied = await page.evaluate(async () => {
+      const items = await navigator.clipboard.read();
+      const item = items.find((candidate) => candidate.types.includes('image/png'));
+      if (!item) return { types: items.flatMap((candidate) => candidate.types), bytes: '' };
+      const bytes = new Uint8Array(await (await item.getType('image/png')).arrayBuffer());
+      let binary = '';
+      for (const byte of bytes) binary += String.fromCharCode(byte);
+      return { types: item.types, bytes: btoa(binary) };
+    });
+    expect(copied.types).toContain('image/png');
+    const png = Buffer.from(copied.bytes, 'base64');
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // Chromium re-encodes what it puts on the clipboard: the same picture as the panel's PNG, at 2×.
+    const image = await decodePng(png);
+    expect([image.width, image.height]).toEqual([900 * 2, 500 * 2]);
+    const saved = await decodePng(await downloadedBytes(await downloadFrom(page, 'figure-export-loss', 20_000)));
+    const difference = compareImages(saved, image);
+    expect(difference.meanAbsoluteDifference).toBeLessThan(1);
+    expect(difference.differingBlocks).toBeLessThan(0.001);
+  });
+
   it('downloads the comparison report from the compare view', { timeout: 90_000 }, async () => {
     for (const dir of runDirs) await runEntry(page, path.basename(dir)).getByTestId('run-compare-checkbox').check();
     await page.getByTestId('run-compare-open').click();
@@ -147,7 +179,8 @@ describe('Export report in the browser shell', () => {
     const download = await downloadFrom(page, 'export-report', 60_000);
     await download.saveAs(artifact('report-comparison.png'));
     const runs = (await Promise.all(runDirs.map((dir) => loadRunFolder(dir)))).map(comparisonRunOf);
-    const layout = comparisonReportLayout(runs);
+    // The compare view's grouping starts at "none": the methods table has a row per run.
+    const layout = comparisonReportLayout(runs, { grouping: 'none' });
     expect(download.suggestedFilename()).toBe(layout.fileName);
     expect(checkReportImage(await decodePng(await downloadedBytes(download)), layout, 2)).toEqual([]);
     expect(session.pageErrors).toEqual([]);

@@ -116,8 +116,16 @@ export async function openApp(page: Page, url: string): Promise<void> {
   await page.waitForSelector('[data-testid="new-run-preset"] option', { state: 'attached', timeout: 15_000 });
 }
 
+/** Opens the new-run drawer (the form lives there, beside the runs table) unless it is open. */
+export async function openNewRunForm(page: Page): Promise<void> {
+  if ((await page.locator('[data-testid="new-run-drawer"][data-open="true"]').count()) === 0)
+    await page.getByTestId('new-run-open').click();
+  await page.locator('[data-testid="new-run-drawer"][data-open="true"]').waitFor({ timeout: 5_000 });
+}
+
 /** Chooses the experiment and waits for `preset` among its presets; selects it unless `select` is false. */
 export async function chooseExperiment(page: Page, experiment: string, preset: string, select = true): Promise<void> {
+  await openNewRunForm(page);
   await page.getByTestId('new-run-experiment').selectOption(experiment);
   await page.waitForSelector(`[data-testid="new-run-preset"] option[value="${preset}"]`, {
     state: 'attached',
@@ -177,9 +185,23 @@ export async function waitForListed(page: Page, runId: string, state: string, ti
   });
 }
 
-/** The run list's entry (item, tags, actions) of `runId`. */
+/** The runs table's row (checkbox, name, state, queue place) of `runId`. */
 export const runEntry = (page: Page, runId: string) =>
   page.locator(`[data-testid="run-list-entry"][data-run-id="${runId}"]`);
+
+/** Opens run `runId` from the runs table and resolves with its status bar (name, tags and actions live there). */
+export async function openRun(page: Page, runId: string): Promise<Locator> {
+  await runEntry(page, runId).getByTestId('run-list-item').click();
+  const bar = page.getByTestId('status-bar');
+  await page.waitForFunction(
+    (id) =>
+      document.querySelector('[data-testid="run-list-item"][aria-pressed="true"]')?.getAttribute('data-run-id') ===
+        id && document.querySelector('[data-testid="status-bar"]') !== null,
+    runId,
+    { timeout: 10_000 },
+  );
+  return bar;
+}
 
 /** The path of test/artifacts/`name` (screenshots and saved downloads to look at). */
 export const artifact = (name: string) => path.join(artifactsDir, name);

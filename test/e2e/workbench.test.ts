@@ -13,6 +13,7 @@ import {
   downloadFrom,
   numberOf,
   openApp,
+  openRun,
   runEntry as entry,
   screenshot,
   startFromForm,
@@ -62,11 +63,12 @@ describe('the workbench in the browser shell', () => {
     await waitForStatus(page, 'completed', 90_000);
     expect(await statusStep(page)).toBe(1500);
 
-    // A finished run can be deleted, after a confirmation.
-    await entry(page, runId).getByTestId('run-delete').click();
+    // A finished run can be deleted (from its status bar), after a confirmation.
+    const bar = page.getByTestId('status-bar');
+    await bar.getByTestId('run-delete').click();
     await page.getByTestId('confirm-dialog-cancel').click();
     expect(await entry(page, runId).count()).toBe(1);
-    await entry(page, runId).getByTestId('run-delete').click();
+    await bar.getByTestId('run-delete').click();
     await page.getByTestId('confirm-dialog-confirm').click();
     await expect.poll(() => entry(page, runId).count(), { timeout: 10_000 }).toBe(0);
     await page.getByTestId('no-run-selected').waitFor({ timeout: 5_000 });
@@ -106,15 +108,19 @@ describe('the workbench in the browser shell', () => {
 
   it('tags, renames and compares the two runs', { timeout: 60_000 }, async () => {
     const [a, b] = lenet5Runs;
+    // Tags and the name are edited in the status bar of the opened run; the table shows them.
     for (const id of [a, b]) {
-      await entry(page, id).getByTestId('run-tag-add').click();
-      await entry(page, id).getByTestId('run-tag-input').fill('pair');
-      await entry(page, id).getByTestId('run-tag-input').press('Enter');
-      await entry(page, id).locator('[data-testid="run-tag"][data-tag="pair"]').waitFor({ timeout: 5_000 });
+      const bar = await openRun(page, id);
+      await bar.getByTestId('run-tag-add').click();
+      await bar.getByTestId('run-tag-input').fill('pair');
+      await bar.getByTestId('run-tag-input').press('Enter');
+      await bar.locator('[data-testid="run-tag"][data-tag="pair"]').waitFor({ timeout: 5_000 });
+      await entry(page, id).locator('[data-testid="run-list-tag"]', { hasText: 'pair' }).waitFor({ timeout: 5_000 });
     }
-    await entry(page, a).getByTestId('run-rename').click();
-    await entry(page, a).getByTestId('run-name-input').fill('lenet5 A renamed');
-    await entry(page, a).getByTestId('run-name-input').press('Enter');
+    const barA = await openRun(page, a);
+    await barA.getByTestId('run-rename').click();
+    await barA.getByTestId('run-name-input').fill('lenet5 A renamed');
+    await barA.getByTestId('run-name-input').press('Enter');
     await expect.poll(() => entry(page, a).getByTestId('run-list-item').textContent()).toContain('lenet5 A renamed');
 
     // The seed group: filter by the tag, check its runs, compare.
@@ -174,10 +180,11 @@ describe('the workbench in the browser shell', () => {
     await openApp(page, session.url);
     for (const id of [a, b]) await waitForListed(page, id, 'completed', 15_000);
     expect(await entry(page, a).getByTestId('run-list-item').textContent()).toContain('lenet5 A renamed');
-    await entry(page, b).getByTestId('run-list-item').click();
+    const barB = await openRun(page, b);
     expect(await waitForNumber(page, 'loss-chart', 'data-points', 60, 15_000)).toBe(60);
     expect(await waitForNumber(page, 'heldout-chart', 'data-evaluations', 2, 15_000)).toBe(2);
-    expect(await entry(page, b).locator('[data-testid="run-tag"][data-tag="pair"]').count()).toBe(1);
+    expect(await barB.locator('[data-testid="run-tag"][data-tag="pair"]').count()).toBe(1);
+    expect(await entry(page, b).locator('[data-testid="run-list-tag"]', { hasText: 'pair' }).count()).toBe(1);
   });
 
   it(

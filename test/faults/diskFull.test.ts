@@ -155,4 +155,52 @@ describe('disk full (ENOSPC)', () => {
       }
     },
   );
+
+  // What an idle machine did: a fast worker finished before any timed flush met the full disk, so
+  // the only failing write was the flush at the run's end, and the run was recorded `completed`
+  // with most of its events missing. Here no timed flush happens during the run at all.
+  it(
+    'fails a run whose disk fills only in the flush at its end, instead of recording it completed',
+    { timeout: 120_000 },
+    async () => {
+      const warnings: string[] = [];
+      const manager = new RunManager({
+        store: new RunStore(runsDir, { flushIntervalMs: 600_000 }),
+        totalSteps: totalStepsOf,
+        workerUrl: fakeWorkerUrl,
+        recordWriteIntervalMs: 600_000,
+        warn: (message) => warnings.push(message),
+      });
+      try {
+        // 40,000 events of about 150 bytes: twice what the 3 MB disk holds.
+        const run = await manager.startRun({
+          config: sinusoidConfig({ epochs: 20_000, evalEvery: 1_000_000, gridPoints: 10, predictiveDraws: 2 }),
+        });
+        const final = await manager.waitForRun(run.id);
+        expect(final.state).toBe('failed');
+        expect(final.message).toMatch(
+          new RegExp(
+            `^Run "${run.id}" failed at step \\d+: Disk full: events.ndjson of run .* \\(ENOSPC\\); everything stored before is kept\\.`,
+          ),
+        );
+        const stored = await new RunStore(runsDir, { access: { mode: 'read-only', reason: 'checking' } }).readRecord(
+          run.id,
+        );
+        expect(stored).toMatchObject({ state: 'failed', message: final.message });
+        const lines = (await fs.readFile(path.join(runsDir, run.id, 'events.ndjson'), 'utf8')).split('\n');
+        expect(lines.pop()).toBe('');
+        const events = lines.map((line) => runEventSchema.parse(JSON.parse(line)));
+        const metricSteps = events.flatMap((event) => (event.type === 'metrics' ? [event.step] : []));
+        expect(metricSteps.length).toBeGreaterThan(1000);
+        expect(metricSteps.length).toBeLessThan(20_000); // the disk really was full
+        expect(metricSteps).toEqual(Array.from({ length: metricSteps.length }, (_, index) => index + 1));
+        expect((await allFiles(runsDir)).filter((name) => name.endsWith('.tmp') || name.includes('.reserve'))).toEqual(
+          [],
+        );
+        expect(warnings.filter((warning) => warning.includes('finished but its files'))).toEqual([]);
+      } finally {
+        await manager.close(1000);
+      }
+    },
+  );
 });

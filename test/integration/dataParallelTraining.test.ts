@@ -91,6 +91,18 @@ describe('data-parallel LeNet5 over worker threads (cpu backend)', () => {
     expect(new Set(two.helperTensors.slice(1).map((counts) => counts.join())).size).toBe(1);
   }, 120_000);
 
+  it('keeps the tensor count flat in every helper thread across steps (3 workers: 2 helpers)', async () => {
+    const three = await train(3, { steps: 5 });
+    expect(three.summary.workers).toBe(3);
+    // One count per helper after every step; from step 2 on (Adam's moments exist) none grows.
+    expect(three.helperTensors.every((counts) => counts.length === 2)).toBe(true);
+    for (const helper of [0, 1]) {
+      const counts = three.helperTensors.slice(1).map((perHelper) => perHelper[helper]);
+      expect(new Set(counts).size, `helper ${helper + 1}: ${counts.join(', ')}`).toBe(1);
+    }
+    expect(new Set(three.trainerTensors.slice(1)).size).toBe(1);
+  }, 180_000);
+
   it('shares Monte Carlo draws with the helpers and gets the one-thread probabilities', async () => {
     const network = lenet5Network(config(3), new SeedStream(9));
     const pool = await environment.startGradientPool!({

@@ -3,8 +3,10 @@
  * the method (and, for classification, Brier, ECE and AURC beside held-out nats and accuracy);
  * `evaluate temperature|laplace --run RUNDIR --json` prints the scores before and after with the
  * fitted temperature or prior precision, leaves the accuracy alone (temperature), and refuses
- * nonsense (Laplace on a VI run, temperature scaling of a regression run, an ensemble of 1, also
- * through RunManager.startRun) with what would work, before anything runs.
+ * nonsense (Laplace on a VI run, temperature scaling of a regression run, an ensemble of 1, a
+ * dropout rate outside [0, 1), also through RunManager.startRun) with what would work, before
+ * anything runs; `evaluate ensemble --runs …` combines deterministic seeds into an ensemble run;
+ * `evaluate laplace` on a deterministic sinusoid run gives its band before and after.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -91,6 +93,69 @@ describe('methods on the command line', { timeout: 300_000 }, () => {
     expect(typeof (fitted.after as Record<string, number>).ece).toBe('number');
   });
 
+  it('combines three deterministic seeds into an ensemble whose mixture scores at least the mean member NLL', async () => {
+    const dirs: string[] = [];
+    for (const seed of [0, 1, 2]) {
+      const trained = await train([
+        '--experiment',
+        'lenet5',
+        '--method',
+        'deterministic',
+        '--steps',
+        '40',
+        '--seed',
+        String(seed),
+      ]);
+      expect(trained.code, trained.stderr).toBe(0);
+      dirs.push(lastJsonLine(trained.stdout).runDir as string);
+    }
+    const combined = await runCli(['evaluate', 'ensemble', '--runs', ...dirs, '--json']);
+    expect(combined.code, combined.stderr).toBe(0);
+    const result = lastJsonLine(combined.stdout);
+    const members = result.memberScores as { heldoutNats: number; heldoutAccuracy: number }[];
+    const ensemble = result.ensemble as { heldoutNats: number; heldoutAccuracy: number };
+    expect(members).toHaveLength(3);
+    // Same 1,000 held-out digits: log of the mean probability ≥ the mean of the logs (Jensen), per digit.
+    const meanMemberNats = members.reduce((sum, member) => sum + member.heldoutNats, 0) / 3;
+    expect(ensemble.heldoutNats).toBeGreaterThanOrEqual(meanMemberNats);
+    // The new run folder is an ensemble run naming its members, with the held-out event and a checkpoint.
+    const record = JSON.parse(await fs.readFile(path.join(result.runDir as string, 'run.json'), 'utf8'));
+    expect(record).toMatchObject({ state: 'completed', combinedFrom: dirs.map((dir) => path.basename(dir)) });
+    expect(record.config).toMatchObject({ method: 'ensemble', members: 3 });
+    expect(record.summary).toMatchObject({ method: 'ensemble', members: 3, evalDraws: 3 });
+    const events = (await fs.readFile(path.join(result.runDir as string, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.find((event) => event.type === 'heldout')).toMatchObject({ draws: 3, images: 1000 });
+
+    const ofOne = await runCli(['evaluate', 'ensemble', '--runs', dirs[0], '--json']);
+    expect(ofOne.code).toBe(2);
+    expect(ofOne.stderr).toMatch(/at least 2 member runs \(found 1\)/);
+  });
+
+  it('fits last-layer Laplace to a deterministic sinusoid run and scores its band before and after', async () => {
+    const trained = await train(['--experiment', 'sinusoid', '--method', 'deterministic', '--epochs', '300']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const fitted = await runCli([
+      'evaluate',
+      'laplace',
+      '--run',
+      lastJsonLine(trained.stdout).runDir as string,
+      '--json',
+    ]);
+    expect(fitted.code, fitted.stderr).toBe(0);
+    const result = lastJsonLine(fitted.stdout);
+    expect(result).toMatchObject({ method: 'laplace', baseMethod: 'deterministic', trainingPoints: 32 });
+    expect(result.priorPrecision).toBeGreaterThan(0);
+    const before = result.before as Record<string, number | null>;
+    const after = result.after as Record<string, number | null>;
+    expect(Object.keys(after).sort()).toEqual(['coverageInside', 'rmseInside', 'stdRatio']);
+    expect(before.stdRatio).toBeNull();
+    expect(after.stdRatio).toBeGreaterThan(1);
+    expect(after.rmseInside).toBe(before.rmseInside);
+  });
+
   it('refuses nonsense combinations before anything runs, saying what would work', async () => {
     const vi = await train(['--experiment', 'lenet5', '--steps', '2', '--eval-draws', '2']);
     expect(vi.code, vi.stderr).toBe(0);
@@ -112,6 +177,14 @@ describe('methods on the command line', { timeout: 300_000 }, () => {
     const ensembleOfOne = await train(['--experiment', 'sinusoid', '--method', 'ensemble', '--members', '1']);
     expect(ensembleOfOne.code).toBe(2);
     expect(ensembleOfOne.stderr).toMatch(/at least 2 members/);
+    for (const rate of ['1', '1.5']) {
+      const dropout = await train(['--experiment', 'sinusoid', '--method', 'mc-dropout', '--dropout', rate]);
+      expect(dropout.code).toBe(2);
+      expect(dropout.stderr).toMatch(/dropout rate must be in \[0, 1\)/);
+    }
+    const laplaceOnViSinusoid = await runCli(['evaluate', 'laplace', '--run', lastJsonLine(sinusoid.stdout).runDir]);
+    expect(laplaceOnViSinusoid.code).toBe(2);
+    expect(laplaceOnViSinusoid.stderr).toMatch(/Last-layer Laplace cannot be applied to a Mean-field VI run/);
     const unknown = await train(['--experiment', 'sinusoid', '--method', 'bayes']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no method called "bayes"/);

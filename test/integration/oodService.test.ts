@@ -215,11 +215,44 @@ describe('calibration and evaluation', { timeout: 120_000 }, () => {
     expect(evaluation).toMatchObject({ runId, checkpointStep: 400, draws: 50, threshold: 0.2, acceptFraction: 0.95 });
     expect(evaluation.calibratedThreshold).toBeCloseTo(calibration.threshold, 6);
     expect(evaluation.inDistribution.count).toBe(1000);
-    expect(evaluation.outOfDistribution[0].scores!.predictiveEntropy.auroc).toBeGreaterThanOrEqual(0);
+    expect(evaluation.outOfDistribution[0].scores!.predictiveEntropy!.auroc).toBeGreaterThanOrEqual(0);
     expect(await small.getOodEvaluation(runId)).toEqual(evaluation);
     expect(await services.api.call('getOodEvaluation', [runId])).toEqual(evaluation);
     // The stored evaluation is current, so calibration now reads it instead of drawing again.
     expect((await services.ood.calibrateThreshold(runId)).threshold).toBe(evaluation.calibratedThreshold);
+  });
+});
+
+describe('stored OOD evaluations of point methods', { timeout: 300_000 }, () => {
+  const noise = new Float32Array(20 * 784).map((_, i) => ((i * 7919) % 101) / 100);
+  const service = () =>
+    new OodService({
+      runs: services.runManager,
+      store: new RunStore(runsDir),
+      referenceSets: async () => ({
+        sets: [{ name: 'Noise: test', description: '20 images', count: 20, images: noise }],
+        skipped: [],
+      }),
+    });
+
+  it('marks mutual information not applicable for a deterministic run and scores its single pass', async () => {
+    await writeLenet5RunWithCheckpoint(runsDir, 'deterministic-run', 400, { method: 'deterministic' });
+    const evaluation = await service().evaluateOod('deterministic-run');
+    // One pass, whatever T the service asks for: the method has one set of point weights.
+    expect(evaluation.draws).toBe(1);
+    const scores = evaluation.outOfDistribution[0].scores!;
+    expect(Object.keys(scores).sort()).toEqual(['maxProbability', 'predictiveEntropy']);
+    expect(evaluation.notApplicable?.mutualInformation).toMatch(/^not applicable: the method has no epistemic part/);
+    // What is stored is what was returned, "not applicable" included.
+    expect(await service().getOodEvaluation('deterministic-run')).toEqual(evaluation);
+  });
+
+  it("scores an ensemble's M members as its draws, mutual information included", async () => {
+    await writeLenet5RunWithCheckpoint(runsDir, 'ensemble-run', 400, { method: 'ensemble', members: 2 });
+    const evaluation = await service().evaluateOod('ensemble-run');
+    expect(evaluation.draws).toBe(2);
+    expect(evaluation.notApplicable).toBeUndefined();
+    expect(evaluation.outOfDistribution[0].scores!.mutualInformation!.auroc).toBeGreaterThanOrEqual(0);
   });
 });
 

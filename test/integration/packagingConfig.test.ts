@@ -15,7 +15,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const rootDir = path.resolve(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
 let config: Configuration;
-let bundles: Record<'main' | 'preload' | 'worker' | 'gradientWorker', BuildOptions & { outfile: string }>;
+let bundles: Record<
+  'main' | 'preload' | 'gpuWindowPreload' | 'worker' | 'gradientWorker',
+  BuildOptions & { outfile: string }
+>;
+/** The GPU window's browser bundles (build/electronBundles.mjs), built into their own folder. */
+let gpuBundles: Record<'trainingWebWorker' | 'page', BuildOptions & { outfile: string }>;
 let closure: (rootDir: string, roots: string[], optionalRoots?: string[]) => string[];
 let desktopExcludedPackages: string[];
 
@@ -25,7 +30,10 @@ beforeAll(async () => {
   const bundlesModule = path.join(rootDir, 'build', 'electronBundles.mjs');
   const dependenciesModule = path.join(rootDir, 'build', 'packagedDependencies.mjs');
   config = ((await import(configModule)) as { default: Configuration }).default;
-  bundles = ((await import(bundlesModule)) as { bundles: typeof bundles }).bundles;
+  ({ bundles, gpuBundles } = (await import(bundlesModule)) as {
+    bundles: typeof bundles;
+    gpuBundles: typeof gpuBundles;
+  });
   ({ dependencyClosure: closure, desktopExcludedPackages } = (await import(dependenciesModule)) as {
     dependencyClosure: typeof closure;
     desktopExcludedPackages: string[];
@@ -70,7 +78,10 @@ describe('electron-builder configuration', () => {
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([512, 512]); // IHDR width, height
     expect(existsSync(path.join(rootDir, config.directories!.buildResources!))).toBe(true);
 
-    const produced = [...Object.values(bundles).map((bundle) => path.dirname(bundle.outfile)), 'dist/renderer'];
+    const produced = [
+      ...[...Object.values(bundles), ...Object.values(gpuBundles)].map((bundle) => path.dirname(bundle.outfile)),
+      'dist/renderer',
+    ];
     for (const pattern of (config.files as string[]).filter((entry) => !entry.startsWith('!'))) {
       const base = pattern.split('/**')[0];
       expect(produced.includes(base) || existsSync(path.join(rootDir, base)), `files entry ${pattern}`).toBe(true);

@@ -3,7 +3,9 @@
  * checkpoint, with few images, draws and levels so it stays quick: every level scored in increasing
  * shift from the unshifted set, OOD AUROC and figure-3 data, shift.json stored once per checkpoint
  * and served from the file afterwards, progress reported, and the refusals of a regression run and
- * of a run without a checkpoint.
+ * of a run without a checkpoint. Runs of every method are evaluated (point methods score their own
+ * number of passes; the deterministic net has no mutual information), and posterior draws shared
+ * with a real helper thread (workers = 2) give the one-thread scores.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -19,12 +21,19 @@ let runsDir: string;
 let services: HostServices;
 const runId = 'lenet5-with-checkpoint';
 const images = 24;
+const pointMethodRuns: Record<string, Record<string, unknown>> = {
+  'a-deterministic-net': { method: 'deterministic' },
+  'an-mc-dropout-net': { method: 'mcDropout', dropout: 0.3 },
+  'an-ensemble': { method: 'ensemble', members: 2 },
+};
 
 beforeAll(async () => {
   runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-shift-'));
   await writeLenet5RunWithCheckpoint(runsDir, runId);
   await writeRunWithoutCheckpoint(runsDir, 'lenet5-no-checkpoint', 'lenet5');
   await writeRunWithoutCheckpoint(runsDir, 'a-sinusoid', 'sinusoid');
+  for (const [id, method] of Object.entries(pointMethodRuns))
+    await writeLenet5RunWithCheckpoint(runsDir, id, 400, method);
   services = await openHostServices({
     runsDir,
     shell: 'test',
@@ -57,6 +66,7 @@ describe('dataset shift through the host', { timeout: 300_000 }, () => {
     const seen: ShiftProgress[] = [];
     const evaluation = await services.shift.evaluateShift(runId, {
       draws: 3,
+      workers: 1,
       onProgress: (progress) => seen.push({ ...progress }),
     });
     expect(evaluation.levels.rotation.map((row) => row.level)).toEqual([
@@ -103,5 +113,48 @@ describe('dataset shift through the host', { timeout: 300_000 }, () => {
       /^Run "lenet5-no-checkpoint" has no checkpoint yet; .+ after which its network can classify images\.$/,
     );
     await expect(services.shift.evaluateShift(runId, { draws: 0 })).rejects.toThrow(/whole number from 1 to 200/);
+  });
+
+  it('shares the draws with a helper thread (workers = 2) and gives the one-thread scores', async () => {
+    const alone = await services.shift.evaluateShift(runId, { draws: 4, workers: 1, force: true });
+    // Helper threads start in the background on the first request that asks for them (a request
+    // never waits for them), so the evaluations before they are ready run on one thread alone.
+    let helperDraws = 0;
+    let shared = alone;
+    for (let attempt = 0; attempt < 6 && helperDraws === 0; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 5000));
+      shared = await services.shift.evaluateShift(runId, {
+        draws: 4,
+        workers: 2,
+        force: true,
+        onTimings: (timings) => {
+          helperDraws = timings.helperDraws;
+        },
+      });
+    }
+    expect(helperDraws).toBeGreaterThan(0);
+    for (const kind of ['rotation', 'roll'] as const) {
+      shared.levels[kind].forEach((row, i) => {
+        const reference = alone.levels[kind][i];
+        for (const metric of ['accuracy', 'nll', 'brier', 'ece', 'meanEntropy'] as const) {
+          expect(row[metric]).toBeCloseTo(reference[metric], 6);
+        }
+      });
+    }
+    expect(shared.ood[0].auroc.predictiveEntropy).toBeCloseTo(alone.ood[0].auroc.predictiveEntropy, 6);
+  });
+
+  it('evaluates runs of every method: MI is not applicable to the deterministic net', async () => {
+    for (const id of Object.keys(pointMethodRuns)) {
+      const evaluation = await services.shift.evaluateShift(id, { draws: 3, workers: 2 });
+      expect(evaluation.levels.rotation).toHaveLength(13);
+      expect(evaluation.levels.roll).toHaveLength(14);
+      const deterministic = id === 'a-deterministic-net';
+      for (const row of [...evaluation.levels.rotation, ...evaluation.levels.roll]) {
+        expect(row.count).toBe(images);
+        expect(row.meanMutualInformation === null).toBe(deterministic);
+      }
+      expect(evaluation.ood[0].auroc.mutualInformation === null).toBe(deterministic);
+    }
   });
 });

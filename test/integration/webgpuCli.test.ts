@@ -5,7 +5,8 @@
  * 300-step LeNet5 run in the browser shell trains on webgpu, stops, and resumes from its checkpoint
  * to the end. LeNet5 runs at batch 8 with one evaluation draw: llvmpipe runs its shaders on the CPU.
  */
-import { promises as fs } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +14,23 @@ import type { BackendInfo, RunEvent } from '../../core/contract/runEvent';
 import type { RunRecord } from '../../core/contract/workbenchApi';
 import { lastJsonLine, runCli, type CliResult } from '../fixtures/cliProcess';
 import { startServeWithClient, until, type ServeApiClient } from '../fixtures/serveApiClient';
+import { repoRoot } from '../fixtures/serveProcess';
 import { useSoftwareVulkan } from '../fixtures/softwareVulkan';
 
 let runsDir: string;
+const probeScript = path.join(repoRoot, 'electron', 'worker', 'webgpuProbe.mjs');
+
+/** `node args…` in the repository, its output collected. */
+function runNode(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 let server: ServeApiClient | undefined;
 
 beforeAll(async () => {
@@ -29,17 +44,36 @@ afterAll(async () => {
   await fs.rm(runsDir, { recursive: true, force: true });
 });
 
-/** The CLI with VK_ICD_FILENAMES replaced for its process only (the environment is copied at spawn). */
-function runCliWithIcd(icd: string, args: string[]): Promise<CliResult> {
-  const saved = process.env.VK_ICD_FILENAMES;
-  process.env.VK_ICD_FILENAMES = icd;
+/** `start` with environment variables changed (undefined: removed) for its process only (the environment is copied at spawn). */
+function withEnvironment<T>(changes: Record<string, string | undefined>, start: () => T): T {
+  const saved = Object.fromEntries(Object.keys(changes).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(changes);
   try {
-    return runCli(args);
+    return start();
   } finally {
-    if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
-    else process.env.VK_ICD_FILENAMES = saved;
+    apply(saved);
   }
 }
+
+/** The CLI with VK_ICD_FILENAMES replaced for its process only. */
+function runCliWithIcd(icd: string, args: string[]): Promise<CliResult> {
+  return withEnvironment({ VK_ICD_FILENAMES: icd }, () => runCli(args));
+}
+
+/**
+ * Debian bookworm's own lavapipe (mesa-vulkan-drivers 22.3), which Dawn refuses with a warning: the
+ * machine state of a user whose only Vulkan driver is too old, where every `auto` run used to print
+ * Dawn's notes to the terminal.
+ */
+const oldLavapipeIcd = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
+/** Lines Dawn or a Vulkan driver writes to stderr (none of them is the workbench's own output). */
+const dawnLine = /XDG_RUNTIME_DIR|^Warning:|While initializing adapter|ArrayDynamicIndexing|dawn\/native/m;
 
 async function recordedBackend(runDir: string): Promise<BackendInfo> {
   return JSON.parse(await fs.readFile(path.join(runDir, 'run.json'), 'utf8')).backend;
@@ -87,6 +121,41 @@ describe('the webgpu backend from the CLI', () => {
       /The "webgpu" backend was requested but could not be started \(webgpu: no WebGPU adapter was found/,
     );
   });
+});
+
+describe("Dawn's notes stay out of the user's terminal", () => {
+  it(
+    "auto on a machine whose only Vulkan driver Dawn refuses: wasm, the reason recorded with Dawn's note, and no Dawn line on stderr",
+    { timeout: 600_000 },
+    async () => {
+      if (!existsSync(oldLavapipeIcd)) {
+        throw new Error(
+          `${oldLavapipeIcd} is missing: this test needs Debian bookworm's mesa-vulkan-drivers (apt-get install mesa-vulkan-drivers; .ci/run installs it).`,
+        );
+      }
+      const noisyState = { VK_ICD_FILENAMES: oldLavapipeIcd, XDG_RUNTIME_DIR: undefined };
+      // Control: Dawn asked in a process whose stderr is the terminal, as the worker used to ask it.
+      const control = await withEnvironment(noisyState, () => runNode([probeScript]));
+      expect(control.stdout.trim()).toBe('{"status":"none"}');
+      expect(control.stderr).toMatch(/Warning: Vulkan shaderUniform\*ArrayDynamicIndexing required/);
+      expect(control.stderr).toMatch(/XDG_RUNTIME_DIR is invalid or not set/);
+
+      const result = await withEnvironment(noisyState, () =>
+        runCli([...sinusoidArgs, '--backend', 'auto', '--runs-dir', runsDir]),
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(dawnLine);
+      // (stdout is the CLI's own summary, which quotes the recorded reason below.)
+      const summary = lastJsonLine(result.stdout);
+      expect(summary.backend).toBe('wasm');
+      const backend = await recordedBackend(summary.runDir);
+      expect(backend.skipped.find((skip) => skip.name === 'webgpu')?.reason).toMatch(
+        /^no WebGPU adapter was found \(no Vulkan driver answered; .*\); Dawn said: .*"Vulkan shaderUniform\*ArrayDynamicIndexing required\."/,
+      );
+      // The host's private XDG_RUNTIME_DIR reached the drivers: Mesa no longer complains about it.
+      expect(backend.skipped.find((skip) => skip.name === 'webgpu')?.reason).not.toMatch(/XDG_RUNTIME_DIR/);
+    },
+  );
 });
 
 describe('a 300-step LeNet5 run on webgpu in the browser shell', () => {

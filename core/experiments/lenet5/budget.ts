@@ -6,6 +6,9 @@
  *   a second, perturbed pass; local reparameterization a variance pass).
  * - Evaluation: T = evalDraws draws over the held-out and noise images, in chunks of 500 images;
  *   the probabilities of every draw are kept ([T, N, 10] float32) for the metrics and the panel.
+ * - Workers (data-parallel training, issue 16): each of the N threads keeps its own backend
+ *   instance and network replica and runs its slice of the batch (⌈B/N⌉ images) and its share of
+ *   the evaluation's draws, one chunk at a time; the probabilities are gathered on one thread.
  * - Events: a `metrics` and a `progress` event per step; every evalEvery steps a `heldout` event
  *   (the panel's 20 images with their probabilities under each draw) and a `posterior` event.
  */
@@ -34,6 +37,13 @@ const PANEL_IMAGE_BYTES = 3000;
 const POSTERIOR_EVENT_BYTES = 3000;
 const HELDOUT_EVENT_FIXED_BYTES = 3000;
 
+/**
+ * What one more worker thread costs before its slice: a V8 isolate with tfjs and the wasm module
+ * loaded, a wasm heap, and the network replica with its gradients. Measured as the peak-RSS
+ * difference of the same LeNet5 run with 2 and with 1 worker (README, "Parallel training"), rounded up.
+ */
+export const WORKER_REPLICA_BYTES = 160 * 1024 ** 2;
+
 /** Live copies of each activation of a point-weight network's training step (forward, backward, dropout mask). */
 const POINT_TRAINING_COPIES = 5;
 
@@ -43,22 +53,31 @@ export function lenet5Budget(config: Lenet5Config): ResourceEstimate {
   const copies = config.method === 'vi' ? TRAINING_COPIES[config.estimator] : POINT_TRAINING_COPIES * networks;
   const passes =
     config.method === 'ensemble' ? config.members : config.method === 'deterministic' ? 1 : config.evalDraws;
-  const trainingBytes = config.batchSize * ACTIVATIONS_PER_IMAGE * copies * FLOAT_BYTES;
+  // Point methods train on one thread (the trainer refuses workers > 1 for them).
+  const workers = config.method === 'vi' ? config.workers : 1;
+  const replicasBytes = (workers - 1) * WORKER_REPLICA_BYTES;
+  const slice = Math.ceil(config.batchSize / workers);
+  const trainingBytes = workers * slice * ACTIVATIONS_PER_IMAGE * copies * FLOAT_BYTES + replicasBytes;
   const heldout = HELDOUT_IMAGES[config.dataset] ?? ASSUMED_HELDOUT_IMAGES;
   const evaluationBytes =
-    (passes * (heldout + NOISE_IMAGES) * CLASSES + EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) *
-    FLOAT_BYTES;
+    (passes * (heldout + NOISE_IMAGES) * CLASSES +
+      workers * EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) *
+      FLOAT_BYTES +
+    replicasBytes;
+  const overWorkers =
+    workers > 1 ? ` over ${workers} worker threads (each with its own backend and network replica)` : '';
+  const fewerWorkers = workers > 1 ? ' or workers' : '';
   const memory =
     trainingBytes >= evaluationBytes
       ? {
           bytes: trainingBytes,
-          what: `one training step (batch of ${config.batchSize}, ${config.method === 'vi' ? `${config.estimator} estimator` : `${networks} point network${networks === 1 ? '' : 's'}`})`,
-          hint: 'Lower batchSize.',
+          what: `one training step (batch of ${config.batchSize}, ${config.method === 'vi' ? `${config.estimator} estimator` : `${networks} point network${networks === 1 ? '' : 's'}`})${overWorkers}`,
+          hint: `Lower batchSize${fewerWorkers}.`,
         }
       : {
           bytes: evaluationBytes,
-          what: `an evaluation (${passes} ${config.method === 'vi' ? 'posterior draws' : 'passes'} over ${heldout + NOISE_IMAGES} images)`,
-          hint: 'Lower evalDraws.',
+          what: `an evaluation (${passes} ${config.method === 'vi' ? 'posterior draws' : 'passes'} over ${heldout + NOISE_IMAGES} images)${overWorkers}`,
+          hint: `Lower evalDraws${fewerWorkers}.`,
         };
 
   const evaluationEventBytes =

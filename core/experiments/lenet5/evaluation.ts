@@ -12,7 +12,7 @@ import { drawsOf, monteCarloProbabilities, type DrawNetwork } from '../../evalua
 import { HeldoutAccumulator } from '../../metrics/heldout';
 import { refusalRate } from '../../metrics/ood';
 import { summarizeDraws } from '../../metrics/predictive';
-import { scoreClassification } from '../../scoring/classificationScores';
+import { scoreClassification, thinRiskCoverage } from '../../scoring/classificationScores';
 import type { VariationalSequential } from '../../models/variationalSequential';
 import { LENET5_INPUT_SHAPE } from './network';
 
@@ -111,6 +111,7 @@ export async function evaluateClassifier(
     ece: metrics.expectedCalibrationError,
     brier: scores.brier,
     aurc: scores.aurc,
+    riskCoverage: thinRiskCoverage(scores.riskCoverage),
     // An empty bin has no confidence or accuracy; the event carries 0 with count 0.
     reliability: metrics.reliability.map((bin) => ({
       ...bin,

@@ -88,6 +88,8 @@ export async function runLenet5(
     const images = tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]);
     const labels = tf.tensor1d(batch.labels, 'int32');
     let parts: { nll: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } | undefined;
+    let memberParts: tf.Scalar[] = [];
+    let mixtureNll: tf.Scalar | undefined;
     try {
       const loss = optimizer.minimize(
         () => {
@@ -97,12 +99,20 @@ export async function runLenet5(
             const memberLogits = pointModel.networks.map((member) =>
               member.apply(images, { mode: 'sample', seeds: trainSeeds }),
             );
-            const nllSum = tf.addN(memberLogits.map((logits) => softmaxCrossEntropy(logits, oneHot)));
+            const memberNll = memberLogits.map((logits) => softmaxCrossEntropy(logits, oneHot));
+            const nllSum = tf.addN(memberNll);
             const penalty = tf.addN(pointModel.networks.map((member) => member.l2Penalty()));
             const mixture = tf.mean(tf.stack(memberLogits.map((logits) => tf.softmax(logits))), 0);
             const correct = tf.sum(tf.cast(tf.equal(tf.argMax(mixture, 1), labels), 'float32')) as tf.Scalar;
             const nll = tf.div(nllSum, memberLogits.length) as tf.Scalar;
             parts = { nll: tf.keep(nll), kl: tf.keep(penalty as tf.Scalar), correct: tf.keep(correct) };
+            if (pointModel.ensemble) {
+              // The members' own curves and the mixture's, for the one event stream (no gradient flows through these).
+              memberParts = memberNll.map((value) => tf.keep(value));
+              mixtureNll = tf.keep(
+                tf.neg(tf.mean(tf.log(tf.add(tf.sum(tf.mul(mixture, oneHot), 1), 1e-12)))) as tf.Scalar,
+              );
+            }
             return tf.add(nllSum, tf.mul(penalty, klWeight)) as tf.Scalar;
           }
           const { output: logits, kl } = variational!.apply(images, { mode: 'sample', seeds: trainSeeds });
@@ -116,11 +126,23 @@ export async function runLenet5(
       )!;
       const { loss: lossValue, nll, kl, correct } = await takeScalars({ loss, ...parts! });
       parts = undefined;
-      return { loss: lossValue, nll, kl, klWeight, accuracy: correct / batch.size };
+      const metrics: StepMetrics = { loss: lossValue, nll, kl, klWeight, accuracy: correct / batch.size };
+      if (mixtureNll) {
+        const tensors: Record<string, tf.Tensor> = { mixture: mixtureNll };
+        memberParts.forEach((value, m) => (tensors[`member${m}`] = value));
+        const ensemble = await takeScalars(tensors);
+        mixtureNll = undefined;
+        memberParts = [];
+        metrics.memberNll = Array.from({ length: pointModel!.networks.length }, (_, m) => ensemble[`member${m}`]);
+        metrics.ensembleNll = ensemble.mixture;
+      }
+      return metrics;
     } finally {
       images.dispose();
       labels.dispose();
       if (parts) Object.values(parts).forEach((t) => t.dispose());
+      mixtureNll?.dispose();
+      memberParts.forEach((value) => value.dispose());
     }
   };
 

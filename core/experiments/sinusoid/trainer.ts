@@ -5,7 +5,7 @@
  */
 import type { RegressionSummary } from '../../contract/runSummary';
 import type { TrainingCheckpoint } from '../../training/checkpoint';
-import { trainRegression } from '../../training/regressionTrainer';
+import { trainRegression, type RegressionProblem } from '../../training/regressionTrainer';
 import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../trainer';
 import type { SinusoidConfig } from './config';
 import { sinusoidData } from './data';
@@ -14,21 +14,25 @@ import { sinusoidBandRegions } from './figuresOfMerit';
 import { TRAINING_POINTS } from './data';
 const GRID_LIMIT = 1.5;
 
+function sinusoidProblem(config: SinusoidConfig): RegressionProblem {
+  return {
+    data: sinusoidData(config.seed, TRAINING_POINTS, config.noiseStd),
+    grid: { min: -GRID_LIMIT, max: GRID_LIMIT },
+    regions: sinusoidBandRegions,
+  };
+}
+
 export async function runSinusoid(
   config: SinusoidConfig,
   hooks: ExperimentHooks,
   _environment?: ExperimentEnvironment,
   resume?: TrainingCheckpoint,
 ): Promise<RegressionSummary> {
-  const problem = {
-    data: sinusoidData(config.seed, TRAINING_POINTS, config.noiseStd),
-    grid: { min: -GRID_LIMIT, max: GRID_LIMIT },
-    regions: sinusoidBandRegions,
-  };
-  return trainRegression(config, problem, hooks, resume);
+  return trainRegression(config, sinusoidProblem(config), hooks, resume);
 }
 
 export const sinusoidTrainer: ExperimentTrainer<SinusoidConfig, RegressionSummary> = {
   name: 'sinusoid',
   run: runSinusoid,
+  regressionProblem: sinusoidProblem,
 };

@@ -6,7 +6,10 @@
  */
 import { defineStore } from 'pinia';
 import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
+import type { OodEvaluation } from '../../../core/contract/ood';
 import type { RunEvent } from '../../../core/contract/runEvent';
+import type { RunRecord } from '../../../core/contract/workbenchApi';
+import { classifiesImages } from '../../../core/experiments/registry';
 import type { ComparisonRun, SeedGrouping } from '../../../core/figures/comparison';
 import { applyRunEvent, runDataFromEvents, type RunData } from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
@@ -28,6 +31,8 @@ export const useCompareStore = defineStore('compare', () => {
   const showing = ref(false);
   /** Folded events of the runs whose history has arrived. */
   const dataById = shallowRef<Record<string, RunData>>({});
+  /** Stored OOD evaluations (ood.json) of the compared runs that classify images, for the methods table. */
+  const oodById = shallowRef<Record<string, OodEvaluation | null>>({});
   const loadingIds = ref<string[]>([]);
   const error = ref<string | null>(null);
   /** EMA weight β of the curves (0: raw). */
@@ -44,7 +49,18 @@ export const useCompareStore = defineStore('compare', () => {
       const record = runsStore.runs.find((run) => run.id === id);
       const data = dataById.value[id];
       return record && data
-        ? [{ id, name: record.name, config: record.config, tags: record.tags, backend: record.backend, data }]
+        ? [
+            {
+              id,
+              name: record.name,
+              config: record.config,
+              tags: record.tags,
+              backend: record.backend,
+              data,
+              summary: record.summary,
+              ood: oodById.value[id] ?? null,
+            },
+          ]
         : [];
     }),
   );
@@ -73,6 +89,40 @@ export const useCompareStore = defineStore('compare', () => {
     selectedIds.value = [];
   }
 
+  /** The compared runs a deep ensemble can be combined from: deterministic classification runs with a checkpoint. */
+  const combinableIds = computed(() =>
+    selectedIds.value.filter((id) => {
+      const record = runsStore.runs.find((run) => run.id === id);
+      return (
+        record !== undefined &&
+        classifiesImages(record.config) &&
+        record.config.method === 'deterministic' &&
+        record.checkpointStep !== undefined
+      );
+    }),
+  );
+  const combining = ref(false);
+
+  /**
+   * Combines the compared deterministic runs into a deep ensemble (a new run, scored on their
+   * held-out set by the host) and adds it to the comparison; the host's refusal is shown as the error.
+   */
+  async function combineIntoEnsemble(): Promise<RunRecord | null> {
+    combining.value = true;
+    error.value = null;
+    try {
+      const record = await api.combineRunsIntoEnsemble(combinableIds.value);
+      await runsStore.refreshRun(record.id);
+      selectedIds.value = [...selectedIds.value, record.id];
+      return record;
+    } catch (caught) {
+      error.value = messageOf(caught);
+      return null;
+    } finally {
+      combining.value = false;
+    }
+  }
+
   function open(): void {
     showing.value = true;
     void loadMissing();
@@ -86,8 +136,14 @@ export const useCompareStore = defineStore('compare', () => {
     heldDuringLoad.set(id, []);
     loadingIds.value = [...loadingIds.value, id];
     try {
-      const history = await api.getRunEvents(id);
+      const record = runsStore.runs.find((run) => run.id === id);
+      const [history, ood] = await Promise.all([
+        api.getRunEvents(id),
+        // No OOD evaluation yet (or none possible) leaves the OOD columns empty: never an error here.
+        record && classifiesImages(record.config) ? api.getOodEvaluation(id).catch(() => null) : null,
+      ]);
       if (generation !== loadGeneration) return;
+      oodById.value = { ...oodById.value, [id]: ood };
       const data = runDataFromEvents([...history, ...(heldDuringLoad.get(id) ?? [])]);
       dataById.value = { ...dataById.value, [id]: data };
     } catch (caught) {
@@ -112,6 +168,7 @@ export const useCompareStore = defineStore('compare', () => {
     heldDuringLoad.clear();
     loadingIds.value = [];
     dataById.value = {};
+    oodById.value = {};
     batcher.clear();
   }
 
@@ -179,5 +236,8 @@ export const useCompareStore = defineStore('compare', () => {
     clear,
     open,
     close,
+    combinableIds,
+    combining,
+    combineIntoEnsemble,
   };
 });

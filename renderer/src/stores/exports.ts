@@ -30,6 +30,7 @@ import { renderReportFile } from '../util/reportRenderer';
 import { safeFileName, saveBytes } from '../util/saveBytes';
 import { useLiveStore } from './live';
 import { useRunsStore } from './runs';
+import { useShiftStore } from './shift';
 
 const densityKey = 'workbench.exportDensity';
 const sizeKey = 'workbench.exportSize';
@@ -160,7 +161,12 @@ export const useExportsStore = defineStore('exports', () => {
     // Only image classifiers have an OOD evaluation; a host without one (or an older host) answers null or fails: report without it.
     const ood = classifiesImages(run.config) ? await api.getOodEvaluation(run.id).catch(() => null) : null;
     const shift = classifiesImages(run.config) ? await api.getShiftEvaluation(run.id).catch(() => null) : null;
-    return runReportLayout(run, data, { generatedAt: new Date().toISOString(), ood, shift });
+    return runReportLayout(run, data, {
+      generatedAt: new Date().toISOString(),
+      ood,
+      shift,
+      shiftReferences: useShiftStore().showReferences,
+    });
   }
 
   /** The report of the view on screen (the Electron menu's Export report). */

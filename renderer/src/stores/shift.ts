@@ -21,6 +21,12 @@ export const useShiftStore = defineStore('shift', () => {
   const progress = shallowRef(new Map<string, ShiftProgress | null>());
   const evaluating = ref(new Set<string>());
   const errors = ref(new Map<string, string>());
+  /**
+   * Whether shift curves (the Shift panel, compare, and the reports exported from them) carry the
+   * published reference lines of core/shift/referenceCurves.ts. Off by default: they are another
+   * protocol's numbers (full MNIST, unshifted).
+   */
+  const showReferences = ref(false);
 
   function setEvaluation(id: string, evaluation: ShiftEvaluation | null): void {
     evaluations.value = new Map(evaluations.value).set(id, evaluation);
@@ -68,5 +74,5 @@ export const useShiftStore = defineStore('shift', () => {
     }
   }
 
-  return { evaluations, progress, evaluating, errors, load, evaluate };
+  return { evaluations, progress, evaluating, errors, showReferences, load, evaluate };
 });

@@ -1,25 +1,20 @@
 /**
- * SVG and PDF of figures and reports in the renderer, from the same specs and the same drawing
- * code as the CLI (core/figures/drawFigure on core's SVG context; PDF by PDFKit's browser build
- * and SVG-to-PDFKit). The figure font is DejaVu Sans, bundled from the `dejavu-fonts-ttf` package:
+ * SVG and PDF of figures and reports in the renderer, by the same code as the CLI
+ * (core/figures/vectorExport; PDF by PDFKit's browser build and SVG-to-PDFKit). The figure font is DejaVu Sans, bundled from the `dejavu-fonts-ttf` package:
  * it is registered with the page as 'Workbench Sans' (the first family of every figure font), so
  * text is measured in the font the SVG names and the PDF embeds, as the CLI measures it.
  * PDFKit is loaded on the first PDF only (it is a large module).
  */
 import regularFontUrl from 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf?url';
 import boldFontUrl from 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf?url';
-import { drawFigureExport, drawReport, type DrawingContext } from '../../../core/figures/drawFigure';
-import { figureExportSize, sizedFigure } from '../../../core/figures/export';
-import { physicalSize, svgDimensions, type FigureSize } from '../../../core/figures/figureSizes';
-import { svgToPdf, type PdfToolkit } from '../../../core/figures/pdfFromSvg';
+import type { FigureSize } from '../../../core/figures/figureSizes';
+import type { PdfToolkit } from '../../../core/figures/pdfFromSvg';
 import type { ReportLayout } from '../../../core/figures/reportLayout';
-import { parseFont, SvgContext, type TextMeasurer } from '../../../core/figures/svgContext';
+import { parseFont, type TextMeasurer } from '../../../core/figures/svgContext';
 import type { FigureSpec } from '../../../core/figures/types';
+import { figurePdf, figureSvg, reportPdf, reportSvg } from '../../../core/figures/vectorExport';
 import '../charts/registerCharts';
 import { FigureExportError } from './exportFigure';
-
-/** What SVGs name: the font the text was measured in, by the name viewers know it. */
-const SVG_FONT_FAMILY = "'DejaVu Sans', 'Workbench Sans', sans-serif";
 
 let fontBytes: Promise<PdfToolkit['fonts']> | null = null;
 
@@ -78,31 +73,19 @@ function textMeasurer(): TextMeasurer {
   };
 }
 
-async function svgContext(width: number, height: number, size: FigureSize, title: string): Promise<SvgContext> {
+/** The figure font loaded, a measurer set in it. */
+async function fontAndMeasurer(): Promise<TextMeasurer> {
   await loadFigureFont();
-  return new SvgContext({
-    width,
-    height,
-    measurer: textMeasurer(),
-    fontFamily: SVG_FONT_FAMILY,
-    title,
-    ...svgDimensions(size, width, height),
-  });
+  return textMeasurer();
 }
 
 export async function renderFigureSvg(spec: FigureSpec, size: FigureSize): Promise<string> {
-  const sized = sizedFigure(spec, size);
-  const { width, height } = figureExportSize(sized);
-  const ctx = await svgContext(width, height, size, sized.title);
-  drawFigureExport(ctx as unknown as DrawingContext, sized);
-  return ctx.toSvg();
+  return figureSvg(spec, size, await fontAndMeasurer());
 }
 
 /** A report already laid out at `size` (layoutReportAt). */
 export async function renderReportSvg(layout: ReportLayout, size: FigureSize): Promise<string> {
-  const ctx = await svgContext(layout.width, layout.height, size, layout.fileName.replace(/\.png$/, ''));
-  drawReport(ctx as unknown as DrawingContext, layout);
-  return ctx.toSvg();
+  return reportSvg(layout, size, await fontAndMeasurer());
 }
 
 async function pdfToolkit(): Promise<PdfToolkit> {
@@ -115,17 +98,11 @@ async function pdfToolkit(): Promise<PdfToolkit> {
 }
 
 export async function renderFigurePdf(spec: FigureSpec, size: FigureSize): Promise<Uint8Array> {
-  const sized = sizedFigure(spec, size);
-  const { width, height } = figureExportSize(sized);
-  const svg = await renderFigureSvg(spec, size);
-  return svgToPdf(svg, { ...physicalSize(size, width, height), title: sized.title }, await pdfToolkit());
+  const toolkit = await pdfToolkit();
+  return figurePdf(spec, size, textMeasurer(), toolkit);
 }
 
 export async function renderReportPdf(layout: ReportLayout, size: FigureSize): Promise<Uint8Array> {
-  const svg = await renderReportSvg(layout, size);
-  return svgToPdf(
-    svg,
-    { ...physicalSize(size, layout.width, layout.height), title: layout.fileName.replace(/\.png$/, '') },
-    await pdfToolkit(),
-  );
+  const toolkit = await pdfToolkit();
+  return reportPdf(layout, size, textMeasurer(), toolkit);
 }

@@ -8,6 +8,7 @@ import { runConfigSchema, type RunConfig } from '../../../core/contract/runConfi
 import { estimateResources, runBudgetProblems } from '../../../core/experiments/budgets';
 import { descriptorOf, registeredDescriptors } from '../../../core/experiments/registry';
 import { EVENT_BYTES_PER_STEP_LIMIT, MEMORY_LIMIT_BYTES } from '../../../core/experiments/resourceBudget';
+import { WORKER_REPLICA_BYTES } from '../../../core/experiments/lenet5/budget';
 
 const sinusoid = (overrides: Record<string, unknown>): RunConfig =>
   runConfigSchema.parse({ ...descriptorOf('sinusoid').presets[0].config, ...overrides });
@@ -49,6 +50,27 @@ describe('configuration budgets', () => {
     );
     expect(estimateResources(lenet5({ dataset: 'fashion-mnist', evalDraws: 1000 })).memory.what).toBe(
       'an evaluation (1000 posterior draws over 10500 images)',
+    );
+  });
+
+  it('count every worker thread of data-parallel training: its replica and its slice of the batch', () => {
+    const one = estimateResources(lenet5({})).memory;
+    const two = estimateResources(lenet5({ workers: 2 })).memory;
+    // Each added thread brings its own backend and replica (and, evaluating, its own chunk of images).
+    expect(two.bytes - one.bytes).toBeGreaterThanOrEqual(WORKER_REPLICA_BYTES);
+    expect(two.what).toMatch(/over 2 worker threads \(each with its own backend and network replica\)$/);
+    expect(estimateResources(lenet5({ workers: 4 })).memory.bytes - one.bytes).toBeGreaterThanOrEqual(
+      3 * WORKER_REPLICA_BYTES,
+    );
+    expect(runBudgetProblems(lenet5({ workers: 2 }))).toEqual([]);
+    expect(runBudgetProblems(lenet5({ workers: 16 }))).toEqual([
+      expect.stringMatching(
+        /^This configuration needs about [\d.]+ GB of memory for .+ over 16 worker threads .+; the workbench allows 2 GB\. Lower (batchSize|evalDraws) or workers\.$/,
+      ),
+    ]);
+    // Point methods train on one thread whatever workers says (the trainer refuses more): no replicas counted.
+    expect(estimateResources(lenet5({ method: 'deterministic', workers: 4 })).memory.bytes).toBe(
+      estimateResources(lenet5({ method: 'deterministic' })).memory.bytes,
     );
   });
 });

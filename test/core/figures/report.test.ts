@@ -169,6 +169,10 @@ describe('comparison report layout', () => {
     const layout = comparisonReportLayout(runs);
     expect(layout.panels.map((panel) => panel.spec.id)).toEqual([
       'report-header',
+      // The methods table and each run's predictive band (methods figures), then the metric overlays.
+      'methods-table-regression',
+      'compare-predictive-1',
+      'compare-predictive-2',
       'compare-loss',
       'compare-nll',
       'compare-kl',

@@ -300,7 +300,9 @@ describe('the numbers behind a figure', () => {
     expect(lines[0]).toMatch(/^image,set,true class,predicted class,refused,mean p\(0\),/);
     expect(lines.length).toBeGreaterThan(1);
     const renamed = comparisonReportLayout([{ ...comparedRuns[0], name: '=HYPERLINK("x")' }, comparedRuns[1]]);
-    const chart = renamed.panels.find((panel) => panel.spec.kind === 'chart')!.spec;
-    expect(figureCsv(chart)).toContain(`"'=HYPERLINK(""x"")"`);
+    // Every chart that names the runs names this one defused (the methods figures name methods instead).
+    const csvs = renamed.panels.flatMap((panel) => (panel.spec.kind === 'chart' ? [figureCsv(panel.spec)] : []));
+    expect(csvs.filter((csv) => csv.includes(`"'=HYPERLINK(""x"")"`)).length).toBeGreaterThan(0);
+    expect(csvs.filter((csv) => /(^|,)"?=HYPERLINK/m.test(csv))).toEqual([]);
   });
 });

@@ -37,6 +37,22 @@ const syntheticDataset = (): Dataset => {
   };
 };
 
+/**
+ * One event stream with the ensemble's curves: each step's metrics carry every member's NLL, the
+ * reported NLL is their mean, and the mixture's NLL is at most that mean (Jensen: −log mean p ≤ mean −log p).
+ */
+function expectEnsembleCurves(events: ExperimentEvent[], members: number): void {
+  const steps = events.filter((event) => event.type === 'metrics');
+  expect(steps.length).toBeGreaterThan(0);
+  for (const event of steps) {
+    if (event.type !== 'metrics') continue;
+    expect(event.memberNll).toHaveLength(members);
+    const mean = event.memberNll!.reduce((a, b) => a + b, 0) / members;
+    expect(event.nll).toBeCloseTo(mean, 3);
+    expect(event.ensembleNll!).toBeLessThanOrEqual(mean + 1e-4 * Math.abs(mean));
+  }
+}
+
 describe('methods in the trainers (cpu backend)', { timeout: 120_000 }, () => {
   it('trains the sinusoid with every point-weight method, frees every tensor, and names the method', async () => {
     const before = tf.memory().numTensors;
@@ -62,6 +78,7 @@ describe('methods in the trainers (cpu backend)', { timeout: 120_000 }, () => {
   it('resumes a sinusoid ensemble exactly, its checkpoint naming each member', async () => {
     const config = sinusoid({ method: 'ensemble', members: 2 });
     const whole = await collect((hooks, resume) => runSinusoid(config, hooks, undefined, resume));
+    expectEnsembleCurves(whole.events, 2);
     const names = whole.checkpoints[0].variables.map((variable) => variable.name);
     expect(names).toContain('member1/dense1/kernel');
     expect(names).toContain('member2/dense3/bias');
@@ -97,6 +114,12 @@ describe('methods in the trainers (cpu backend)', { timeout: 120_000 }, () => {
     const heldout = whole.events.filter((event) => event.type === 'heldout').at(-1)!;
     // Held-out metrics average the M members, not T draws.
     expect(heldout.type === 'heldout' && heldout.draws).toBe(2);
+    expectEnsembleCurves(whole.events, 2);
+    // The held-out event carries the risk–coverage curve whose area is its AURC.
+    if (heldout.type !== 'heldout') throw new Error('no held-out event');
+    const curve = heldout.riskCoverage!;
+    expect(curve.coverage.at(-1)).toBe(1);
+    expect(curve.risk.reduce((a, b) => a + b, 0) / curve.risk.length).toBeCloseTo(heldout.aurc!, 4);
     expect(whole.events.some((event) => event.type === 'posterior')).toBe(false);
 
     const first = await collect((hooks, resume) => runLenet5(config, hooks, environment, resume), { stopAfter: 6 });

@@ -100,12 +100,27 @@ describe('threshold calibration and OOD evaluation', () => {
     expect(flatSet.scores!.maxProbability).toEqual({ auroc: 1, fprAt95Tpr: 0 });
     expect(flatSet.scores!.predictiveEntropy).toEqual({ auroc: 1, fprAt95Tpr: 0 });
     // MI is 0 everywhere (the draws agree): ties count half.
-    expect(flatSet.scores!.mutualInformation.auroc).toBe(0.5);
+    expect(flatSet.scores!.mutualInformation!.auroc).toBe(0.5);
     expect(flatSet.refusedAtThreshold).toBe(1);
     expect(flatSet.refusedAtCalibrated).toBe(1);
-    expect(sameSet.scores!.maxProbability.auroc).toBe(0.5);
+    expect(sameSet.scores!.maxProbability!.auroc).toBe(0.5);
     expect(evaluation.inDistribution.refusedAtCalibrated).toBeCloseTo(0.05, 12);
     expect(evaluation.inDistribution.scores).toBeUndefined();
     expect(flatSet.histograms.maxProbability.counts[5]).toBe(10); // 0.25 falls in [0.25, 0.30)
+  });
+
+  it('leaves mutual information out, with the reason, when the predictive has no epistemic part', () => {
+    const confident = Array.from({ length: 10 }, () => [0.97, 0.01, 0.01, 0.01]);
+    const flat = Array.from({ length: 10 }, () => [0.25, 0.25, 0.25, 0.25]);
+    const evaluation = evaluateOodSets(
+      { name: 'digits', summary: summarizeDraws(drawProbabilitiesFromNested([confident])) },
+      [{ name: 'flat', summary: summarizeDraws(drawProbabilitiesFromNested([flat])) }],
+      0.3,
+      { available: false, reason: 'not applicable: one set of point weights' },
+    );
+    const scores = evaluation.outOfDistribution[0].scores!;
+    expect(scores.mutualInformation).toBeUndefined();
+    expect(scores.predictiveEntropy).toEqual({ auroc: 1, fprAt95Tpr: 0 });
+    expect(evaluation.notApplicable).toEqual({ mutualInformation: 'not applicable: one set of point weights' });
   });
 });

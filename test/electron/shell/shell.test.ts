@@ -12,6 +12,7 @@ import { buildMenuTemplate } from '../../../electron/shell/menu';
 import {
   contentSecurityPolicy,
   devServerOriginOf,
+  gpuWindowContentSecurityPolicy,
   isAllowedRequestUrl,
   isAppUrl,
   restrictWebContents,
@@ -111,6 +112,39 @@ describe('security restrictions', () => {
         )
       ).status,
     ).toBe(405);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves the GPU window's files under /gpu/ from their own folder, with wasm allowed there only", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-scheme-'));
+    await fs.mkdir(path.join(dir, 'renderer'));
+    await fs.mkdir(path.join(dir, 'gpu'));
+    await fs.writeFile(path.join(dir, 'renderer', 'index.html'), '<!doctype html><title>app</title>');
+    await fs.writeFile(path.join(dir, 'gpu', 'index.html'), '<!doctype html><title>gpu</title>');
+    await fs.writeFile(path.join(dir, 'gpu', 'tfjs-backend-wasm.wasm'), Buffer.from([0, 97, 115, 109]));
+    const rendererDir = path.join(dir, 'renderer');
+    const gpuDir = path.join(dir, 'gpu');
+    const gpuPage = await serveRendererRequest(rendererDir, new Request('workbench://app/gpu/index.html'), gpuDir);
+    expect(await gpuPage.text()).toMatch(/<title>gpu<\/title>/);
+    expect(gpuPage.headers.get('content-security-policy')).toBe(gpuWindowContentSecurityPolicy);
+    expect(gpuWindowContentSecurityPolicy).toMatch(/script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    expect(gpuWindowContentSecurityPolicy).not.toMatch(/'unsafe-eval'|'unsafe-inline'[^;]*script/);
+    const wasm = await serveRendererRequest(
+      rendererDir,
+      new Request('workbench://app/gpu/tfjs-backend-wasm.wasm'),
+      gpuDir,
+    );
+    expect(wasm.headers.get('content-type')).toBe('application/wasm');
+    // The app's own pages keep the strict policy; nothing escapes the GPU folder.
+    const appPage = await serveRendererRequest(rendererDir, new Request('workbench://app/index.html'), gpuDir);
+    expect(await appPage.text()).toMatch(/<title>app<\/title>/);
+    expect(appPage.headers.get('content-security-policy')).toBe(contentSecurityPolicy);
+    const escape = await serveRendererRequest(
+      rendererDir,
+      new Request('workbench://app/gpu/%2e%2e/renderer/index.html'),
+      gpuDir,
+    );
+    expect(escape.status).toBe(404);
     await fs.rm(dir, { recursive: true, force: true });
   });
 });

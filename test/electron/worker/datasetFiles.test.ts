@@ -11,7 +11,7 @@ import {
   readMnistDigitFiles,
   workerEnvironment,
 } from '../../../electron/worker/datasetFiles';
-import type { Dataset } from '../../../core/data/dataset';
+import { FASHION_MNIST_CLASS_NAMES, type Dataset } from '../../../core/data/dataset';
 
 let folder: string;
 
@@ -94,18 +94,7 @@ describe('the worker environment reads datasets', () => {
       '8',
       '9',
     ]);
-    const fashion = [
-      'T-shirt/top',
-      'Trouser',
-      'Pullover',
-      'Dress',
-      'Coat',
-      'Sandal',
-      'Shirt',
-      'Sneaker',
-      'Bag',
-      'Ankle boot',
-    ];
+    const fashion = [...FASHION_MNIST_CLASS_NAMES];
     const named = await loadChanged((copy) =>
       fs.writeFile(path.join(copy, 'classes.txt'), `${fashion.join('\n')}\n\n`),
     );

@@ -30,6 +30,10 @@ function host(records: RunListEntry[], histories: Record<string, RunEvent[]>) {
     listRuns: async () => records,
     getRun: async (id: string) => records.find((candidate) => candidate.id === id)!,
     getRunEvents: async (id: string) => histories[id] ?? [],
+    // No run here has an OOD evaluation; the compare store loads one for each run that classifies images.
+    getOodEvaluation: async (id: string) => {
+      throw new Error(`Run "${id}" has no OOD evaluation.`);
+    },
     onRunEvent(listener: (event: RunEvent) => void) {
       push = listener;
       return () => {};

@@ -1,0 +1,437 @@
+/**
+ * The methods table of a comparison (issue 11, as the tables of uncertainty-baselines and Ovadia et
+ * al. 2019): one row per run or seed group (mean ± sample std over its seeds), one column per score,
+ * the best of each column marked with its direction in mind (NLL lower, accuracy higher…). Pure
+ * function of the compared runs' data (held-out evaluations, regression snapshots, summaries) and
+ * their stored OOD evaluations, so the compare view, its PNG/SVG/PDF and CSV exports and the
+ * comparison report show the same numbers.
+ *
+ * Classification: accuracy, held-out NLL (−held-out nats), Brier, ECE, AURC from the last held-out
+ * evaluation; OOD AUROC and FPR at 95 % TPR by predictive entropy and by mutual information against
+ * one out-of-distribution set of ood.json ("n/a" where mutual information does not apply).
+ * Regression: stdRatio, rmseInside, coverageInside of the last band, and the final training NLL
+ * (summed over the points). Cost, both: training time (optimizer steps only, evaluations excluded:
+ * steps ÷ steps/s), prediction time per image (the last evaluation's seconds ÷ images, all passes
+ * included), trainable parameters.
+ */
+import type { RunSummary } from '../contract/runSummary';
+import { descriptorOf } from '../experiments/registry';
+import { methods, type MethodId, type TaskKind } from '../methods/index';
+import { seedGroups, type ComparisonRun, type SeedGrouping } from './comparisonData';
+import { csvField } from './csvField';
+import { figureFont } from './fonts';
+import { palette } from './palette';
+import { fitText } from './reportTables';
+import type { Canvas2DContext, CanvasFigureSpec } from './types';
+
+/** A compared run; the table reads its summary and stored OOD evaluation besides its events. */
+export type MethodsTableRun = ComparisonRun;
+
+export type Direction = 'higher' | 'lower';
+
+export interface MethodsColumn {
+  key: string;
+  /** Column heading, with its unit. */
+  label: string;
+  /** Which way is better; the best row of the column is marked. */
+  better: Direction;
+  /** The CSV's column name. */
+  csvColumn: string;
+  format(value: number): string;
+}
+
+/** A score of one run: a number, missing (null), or not applicable with the reason. */
+export type RunScore = number | null | { notApplicable: string };
+
+export interface MethodsCell {
+  mean: number | null;
+  /** Sample std over the group's runs that have the score (0 for one run). */
+  std: number;
+  /** Runs that contributed a value. */
+  count: number;
+  /** Set when the score does not apply to the group's runs (mutual information of a point method). */
+  notApplicable?: string;
+}
+
+export interface MethodsRow {
+  key: string;
+  label: string;
+  method: string;
+  runIds: string[];
+  cells: Record<string, MethodsCell>;
+}
+
+export interface MethodsTable {
+  taskKind: TaskKind;
+  columns: MethodsColumn[];
+  rows: MethodsRow[];
+  /** Per column key, the keys of the rows holding its best mean (ties: all of them). */
+  best: Record<string, string[]>;
+  /** The out-of-distribution set of the OOD columns (classification), or null when no run has one. */
+  oodSet: string | null;
+}
+
+export interface MethodsTableOptions {
+  grouping?: SeedGrouping;
+  /** The OOD set of the OOD columns; default Fashion-MNIST when present, else the first set. */
+  oodSet?: string;
+}
+
+const fixed = (digits: number) => (value: number) => value.toFixed(digits);
+const percent = (value: number) => `${(value * 100).toFixed(2)} %`;
+const seconds = (value: number) => (value >= 100 ? value.toFixed(0) : value.toPrecision(3));
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
+
+const costColumns = (taskKind: TaskKind): MethodsColumn[] => [
+  { key: 'trainSeconds', label: 'training time (s)', better: 'lower', csvColumn: 'train_seconds', format: seconds },
+  ...(taskKind === 'classification'
+    ? [
+        {
+          key: 'predictMsPerImage',
+          label: 'prediction (ms/image)',
+          better: 'lower' as const,
+          csvColumn: 'predict_ms_per_image',
+          format: (value: number) => value.toPrecision(3),
+        },
+      ]
+    : []),
+  { key: 'parameters', label: 'parameters', better: 'lower', csvColumn: 'parameters', format: count },
+];
+
+/** The OOD columns' set is named in the figure's title and note, not in every heading. */
+function classificationColumns(): MethodsColumn[] {
+  return [
+    { key: 'accuracy', label: 'accuracy', better: 'higher', csvColumn: 'accuracy', format: percent },
+    { key: 'nll', label: 'NLL (nats)', better: 'lower', csvColumn: 'nll', format: fixed(4) },
+    { key: 'brier', label: 'Brier', better: 'lower', csvColumn: 'brier', format: fixed(4) },
+    { key: 'ece', label: 'ECE', better: 'lower', csvColumn: 'ece', format: fixed(4) },
+    { key: 'aurc', label: 'AURC', better: 'lower', csvColumn: 'aurc', format: fixed(4) },
+    {
+      key: 'aurocEntropy',
+      label: 'OOD AUROC entropy',
+      better: 'higher',
+      csvColumn: 'ood_auroc_entropy',
+      format: fixed(4),
+    },
+    {
+      key: 'fprEntropy',
+      label: 'FPR@95 entropy',
+      better: 'lower',
+      csvColumn: 'ood_fpr95_entropy',
+      format: percent,
+    },
+    { key: 'aurocMi', label: 'OOD AUROC MI', better: 'higher', csvColumn: 'ood_auroc_mi', format: fixed(4) },
+    { key: 'fprMi', label: 'FPR@95 MI', better: 'lower', csvColumn: 'ood_fpr95_mi', format: percent },
+    ...costColumns('classification'),
+  ];
+}
+
+function regressionColumns(): MethodsColumn[] {
+  return [
+    { key: 'stdRatio', label: 'stdRatio', better: 'higher', csvColumn: 'std_ratio', format: fixed(2) },
+    { key: 'rmseInside', label: 'rmseInside', better: 'lower', csvColumn: 'rmse_inside', format: fixed(3) },
+    {
+      key: 'coverageInside',
+      label: 'coverageInside',
+      better: 'higher',
+      csvColumn: 'coverage_inside',
+      format: fixed(3),
+    },
+    { key: 'nll', label: 'training NLL (summed)', better: 'lower', csvColumn: 'training_nll', format: fixed(2) },
+    ...costColumns('regression'),
+  ];
+}
+
+const numberOf = (summary: RunSummary | undefined, key: string): number | null => {
+  const value = summary?.[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+};
+
+/** The OOD set the table reports: the requested one, else Fashion-MNIST, else the first any run has. */
+function chooseOodSet(runs: readonly MethodsTableRun[], requested?: string): string | null {
+  const names = [...new Set(runs.flatMap((run) => run.ood?.outOfDistribution.map((set) => set.name) ?? []))];
+  if (requested && names.includes(requested)) return requested;
+  return names.find((name) => /fashion/i.test(name)) ?? names[0] ?? null;
+}
+
+function trainSeconds(run: MethodsTableRun): number | null {
+  const steps = numberOf(run.summary, 'steps') ?? numberOf(run.summary, 'epochs');
+  const rate = numberOf(run.summary, 'stepsPerSecond');
+  return steps !== null && rate !== null && rate > 0 ? steps / rate : null;
+}
+
+/** Trainable parameters: the summary's (point methods), else μ and ρ of every posterior weight (VI). */
+function parameters(run: MethodsTableRun): number | null {
+  const stored = numberOf(run.summary, 'parameterCount');
+  if (stored !== null) return stored;
+  const posterior = run.data.posteriors.at(-1);
+  return posterior ? 2 * posterior.layers.reduce((sum, layer) => sum + layer.weights, 0) : null;
+}
+
+const negated = (value: number | null) => (value === null ? null : -value);
+
+/** Every score of one run, by column key. */
+export function runScores(run: MethodsTableRun, taskKind: TaskKind, oodSet: string | null): Record<string, RunScore> {
+  const cost = { trainSeconds: trainSeconds(run), parameters: parameters(run) };
+  if (taskKind === 'regression') {
+    const band = run.data.regression;
+    const nll = run.data.metrics.nll.at(-1);
+    return {
+      stdRatio: band ? band.stdRatio : numberOf(run.summary, 'stdRatio'),
+      rmseInside: band?.rmseInside ?? numberOf(run.summary, 'rmseInside'),
+      coverageInside: band?.coverageInside ?? numberOf(run.summary, 'coverageInside'),
+      nll: nll ?? numberOf(run.summary, 'finalNll'),
+      ...cost,
+    };
+  }
+  const evaluation = run.data.evaluations.at(-1);
+  const set = oodSet ? run.ood?.outOfDistribution.find((candidate) => candidate.name === oodSet) : undefined;
+  const miReason = run.ood?.notApplicable?.mutualInformation;
+  const mi = (field: 'auroc' | 'fprAt95Tpr'): RunScore =>
+    set?.scores?.mutualInformation?.[field] ?? (set && miReason ? { notApplicable: miReason } : null);
+  return {
+    accuracy: evaluation?.accuracy ?? numberOf(run.summary, 'heldoutAccuracy'),
+    nll: evaluation ? -evaluation.heldoutNats : negated(numberOf(run.summary, 'heldoutNats')),
+    brier: evaluation?.brier ?? numberOf(run.summary, 'brier'),
+    ece: evaluation?.ece ?? numberOf(run.summary, 'ece'),
+    aurc: evaluation?.aurc ?? numberOf(run.summary, 'aurc'),
+    aurocEntropy: set?.scores?.predictiveEntropy?.auroc ?? null,
+    fprEntropy: set?.scores?.predictiveEntropy?.fprAt95Tpr ?? null,
+    aurocMi: mi('auroc'),
+    fprMi: mi('fprAt95Tpr'),
+    predictMsPerImage: evaluation && evaluation.images > 0 ? (1000 * evaluation.evalSeconds) / evaluation.images : null,
+    ...cost,
+  };
+}
+
+function cellOf(scores: readonly RunScore[]): MethodsCell {
+  const values = scores.filter((score): score is number => typeof score === 'number' && Number.isFinite(score));
+  const notApplicable = scores.find(
+    (score): score is { notApplicable: string } => typeof score === 'object' && score !== null,
+  );
+  if (values.length === 0)
+    return { mean: null, std: 0, count: 0, ...(notApplicable ? { notApplicable: notApplicable.notApplicable } : {}) };
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  const variance =
+    values.length > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1) : 0;
+  return { mean, std: Math.sqrt(variance), count: values.length };
+}
+
+/** The method as a row names it: its label, with the ensemble's size. */
+export function methodLabel(run: ComparisonRun): string {
+  const config = run.config as { method?: MethodId; members?: number };
+  const method = methods[config.method ?? 'vi'];
+  return method.id === 'ensemble' && config.members ? `${method.label} (M = ${config.members})` : method.label;
+}
+
+/** The keys of the rows with the best mean of `column` (none when no row has a value). */
+export function bestRows(rows: readonly MethodsRow[], column: MethodsColumn): string[] {
+  const means = rows.flatMap((row) => {
+    const mean = row.cells[column.key]?.mean;
+    return mean === null || mean === undefined ? [] : [{ key: row.key, mean }];
+  });
+  if (means.length < 2) return [];
+  const best =
+    column.better === 'higher' ? Math.max(...means.map((m) => m.mean)) : Math.min(...means.map((m) => m.mean));
+  return means.filter((m) => m.mean === best).map((m) => m.key);
+}
+
+/** One table per task kind among the runs (classification first), rows in the order of their first run. */
+export function methodsTables(runs: readonly MethodsTableRun[], options: MethodsTableOptions = {}): MethodsTable[] {
+  const kinds: TaskKind[] = ['classification', 'regression'];
+  return kinds.flatMap((taskKind) => {
+    const ofKind = runs.filter((run) => descriptorOf(run.config).task.kind === taskKind);
+    if (ofKind.length === 0) return [];
+    const oodSet = taskKind === 'classification' ? chooseOodSet(ofKind, options.oodSet) : null;
+    const columns = taskKind === 'classification' ? classificationColumns() : regressionColumns();
+    const byId = new Map(ofKind.map((run) => [run.id, run]));
+    const rows: MethodsRow[] = seedGroups(ofKind, options.grouping ?? 'none').map((group) => {
+      const members = group.runs.map((run) => byId.get(run.id)!);
+      const scores = members.map((run) => runScores(run, taskKind, oodSet));
+      return {
+        key: group.key,
+        label: group.label,
+        method: [...new Set(members.map(methodLabel))].join(' / '),
+        runIds: members.map((run) => run.id),
+        cells: Object.fromEntries(columns.map((column) => [column.key, cellOf(scores.map((s) => s[column.key]))])),
+      };
+    });
+    const best = Object.fromEntries(columns.map((column) => [column.key, bestRows(rows, column)]));
+    return [{ taskKind, columns, rows, best, oodSet }];
+  });
+}
+
+/** Rows sorted by one column's mean, best first by default; rows without a value go last. */
+export function sortMethodsRows(
+  table: MethodsTable,
+  columnKey: string,
+  order: 'best' | 'worst' = 'best',
+): MethodsRow[] {
+  const column = table.columns.find((candidate) => candidate.key === columnKey);
+  if (!column) return [...table.rows];
+  const sign = (column.better === 'higher' ? -1 : 1) * (order === 'best' ? 1 : -1);
+  return [...table.rows].sort((a, b) => {
+    const x = a.cells[columnKey]?.mean ?? null;
+    const y = b.cells[columnKey]?.mean ?? null;
+    if (x === null || y === null) return x === null ? (y === null ? 0 : 1) : -1;
+    return sign * (x - y);
+  });
+}
+
+/** A cell as text: "mean ± std" (± only over several runs), "n/a" where not applicable, "—" where missing. */
+export function formatMethodsCell(cell: MethodsCell | undefined, column: MethodsColumn): string {
+  if (!cell || cell.mean === null) return cell?.notApplicable ? 'n/a' : '—';
+  return cell.count > 1 ? `${column.format(cell.mean)} ± ${column.format(cell.std)}` : column.format(cell.mean);
+}
+
+/**
+ * The table as CSV (raw numbers: fractions as fractions): one line per row, the mean and the std of
+ * each score, how many runs it averages, and which columns it is best in.
+ */
+export function methodsTableCsv(table: MethodsTable): string {
+  const header = [
+    'task',
+    'row',
+    'method',
+    'runs',
+    'run_ids',
+    ...table.columns.flatMap((column) => [column.csvColumn, `${column.csvColumn}_std`]),
+    'best_in',
+  ];
+  const lines = [header.join(',')];
+  for (const row of table.rows) {
+    const bestIn = table.columns.filter((column) => table.best[column.key]?.includes(row.key)).map((c) => c.csvColumn);
+    lines.push(
+      [
+        csvField(table.taskKind),
+        csvField(row.label),
+        csvField(row.method),
+        csvField(row.runIds.length),
+        csvField(row.runIds.join(' ')),
+        ...table.columns.flatMap((column) => {
+          const cell = row.cells[column.key];
+          if (!cell || cell.mean === null) return [csvField(cell?.notApplicable ? 'n/a' : null), ''];
+          return [csvField(cell.mean), csvField(cell.count > 1 ? cell.std : null)];
+        }),
+        csvField(bestIn.join(' ')),
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const HEADER_HEIGHT = 52;
+const ROW_HEIGHT = 28;
+const BEST_FILL = 'rgba(22, 163, 74, 0.16)';
+
+/** `text` in at most `lines` lines of `maxWidth` (words kept whole where they fit; the last line cut with "…"). */
+function wrapText(ctx: Canvas2DContext, text: string, maxWidth: number, lines: number): string[] {
+  const words = text.split(' ');
+  const result: string[] = [];
+  let current = '';
+  for (const word of words) {
+    const candidate = current ? `${current} ${word}` : word;
+    if (ctx.measureText(candidate).width <= maxWidth || !current) current = candidate;
+    else {
+      result.push(current);
+      current = word;
+    }
+  }
+  if (current) result.push(current);
+  if (result.length <= lines) return result.map((line) => fitText(ctx, line, maxWidth));
+  const kept = result.slice(0, lines);
+  kept[lines - 1] = fitText(ctx, `${result.slice(lines - 1).join(' ')}`, maxWidth);
+  return kept;
+}
+
+/**
+ * The table as a figure (PNG, SVG, PDF through the shared exports), rows in the order given (the
+ * view's sort): each cell the mean with "± std" under it, best cells bold on green, ▲/▼ saying
+ * which way is better. Its numbers go to CSV through methodsTableCsv (raw values), not through the figure.
+ */
+export function methodsTableFigure(table: MethodsTable, caption: string, rows = table.rows): CanvasFigureSpec {
+  const height = HEADER_HEIGHT + rows.length * ROW_HEIGHT + 22;
+  const width = Math.max(900, 200 + 80 * table.columns.length);
+  return {
+    id: `methods-table-${table.taskKind}`,
+    kind: 'canvas',
+    title: `Methods table (${table.taskKind}${table.oodSet ? `; OOD against ${table.oodSet}` : ''}): mean ± std over seeds, best of each column marked`,
+    caption,
+    width,
+    height,
+    draw(ctx, drawWidth) {
+      const labelShare = Math.min(0.2, 180 / drawWidth);
+      const columnWidth = (drawWidth * (1 - labelShare)) / table.columns.length;
+      const left = (c: number) => drawWidth * labelShare + c * columnWidth;
+      const text = (
+        value: string,
+        x: number,
+        y: number,
+        size: number,
+        weight = 400,
+        colour: string = palette.textStrong,
+      ) => {
+        ctx.font = figureFont(size, weight);
+        ctx.fillStyle = colour;
+        ctx.fillText(value, x, y);
+      };
+      ctx.textBaseline = 'top';
+      ctx.textAlign = 'left';
+      text('run / seed group', 0, 2, 9.5, 600);
+      text('method', 0, 14, 9, 400, palette.text);
+      table.columns.forEach((column, c) => {
+        ctx.font = figureFont(9.5, 600);
+        wrapText(ctx, column.label, columnWidth - 6, 3).forEach((line, i) => text(line, left(c), 2 + 11 * i, 9.5, 600));
+        text(`${column.better === 'higher' ? '▲' : '▼'} ${column.better}`, left(c), 37, 9, 400, palette.text);
+      });
+      ctx.strokeStyle = palette.grid;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(0, HEADER_HEIGHT - 3);
+      ctx.lineTo(drawWidth, HEADER_HEIGHT - 3);
+      ctx.stroke();
+      rows.forEach((row, r) => {
+        const y = HEADER_HEIGHT + r * ROW_HEIGHT;
+        if (r % 2 === 1) {
+          ctx.fillStyle = 'rgba(100, 116, 139, 0.06)';
+          ctx.fillRect(0, y - 2, drawWidth, ROW_HEIGHT);
+        }
+        const labelWidth = drawWidth * labelShare - 6;
+        ctx.font = figureFont(10);
+        text(fitText(ctx, row.label, labelWidth), 0, y + 1, 10);
+        ctx.font = figureFont(9);
+        text(fitText(ctx, row.method, labelWidth), 0, y + 14, 9, 400, palette.text);
+        table.columns.forEach((column, c) => {
+          const cell = row.cells[column.key];
+          const isBest = table.best[column.key]?.includes(row.key) ?? false;
+          if (isBest) {
+            ctx.fillStyle = BEST_FILL;
+            ctx.fillRect(left(c) - 3, y - 2, columnWidth - 2, ROW_HEIGHT);
+          }
+          const shown = !cell || cell.mean === null ? formatMethodsCell(cell, column) : column.format(cell.mean);
+          ctx.font = figureFont(10, isBest ? 700 : 400);
+          text(fitText(ctx, shown, columnWidth - 6), left(c), y + 1, 10, isBest ? 700 : 400);
+          if (cell && cell.mean !== null && cell.count > 1) {
+            ctx.font = figureFont(9);
+            text(fitText(ctx, `± ${column.format(cell.std)}`, columnWidth - 6), left(c), y + 14, 9, 400, palette.text);
+          }
+        });
+      });
+      const notes = [
+        'mean over the seeds of a row, ± its sample std',
+        'best of each column: bold on green',
+        'n/a: the score does not apply to the method',
+      ];
+      if (table.oodSet) notes.push(`OOD columns: held-out images against ${table.oodSet}`);
+      ctx.font = figureFont(9);
+      text(
+        fitText(ctx, notes.join(' · '), drawWidth),
+        0,
+        HEADER_HEIGHT + rows.length * ROW_HEIGHT + 6,
+        9,
+        400,
+        palette.text,
+      );
+    },
+  };
+}
