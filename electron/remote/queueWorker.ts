@@ -19,7 +19,7 @@ import {
   type RemoteJob,
 } from '../../core/contract/remoteRun';
 import type { BackendInfo } from '../../core/contract/runEvent';
-import { TrainingWorker, defaultTrainingWorkerUrl } from '../host/trainingWorker';
+import { TrainingWorker, defaultTrainingWorkerUrl, type TrainingWorkerListeners } from '../host/trainingWorker';
 import { CONTROL_CHANNEL, DEFAULT_QUEUE_NAME, type ControlCommand } from '../host/remote/queueKeys';
 import { decodeCheckpoint, encodeCheckpoint } from '../host/remote/queueTarget';
 import {
@@ -62,6 +62,51 @@ interface CurrentRun {
   training: TrainingWorker;
 }
 
+/**
+ * A training thread kept between jobs (as the desktop's worker pool keeps its threads): loading
+ * the backend is most of a short run's start. `listeners` is the job it trains now; a thread that
+ * ended is dropped and the next job starts a new one.
+ */
+interface ThreadSlot {
+  training: TrainingWorker;
+  listeners: TrainingWorkerListeners | null;
+  exited: boolean;
+}
+
+class ThreadSlots {
+  private readonly idle: ThreadSlot[] = [];
+
+  constructor(private readonly workerUrl: URL) {}
+
+  take(listeners: TrainingWorkerListeners): ThreadSlot {
+    let slot = this.idle.pop();
+    while (slot?.exited) slot = this.idle.pop();
+    if (!slot) {
+      const state: Omit<ThreadSlot, 'training'> = { listeners: null, exited: false };
+      const training = new TrainingWorker(this.workerUrl, {
+        message: (message) => state.listeners?.message(message),
+        exit: (reason) => {
+          state.exited = true;
+          state.listeners?.exit(reason);
+        },
+      });
+      slot = Object.assign(state, { training });
+    }
+    slot.listeners = listeners;
+    return slot;
+  }
+
+  give(slot: ThreadSlot): void {
+    slot.listeners = null;
+    if (!slot.exited) this.idle.push(slot);
+  }
+
+  async close(): Promise<void> {
+    const slots = this.idle.splice(0);
+    await Promise.all(slots.map((slot) => slot.training.terminate()));
+  }
+}
+
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<RunningQueueWorker> {
   const queueUrl = parseQueueUrl(options.url);
   await probeRedis(queueUrl); // a wrong password or a dead server is said once, clearly, before anything starts
@@ -93,6 +138,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     if (text !== lastProblem) log({ worker: name, problem: text });
     lastProblem = text;
   });
+  const threads = new ThreadSlots(options.workerUrl ?? defaultTrainingWorkerUrl());
   const worker = new Worker(
     options.queueName ?? DEFAULT_QUEUE_NAME,
     async (job: Job) => {
@@ -107,7 +153,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
         name,
         commands,
         queueUrl,
-        workerUrl: options.workerUrl ?? defaultTrainingWorkerUrl(),
+        threads,
         log,
         setCurrent: (runId, run) => {
           if (run) current.set(runId, run);
@@ -131,6 +177,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     name,
     async close() {
       await worker.close();
+      await threads.close();
       subscriber.disconnect();
       commands.disconnect();
     },
@@ -146,7 +193,7 @@ interface TrainContext {
   name: string;
   commands: Redis;
   queueUrl: QueueUrl;
-  workerUrl: URL;
+  threads: ThreadSlots;
   log(line: Record<string, unknown>): void;
   setCurrent(runId: string, run: CurrentRun | null): void;
 }
@@ -202,8 +249,9 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
 
   let backend: BackendInfo | undefined;
   let ended = false;
+  let slot: ThreadSlot | undefined;
   const result = await new Promise<{ state: 'completed' | 'stopped' | 'failed'; step: number }>((resolve) => {
-    const training = new TrainingWorker(context.workerUrl, {
+    slot = context.threads.take({
       message(message: WorkerToHostMessage) {
         if (message.type === 'event') {
           if (message.event.type === 'status' && message.event.backend) backend = message.event.backend;
@@ -228,20 +276,20 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
             ...(backend ? { backend } : {}),
           });
           ended = true;
-          void training.terminate();
           resolve({ state: message.state, step: message.step });
         } else if (message.type === 'error') {
           log({ worker: name, runId: job.runId, problem: message.message });
         }
       },
       exit(reason) {
-        // After `done` the thread is ended on purpose; before it, the run failed with the reason.
+        // Before `done`, the thread's end fails the run with the reason.
         if (ended) return;
         ended = true;
         append({ kind: 'done', state: 'failed', step: fromStep, message: reason });
         resolve({ state: 'failed', step: fromStep });
       },
     });
+    const training = slot.training;
     context.setCurrent(job.runId, { runId: job.runId, training });
     training.send({
       type: 'start',
@@ -256,6 +304,7 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
     });
   });
   context.setCurrent(job.runId, null);
+  if (slot) context.threads.give(slot);
   await pending;
   log({
     worker: name,

@@ -138,7 +138,13 @@ export class QueueTarget {
     this.queue.on('error', (error) => this.noteProblem(error));
     const eventsConnection = createRedis(this.queueUrl);
     eventsConnection.on('error', (error) => this.noteProblem(error));
-    this.queueEvents = new QueueEvents(this.queueName, { connection: eventsConnection });
+    // Read the queue's events from the newest one there now, not from whenever QueueEvents' first
+    // XREAD happens to run ('$'): on a loaded machine a job could fail in between and be missed.
+    const newest = (await this.commands.xrevrange(this.queue.keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    this.queueEvents = new QueueEvents(this.queueName, {
+      connection: eventsConnection,
+      lastEventId: newest[0]?.[0] ?? '0',
+    });
     this.queueEvents.on('error', (error) => this.noteProblem(error));
     this.queueEvents.on('failed', ({ jobId, failedReason }) => void this.onJobFailed(jobId, failedReason));
     await this.queueEvents.waitUntilReady();
