@@ -102,7 +102,11 @@ async function runWorker(options: WorkerOptions): Promise<number> {
       stopping = true;
       console.error(`Worker ${worker.name}: ${signal} received; finishing the run in hand, then exiting.`);
       worker.close().then(
-        () => resolve(0),
+        () => {
+          // Everything is closed; a handle some library still holds must not keep the process up.
+          setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+          resolve(0);
+        },
         (error: unknown) => {
           console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
           resolve(1);

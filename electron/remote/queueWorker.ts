@@ -178,6 +178,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     async close() {
       await worker.close();
       await threads.close();
+      // BullMQ leaves a connection it was given open (it counts it as shared): closed here, or the
+      // process would never exit after SIGTERM.
+      jobsConnection.disconnect();
       subscriber.disconnect();
       commands.disconnect();
     },

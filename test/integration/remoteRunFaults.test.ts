@@ -1,6 +1,6 @@
 /**
  * The run queue when things go wrong, with a real redis-server and real `npm run worker` processes:
- * a worker killed with SIGKILL mid-run (its run goes on on another worker from the checkpoint the
+ * a worker killed with SIGKILL mid-LeNet5-run (its run goes on on another worker from the checkpoint the
  * host stored, the step count continuing, no gap and no duplicate in the timeline); a wrong
  * password and an unreachable Redis (clear messages, local runs unaffected); a malformed job and a
  * malformed stream entry (each fails only itself, with the reason).
@@ -13,7 +13,15 @@ import { currentTimeline } from '../../core/contract/runTimeline';
 import { DEFAULT_QUEUE_NAME, runKeys } from '../../electron/host/remote/queueKeys';
 import { parseQueueUrl, probeRedis } from '../../electron/host/remote/redisConnection';
 import { sinusoidConfig } from './fixtures/runManagerHarness';
-import { openRemoteHarness, timelineMetricSteps, waitFor, type RemoteHarness } from './fixtures/remoteHarness';
+import {
+  entryEvents,
+  openRemoteHarness,
+  timelineMetricSteps,
+  waitFor,
+  workerSentOf,
+  type RemoteHarness,
+  type WatchedEntry,
+} from './fixtures/remoteHarness';
 import { freePort } from '../fixtures/redisServer';
 import { startQueueWorkerProcess } from '../fixtures/queueWorkerProcess';
 
@@ -32,15 +40,16 @@ const wrongPasswordUrl = () => `redis://:not-the-password@127.0.0.1:${h.redis.po
 describe('a queue worker killed mid-run', () => {
   it(
     'lets another worker finish the run from the last stored checkpoint, with no gap or duplicate in its timeline',
-    { timeout: 900_000 },
+    { timeout: 600_000 },
     async () => {
-      // Short locks, so the stalled-job check notices the dead worker within seconds.
-      const fast = ['--lock-ms', '5000', '--stalled-interval-ms', '1000'];
+      // Short locks (documented worker options), so the stalled-job check notices a dead worker within seconds.
+      const fast = ['--lock-ms', '8000', '--stalled-interval-ms', '1000'];
       const first = await h.startWorker('worker-1', fast);
       const { runManager } = await h.openHost();
+      const STEPS = 60;
       const config = lenet5ConfigSchema.parse({
         experiment: 'lenet5',
-        steps: 40,
+        steps: STEPS,
         batchSize: 8,
         evalEvery: 10,
         evalDraws: 2,
@@ -48,34 +57,59 @@ describe('a queue worker killed mid-run', () => {
         seed: 2,
       });
       const started = await runManager.startRun({ config, runOn: 'queue' });
-      const atCheckpoint = await waitFor(async () => {
-        const record = await runManager.getRun(started.id);
-        return (record.checkpointStep ?? 0) >= 10 && record.step >= record.checkpointStep! + 3 ? record : undefined;
-      }, 'a stored checkpoint and steps past it');
-      expect(atCheckpoint.worker).toBe('worker-1');
-      const second = await h.startWorker('worker-2', fast); // idle until the first one dies
-      const checkpointAtKill = (await runManager.getRun(started.id)).checkpointStep!;
+      // Event-driven: the test reads the run's stream as worker-1 writes it and freezes worker-1
+      // (SIGSTOP: not one more entry) as soon as it has sent a checkpoint and 3 steps past it.
+      const watch = h.watchStream(started.id);
+      const metricSteps = (entries: WatchedEntry[]) =>
+        entries.flatMap((entry) =>
+          entry.body.kind === 'event' && entry.body.event.type === 'metrics' ? [entry.body.event.step] : [],
+        );
+      const checkpointSteps = (entries: WatchedEntry[]) =>
+        entries.flatMap((entry) => (entry.body.kind === 'checkpoint' ? [entry.body.checkpoint.manifest.step] : []));
+      await watch.until((entries) => {
+        const checkpoints = checkpointSteps(entries);
+        return checkpoints.length > 0 && Math.max(0, ...metricSteps(entries)) >= Math.max(...checkpoints) + 3;
+      }, 'a checkpoint and 3 steps past it');
+      first.child.kill('SIGSTOP');
       await first.kill('SIGKILL');
-
+      const byFirst = await watch.stop();
+      expect(byFirst.every((entry) => entry.attempt === 1)).toBe(true);
+      expect(byFirst.some((entry) => entry.body.kind === 'done')).toBe(false); // it died mid-run
+      const lastCheckpoint = Math.max(...checkpointSteps(byFirst));
+      const lastStep = Math.max(...metricSteps(byFirst));
+      expect(lastStep).toBeGreaterThanOrEqual(lastCheckpoint + 3);
+      expect(lastStep).toBeLessThan(STEPS);
+      // The host stores everything worker-1 sent, its last checkpoint included, before anyone takes over.
+      await waitFor(
+        async () => ((await runManager.getRun(started.id)).checkpointStep === lastCheckpoint ? true : undefined),
+        `the host to store the checkpoint at step ${lastCheckpoint}`,
+      );
+      const second = await h.startWorker('worker-2', fast);
       const final = await runManager.waitForRun(started.id);
       expect(final.state).toBe('completed');
       expect(final.worker).toBe('worker-2');
+      expect(final.step).toBe(STEPS);
       const stored = await h.storedEvents(started.id);
       const takeover = stored.find((event) => event.type === 'status' && event.resumedFromStep !== undefined);
-      expect(takeover).toMatchObject({ state: 'queued', resumedFromStep: checkpointAtKill });
+      expect(takeover).toMatchObject({ state: 'queued', resumedFromStep: lastCheckpoint });
       expect(takeover?.type === 'status' && takeover.message).toMatch(
-        /"worker-1" stopped answering; "worker-2" continues/,
+        /"worker-1" stopped answering; "worker-2" continues from the checkpoint at step \d+ \(attempt 2\)/,
       );
-      // The timeline: steps 1…40 once each; the stretch worker-1 trained past the checkpoint is superseded.
-      expect(timelineMetricSteps(stored)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
       // worker-2 continued the step count from the checkpoint.
-      const sentBySecond = second.lines.find((line) => line.runId === started.id && line.sent)!.sent!;
-      expect(sentBySecond.find((entry) => entry.startsWith('metrics:'))).toBe(`metrics:${checkpointAtKill + 1}`);
+      const bySecond = await waitFor(
+        () => second.lines.find((line) => line.runId === started.id && line.sent)?.sent,
+        "worker-2's log of the run",
+      );
+      expect(bySecond.find((entry) => entry.startsWith('metrics:'))).toBe(`metrics:${lastCheckpoint + 1}`);
+      // Stored: exactly what worker-1 sent up to its death, then what worker-2 sent, each once.
+      expect(workerSentOf(stored)).toEqual([...entryEvents(byFirst), ...bySecond]);
+      // The timeline: steps 1…60 once each; what worker-1 trained past the checkpoint is superseded.
+      expect(timelineMetricSteps(stored)).toEqual(Array.from({ length: STEPS }, (_, index) => index + 1));
       expect(
         currentTimeline(stored)
           .filter((event) => event.type === 'heldout')
           .map((event) => event.step),
-      ).toEqual([10, 20, 30, 40]);
+      ).toEqual([10, 20, 30, 40, 50, 60]);
       await runManager.close();
       await second.kill('SIGTERM');
     },
@@ -117,7 +151,8 @@ describe('a wrong password, an unreachable Redis, a malformed job', () => {
     // A malformed job fails alone, with the reason; the worker takes the next run.
     const worker = await h.startWorker('worker-m');
     const good = await h.openHost();
-    const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: new Redis(h.redis.url, { maxRetriesPerRequest: null }) });
+    const queueConnection = new Redis(h.redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: queueConnection });
     await queue.add('train', { format: 'something else', runId: 'x' }, { jobId: 'bogus-job' });
     await waitFor(() => worker.lines.find((line) => line.malformed), 'the worker to refuse the malformed job');
     expect(worker.lines.find((line) => line.malformed)?.malformed).toMatch(
@@ -128,6 +163,7 @@ describe('a wrong password, an unreachable Redis, a malformed job', () => {
       "the host's warning about the failed job",
     );
     await queue.close();
+    queueConnection.disconnect(); // BullMQ leaves a connection it was given open
     const afterwards = await good.runManager.startRun({
       config: sinusoidConfig({ epochs: 40, evalEvery: 40, gridPoints: 20 }),
       runOn: 'queue',
