@@ -1,35 +1,56 @@
 /**
  * Runs on the run queue, end to end on this machine: a real redis-server (password, AOF), the host
  * in this process, queue workers as `npm run worker` processes. A remote run's events.ndjson holds
- * exactly what its worker sent, once each and in order; a restart of redis-server mid-run and a
- * restart of the host mid-run lose and duplicate nothing, and the run finishes.
+ * exactly what its worker sent, once each and in order; a restart of redis-server mid-sweep and a
+ * restart of the host mid-sweep lose and duplicate nothing, and the sweep finishes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sinusoidConfig } from './fixtures/runManagerHarness';
 import { openRemoteHarness, waitFor, workerSentOf, type RemoteHarness } from './fixtures/remoteHarness';
 import type { QueueWorkerProcess } from '../fixtures/queueWorkerProcess';
+import type { HostServices } from '../../electron/host/hostServices';
 
 let h: RemoteHarness;
-let worker: QueueWorkerProcess;
+let workers: QueueWorkerProcess[];
 
 beforeAll(async () => {
   h = await openRemoteHarness('workbench-remote-');
-  worker = await h.startWorker('worker-a');
+  workers = await Promise.all([h.startWorker('worker-a'), h.startWorker('worker-b')]);
 }, 180_000);
+
+const EPOCHS = 150;
+
+/** A sweep of two sinusoid runs (two learning rates, one seed) on the run queue. */
+function queueSweep(name: string, seed: number) {
+  const config = sinusoidConfig({ epochs: EPOCHS, evalEvery: 50, gridPoints: 40, predictiveDraws: 8, seed });
+  return { name, base: config, axes: { learningRate: [0.01, 0.03] }, seeds: [seed], runOn: 'queue' as const };
+}
+
+async function anyStepAtLeast(host: HostServices, ids: string[], step: number): Promise<boolean> {
+  const records = await Promise.all(ids.map((id) => host.runManager.getRun(id)));
+  return records.some((record) => record.step >= step);
+}
+
+/** The run's events.ndjson holds what its workers sent, once each and in order, and steps 1…epochs. */
+async function expectStoredAsSent(runId: string, epochs = EPOCHS): Promise<void> {
+  const sent = await waitFor(() => {
+    const lines = h.workers.flatMap((process) => process.lines.filter((line) => line.runId === runId && line.sent));
+    return lines.length > 0 ? lines.flatMap((line) => line.sent!) : undefined;
+  }, `the worker's log of run ${runId}`);
+  const stored = await h.storedEvents(runId);
+  expect(workerSentOf(stored)).toEqual(sent);
+  expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(
+    Array.from({ length: epochs }, (_, index) => index + 1),
+  );
+  expect(sent.length).toBeGreaterThan(epochs);
+}
 
 afterAll(async () => {
   await h?.close();
 });
 
-/** What the worker said it sent for `runId`, over all its attempts. */
-function sentBy(runId: string): string[] {
-  return h.workers
-    .flatMap((process) => process.lines.filter((line) => line.runId === runId && line.sent))
-    .flatMap((line) => line.sent!);
-}
-
 describe('a run on the queue', () => {
-  it('completes on a queue worker with every event stored once and in order', { timeout: 900_000 }, async () => {
+  it('completes on a queue worker with every event stored once and in order', { timeout: 600_000 }, async () => {
     const host = await h.openHost();
     const { runManager } = host;
     const started = await runManager.startRun({
@@ -39,65 +60,55 @@ describe('a run on the queue', () => {
     expect(started.runOn).toBe('queue');
     const final = await runManager.waitForRun(started.id);
     expect(final.state).toBe('completed');
-    expect(final.worker).toBe('worker-a');
+    expect(final.worker).toMatch(/^worker-[ab]$/);
     expect(final.backend?.name).toMatch(/\w+/);
     expect(final.summary).toBeDefined();
-    const stored = await h.storedEvents(started.id);
-    const sent = sentBy(started.id);
-    expect(sent.length).toBeGreaterThan(100);
-    expect(workerSentOf(stored)).toEqual(sent);
-    // The metrics steps run 1…150 once each.
-    const metricSteps = stored.filter((event) => event.type === 'metrics').map((event) => event.step);
-    expect(metricSteps).toEqual(Array.from({ length: metricSteps.length }, (_, index) => metricSteps[0] + index));
-    expect(metricSteps.at(-1)).toBe(100);
-    await runManager.close();
-  });
-
-  it('loses nothing when redis-server restarts mid-run (AOF), and the run finishes', { timeout: 900_000 }, async () => {
-    const host = await h.openHost();
-    const { runManager } = host;
-    const started = await runManager.startRun({
-      config: sinusoidConfig({ epochs: 200, evalEvery: 100, gridPoints: 40, predictiveDraws: 8, seed: 4 }),
-      runOn: 'queue',
-    });
-    await waitFor(async () => ((await runManager.getRun(started.id)).step >= 30 ? true : undefined), 'step 30');
-    await h.redis.restart(1500);
-    const final = await runManager.waitForRun(started.id);
-    expect(final.state).toBe('completed');
-    const stored = await h.storedEvents(started.id);
-    expect(workerSentOf(stored)).toEqual(sentBy(started.id));
-    expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(
-      Array.from({ length: 200 }, (_, index) => index + 1),
-    );
+    await expectStoredAsSent(started.id, 100);
     await runManager.close();
   });
 
   it(
-    're-attaches to its remote run after a host restart, and stores every event once',
-    { timeout: 900_000 },
+    'loses nothing when redis-server restarts mid-sweep (AOF), and the sweep finishes',
+    { timeout: 600_000 },
+    async () => {
+      const host = await h.openHost();
+      const started = await host.sweeps.startSweep(queueSweep('redis restart', 4));
+      const ids = started.sweep.runIds;
+      await waitFor(
+        async () => ((await anyStepAtLeast(host, ids, 30)) ? true : undefined),
+        'a run of the sweep at step 30',
+      );
+      await h.redis.restart(1500);
+      const finals = await Promise.all(ids.map((id) => host.runManager.waitForRun(id)));
+      expect(finals.map((record) => record.state)).toEqual(['completed', 'completed']);
+      expect((await host.sweeps.getSweep(started.sweep.id)).counts).toMatchObject({ done: 2, failed: 0 });
+      for (const id of ids) await expectStoredAsSent(id);
+      await host.runManager.close();
+    },
+  );
+
+  it(
+    're-attaches to the runs of a sweep after a host restart, and stores every event once',
+    { timeout: 600_000 },
     async () => {
       const first = await h.openHost();
-      const started = await first.runManager.startRun({
-        config: sinusoidConfig({ epochs: 200, evalEvery: 100, gridPoints: 40, predictiveDraws: 8, seed: 5 }),
-        runOn: 'queue',
-      });
+      const started = await first.sweeps.startSweep(queueSweep('host restart', 5));
+      const ids = started.sweep.runIds;
       await waitFor(
-        async () => ((await first.runManager.getRun(started.id)).step >= 30 ? true : undefined),
-        'step 30 before the host restart',
+        async () => ((await anyStepAtLeast(first, ids, 30)) ? true : undefined),
+        'a run of the sweep at step 30 before the host restart',
       );
-      await first.runManager.close(); // the host goes; the worker trains on
+      await first.runManager.close(); // the host goes; the workers train on
       const second = await h.openHost();
-      const attached = await second.runManager.getRun(started.id);
-      expect(['queued', 'running']).toContain(attached.state);
-      const final = await second.runManager.waitForRun(started.id);
-      expect(final.state).toBe('completed');
-      const stored = await h.storedEvents(started.id);
-      expect(workerSentOf(stored)).toEqual(sentBy(started.id));
-      expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(
-        Array.from({ length: 200 }, (_, index) => index + 1),
-      );
+      const attached = await Promise.all(ids.map((id) => second.runManager.getRun(id)));
+      expect(attached.every((record) => ['queued', 'running', 'completed'].includes(record.state))).toBe(true);
+      const finals = await Promise.all(ids.map((id) => second.runManager.waitForRun(id)));
+      expect(finals.map((record) => record.state)).toEqual(['completed', 'completed']);
+      expect((await second.sweeps.getSweep(started.sweep.id)).counts).toMatchObject({ done: 2, failed: 0 });
+      for (const id of ids) await expectStoredAsSent(id);
       await second.runManager.close();
-      expect(worker.child.exitCode).toBeNull(); // the same worker trained through both hosts
+      // The same workers trained through both hosts.
+      expect(workers.every((worker) => worker.child.exitCode === null)).toBe(true);
     },
   );
 });
