@@ -5,16 +5,18 @@
  * - events per second carried (events stored in the runs' events.ndjson / wall time of the stream),
  * - p50/p95 delay from the worker thread's emit (the event's `time`) to the event being in
  *   events.ndjson on the host (the files are polled every 20 ms, so up to 20 ms is the poll's),
- *   and to the WebSocket client receiving it (the host coalesces what it forwards: only the events
- *   forwarded are counted),
+ *   and to the WebSocket client receiving it (the renderer's store applies a message as it arrives
+ *   on that socket, so this is the delay to the store less the store's own update; the host
+ *   coalesces what it forwards: only the events forwarded are counted),
  * - the host's (serve's) CPU seconds per wall second over the stream, from /proc.
- * Everything runs on this machine (loopback), so the numbers include the workers' own CPU use.
+ * Everything runs on this machine (loopback), so the numbers include the workers' own CPU use; the
+ * load average (1, 5, 15 min) at the start and end is printed with them.
  *
  *   npx tsx bench/remoteStreaming.ts [--runs 8] [--epochs 300]
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sinusoidPresets } from '../core/experiments/sinusoid/presets';
 import type { RunEvent } from '../core/contract/runEvent';
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     let stored = 0;
     let firstEmit = Infinity;
     let lastStored = 0;
+    const loadAtStart = loadavg().map((value) => Number(value.toFixed(2)));
     const cpuStart = cpuSeconds(serve.child.pid!);
     const wallStart = Date.now();
     const finished = new Set<string>();
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
         hostCpuSecondsPerWallSecond: Number((hostCpu / wallSeconds).toFixed(3)),
         hostCpuShareOfMachine: Number((hostCpu / wallSeconds / availableParallelism()).toFixed(3)),
         cores: availableParallelism(),
-        loadAverageNote: 'measured on a shared 2-core machine; compare only within one sitting',
+        loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((value) => Number(value.toFixed(2))) },
       })}\n`,
     );
     serve.socket.terminate();

@@ -7,7 +7,8 @@
  *
  * Exactly once and in order: entries carry (attempt, seq); an entry of an older attempt (a worker
  * that was declared dead but still talks) or a seq already applied is dropped. After a host
- * restart the group's pending entries (read but not acknowledged) are read again first; those
+ * restart, a failed read or a read that spanned a reconnection, the group's pending entries (read
+ * but not acknowledged) are read again first; after a host restart those
  * already in the event log are recognised by the sink (`alreadyStored`). A worker that dies is
  * noticed by BullMQ's stalled-job check; the job goes back to the queue and the next worker
  * continues from the checkpoint the host stored last (its Redis copy), announcing a new attempt.
@@ -99,6 +100,8 @@ export class QueueTarget {
   /** Why the queue cannot be used now (Redis refused or is unreachable), or null. */
   private problem: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** The reader's connection closed since the current read was sent. */
+  private readInterrupted = false;
   /** Resolves once connected (never, while Redis cannot be reached). */
   private connected!: () => void;
   readonly ready = new Promise<void>((resolve) => {
@@ -134,6 +137,13 @@ export class QueueTarget {
         this.problem = null;
       });
     }
+    // A read whose reply was lost with the connection (a Redis restart) may still have moved the
+    // group past its entries: they wait, unacknowledged, in the pending list. ioredis resends the
+    // read after reconnecting and that answers with *newer* entries, so a read that spans a
+    // reconnection is not applied: the pending lists are read again first, in order.
+    this.reader.on('close', () => {
+      this.readInterrupted = true;
+    });
     this.queue = new Queue(this.queueName, { connection: this.commands });
     this.queue.on('error', (error) => this.noteProblem(error));
     const eventsConnection = createRedis(this.queueUrl);
@@ -315,9 +325,15 @@ export class QueueTarget {
         if (!replaying) args.push('BLOCK', this.blockMs);
         args.push('STREAMS', ...runs.map((run) => runKeys(run.runId).stream));
         args.push(...runs.map((run) => (run.replayPending ? '0' : '>')));
+        this.readInterrupted = false;
         reply = (await this.reader.call('XREADGROUP', ...args)) as typeof reply;
+        if (this.readInterrupted) {
+          for (const run of this.runs.values()) run.replayPending = true;
+          continue;
+        }
       } catch (error) {
         if (this.closing) return;
+        for (const run of this.runs.values()) run.replayPending = true;
         if (/NOGROUP/.test(String(error))) {
           for (const run of runs) await this.ensureGroup(runKeys(run.runId).stream).catch(() => undefined);
         } else {
