@@ -103,7 +103,9 @@ describe('a sweep on the run queue', () => {
       for (const run of result.runs) {
         // What the workers say they sent for this run (logged once its job is over), in order.
         const sent = await waitFor(() => {
-          const lines = h.workers.flatMap((worker) => worker.lines.filter((line) => line.runId === run.id && line.sent));
+          const lines = h.workers.flatMap((worker) =>
+            worker.lines.filter((line) => line.runId === run.id && line.sent),
+          );
           return lines.length > 0 ? lines.flatMap((line) => line.sent!) : undefined;
         }, `the worker's log of run ${run.id}`);
         const stored = await h.storedEvents(run.id);

@@ -92,6 +92,8 @@ export class QueueTarget {
   private reader!: Redis;
   private queue!: Queue;
   private queueEvents!: QueueEvents;
+  /** QueueEvents' connection: BullMQ leaves a connection it was given open, so close() ends it. */
+  private eventsConnection: Redis | undefined;
   private readonly runs = new Map<string, RemoteRunState>();
   private sink!: RemoteRunSink;
   private closing = false;
@@ -147,10 +149,14 @@ export class QueueTarget {
     this.queue = new Queue(this.queueName, { connection: this.commands });
     this.queue.on('error', (error) => this.noteProblem(error));
     const eventsConnection = createRedis(this.queueUrl);
+    this.eventsConnection = eventsConnection;
     eventsConnection.on('error', (error) => this.noteProblem(error));
     // Read the queue's events from the newest one there now, not from whenever QueueEvents' first
     // XREAD happens to run ('$'): on a loaded machine a job could fail in between and be missed.
-    const newest = (await this.commands.xrevrange(this.queue.keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const newest = (await this.commands.xrevrange(this.queue.keys.events, '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
     this.queueEvents = new QueueEvents(this.queueName, {
       connection: eventsConnection,
       lastEventId: newest[0]?.[0] ?? '0',
@@ -258,6 +264,7 @@ export class QueueTarget {
     this.reader?.disconnect();
     await this.loop?.catch(() => undefined);
     await Promise.allSettled([this.queueEvents?.close(), this.queue?.close()]);
+    this.eventsConnection?.disconnect();
     this.commands?.disconnect();
   }
 
