@@ -5,8 +5,8 @@
  * - events per second carried (events stored in the runs' events.ndjson / wall time of the stream),
  * - p50/p95 delay from the worker thread's emit (the event's `time`) to the event being in
  *   events.ndjson on the host (the files are polled every 20 ms, so up to 20 ms is the poll's),
- *   and to the WebSocket client receiving it (the renderer's store applies a message as it arrives
- *   on that socket, so this is the delay to the store less the store's own update; the host
+ *   and to the WebSocket client receiving it (the renderer's stores receive the same message on
+ *   that socket; the live charts' store then batches per animation frame, not counted here; the host
  *   coalesces what it forwards: only the events forwarded are counted),
  * - the host's (serve's) CPU seconds per wall second over the stream, from /proc.
  * Everything runs on this machine (loopback), so the numbers include the workers' own CPU use; the
