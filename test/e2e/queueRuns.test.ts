@@ -89,6 +89,7 @@ describe('a run queue with a wrong password in the browser shell', () => {
     const problem = page.getByTestId('new-run-queue-problem');
     await expect.poll(() => problem.textContent()).toMatch(/refused the user name or password in the queue URL/);
     expect(await problem.textContent()).not.toContain('not-the-password');
+    await problem.scrollIntoViewIfNeeded();
     await screenshot(page, 'queue-wrong-password.png');
     await page.getByTestId('new-run-run-on').selectOption('local');
     await fillForm(page, { epochs: '20', evalEvery: '10', predictiveDraws: '8' }, 'local while the queue is down');
