@@ -2,7 +2,8 @@
  * Runs on the run queue, end to end on this machine: a real redis-server (password, AOF), the host
  * in this process, queue workers as `npm run worker` processes. A remote run's events.ndjson holds
  * exactly what its worker sent, once each and in order; a restart of redis-server mid-sweep and a
- * restart of the host mid-sweep lose and duplicate nothing, and the sweep finishes.
+ * restart of the host mid-sweep lose and duplicate nothing, and the sweep finishes; pause, resume
+ * and stop from the host reach the worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sinusoidConfig } from './fixtures/runManagerHarness';
@@ -111,4 +112,34 @@ describe('a run on the queue', () => {
       expect(workers.every((worker) => worker.child.exitCode === null)).toBe(true);
     },
   );
+
+  it('is paused, resumed and stopped from the host on its queue worker', { timeout: 300_000 }, async () => {
+    const host = await h.openHost();
+    const { runManager } = host;
+    const started = await runManager.startRun({
+      config: sinusoidConfig({ epochs: 20000, evalEvery: 10000, gridPoints: 40, predictiveDraws: 8, seed: 6 }),
+      runOn: 'queue',
+    });
+    const state = async (want: string) =>
+      waitFor(async () => {
+        const record = await runManager.getRun(started.id);
+        return record.state === want ? record : undefined;
+      }, `the run to be ${want}`);
+    await state('running');
+    await runManager.pauseRun(started.id);
+    const paused = await state('paused');
+    // Held on the worker: no step is trained while paused.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await runManager.getRun(started.id)).step).toBe(paused.step);
+    await runManager.resumeRun(started.id);
+    await waitFor(async () => {
+      const record = await runManager.getRun(started.id);
+      return record.state === 'running' && record.step > paused.step ? true : undefined;
+    }, 'training to go on after resume');
+    await runManager.stopRun(started.id);
+    const final = await runManager.waitForRun(started.id);
+    expect(final.state).toBe('stopped');
+    expect(final.step).toBeLessThan(20000);
+    await runManager.close();
+  });
 });
