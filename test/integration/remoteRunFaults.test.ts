@@ -130,10 +130,10 @@ describe('a wrong password, an unreachable Redis, a malformed job', () => {
 
     // The worker command says it and exits.
     const refused = startQueueWorkerProcess(wrongPasswordUrl(), 'refused');
+    const unreachable = startQueueWorkerProcess(`redis://:x@127.0.0.1:${deadPort}`, 'unreachable');
     expect(await refused.exited).toBe(1);
     expect(refused.stderr()).toMatch(/Error: Redis at 127\.0\.0\.1:\d+ refused the user name or password/);
     expect(refused.stderr()).not.toContain('not-the-password');
-    const unreachable = startQueueWorkerProcess(`redis://:x@127.0.0.1:${deadPort}`, 'unreachable');
     expect(await unreachable.exited).toBe(1);
     expect(unreachable.stderr()).toMatch(/cannot be reached/);
 
