@@ -206,7 +206,6 @@ async function readBundledMnist(): Promise<Dataset> {
   return bundledMnist(digitFiles, split);
 }
 
-
 /** The ten class names of an `idx:` folder's classes.txt (blank lines and surrounding spaces ignored). */
 async function readClassNames(file: string): Promise<string[]> {
   let text: string;
