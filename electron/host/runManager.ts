@@ -20,6 +20,7 @@ import type { SerializedCheckpoint } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage, WorkerToHostMessage } from '../worker/messages';
 import { ActiveRun, type RunPersistence } from './activeRun';
 import { EventCoalescer, type CoalescingIntervals } from './eventCoalescer';
+import { assertIdxImageSize } from './idxImageSize';
 import { KeyedQueue } from './keyedQueue';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
 import { defaultTrainingWorkerUrl, type TrainingWorkerFactory } from './trainingWorker';
@@ -239,6 +240,8 @@ export class RunManager {
     }
     const config = parsed.data;
     assertWithinBudget(config);
+    // A user's IDX folder of another image size is refused here, before a run folder exists.
+    await assertIdxImageSize(config, 'no run was started');
     const remote = this.options.remote;
     if (request.runOn === 'queue') {
       if (!remote)
@@ -358,6 +361,8 @@ export class RunManager {
     if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
       throw new RunManagerError(`Run "${id}" is ${record.state} in another workbench process; resume it there.`);
     }
+    // Its IDX folder may have been rewritten since with images of another size.
+    await assertIdxImageSize(record.config, `run "${id}" was not resumed`);
     let checkpoint: SerializedCheckpoint | null;
     try {
       checkpoint = await this.store.readCheckpoint(id);
