@@ -13,6 +13,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, s
 import type { IpcMainInvokeEvent } from 'electron';
 import { desktopChannels, type MenuCommand } from '../core/contract/desktopChannels';
 import { openHostServices, type HostServices } from './host/hostServices';
+import { desktopRunRoute } from './host/desktopRunRoute';
 import { RoutingTrainingWorker } from './host/routingTrainingWorker';
 import { defaultTrainingWorkerUrl, TrainingWorker } from './host/trainingWorker';
 import { toUnpackedUrl } from './worker/asarPaths';
@@ -69,8 +70,9 @@ async function start(): Promise<void> {
   services = await openHostServices({
     runsDir: path.join(app.getPath('userData'), 'runs'),
     shell: 'electron',
-    // Runs on the webgpu backend train in the hidden GPU window, on Chromium's WebGPU: Dawn's Node
-    // binding cannot run under Electron's memory cage (README). Everything else stays on the thread.
+    // Runs on the webgpu backend, and auto runs when Chromium offers a hardware adapter, train in the
+    // hidden GPU window on Chromium's WebGPU: Dawn's Node binding cannot run under Electron's memory
+    // cage (README). Everything else stays on the thread (./host/desktopRunRoute.ts).
     trainingWorkerFactory: (listeners) =>
       new RoutingTrainingWorker(
         {
@@ -84,7 +86,7 @@ async function start(): Promise<void> {
               },
               gpuListeners,
             ),
-          trainsOnGpu: (config) => config.backend === 'webgpu',
+          route: desktopRunRoute,
         },
         listeners,
       ),

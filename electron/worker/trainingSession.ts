@@ -189,7 +189,7 @@ async function trainRun(
       ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values)
       : undefined;
     run.step = resume?.step ?? 0;
-    const backend = await services.selectBackend(config.backend);
+    const backend = withBackendNotes(await services.selectBackend(config.backend), message.backendNotes);
     const continuing = resume ? `, continuing from the checkpoint at step ${resume.step}` : '';
     postStatus('running', {
       backend,
@@ -256,6 +256,17 @@ async function trainRun(
     postStatus('failed', { message: failure });
     finish({ state: 'failed', message: failure });
   }
+}
+
+/** The run's backend with the host's notes among the skipped ones, each after the worker's own reasons for the same backend. */
+function withBackendNotes(backend: BackendInfo, notes: StartRunMessage['backendNotes']): BackendInfo {
+  if (!notes?.length) return backend;
+  const skipped = [...backend.skipped];
+  for (const note of notes) {
+    const last = skipped.findLastIndex((skip) => skip.name === note.name);
+    skipped.splice(last >= 0 ? last + 1 : skipped.length, 0, note);
+  }
+  return { ...backend, skipped };
 }
 
 function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
