@@ -198,7 +198,8 @@ async function trainRun(
 
     const hooks: ExperimentHooks = {
       emit(event: ExperimentEvent) {
-        const stamped = runEventSchema.safeParse({ ...event, runId, time: Date.now() });
+        const memory = event.type === 'metrics' ? { memory: workerMemory() } : {};
+        const stamped = runEventSchema.safeParse({ ...event, ...memory, runId, time: Date.now() });
         if (!stamped.success) {
           throw new TrainingWorkerError(
             `Experiment "${config.experiment}" emitted an invalid "${event.type}" event at step ${event.step}: ${describeIssues(stamped.error.issues)}.`,
@@ -256,6 +257,16 @@ async function trainRun(
     postStatus('failed', { message: failure });
     finish({ state: 'failed', message: failure });
   }
+}
+
+/** tf.memory() as a metrics event carries it (numBytesInGPU exists on GPU backends only). */
+function workerMemory(): { tensors: number; bytes: number; gpuBytes?: number } {
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return {
+    tensors: memory.numTensors,
+    bytes: memory.numBytes,
+    ...(memory.numBytesInGPU !== undefined ? { gpuBytes: memory.numBytesInGPU } : {}),
+  };
 }
 
 /** The run's backend with the host's notes among the skipped ones, each after the worker's own reasons for the same backend. */

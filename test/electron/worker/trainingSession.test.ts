@@ -1,12 +1,15 @@
 /**
- * The training session records the host's backend notes (electron/worker/trainingSession.ts): the
- * reasons a start message carries — why the desktop app did not send an `auto` run to its GPU
- * window — join the backend's skipped list, each after the worker's own reasons for that backend.
+ * The training session's own additions to what a run records (electron/worker/trainingSession.ts):
+ * the host's backend notes — why the desktop app did not send an `auto` run to its GPU window — join
+ * the backend's skipped list, each after the worker's own reasons for that backend; and every
+ * metrics event carries the worker's tfjs memory, so a run shows that nothing accumulates.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { sinusoidConfigSchema } from '../../../core/contract/runConfig';
 import type { BackendInfo, StatusEvent } from '../../../core/contract/runEvent';
-import type { ExperimentTrainer } from '../../../core/experiments/trainer';
+import type { ExperimentHooks, ExperimentTrainer } from '../../../core/experiments/trainer';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import type { HostToWorkerMessage, WorkerToHostMessage } from '../../../electron/worker/messages';
 import { serveTrainingSession, type HostPort } from '../../../electron/worker/trainingSession';
@@ -20,12 +23,18 @@ const threadBackend: BackendInfo = {
   ],
 };
 
-/** A trainer that trains nothing: the session's bookkeeping is what is under test. */
-const idleTrainer = { name: 'sinusoid', run: async () => ({}) } as unknown as ExperimentTrainer;
+/** A trainer that keeps one tensor and reports one step: the session's bookkeeping is what is under test. */
+const idleTrainer = {
+  name: 'sinusoid',
+  run: async (_config: unknown, hooks: ExperimentHooks) => {
+    const kept = tf.ones([4, 8]);
+    hooks.emit({ type: 'metrics', step: 1, loss: 1, nll: 1, kl: 0, klWeight: 1 });
+    kept.dispose();
+    return {};
+  },
+} as unknown as ExperimentTrainer;
 
-async function runningStatus(
-  start: Omit<Extract<HostToWorkerMessage, { type: 'start' }>, 'type' | 'runId' | 'config'>,
-) {
+async function startRun(start: Omit<Extract<HostToWorkerMessage, { type: 'start' }>, 'type' | 'runId' | 'config'>) {
   const posted: WorkerToHostMessage[] = [];
   let deliver: (message: unknown) => void = () => undefined;
   const port: HostPort = {
@@ -50,7 +59,11 @@ async function runningStatus(
   deliver({ type: 'start', runId: 'r1', config, ...start });
   for (let i = 0; i < 100 && !posted.some((message) => message.type === 'done'); i += 1)
     await new Promise((resolve) => setTimeout(resolve, 5));
-  const running = posted.find(
+  return posted;
+}
+
+async function runningStatus(start: Parameters<typeof startRun>[0]): Promise<StatusEvent> {
+  const running = (await startRun(start)).find(
     (message): message is { type: 'event'; event: StatusEvent } =>
       message.type === 'event' && message.event.type === 'status' && message.event.state === 'running',
   );
@@ -58,7 +71,7 @@ async function runningStatus(
   return running!.event;
 }
 
-describe('training session: backend notes from the host', () => {
+describe('training session: backend notes from the host and memory per step', () => {
   it("records the notes after the worker's own reasons for the same backend", async () => {
     const note = {
       name: 'webgpu',
@@ -67,6 +80,18 @@ describe('training session: backend notes from the host', () => {
     const status = await runningStatus({ backendNotes: [note] });
     expect(status.backend).toEqual({ ...threadBackend, skipped: [...threadBackend.skipped, note] });
     expect(status.backend!.skipped.map((skip) => skip.name)).toEqual(['tensorflow', 'webgpu', 'webgpu']);
+  });
+
+  it("stamps each metrics event with the worker's tfjs memory after the step", async () => {
+    await tf.setBackend('cpu');
+    const before = tf.memory();
+    const metrics = (await startRun({})).find(
+      (message) => message.type === 'event' && message.event.type === 'metrics',
+    );
+    expect(metrics).toMatchObject({
+      event: { memory: { tensors: before.numTensors + 1, bytes: before.numBytes + 4 * 8 * 4 } },
+    });
+    expect(metrics).not.toHaveProperty('event.memory.gpuBytes'); // the cpu backend has no GPU buffers
   });
 
   it('a note for a backend the worker did not try goes at the end; without notes the backend is as selected', async () => {
