@@ -189,9 +189,9 @@ function sendToWindow(channel: string, payload: unknown): void {
 
 /** Version, runtime and the tfjs backend of the most recent run (the worker picks it per run). */
 async function showAbout(): Promise<void> {
-  // Dawn's Node binding cannot run under Electron's memory cage (README): webgpu runs train in the GPU window.
+  // Dawn's Node binding cannot run under Electron's memory cage (README): GPU runs train in the GPU window.
   let backend =
-    "chosen when the first run starts (tensorflow, then wasm, then cpu; webgpu, on Chromium's WebGPU, when a run chooses it)";
+    "chosen when the first run starts (auto: Chromium's WebGPU on a hardware adapter, else tensorflow, wasm, cpu; webgpu when a run chooses it)";
   try {
     const { runs } = (await services?.runManager.listRuns()) ?? { runs: [] };
     const latest = [...runs].filter((run) => run.backend).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
