@@ -81,7 +81,13 @@ export class RoutingTrainingWorker implements TrainingWorkerHandle {
   private dispatchNext(): boolean {
     const message = this.waiting[0];
     if (message.type === 'start') {
-      const route = this.options.route(message.config, () => this.askGpuWindow());
+      let route: RunRoute | Promise<RunRoute>;
+      try {
+        route = this.options.route(message.config, () => this.askGpuWindow());
+      } catch (error) {
+        this.waiting.shift(); // a message no route takes must not hold up the ones behind it
+        throw error;
+      }
       if (route instanceof Promise) {
         void route.then(
           (known) => this.afterRoute(message, known),
