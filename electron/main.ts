@@ -13,6 +13,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, s
 import type { IpcMainInvokeEvent } from 'electron';
 import { desktopChannels, type MenuCommand } from '../core/contract/desktopChannels';
 import { openHostServices, type HostServices } from './host/hostServices';
+import { desktopRunRoute } from './host/desktopRunRoute';
 import { parseQueueUrl } from './host/remote/redisConnection';
 import { RoutingTrainingWorker } from './host/routingTrainingWorker';
 import { defaultTrainingWorkerUrl, TrainingWorker } from './host/trainingWorker';
@@ -71,8 +72,9 @@ async function start(): Promise<void> {
     runsDir: path.join(app.getPath('userData'), 'runs'),
     shell: 'electron',
     ...(queueUrlOf(state.current.queueUrl) ? { queueUrl: queueUrlOf(state.current.queueUrl) } : {}),
-    // Runs on the webgpu backend train in the hidden GPU window, on Chromium's WebGPU: Dawn's Node
-    // binding cannot run under Electron's memory cage (README). Everything else stays on the thread.
+    // Runs on the webgpu backend, and auto runs when Chromium offers a hardware adapter, train in the
+    // hidden GPU window on Chromium's WebGPU: Dawn's Node binding cannot run under Electron's memory
+    // cage (README). Everything else stays on the thread (./host/desktopRunRoute.ts).
     trainingWorkerFactory: (listeners) =>
       new RoutingTrainingWorker(
         {
@@ -86,7 +88,7 @@ async function start(): Promise<void> {
               },
               gpuListeners,
             ),
-          trainsOnGpu: (config) => config.backend === 'webgpu',
+          route: desktopRunRoute,
         },
         listeners,
       ),
@@ -199,9 +201,9 @@ function sendToWindow(channel: string, payload: unknown): void {
 
 /** Version, runtime and the tfjs backend of the most recent run (the worker picks it per run). */
 async function showAbout(): Promise<void> {
-  // Dawn's Node binding cannot run under Electron's memory cage (README): webgpu runs train in the GPU window.
+  // Dawn's Node binding cannot run under Electron's memory cage (README): GPU runs train in the GPU window.
   let backend =
-    "chosen when the first run starts (tensorflow, then wasm, then cpu; webgpu, on Chromium's WebGPU, when a run chooses it)";
+    "chosen when the first run starts (auto: Chromium's WebGPU on a hardware adapter, else tensorflow, wasm, cpu; webgpu when a run chooses it)";
   try {
     const { runs } = (await services?.runManager.listRuns()) ?? { runs: [] };
     const latest = [...runs].filter((run) => run.backend).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];

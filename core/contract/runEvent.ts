@@ -76,6 +76,18 @@ export const metricsEventSchema = z.object({
   memberNll: z.array(z.number()).optional(),
   /** Deep ensembles: the NLL of the members' mixture on the batch (the ensemble's own curve). */
   ensembleNll: z.number().optional(),
+  /**
+   * The training worker's tfjs memory after the step (stamped by the worker, not the experiment):
+   * tensors alive, their bytes, and on a GPU backend the bytes in GPU buffers. Flat across steps
+   * when every tensor is disposed.
+   */
+  memory: z
+    .object({
+      tensors: z.number().int().nonnegative(),
+      bytes: z.number().nonnegative(),
+      gpuBytes: z.number().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 /** Predictive of a regression run on a grid: mean and epistemic std over posterior draws. */

@@ -9,6 +9,7 @@ import type { BackendChoice } from '../../core/contract/runConfig';
 import { describeAdapter, type BackendInfo } from '../../core/contract/runEvent';
 import { setCpuBackend } from '../../core/engine/cpuBackend';
 import { describeGpuAdapter, registerWebGpuBackendOn, type GpuAdapterLike } from '../worker/webgpuDevice';
+import type { ChromiumAdapterReport } from './messages';
 
 export class BrowserBackendError extends Error {
   constructor(message: string) {
@@ -66,6 +67,16 @@ export class BrowserBackends {
         ? `No tfjs backend could be started (${reasons}).`
         : `The "${choice}" backend was requested but could not be started (${reasons}). Choose "auto" to fall back to another backend.`,
     );
+  }
+
+  /** The adapter Chromium offers (asked once per worker, as for training), for the host's choice of where `auto` runs train. */
+  async adapterReport(): Promise<ChromiumAdapterReport> {
+    this.webgpu ??= findAdapter();
+    const found = await this.webgpu;
+    if (typeof found === 'string') return { ok: false, reason: found };
+    if (this.deviceLost)
+      return { ok: false, reason: `the GPU device was lost earlier in this session (${this.deviceLost})` };
+    return { ok: true, adapter: found.info };
   }
 
   private attempt(name: 'webgpu' | 'wasm' | 'cpu', forced: boolean): Promise<Attempt> {

@@ -2,10 +2,13 @@
  * What the GPU window's Web Worker says besides the training worker's own messages
  * (electron/worker/messages.ts, unchanged): a Web Worker cannot read files, so it asks the host for
  * a run's dataset and the host answers with its images and labels, read the way the Node worker
- * reads them (electron/worker/datasetFiles.ts). Validated on both sides, like every other message.
+ * reads them (electron/worker/datasetFiles.ts); and the host asks it which WebGPU adapter Chromium
+ * offers, to decide where an `auto` run trains (electron/host/desktopRunRoute.ts). Validated on both
+ * sides, like every other message.
  */
 import { z } from 'zod';
 import { datasetSpecSchema } from '../../core/contract/runConfig';
+import { webGpuAdapterSchema } from '../../core/contract/runEvent';
 import { CLASS_COUNT, IMAGE_SIZE, PIXELS_PER_IMAGE, type Dataset } from '../../core/data/dataset';
 
 const requestId = z.number().int().nonnegative();
@@ -59,3 +62,22 @@ export function datasetReply(request: DatasetRequestMessage, dataset: Dataset): 
     dataset: { name, imageSize, classes, classNames: [...classNames], train: train as Part, heldout: heldout as Part },
   };
 }
+
+/** Host → worker: which WebGPU adapter does Chromium offer here? */
+export const adapterProbeMessageSchema = z.object({ type: z.literal('adapterProbe'), requestId });
+export type AdapterProbeMessage = z.infer<typeof adapterProbeMessageSchema>;
+
+/** Chromium's WebGPU adapter as the window's worker found it, or why there is none. */
+export const chromiumAdapterReportSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), adapter: webGpuAdapterSchema }),
+  z.object({ ok: z.literal(false), reason: z.string().max(2000) }),
+]);
+export type ChromiumAdapterReport = z.infer<typeof chromiumAdapterReportSchema>;
+
+/** Worker → host: the answer to an `adapterProbe`. */
+export const adapterReportMessageSchema = z.object({
+  type: z.literal('adapterReport'),
+  requestId,
+  report: chromiumAdapterReportSchema,
+});
+export type AdapterReportMessage = z.infer<typeof adapterReportMessageSchema>;

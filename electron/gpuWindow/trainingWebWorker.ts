@@ -3,8 +3,9 @@
  * training session as the Node worker (electron/worker/trainingSession.ts) and the same trainers,
  * on Chromium's WebGPU (./browserBackend.ts). Its first message carries the MessagePort to the
  * host; from then on it speaks the Node worker's message contract on that port, plus dataset
- * requests (./messages.ts), because a Web Worker cannot read files. Classification requests are
- * the Node worker's job: this one refuses them.
+ * requests (./messages.ts), because a Web Worker cannot read files, and answers the host's question
+ * which WebGPU adapter Chromium offers. Classification requests are the Node worker's job: this one
+ * refuses them.
  */
 import type { DatasetSpec } from '../../core/contract/runConfig';
 import type { Dataset } from '../../core/data/dataset';
@@ -12,7 +13,12 @@ import { experimentTrainers } from '../../core/experiments/trainers';
 import type { OodRequestMessage } from '../worker/messages';
 import { serveTrainingSession, type HostPort, type RequestServerOptions } from '../worker/trainingSession';
 import { BrowserBackends } from './browserBackend';
-import { datasetReplyMessageSchema, type DatasetRequestMessage } from './messages';
+import {
+  adapterProbeMessageSchema,
+  datasetReplyMessageSchema,
+  type AdapterReportMessage,
+  type DatasetRequestMessage,
+} from './messages';
 
 /** The worker's own scope, typed by what is used (the DOM lib types the window, not a worker). */
 interface WorkerScope {
@@ -33,18 +39,29 @@ scope.addEventListener(
 
 function serve(port: MessagePort): void {
   const datasets = new DatasetRequests((request) => port.postMessage(request));
+  // tfjs-backend-wasm's binaries are served beside this bundle.
+  const backends = new BrowserBackends({ wasmPaths: new URL('./', scope.location.href).href });
   const hostPort: HostPort = {
     on(_event, listener) {
       port.addEventListener('message', (event: MessageEvent) => {
         const data = event.data as { type?: unknown } | null;
         if (data?.type === 'dataset') datasets.accept(data);
+        else if (data?.type === 'adapterProbe') void answerAdapterProbe(data);
         else listener(data);
       });
     },
     postMessage: (message, transfer) => port.postMessage(message, transfer ?? []),
   };
-  // tfjs-backend-wasm's binaries are served beside this bundle.
-  const backends = new BrowserBackends({ wasmPaths: new URL('./', scope.location.href).href });
+  const answerAdapterProbe = async (raw: unknown) => {
+    const probe = adapterProbeMessageSchema.safeParse(raw);
+    if (!probe.success) return; // no request id to answer; the host's wait times out with a message
+    const reply: AdapterReportMessage = {
+      type: 'adapterReport',
+      requestId: probe.data.requestId,
+      report: await backends.adapterReport(),
+    };
+    port.postMessage(reply);
+  };
   serveTrainingSession(
     hostPort,
     experimentTrainers,

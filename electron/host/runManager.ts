@@ -423,7 +423,13 @@ export class RunManager {
 
   async getRun(id: string): Promise<RunRecord> {
     const active = this.active.get(id);
-    return active ? { ...active.record } : this.store.readRecord(id);
+    if (!active) return this.store.readRecord(id);
+    // A run whose worker said it ended is still storing its last checkpoint: the record is answered
+    // once that is on disk, so that a window refreshing on the final status sees the checkpoint step
+    // (and offers "Resume from checkpoint") rather than the one before it.
+    if (active.record.state !== 'running' && active.record.state !== 'paused' && active.record.state !== 'queued')
+      return this.waitForRun(id);
+    return { ...active.record };
   }
 
   /** Every stored run, newest first, with the live state of the ones this manager is running; damaged folders with the reason. */
@@ -616,22 +622,22 @@ export class RunManager {
     if (!run) return;
     const record = run.record;
     record.step = Math.max(record.step, event.step);
-    this.emit(event);
+    // The in-memory record takes a status before subscribers hear it, so that whoever asks for the
+    // record on hearing it (a window refreshing) gets the new state.
     if (event.type === 'status' && event.state !== 'running') {
       // A final status (or `paused`) from the worker: the in-memory record says so at once, so
       // getRun never answers with the old state while run.json is being written.
       record.state = event.state;
       if (event.message !== undefined) record.message = event.message;
-      if (event.state === 'paused') run.writeRecordNow();
     } else if (event.type === 'status') {
       record.state = 'running';
       record.startedAt ??= new Date(event.time).toISOString(); // the first start, not a resume
       record.backend = event.backend ?? record.backend;
       record.message = event.message;
-      run.writeRecordNow();
-    } else {
-      run.writeRecordSoon();
     }
+    this.emit(event);
+    if (event.type !== 'status') run.writeRecordSoon();
+    else if (event.state === 'running' || event.state === 'paused') run.writeRecordNow();
   }
 
   /** Records a run's end: final status event (unless the worker sent it), run.json, events flushed. */

@@ -31,6 +31,14 @@ export const startRunMessageSchema = z.object({
     .positive()
     .max(24 * 3600 * 1000)
     .optional(),
+  /**
+   * Recorded with the run's backend among the skipped ones, after the worker's own reasons: why the
+   * host did not send the run elsewhere (the desktop app's GPU window, electron/host/desktopRunRoute.ts).
+   */
+  backendNotes: z
+    .array(z.object({ name: z.string().max(64), reason: z.string().max(1000) }))
+    .max(8)
+    .optional(),
 });
 /** Host → worker: end the current run early at the next step boundary. */
 export const stopRunMessageSchema = z.object({ type: z.literal('stop'), runId });

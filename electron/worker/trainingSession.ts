@@ -189,7 +189,7 @@ async function trainRun(
       ? deserializeCheckpoint(message.checkpoint.manifest, message.checkpoint.values)
       : undefined;
     run.step = resume?.step ?? 0;
-    const backend = await services.selectBackend(config.backend);
+    const backend = withBackendNotes(await services.selectBackend(config.backend), message.backendNotes);
     const continuing = resume ? `, continuing from the checkpoint at step ${resume.step}` : '';
     postStatus('running', {
       backend,
@@ -198,7 +198,8 @@ async function trainRun(
 
     const hooks: ExperimentHooks = {
       emit(event: ExperimentEvent) {
-        const stamped = runEventSchema.safeParse({ ...event, runId, time: Date.now() });
+        const memory = event.type === 'metrics' ? { memory: workerMemory() } : {};
+        const stamped = runEventSchema.safeParse({ ...event, ...memory, runId, time: Date.now() });
         if (!stamped.success) {
           throw new TrainingWorkerError(
             `Experiment "${config.experiment}" emitted an invalid "${event.type}" event at step ${event.step}: ${describeIssues(stamped.error.issues)}.`,
@@ -256,6 +257,27 @@ async function trainRun(
     postStatus('failed', { message: failure });
     finish({ state: 'failed', message: failure });
   }
+}
+
+/** tf.memory() as a metrics event carries it (numBytesInGPU exists on GPU backends only). */
+function workerMemory(): { tensors: number; bytes: number; gpuBytes?: number } {
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return {
+    tensors: memory.numTensors,
+    bytes: memory.numBytes,
+    ...(memory.numBytesInGPU !== undefined ? { gpuBytes: memory.numBytesInGPU } : {}),
+  };
+}
+
+/** The run's backend with the host's notes among the skipped ones, each after the worker's own reasons for the same backend. */
+function withBackendNotes(backend: BackendInfo, notes: StartRunMessage['backendNotes']): BackendInfo {
+  if (!notes?.length) return backend;
+  const skipped = [...backend.skipped];
+  for (const note of notes) {
+    const last = skipped.findLastIndex((skip) => skip.name === note.name);
+    skipped.splice(last >= 0 ? last + 1 : skipped.length, 0, note);
+  }
+  return { ...backend, skipped };
 }
 
 function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {

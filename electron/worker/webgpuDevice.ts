@@ -73,4 +73,29 @@ export async function registerWebGpuBackendOn(
     adapter.info as unknown as ConstructorParameters<typeof WebGPUBackend>[1],
   );
   if (!tf.registerBackend('webgpu', () => backend)) throw new Error('tfjs refused to register the "webgpu" backend');
+  useDeterministicMatMul();
+}
+
+/**
+ * tfjs-backend-webgpu's program for matrix products (and the convolutions it lowers to them).
+ * Its default (-1) picks per shape, and for one shape family — batch 1, an inner dimension ≥ 2000
+ * and an output small enough to give few 32×32 tiles — it picks `MatMulSplitKProgram`, which adds
+ * partial sums into the output with float atomics (a compare-exchange loop): their order follows
+ * the GPU's scheduling, so the same product gives different last bits from one call to the next.
+ * LeNet5 meets it in conv1's filter gradient (1 input channel: a product of [25 × 28·28·B] by
+ * [28·28·B × 6]). Measured on llvmpipe: two identical fresh 4-step runs differed in 8 of conv1's
+ * 150 kernel means (up to 2e-7 relative) and in most Adam moments; a run stopped at step 4 and
+ * resumed to 8 therefore differed from 8 straight steps — not lost state (step counter, seed
+ * positions, β powers were equal), but run-to-run noise; that product alone, repeated 10 times,
+ * differed from its first result 9 times. `MatMulPackedProgram` (3) tiles every product and sums
+ * each output element in one invocation in a fixed order: with it the same seed gives the same
+ * bits, run after run and across a resume (test/integration/webgpuTraining.test.ts). Its cost on
+ * llvmpipe, LeNet5 Flipout at batch 128, alternating in one process under load 14–18: median
+ * 13.3 / 22.0 s per step against the default's 12.1 / 21.1 s (within the machine's noise);
+ * `MatMulSmallOutputSizeProgram` (2) was slower (27.4 / 23.0 s). A hardware GPU was not measured.
+ */
+export const DETERMINISTIC_MATMUL_PROGRAM = 3;
+
+function useDeterministicMatMul(): void {
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', DETERMINISTIC_MATMUL_PROGRAM);
 }

@@ -103,3 +103,29 @@ describe('checkpoints on a time budget through the worker (item 14)', () => {
     },
   );
 });
+
+describe("the record asked for on a run's final status", () => {
+  it(
+    'a window refreshing on "stopped" gets the checkpoint of the stop (its Resume button needs it), not the one before',
+    { timeout: 120_000 },
+    async () => {
+      // The real worker: its stop path checkpoints at the stop's step, and the store writes that
+      // checkpoint after the worker's "stopped" status has already been forwarded.
+      const manager = h.open();
+      const asked: Promise<{ checkpointStep?: number; step: number; state: string }>[] = [];
+      manager.subscribe((event) => {
+        if (event.type === 'status' && event.state === 'stopped') asked.push(manager.getRun(event.runId));
+      });
+      const run = await manager.startRun({
+        config: sinusoidConfig({ epochs: 100_000, evalEvery: 100_000, gridPoints: 10, predictiveDraws: 2 }),
+      });
+      await until(async () => (await manager.getRun(run.id)).step >= 3, 'a few steps');
+      await manager.stopRun(run.id);
+      const final = await manager.waitForRun(run.id);
+      expect(final.state).toBe('stopped');
+      expect(final.checkpointStep).toBe(final.step);
+      expect(asked).toHaveLength(1);
+      expect(await asked[0]).toMatchObject({ state: 'stopped', checkpointStep: final.step });
+    },
+  );
+});

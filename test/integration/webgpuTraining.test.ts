@@ -2,13 +2,15 @@
  * Training on the webgpu backend (Dawn on software Vulkan) replays the cpu backend: the same seeds
  * give the same losses, step by step, for the sinusoid and for LeNet5 with every estimator; the
  * tensor count and the GPU bytes stay flat across steps; Monte Carlo evaluation gives the same
- * probabilities; a run stopped at a checkpoint and resumed on webgpu continues exactly.
+ * probabilities; a run stopped at a checkpoint and resumed on webgpu continues bit for bit.
  *
  * Why the losses can be compared at all: every random number core draws (initial μ, weight noise,
  * Flipout signs) comes from tf.randomNormal / tf.randomUniform with an explicit seed from a
  * SeedStream, and tfjs-core generates those values in JavaScript, on the host, for every backend;
  * the batches come from the same seeded sampler. What differs is float32 arithmetic order (a GPU
- * reduces in parallel), so losses agree to rounding, not bit for bit.
+ * reduces in parallel), so losses agree with cpu to rounding, not bit for bit. webgpu against itself
+ * agrees bit for bit (same seed, run after run and across a resume), because the backend is set to
+ * sum every matrix product in a fixed order (electron/worker/webgpuDevice.ts).
  *
  * LeNet5 runs at batch 16 here, not 128: llvmpipe runs the convolutions on the CPU, and the same code
  * paths run at any batch size (the 300-step CLI run in webgpuCli.test.ts uses the full network).
@@ -138,14 +140,55 @@ describe('training on webgpu replays cpu', () => {
     });
   }
 
-  it('LeNet5 stopped at step 2 and resumed from its checkpoint on webgpu continues exactly', async () => {
+  it('LeNet5 stopped at step 4 and resumed from its checkpoint to step 8 on webgpu gives the same bits as 8 straight steps', async () => {
     await selectBackend('webgpu');
     const config = lenet5Config('flipout');
-    const uninterrupted = await train(config, 4);
-    const first = await train(config, 2);
-    expect(first.checkpoint?.step).toBe(2);
-    const resumed = await train(config, 4, first.checkpoint);
+    const uninterrupted = await train(config, 8);
+    const first = await train(config, 4);
+    expect(first.checkpoint?.step).toBe(4);
+    const resumed = await train(config, 8, first.checkpoint);
     expect([...first.losses, ...resumed.losses]).toEqual(uninterrupted.losses);
+    // The whole state after step 8, not only the losses: Adam's step count, β powers and moments,
+    // every variable, the seed stream's position and the batches drawn, bit for bit.
+    const straight = uninterrupted.checkpoint!;
+    const continued = resumed.checkpoint!;
+    expect(continued.step).toBe(8);
+    expect(continued.seedStreams).toEqual(straight.seedStreams);
+    expect(continued.batchesDrawn).toBe(straight.batchesDrawn);
+    const { firstMoments, secondMoments, ...adam } = continued.optimizer;
+    const { firstMoments: straightFirst, secondMoments: straightSecond, ...straightAdam } = straight.optimizer;
+    expect(adam).toEqual(straightAdam);
+    for (const [actual, expected] of [
+      [continued.variables, straight.variables],
+      [firstMoments, straightFirst],
+      [secondMoments, straightSecond],
+    ] as const) {
+      expect(actual.map((entry) => entry.name)).toEqual(expected.map((entry) => entry.name));
+      actual.forEach((entry, index) => expect(entry.values, entry.name).toEqual(expected[index].values));
+    }
+  });
+
+  it('a product tfjs would split along its inner dimension (float atomics) gives the same bits on every call', async () => {
+    // conv1's filter gradient at batch 16: [1 × 25 × 12544] by [1 × 12544 × 6]. tfjs's default
+    // program for this shape (MatMulSplitKProgram) adds partial sums with atomics in scheduling
+    // order; electron/worker/webgpuDevice.ts makes the webgpu backend use a fixed-order program.
+    await selectBackend('webgpu');
+    const seeds = new SeedStream(11);
+    const [a, b] = [
+      [1, 25, 12544],
+      [1, 12544, 6],
+    ].map((shape) => tf.randomNormal(shape, 0, 1, 'float32', seeds.next()));
+    const product = () => tf.tidy(() => tf.matMul(a, b));
+    const reference = product();
+    const first = await reference.data();
+    reference.dispose();
+    for (let repeat = 0; repeat < 10; repeat += 1) {
+      const again = product();
+      expect(await again.data()).toEqual(first);
+      again.dispose();
+    }
+    a.dispose();
+    b.dispose();
   });
 
   it('Monte Carlo evaluation gives the same probabilities', async () => {

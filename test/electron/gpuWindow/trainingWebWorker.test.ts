@@ -6,7 +6,8 @@
  * its dataset requests, as the Electron bridge does (electron/host/portTrainingWorker.ts).
  *
  * Headless Chromium's WebGPU adapter here is SwiftShader (Google's software Vulkan, a fallback
- * adapter), reached with `--enable-unsafe-webgpu`: so `webgpu` is forced, and `auto` must skip it.
+ * adapter), reached with `--enable-unsafe-webgpu`: so `webgpu` is forced, and `auto` must skip it —
+ * in the worker, and in the desktop host's choice of where an `auto` run trains.
  */
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -23,6 +24,8 @@ import type { Dataset } from '../../../core/data/dataset';
 import { setCpuBackend } from '../../../core/engine/cpuBackend';
 import { experimentTrainers } from '../../../core/experiments/trainers';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
+import { adapterReportMessageSchema } from '../../../electron/gpuWindow/messages';
+import { autoRunRoute } from '../../../electron/host/desktopRunRoute';
 import { workerEnvironment } from '../../../electron/worker/datasetFiles';
 import { chromiumPath } from '../../e2e/serveHarness';
 import { repoRoot } from '../../fixtures/serveProcess';
@@ -285,6 +288,28 @@ describe('the GPU window Web Worker in headless Chromium', () => {
     );
     const node = await trainOnNodeCpu(sinusoid);
     expect(largestRelativeDifference(chromiumRun.losses, node.losses)).toBeLessThan(LOSS_TOLERANCE);
+  });
+
+  it("answers the host's adapter probe with Chromium's adapter, which the desktop route keeps off auto runs", async () => {
+    const answer = await page.evaluate(async () => {
+      const worker = new Worker('/trainingWebWorker.js', { type: 'module' });
+      const channel = new MessageChannel();
+      worker.postMessage({ type: 'connect' }, [channel.port2]);
+      try {
+        return await new Promise<unknown>((resolve) => {
+          channel.port1.onmessage = (event) => resolve(event.data);
+          channel.port1.postMessage({ type: 'adapterProbe', requestId: 41 });
+        });
+      } finally {
+        worker.terminate();
+      }
+    });
+    const reply = adapterReportMessageSchema.parse(answer);
+    expect(reply.requestId).toBe(41);
+    expect(reply.report).toMatchObject({ ok: true, adapter: { fallback: true } });
+    const route = autoRunRoute(reply.report);
+    expect(route.side).toBe('node');
+    expect(route.notes?.[0].reason).toMatch(/Chromium's only WebGPU adapter is a fallback \(software\) one/);
   });
 
   it(

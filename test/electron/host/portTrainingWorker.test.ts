@@ -2,8 +2,8 @@
  * The host's end of the desktop app's GPU window (electron/host/portTrainingWorker.ts), over a real
  * MessagePort pair (node:worker_threads; Electron's MessagePortMain is adapted to the same
  * BridgePort in electron/shell/gpuWindow.ts): what the worker posts is validated and forwarded,
- * its dataset requests are answered with the data the host read (or why it could not), and the
- * window's end is reported once.
+ * its dataset requests are answered with the data the host read (or why it could not), its adapter
+ * is asked for and the answer validated, and the window's end is reported once.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,7 +46,10 @@ interface Harness {
   loads: string[];
 }
 
-function connect(loadDataset: (spec: string) => Promise<Dataset> = async () => tinyDataset()): Harness {
+function connect(
+  loadDataset: (spec: string) => Promise<Dataset> = async () => tinyDataset(),
+  probeTimeoutMs?: number,
+): Harness {
   const channel = new MessageChannel();
   channels.push(channel);
   const harness: Harness = {
@@ -71,6 +74,7 @@ function connect(loadDataset: (spec: string) => Promise<Dataset> = async () => t
         harness.closes += 1;
       },
       name: 'the GPU window',
+      ...(probeTimeoutMs !== undefined ? { probeTimeoutMs } : {}),
     },
     { message: (message) => harness.messages.push(message), exit: (reason) => harness.exits.push(reason) },
   );
@@ -171,5 +175,47 @@ describe('PortTrainingWorker', () => {
     await harness.worker.terminate();
     expect(harness.closes).toBe(1);
     expect(harness.exits).toHaveLength(1);
+  });
+
+  it('asks the window which WebGPU adapter Chromium offers and returns its validated answer', async () => {
+    const { worker, window, messages } = connect();
+    const probe = nextMessage(window) as Promise<{ type: string; requestId: number }>;
+    const answer = worker.probeAdapter();
+    const asked = await probe;
+    expect(asked).toMatchObject({ type: 'adapterProbe' });
+    const adapter = {
+      vendor: 'amd',
+      architecture: 'rdna-2',
+      device: '',
+      description: 'AMD Radeon RX 6600',
+      fallback: false,
+    };
+    window.postMessage({
+      type: 'adapterReport',
+      requestId: asked.requestId + 1,
+      report: { ok: false, reason: 'not this one' },
+    });
+    window.postMessage({ type: 'adapterReport', requestId: asked.requestId, report: { ok: true, adapter } });
+    expect(await answer).toEqual({ ok: true, adapter });
+    expect(messages).toEqual([]);
+  });
+
+  it('a malformed adapter report, a window that does not answer, or one that ends fails the probe with a reason', async () => {
+    const malformed = connect();
+    const first = malformed.worker.probeAdapter();
+    const asked = (await nextMessage(malformed.window)) as { requestId: number };
+    malformed.window.postMessage({ type: 'adapterReport', requestId: asked.requestId, report: { ok: true } });
+    await expect(first).rejects.toThrow(/posted a malformed adapter report/);
+
+    const silent = connect(undefined, 50);
+    await expect(silent.worker.probeAdapter()).rejects.toThrow(
+      'The GPU window did not say which WebGPU adapter it has within 0.05 s.',
+    );
+
+    const ending = connect();
+    const pending = ending.worker.probeAdapter();
+    ending.worker.ended('its page did not load (ERR_FILE_NOT_FOUND, -6)');
+    await expect(pending).rejects.toThrow(/training worker ended: its page did not load/);
+    await expect(ending.worker.probeAdapter()).rejects.toThrow(/has ended/);
   });
 });

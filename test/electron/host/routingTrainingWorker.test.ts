@@ -1,12 +1,15 @@
 /**
  * The desktop app's training worker made of the Node thread and the GPU window
- * (electron/host/routingTrainingWorker.ts): runs go where their configuration says, their controls
- * follow them, classification stays on the Node worker, and a death is reported to the pool once —
- * except a GPU window that ends between runs, which is started again for the next GPU run.
+ * (electron/host/routingTrainingWorker.ts) with the desktop's route (electron/host/desktopRunRoute.ts):
+ * runs go where their configuration says — `auto` after asking the window for its adapter, once —
+ * their controls follow them in order, classification stays on the Node worker, and a death is
+ * reported to the pool once — except a GPU window that ends between runs, which is started again
+ * for the next GPU run.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sinusoidConfigSchema, type RunConfig } from '../../../core/contract/runConfig';
 import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
+import { desktopRunRoute, type ChromiumAdapterReport } from '../../../electron/host/desktopRunRoute';
 import { RoutingTrainingWorker } from '../../../electron/host/routingTrainingWorker';
 import type { TrainingWorkerHandle, TrainingWorkerListeners } from '../../../electron/host/trainingWorker';
 import type { HostToWorkerMessage, OodRequestMessage } from '../../../electron/worker/messages';
@@ -15,7 +18,16 @@ class FakeWorker implements TrainingWorkerHandle {
   readonly sent: HostToWorkerMessage[] = [];
   alive = true;
   terminated = 0;
-  constructor(readonly listeners: TrainingWorkerListeners) {}
+  probes = 0;
+  constructor(
+    readonly listeners: TrainingWorkerListeners,
+    private readonly adapter: () => Promise<ChromiumAdapterReport> = () =>
+      Promise.reject(new Error('not asked in this test')),
+  ) {}
+  probeAdapter(): Promise<ChromiumAdapterReport> {
+    this.probes += 1;
+    return this.adapter();
+  }
   send(message: HostToWorkerMessage): void {
     this.sent.push(message);
   }
@@ -30,7 +42,28 @@ class FakeWorker implements TrainingWorkerHandle {
   }
 }
 
-function setup() {
+const hardware: ChromiumAdapterReport = {
+  ok: true,
+  adapter: {
+    vendor: 'nvidia',
+    architecture: 'ampere',
+    device: '',
+    description: 'NVIDIA GeForce RTX 3060',
+    fallback: false,
+  },
+};
+const swiftShader: ChromiumAdapterReport = {
+  ok: true,
+  adapter: {
+    vendor: 'google',
+    architecture: 'swiftshader',
+    device: '',
+    description: 'SwiftShader Device',
+    fallback: true,
+  },
+};
+
+function setup(adapter?: () => Promise<ChromiumAdapterReport>) {
   const spawned = { node: [] as FakeWorker[], gpu: [] as FakeWorker[] };
   const reported = { messages: [] as unknown[], exits: [] as string[] };
   const router = new RoutingTrainingWorker(
@@ -41,11 +74,11 @@ function setup() {
         return worker;
       },
       gpu: (listeners) => {
-        const worker = new FakeWorker(listeners);
+        const worker = new FakeWorker(listeners, adapter);
         spawned.gpu.push(worker);
         return worker;
       },
-      trainsOnGpu: (config) => config.backend === 'webgpu',
+      route: desktopRunRoute,
     },
     { message: (message) => reported.messages.push(message), exit: (reason) => reported.exits.push(reason) },
   );
@@ -134,5 +167,72 @@ describe('RoutingTrainingWorker', () => {
     expect(spawned.node[0].terminated).toBe(1);
     expect(spawned.gpu[0].terminated).toBe(1);
     expect(reported.exits).toEqual(['The training worker was closed.']);
+  });
+
+  it('an auto run trains in the GPU window when Chromium offers a hardware adapter; the window is asked once', async () => {
+    const { router, spawned } = setup(async () => hardware);
+    router.send({ type: 'start', runId: 'first', config: config('auto') });
+    router.send({ type: 'pause', runId: 'first' }); // waits behind its start
+    expect(spawned.gpu).toHaveLength(1);
+    expect(spawned.gpu[0].sent).toEqual([]);
+    await vi.waitFor(() => expect(spawned.gpu[0].sent.map((message) => message.type)).toEqual(['start', 'pause']));
+    expect(spawned.gpu[0].sent[0]).not.toHaveProperty('backendNotes');
+    spawned.gpu[0].listeners.message({ type: 'done', runId: 'first', state: 'completed', step: 3 });
+    router.send({ type: 'start', runId: 'second', config: config('auto') });
+    await vi.waitFor(() => expect(spawned.gpu[0].sent).toHaveLength(3));
+    expect(spawned.gpu[0].probes).toBe(1);
+    expect(spawned.node).toHaveLength(0);
+  });
+
+  it('an auto run stays on the Node worker when Chromium has only a fallback adapter, with the reason; the idle window is closed', async () => {
+    const { router, spawned } = setup(async () => swiftShader);
+    router.send({ type: 'start', runId: 'auto-run', config: config('auto') });
+    router.send({ type: 'stop', runId: 'auto-run' });
+    router.send(oodRequest);
+    await vi.waitFor(() =>
+      expect(spawned.node[0]?.sent.map((message) => message.type)).toEqual(['start', 'stop', 'ood']),
+    );
+    expect(spawned.node[0].sent[0]).toMatchObject({
+      backendNotes: [
+        {
+          name: 'webgpu',
+          reason: expect.stringMatching(
+            /GPU window was not used: Chromium's only WebGPU adapter is a fallback .*SwiftShader Device \(swiftshader, fallback adapter\)/,
+          ),
+        },
+      ],
+    });
+    expect(spawned.gpu[0].sent).toEqual([]);
+    expect(spawned.gpu[0].terminated).toBe(1);
+    // A forced webgpu run still goes to a window (a new one), and the adapter is not asked again.
+    router.send({ type: 'start', runId: 'forced', config: config('webgpu') });
+    expect(spawned.gpu).toHaveLength(2);
+    expect(spawned.gpu[1].sent[0]).toMatchObject({ type: 'start', runId: 'forced' });
+    router.send({ type: 'start', runId: 'auto-again', config: config('auto') });
+    await vi.waitFor(() => expect(spawned.node[0].sent).toHaveLength(4));
+    expect(spawned.gpu[0].probes + spawned.gpu[1].probes).toBe(1);
+  });
+
+  it('a window that cannot say which adapter it has sends the auto run to the Node worker with that reason, and is asked again next time', async () => {
+    let attempts = 0;
+    const { router, spawned } = setup(async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('The GPU window did not say which WebGPU adapter it has within 60 s.');
+      return hardware;
+    });
+    router.send({ type: 'start', runId: 'first', config: config('auto') });
+    await vi.waitFor(() => expect(spawned.node[0]?.sent).toHaveLength(1));
+    expect(spawned.node[0].sent[0]).toMatchObject({
+      backendNotes: [
+        {
+          name: 'webgpu',
+          reason: expect.stringContaining('could not be asked for its adapter (The GPU window did not say'),
+        },
+      ],
+    });
+    spawned.node[0].listeners.message({ type: 'done', runId: 'first', state: 'completed', step: 3 });
+    router.send({ type: 'start', runId: 'second', config: config('auto') });
+    await vi.waitFor(() => expect(spawned.gpu.at(-1)?.sent).toHaveLength(1));
+    expect(attempts).toBe(2);
   });
 });
