@@ -15,6 +15,7 @@ import type { RunRecord } from '../core/contract/workbenchApi';
 import { registerClassifyCommand } from './cli/classify';
 import { registerEvaluateShiftCommand } from './cli/evaluateShift';
 import { registerEvaluateCommand } from './cli/evaluate';
+import { registerWorkerCommand } from './cli/worker';
 import { registerSweepCommand } from './cli/sweep';
 import { openHostServices } from './host/hostServices';
 import { densityOption, registerReportCommand, sizeOption, writeRunOutputs } from './cli/report';
@@ -162,6 +163,7 @@ program
 registerClassifyCommand(program);
 registerEvaluateCommand(program);
 registerEvaluateShiftCommand(program);
+registerWorkerCommand(program);
 registerSweepCommand(program);
 
 function parseNonNegativeNumber(value: string): number {

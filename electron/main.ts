@@ -14,6 +14,7 @@ import type { IpcMainInvokeEvent } from 'electron';
 import { desktopChannels, type MenuCommand } from '../core/contract/desktopChannels';
 import { openHostServices, type HostServices } from './host/hostServices';
 import { desktopRunRoute } from './host/desktopRunRoute';
+import { parseQueueUrl } from './host/remote/redisConnection';
 import { RoutingTrainingWorker } from './host/routingTrainingWorker';
 import { defaultTrainingWorkerUrl, TrainingWorker } from './host/trainingWorker';
 import { toUnpackedUrl } from './worker/asarPaths';
@@ -70,6 +71,7 @@ async function start(): Promise<void> {
   services = await openHostServices({
     runsDir: path.join(app.getPath('userData'), 'runs'),
     shell: 'electron',
+    ...(queueUrlOf(state.current.queueUrl) ? { queueUrl: queueUrlOf(state.current.queueUrl) } : {}),
     // Runs on the webgpu backend, and auto runs when Chromium offers a hardware adapter, train in the
     // hidden GPU window on Chromium's WebGPU: Dawn's Node binding cannot run under Electron's memory
     // cage (README). Everything else stays on the thread (./host/desktopRunRoute.ts).
@@ -107,6 +109,16 @@ async function start(): Promise<void> {
     {
       saveFile: createSaveFile({ dialog, window: () => mainWindow, state, defaultDir: app.getPath('documents') }),
       openRunsFolder,
+      setQueueUrl: async (url: string) => {
+        const trimmed = url.trim();
+        if (trimmed === '') {
+          await state.update({ queueUrl: undefined });
+          return '';
+        }
+        const parsed = parseQueueUrl(trimmed); // a malformed URL is refused with the reason
+        await state.update({ queueUrl: parsed.url });
+        return parsed.display;
+      },
       pickImageFiles: async () => {
         const options = {
           title: 'Images to classify',
@@ -236,4 +248,9 @@ function fail(error: unknown): void {
   console.error(`${productName} could not start: ${message}`);
   dialog.showErrorBox(productName, `${productName} could not start: ${message}`);
   app.exit(1);
+}
+
+/** The run queue's URL: the one saved in Settings, else WORKBENCH_QUEUE_URL, else none. */
+function queueUrlOf(saved: string | undefined): string | undefined {
+  return saved ?? process.env.WORKBENCH_QUEUE_URL ?? undefined;
 }

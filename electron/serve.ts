@@ -52,6 +52,8 @@ export interface BrowserShellOptions {
    * transports over one host); the caller then also closes them.
    */
   services?: HostServices;
+  /** The run queue's Redis URL: runs started with "Run on: queue" go to queue workers (electron/host/remote). */
+  queueUrl?: string;
 }
 
 export interface BrowserShell {
@@ -122,6 +124,7 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       runsDir: options.runsDir,
       shell: 'browser',
       warn: (message) => console.error(`Bayesian Workbench: ${message}`),
+      ...(options.queueUrl ? { queueUrl: options.queueUrl } : {}),
     }));
   const closeServices = () => (ownServices ? runManager.close() : Promise.resolve());
   const limits: ConnectionLimits = {
@@ -384,8 +387,13 @@ async function main(): Promise<void> {
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 5178)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
+    .option(
+      '--queue <url>',
+      'Redis URL of the run queue (redis://[user:password@]host:port, rediss:// for TLS): lets runs go to `npm run worker` processes',
+      process.env.WORKBENCH_QUEUE_URL,
+    )
     .parse(process.argv)
-    .opts<{ port: number; host: string; runsDir: string }>();
+    .opts<{ port: number; host: string; runsDir: string; queue?: string }>();
 
   if (!isLoopbackHost(options.host)) {
     console.error(
@@ -397,6 +405,7 @@ async function main(): Promise<void> {
     port: options.port,
     host: options.host,
     runsDir: path.resolve(options.runsDir),
+    ...(options.queue ? { queueUrl: options.queue } : {}),
   });
   if (!(await resolveRendererFile(defaultRendererDir, '/'))) {
     console.error(

@@ -30,5 +30,7 @@ export const desktopRequests = {
   openRunsFolder: { args: z.tuple([]), result: z.null() },
   grantPath: { args: z.tuple([z.string().min(1).max(4096)]), result: z.null() },
   pickImageFiles: { args: z.tuple([]), result: z.array(z.string()) },
+  /** The run queue's Redis URL ("" for none), saved for the next start; replies with the URL shown (password masked). */
+  setQueueUrl: { args: z.tuple([z.string().max(2000)]), result: z.string() },
 } as const;
 export type DesktopRequestName = keyof typeof desktopRequests;

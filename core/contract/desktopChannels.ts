@@ -22,6 +22,8 @@ export const desktopChannels = {
   grantPath: 'workbench-desktop:grant-path',
   /** Request: the native Open dialog for image files; replies with the paths picked (granted). */
   pickImageFiles: 'workbench-desktop:pick-image-files',
+  /** Request: save the run queue's Redis URL in the settings (used from the next start). */
+  setQueueUrl: 'workbench-desktop:set-queue-url',
 } as const;
 
 /** The prefix of every WorkbenchApi request channel: `workbench:<method>`. */
@@ -57,6 +59,11 @@ export interface WorkbenchDesktop {
   saveFile(request: SaveFileRequest): Promise<string | null>;
   /** Shows the runs folder in the system file manager. */
   openRunsFolder(): Promise<void>;
+  /**
+   * Saves the run queue's Redis URL (`redis://[user:password@]host:port`, "" for none); it is used
+   * from the next start. Rejects with a sentence when the URL is malformed; resolves with it masked.
+   */
+  setQueueUrl(url: string): Promise<string>;
   /** Calls `listener` for every renderer-handled menu command; returns the unsubscribe function. */
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
 }

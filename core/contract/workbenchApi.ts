@@ -4,6 +4,7 @@
  * test host are adapters of it (see electron/host/apiHandler.ts for the validating server side).
  */
 import { z } from 'zod';
+import { runOnSchema } from './remoteRun';
 import { runConfigSchema, type RunConfigInput } from './runConfig';
 import { backendInfoSchema, runEventSchema, runStateSchema, type RunEvent } from './runEvent';
 import {
@@ -41,6 +42,10 @@ export const runRecordSchema = z.object({
   summary: runSummarySchema.optional(),
   /** Step of the run's stored checkpoint (`runs/<id>/checkpoint/`): resumeRun continues from here. */
   checkpointStep: z.number().int().nonnegative().optional(),
+  /** Where the run trains: this machine (absent or `local`) or a queue worker (electron/host/remote). */
+  runOn: runOnSchema.optional(),
+  /** The queue worker that trains (or last trained) a remote run. */
+  worker: z.string().max(200).optional(),
   /** The sweep that started this run (core/contract/sweep.ts), if any. */
   sweep: runSweepTagSchema.optional(),
   /** A deep ensemble combined after training (combineRunsIntoEnsemble): the ids of its member runs. */
@@ -78,6 +83,8 @@ export const environmentSchema = z.object({
   runsDir: z.string(),
   /** Set when this process may not change the runs folder (another process owns it, or it cannot be written): why. */
   readOnlyReason: z.string().optional(),
+  /** Set when a run queue (Redis) is configured: its URL with the password masked, and why it cannot be used now, if so. */
+  queue: z.object({ url: z.string(), problem: z.string().optional() }).optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -86,7 +93,12 @@ const runId = z
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9_.-]+$/, 'a run id has only letters, digits, "_", "-" and "."');
-const startRunArgs = z.object({ config: runConfigSchema, name: z.string().max(200).optional() });
+const startRunArgs = z.object({
+  config: runConfigSchema,
+  name: z.string().max(200).optional(),
+  /** `queue`: trained by a queue worker on another machine (the host must have a queue configured). */
+  runOn: runOnSchema.optional(),
+});
 const runName = z.string().trim().min(1, 'a run name cannot be empty').max(200);
 /** Tags are short labels; duplicates are dropped (case-sensitive) and order is kept. */
 const runTags = z.array(z.string().trim().min(1, 'a tag cannot be empty').max(40)).max(32);

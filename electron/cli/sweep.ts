@@ -1,9 +1,11 @@
 /**
- * `npm run sweep -- --file sweep.json [--runs-dir DIR] [--json]`: starts a sweep (a base run
- * configuration × axes × seeds, core/sweeps/sweepFile.ts) through the same sweep service, run
- * manager and worker as the apps, waits for every run, shows each run's end on stderr, and prints
- * what it did; with --json the last stdout line is one JSON object:
- * `{sweepId, runs: [{id, state, worker, config}], done, failed}`.
+ * `npm run sweep -- --file sweep.json [--queue redis://…] [--runs-dir DIR] [--json]`: starts a sweep
+ * (a base run configuration × axes × seeds, core/sweeps/sweepFile.ts) through the same sweep
+ * service, run manager and worker as the apps, waits for every run, shows each run's end on
+ * stderr, and prints what it did; with --json the last stdout line is one JSON object:
+ * `{sweepId, runs: [{id, state, worker, config}], done, failed}`. With `--queue` the runs go to the
+ * run queue (BullMQ on that Redis) and are trained by `npm run worker` processes, streamed back
+ * into this runs folder.
  */
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
@@ -15,6 +17,7 @@ import { workerOf } from '../host/sweepService';
 interface SweepOptions {
   file: string;
   runsDir: string;
+  queue?: string;
   json?: boolean;
 }
 
@@ -32,6 +35,10 @@ export function registerSweepCommand(program: Command): void {
       'the sweep: {"name", "base": {…a run configuration…}, "axes": {"learningRate": [0.01, 0.03]}, "seeds": [0, 1, 2], "search": "grid"|"random", "count"?, "randomSeed"?}',
     )
     .option('--runs-dir <dir>', 'folder that holds the run folders', './runs')
+    .option(
+      '--queue <url>',
+      'train the runs on queue workers (`npm run worker`) through this Redis: redis://[user:password@]host:port, or rediss://… for TLS',
+    )
     .option(
       '--json',
       'make the last stdout line one JSON object: {sweepId, runs: [{id, state, worker, config}], done, failed}',
@@ -57,23 +64,40 @@ async function readSweepFile(file: string): Promise<unknown> {
 }
 
 /**
- * The host the sweep runs on. Local runs use the run manager's queue; this is where a
- * `--queue redis://…` option would open the host with a job queue and mark the sweep `runOn: 'queue'`.
+ * The host the sweep runs on. Local runs use the run manager's queue; with `--queue` the host is
+ * opened with the run queue, which must answer now (a wrong password or a dead server is said at
+ * once and nothing starts).
  */
-function openSweepHost(options: SweepOptions): Promise<HostServices> {
-  return openHostServices({
+async function openSweepHost(options: SweepOptions): Promise<HostServices> {
+  const services = await openHostServices({
     runsDir: options.runsDir,
     shell: 'test',
     access: 'owner',
     processName: 'the sweep command',
-    warn: (message) => console.error(`Warning: ${message}`),
+    ...(options.queue ? { queueUrl: options.queue } : {}),
+    // With a queue, the host's own warnings about it are said once, as the error below.
+    warn: (message) => {
+      if (!(options.queue && /^The run queue cannot be used/.test(message))) console.error(`Warning: ${message}`);
+    },
   });
+  const problem = services.runManager.queueStatus?.problem;
+  if (problem) {
+    await services.runManager.close();
+    throw new Error(`The run queue cannot be used: ${problem}`);
+  }
+  return services;
+}
+
+/** With `--queue`, every run of the sweep goes to the run queue (the file's `runOn` is overridden). */
+function onQueue(file: unknown, options: SweepOptions): unknown {
+  if (!options.queue || typeof file !== 'object' || file === null || Array.isArray(file)) return file;
+  return { ...file, runOn: 'queue' };
 }
 
 async function runSweep(options: SweepOptions): Promise<number> {
   let file: unknown;
   try {
-    file = await readSweepFile(options.file);
+    file = onQueue(await readSweepFile(options.file), options);
   } catch (error) {
     console.error(`Error: ${(error as Error).message}`);
     return 2;

@@ -76,6 +76,11 @@ export class ActiveRun {
     );
   }
 
+  /** Resolves once every checkpoint handed over so far is written (or has failed and was warned about). */
+  checkpointsWritten(): Promise<void> {
+    return this.checkpointWrites;
+  }
+
   /** Ends timed record writes and waits for checkpoint writes: the final run.json comes after them. */
   async settle(): Promise<void> {
     this.finishing = true;

@@ -14,6 +14,7 @@ import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
 import { ShiftService, type ShiftServiceOptions } from './shiftService';
 import { RunManager } from './runManager';
+import { queueTargetFor, type QueueTargetOptions } from './remote/queueTarget';
 import { EnsembleService } from './ensembleService';
 import { RunStore, type RunStoreAccess } from './runStore';
 import { SweepService } from './sweepService';
@@ -46,6 +47,10 @@ export interface HostServicesOptions {
   checkpointIntervalMs?: number;
   /** The shift evaluation's sets (the benchmark's and tests' smaller ones; the app's by default). */
   shiftSets?: Pick<ShiftServiceOptions, 'referenceSets' | 'imagesPerSet' | 'kinds'>;
+  /** The run queue's Redis URL (`redis://[user:password@]host:port`, `rediss://` for TLS): runs with `runOn: 'queue'` go there. */
+  queueUrl?: string;
+  /** Options of the run queue (tests shorten its reads). */
+  queueOptions?: Omit<QueueTargetOptions, 'url'>;
 }
 
 export interface HostServices {
@@ -116,7 +121,11 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   const readOnlyReason = opened.access.mode === 'read-only' ? opened.access.reason : null;
   if (readOnlyReason && options.access !== 'read-only')
     (options.warn ?? ((message: string) => console.error(`Bayesian Workbench: ${message}`)))(readOnlyReason);
+  // A malformed URL is refused here; an unreachable Redis or a wrong password is said and retried (local runs go on).
+  const remote =
+    options.queueUrl && !readOnlyReason ? queueTargetFor(options.queueUrl, options.queueOptions) : undefined;
   const runManager = new RunManager({
+    remote,
     store,
     totalSteps: totalStepsOf,
     workerUrl: options.workerUrl,
@@ -126,6 +135,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
+  if (remote) await remote.open(runManager.remoteSink());
   const sweeps = new SweepService({ runs: runManager, store, warn: options.warn });
   const ensemble = new EnsembleService({ runs: runManager, store, totalSteps: totalStepsOf });
   const interruptedRunIds = options.recoverRuns === false ? [] : await runManager.initialize();
@@ -133,7 +143,16 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   const api = createApiHandler({
     runs: runManager,
     listExperiments: listExperimentInfos,
-    environment: () => ({ shell: options.shell, version, runsDir, ...(readOnlyReason ? { readOnlyReason } : {}) }),
+    environment: () => {
+      const queue = runManager.queueStatus;
+      return {
+        shell: options.shell,
+        version,
+        runsDir,
+        ...(readOnlyReason ? { readOnlyReason } : {}),
+        ...(queue ? { queue } : {}),
+      };
+    },
     ood,
     shift,
     sweeps,

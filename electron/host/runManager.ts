@@ -25,6 +25,8 @@ import { KeyedQueue } from './keyedQueue';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
 import { defaultTrainingWorkerUrl, type TrainingWorkerFactory } from './trainingWorker';
 import { WorkerPool } from './workerPool';
+import type { RunOn } from '../../core/contract/remoteRun';
+import type { QueueTarget, RemoteRunSink } from './remote/queueTarget';
 
 /** A configuration whose memory or event volume is over the workbench's limits (core/experiments/resourceBudget.ts) is refused before it is queued. */
 function assertWithinBudget(config: RunConfig): void {
@@ -60,11 +62,15 @@ export interface RunManagerOptions {
   warn?(message: string): void;
   /** Training time between checkpoints taken without an evaluation (default 60 s: a crash loses at most about that much). */
   checkpointIntervalMs?: number;
+  /** The run queue (Redis) for runs started with `runOn: 'queue'`, opened by the caller; none: local runs only. */
+  remote?: QueueTarget;
 }
 
 export interface StartRunRequest {
   config: RunConfigInput;
   name?: string;
+  /** `queue`: trained by a queue worker on another machine (needs `remote`); this machine by default. */
+  runOn?: RunOn;
   /** The sweep that starts this run (./sweepService): stored in run.json as `sweep`. */
   sweep?: RunSweepTag;
 }
@@ -85,6 +91,8 @@ export class RunManager {
   /** Resume, delete, rename and tag of one run, one at a time (check-then-act). */
   private readonly lifecycle = new KeyedQueue();
   private closing = false;
+  /** Of remote runs re-attached after a restart: the events already in their log's tail (type|step|time). */
+  private readonly remoteLogged = new Map<string, Set<string>>();
 
   constructor(private readonly options: RunManagerOptions) {
     this.store = options.store;
@@ -110,7 +118,100 @@ export class RunManager {
    */
   async initialize(): Promise<string[]> {
     if (this.store.readOnly) return [];
-    return this.store.markInterruptedRuns(new Date(), (_id, reason) => this.warn(reason));
+    const remote = this.options.remote;
+    const interrupted = await this.store.markInterruptedRuns(
+      new Date(),
+      (_id, reason) => this.warn(reason),
+      // Remote runs go on on their workers while no host is there: they are re-attached, not interrupted.
+      remote ? (record) => record.runOn === 'queue' : undefined,
+    );
+    if (remote && remote.unavailableReason === null) await this.reattachRemoteRuns(remote);
+    else if (remote)
+      this.warn(
+        'Runs on the run queue are not re-attached while it cannot be used; they stay as they are and are taken up at the next start with the queue.',
+      );
+    return interrupted;
+  }
+
+  /** The run queue's state for the environment: its URL (password masked) and why it cannot be used now. */
+  get queueStatus(): { url: string; problem?: string } | undefined {
+    const remote = this.options.remote;
+    if (!remote) return undefined;
+    const problem = remote.unavailableReason;
+    return { url: remote.queueUrl.display, ...(problem ? { problem } : {}) };
+  }
+
+  /** What the run queue hands over: the same path into the run's record and store as a local worker's messages. */
+  remoteSink(): RemoteRunSink {
+    return {
+      attemptStarted: (runId, attempt, worker, fromStep, time) => {
+        const run = this.active.get(runId);
+        if (!run) return;
+        const previous = run.record.worker;
+        run.record.worker = worker;
+        const message =
+          attempt === 1
+            ? `Taken by queue worker "${worker}".`
+            : `Queue worker "${previous ?? 'unknown'}" stopped answering; "${worker}" continues from ${fromStep > 0 ? `the checkpoint at step ${fromStep}` : 'the start'} (attempt ${attempt}).`;
+        const event: RunEvent = {
+          type: 'status',
+          runId,
+          step: fromStep,
+          time,
+          state: 'queued',
+          message,
+          ...(attempt > 1 ? { resumedFromStep: fromStep } : {}),
+        };
+        if (!this.remoteLogged.get(runId)?.has(loggedKey(event))) this.onRunEvent(event);
+        run.writeRecordNow();
+      },
+      event: (runId, event) => this.onRunEvent(event),
+      checkpoint: async (runId, checkpoint) => {
+        const run = this.active.get(runId);
+        if (!run) return;
+        run.storeCheckpoint(checkpoint);
+        await run.checkpointsWritten();
+      },
+      done: (runId, end) => {
+        const run = this.active.get(runId);
+        if (run && end.backend) run.record.backend = end.backend;
+        void this.finishRun(
+          runId,
+          { state: end.state, message: end.message, summary: end.summary, step: end.step },
+          { statusAlreadyEmitted: true },
+        );
+      },
+      fail: (runId, reason) => void this.finishRun(runId, { state: 'failed', message: reason }),
+      persisted: async (runId) => {
+        await this.active.get(runId)?.checkpointsWritten();
+        await this.store.flushEvents(runId);
+      },
+      alreadyStored: (runId, event) => this.remoteLogged.get(runId)?.has(loggedKey(event)) ?? false,
+      warn: (message) => this.warn(message),
+    };
+  }
+
+  /** Remote runs left queued or training by the previous host process: read on from their streams. */
+  private async reattachRemoteRuns(remote: QueueTarget): Promise<void> {
+    const { runs } = await this.store.listRuns();
+    for (const record of runs) {
+      if (record.runOn !== 'queue' || !['queued', 'running', 'paused'].includes(record.state)) continue;
+      try {
+        const stored = await this.store.readEvents(record.id);
+        this.remoteLogged.set(record.id, new Set(stored.events.slice(-2000).map(loggedKey)));
+        this.active.set(record.id, new ActiveRun({ ...record }, this.persistence));
+        const outcome = await remote.reattach(record.id);
+        if (outcome === 'gone')
+          await this.finishRun(record.id, {
+            state: 'interrupted',
+            message: `The run queue no longer knows this run (its job and stream are gone); it can resume from its checkpoint${record.checkpointStep !== undefined ? ` at step ${record.checkpointStep}` : ''} if it has one.`,
+          });
+      } catch (error) {
+        this.warn(
+          `Run "${record.id}" trains on the run queue but could not be re-attached: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 
   /** Why this manager cannot change the runs folder, or null when it can. */
@@ -141,7 +242,33 @@ export class RunManager {
     assertWithinBudget(config);
     // A user's IDX folder of another image size is refused here, before a run folder exists.
     await assertIdxImageSize(config, 'no run was started');
-    const record = await this.createRecord(config, request.name, request.sweep);
+    const remote = this.options.remote;
+    if (request.runOn === 'queue') {
+      if (!remote)
+        throw new RunManagerError(
+          'No run queue is configured, so the run cannot go to the queue: give the workbench a Redis URL (serve --queue redis://…, or Settings in the desktop app), or run it on this machine.',
+        );
+      remote.assertAvailable();
+      const record = await this.createRecord(config, request.name, { runOn: 'queue', sweep: request.sweep });
+      this.active.set(record.id, new ActiveRun(record, this.persistence));
+      this.emit({
+        type: 'status',
+        runId: record.id,
+        step: 0,
+        time: Date.now(),
+        state: 'queued',
+        message: `Queued on the run queue (${remote.queueUrl.display}) for a queue worker.`,
+      });
+      try {
+        await remote.enqueue(record.id, config, this.options.checkpointIntervalMs);
+      } catch (error) {
+        const reason = `The run could not be queued: ${error instanceof Error ? error.message : String(error)}`;
+        await this.finishRun(record.id, { state: 'failed', message: reason });
+        throw new RunManagerError(reason);
+      }
+      return { ...record };
+    }
+    const record = await this.createRecord(config, request.name, { sweep: request.sweep });
     this.active.set(record.id, new ActiveRun(record, this.persistence));
     this.emit({
       type: 'status',
@@ -158,6 +285,13 @@ export class RunManager {
 
   /** Stops a queued or training run; stopping a finished run does nothing. */
   async stopRun(id: string): Promise<void> {
+    const remote = this.options.remote;
+    if (remote && this.active.get(id)?.record.runOn === 'queue') {
+      const outcome = await remote.stop(id);
+      if (outcome === 'removed-from-queue')
+        await this.finishRun(id, { state: 'stopped', message: 'Stopped before a queue worker took it.' });
+      return;
+    }
     const queuedAt = this.queue.indexOf(id);
     if (queuedAt >= 0) {
       this.queue.splice(queuedAt, 1);
@@ -182,6 +316,10 @@ export class RunManager {
       const record = await this.store.readRecord(id);
       throw new RunManagerError(`Run "${id}" is ${record.state}; only a training run can be paused.`);
     }
+    if (run.record.runOn === 'queue' && this.options.remote) {
+      await this.options.remote.control(id, 'pause');
+      return;
+    }
     if (!this.pool.send({ type: 'pause', runId: id })) {
       throw new RunManagerError(
         `Run "${id}" is queued and has not started training; only a training run can be paused (stop it to take it off the queue).`,
@@ -202,6 +340,10 @@ export class RunManager {
     if (this.closing) throw new RunManagerError('The workbench is shutting down and resumes no runs.');
     const active = this.active.get(id);
     if (active) {
+      if (active.record.runOn === 'queue' && this.options.remote) {
+        await this.options.remote.control(id, 'resume');
+        return { ...active.record };
+      }
       if (active.record.state === 'paused' || this.pool.isTraining(id)) {
         this.pool.send({ type: 'resume', runId: id });
         return { ...active.record };
@@ -359,12 +501,23 @@ export class RunManager {
         }
       }),
     );
+    // Remote runs go on on their workers; run.json keeps them running and the next start re-attaches.
+    const remoteRuns = [...this.active.values()].filter((run) => run.record.runOn === 'queue');
+    await this.options.remote?.close();
+    for (const run of remoteRuns) {
+      await run.settle();
+      await this.store.writeRecord({ ...run.record }).catch(() => undefined);
+    }
     await this.pool.terminate();
     this.coalescer.dispose();
     await this.store.close();
   }
 
-  private async createRecord(config: RunConfig, name: string | undefined, sweep?: RunSweepTag): Promise<RunRecord> {
+  private async createRecord(
+    config: RunConfig,
+    name: string | undefined,
+    tags: { runOn?: RunOn; sweep?: RunSweepTag } = {},
+  ): Promise<RunRecord> {
     const totalSteps = this.options.totalSteps(config);
     for (let attempt = 0; ; attempt += 1) {
       const record: RunRecord = {
@@ -376,7 +529,8 @@ export class RunManager {
         createdAt: new Date().toISOString(),
         step: 0,
         totalSteps,
-        ...(sweep ? { sweep } : {}),
+        ...(tags.runOn === 'queue' ? { runOn: tags.runOn } : {}),
+        ...(tags.sweep ? { sweep: tags.sweep } : {}),
       };
       try {
         await this.store.createRun(record);
@@ -530,6 +684,10 @@ export class RunManager {
     }
     // Removed only now: until run.json holds the final state, getRun answers from memory.
     this.active.delete(id);
+    if (record.runOn === 'queue') {
+      this.remoteLogged.delete(id);
+      void this.options.remote?.forgetFinished(id);
+    }
     for (const resolve of this.finishWaiters.get(id) ?? []) resolve({ ...record });
     this.finishWaiters.delete(id);
     this.pump();
@@ -590,6 +748,11 @@ export class RunManager {
   private warn(message: string): void {
     (this.options.warn ?? ((text: string) => console.error(`Bayesian Workbench: ${text}`)))(message);
   }
+}
+
+/** What identifies a stored event when a re-read stream entry is matched against the log. */
+function loggedKey(event: RunEvent): string {
+  return `${event.type}|${event.step}|${event.time}`;
 }
 
 /** Why a run whose folder could not be written fails, and where it can resume from. */

@@ -562,6 +562,8 @@ export class RunStore {
   async markInterruptedRuns(
     now: Date = new Date(),
     problems: (id: string, reason: string) => void = () => undefined,
+    /** Runs to leave as they are (remote runs, which go on on their queue workers). */
+    keep: (record: RunRecord) => boolean = () => false,
   ): Promise<string[]> {
     this.assertWritable('Marking unfinished runs as interrupted');
     await this.removeCreationLeftovers();
@@ -569,7 +571,7 @@ export class RunStore {
     const candidates = [...runs, ...damaged.flatMap((run) => (run.record ? [run.record] : []))];
     const interrupted: string[] = [];
     for (const record of candidates) {
-      if (!unfinishedStates.includes(record.state)) continue;
+      if (!unfinishedStates.includes(record.state) || keep(record)) continue;
       try {
         if (await this.claimedByLiveProcess(record.id)) continue;
         await this.removeWriteLeftovers(record.id);

@@ -37,9 +37,11 @@ export interface StartSweepOptions {
   allowHostPaths?: boolean;
 }
 
-/** Where a run was trained, as the CLI's JSON and the sweep view say it. */
-export function workerOf(record: Pick<RunRecord, 'backend'>): string {
-  return record.backend ? `local (${record.backend.name})` : 'local';
+/** Where a run was trained, as the CLI's JSON and the sweep view say it: the queue worker's name, or `local`. */
+export function workerOf(record: Pick<RunRecord, 'backend' | 'runOn' | 'worker'>): string {
+  const backend = record.backend ? ` (${record.backend.name})` : '';
+  if (record.runOn === 'queue') return `${record.worker ?? 'queue'}${backend}`;
+  return `local${backend}`;
 }
 
 export class SweepService {

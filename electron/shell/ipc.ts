@@ -58,6 +58,8 @@ export interface DesktopServices {
   openRunsFolder(): Promise<void>;
   /** The native Open dialog for image files: the paths picked, or [] (granted here, not by the caller). */
   pickImageFiles(): Promise<string[]>;
+  /** Checks and saves the run queue's URL for the next start; the URL with its password masked. */
+  setQueueUrl(url: string): Promise<string>;
   pathGrants: PathGrants;
 }
 
@@ -78,6 +80,7 @@ export function registerDesktopHandlers(
       services.pathGrants.grant(file);
       return null;
     },
+    setQueueUrl: (url: string) => services.setQueueUrl(url),
     pickImageFiles: async () => {
       const picked = await services.pickImageFiles();
       for (const file of picked) services.pathGrants.grant(file);

@@ -63,6 +63,7 @@ export function createDesktopBridge(ipcRenderer: IpcRendererLike, webUtils: WebU
     openRunsFolder: async () => {
       await invoke(ipcRenderer, desktopChannels.openRunsFolder, []);
     },
+    setQueueUrl: (url: string) => invoke(ipcRenderer, desktopChannels.setQueueUrl, [url]) as Promise<string>,
     onMenuCommand(listener: (command: MenuCommand) => void): () => void {
       return subscribe(ipcRenderer, desktopChannels.menu, (value) => {
         if (isMenuCommand(value)) listener(value);

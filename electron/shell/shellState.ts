@@ -27,6 +27,8 @@ const rectangleSchema = z.object({
 export const shellStateSchema = z.object({
   window: z.object({ bounds: rectangleSchema, maximized: z.boolean() }).optional(),
   lastExportDir: z.string().min(1).optional(),
+  /** The run queue's Redis URL (Settings); the host connects to it at start. */
+  queueUrl: z.string().min(1).max(2000).optional(),
 });
 export type ShellState = z.infer<typeof shellStateSchema>;
 

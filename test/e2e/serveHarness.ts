@@ -34,6 +34,8 @@ export interface ShellSessionOptions {
   consoleWarnings?: boolean;
   /** Runs on the runs folder before the server starts (e.g. training runs with the CLI). */
   prepare?: (runsDir: string) => Promise<void>;
+  /** More arguments for serve (e.g. `--queue URL`), asked for after `prepare`. */
+  serveArgs?: () => string[];
   /** For beforeAll: server, browser and `prepare` together. */
   setupTimeoutMs?: number;
 }
@@ -72,7 +74,7 @@ export function useShellSession(options: ShellSessionOptions): ShellSession {
     runsDir = await mkdtemp(path.join(tmpdir(), options.tempPrefix));
     await mkdir(artifactsDir, { recursive: true });
     await options.prepare?.(runsDir);
-    serve = await startServe(runsDir);
+    serve = await startServe(runsDir, undefined, options.serveArgs?.() ?? []);
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     page = await browser.newPage({ viewport: options.viewport ?? { width: 1440, height: 900 }, acceptDownloads: true });
     const reported = options.consoleWarnings === false ? ['error'] : ['error', 'warning'];
@@ -104,7 +106,7 @@ export function useShellSession(options: ShellSessionOptions): ShellSession {
     pageErrors,
     async restartServe(signal) {
       await serve?.stop(signal);
-      serve = await startServe(runsDir);
+      serve = await startServe(runsDir, undefined, options.serveArgs?.() ?? []);
     },
   };
 }

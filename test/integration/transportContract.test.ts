@@ -83,6 +83,7 @@ beforeAll(async () => {
         return `/exports/${request.defaultName}`;
       },
       openRunsFolder: async () => {},
+      setQueueUrl: async (url) => url,
       pickImageFiles: async () => pickedPaths,
       pathGrants,
     },

@@ -1,0 +1,212 @@
+/**
+ * The run queue when things go wrong, with a real redis-server and real `npm run worker` processes:
+ * a worker killed with SIGKILL mid-LeNet5-run (its run goes on on another worker from the checkpoint the
+ * host stored, the step count continuing, no gap and no duplicate in the timeline); a wrong
+ * password and an unreachable Redis (clear messages, local runs unaffected); a malformed job and a
+ * malformed stream entry (each fails only itself, with the reason).
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lenet5ConfigSchema } from '../../core/experiments/lenet5/config';
+import { currentTimeline } from '../../core/contract/runTimeline';
+import { DEFAULT_QUEUE_NAME, runKeys } from '../../electron/host/remote/queueKeys';
+import { parseQueueUrl, probeRedis } from '../../electron/host/remote/redisConnection';
+import { sinusoidConfig } from './fixtures/runManagerHarness';
+import {
+  entryEvents,
+  openRemoteHarness,
+  timelineMetricSteps,
+  waitFor,
+  workerSentOf,
+  type RemoteHarness,
+  type WatchedEntry,
+} from './fixtures/remoteHarness';
+import { freePort } from '../fixtures/redisServer';
+import { startQueueWorkerProcess } from '../fixtures/queueWorkerProcess';
+
+let h: RemoteHarness;
+
+beforeAll(async () => {
+  h = await openRemoteHarness('workbench-remote-faults-');
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const wrongPasswordUrl = () => `redis://:not-the-password@127.0.0.1:${h.redis.port}`;
+
+describe('a queue worker killed mid-run', () => {
+  it(
+    'lets another worker finish the run from the last stored checkpoint, with no gap or duplicate in its timeline',
+    { timeout: 600_000 },
+    async () => {
+      // Short locks (documented worker options), so the stalled-job check notices a dead worker within seconds.
+      const fast = ['--lock-ms', '8000', '--stalled-interval-ms', '1000'];
+      const first = await h.startWorker('worker-1', fast);
+      const { runManager } = await h.openHost();
+      const STEPS = 60;
+      const config = lenet5ConfigSchema.parse({
+        experiment: 'lenet5',
+        steps: STEPS,
+        batchSize: 8,
+        evalEvery: 10,
+        evalDraws: 2,
+        evalImages: 20,
+        seed: 2,
+      });
+      const started = await runManager.startRun({ config, runOn: 'queue' });
+      // Event-driven: the test reads the run's stream as worker-1 writes it and freezes worker-1
+      // (SIGSTOP: not one more entry) as soon as it has sent a checkpoint and 3 steps past it.
+      const watch = h.watchStream(started.id);
+      const metricSteps = (entries: WatchedEntry[]) =>
+        entries.flatMap((entry) =>
+          entry.body.kind === 'event' && entry.body.event.type === 'metrics' ? [entry.body.event.step] : [],
+        );
+      const checkpointSteps = (entries: WatchedEntry[]) =>
+        entries.flatMap((entry) => (entry.body.kind === 'checkpoint' ? [entry.body.checkpoint.manifest.step] : []));
+      await watch.until((entries) => {
+        const checkpoints = checkpointSteps(entries);
+        return checkpoints.length > 0 && Math.max(0, ...metricSteps(entries)) >= Math.max(...checkpoints) + 3;
+      }, 'a checkpoint and 3 steps past it');
+      first.child.kill('SIGSTOP');
+      await first.kill('SIGKILL');
+      const byFirst = await watch.stop();
+      expect(byFirst.every((entry) => entry.attempt === 1)).toBe(true);
+      expect(byFirst.some((entry) => entry.body.kind === 'done')).toBe(false); // it died mid-run
+      const lastCheckpoint = Math.max(...checkpointSteps(byFirst));
+      const lastStep = Math.max(...metricSteps(byFirst));
+      expect(lastStep).toBeGreaterThanOrEqual(lastCheckpoint + 3);
+      expect(lastStep).toBeLessThan(STEPS);
+      // The host stores everything worker-1 sent, its last checkpoint included, before anyone takes over.
+      await waitFor(
+        async () => ((await runManager.getRun(started.id)).checkpointStep === lastCheckpoint ? true : undefined),
+        `the host to store the checkpoint at step ${lastCheckpoint}`,
+      );
+      const second = await h.startWorker('worker-2', fast);
+      const final = await runManager.waitForRun(started.id);
+      expect(final.state).toBe('completed');
+      expect(final.worker).toBe('worker-2');
+      expect(final.step).toBe(STEPS);
+      const stored = await h.storedEvents(started.id);
+      const takeover = stored.find((event) => event.type === 'status' && event.resumedFromStep !== undefined);
+      expect(takeover).toMatchObject({ state: 'queued', resumedFromStep: lastCheckpoint });
+      expect(takeover?.type === 'status' && takeover.message).toMatch(
+        /"worker-1" stopped answering; "worker-2" continues from the checkpoint at step \d+ \(attempt 2\)/,
+      );
+      // worker-2 continued the step count from the checkpoint.
+      const bySecond = await waitFor(
+        () => second.lines.find((line) => line.runId === started.id && line.sent)?.sent,
+        "worker-2's log of the run",
+      );
+      expect(bySecond.find((entry) => entry.startsWith('metrics:'))).toBe(`metrics:${lastCheckpoint + 1}`);
+      // Stored: exactly what worker-1 sent up to its death, then what worker-2 sent, each once.
+      expect(workerSentOf(stored)).toEqual([...entryEvents(byFirst), ...bySecond]);
+      // The timeline: steps 1…60 once each; what worker-1 trained past the checkpoint is superseded.
+      expect(timelineMetricSteps(stored)).toEqual(Array.from({ length: STEPS }, (_, index) => index + 1));
+      expect(
+        currentTimeline(stored)
+          .filter((event) => event.type === 'heldout')
+          .map((event) => event.step),
+      ).toEqual([10, 20, 30, 40, 50, 60]);
+      await runManager.close();
+      await second.kill('SIGTERM');
+    },
+  );
+});
+
+describe('a wrong password, an unreachable Redis, a malformed job', () => {
+  it('are each said clearly, and local runs go on', { timeout: 900_000 }, async () => {
+    await expect(probeRedis(parseQueueUrl(wrongPasswordUrl()))).rejects.toThrow(
+      /Redis at 127\.0\.0\.1:\d+ refused the user name or password in the queue URL \(redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\)/,
+    );
+    await expect(probeRedis(parseQueueUrl(`redis://127.0.0.1:${h.redis.port}`))).rejects.toThrow(/requires a password/);
+    const deadPort = await freePort();
+    await expect(probeRedis(parseQueueUrl(`redis://:x@127.0.0.1:${deadPort}`))).rejects.toThrow(
+      /cannot be reached: nothing accepts connections there \(ECONNREFUSED\)/,
+    );
+    expect(() => parseQueueUrl('http://example')).toThrow(/must start with redis:\/\/ or rediss:\/\//);
+
+    // The worker command says it and exits.
+    const refused = startQueueWorkerProcess(wrongPasswordUrl(), 'refused');
+    const unreachable = startQueueWorkerProcess(`redis://:x@127.0.0.1:${deadPort}`, 'unreachable');
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toMatch(/Error: Redis at 127\.0\.0\.1:\d+ refused the user name or password/);
+    expect(refused.stderr()).not.toContain('not-the-password');
+    expect(await unreachable.exited).toBe(1);
+    expect(unreachable.stderr()).toMatch(/cannot be reached/);
+
+    // A host given the wrong password: the queue says why it cannot be used; local runs train.
+    const { runManager } = await h.openHost(wrongPasswordUrl());
+    expect(runManager.queueStatus?.problem).toMatch(/refused the user name or password/);
+    expect(runManager.queueStatus?.url).not.toContain('not-the-password');
+    await expect(runManager.startRun({ config: sinusoidConfig({ epochs: 20 }), runOn: 'queue' })).rejects.toThrow(
+      /The run queue cannot be used: Redis at 127\.0\.0\.1:\d+ refused the user name or password/,
+    );
+    const local = await runManager.startRun({ config: sinusoidConfig({ epochs: 30, evalEvery: 30, gridPoints: 20 }) });
+    expect((await runManager.waitForRun(local.id)).state).toBe('completed');
+    await runManager.close();
+
+    // A malformed job fails alone, with the reason; the worker takes the next run.
+    const worker = await h.startWorker('worker-m');
+    const good = await h.openHost();
+    const queueConnection = new Redis(h.redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: queueConnection });
+    await queue.add('train', { format: 'something else', runId: 'x' }, { jobId: 'bogus-job' });
+    await waitFor(() => worker.lines.find((line) => line.malformed), 'the worker to refuse the malformed job');
+    expect(worker.lines.find((line) => line.malformed)?.malformed).toMatch(
+      /^Job "bogus-job" is malformed and was not run: format: /,
+    );
+    await waitFor(
+      () => h.warnings.find((warning) => warning.includes('bogus-job')),
+      "the host's warning about the failed job",
+    );
+    await queue.close();
+    queueConnection.disconnect(); // BullMQ leaves a connection it was given open
+    const afterwards = await good.runManager.startRun({
+      config: sinusoidConfig({ epochs: 40, evalEvery: 40, gridPoints: 20 }),
+      runOn: 'queue',
+    });
+    expect((await good.runManager.waitForRun(afterwards.id)).state).toBe('completed');
+    await good.runManager.close();
+  });
+
+  it('fails only its run on a malformed stream entry, with the reason', { timeout: 900_000 }, async () => {
+    if (!h.workers.some((worker) => worker.child.exitCode === null && worker.name === 'worker-m'))
+      await h.startWorker('worker-m2');
+    const { runManager } = await h.openHost();
+    const victim = await runManager.startRun({
+      config: sinusoidConfig({ epochs: 2000, evalEvery: 1000, gridPoints: 20 }),
+      runOn: 'queue',
+    });
+    const bystander = await runManager.startRun({
+      config: sinusoidConfig({ epochs: 60, evalEvery: 60, gridPoints: 20 }),
+    });
+    await waitFor(
+      async () => ((await runManager.getRun(victim.id)).step >= 10 ? true : undefined),
+      'the victim to train',
+    );
+    const redis = new Redis(h.redis.url);
+    await redis.xadd(
+      runKeys(victim.id).stream,
+      '*',
+      'attempt',
+      '99',
+      'seq',
+      '1',
+      'body',
+      '{"kind":"event","event":{"type":"nonsense"}}',
+    );
+    redis.disconnect();
+    const failed = await runManager.waitForRun(victim.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.message).toMatch(
+      new RegExp(
+        `^Run "${victim.id}" failed: the queue worker sent a malformed stream entry \\d+-\\d+ \\(event\\.type: `,
+      ),
+    );
+    expect((await runManager.waitForRun(bystander.id)).state).toBe('completed');
+    await runManager.close();
+  });
+});

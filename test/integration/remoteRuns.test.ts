@@ -1,0 +1,145 @@
+/**
+ * Runs on the run queue, end to end on this machine: a real redis-server (password, AOF), the host
+ * in this process, queue workers as `npm run worker` processes. A remote run's events.ndjson holds
+ * exactly what its worker sent, once each and in order; a restart of redis-server mid-sweep and a
+ * restart of the host mid-sweep lose and duplicate nothing, and the sweep finishes; pause, resume
+ * and stop from the host reach the worker.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sinusoidConfig } from './fixtures/runManagerHarness';
+import { openRemoteHarness, waitFor, workerSentOf, type RemoteHarness } from './fixtures/remoteHarness';
+import type { QueueWorkerProcess } from '../fixtures/queueWorkerProcess';
+import type { HostServices } from '../../electron/host/hostServices';
+
+let h: RemoteHarness;
+let workers: QueueWorkerProcess[];
+
+beforeAll(async () => {
+  h = await openRemoteHarness('workbench-remote-');
+  workers = await Promise.all([h.startWorker('worker-a'), h.startWorker('worker-b')]);
+}, 180_000);
+
+const EPOCHS = 150;
+
+/** A sweep of two sinusoid runs (two learning rates, one seed) on the run queue. */
+function queueSweep(name: string, seed: number) {
+  const config = sinusoidConfig({ epochs: EPOCHS, evalEvery: 50, gridPoints: 40, predictiveDraws: 8, seed });
+  return { name, base: config, axes: { learningRate: [0.01, 0.03] }, seeds: [seed], runOn: 'queue' as const };
+}
+
+async function anyStepAtLeast(host: HostServices, ids: string[], step: number): Promise<boolean> {
+  const records = await Promise.all(ids.map((id) => host.runManager.getRun(id)));
+  return records.some((record) => record.step >= step);
+}
+
+/** The run's events.ndjson holds what its workers sent, once each and in order, and steps 1…epochs. */
+async function expectStoredAsSent(runId: string, epochs = EPOCHS): Promise<void> {
+  const sent = await waitFor(() => {
+    const lines = h.workers.flatMap((process) => process.lines.filter((line) => line.runId === runId && line.sent));
+    return lines.length > 0 ? lines.flatMap((line) => line.sent!) : undefined;
+  }, `the worker's log of run ${runId}`);
+  const stored = await h.storedEvents(runId);
+  expect(workerSentOf(stored)).toEqual(sent);
+  expect(stored.filter((event) => event.type === 'metrics').map((event) => event.step)).toEqual(
+    Array.from({ length: epochs }, (_, index) => index + 1),
+  );
+  expect(sent.length).toBeGreaterThan(epochs);
+}
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('a run on the queue', () => {
+  it('completes on a queue worker with every event stored once and in order', { timeout: 600_000 }, async () => {
+    const host = await h.openHost();
+    const { runManager } = host;
+    const started = await runManager.startRun({
+      config: sinusoidConfig({ epochs: 100, evalEvery: 50, gridPoints: 40, predictiveDraws: 8, seed: 3 }),
+      runOn: 'queue',
+    });
+    expect(started.runOn).toBe('queue');
+    const final = await runManager.waitForRun(started.id);
+    expect(final.state).toBe('completed');
+    expect(final.worker).toMatch(/^worker-[ab]$/);
+    expect(final.backend?.name).toMatch(/\w+/);
+    expect(final.summary).toBeDefined();
+    await expectStoredAsSent(started.id, 100);
+    await runManager.close();
+  });
+
+  it(
+    'loses nothing when redis-server restarts mid-sweep (AOF), and the sweep finishes',
+    { timeout: 600_000 },
+    async () => {
+      const host = await h.openHost();
+      const started = await host.sweeps.startSweep(queueSweep('redis restart', 4));
+      const ids = started.sweep.runIds;
+      await waitFor(
+        async () => ((await anyStepAtLeast(host, ids, 30)) ? true : undefined),
+        'a run of the sweep at step 30',
+      );
+      await h.redis.restart(1500);
+      const finals = await Promise.all(ids.map((id) => host.runManager.waitForRun(id)));
+      expect(finals.map((record) => record.state)).toEqual(['completed', 'completed']);
+      expect((await host.sweeps.getSweep(started.sweep.id)).counts).toMatchObject({ done: 2, failed: 0 });
+      for (const id of ids) await expectStoredAsSent(id);
+      await host.runManager.close();
+    },
+  );
+
+  it(
+    're-attaches to the runs of a sweep after a host restart, and stores every event once',
+    { timeout: 600_000 },
+    async () => {
+      const first = await h.openHost();
+      const started = await first.sweeps.startSweep(queueSweep('host restart', 5));
+      const ids = started.sweep.runIds;
+      await waitFor(
+        async () => ((await anyStepAtLeast(first, ids, 30)) ? true : undefined),
+        'a run of the sweep at step 30 before the host restart',
+      );
+      await first.runManager.close(); // the host goes; the workers train on
+      const second = await h.openHost();
+      const attached = await Promise.all(ids.map((id) => second.runManager.getRun(id)));
+      expect(attached.every((record) => ['queued', 'running', 'completed'].includes(record.state))).toBe(true);
+      const finals = await Promise.all(ids.map((id) => second.runManager.waitForRun(id)));
+      expect(finals.map((record) => record.state)).toEqual(['completed', 'completed']);
+      expect((await second.sweeps.getSweep(started.sweep.id)).counts).toMatchObject({ done: 2, failed: 0 });
+      for (const id of ids) await expectStoredAsSent(id);
+      await second.runManager.close();
+      // The same workers trained through both hosts.
+      expect(workers.every((worker) => worker.child.exitCode === null)).toBe(true);
+    },
+  );
+
+  it('is paused, resumed and stopped from the host on its queue worker', { timeout: 300_000 }, async () => {
+    const host = await h.openHost();
+    const { runManager } = host;
+    const started = await runManager.startRun({
+      config: sinusoidConfig({ epochs: 20000, evalEvery: 10000, gridPoints: 40, predictiveDraws: 8, seed: 6 }),
+      runOn: 'queue',
+    });
+    const state = async (want: string) =>
+      waitFor(async () => {
+        const record = await runManager.getRun(started.id);
+        return record.state === want ? record : undefined;
+      }, `the run to be ${want}`);
+    await state('running');
+    await runManager.pauseRun(started.id);
+    const paused = await state('paused');
+    // Held on the worker: no step is trained while paused.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await runManager.getRun(started.id)).step).toBe(paused.step);
+    await runManager.resumeRun(started.id);
+    await waitFor(async () => {
+      const record = await runManager.getRun(started.id);
+      return record.state === 'running' && record.step > paused.step ? true : undefined;
+    }, 'training to go on after resume');
+    await runManager.stopRun(started.id);
+    const final = await runManager.waitForRun(started.id);
+    expect(final.state).toBe('stopped');
+    expect(final.step).toBeLessThan(20000);
+    await runManager.close();
+  });
+});
