@@ -16,6 +16,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { OOD_MAX_UPLOAD_BYTES } from '../core/contract/ood';
 import { wireRequestSchema, type WireReply, type WirePush } from '../core/contract/workbenchApi';
 import type { ApiCaller, ApiHandler } from './host/apiHandler';
+import { concurrencyOption } from './cli/concurrencyOption';
 import { openHostServices, type HostServices } from './host/hostServices';
 import { TokenBucket, type RateLimit } from './host/rateLimiter';
 import { resolveRendererFile } from './host/rendererFiles';
@@ -54,6 +55,8 @@ export interface BrowserShellOptions {
   services?: HostServices;
   /** The run queue's Redis URL: runs started with "Run on: queue" go to queue workers (electron/host/remote). */
   queueUrl?: string;
+  /** Local runs trained at once (default 1). */
+  concurrency?: number;
 }
 
 export interface BrowserShell {
@@ -125,6 +128,7 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       shell: 'browser',
       warn: (message) => console.error(`Bayesian Workbench: ${message}`),
       ...(options.queueUrl ? { queueUrl: options.queueUrl } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     }));
   const closeServices = () => (ownServices ? runManager.close() : Promise.resolve());
   const limits: ConnectionLimits = {
@@ -392,8 +396,13 @@ async function main(): Promise<void> {
       'Redis URL of the run queue (redis://[user:password@]host:port, rediss:// for TLS): lets runs go to `npm run worker` processes',
       process.env.WORKBENCH_QUEUE_URL,
     )
+    .option(
+      '--concurrency <n>',
+      'local runs trained at once (default 1: a run may use every core itself)',
+      concurrencyOption,
+    )
     .parse(process.argv)
-    .opts<{ port: number; host: string; runsDir: string; queue?: string }>();
+    .opts<{ port: number; host: string; runsDir: string; queue?: string; concurrency?: number }>();
 
   if (!isLoopbackHost(options.host)) {
     console.error(
@@ -406,6 +415,7 @@ async function main(): Promise<void> {
     host: options.host,
     runsDir: path.resolve(options.runsDir),
     ...(options.queue ? { queueUrl: options.queue } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   if (!(await resolveRendererFile(defaultRendererDir, '/'))) {
     console.error(

@@ -1,5 +1,5 @@
 /**
- * `npm run sweep -- --file sweep.json [--queue redis://…] [--runs-dir DIR] [--json]`: starts a sweep
+ * `npm run sweep -- --file sweep.json [--queue redis://…] [--concurrency N] [--runs-dir DIR] [--json]`: starts a sweep
  * (a base run configuration × axes × seeds, core/sweeps/sweepFile.ts) through the same sweep
  * service, run manager and worker as the apps, waits for every run, shows each run's end on
  * stderr, and prints what it did; with --json the last stdout line is one JSON object:
@@ -12,12 +12,16 @@ import type { Command } from 'commander';
 import type { SweepStatus } from '../../core/contract/sweep';
 import type { RunRecord } from '../../core/contract/workbenchApi';
 import { openHostServices, type HostServices } from '../host/hostServices';
+import { defaultSweepConcurrency } from '../host/localConcurrency';
 import { workerOf } from '../host/sweepService';
+import { MAX_CONCURRENCY } from '../host/workerPool';
+import { concurrencyOption } from './concurrencyOption';
 
 interface SweepOptions {
   file: string;
   runsDir: string;
   queue?: string;
+  concurrency?: number;
   json?: boolean;
 }
 
@@ -38,6 +42,11 @@ export function registerSweepCommand(program: Command): void {
     .option(
       '--queue <url>',
       'train the runs on queue workers (`npm run worker`) through this Redis: redis://[user:password@]host:port, or rediss://… for TLS',
+    )
+    .option(
+      '--concurrency <n>',
+      `local runs trained at once (default: one per core on wasm/cpu, 1 with libtensorflow; at most ${MAX_CONCURRENCY})`,
+      concurrencyOption,
     )
     .option(
       '--json',
@@ -69,7 +78,16 @@ async function readSweepFile(file: string): Promise<unknown> {
  * once and nothing starts).
  */
 async function openSweepHost(options: SweepOptions): Promise<HostServices> {
+  let concurrency = options.concurrency;
+  if (concurrency === undefined && !options.queue) {
+    const chosen = defaultSweepConcurrency();
+    concurrency = chosen.runs;
+    console.error(
+      `Training ${chosen.runs} run${chosen.runs === 1 ? '' : 's'} at once (${chosen.reason}; --concurrency N to change).`,
+    );
+  }
   const services = await openHostServices({
+    ...(concurrency !== undefined ? { concurrency } : {}),
     runsDir: options.runsDir,
     shell: 'test',
     access: 'owner',

@@ -51,6 +51,8 @@ export interface HostServicesOptions {
   queueUrl?: string;
   /** Options of the run queue (tests shorten its reads). */
   queueOptions?: Omit<QueueTargetOptions, 'url'>;
+  /** Local runs trained at once (default 1; electron/host/localConcurrency.ts). */
+  concurrency?: number;
 }
 
 export interface HostServices {
@@ -132,6 +134,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     ...(options.trainingWorkerFactory ? { trainingWorkerFactory: options.trainingWorkerFactory } : {}),
     warn: options.warn,
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });

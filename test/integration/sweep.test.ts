@@ -121,7 +121,8 @@ describe('a local sweep', () => {
       const runsFolder = path.join(cliRunsDir, 'runs');
       const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
         (resolve) => {
-          const child = spawn('npm', ['run', 'sweep', '--', '--file', file, '--runs-dir', runsFolder, '--json'], {
+          const args = ['run', 'sweep', '--', '--file', file, '--runs-dir', runsFolder, '--concurrency', '2', '--json'];
+          const child = spawn('npm', args, {
             cwd: repoRoot,
             stdio: ['ignore', 'pipe', 'pipe'],
           });
@@ -153,6 +154,15 @@ describe('a local sweep', () => {
         expect(record.config).toEqual(run.config);
       }
       expect(stderr).toMatch(/\[12\/12\]/);
+      // Two runs trained at once: some run started before another had finished.
+      const spans = await Promise.all(
+        result.runs.map(async (run) => {
+          const record = await readRunJson(runsFolder, run.id);
+          return { start: Date.parse(record.startedAt!), end: Date.parse(record.finishedAt!) };
+        }),
+      );
+      const overlapping = spans.some((a, i) => spans.some((b, j) => i !== j && a.start < b.start && b.start < a.end));
+      expect(overlapping).toBe(true);
       // The sweep's record is in the runs folder, hidden from the run listing.
       const recorded = JSON.parse(
         await fs.readFile(path.join(runsFolder, '.sweeps', `${result.sweepId}.json`), 'utf8'),
