@@ -116,6 +116,63 @@ describe('a queue worker killed mid-run', () => {
   );
 });
 
+describe('a run whose workers keep dying', () => {
+  it(
+    'is failed for good with the queue\'s reason once it has lost its worker too often, and the next run completes',
+    { timeout: 300_000 },
+    async () => {
+      // Only this test's workers: each allows one lost worker per run (--max-stalled 1) and has short locks.
+      await Promise.all(h.workers.map((worker) => worker.kill('SIGTERM')));
+      const fast = ['--lock-ms', '3000', '--stalled-interval-ms', '500', '--max-stalled', '1'];
+      const pool = await Promise.all([h.startWorker('doomed-1', fast), h.startWorker('doomed-2', fast)]);
+      const { runManager } = await h.openHost();
+      const victim = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 50_000, evalEvery: 25_000, gridPoints: 20 }),
+        runOn: 'queue',
+      });
+      const watch = h.watchStream(victim.id);
+      // Kill -9 whichever worker trains the run, once it has trained a few steps of this attempt.
+      const killDuring = async (attempt: number) => {
+        const entries = await watch.until(
+          (all) =>
+            all.some((entry) => entry.attempt === attempt && entry.body.kind === 'attempt') &&
+            all.filter((entry) => entry.attempt === attempt && entry.body.kind === 'event').length >= 5,
+          `attempt ${attempt} training`,
+          120_000,
+        );
+        const start = entries.find((entry) => entry.attempt === attempt && entry.body.kind === 'attempt')!;
+        const name = start.body.kind === 'attempt' ? start.body.worker : '';
+        const trainer = pool.find((worker) => worker.name === name)!;
+        expect(trainer).toBeDefined();
+        await trainer.kill('SIGKILL');
+        return name;
+      };
+      const firstTrainer = await killDuring(1);
+      const secondTrainer = await killDuring(2); // the other worker took it over after the stalled check
+      expect(secondTrainer).not.toBe(firstTrainer);
+      // A third worker's stalled check finds the run lost twice: BullMQ gives up on it.
+      const survivor = await h.startWorker('survivor', fast);
+      const failed = await runManager.waitForRun(victim.id);
+      await watch.stop();
+      expect(failed.state).toBe('failed');
+      expect(failed.message).toBe('The queue gave up on the run: job stalled more than allowable limit.');
+      const stored = await h.storedEvents(victim.id);
+      expect(stored.at(-1)).toMatchObject({ type: 'status', state: 'failed', message: failed.message });
+      // The survivor never trained it, and takes the next run as usual.
+      expect(survivor.lines.some((line) => line.runId === victim.id && line.started)).toBe(false);
+      const next = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 40, evalEvery: 40, gridPoints: 20 }),
+        runOn: 'queue',
+      });
+      const done = await runManager.waitForRun(next.id);
+      expect(done.state).toBe('completed');
+      expect(done.worker).toBe('survivor');
+      await runManager.close();
+      await survivor.kill('SIGTERM');
+    },
+  );
+});
+
 describe('a wrong password, an unreachable Redis, a malformed job', () => {
   it('are each said clearly, and local runs go on', { timeout: 900_000 }, async () => {
     await expect(probeRedis(parseQueueUrl(wrongPasswordUrl()))).rejects.toThrow(
