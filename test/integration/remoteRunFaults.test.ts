@@ -118,7 +118,7 @@ describe('a queue worker killed mid-run', () => {
 
 describe('a run whose workers keep dying', () => {
   it(
-    'is failed for good with the queue\'s reason once it has lost its worker too often, and the next run completes',
+    "is failed for good with the queue's reason once it has lost its worker too often, and the next run completes",
     { timeout: 300_000 },
     async () => {
       // Only this test's workers: each allows one lost worker per run (--max-stalled 1) and has short locks.

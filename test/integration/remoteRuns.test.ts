@@ -5,7 +5,11 @@
  * restart of the host mid-sweep lose and duplicate nothing, and the sweep finishes; pause, resume
  * and stop from the host reach the worker.
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_QUEUE_NAME } from '../../electron/host/remote/queueKeys';
 import { sinusoidConfig } from './fixtures/runManagerHarness';
 import { openRemoteHarness, waitFor, workerSentOf, type RemoteHarness } from './fixtures/remoteHarness';
 import type { QueueWorkerProcess } from '../fixtures/queueWorkerProcess';
@@ -142,4 +146,43 @@ describe('a run on the queue', () => {
     expect(final.step).toBeLessThan(20000);
     await runManager.close();
   });
+
+  it(
+    'is deleted from the workbench once stopped or finished: its folder, its listing and its Redis keys are gone',
+    { timeout: 300_000 },
+    async () => {
+      const { runManager } = await h.openHost();
+      const stopped = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 20000, evalEvery: 10000, gridPoints: 20, seed: 7 }),
+        runOn: 'queue',
+      });
+      const finished = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 30, evalEvery: 30, gridPoints: 20, seed: 8 }),
+        runOn: 'queue',
+      });
+      await waitFor(async () => ((await runManager.getRun(stopped.id)).step >= 5 ? true : undefined), 'training');
+      // A run still on its worker cannot be deleted: it is stopped first.
+      await expect(runManager.deleteRun(stopped.id)).rejects.toThrow(/stop it before deleting it/);
+      await runManager.stopRun(stopped.id);
+      expect((await runManager.waitForRun(stopped.id)).state).toBe('stopped');
+      expect((await runManager.waitForRun(finished.id)).state).toBe('completed');
+      const redis = new Redis(h.redis.url);
+      const keysOf = async (id: string) => [
+        ...(await redis.keys(`bw:run:${id}:*`)),
+        ...(await redis.keys(`bull:${DEFAULT_QUEUE_NAME}:${id}*`)),
+      ];
+      for (const run of [stopped, finished]) {
+        await runManager.deleteRun(run.id);
+        await expect(fs.access(path.join(h.runsDir, run.id))).rejects.toThrow(/ENOENT/);
+        await expect(runManager.getRun(run.id)).rejects.toThrow();
+        expect((await runManager.listRuns()).runs.map((record) => record.id)).not.toContain(run.id);
+        // Its stream, control, attempt and checkpoint keys and its BullMQ job are gone from Redis.
+        expect(
+          await waitFor(async () => ((await keysOf(run.id)).length === 0 ? [] : undefined), 'the keys to go', 30_000),
+        ).toEqual([]);
+      }
+      redis.disconnect();
+      await runManager.close();
+    },
+  );
 });
