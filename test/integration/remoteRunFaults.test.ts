@@ -158,6 +158,14 @@ describe('a run whose workers keep dying', () => {
       expect(failed.message).toBe('The queue gave up on the run: job stalled more than allowable limit.');
       const stored = await h.storedEvents(victim.id);
       expect(stored.at(-1)).toMatchObject({ type: 'status', state: 'failed', message: failed.message });
+      // BullMQ keeps the failed job (and the run's config in it) until the run is deleted on the host.
+      const redis = new Redis(h.redis.url);
+      const jobKeys = () => redis.keys(`bull:${DEFAULT_QUEUE_NAME}:${victim.id}*`);
+      expect((await jobKeys()).length).toBeGreaterThan(0);
+      await runManager.deleteRun(victim.id);
+      await waitFor(async () => ((await jobKeys()).length === 0 ? true : undefined), 'the failed job to go', 30_000);
+      expect(await redis.keys(`bw:run:${victim.id}:*`)).toEqual([]);
+      redis.disconnect();
       // The survivor never trained it, and takes the next run as usual.
       expect(survivor.lines.some((line) => line.runId === victim.id && line.started)).toBe(false);
       const next = await runManager.startRun({
