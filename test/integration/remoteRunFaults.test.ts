@@ -1,7 +1,9 @@
 /**
  * The run queue when things go wrong, with a real redis-server and real `npm run worker` processes:
  * a worker killed with SIGKILL mid-LeNet5-run (its run goes on on another worker from the checkpoint the
- * host stored, the step count continuing, no gap and no duplicate in the timeline); a wrong
+ * host stored, the step count continuing, no gap and no duplicate in the timeline); a run whose
+ * workers are killed on each attempt (failed for good with BullMQ's reason, its job removed on
+ * delete, the next run unaffected); a wrong
  * password and an unreachable Redis (clear messages, local runs unaffected); a malformed job and a
  * malformed stream entry (each fails only itself, with the reason).
  */

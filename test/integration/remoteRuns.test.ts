@@ -3,7 +3,8 @@
  * in this process, queue workers as `npm run worker` processes. A remote run's events.ndjson holds
  * exactly what its worker sent, once each and in order; a restart of redis-server mid-sweep and a
  * restart of the host mid-sweep lose and duplicate nothing, and the sweep finishes; pause, resume
- * and stop from the host reach the worker.
+ * and stop from the host reach the worker; a stopped or finished remote run is deleted (folder,
+ * listing, Redis keys and job); remote runs compare exactly like a local one.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

@@ -3,7 +3,8 @@
  * `npm run sweep -- --file … --queue redis://… --json` (a real CLI process, the host) and trained
  * by three `npm run worker` processes through a real redis-server. All 12 runs are done; each
  * run's events.ndjson holds exactly the events its worker says it sent, once each and in the
- * order sent (count and step sequence), and the CLI's JSON names the worker of every run.
+ * order sent (count and step sequence), and the CLI's JSON names the worker of every run. The
+ * same over TLS: a TLS-only redis-server with a throwaway CA (rediss://, NODE_EXTRA_CA_CERTS).
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
