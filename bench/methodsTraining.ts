@@ -8,6 +8,15 @@
  *
  * Prediction cost = time of one pass over 500 held-out images, times the passes the method's
  * predictive takes (VI and MC dropout 50, ensemble 5 members, deterministic 1), per image.
+ *
+ * What one training step does (after the timed steps, untimed): the kernels it runs (`tf.profile`,
+ * forward and backward), and the random tensors and values it draws — each draw takes one seed from
+ * the pass's seed stream, and tfjs makes a random tensor on the JavaScript side (`tf.randomNormal`,
+ * `tf.randomUniform`, `tf.dropout`'s mask), so every value it holds passes through the engine's
+ * `makeTensor`, which is counted. VI draws a weight perturbation per layer and Flipout's sign
+ * flips; MC dropout one mask per dropout layer (activation-sized, no weights drawn); the
+ * deterministic net nothing. An ensemble step is one step of each of its 5 members: per member
+ * step it is `memberStepsPerSecond`.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -168,6 +177,7 @@ async function measure(method: Method) {
     5,
   );
   const tensorsAfter = tf.memory().numTensors;
+  const oneStep = await profileStep(() => step(0), seeds);
   optimizer.dispose();
   dispose();
   batches.forEach(({ images, labels }) => tf.dispose([images, labels]));
@@ -179,10 +189,42 @@ async function measure(method: Method) {
     timedSteps,
     msPerStep: round(stepMs),
     stepsPerSecond: round(1000 / stepMs),
+    ...(method === 'ensemble' ? { members: 5, memberStepsPerSecond: round((5 * 1000) / stepMs) } : {}),
+    oneStep,
     parameterCount,
     predictionPasses: passes,
     predictionMsPerImage: round((passMs * passes) / 500),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     tensorCountGrowth: tensorsAfter - tensorsBefore,
   };
+}
+
+/**
+ * The kernels one call of `run` executes and the random draws it makes: seeds taken from `seeds`
+ * (one per random tensor) and the values of every tensor made from JavaScript numbers (the random
+ * tensors; plus a few scalars such as the loss weights).
+ */
+async function profileStep(run: () => void, seeds: SeedStream) {
+  const engine = tf.engine();
+  const makeTensor = engine.makeTensor.bind(engine);
+  const next = seeds.next.bind(seeds);
+  let valuesMadeInJs = 0;
+  let randomTensors = 0;
+  engine.makeTensor = (values, shape, dtype, backend) => {
+    valuesMadeInJs += shape.reduce((size, dimension) => size * dimension, 1);
+    return makeTensor(values, shape, dtype, backend);
+  };
+  seeds.next = () => {
+    randomTensors += 1;
+    return next();
+  };
+  try {
+    const profile = await tf.profile(run);
+    const kernelCounts: Record<string, number> = {};
+    for (const kernel of profile.kernels) kernelCounts[kernel.name] = (kernelCounts[kernel.name] ?? 0) + 1;
+    return { kernels: profile.kernels.length, randomTensors, valuesMadeInJs, kernelCounts };
+  } finally {
+    engine.makeTensor = makeTensor;
+    seeds.next = next;
+  }
 }

@@ -7,8 +7,9 @@
  * comparison report show the same numbers.
  *
  * Classification: accuracy, held-out NLL (−held-out nats), Brier, ECE, AURC from the last held-out
- * evaluation; OOD AUROC and FPR at 95 % TPR by predictive entropy and by mutual information against
- * one out-of-distribution set of ood.json ("n/a" where mutual information does not apply).
+ * evaluation; OOD AUROC and FPR at 95 % TPR by predictive entropy and by mutual information, and the
+ * AUROC by max probability, against one out-of-distribution set of ood.json ("n/a" where mutual
+ * information does not apply).
  * Regression: stdRatio, rmseInside, coverageInside of the last band, and the final training NLL
  * (summed over the points). Cost, both: training time (optimizer steps only, evaluations excluded:
  * steps ÷ steps/s), prediction time per image (the last evaluation's seconds ÷ images, all passes
@@ -122,6 +123,13 @@ function classificationColumns(): MethodsColumn[] {
     },
     { key: 'aurocMi', label: 'OOD AUROC MI', better: 'higher', csvColumn: 'ood_auroc_mi', format: fixed(4) },
     { key: 'fprMi', label: 'FPR@95 MI', better: 'lower', csvColumn: 'ood_fpr95_mi', format: percent },
+    {
+      key: 'aurocMaxProbability',
+      label: 'OOD AUROC max p',
+      better: 'higher',
+      csvColumn: 'ood_auroc_max_probability',
+      format: fixed(4),
+    },
     ...costColumns('classification'),
   ];
 }
@@ -199,6 +207,7 @@ export function runScores(run: MethodsTableRun, taskKind: TaskKind, oodSet: stri
     fprEntropy: set?.scores?.predictiveEntropy?.fprAt95Tpr ?? null,
     aurocMi: mi('auroc'),
     fprMi: mi('fprAt95Tpr'),
+    aurocMaxProbability: set?.scores?.maxProbability?.auroc ?? null,
     predictMsPerImage: evaluation && evaluation.images > 0 ? (1000 * evaluation.evalSeconds) / evaluation.images : null,
     ...cost,
   };

@@ -108,6 +108,9 @@ describe('the methods table', () => {
     expect(det.cells.accuracy.mean).toBeCloseTo(0.95, 12);
     expect(table.best.aurocEntropy).toEqual([ens.key]);
     expect(table.best.fprEntropy).toEqual([ens.key]);
+    // Max probability applies to every method: the deterministic runs' 0.9 against the ensemble's 0.95.
+    expect(det.cells.aurocMaxProbability).toMatchObject({ mean: 0.9, count: 2 });
+    expect(table.best.aurocMaxProbability).toEqual([ens.key]);
     // Mutual information of the deterministic runs is not applicable, not a number that could win.
     expect(det.cells.aurocMi).toMatchObject({ mean: null, notApplicable: 'not applicable: one set of point weights' });
     expect(
