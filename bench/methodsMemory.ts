@@ -48,7 +48,7 @@ function measured(args: string[]): Measured {
   });
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr ?? '');
   const lastLine = (child.stdout ?? '').trim().split('\n').at(-1) ?? '';
-  let result: Record<string, unknown> | null = null;
+  let result: Record<string, unknown> | null;
   try {
     result = JSON.parse(lastLine) as Record<string, unknown>;
   } catch {

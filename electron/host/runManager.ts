@@ -132,9 +132,11 @@ export class RunManager {
     this.store.assertWritable('Starting a run');
     const parsed = runConfigSchema.safeParse(request.config);
     if (!parsed.success) {
-      throw new RunManagerError(
-        `The run configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ')}.`,
-      );
+      const issues = parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`)
+        .join('; ');
+      // The method registry's messages are whole sentences that end with a full stop already.
+      throw new RunManagerError(`The run configuration is not valid: ${issues}${issues.endsWith('.') ? '' : '.'}`);
     }
     const config = parsed.data;
     assertWithinBudget(config);
