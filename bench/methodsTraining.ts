@@ -4,16 +4,14 @@
  * step = one step of every member). Each method runs in its own process, so each peak RSS is that
  * method's alone; the ratios come from one sitting. Prints one JSON object.
  *
- *   npx tsx bench/methodsTraining.ts [--backend wasm|cpu] [--steps 20] [--method vi|deterministic|mcDropout|ensemble]
+ *   npx tsx bench/methodsTraining.ts [--backend wasm|cpu] [--steps 20] [--rounds 1] [--method vi|deterministic|mcDropout|ensemble]
  *
  * Prediction cost = time of one pass over 500 held-out images, times the passes the method's
  * predictive takes (VI and MC dropout 50, ensemble 5 members, deterministic 1), per image.
  *
  * What one training step does (after the timed steps, untimed): the kernels it runs (`tf.profile`,
- * forward and backward), and the random tensors and values it draws — each draw takes one seed from
- * the pass's seed stream, and tfjs makes a random tensor on the JavaScript side (`tf.randomNormal`,
- * `tf.randomUniform`, `tf.dropout`'s mask), so every value it holds passes through the engine's
- * `makeTensor`, which is counted. VI draws a weight perturbation per layer and Flipout's sign
+ * forward and backward), and the random tensors and values it draws and the time spent drawing them
+ * (see profileStep). VI draws a weight perturbation per layer and Flipout's sign
  * flips; MC dropout one mask per dropout layer (activation-sized, no weights drawn); the
  * deterministic net nothing. An ensemble step is one step of each of its 5 members: per member
  * step it is `memberStepsPerSecond`.
@@ -47,22 +45,40 @@ if (chosen === undefined) {
   // One process per method: a peak RSS is a high-water mark of the whole process.
   const tsxCli = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
   const self = fileURLToPath(import.meta.url);
-  const results: Record<string, unknown> = {};
-  for (const method of METHODS) {
-    try {
-      const output = execFileSync(process.execPath, [tsxCli, self, ...argv, '--method', method], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-        timeout: 600_000,
-      });
-      results[method] = JSON.parse(output.slice(output.indexOf('{')));
-    } catch (error) {
-      results[method] = { failed: (error as Error).message.split('\n')[0] };
+  // `--rounds R` (default 1) runs the methods R times in turn, so a change of the machine's load hits every
+  // method alike; each method reports its round with the median time per step, and every round's ms/step.
+  const rounds = Number(option('rounds', '1'));
+  const childArgv = argv.filter((_, i) => argv[i] !== '--rounds' && argv[i - 1] !== '--rounds');
+  const byMethod: Record<string, { msPerStep: number }[]> = {};
+  const failures: Record<string, string> = {};
+  for (let round = 0; round < rounds; round += 1) {
+    for (const method of METHODS) {
+      try {
+        const output = execFileSync(process.execPath, [tsxCli, self, ...childArgv, '--method', method], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          timeout: 600_000,
+        });
+        (byMethod[method] ??= []).push(JSON.parse(output.slice(output.indexOf('{'))) as { msPerStep: number });
+      } catch (error) {
+        failures[method] = (error as Error).message.split('\n')[0];
+      }
     }
   }
+  const results = Object.fromEntries(
+    METHODS.map((method) => {
+      const runs = [...(byMethod[method] ?? [])].sort((a, b) => a.msPerStep - b.msPerStep);
+      if (runs.length === 0) return [method, { failed: failures[method] }];
+      return [method, { ...runs[Math.floor(runs.length / 2)], msPerStepByRound: byMethod[method].map((run) => run.msPerStep) }];
+    }),
+  );
   // Other processes share the machine: the load average says how far the seconds can be trusted.
   console.log(
-    JSON.stringify({ loadAverage: loadavg().map((value) => Math.round(value * 100) / 100), ...results }, null, 2),
+    JSON.stringify(
+      { loadAverage: loadavg().map((value) => Math.round(value * 100) / 100), rounds, ...results },
+      null,
+      2,
+    ),
   );
 } else {
   if (!METHODS.includes(chosen)) throw new Error(`--method must be one of ${METHODS.join(', ')}; found "${chosen}".`);
@@ -204,29 +220,49 @@ async function measure(method: Method) {
 }
 
 /**
- * The kernels one call of `run` executes and the random draws it makes: seeds taken from `seeds`
- * (one per random tensor) and the values of every tensor made from JavaScript numbers (the random
- * tensors; plus a few scalars such as the loss weights).
+ * The kernels one call of `run` executes and the random draws it makes. Every random tensor takes
+ * one seed from `seeds` and is then filled on the JavaScript side and handed to the engine's
+ * `makeTensor` (tfjs's randomNormal / randomUniform): the first `makeTensor` after a seed is that
+ * draw, so its size is counted as random values and the time from the seed to it as sampling time.
+ * (Other tensors made from JavaScript — gradients' `ones`, scalars — are not counted.)
  */
 async function profileStep(run: () => void, seeds: SeedStream) {
   const engine = tf.engine();
   const makeTensor = engine.makeTensor.bind(engine);
   const next = seeds.next.bind(seeds);
-  let valuesMadeInJs = 0;
   let randomTensors = 0;
+  let randomValues = 0;
+  let samplingMs = 0;
+  let drawStarted: number | null = null;
   engine.makeTensor = (values, shape, dtype, backend) => {
-    valuesMadeInJs += shape.reduce((size, dimension) => size * dimension, 1);
-    return makeTensor(values, shape, dtype, backend);
+    const tensor = makeTensor(values, shape, dtype, backend);
+    if (drawStarted !== null) {
+      randomValues += shape.reduce((size, dimension) => size * dimension, 1);
+      samplingMs += performance.now() - drawStarted;
+      drawStarted = null;
+    }
+    return tensor;
   };
   seeds.next = () => {
     randomTensors += 1;
+    drawStarted = performance.now();
     return next();
   };
   try {
+    const started = performance.now();
     const profile = await tf.profile(run);
+    const stepMs = performance.now() - started;
     const kernelCounts: Record<string, number> = {};
     for (const kernel of profile.kernels) kernelCounts[kernel.name] = (kernelCounts[kernel.name] ?? 0) + 1;
-    return { kernels: profile.kernels.length, randomTensors, valuesMadeInJs, kernelCounts };
+    const round = (value: number) => Number(value.toFixed(2));
+    return {
+      kernels: profile.kernels.length,
+      randomTensors,
+      randomValues,
+      samplingMs: round(samplingMs),
+      profiledStepMs: round(stepMs),
+      kernelCounts,
+    };
   } finally {
     engine.makeTensor = makeTensor;
     seeds.next = next;
