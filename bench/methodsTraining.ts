@@ -69,7 +69,10 @@ if (chosen === undefined) {
     METHODS.map((method) => {
       const runs = [...(byMethod[method] ?? [])].sort((a, b) => a.msPerStep - b.msPerStep);
       if (runs.length === 0) return [method, { failed: failures[method] }];
-      return [method, { ...runs[Math.floor(runs.length / 2)], msPerStepByRound: byMethod[method].map((run) => run.msPerStep) }];
+      return [
+        method,
+        { ...runs[Math.floor(runs.length / 2)], msPerStepByRound: byMethod[method].map((run) => run.msPerStep) },
+      ];
     }),
   );
   // Other processes share the machine: the load average says how far the seconds can be trusted.
