@@ -17,7 +17,7 @@
  */
 import type { RunSummary } from '../contract/runSummary';
 import { descriptorOf } from '../experiments/registry';
-import { methods, type MethodId, type TaskKind } from '../methods/index';
+import { hasEpistemicPart, methods, type MethodId, type TaskKind } from '../methods/index';
 import { seedGroups, type ComparisonRun, type SeedGrouping } from './comparisonData';
 import { csvField } from './csvField';
 import { figureFont } from './fonts';
@@ -184,10 +184,15 @@ export function runScores(run: MethodsTableRun, taskKind: TaskKind, oodSet: stri
   if (taskKind === 'regression') {
     const band = run.data.regression;
     const nll = run.data.metrics.nll.at(-1);
+    // A method without an epistemic part draws no band: its width ratio and its coverage (0 for a band of
+    // width 0) say nothing about it, so they are "n/a" rather than a number that could lose or win.
+    const noBand = !hasEpistemicPart((run.config as { method?: MethodId }).method ?? 'vi')
+      ? { notApplicable: 'not applicable: one set of point weights has no epistemic band' }
+      : null;
     return {
-      stdRatio: band ? band.stdRatio : numberOf(run.summary, 'stdRatio'),
+      stdRatio: noBand ?? (band ? band.stdRatio : numberOf(run.summary, 'stdRatio')),
       rmseInside: band?.rmseInside ?? numberOf(run.summary, 'rmseInside'),
-      coverageInside: band?.coverageInside ?? numberOf(run.summary, 'coverageInside'),
+      coverageInside: noBand ?? band?.coverageInside ?? numberOf(run.summary, 'coverageInside'),
       nll: nll ?? numberOf(run.summary, 'finalNll'),
       ...cost,
     };

@@ -176,6 +176,14 @@ describe('the methods table', () => {
     expect(table.taskKind).toBe('regression');
     expect(table.best.stdRatio).toEqual([]); // one value: nothing to beat
     expect(table.best.rmseInside).toEqual(['run:det-0']);
+    // The deterministic net has no band: its coverage (1 in its event here) and std ratio are n/a, not scores.
+    const det = table.rows.find((row) => row.key === 'run:det-0')!;
+    expect(det.cells.coverageInside).toMatchObject({
+      mean: null,
+      notApplicable: expect.stringMatching(/no epistemic band/),
+    });
+    expect(det.cells.stdRatio.notApplicable).toMatch(/no epistemic band/);
+    expect(table.best.coverageInside).toEqual([]);
     const figures = regressionMethodsFigures(bands);
     expect(figures.map((figure) => figure.title.split(':')[0])).toEqual(['Mean-field VI', 'Deterministic (MAP)']);
     const axes = figures.map((figure) => JSON.stringify(figure.chart.options?.scales?.y));
