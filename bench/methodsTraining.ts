@@ -223,32 +223,33 @@ async function measure(method: Method) {
 }
 
 /**
- * The kernels one call of `run` executes and the random draws it makes. Every random tensor takes
- * one seed from `seeds` and is then filled on the JavaScript side and handed to the engine's
- * `makeTensor` (tfjs's randomNormal / randomUniform): the first `makeTensor` after a seed is that
- * draw, so its size is counted as random values and the time from the seed to it as sampling time.
- * (Other tensors made from JavaScript — gradients' `ones`, scalars — are not counted.)
+ * The kernels one call of `run` executes and the random draws it makes. Every random tensor takes a
+ * seed from `seeds` and is filled on the JavaScript side in a `tf.TensorBuffer` that becomes the
+ * tensor (tfjs's randomNormal / randomUniform, and so tf.dropout's mask); nothing else in a training
+ * step goes through a TensorBuffer (gradients' `ones` and scalars are made directly), so its
+ * `toTensor` counts the random tensors and values exactly. Sampling time: from the latest seed or
+ * draw to each draw (the generation loop, plus the few sign kernels between Flipout's two draws).
  */
 async function profileStep(run: () => void, seeds: SeedStream) {
-  const engine = tf.engine();
-  const makeTensor = engine.makeTensor.bind(engine);
+  const bufferPrototype = tf.TensorBuffer.prototype as { toTensor(): tf.Tensor };
+  const toTensor = bufferPrototype.toTensor;
   const next = seeds.next.bind(seeds);
+  let seedsTaken = 0;
   let randomTensors = 0;
   let randomValues = 0;
   let samplingMs = 0;
-  let drawStarted: number | null = null;
-  engine.makeTensor = (values, shape, dtype, backend) => {
-    const tensor = makeTensor(values, shape, dtype, backend);
-    if (drawStarted !== null) {
-      randomValues += shape.reduce((size, dimension) => size * dimension, 1);
-      samplingMs += performance.now() - drawStarted;
-      drawStarted = null;
-    }
-    return tensor;
+  let since = 0;
+  bufferPrototype.toTensor = function (this: tf.TensorBuffer<tf.Rank>) {
+    const now = performance.now();
+    randomTensors += 1;
+    randomValues += this.size;
+    samplingMs += now - since;
+    since = now;
+    return toTensor.call(this);
   };
   seeds.next = () => {
-    randomTensors += 1;
-    drawStarted = performance.now();
+    seedsTaken += 1;
+    since = performance.now();
     return next();
   };
   try {
@@ -260,6 +261,7 @@ async function profileStep(run: () => void, seeds: SeedStream) {
     const round = (value: number) => Number(value.toFixed(2));
     return {
       kernels: profile.kernels.length,
+      seedsTaken,
       randomTensors,
       randomValues,
       samplingMs: round(samplingMs),
@@ -267,7 +269,7 @@ async function profileStep(run: () => void, seeds: SeedStream) {
       kernelCounts,
     };
   } finally {
-    engine.makeTensor = makeTensor;
+    bufferPrototype.toTensor = toTensor;
     seeds.next = next;
   }
 }
