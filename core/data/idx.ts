@@ -75,6 +75,43 @@ function readHeader(bytes: Uint8Array, fileName: string, magic: number, dimensio
   return dimensions;
 }
 
+/**
+ * The file names of an MNIST-style IDX folder (each may also end in `.gz`): the spelling of
+ * LeCun's site first, then the dotted one some mirrors use.
+ */
+export const IDX_FILE_NAMES = {
+  trainImages: ['train-images-idx3-ubyte', 'train-images.idx3-ubyte'],
+  trainLabels: ['train-labels-idx1-ubyte', 'train-labels.idx1-ubyte'],
+  testImages: ['t10k-images-idx3-ubyte', 't10k-images.idx3-ubyte'],
+  testLabels: ['t10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte'],
+} as const;
+
+/**
+ * The dimensions an IDX images file declares, from its first 16 bytes only (the rest of the file
+ * is not needed, so a host can check a folder's image size before loading anything).
+ */
+export function readIdxImagesHeader(
+  bytes: Uint8Array,
+  fileName = 'images',
+): { count: number; rows: number; cols: number } {
+  if (bytes.length < 16) {
+    throw new IdxFormatError(
+      `${fileName}: a 16-byte header expected, found only ${bytes.length} bytes; is this an IDX images file?`,
+    );
+  }
+  const foundMagic = readUint32BigEndian(bytes, 0);
+  if (foundMagic !== IDX_IMAGES_MAGIC) {
+    throw new IdxFormatError(
+      `${fileName}: magic number ${hex32(IDX_IMAGES_MAGIC)} expected, found ${hex32(foundMagic)}; is this an IDX images file?`,
+    );
+  }
+  return {
+    count: readUint32BigEndian(bytes, 4),
+    rows: readUint32BigEndian(bytes, 8),
+    cols: readUint32BigEndian(bytes, 12),
+  };
+}
+
 /** Parses an IDX images file (`…-images-idx3-ubyte`) into pixels in [0, 1]. */
 export function parseIdxImages(bytes: Uint8Array, fileName = 'images'): IdxImages {
   const [count, rows, cols] = readHeader(bytes, fileName, IDX_IMAGES_MAGIC, ['images', 'rows', 'columns']);

@@ -39,6 +39,12 @@ export interface ClassificationTask<C = unknown> {
   trainImages?: Readonly<Record<string, number>>;
   /** Whether the worker can rebuild the network from a checkpoint to classify dropped images (OOD). */
   classifiesDroppedImages: boolean;
+  /**
+   * The user's IDX folder a configuration trains on (null for a bundled dataset): the host reads its
+   * images files' headers before the run starts and refuses images that are not
+   * `input.imageSize` square, so such a run fails with a clear message before anything is created.
+   */
+  idxFolder?(config: C): string | null;
 }
 
 export type TaskSpec<C = unknown> = RegressionTask | ClassificationTask<C>;

@@ -68,7 +68,10 @@ function narrowRangeTicks(low: number, high: number): Record<string, unknown> {
 
 /** The caption of a comparison: which runs, so an exported image says where it came from. */
 export function comparisonCaption(runs: readonly ComparisonRun[]): string {
-  const names = runs.map((run) => run.name).join(', ');
+  // A name shared by several runs (a seed group, one configuration under several methods) once, with its count.
+  const counts = new Map<string, number>();
+  for (const run of runs) counts.set(run.name, (counts.get(run.name) ?? 0) + 1);
+  const names = [...counts].map(([name, count]) => (count > 1 ? `${name} (×${count})` : name)).join(', ');
   const text = `${runs.length} run${runs.length === 1 ? '' : 's'}: ${names}`;
   return text.length > 220 ? `${text.slice(0, 219)}…` : text;
 }

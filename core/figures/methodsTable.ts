@@ -39,6 +39,13 @@ export interface MethodsColumn {
   /** The CSV's column name. */
   csvColumn: string;
   format(value: number): string;
+  /**
+   * The part of the table the column belongs to when a narrow view splits it (scores when absent):
+   * out-of-distribution detection, or what the method costs.
+   */
+  part?: 'ood' | 'cost';
+  /** The heading inside its part, where the part's caption says the rest ("AUROC entropy" under "OOD"). */
+  shortLabel?: string;
 }
 
 /** A score of one run: a number, missing (null), or not applicable with the reason. */
@@ -84,7 +91,14 @@ const seconds = (value: number) => (value >= 100 ? value.toFixed(0) : value.toPr
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
 
 const costColumns = (taskKind: TaskKind): MethodsColumn[] => [
-  { key: 'trainSeconds', label: 'training time (s)', better: 'lower', csvColumn: 'train_seconds', format: seconds },
+  {
+    key: 'trainSeconds',
+    label: 'training time (s)',
+    better: 'lower',
+    csvColumn: 'train_seconds',
+    format: seconds,
+    part: 'cost',
+  },
   ...(taskKind === 'classification'
     ? [
         {
@@ -93,10 +107,11 @@ const costColumns = (taskKind: TaskKind): MethodsColumn[] => [
           better: 'lower' as const,
           csvColumn: 'predict_ms_per_image',
           format: (value: number) => value.toPrecision(3),
+          part: 'cost' as const,
         },
       ]
     : []),
-  { key: 'parameters', label: 'parameters', better: 'lower', csvColumn: 'parameters', format: count },
+  { key: 'parameters', label: 'parameters', better: 'lower', csvColumn: 'parameters', format: count, part: 'cost' },
 ];
 
 /** The OOD columns' set is named in the figure's title and note, not in every heading. */
@@ -110,9 +125,11 @@ function classificationColumns(): MethodsColumn[] {
     {
       key: 'aurocEntropy',
       label: 'OOD AUROC entropy',
+      shortLabel: 'AUROC entropy',
       better: 'higher',
       csvColumn: 'ood_auroc_entropy',
       format: fixed(4),
+      part: 'ood',
     },
     {
       key: 'fprEntropy',
@@ -120,15 +137,26 @@ function classificationColumns(): MethodsColumn[] {
       better: 'lower',
       csvColumn: 'ood_fpr95_entropy',
       format: percent,
+      part: 'ood',
     },
-    { key: 'aurocMi', label: 'OOD AUROC MI', better: 'higher', csvColumn: 'ood_auroc_mi', format: fixed(4) },
-    { key: 'fprMi', label: 'FPR@95 MI', better: 'lower', csvColumn: 'ood_fpr95_mi', format: percent },
+    {
+      key: 'aurocMi',
+      label: 'OOD AUROC MI',
+      shortLabel: 'AUROC MI',
+      better: 'higher',
+      csvColumn: 'ood_auroc_mi',
+      format: fixed(4),
+      part: 'ood',
+    },
+    { key: 'fprMi', label: 'FPR@95 MI', better: 'lower', csvColumn: 'ood_fpr95_mi', format: percent, part: 'ood' },
     {
       key: 'aurocMaxProbability',
       label: 'OOD AUROC max p',
+      shortLabel: 'AUROC max p',
       better: 'higher',
       csvColumn: 'ood_auroc_max_probability',
       format: fixed(4),
+      part: 'ood',
     },
     ...costColumns('classification'),
   ];

@@ -51,6 +51,14 @@ function metricPoints(levels: readonly ShiftLevelScores[], metric: ShiftMetric):
  * several); `references` (core/shift/referenceCurves.ts) that give this score are drawn dashed:
  * through their points, or across the axis where a reference has only its unshifted value.
  */
+/** An x axis from 0 to `last` ticked every `step` (at most 15 ticks; else Chart.js's own). */
+function axisWithLevelTicks(title: string, last: number, step: number) {
+  const x = axis(title, { min: 0, max: last });
+  if (last / step > 14) return x;
+  const base = x as unknown as { ticks: Record<string, unknown> };
+  return { ...x, ticks: { ...base.ticks, stepSize: step, maxTicksLimit: 15 } } as typeof x;
+}
+
 export function shiftCurveFigure(
   series: readonly ShiftSeries[],
   kind: ShiftKindName,
@@ -121,8 +129,9 @@ export function shiftCurveFigure(
         },
       },
       scales: {
-        // The last level (180°, 26 px), not Chart.js's rounded-up tick.
-        x: axis(UNIT_TITLES[kind], { min: 0, max: lastLevel }),
+        // The last level (180°, 26 px), not Chart.js's rounded-up tick; ticks on the levels (every
+        // 30°, every 2 px), not Chart.js's round numbers (0, 50, 100, 150, 180 said nothing of them).
+        x: axisWithLevelTicks(UNIT_TITLES[kind], lastLevel, kind === 'rotation' ? 30 : 2),
         y: axis(SHIFT_METRIC_LABELS[metric], metric === 'accuracy' ? { min: 0, max: 100 } : { min: 0 }),
       },
     },

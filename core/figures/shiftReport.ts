@@ -10,7 +10,8 @@ import { seedGroups, type ComparisonRun } from './comparisonData';
 import { formatMetric, formatPercent } from './format';
 import { tableFigure, type TextTable } from './reportTables';
 import type { FigureRow } from './runFigures';
-import { isMethodId, methods } from '../methods/index';
+import { isMethodId } from '../methods/index';
+import { methodLabel } from './methodsTable';
 import { referenceCurvesFor } from '../shift/referenceCurves';
 import { confidenceFigure, shiftCurveFigure, type ShiftMetric, type ShiftSeries } from './shiftFigures';
 import type { CanvasFigureSpec, FigureRun } from './types';
@@ -77,15 +78,22 @@ export function shiftSeriesOf(
 ): ShiftSeries[] {
   const methodOf = (run: ComparisonRun) => String((run.config as { method?: unknown }).method ?? 'vi');
   const severalMethods = new Set(runs.map(methodOf)).size > 1;
-  return seedGroups(runs, grouping).map((group) => {
-    const name = group.runs.length === 1 ? group.runs[0].name : group.label;
+  const groups = seedGroups(runs, grouping).map((group) => {
     const method = methodOf(group.runs[0]);
-    const label = isMethodId(method) ? methods[method].label : method;
     return {
-      label: severalMethods ? `${name} — ${label}` : name,
+      name: group.runs.length === 1 ? group.runs[0].name : group.label,
+      method: isMethodId(method) ? methodLabel(group.runs[0]) : method,
       evaluations: group.runs.map((run) => evaluations.get(run.id)!),
     };
   });
+  // Runs named alike ("lenet5 · quick · seed 0" four times) are told apart by their method alone,
+  // when that tells every line apart; the name repeated in every legend entry only hid it.
+  const sameNames = new Set(groups.map((group) => group.name)).size === 1;
+  const methodsDistinct = new Set(groups.map((group) => group.method)).size === groups.length;
+  return groups.map(({ name, method, evaluations: list }) => ({
+    label: !severalMethods ? name : sameNames && methodsDistinct ? method : `${name} — ${method}`,
+    evaluations: list,
+  }));
 }
 
 export interface ShiftFigureOptions {

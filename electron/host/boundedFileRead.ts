@@ -34,9 +34,14 @@ const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 /**
  * The bytes of the regular file `file`, at most `limit` of them; throws BoundedReadError. With
- * `noFollow` a symbolic link is refused (reason `link`) instead of followed (O_NOFOLLOW).
+ * `noFollow` a symbolic link is refused (reason `link`) instead of followed (O_NOFOLLOW). With
+ * `prefix` a longer file is not an error: its first `limit` bytes are returned (a header).
  */
-export async function readRegularFileBounded(file: string, limit: number, { noFollow = false } = {}): Promise<Buffer> {
+export async function readRegularFileBounded(
+  file: string,
+  limit: number,
+  { noFollow = false, prefix = false } = {},
+): Promise<Buffer> {
   const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
   let handle: fs.FileHandle;
   try {
@@ -57,6 +62,16 @@ export async function readRegularFileBounded(file: string, limit: number, { noFo
         `it is ${describeFileType(stats)}`,
         'only regular files are read',
       );
+    }
+    if (prefix) {
+      const start = Buffer.allocUnsafe(limit);
+      let length = 0;
+      while (length < limit) {
+        const { bytesRead } = await handle.read(start, length, limit - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+      }
+      return start.subarray(0, length);
     }
     if (stats.size > limit) throw tooLarge(file, `it is ${megabytes(stats.size)}`, limit);
     // Sized from stat but never trusted: the loop stops at limit + 1 bytes whatever the file does.

@@ -430,6 +430,13 @@ export async function prepareImageRun(
     throw new OodServiceError(`Run "${runId}" has a checkpoint that cannot be used (${messageOf(error)}).`);
   }
   if (!checkpoint) {
+    if (record.state === 'failed' || record.state === 'stopped' || record.state === 'interrupted') {
+      // It never will have one: saying "yet" would send the user waiting.
+      throw new OodServiceError(
+        `Run "${runId}" ${record.state === 'failed' ? 'failed' : `was ${record.state}`} at step ${record.step}, before its first checkpoint` +
+          `${record.message ? ` (${record.message.replace(/[.\s]+$/, '')})` : ''}, so it has no network to classify images with; start a new run.`,
+      );
+    }
     throw new OodServiceError(
       `Run "${runId}" has no checkpoint yet; it is written at the run's first evaluation (step ${record.config.evalEvery}), after which its network can classify images.`,
     );

@@ -21,6 +21,7 @@ import type { SerializedCheckpoint } from '../../core/training/checkpoint';
 import type { OodReplyMessage, OodRequestMessage, WorkerToHostMessage } from '../worker/messages';
 import { ActiveRun, type RunPersistence } from './activeRun';
 import { EventCoalescer, type CoalescingIntervals } from './eventCoalescer';
+import { assertIdxImageSize } from './idxImageSize';
 import { KeyedQueue } from './keyedQueue';
 import { createRunId, RunStore, RunStoreError, type RunListing } from './runStore';
 import { defaultTrainingWorkerUrl, type TrainingWorkerFactory } from './trainingWorker';
@@ -150,6 +151,8 @@ export class RunManager {
     }
     const config = parsed.data;
     assertWithinBudget(config);
+    // A user's IDX folder of another image size is refused here, before a run folder exists.
+    await assertIdxImageSize(config, 'no run was started');
     const record = await this.createRecord(config, request.name, request.sweep);
     this.active.set(record.id, new ActiveRun(record, this.persistence));
     this.emit({
@@ -228,6 +231,8 @@ export class RunManager {
     if (record.state === 'queued' || record.state === 'running' || record.state === 'paused') {
       throw new RunManagerError(`Run "${id}" is ${record.state} in another workbench process; resume it there.`);
     }
+    // Its IDX folder may have been rewritten since with images of another size.
+    await assertIdxImageSize(record.config, `run "${id}" was not resumed`);
     let checkpoint: SerializedCheckpoint | null;
     try {
       checkpoint = await this.store.readCheckpoint(id);

@@ -30,6 +30,7 @@ import {
 } from '../../core/shift/shiftScores';
 import type { OodReplyMessage, OodRequestMessage } from '../worker/messages';
 import { OOD_SEED, OodServiceError, prepareImageRun, type OodServiceOptions, type PreparedRun } from './oodService';
+import { assertIdxImageSize } from './idxImageSize';
 import { oodReferenceSets, type ReferenceSet } from './oodReferenceSets';
 
 const shiftFile = 'shift.json';
@@ -154,6 +155,8 @@ export class ShiftService {
       const stored = await this.getShiftEvaluation(runId);
       if (stored && stored.checkpointStep === run.checkpoint.step && stored.draws === draws) return stored;
     }
+    // Its IDX folder rewritten since training with images of another size: said before the worker loads it.
+    await assertIdxImageSize(run.config, `the held-out images of run "${runId}" cannot be shifted and scored`);
     return this.compute(run, draws, options);
   }
 

@@ -18,6 +18,7 @@ import {
   type Dataset,
   type IdxFileBytes,
 } from '../../core/data/dataset';
+import { IDX_FILE_NAMES } from '../../core/data/idx';
 import type { ExperimentEnvironment } from '../../core/experiments/trainer';
 import { BoundedReadError, readRegularFileBounded } from '../host/boundedFileRead';
 import { locateAsarFile } from './asarPaths';
@@ -205,13 +206,6 @@ async function readBundledMnist(): Promise<Dataset> {
   return bundledMnist(digitFiles, split);
 }
 
-const idxNames = {
-  trainImages: ['train-images-idx3-ubyte', 'train-images.idx3-ubyte'],
-  trainLabels: ['train-labels-idx1-ubyte', 'train-labels.idx1-ubyte'],
-  testImages: ['t10k-images-idx3-ubyte', 't10k-images.idx3-ubyte'],
-  testLabels: ['t10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte'],
-};
-
 /** The ten class names of an `idx:` folder's classes.txt (blank lines and surrounding spaces ignored). */
 async function readClassNames(file: string): Promise<string[]> {
   let text: string;
@@ -247,7 +241,7 @@ async function readIdxFolder(
   } catch {
     throw new DatasetFilesError(`The dataset folder "${folder}" cannot be read; ${hint}.`);
   }
-  const read = async (stems: string[]): Promise<{ bytes: Uint8Array; name: string }> => {
+  const read = async (stems: readonly string[]): Promise<{ bytes: Uint8Array; name: string }> => {
     const found = entries.find((entry) => stems.some((stem) => entry === stem || entry === `${stem}.gz`));
     if (!found)
       throw new DatasetFilesError(`The dataset folder "${folder}" has no ${stems[0]} (or ${stems[0]}.gz); ${hint}.`);
@@ -277,7 +271,7 @@ async function readIdxFolder(
       throw new DatasetFilesError(`The dataset file ${file} is not a valid gzip file (${(error as Error).message}).`);
     }
   };
-  const pair = async (images: string[], labels: string[]): Promise<IdxFileBytes> => {
+  const pair = async (images: readonly string[], labels: readonly string[]): Promise<IdxFileBytes> => {
     const [imageFile, labelFile] = await Promise.all([read(images), read(labels)]);
     return { images: imageFile.bytes, labels: labelFile.bytes, imagesName: imageFile.name, labelsName: labelFile.name };
   };
@@ -287,8 +281,8 @@ async function readIdxFolder(
       ? await readClassNames(path.join(folder, CLASS_NAMES_FILE))
       : MNIST_CLASS_NAMES);
   const [train, heldout] = await Promise.all([
-    pair(idxNames.trainImages, idxNames.trainLabels),
-    pair(idxNames.testImages, idxNames.testLabels),
+    pair(IDX_FILE_NAMES.trainImages, IDX_FILE_NAMES.trainLabels),
+    pair(IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels),
   ]);
   return idxDataset(name, names, train, heldout);
 }

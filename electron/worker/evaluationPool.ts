@@ -18,6 +18,7 @@ import type { NamedValues } from '../../core/training/checkpoint';
 import { spawnWorker } from '../host/trainingWorker';
 import { EVALUATION_NETWORKS_KEPT, type HelperReply, type HelperRequest } from './gradientMessages';
 import { gradientWorkerUrl } from './gradientPool';
+import { watchHelper, type HelperThread } from './helperThread';
 
 export class EvaluationPoolError extends Error {
   override name = 'EvaluationPoolError';
@@ -26,14 +27,10 @@ export class EvaluationPoolError extends Error {
 /** How long helpers stay after their last evaluation. */
 const IDLE_MS = 60_000;
 
-interface Helper {
-  worker: Worker;
-  pending?: { resolve: (reply: HelperReply) => void; reject: (error: Error) => void };
+interface Helper extends HelperThread {
   /** The network keys this helper holds. */
   networks: Set<string>;
   failed?: EvaluationPoolError;
-  /** Live tensors after the last reply (tests: flat across evaluations). */
-  tensors: number;
 }
 
 export interface EvaluationSet {
@@ -161,24 +158,15 @@ export class EvaluationPool {
 
   private watch(helper: Helper, index: number): void {
     const name = `Evaluation helper ${index + 1} of ${this.helpersList.length}`;
-    const fail = (reason: string) => {
-      helper.failed ??= new EvaluationPoolError(`${name} ${reason}.`);
-      helper.pending?.reject(helper.failed);
-      helper.pending = undefined;
-    };
-    helper.worker.on('message', (reply: HelperReply) => {
-      const pending = helper.pending;
-      helper.pending = undefined;
-      if (reply.type === 'error') {
-        pending?.reject(new EvaluationPoolError(`${name} failed: ${reply.message}`));
-        return;
-      }
-      helper.tensors = reply.tensors;
-      pending?.resolve(reply);
-    });
-    helper.worker.on('error', (error) => fail(`stopped with an error (${error.message})`));
-    helper.worker.on('exit', (code) => {
-      if (!this.closing) fail(`exited unexpectedly (exit code ${code})`);
+    // A dead helper is retired alone: its draw goes back to the worker's thread, the pool is replaced later.
+    watchHelper(helper, name, {
+      makeError: (message) => new EvaluationPoolError(message),
+      isClosing: () => this.closing,
+      onDeath: (reason) => {
+        helper.failed ??= new EvaluationPoolError(`${name} ${reason}.`);
+        helper.pending?.reject(helper.failed);
+        helper.pending = undefined;
+      },
     });
   }
 }

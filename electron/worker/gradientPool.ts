@@ -17,6 +17,7 @@ import type {
 } from '../../core/training/gradientPool';
 import { spawnWorker } from '../host/trainingWorker';
 import type { HelperReply, HelperRequest } from './gradientMessages';
+import { watchHelper, type HelperThread } from './helperThread';
 
 export class GradientPoolError extends Error {
   override name = 'GradientPoolError';
@@ -29,12 +30,7 @@ export function gradientWorkerUrl(): URL {
     : new URL('./gradientWorker.js', import.meta.url);
 }
 
-interface Helper {
-  worker: Worker;
-  pending?: { resolve: (reply: HelperReply) => void; reject: (error: Error) => void };
-  /** The helper's live tensor count after its last reply (flat across steps when nothing leaks). */
-  tensors: number;
-}
+type Helper = HelperThread;
 
 export class WorkerGradientPool implements GradientPool {
   private failure: GradientPoolError | undefined;
@@ -158,28 +154,19 @@ export class WorkerGradientPool implements GradientPool {
 
   private watch(helper: Helper, index: number): void {
     const name = `Gradient helper ${index + 1} of ${this.helperThreads.length}`;
-    const fail = (reason: string) => {
-      this.failure ??= new GradientPoolError(
-        `${name} ${reason}, so data-parallel training cannot go on; the run stops here and its last checkpoint is kept.`,
-      );
-      for (const other of this.helperThreads) {
-        other.pending?.reject(this.failure);
-        other.pending = undefined;
-      }
-    };
-    helper.worker.on('message', (reply: HelperReply) => {
-      const pending = helper.pending;
-      helper.pending = undefined;
-      if (reply.type === 'error') {
-        pending?.reject(new GradientPoolError(`${name} failed: ${reply.message}`));
-        return;
-      }
-      helper.tensors = reply.tensors;
-      pending?.resolve(reply);
-    });
-    helper.worker.on('error', (error) => fail(`stopped with an error (${error.message})`));
-    helper.worker.on('exit', (code) => {
-      if (!this.closing) fail(`exited unexpectedly (exit code ${code})`);
+    // A dead helper ends data-parallel training: every step waiting on any helper is rejected.
+    watchHelper(helper, name, {
+      makeError: (message) => new GradientPoolError(message),
+      isClosing: () => this.closing,
+      onDeath: (reason) => {
+        this.failure ??= new GradientPoolError(
+          `${name} ${reason}, so data-parallel training cannot go on; the run stops here and its last checkpoint is kept.`,
+        );
+        for (const other of this.helperThreads) {
+          other.pending?.reject(this.failure);
+          other.pending = undefined;
+        }
+      },
     });
   }
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { noiseImages } from '../../core/data/noise';
 import { openHostServices } from '../../electron/host/hostServices';
-import { writeLenet5RunWithCheckpoint } from '../fixtures/lenet5Checkpoint';
+import { writeLenet5RunWithCheckpoint, writeRunWithoutCheckpoint } from '../fixtures/lenet5Checkpoint';
 import { openApp, runEntry, screenshot, useShellSession } from './serveHarness';
 
 const runId = 'lenet5-shift';
@@ -20,6 +20,8 @@ describe('the Shift panel', () => {
     setupTimeoutMs: 180_000,
     prepare: async (runsDir) => {
       await writeLenet5RunWithCheckpoint(runsDir, runId);
+      await writeRunWithoutCheckpoint(runsDir, 'lenet5-no-checkpoint', 'lenet5');
+      await writeRunWithoutCheckpoint(runsDir, 'a-sinusoid', 'sinusoid');
       const services = await openHostServices({
         runsDir,
         shell: 'test',
@@ -71,4 +73,27 @@ describe('the Shift panel', () => {
     await screenshot(page, 'shift-panel.png');
     expect(session.pageErrors).toEqual([]);
   });
+
+  it(
+    'says why a run without a checkpoint cannot be evaluated, and offers no Shift panel for a regression run',
+    { timeout: 60_000 },
+    async () => {
+      const { page } = session;
+      await runEntry(page, 'lenet5-no-checkpoint').getByTestId('run-list-item').click();
+      await page.getByTestId('shift-empty').waitFor({ timeout: 30_000 });
+      await page.getByTestId('shift-evaluate').click();
+      const error = page.getByTestId('shift-error');
+      await error.waitFor({ timeout: 30_000 });
+      expect(await error.textContent()).toContain(
+        'Run "lenet5-no-checkpoint" was stopped at step 10, before its first checkpoint, so it has no network to classify images with; start a new run.',
+      );
+      expect(await page.getByTestId('shift-evaluation').count()).toBe(0);
+      await error.scrollIntoViewIfNeeded();
+      await screenshot(page, 'shift-panel-no-checkpoint.png');
+
+      await runEntry(page, 'a-sinusoid').getByTestId('run-list-item').click();
+      await page.waitForSelector('[data-testid="dashboard"][data-experiment="sinusoid"]', { timeout: 30_000 });
+      expect(await page.getByTestId('shift-evaluate').count()).toBe(0);
+    },
+  );
 });

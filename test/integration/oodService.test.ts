@@ -142,7 +142,7 @@ describe('classifying files through the host', { timeout: 120_000 }, () => {
       /argument 2\.draws/,
     );
     await expect(services.api.call('classifyFiles', ['lenet5-no-checkpoint', [files.digit]], granted)).rejects.toThrow(
-      'classifyFiles: Run "lenet5-no-checkpoint" has no checkpoint yet; it is written at the run\'s first evaluation (step 400)',
+      'classifyFiles: Run "lenet5-no-checkpoint" was stopped at step 10, before its first checkpoint, so it has no network to classify images with; start a new run.',
     );
     await expect(services.api.call('classifyFiles', ['a-sinusoid', [files.digit]], granted)).rejects.toThrow(
       'Run "a-sinusoid" is a sinusoid run; only LeNet5 runs classify images.',

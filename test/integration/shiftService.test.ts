@@ -110,7 +110,7 @@ describe('dataset shift through the host', { timeout: 300_000 }, () => {
       /^Run "a-sinusoid" is a sinusoid run; only LeNet5 runs classify images\.$/,
     );
     await expect(services.shift.evaluateShift('lenet5-no-checkpoint')).rejects.toThrow(
-      /^Run "lenet5-no-checkpoint" has no checkpoint yet; .+ after which its network can classify images\.$/,
+      /^Run "lenet5-no-checkpoint" was stopped at step 10, before its first checkpoint, so it has no network to classify images with; start a new run\.$/,
     );
     await expect(services.shift.evaluateShift(runId, { draws: 0 })).rejects.toThrow(/whole number from 1 to 200/);
   });

@@ -50,6 +50,7 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
       (config.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES).slice(0, CLASS_COUNT),
     refusalThreshold: (config) => config.threshold,
     trainImages: KNOWN_TRAIN_IMAGES,
+    idxFolder: (config) => (config.dataset.startsWith(IDX_PREFIX) ? config.dataset.slice(IDX_PREFIX.length) : null),
     classifiesDroppedImages: true,
   },
   metrics: classificationMetrics,

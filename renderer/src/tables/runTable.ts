@@ -27,7 +27,8 @@ export interface RunColumn {
 export type SortDirection = 'asc' | 'desc';
 
 /** Keys that say how a run is kept, not what it trains: never offered as swept columns. */
-const ignoredKeys = new Set(['experiment', 'preset', 'backend']);
+// Keys with a column of their own (method, experiment) or that say nothing of the run's result.
+const ignoredKeys = new Set(['experiment', 'method', 'preset', 'backend']);
 const maxKeyColumns = 8;
 const maxScoreColumns = 6;
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeIdxImages, encodeIdxLabels, parseIdxImages, parseIdxLabels, parseIdxPair } from '../../../core/data/idx';
+import {
+  encodeIdxImages,
+  encodeIdxLabels,
+  parseIdxImages,
+  parseIdxLabels,
+  parseIdxPair,
+  readIdxImagesHeader,
+} from '../../../core/data/idx';
 import { idxDataset, MNIST_CLASS_NAMES } from '../../../core/data/dataset';
 
 /** Two 2×3 images with bytes 0…11. */
@@ -63,6 +70,17 @@ describe('IDX parsing', () => {
       }),
     ).toThrow(
       'a-images holds 2 images but a-labels holds 3 labels; the two files must come from the same set (train with train, t10k with t10k).',
+    );
+  });
+
+  it('reads the image size from the first 16 bytes of an images file, the rest not needed', () => {
+    const bytes = encodeIdxImages(new Uint8Array(3 * 32 * 20), 3, 32, 20);
+    expect(readIdxImagesHeader(bytes.subarray(0, 16), 'x')).toEqual({ count: 3, rows: 32, cols: 20 });
+    expect(() => readIdxImagesHeader(bytes.subarray(0, 12), 'x')).toThrow(
+      'x: a 16-byte header expected, found only 12 bytes; is this an IDX images file?',
+    );
+    expect(() => readIdxImagesHeader(encodeIdxLabels(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)), 'y')).toThrow(
+      'y: magic number 0x00000803 expected, found 0x00000801; is this an IDX images file?',
     );
   });
 

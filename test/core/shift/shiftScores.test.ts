@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { drawProbabilitiesFromNested, summarizeDraws } from '../../../core/metrics/predictive';
 import { confidenceSet, oodAurocs, scoreShiftLevel } from '../../../core/shift/shiftScores';
 import { confidenceFigure, shiftCurveFigure } from '../../../core/figures/shiftFigures';
-import { shiftReportRows } from '../../../core/figures/shiftReport';
+import { shiftReportRows, shiftSeriesOf } from '../../../core/figures/shiftReport';
+import { comparisonCaption } from '../../../core/figures/comparison';
+import { runDataFromEvents } from '../../../core/figures/runData';
 import { shiftEvaluationSchema, type ShiftEvaluation } from '../../../core/contract/shift';
 import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
 
@@ -141,6 +143,42 @@ describe('shift figures', () => {
     expect(band.map((dataset) => dataset.label)).toEqual(['', '', 'seeds: mean ± std of 2']);
     expect(band[2].data[1].y).toBeCloseTo(30, 9);
     expect(band[1].data[1].y - band[2].data[1].y).toBeCloseTo(Math.SQRT2 * 10, 6);
+  });
+
+  it('ticks the x axis on the levels: every 30° of rotation, every 2 px of translation', () => {
+    const ticksOf = (kind: 'rotation' | 'roll') => {
+      const figure = shiftCurveFigure([{ label: 'a', evaluations: [syntheticEvaluation(0.2)] }], kind, 'ece', '');
+      return (figure.chart.options?.scales?.x as { max: number; ticks: { stepSize: number } }) ?? null;
+    };
+    expect(ticksOf('rotation')).toMatchObject({ max: 180, ticks: { stepSize: 30 } });
+    expect(ticksOf('roll')).toMatchObject({ max: 2, ticks: { stepSize: 2 } });
+  });
+
+  it('labels compared runs named alike by their method alone, the ensemble with its size', () => {
+    const run = (id: string, name: string, overrides: Record<string, unknown>) => ({
+      id,
+      name,
+      config: lenet5ConfigSchema.parse({ experiment: 'lenet5', ...overrides }),
+      data: runDataFromEvents([]),
+    });
+    const evaluations = new Map(['v', 'd', 'e'].map((id) => [id, syntheticEvaluation(0.2)]));
+    const alike = [
+      run('v', 'lenet5 · quick · seed 0', { method: 'vi' }),
+      run('d', 'lenet5 · quick · seed 0', { method: 'deterministic' }),
+      run('e', 'lenet5 · quick · seed 0', { method: 'ensemble', members: 5 }),
+    ];
+    expect(shiftSeriesOf(alike, evaluations, 'config').map((series) => series.label)).toEqual([
+      'Mean-field VI',
+      'Deterministic (MAP)',
+      'Deep ensemble (M = 5)',
+    ]);
+    const named = [alike[0], { ...alike[1], name: 'my MAP net' }];
+    expect(shiftSeriesOf(named, evaluations, 'config').map((series) => series.label)).toEqual([
+      'lenet5 · quick · seed 0 — Mean-field VI',
+      'my MAP net — Deterministic (MAP)',
+    ]);
+    expect(comparisonCaption(alike)).toBe('3 runs: lenet5 · quick · seed 0 (×3)');
+    expect(comparisonCaption(named)).toBe('2 runs: lenet5 · quick · seed 0, my MAP net');
   });
 
   it("puts the table, the curves and figure 3 into the run report, and figure 3's accuracy only for held-out", () => {

@@ -55,6 +55,13 @@ describe('the runs table model', () => {
   it('offers the keys that vary (sweep axes first, seed last) and the scores', () => {
     expect(varyingKeys(runs)).toEqual(['learningRate', 'seed']);
     expect(varyingKeys(runs, ['seed', 'learningRate'])).toEqual(['seed', 'learningRate']);
+    // The method has its own column: runs of several methods get no second "method" column.
+    const methods = [
+      run('m1', 0.01, 0, 3),
+      run('m2', 0.01, 0, 3, { config: { ...runs[0].config, method: 'deterministic' } }),
+    ];
+    expect(methods[1].config.method).toBe('deterministic');
+    expect(varyingKeys(methods)).toEqual([]);
     expect(scoreColumnsOf(runs).slice(0, 3)).toEqual(['stdRatio', 'rmseInside', 'coverageInside']);
     expect(scoreColumnsOf(runs)).toContain('finalLoss');
     expect(scoreColumnsOf(runs)).not.toContain('stepsPerSecond');
