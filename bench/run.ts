@@ -37,6 +37,7 @@ const results = {
   convGradients: runBench('convGradients.ts', passOn),
   methodsCore: runBench('methodsCore.ts', passOn),
   methodsTraining: runBench('methodsTraining.ts', passOn),
+  methodsMemory: runBench('methodsMemory.ts', passOn),
   shiftEvaluation: runBench('shiftEvaluation.ts', passOn),
   convGradientsTwoWasmThreads: passOn.includes('cpu')
     ? null

@@ -134,7 +134,7 @@ program
       .join(', ')}; default vi)`,
   )
   .option('--members <M>', 'members of a deep ensemble (--method ensemble; default 5)', parseNonNegativeInteger)
-  .option('--dropout <p>', 'dropout rate of MC dropout (--method mc-dropout; default 0.1)', parseNonNegativeNumber)
+  .option('--dropout <p>', 'dropout rate of MC dropout in [0, 1) (--method mc-dropout; default 0.1)', parseNumber)
   .option('--weight-decay <w>', 'weight decay of the point-weight methods (default 5e-4)', parseNonNegativeNumber)
   .option(
     '--validation-fraction <f>',
@@ -170,6 +170,13 @@ function parseNonNegativeNumber(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < 0)
     throw new InvalidArgumentError(`"${value}" is not a non-negative number.`);
+  return number;
+}
+
+/** Any number: its range is the configuration's to check, whose refusal says what would work (the dropout rate). */
+function parseNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError(`"${value}" is not a number.`);
   return number;
 }
 
@@ -245,9 +252,9 @@ function buildConfig(
   };
   const parsed = runConfigSchema.safeParse({ ...(preset.config as object), ...overrides });
   if (!parsed.success) {
-    throw new CliError(
-      `The configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`,
-    );
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    // The method registry's messages are whole sentences that end with a full stop already.
+    throw new CliError(`The configuration is not valid: ${issues}${issues.endsWith('.') ? '' : '.'}`);
   }
   return parsed.data;
 }

@@ -5,7 +5,7 @@
  * reads, so a bad message fails one run with a clear reason and harms nothing else.
  */
 import { z } from 'zod';
-import { runConfigSchema } from './runConfig';
+import { checkpointIntervalMsSchema, runConfigSchema } from './runConfig';
 import { backendInfoSchema, runEventSchema } from './runEvent';
 import { runSummarySchema } from './runSummary';
 import { checkpointManifestSchema } from '../training/checkpoint';
@@ -41,12 +41,7 @@ export const remoteJobSchema = z.object({
   controlKey: z.string().min(1).max(300),
   /** Counts the attempts of this run across workers (INCR); the first attempt is 1. */
   attemptKey: z.string().min(1).max(300),
-  checkpointIntervalMs: z
-    .number()
-    .int()
-    .positive()
-    .max(24 * 3600 * 1000)
-    .optional(),
+  checkpointIntervalMs: checkpointIntervalMsSchema.optional(),
 });
 export type RemoteJob = z.infer<typeof remoteJobSchema>;
 

@@ -26,3 +26,10 @@ export { posteriorInitSchema, type PosteriorInit } from '../posteriors/meanField
 export { klFormSchema, priorConfigSchema, type KlForm, type PriorConfig } from '../priors/kinds/index';
 export { lenet5ConfigSchema, type Lenet5Config } from '../experiments/lenet5/config';
 export { sinusoidConfigSchema, type SinusoidConfig, type SinusoidConfigInput } from '../experiments/sinusoid/config';
+
+/** Training time between checkpoints taken without an evaluation, in ms (the host's setting; at most a day). */
+export const checkpointIntervalMsSchema = z
+  .number()
+  .int()
+  .positive()
+  .max(24 * 3600 * 1000);

@@ -7,8 +7,9 @@
  * comparison report show the same numbers.
  *
  * Classification: accuracy, held-out NLL (−held-out nats), Brier, ECE, AURC from the last held-out
- * evaluation; OOD AUROC and FPR at 95 % TPR by predictive entropy and by mutual information against
- * one out-of-distribution set of ood.json ("n/a" where mutual information does not apply).
+ * evaluation; OOD AUROC and FPR at 95 % TPR by predictive entropy and by mutual information, and the
+ * AUROC by max probability, against one out-of-distribution set of ood.json ("n/a" where mutual
+ * information does not apply).
  * Regression: stdRatio, rmseInside, coverageInside of the last band, and the final training NLL
  * (summed over the points). Cost, both: training time (optimizer steps only, evaluations excluded:
  * steps ÷ steps/s), prediction time per image (the last evaluation's seconds ÷ images, all passes
@@ -16,7 +17,7 @@
  */
 import type { RunSummary } from '../contract/runSummary';
 import { descriptorOf } from '../experiments/registry';
-import { methods, type MethodId, type TaskKind } from '../methods/index';
+import { hasEpistemicPart, methods, type MethodId, type TaskKind } from '../methods/index';
 import { seedGroups, type ComparisonRun, type SeedGrouping } from './comparisonData';
 import { csvField } from './csvField';
 import { figureFont } from './fonts';
@@ -148,6 +149,15 @@ function classificationColumns(): MethodsColumn[] {
       part: 'ood',
     },
     { key: 'fprMi', label: 'FPR@95 MI', better: 'lower', csvColumn: 'ood_fpr95_mi', format: percent, part: 'ood' },
+    {
+      key: 'aurocMaxProbability',
+      label: 'OOD AUROC max p',
+      shortLabel: 'AUROC max p',
+      better: 'higher',
+      csvColumn: 'ood_auroc_max_probability',
+      format: fixed(4),
+      part: 'ood',
+    },
     ...costColumns('classification'),
   ];
 }
@@ -202,10 +212,15 @@ export function runScores(run: MethodsTableRun, taskKind: TaskKind, oodSet: stri
   if (taskKind === 'regression') {
     const band = run.data.regression;
     const nll = run.data.metrics.nll.at(-1);
+    // A method without an epistemic part draws no band: its width ratio and its coverage (0 for a band of
+    // width 0) say nothing about it, so they are "n/a" rather than a number that could lose or win.
+    const noBand = !hasEpistemicPart((run.config as { method?: MethodId }).method ?? 'vi')
+      ? { notApplicable: 'not applicable: one set of point weights has no epistemic band' }
+      : null;
     return {
-      stdRatio: band ? band.stdRatio : numberOf(run.summary, 'stdRatio'),
+      stdRatio: noBand ?? (band ? band.stdRatio : numberOf(run.summary, 'stdRatio')),
       rmseInside: band?.rmseInside ?? numberOf(run.summary, 'rmseInside'),
-      coverageInside: band?.coverageInside ?? numberOf(run.summary, 'coverageInside'),
+      coverageInside: noBand ?? band?.coverageInside ?? numberOf(run.summary, 'coverageInside'),
       nll: nll ?? numberOf(run.summary, 'finalNll'),
       ...cost,
     };
@@ -225,6 +240,7 @@ export function runScores(run: MethodsTableRun, taskKind: TaskKind, oodSet: stri
     fprEntropy: set?.scores?.predictiveEntropy?.fprAt95Tpr ?? null,
     aurocMi: mi('auroc'),
     fprMi: mi('fprAt95Tpr'),
+    aurocMaxProbability: set?.scores?.maxProbability?.auroc ?? null,
     predictMsPerImage: evaluation && evaluation.images > 0 ? (1000 * evaluation.evalSeconds) / evaluation.images : null,
     ...cost,
   };

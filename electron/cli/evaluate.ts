@@ -4,7 +4,9 @@
  * — fitted on the validation split a classification run held out of training and scored on its
  * held-out set before and after; Laplace on a deterministic regression run is fitted on its
  * training points (exact GGN, δ by marginal likelihood) and its band scored before and after
- * (stdRatio, rmseInside, coverageInside). The combination is checked first (validateMethodCombination:
+ * (stdRatio, rmseInside, coverageInside). A classification run's result also separates each of
+ * evaluate-ood's reference sets (Fashion-MNIST, noises, letters) from the held-out set before and
+ * after (`ood`: AUROC and FPR at 95 % TPR per score). The combination is checked first (validateMethodCombination:
  * Laplace needs a deterministic run, temperature scaling a classification run), with what would
  * work; the fit runs in a worker thread (electron/worker/posthocWorker.ts), so this process never
  * loads tfjs. Reads the runs folder only. Exit 0 on success, 2 when nothing could be tried.
@@ -15,7 +17,9 @@ import type { Command } from 'commander';
 import { rawMethodOptions } from '../../core/contract/methodConfig';
 import { descriptorOf } from '../../core/experiments/registry';
 import { methodFromCliName, methods, validateMethodCombination } from '../../core/methods/index';
+import { oodReferenceSets } from '../host/oodReferenceSets';
 import { spawnWorker } from '../host/trainingWorker';
+import type { PosthocOod } from '../../core/methods/posthoc';
 import type { PosthocRequest } from '../worker/posthocWorker';
 import { evaluateCommandGroup } from './evaluateShift';
 import { openServicesToEvaluate, runFolder } from './evaluationServices';
@@ -165,12 +169,19 @@ async function evaluate(methodName: string, options: { run: string; json?: boole
           `Run "${record.id}" is not a classification run of images; ${method.label} has nothing to rescale.`,
         );
       }
+      // evaluate-ood's reference sets, so the post-hoc predictive's OOD scores compare with the trained methods'
+      // (Fashion-MNIST is not out of distribution for a run trained on it).
+      const { sets, skipped } = await oodReferenceSets();
+      for (const reason of skipped) console.error(`Warning: the OOD scores leave out ${reason}.`);
       request = {
         runDir,
         taskKind: 'classification',
         config,
         method: method.id as 'temperatureScaling' | 'laplace',
         options: combination.options,
+        oodSets: sets
+          .filter((set) => !(config.dataset === 'fashion-mnist' && set.name === 'Fashion-MNIST'))
+          .map((set) => ({ name: set.name, count: set.count, images: set.images })),
       };
     }
     const result = await runInWorker(request);
@@ -204,5 +215,11 @@ function printResult(output: Record<string, unknown>): void {
   const shown = (value: number | null) => (value === null ? 'none' : value.toFixed(4));
   for (const key of keys) {
     console.log(`  ${key.padEnd(14)} ${shown(before[key]).padStart(8)} ${shown(after[key]).padStart(10)}`);
+  }
+  const ood = output.ood as PosthocOod | undefined;
+  for (const set of ood?.sets ?? []) {
+    const auroc = (scores: PosthocOod['sets'][number]['before']) =>
+      `entropy ${shown(scores.predictiveEntropy?.auroc ?? null)}, max p ${shown(scores.maxProbability?.auroc ?? null)}`;
+    console.log(`  OOD AUROC against ${set.name}: ${auroc(set.before)} → ${auroc(set.after)}`);
   }
 }

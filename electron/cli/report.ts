@@ -1,15 +1,17 @@
 /**
  * `npm run report -- --run RUNDIR [--compare RUNDIR...] --out FILE.png|FILE.svg|FILE.pdf
- * [--size screen|column|page|slide] [--figure NAME] [--density 2|3] [--csv FILE.csv]`: the report
- * of a stored run, or of the run compared with others (or one of its figures), drawn headless (no
- * display needed) in the format the file name says, and its metrics as CSV. `train --report/--csv`
- * writes the same after training.
+ * [--size screen|column|page|slide] [--figure NAME] [--density 2|3] [--csv FILE.csv]
+ * [--methods-csv FILE.csv]`: the report of a stored run, or of the run compared with others (or one
+ * of its figures), drawn headless (no display needed) in the format the file name says, its metrics
+ * as CSV, and a comparison's methods table as CSV (the report's grouping: one row per seed group).
+ * `train --report/--csv` writes the same after training.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { comparisonCsv } from '../../core/figures/comparisonData';
 import { comparisonReportLayout } from '../../core/figures/comparisonReport';
+import { methodsTableCsv, methodsTables } from '../../core/figures/methodsTable';
 import { FIGURE_SIZE_NAMES, FIGURE_SIZES, isFigureSizeName, type FigureSizeName } from '../../core/figures/figureSizes';
 import type { ReportLayout } from '../../core/figures/reportLayout';
 import { runReportLayout } from '../../core/figures/runReport';
@@ -29,6 +31,8 @@ export interface RunOutputs {
   report?: string;
   /** Where to write the metrics CSV. */
   csv?: string;
+  /** Where to write a comparison's methods table as CSV (one table per task kind, one after the other). */
+  methodsCsv?: string;
   /** 2 (default) or 3: PNG density at screen size. */
   density?: number;
   /** screen (default), column, page or slide. */
@@ -78,6 +82,8 @@ function checkExtensions(outputs: RunOutputs): void {
   if (outputs.report) reportFormat(outputs.report);
   if (outputs.csv && path.extname(outputs.csv).toLowerCase() !== '.csv')
     throw new ReportCommandError(`The metrics table is CSV; name it *.csv, not "${outputs.csv}".`);
+  if (outputs.methodsCsv && path.extname(outputs.methodsCsv).toLowerCase() !== '.csv')
+    throw new ReportCommandError(`The methods table is CSV; name it *.csv, not "${outputs.methodsCsv}".`);
   if (outputs.figure && !outputs.report)
     throw new ReportCommandError(
       `--figure ${outputs.figure} says which figure to write; give --out FILE.png, FILE.svg or FILE.pdf too.`,
@@ -137,6 +143,10 @@ export async function writeRunOutputs(
   const generatedAt = new Date().toISOString();
   const what = (subject: string) => (outputs.figure ? `figure "${outputs.figure}" of the ${subject}` : subject);
   if (others.length === 0) {
+    if (outputs.methodsCsv)
+      throw new ReportCommandError(
+        'A methods table compares runs; add --compare RUNDIR… to write one (--methods-csv needs two or more runs).',
+      );
     if (outputs.report) {
       const layout = runReportLayout(main.record, main.data, { generatedAt, ood: main.ood, shift: main.shift });
       await writeOutput(
@@ -164,6 +174,13 @@ export async function writeRunOutputs(
       what(`comparison report of ${runs.length} runs`),
     );
   if (outputs.csv) await writeOutput(outputs.csv, comparisonCsv(runs), `metrics of ${runs.length} runs`);
+  if (outputs.methodsCsv)
+    await writeOutput(
+      outputs.methodsCsv,
+      // The report's grouping (its default): one row per seed group, mean ± std over its seeds.
+      methodsTables(runs, { grouping: 'config' }).map(methodsTableCsv).join('\n'),
+      `methods table of ${runs.length} runs`,
+    );
 }
 
 interface ReportOptions {
@@ -171,6 +188,7 @@ interface ReportOptions {
   compare?: string[];
   out?: string;
   csv?: string;
+  methodsCsv?: string;
   density: number;
   size: FigureSizeName;
   figure?: string;
@@ -187,11 +205,17 @@ export function registerReportCommand(program: Command): void {
     .option('--out <file>', 'where to write the report: FILE.png, FILE.svg or FILE.pdf (the extension says the format)')
     .option('--figure <name>', "write only this figure of the report (an unknown name lists the report's figures)")
     .option('--csv <file.csv>', 'where to write the metrics as CSV (one row per step, plus evaluation rows)')
+    .option(
+      '--methods-csv <file.csv>',
+      "with --compare: where to write the methods table as CSV (a row per seed group: each score's mean and std)",
+    )
     .addOption(sizeOption())
     .addOption(densityOption())
     .action(async (options: ReportOptions) => {
-      if (!options.out && !options.csv) {
-        console.error('Error: nothing to write; give --out FILE.png|FILE.svg|FILE.pdf and/or --csv FILE.csv.');
+      if (!options.out && !options.csv && !options.methodsCsv) {
+        console.error(
+          'Error: nothing to write; give --out FILE.png|FILE.svg|FILE.pdf, --csv FILE.csv and/or --methods-csv FILE.csv.',
+        );
         process.exitCode = 2;
         return;
       }
@@ -199,6 +223,7 @@ export function registerReportCommand(program: Command): void {
         await writeRunOutputs(options.run, options.compare ?? [], {
           report: options.out,
           csv: options.csv,
+          methodsCsv: options.methodsCsv,
           density: options.density,
           size: options.size,
           figure: options.figure,

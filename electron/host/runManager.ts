@@ -14,6 +14,7 @@ import { runConfigSchema, type RunConfig, type RunConfigInput } from '../../core
 import type { RunEvent, RunState } from '../../core/contract/runEvent';
 import { currentTimeline } from '../../core/contract/runTimeline';
 import { runBudgetProblems } from '../../core/experiments/budgets';
+import { methods } from '../../core/methods/index';
 import type { RunRecord, RunSummary } from '../../core/contract/workbenchApi';
 import type { RunSweepTag } from '../../core/contract/sweep';
 import type { SerializedCheckpoint } from '../../core/training/checkpoint';
@@ -34,6 +35,15 @@ function assertWithinBudget(config: RunConfig): void {
   if (problems.length > 0) throw new RunManagerError(problems.join(' '));
 }
 
+/**
+ * "sinusoid · default · seed 0"; a method other than VI is named too ("… · mc-dropout · seed 0"),
+ * so runs that differ only in their method are told apart in lists, legends and the methods table.
+ */
+export function defaultRunName(config: RunConfig): string {
+  const method = config.method && config.method !== 'vi' ? ` · ${methods[config.method].cliName}` : '';
+  const members = config.method === 'ensemble' && 'members' in config ? ` ${config.members}` : '';
+  return `${config.experiment} · ${config.preset}${method}${members} · seed ${config.seed}`;
+}
 export class RunManagerError extends Error {
   constructor(message: string) {
     super(message);
@@ -234,9 +244,11 @@ export class RunManager {
     this.store.assertWritable('Starting a run');
     const parsed = runConfigSchema.safeParse(request.config);
     if (!parsed.success) {
-      throw new RunManagerError(
-        `The run configuration is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ')}.`,
-      );
+      const issues = parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`)
+        .join('; ');
+      // The method registry's messages are whole sentences that end with a full stop already.
+      throw new RunManagerError(`The run configuration is not valid: ${issues}${issues.endsWith('.') ? '' : '.'}`);
     }
     const config = parsed.data;
     assertWithinBudget(config);
@@ -533,7 +545,7 @@ export class RunManager {
     for (let attempt = 0; ; attempt += 1) {
       const record: RunRecord = {
         id: createRunId(config.experiment),
-        name: name?.trim() || `${config.experiment} · ${config.preset} · seed ${config.seed}`,
+        name: name?.trim() || defaultRunName(config),
         tags: [],
         config,
         state: 'queued',

@@ -3,7 +3,7 @@
  * sides: the worker checks what the host asks, the host checks what the worker reports.
  */
 import { z } from 'zod';
-import { runConfigSchema } from '../../core/contract/runConfig';
+import { checkpointIntervalMsSchema, runConfigSchema } from '../../core/contract/runConfig';
 import { runEventSchema } from '../../core/contract/runEvent';
 import { runSummarySchema } from '../../core/contract/workbenchApi';
 import { checkpointManifestSchema } from '../../core/training/checkpoint';
@@ -25,12 +25,7 @@ export const startRunMessageSchema = z.object({
   config: runConfigSchema,
   checkpoint: serializedCheckpointSchema.optional(),
   /** Training time between checkpoints taken without an evaluation (the host's setting; 60 s by default). */
-  checkpointIntervalMs: z
-    .number()
-    .int()
-    .positive()
-    .max(24 * 3600 * 1000)
-    .optional(),
+  checkpointIntervalMs: checkpointIntervalMsSchema.optional(),
   /**
    * Recorded with the run's backend among the skipped ones, after the worker's own reasons: why the
    * host did not send the run elsewhere (the desktop app's GPU window, electron/host/desktopRunRoute.ts).

@@ -18,6 +18,7 @@ import {
   evaluateTemperatureScaling,
   PosthocError,
   validationImages,
+  type PosthocOodSet,
 } from '../../core/methods/posthoc';
 import { carveValidationSplit } from '../../core/methods/temperatureScaling';
 import { lenet5FromCheckpoint, withCheckpointValues } from '../../core/ood/checkpointNetwork';
@@ -42,6 +43,8 @@ export type PosthocRequest =
       method: 'temperatureScaling' | 'laplace';
       /** The method's options, validated by the CLI (validateMethodCombination). */
       options: Record<string, unknown>;
+      /** The OOD reference sets to separate from the held-out set before and after (evaluate-ood's). */
+      oodSets?: PosthocOodSet[];
     }
   | {
       runDir: string;
@@ -130,6 +133,7 @@ async function evaluate(request: PosthocRequest): Promise<Record<string, unknown
         draws: config.evalDraws,
         seed: POSTHOC_SEED,
         hasEpistemicPart: hasEpistemicPart('temperatureScaling', config.method),
+        oodSets: request.oodSets,
       });
       return { method: methods.temperatureScaling.cliName, ...common, ...result };
     }
@@ -147,6 +151,7 @@ async function evaluate(request: PosthocRequest): Promise<Record<string, unknown
       heldout: dataset.heldout,
       options: request.options as LaplaceOptions,
       seed: POSTHOC_SEED,
+      oodSets: request.oodSets,
     });
     return { method: methods.laplace.cliName, ...common, weightDecay: rawMethodOptions(config).weightDecay, ...result };
   } finally {

@@ -149,7 +149,8 @@ describe('runs table columns and the methods table at 1440×900', () => {
     await page.getByTestId('run-compare-open').click();
     const table = page.locator('[data-testid="methods-table"][data-task="classification"]');
     await table.waitFor({ timeout: 30_000 });
-    expect(await table.getByTestId('methods-row').count()).toBe(4);
+    // The compare view loads each run's data on its own: the table fills in as they arrive.
+    await expect.poll(() => table.getByTestId('methods-row').count(), { timeout: 30_000 }).toBe(4);
     const parts = await page.locator('[data-testid^="methods-part-classification-"]').evaluateAll((elements) =>
       elements.map((element) => ({
         part: element.getAttribute('data-testid'),

@@ -177,10 +177,11 @@ describe('methods on the command line', { timeout: 300_000 }, () => {
     const ensembleOfOne = await train(['--experiment', 'sinusoid', '--method', 'ensemble', '--members', '1']);
     expect(ensembleOfOne.code).toBe(2);
     expect(ensembleOfOne.stderr).toMatch(/at least 2 members/);
-    for (const rate of ['1', '1.5']) {
+    for (const rate of ['1', '1.5', '-0.1']) {
       const dropout = await train(['--experiment', 'sinusoid', '--method', 'mc-dropout', '--dropout', rate]);
       expect(dropout.code).toBe(2);
-      expect(dropout.stderr).toMatch(/dropout rate must be in \[0, 1\)/);
+      // The method's own rule answers (not the option parser): what the rate means and which values are usual.
+      expect(dropout.stderr).toMatch(/dropout rate must be in \[0, 1\) \(found -?[\d.]+\).*0\.05–0\.5 are usual\.$/m);
     }
     const laplaceOnViSinusoid = await runCli(['evaluate', 'laplace', '--run', lastJsonLine(sinusoid.stdout).runDir]);
     expect(laplaceOnViSinusoid.code).toBe(2);

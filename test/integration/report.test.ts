@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparisonReportLayout } from '../../core/figures/comparisonReport';
+import { methodsTableCsv, methodsTables } from '../../core/figures/methodsTable';
 import { runReportLayout } from '../../core/figures/runReport';
 import { comparisonRunOf, loadRunFolder } from '../../electron/host/runReports';
 import { lastJsonLine, runCli as cli } from '../fixtures/cliProcess';
@@ -107,11 +108,23 @@ describe('reports and CSV from the CLI', { timeout: 240_000 }, () => {
       out,
       '--csv',
       path.join(workDir, 'comparison.csv'),
+      '--methods-csv',
+      path.join(workDir, 'methods.csv'),
     ]);
     expect(compared.code, compared.stderr).toBe(0);
     const runs = (await Promise.all([loadRunFolder(sinusoid.runDir), loadRunFolder(second.runDir)])).map(
       comparisonRunOf,
     );
+    // The methods table as the report groups it (by configuration but the seed): 200 and 150 epochs are two rows.
+    const methodsCsv = await fs.readFile(path.join(workDir, 'methods.csv'), 'utf8');
+    expect(methodsCsv).toBe(methodsTableCsv(methodsTables(runs, { grouping: 'config' })[0]));
+    const [header, ...rows] = methodsCsv.trim().split('\n');
+    expect(header).toMatch(/^task,row,method,runs,run_ids,std_ratio,std_ratio_std,/);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^regression,.*,Mean-field VI,1,/);
+    const alone = await cli(['report', '--run', sinusoid.runDir, '--methods-csv', path.join(workDir, 'one.csv')]);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/A methods table compares runs; add --compare/);
     const layout = comparisonReportLayout(runs);
     const ids = layout.panels.map((panel) => panel.spec.id);
     expect(ids[0]).toBe('report-header');

@@ -5,6 +5,7 @@
  * runs pane's width). Columns the user never touched keep the width the table model gives them.
  */
 import { onBeforeUnmount, ref } from 'vue';
+import { startPointerDrag } from './pointerDrag';
 
 const storageKey = 'workbench.runsTableColumnWidths';
 export const COLUMN_MIN_WIDTH = 48;
@@ -53,21 +54,12 @@ export function useColumnWidths() {
   /** Starts a drag of column `id`'s right edge; `current` is its width as drawn now. */
   function startResize(event: PointerEvent, id: string, current: number): void {
     if (event.button !== 0) return;
-    const handle = event.currentTarget as HTMLElement;
     const startX = event.clientX;
-    handle.setPointerCapture(event.pointerId);
-    const move = (moved: PointerEvent) => set(id, current + moved.clientX - startX);
-    const end = () => {
-      handle.removeEventListener('pointermove', move);
-      handle.removeEventListener('pointerup', end);
-      handle.removeEventListener('pointercancel', end);
-      stopDrag = null;
-    };
-    handle.addEventListener('pointermove', move);
-    handle.addEventListener('pointerup', end);
-    handle.addEventListener('pointercancel', end);
-    stopDrag = end;
-    event.preventDefault();
+    stopDrag = startPointerDrag(
+      event,
+      (moved) => set(id, current + moved.clientX - startX),
+      () => (stopDrag = null),
+    );
     event.stopPropagation();
   }
 

@@ -4,6 +4,7 @@
  * wide one, and remembered in localStorage.
  */
 import { onBeforeUnmount, ref, type Ref } from 'vue';
+import { startPointerDrag } from './pointerDrag';
 
 const storageKey = 'workbench.runsPaneWidth';
 const minimum = 340;
@@ -35,21 +36,12 @@ export function useRunsPaneWidth(pane: Ref<HTMLElement | null>) {
   }
 
   function startResize(event: PointerEvent): void {
-    const handle = event.currentTarget as HTMLElement;
     const left = pane.value?.getBoundingClientRect().left ?? 0;
-    handle.setPointerCapture(event.pointerId);
-    const move = (moved: PointerEvent) => set(moved.clientX - left);
-    const end = () => {
-      handle.removeEventListener('pointermove', move);
-      handle.removeEventListener('pointerup', end);
-      handle.removeEventListener('pointercancel', end);
-      stopDrag = null;
-    };
-    handle.addEventListener('pointermove', move);
-    handle.addEventListener('pointerup', end);
-    handle.addEventListener('pointercancel', end);
-    stopDrag = end;
-    event.preventDefault();
+    stopDrag = startPointerDrag(
+      event,
+      (moved) => set(moved.clientX - left),
+      () => (stopDrag = null),
+    );
   }
 
   onBeforeUnmount(() => stopDrag?.());

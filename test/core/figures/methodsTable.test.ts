@@ -108,6 +108,9 @@ describe('the methods table', () => {
     expect(det.cells.accuracy.mean).toBeCloseTo(0.95, 12);
     expect(table.best.aurocEntropy).toEqual([ens.key]);
     expect(table.best.fprEntropy).toEqual([ens.key]);
+    // Max probability applies to every method: the deterministic runs' 0.9 against the ensemble's 0.95.
+    expect(det.cells.aurocMaxProbability).toMatchObject({ mean: 0.9, count: 2 });
+    expect(table.best.aurocMaxProbability).toEqual([ens.key]);
     // Mutual information of the deterministic runs is not applicable, not a number that could win.
     expect(det.cells.aurocMi).toMatchObject({ mean: null, notApplicable: 'not applicable: one set of point weights' });
     expect(
@@ -173,6 +176,14 @@ describe('the methods table', () => {
     expect(table.taskKind).toBe('regression');
     expect(table.best.stdRatio).toEqual([]); // one value: nothing to beat
     expect(table.best.rmseInside).toEqual(['run:det-0']);
+    // The deterministic net has no band: its coverage (1 in its event here) and std ratio are n/a, not scores.
+    const det = table.rows.find((row) => row.key === 'run:det-0')!;
+    expect(det.cells.coverageInside).toMatchObject({
+      mean: null,
+      notApplicable: expect.stringMatching(/no epistemic band/),
+    });
+    expect(det.cells.stdRatio.notApplicable).toMatch(/no epistemic band/);
+    expect(table.best.coverageInside).toEqual([]);
     const figures = regressionMethodsFigures(bands);
     expect(figures.map((figure) => figure.title.split(':')[0])).toEqual(['Mean-field VI', 'Deterministic (MAP)']);
     const axes = figures.map((figure) => JSON.stringify(figure.chart.options?.scales?.y));
