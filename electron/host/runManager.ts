@@ -419,7 +419,18 @@ export class RunManager {
     return this.lifecycle.run(id, async () => {
       const run = this.active.get(id);
       if (run) throw new RunManagerError(`Run "${id}" is ${run.record.state}; stop it before deleting it.`);
+      const remote = this.options.remote;
+      const runOn = remote ? (await this.store.readRecord(id).catch(() => undefined))?.runOn : undefined;
       await this.store.deleteRun(id);
+      // A remote run's leftovers in Redis go too; the folder is already gone, so a Redis that is away only warns.
+      if (remote && runOn === 'queue')
+        void remote
+          .forgetDeleted(id)
+          .catch((error: unknown) =>
+            this.warn(
+              `Run "${id}" was deleted, but the run queue still holds some of it: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+          );
     });
   }
 

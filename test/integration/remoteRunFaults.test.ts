@@ -1,7 +1,9 @@
 /**
  * The run queue when things go wrong, with a real redis-server and real `npm run worker` processes:
  * a worker killed with SIGKILL mid-LeNet5-run (its run goes on on another worker from the checkpoint the
- * host stored, the step count continuing, no gap and no duplicate in the timeline); a wrong
+ * host stored, the step count continuing, no gap and no duplicate in the timeline); a run whose
+ * workers are killed on each attempt (failed for good with BullMQ's reason, its job removed on
+ * delete, the next run unaffected); a wrong
  * password and an unreachable Redis (clear messages, local runs unaffected); a malformed job and a
  * malformed stream entry (each fails only itself, with the reason).
  */
@@ -112,6 +114,71 @@ describe('a queue worker killed mid-run', () => {
       ).toEqual([10, 20, 30, 40, 50, 60]);
       await runManager.close();
       await second.kill('SIGTERM');
+    },
+  );
+});
+
+describe('a run whose workers keep dying', () => {
+  it(
+    "is failed for good with the queue's reason once it has lost its worker too often, and the next run completes",
+    { timeout: 300_000 },
+    async () => {
+      // Only this test's workers: each allows one lost worker per run (--max-stalled 1) and has short locks.
+      await Promise.all(h.workers.map((worker) => worker.kill('SIGTERM')));
+      const fast = ['--lock-ms', '3000', '--stalled-interval-ms', '500', '--max-stalled', '1'];
+      const pool = await Promise.all([h.startWorker('doomed-1', fast), h.startWorker('doomed-2', fast)]);
+      const { runManager } = await h.openHost();
+      const victim = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 50_000, evalEvery: 25_000, gridPoints: 20 }),
+        runOn: 'queue',
+      });
+      const watch = h.watchStream(victim.id);
+      // Kill -9 whichever worker trains the run, once it has trained a few steps of this attempt.
+      const killDuring = async (attempt: number) => {
+        const entries = await watch.until(
+          (all) =>
+            all.some((entry) => entry.attempt === attempt && entry.body.kind === 'attempt') &&
+            all.filter((entry) => entry.attempt === attempt && entry.body.kind === 'event').length >= 5,
+          `attempt ${attempt} training`,
+          120_000,
+        );
+        const start = entries.find((entry) => entry.attempt === attempt && entry.body.kind === 'attempt')!;
+        const name = start.body.kind === 'attempt' ? start.body.worker : '';
+        const trainer = pool.find((worker) => worker.name === name)!;
+        expect(trainer).toBeDefined();
+        await trainer.kill('SIGKILL');
+        return name;
+      };
+      const firstTrainer = await killDuring(1);
+      const secondTrainer = await killDuring(2); // the other worker took it over after the stalled check
+      expect(secondTrainer).not.toBe(firstTrainer);
+      // A third worker's stalled check finds the run lost twice: BullMQ gives up on it.
+      const survivor = await h.startWorker('survivor', fast);
+      const failed = await runManager.waitForRun(victim.id);
+      await watch.stop();
+      expect(failed.state).toBe('failed');
+      expect(failed.message).toBe('The queue gave up on the run: job stalled more than allowable limit.');
+      const stored = await h.storedEvents(victim.id);
+      expect(stored.at(-1)).toMatchObject({ type: 'status', state: 'failed', message: failed.message });
+      // BullMQ keeps the failed job (and the run's config in it) until the run is deleted on the host.
+      const redis = new Redis(h.redis.url);
+      const jobKeys = () => redis.keys(`bull:${DEFAULT_QUEUE_NAME}:${victim.id}*`);
+      expect((await jobKeys()).length).toBeGreaterThan(0);
+      await runManager.deleteRun(victim.id);
+      await waitFor(async () => ((await jobKeys()).length === 0 ? true : undefined), 'the failed job to go', 30_000);
+      expect(await redis.keys(`bw:run:${victim.id}:*`)).toEqual([]);
+      redis.disconnect();
+      // The survivor never trained it, and takes the next run as usual.
+      expect(survivor.lines.some((line) => line.runId === victim.id && line.started)).toBe(false);
+      const next = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 40, evalEvery: 40, gridPoints: 20 }),
+        runOn: 'queue',
+      });
+      const done = await runManager.waitForRun(next.id);
+      expect(done.state).toBe('completed');
+      expect(done.worker).toBe('survivor');
+      await runManager.close();
+      await survivor.kill('SIGTERM');
     },
   );
 });

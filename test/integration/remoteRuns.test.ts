@@ -3,9 +3,18 @@
  * in this process, queue workers as `npm run worker` processes. A remote run's events.ndjson holds
  * exactly what its worker sent, once each and in order; a restart of redis-server mid-sweep and a
  * restart of the host mid-sweep lose and duplicate nothing, and the sweep finishes; pause, resume
- * and stop from the host reach the worker.
+ * and stop from the host reach the worker; a stopped or finished remote run is deleted (folder,
+ * listing, Redis keys and job); remote runs compare exactly like a local one.
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_QUEUE_NAME } from '../../electron/host/remote/queueKeys';
+import type { RunEvent } from '../../core/contract/runEvent';
+import { runRecordSchema, type RunRecord } from '../../core/contract/workbenchApi';
+import { availableMetrics, comparisonCsv, seedGroups, type ComparisonRun } from '../../core/figures/comparison';
+import { runDataFromEvents } from '../../core/figures/runData';
 import { sinusoidConfig } from './fixtures/runManagerHarness';
 import { openRemoteHarness, waitFor, workerSentOf, type RemoteHarness } from './fixtures/remoteHarness';
 import type { QueueWorkerProcess } from '../fixtures/queueWorkerProcess';
@@ -142,4 +151,111 @@ describe('a run on the queue', () => {
     expect(final.step).toBeLessThan(20000);
     await runManager.close();
   });
+
+  it(
+    'is deleted from the workbench once stopped or finished: its folder, its listing and its Redis keys are gone',
+    { timeout: 300_000 },
+    async () => {
+      const { runManager } = await h.openHost();
+      const stopped = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 20000, evalEvery: 10000, gridPoints: 20, seed: 7 }),
+        runOn: 'queue',
+      });
+      const finished = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 30, evalEvery: 30, gridPoints: 20, seed: 8 }),
+        runOn: 'queue',
+      });
+      await waitFor(async () => ((await runManager.getRun(stopped.id)).step >= 5 ? true : undefined), 'training');
+      // A run still on its worker cannot be deleted: it is stopped first.
+      await expect(runManager.deleteRun(stopped.id)).rejects.toThrow(/stop it before deleting it/);
+      await runManager.stopRun(stopped.id);
+      expect((await runManager.waitForRun(stopped.id)).state).toBe('stopped');
+      expect((await runManager.waitForRun(finished.id)).state).toBe('completed');
+      const redis = new Redis(h.redis.url);
+      const keysOf = async (id: string) => [
+        ...(await redis.keys(`bw:run:${id}:*`)),
+        ...(await redis.keys(`bull:${DEFAULT_QUEUE_NAME}:${id}*`)),
+      ];
+      for (const run of [stopped, finished]) {
+        await runManager.deleteRun(run.id);
+        await expect(fs.access(path.join(h.runsDir, run.id))).rejects.toThrow(/ENOENT/);
+        await expect(runManager.getRun(run.id)).rejects.toThrow();
+        expect((await runManager.listRuns()).runs.map((record) => record.id)).not.toContain(run.id);
+        // Its stream, control, attempt and checkpoint keys and its BullMQ job are gone from Redis.
+        expect(
+          await waitFor(async () => ((await keysOf(run.id)).length === 0 ? [] : undefined), 'the keys to go', 30_000),
+        ).toEqual([]);
+      }
+      redis.disconnect();
+      await runManager.close();
+    },
+  );
+
+  it(
+    'is compared like a local run: the same record fields, events and comparison series',
+    { timeout: 300_000 },
+    async () => {
+      const { runManager, api } = await h.openHost();
+      const config = (seed: number) => sinusoidConfig({ epochs: 40, evalEvery: 20, gridPoints: 20, seed });
+      const remotes = await Promise.all(
+        [21, 22].map((seed) => runManager.startRun({ config: config(seed), runOn: 'queue' })),
+      );
+      const local = await runManager.startRun({ config: config(21) });
+      const ids = [...remotes.map((run) => run.id), local.id];
+      for (const id of ids) expect((await runManager.waitForRun(id)).state).toBe('completed');
+      // What the compare view loads, through the same API the renderer calls.
+      const listed = (await api.call('listRuns', [])) as RunRecord[];
+      const records = ids.map((id) => runRecordSchema.parse(listed.find((record) => record.id === id)));
+      const fetched = await Promise.all(ids.map((id) => api.call('getRun', [id])));
+      expect(fetched.map((record) => runRecordSchema.parse(record))).toEqual(records);
+      const [remoteA, remoteB, localRecord] = records;
+      // A remote record has every field a local one has, plus where it ran (runOn, worker).
+      for (const remote of [remoteA, remoteB]) {
+        expect(
+          Object.keys(remote)
+            .filter((key) => !(key in localRecord))
+            .sort(),
+        ).toEqual(['runOn', 'worker']);
+        expect(Object.keys(localRecord).filter((key) => !(key in remote))).toEqual([]);
+        expect(remote).toMatchObject({ runOn: 'queue', state: 'completed', step: 40 });
+        expect(Object.keys(remote.summary ?? {}).sort()).toEqual(Object.keys(localRecord.summary ?? {}).sort());
+      }
+      const histories = (await Promise.all(ids.map((id) => api.call('getRunEvents', [id])))) as RunEvent[][];
+      const shape = (events: RunEvent[]) =>
+        events
+          .filter((event) => event.type !== 'status' && event.type !== 'progress') // status says where it ran; progress is timed
+          .map((event) => `${event.type}:${event.step}`);
+      const types = (events: RunEvent[]) => [...new Set(events.map((event) => event.type))].sort();
+      expect(types(histories[0])).toEqual(types(histories[2]));
+      expect(types(histories[1])).toEqual(types(histories[2]));
+      expect(shape(histories[0])).toEqual(shape(histories[2]));
+      expect(shape(histories[1])).toEqual(shape(histories[2]));
+      const runs: ComparisonRun[] = records.map((record, index) => ({
+        id: record.id,
+        name: record.name,
+        config: record.config,
+        tags: record.tags,
+        backend: record.backend,
+        summary: record.summary,
+        data: runDataFromEvents(histories[index]),
+      }));
+      const metricKeys = (of: ComparisonRun[]) => availableMetrics(of).map((metric) => metric.key);
+      expect(metricKeys(runs.slice(0, 2))).toEqual(metricKeys(runs.slice(2)));
+      expect(metricKeys(runs).length).toBeGreaterThan(1);
+      for (const metric of availableMetrics(runs)) {
+        const steps = runs.map((run) => metric.points(run.data).map((point) => point.x));
+        expect(steps[0].length, metric.key).toBeGreaterThan(0);
+        expect(steps[0], metric.key).toEqual(steps[2]);
+        expect(steps[1], metric.key).toEqual(steps[2]);
+      }
+      // Seeds of one configuration group together whether trained here or on a queue worker.
+      expect(seedGroups(runs, 'config').map((group) => group.runs.map((run) => run.id))).toEqual([ids]);
+      const csvRows = comparisonCsv(runs).trimEnd().split('\n').slice(1);
+      const rowsOf = (id: string) => csvRows.filter((row) => row.startsWith(`${id},`)).length;
+      expect(rowsOf(ids[0])).toBe(rowsOf(ids[2]));
+      expect(rowsOf(ids[1])).toBe(rowsOf(ids[2]));
+      expect(rowsOf(ids[2])).toBeGreaterThanOrEqual(40);
+      await runManager.close();
+    },
+  );
 });

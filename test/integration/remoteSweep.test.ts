@@ -3,10 +3,12 @@
  * `npm run sweep -- --file … --queue redis://… --json` (a real CLI process, the host) and trained
  * by three `npm run worker` processes through a real redis-server. All 12 runs are done; each
  * run's events.ndjson holds exactly the events its worker says it sent, once each and in the
- * order sent (count and step sequence), and the CLI's JSON names the worker of every run.
+ * order sent (count and step sequence), and the CLI's JSON names the worker of every run. The
+ * same over TLS: a TLS-only redis-server with a throwaway CA (rediss://, NODE_EXTRA_CA_CERTS).
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema } from '../../core/contract/runConfig';
@@ -15,6 +17,9 @@ import { runRecordSchema } from '../../core/contract/workbenchApi';
 import { sinusoidPresets } from '../../core/experiments/sinusoid/presets';
 import { openRemoteHarness, waitFor, workerSentOf, type RemoteHarness } from './fixtures/remoteHarness';
 import { repoRoot } from '../fixtures/serveProcess';
+import { RunStore } from '../../electron/host/runStore';
+import { startQueueWorkerProcess } from '../fixtures/queueWorkerProcess';
+import { makeTestCertificates, startRedisServer } from '../fixtures/redisServer';
 
 const base = sinusoidPresets.find((preset) => preset.name === 'default')!.config;
 const EPOCHS = 20;
@@ -45,11 +50,15 @@ interface SweepResult {
   failed: number;
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli.ts', ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let out = '';
     let err = '';
@@ -114,6 +123,57 @@ describe('a sweep on the run queue', () => {
         const metricSteps = stored.filter((event) => event.type === 'metrics').map((event) => event.step);
         expect(metricSteps).toEqual(Array.from({ length: EPOCHS }, (_, index) => index + 1));
         expect(stored.filter((event) => event.type === 'regression').map((event) => event.step)).toEqual([10, 20]);
+      }
+    },
+  );
+});
+
+describe('a run queue over TLS (rediss://)', () => {
+  it(
+    'trains a sweep through a TLS-only redis-server whose CA the host and worker are given with NODE_EXTRA_CA_CERTS',
+    { timeout: 300_000 },
+    async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'workbench-tls-'));
+      const certificates = await makeTestCertificates(dir);
+      const redis = await startRedisServer({ tls: certificates });
+      const trustCa = { NODE_EXTRA_CA_CERTS: certificates.caFile };
+      try {
+        expect(redis.url).toMatch(/^rediss:\/\//);
+        // Certificates are verified: without the CA, the worker refuses the server and says why.
+        const untrusting = startQueueWorkerProcess(redis.url, 'tls-untrusting');
+        expect(await untrusting.exited).toBe(1);
+        expect(untrusting.stderr()).toMatch(/Redis at 127\.0\.0\.1:\d+ failed the TLS handshake \(.*certificate/);
+        const worker = startQueueWorkerProcess(redis.url, 'tls-worker', [], trustCa);
+        await worker.ready;
+        const file = path.join(dir, 'sweep.json');
+        const runsDir = path.join(dir, 'runs');
+        await fs.writeFile(
+          file,
+          JSON.stringify({ ...sweepFile, name: 'tls sweep', axes: { learningRate: [0.01, 0.03] }, seeds: [0] }),
+        );
+        const { code, stdout, stderr } = await runCli(
+          ['sweep', '--file', file, '--queue', redis.url, '--runs-dir', runsDir, '--json'],
+          trustCa,
+        );
+        await worker.kill('SIGTERM');
+        expect(code, stderr).toBe(0);
+        const result = JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as SweepResult;
+        expect(result).toMatchObject({ done: 2, failed: 0 });
+        for (const run of result.runs) {
+          expect(run.state).toBe('completed');
+          expect(run.worker).toMatch(/^tls-worker \(/);
+          const record = runRecordSchema.parse(
+            JSON.parse(await fs.readFile(path.join(runsDir, run.id, 'run.json'), 'utf8')),
+          );
+          expect(record).toMatchObject({ runOn: 'queue', worker: 'tls-worker', state: 'completed', step: EPOCHS });
+          const sent = worker.lines.filter((line) => line.runId === run.id && line.sent).flatMap((line) => line.sent!);
+          const store = new RunStore(runsDir, { access: { mode: 'read-only', reason: 'test' } });
+          expect(workerSentOf((await store.readEvents(run.id)).events)).toEqual(sent);
+          expect(sent.length).toBeGreaterThan(EPOCHS);
+        }
+      } finally {
+        await redis.stop();
+        await fs.rm(dir, { recursive: true, force: true });
       }
     },
   );

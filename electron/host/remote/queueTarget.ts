@@ -255,6 +255,17 @@ export class QueueTarget {
     await this.commands.del(keys.stream, keys.control, keys.attempt, keys.checkpoint).catch(() => undefined);
   }
 
+  /**
+   * The run was deleted on the host: whatever Redis still holds of it goes too (keys a finish left
+   * while Redis was away, and the job BullMQ keeps of a failed run, config included).
+   */
+  async forgetDeleted(runId: string): Promise<void> {
+    await this.forgetFinished(runId);
+    const job = await this.queue?.getJob(runId);
+    const state = job ? await job.getState() : 'unknown';
+    if (job && (state === 'failed' || state === 'completed')) await job.remove();
+  }
+
   /** Stops reading and closes the connections; runs on workers go on and are re-attached next time. */
   async close(): Promise<void> {
     if (this.closing) return;
