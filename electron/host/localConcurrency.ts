@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { LIBTENSORFLOW_PACKAGES } from '../worker/libtensorflowPackages';
 import { MAX_CONCURRENCY } from './workerPool';
 
 /** A training worker's memory at the resource budget's high end (wasm LeNet5 measured at 500–650 MB). */
@@ -33,7 +34,7 @@ export function machineFacts(): ConcurrencyFacts {
   return {
     cores: os.availableParallelism(),
     totalMemoryBytes: os.totalmem(),
-    tensorflowInstalled: resolvable('@tensorflow/tfjs-node-gpu') || resolvable('@tensorflow/tfjs-node'),
+    tensorflowInstalled: LIBTENSORFLOW_PACKAGES.some((candidate) => resolvable(candidate.name)),
   };
 }
 

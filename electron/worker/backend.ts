@@ -13,6 +13,7 @@ import type { BackendInfo } from '../../core/contract/runEvent';
 import { setCpuBackend } from '../../core/engine/cpuBackend';
 import { locateAsarFile } from './asarPaths';
 import { attemptWebGpu } from './webgpuBackend';
+import { LIBTENSORFLOW_PACKAGES } from './libtensorflowPackages';
 
 export class BackendError extends Error {
   constructor(message: string) {
@@ -90,12 +91,8 @@ async function activate(name: BackendName): Promise<void> {
 
 /** The native TensorFlow bindings, GPU build first. */
 async function attemptTensorflow(): Promise<Attempt> {
-  const packages = [
-    { name: '@tensorflow/tfjs-node-gpu', device: 'GPU (libtensorflow with CUDA)' },
-    { name: '@tensorflow/tfjs-node', device: 'CPU (libtensorflow)' },
-  ];
   const skipped: BackendInfo['skipped'] = [];
-  for (const candidate of packages) {
+  for (const candidate of LIBTENSORFLOW_PACKAGES) {
     try {
       await importOptional(candidate.name);
       // tfjs-node registers 'tensorflow' in the tfjs-core it resolves; if that is another copy
