@@ -31,6 +31,7 @@ const methodNames = [
   'evaluateShift',
   'getShiftEvaluation',
   'getShiftProgress',
+  'getPosthocFits',
   'startSweep',
   'listSweeps',
   'getSweep',

@@ -19,6 +19,7 @@ import {
   thresholdCalibrationSchema,
 } from './ood';
 import { shiftEvaluationSchema, shiftProgressSchema } from './shift';
+import { posthocFitsSchema } from './posthoc';
 import { runSweepTagSchema, sweepFileSchema, sweepIdSchema, sweepStatusSchema } from './sweep';
 
 import { runSummarySchema } from './runSummary';
@@ -177,6 +178,11 @@ export const apiMethods = {
   },
   /** The stored shift evaluation of a run, or null when it has none. */
   getShiftEvaluation: { args: z.tuple([runId]), result: shiftEvaluationSchema.nullable() },
+  /**
+   * The post-hoc fits stored with a run (runs/<id>/posthoc-<method>.json, written by `npm run evaluate --
+   * temperature|laplace`), and why any stored file was left out.
+   */
+  getPosthocFits: { args: z.tuple([runId]), result: posthocFitsSchema },
   /** How far the run's shift evaluation in progress is (sets scored of all), or null when none runs. */
   getShiftProgress: { args: z.tuple([runId]), result: shiftProgressSchema.nullable() },
   /**

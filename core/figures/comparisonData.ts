@@ -5,6 +5,7 @@
  * the renderer and a headless report compute the same thing. Figures are in ./comparison.
  */
 import type { OodEvaluation } from '../contract/ood';
+import type { PosthocFit } from '../contract/posthoc';
 import type { RunConfig } from '../contract/runConfig';
 import type { RunSummary } from '../contract/runSummary';
 import { descriptorOf, registeredDescriptors } from '../experiments/registry';
@@ -28,6 +29,8 @@ export interface ComparisonRun {
   summary?: RunSummary | undefined;
   /** Its stored OOD evaluation (runs/<id>/ood.json), for the methods table's OOD columns. */
   ood?: OodEvaluation | null;
+  /** Post-hoc methods fitted to it (runs/<id>/posthoc-<method>.json), each a row of the methods table. */
+  posthoc?: readonly PosthocFit[];
 }
 
 /**

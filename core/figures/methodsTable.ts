@@ -14,7 +14,14 @@
  * (summed over the points). Cost, both: training time (optimizer steps only, evaluations excluded:
  * steps ÷ steps/s), prediction time per image (the last evaluation's seconds ÷ images, all passes
  * included), trainable parameters.
+ *
+ * Post-hoc methods (temperature scaling, last-layer Laplace: whatever the registry marks `postHoc`)
+ * fitted to runs of a row (stored as runs/<id>/posthoc-<method>.json) add a row under it, "<method> +
+ * <post-hoc method>", with the fits' `after` scores averaged over the row's runs that have the fit
+ * (how many is said), OOD separation from the fit's own OOD sets, and the base runs' training time
+ * and parameters; prediction time only where the fit measured it.
  */
+import type { PosthocFit } from '../contract/posthoc';
 import type { RunSummary } from '../contract/runSummary';
 import { descriptorOf } from '../experiments/registry';
 import { hasEpistemicPart, methods, type MethodId, type TaskKind } from '../methods/index';
@@ -67,6 +74,8 @@ export interface MethodsRow {
   method: string;
   runIds: string[];
   cells: Record<string, MethodsCell>;
+  /** A post-hoc row: the method fitted, and how many of the base row's runs have the fit (`runIds` are those). */
+  posthoc?: { method: MethodId; runsWithFit: number; runsInGroup: number };
 }
 
 export interface MethodsTable {
@@ -185,7 +194,14 @@ const numberOf = (summary: RunSummary | undefined, key: string): number | null =
 
 /** The OOD set the table reports: the requested one, else Fashion-MNIST, else the first any run has. */
 function chooseOodSet(runs: readonly MethodsTableRun[], requested?: string): string | null {
-  const names = [...new Set(runs.flatMap((run) => run.ood?.outOfDistribution.map((set) => set.name) ?? []))];
+  const names = [
+    ...new Set(
+      runs.flatMap((run) => [
+        ...(run.ood?.outOfDistribution.map((set) => set.name) ?? []),
+        ...(run.posthoc ?? []).flatMap((fit) => fit.ood?.sets.map((set) => set.name) ?? []),
+      ]),
+    ),
+  ];
   if (requested && names.includes(requested)) return requested;
   return names.find((name) => /fashion/i.test(name)) ?? names[0] ?? null;
 }
@@ -246,6 +262,88 @@ export function runScores(run: MethodsTableRun, taskKind: TaskKind, oodSet: stri
   };
 }
 
+const finite = (value: number | null | undefined): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+/**
+ * Every score of one run's post-hoc fit, by column key: the fit's `after` scores, its OOD separation
+ * (after) of the table's OOD set, the base run's training time and parameters.
+ */
+export function posthocScores(
+  run: MethodsTableRun,
+  fit: PosthocFit,
+  taskKind: TaskKind,
+  oodSet: string | null,
+): Record<string, RunScore> {
+  const cost = {
+    trainSeconds: trainSeconds(run),
+    parameters: parameters(run),
+    predictMsPerImage: finite(fit.predictMsPerImage),
+  };
+  const after = fit.after;
+  if (taskKind === 'regression') {
+    return {
+      stdRatio: finite(after.stdRatio),
+      rmseInside: finite(after.rmseInside),
+      coverageInside: finite(after.coverageInside),
+      nll: null, // the fit changes the predictive, not the training loss
+      ...cost,
+    };
+  }
+  const set = oodSet ? fit.ood?.sets.find((candidate) => candidate.name === oodSet) : undefined;
+  const miReason = fit.ood?.notApplicable.after?.mutualInformation;
+  const mi = (field: 'auroc' | 'fprAt95Tpr'): RunScore =>
+    set?.after.mutualInformation?.[field] ?? (set && miReason ? { notApplicable: miReason } : null);
+  return {
+    accuracy: finite(after.accuracy),
+    nll: negated(finite(after.heldoutNats)),
+    brier: finite(after.brier),
+    ece: finite(after.ece),
+    aurc: finite(after.aurc),
+    aurocEntropy: set?.after.predictiveEntropy?.auroc ?? null,
+    fprEntropy: set?.after.predictiveEntropy?.fprAt95Tpr ?? null,
+    aurocMi: mi('auroc'),
+    fprMi: mi('fprAt95Tpr'),
+    aurocMaxProbability: set?.after.maxProbability?.auroc ?? null,
+    ...cost,
+  };
+}
+
+/** The post-hoc methods of the registry, in its order. */
+const postHocMethods = Object.values(methods).filter((method) => method.capabilities.postHoc);
+
+/**
+ * The post-hoc rows of one run / seed group row: one per post-hoc method that at least one of its
+ * runs has a fit of, averaged over those runs.
+ */
+function posthocRows(
+  base: MethodsRow,
+  members: readonly MethodsTableRun[],
+  taskKind: TaskKind,
+  oodSet: string | null,
+  columns: readonly MethodsColumn[],
+): MethodsRow[] {
+  return postHocMethods.flatMap((method) => {
+    const fitted = members.flatMap((run) => {
+      const fit = run.posthoc?.find((candidate) => candidate.method === method.id && candidate.taskKind === taskKind);
+      return fit ? [{ run, fit }] : [];
+    });
+    if (fitted.length === 0) return [];
+    const scores = fitted.map(({ run, fit }) => posthocScores(run, fit, taskKind, oodSet));
+    const share = fitted.length < members.length ? ` (fitted on ${fitted.length} of ${members.length} runs)` : '';
+    return [
+      {
+        key: `${base.key}+${method.id}`,
+        label: base.label,
+        method: `${base.method} + ${method.label.charAt(0).toLowerCase()}${method.label.slice(1)}${share}`,
+        runIds: fitted.map(({ run }) => run.id),
+        cells: Object.fromEntries(columns.map((column) => [column.key, cellOf(scores.map((s) => s[column.key]))])),
+        posthoc: { method: method.id, runsWithFit: fitted.length, runsInGroup: members.length },
+      },
+    ];
+  });
+}
+
 function cellOf(scores: readonly RunScore[]): MethodsCell {
   const values = scores.filter((score): score is number => typeof score === 'number' && Number.isFinite(score));
   const notApplicable = scores.find(
@@ -287,16 +385,18 @@ export function methodsTables(runs: readonly MethodsTableRun[], options: Methods
     const oodSet = taskKind === 'classification' ? chooseOodSet(ofKind, options.oodSet) : null;
     const columns = taskKind === 'classification' ? classificationColumns() : regressionColumns();
     const byId = new Map(ofKind.map((run) => [run.id, run]));
-    const rows: MethodsRow[] = seedGroups(ofKind, options.grouping ?? 'none').map((group) => {
+    // Each run / seed group row, followed by a row per post-hoc method fitted to its runs.
+    const rows: MethodsRow[] = seedGroups(ofKind, options.grouping ?? 'none').flatMap((group) => {
       const members = group.runs.map((run) => byId.get(run.id)!);
       const scores = members.map((run) => runScores(run, taskKind, oodSet));
-      return {
+      const row: MethodsRow = {
         key: group.key,
         label: group.label,
         method: [...new Set(members.map(methodLabel))].join(' / '),
         runIds: members.map((run) => run.id),
         cells: Object.fromEntries(columns.map((column) => [column.key, cellOf(scores.map((s) => s[column.key]))])),
       };
+      return [row, ...posthocRows(row, members, taskKind, oodSet, columns)];
     });
     const best = Object.fromEntries(columns.map((column) => [column.key, bestRows(rows, column)]));
     return [{ taskKind, columns, rows, best, oodSet }];

@@ -9,7 +9,9 @@
  * after (`ood`: AUROC and FPR at 95 % TPR per score). The combination is checked first (validateMethodCombination:
  * Laplace needs a deterministic run, temperature scaling a classification run), with what would
  * work; the fit runs in a worker thread (electron/worker/posthocWorker.ts), so this process never
- * loads tfjs. Reads the runs folder only. Exit 0 on success, 2 when nothing could be tried.
+ * loads tfjs. The fit is stored with the run as `posthoc-<method>.json` (electron/host/posthocService)
+ * for the methods table; when another process owns the runs folder it is printed but not stored.
+ * Exit 0 on success, 2 when nothing could be tried.
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { rawMethodOptions } from '../../core/contract/methodConfig';
 import { descriptorOf } from '../../core/experiments/registry';
 import { methodFromCliName, methods, validateMethodCombination } from '../../core/methods/index';
 import { oodReferenceSets } from '../host/oodReferenceSets';
+import { posthocFitOf } from '../host/posthocService';
 import { spawnWorker } from '../host/trainingWorker';
 import type { PosthocOod } from '../../core/methods/posthoc';
 import type { PosthocRequest } from '../worker/posthocWorker';
@@ -184,7 +187,19 @@ async function evaluate(methodName: string, options: { run: string; json?: boole
           .map((set) => ({ name: set.name, count: set.count, images: set.images })),
       };
     }
+    const started = performance.now();
     const result = await runInWorker(request);
+    const fit = posthocFitOf(result, {
+      runId: record.id,
+      method: method.id,
+      baseMethod: config.method,
+      taskKind,
+      createdAt: new Date().toISOString(),
+      seconds: (performance.now() - started) / 1000,
+    });
+    if (services.readOnlyReason)
+      console.error(`Warning: the ${method.label} fit was not stored with the run: ${services.readOnlyReason}`);
+    else await services.posthoc.storeFit(fit);
     const output = { runId: record.id, ...result, baseOptions: rawMethodOptions(config) };
     if (options.json) console.log(JSON.stringify(output));
     else printResult(output);

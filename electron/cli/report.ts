@@ -139,6 +139,7 @@ export async function writeRunOutputs(
       );
     if (loaded.oodProblem) console.error(`Warning: run "${loaded.record.id}": ${loaded.oodProblem}`);
     if (loaded.shiftProblem) console.error(`Warning: run "${loaded.record.id}": ${loaded.shiftProblem}`);
+    for (const problem of loaded.posthocProblems) console.error(`Warning: ${problem}`);
   }
   const generatedAt = new Date().toISOString();
   const what = (subject: string) => (outputs.figure ? `figure "${outputs.figure}" of the ${subject}` : subject);

@@ -17,6 +17,7 @@ import { hostPathsOf } from '../../core/experiments/registry';
 import type { RunEvent } from '../../core/contract/runEvent';
 import type { OodService, PathGrant } from './oodService';
 import type { EnsembleService } from './ensembleService';
+import type { PosthocService } from './posthocService';
 import type { ShiftService } from './shiftService';
 import type { SweepService } from './sweepService';
 import type { RunManager } from './runManager';
@@ -54,6 +55,8 @@ export interface WorkbenchServices {
   ensemble?: Pick<EnsembleService, 'combineRuns'>;
   /** Dataset shift; a host without it answers those methods with an error. */
   shift?: Pick<ShiftService, 'evaluateShift' | 'getShiftEvaluation' | 'getShiftProgress'>;
+  /** Post-hoc fits stored with runs; a host without it answers with an error. */
+  posthoc?: Pick<PosthocService, 'getPosthocFits'>;
   /** Sweeps; a host without it answers those methods with an error. */
   sweeps?: Pick<SweepService, 'startSweep' | 'listSweeps' | 'getSweep'>;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
@@ -134,6 +137,10 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     evaluateShift: (id) => shift().evaluateShift(id),
     getShiftEvaluation: (id) => shift().getShiftEvaluation(id),
     getShiftProgress: async (id) => shift().getShiftProgress(id),
+    getPosthocFits: async (id) => {
+      await services.runs.getRun(id); // an unknown run gets the store's "no such run"
+      return posthoc().getPosthocFits(id);
+    },
     // A caller that may name no host path starts no sweep whose runs read a host folder (as startRun).
     startSweep: (file) => sweeps().startSweep(file, { allowHostPaths: caller.pathGrant !== undefined }),
     listSweeps: () => sweeps().listSweeps(),
@@ -146,6 +153,10 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
   function sweeps(): NonNullable<WorkbenchServices['sweeps']> {
     if (!services.sweeps) throw new WorkbenchApiError('This workbench host has no sweep service.');
     return services.sweeps;
+  }
+  function posthoc(): NonNullable<WorkbenchServices['posthoc']> {
+    if (!services.posthoc) throw new WorkbenchApiError('This workbench host keeps no post-hoc fits.');
+    return services.posthoc;
   }
   function shift(): NonNullable<WorkbenchServices['shift']> {
     if (!services.shift) throw new WorkbenchApiError('This workbench host has no dataset-shift service.');

@@ -13,6 +13,7 @@ import type { Environment } from '../../core/contract/workbenchApi';
 import { createApiHandler, type ApiHandler } from './apiHandler';
 import { OodService } from './oodService';
 import { ShiftService, type ShiftServiceOptions } from './shiftService';
+import { PosthocService } from './posthocService';
 import { RunManager } from './runManager';
 import { queueTargetFor, type QueueTargetOptions } from './remote/queueTarget';
 import { EnsembleService } from './ensembleService';
@@ -60,6 +61,8 @@ export interface HostServices {
   api: ApiHandler;
   ood: OodService;
   shift: ShiftService;
+  /** Post-hoc fits stored with their runs (runs/<id>/posthoc-<method>.json). */
+  posthoc: PosthocService;
   sweeps: SweepService;
   ensemble: EnsembleService;
   /** Ids of runs a dead process had left unfinished, now marked interrupted. */
@@ -138,6 +141,7 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
+  const posthoc = new PosthocService({ store, warn: options.warn });
   if (remote) await remote.open(runManager.remoteSink());
   const sweeps = new SweepService({ runs: runManager, store, warn: options.warn });
   const ensemble = new EnsembleService({ runs: runManager, store, totalSteps: totalStepsOf });
@@ -158,11 +162,12 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
     },
     ood,
     shift,
+    posthoc,
     sweeps,
     ensemble,
     warn: options.warn,
   });
-  return { runManager, api, ood, shift, sweeps, ensemble, interruptedRunIds, readOnlyReason };
+  return { runManager, api, ood, shift, posthoc, sweeps, ensemble, interruptedRunIds, readOnlyReason };
 }
 
 /** The version in package.json, found by walking up from this file (source or bundle). */

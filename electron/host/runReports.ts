@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oodEvaluationSchema, type OodEvaluation } from '../../core/contract/ood';
+import type { PosthocFit } from '../../core/contract/posthoc';
 import { shiftEvaluationSchema, type ShiftEvaluation } from '../../core/contract/shift';
 import { currentTimeline } from '../../core/contract/runTimeline';
 import type { RunRecord } from '../../core/contract/workbenchApi';
@@ -18,6 +19,7 @@ import { runDataFromEvents, type RunData } from '../../core/figures/runData';
 import { runReportLayout, type ReportRun } from '../../core/figures/runReport';
 import { EXPORT_PIXEL_RATIO } from '../../core/figures/export';
 import { renderReportPng } from './figureRenderer';
+import { PosthocService } from './posthocService';
 import { RunStore } from './runStore';
 
 export interface LoadedRun {
@@ -32,6 +34,10 @@ export interface LoadedRun {
   /** The run's dataset-shift evaluation (shift.json), if it has a valid one. */
   shift: ShiftEvaluation | null;
   shiftProblem?: string;
+  /** Post-hoc methods fitted to the run (posthoc-<method>.json), rows of the methods table. */
+  posthoc: PosthocFit[];
+  /** Why a stored post-hoc fit was left out (corrupt, too large, a link). */
+  posthocProblems: string[];
 }
 
 /** A stored evaluation file of the run (ood.json, shift.json): null when absent, a problem when not valid. */
@@ -77,6 +83,7 @@ export async function loadRunFolder(runDir: string): Promise<LoadedRun> {
     const stored = await store.readEvents(id);
     const ood = await readEvaluationFile(resolved, 'ood.json', oodEvaluationSchema, 'OOD evaluation');
     const shift = await readEvaluationFile(resolved, 'shift.json', shiftEvaluationSchema, 'shift evaluation');
+    const posthoc = await new PosthocService({ store }).getPosthocFits(id);
     return {
       record,
       data: runDataFromEvents(currentTimeline(stored.events)),
@@ -85,6 +92,8 @@ export async function loadRunFolder(runDir: string): Promise<LoadedRun> {
       ...(ood.problem ? { oodProblem: ood.problem } : {}),
       shift: shift.value,
       ...(shift.problem ? { shiftProblem: shift.problem } : {}),
+      posthoc: posthoc.fits,
+      posthocProblems: posthoc.problems,
     };
   } finally {
     await store.close();
@@ -129,6 +138,7 @@ export function comparisonRunOf(loaded: LoadedRun): ComparisonRun {
     data,
     summary: record.summary,
     ood: loaded.ood,
+    posthoc: loaded.posthoc,
   };
 }
 

@@ -17,6 +17,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runRecordSchema, type RunRecord } from '../../core/contract/workbenchApi';
 import type { RunEvent, RunState } from '../../core/contract/runEvent';
+import { posthocFitFile } from '../../core/contract/posthoc';
+import { methods } from '../../core/methods/index';
 import type { CheckpointManifest, SerializedCheckpoint } from '../../core/training/checkpoint';
 import {
   CHECKPOINT_FOLDER,
@@ -99,8 +101,17 @@ const MAX_RECORD_BYTES = 1024 * 1024;
 /** Events are appended in commits of at most this much: a failed append loses (cuts back) one chunk at most. */
 const APPEND_CHUNK_BYTES = 64 * 1024;
 const MAX_SIDE_FILE_BYTES = 64 * 1024 * 1024;
-/** Files other services store in a run folder through writeRunFile. */
-const sideFiles = new Set(['ood.json', 'shift.json']);
+/**
+ * Files other services store in a run folder through writeRunFile: the OOD and shift evaluations, and
+ * one fit per post-hoc method of the registry (`posthoc-<method>.json`).
+ */
+const sideFiles = new Set([
+  'ood.json',
+  'shift.json',
+  ...Object.values(methods)
+    .filter((method) => method.capabilities.postHoc)
+    .map((method) => posthocFitFile(method.id)),
+]);
 const creatingPrefix = '.creating-';
 /** Sweep records: `runs/.sweeps/<id>.json` (a hidden folder, so never taken for a run). */
 const sweepsFolder = '.sweeps';
@@ -335,14 +346,17 @@ export class RunStore {
     });
   }
 
-  /** A file written by writeRunFile (bounded, no link followed), or null when the run has none. */
-  async readRunFile(id: string, name: string): Promise<Buffer | null> {
+  /**
+   * A file written by writeRunFile (bounded by `maxBytes`, 64 MB unless a smaller cap is given; no
+   * link followed), or null when the run has none.
+   */
+  async readRunFile(id: string, name: string, maxBytes = MAX_SIDE_FILE_BYTES): Promise<Buffer | null> {
     if (!sideFiles.has(name))
       throw new RunStoreError(
         `"${name}" is not a file other services store in a run folder; expected one of ${[...sideFiles].join(', ')}.`,
       );
     try {
-      return await readFileBounded(path.join(this.runDir(id), name), MAX_SIDE_FILE_BYTES);
+      return await readFileBounded(path.join(this.runDir(id), name), Math.min(maxBytes, MAX_SIDE_FILE_BYTES));
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return null;
       throw new RunStoreError(`runs/${id}/${name} cannot be read: ${messageOf(error)}`);

@@ -7,6 +7,7 @@
 import { defineStore } from 'pinia';
 import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
 import type { OodEvaluation } from '../../../core/contract/ood';
+import type { PosthocFit } from '../../../core/contract/posthoc';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import type { RunRecord } from '../../../core/contract/workbenchApi';
 import { classifiesImages } from '../../../core/experiments/registry';
@@ -33,6 +34,10 @@ export const useCompareStore = defineStore('compare', () => {
   const dataById = shallowRef<Record<string, RunData>>({});
   /** Stored OOD evaluations (ood.json) of the compared runs that classify images, for the methods table. */
   const oodById = shallowRef<Record<string, OodEvaluation | null>>({});
+  /** Post-hoc fits stored with the compared runs (temperature scaling, Laplace), each a row of the methods table. */
+  const posthocById = shallowRef<Record<string, readonly PosthocFit[]>>({});
+  /** Why a stored post-hoc fit was left out (corrupt, too large), per run. */
+  const posthocProblems = ref<string[]>([]);
   const loadingIds = ref<string[]>([]);
   const error = ref<string | null>(null);
   /** EMA weight β of the curves (0: raw). */
@@ -59,6 +64,7 @@ export const useCompareStore = defineStore('compare', () => {
               data,
               summary: record.summary,
               ood: oodById.value[id] ?? null,
+              posthoc: posthocById.value[id] ?? [],
             },
           ]
         : [];
@@ -137,13 +143,20 @@ export const useCompareStore = defineStore('compare', () => {
     loadingIds.value = [...loadingIds.value, id];
     try {
       const record = runsStore.runs.find((run) => run.id === id);
-      const [history, ood] = await Promise.all([
+      const [history, ood, posthoc] = await Promise.all([
         api.getRunEvents(id),
         // No OOD evaluation yet (or none possible) leaves the OOD columns empty: never an error here.
         record && classifiesImages(record.config) ? api.getOodEvaluation(id).catch(() => null) : null,
+        // No fits (or a host without them) means no post-hoc rows; a fit left out is said beside the table.
+        api.getPosthocFits(id).catch(() => ({ fits: [], problems: [] })),
       ]);
       if (generation !== loadGeneration) return;
       oodById.value = { ...oodById.value, [id]: ood };
+      posthocById.value = { ...posthocById.value, [id]: posthoc.fits };
+      posthocProblems.value = [
+        ...posthocProblems.value.filter((problem) => !problem.includes(`runs/${id}/`)),
+        ...posthoc.problems,
+      ];
       const data = runDataFromEvents([...history, ...(heldDuringLoad.get(id) ?? [])]);
       dataById.value = { ...dataById.value, [id]: data };
     } catch (caught) {
@@ -169,6 +182,8 @@ export const useCompareStore = defineStore('compare', () => {
     loadingIds.value = [];
     dataById.value = {};
     oodById.value = {};
+    posthocById.value = {};
+    posthocProblems.value = [];
     batcher.clear();
   }
 
@@ -239,5 +254,6 @@ export const useCompareStore = defineStore('compare', () => {
     combinableIds,
     combining,
     combineIntoEnsemble,
+    posthocProblems,
   };
 });
