@@ -32,6 +32,7 @@ const methodNames = [
   'getShiftEvaluation',
   'getShiftProgress',
   'getPosthocFits',
+  'fitPosthoc',
   'startSweep',
   'listSweeps',
   'getSweep',

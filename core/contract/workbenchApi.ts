@@ -19,7 +19,8 @@ import {
   thresholdCalibrationSchema,
 } from './ood';
 import { shiftEvaluationSchema, shiftProgressSchema } from './shift';
-import { posthocFitsSchema } from './posthoc';
+import { posthocFitSchema, posthocFitsSchema } from './posthoc';
+import { METHOD_IDS } from '../methods/method';
 import { runSweepTagSchema, sweepFileSchema, sweepIdSchema, sweepStatusSchema } from './sweep';
 
 import { runSummarySchema } from './runSummary';
@@ -183,6 +184,12 @@ export const apiMethods = {
    * temperature|laplace`), and why any stored file was left out.
    */
   getPosthocFits: { args: z.tuple([runId]), result: posthocFitsSchema },
+  /**
+   * Fits a post-hoc method (temperature scaling, last-layer Laplace) to a stored run, as `npm run
+   * evaluate -- <method>` does, and stores it with the run; refused before anything runs when the
+   * run's method or task does not allow it, with what would work. Answers with the stored fit.
+   */
+  fitPosthoc: { args: z.tuple([runId, z.enum(METHOD_IDS)]), result: posthocFitSchema },
   /** How far the run's shift evaluation in progress is (sets scored of all), or null when none runs. */
   getShiftProgress: { args: z.tuple([runId]), result: shiftProgressSchema.nullable() },
   /**

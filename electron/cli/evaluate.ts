@@ -9,33 +9,22 @@
  * after (`ood`: AUROC and FPR at 95 % TPR per score). The combination is checked first (validateMethodCombination:
  * Laplace needs a deterministic run, temperature scaling a classification run), with what would
  * work; the fit runs in a worker thread (electron/worker/posthocWorker.ts), so this process never
- * loads tfjs. The fit is stored with the run as `posthoc-<method>.json` (electron/host/posthocService)
- * for the methods table; when another process owns the runs folder it is printed but not stored.
+ * loads tfjs, and is stored with the run as `posthoc-<method>.json` for the methods table — both
+ * through electron/host/posthocService, as the API's fitPosthoc; when another process owns the runs
+ * folder the result is printed but not stored.
  * Exit 0 on success, 2 when nothing could be tried.
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { rawMethodOptions } from '../../core/contract/methodConfig';
-import { descriptorOf } from '../../core/experiments/registry';
-import { methodFromCliName, methods, validateMethodCombination } from '../../core/methods/index';
-import { oodReferenceSets } from '../host/oodReferenceSets';
-import { posthocFitOf } from '../host/posthocService';
-import { spawnWorker } from '../host/trainingWorker';
+import { methodFromCliName, methods } from '../../core/methods/index';
 import type { PosthocOod } from '../../core/methods/posthoc';
-import type { PosthocRequest } from '../worker/posthocWorker';
 import { evaluateCommandGroup } from './evaluateShift';
 import { openServicesToEvaluate, runFolder } from './evaluationServices';
 
 const postHocNames = Object.values(methods)
   .filter((method) => method.capabilities.postHoc)
   .map((method) => method.cliName);
-
-function posthocWorkerUrl(): URL {
-  return import.meta.url.endsWith('.ts')
-    ? new URL('../worker/posthocWorker.ts', import.meta.url)
-    : new URL('./posthocWorker.js', import.meta.url);
-}
 
 /** `evaluate <post-hoc method>`: one subcommand per post-hoc method of the registry, in the shared group. */
 export function registerEvaluateCommand(program: Command): void {
@@ -127,22 +116,6 @@ async function combine(options: { runs: string[]; name?: string; json?: boolean 
   }
 }
 
-function runInWorker(request: PosthocRequest): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const worker = spawnWorker(posthocWorkerUrl(), request);
-    worker.once(
-      'message',
-      (message: { ok: true; result: Record<string, unknown> } | { ok: false; message: string }) => {
-        void worker.terminate();
-        if (message.ok) resolve(message.result);
-        else reject(new Error(message.message));
-      },
-    );
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`The evaluation worker stopped unexpectedly (exit code ${code}).`)));
-  });
-}
-
 async function evaluate(methodName: string, options: { run: string; json?: boolean }): Promise<number> {
   const runDir = runFolder(options.run);
   if (!runDir) return 2;
@@ -150,57 +123,12 @@ async function evaluate(methodName: string, options: { run: string; json?: boole
   if (!services) return 2;
   try {
     const method = methodFromCliName(methodName);
-    const record = await services.runManager.getRun(path.basename(runDir));
-    const { config } = record;
-    const taskKind = descriptorOf(config).task.kind;
-    const combination = validateMethodCombination({ method: method.id, taskKind, baseMethod: config.method });
-    if (!combination.ok) throw new Error(combination.message);
-    let request: PosthocRequest;
-    if (taskKind === 'regression') {
-      // validateMethodCombination let only Laplace on a deterministic run through to here.
-      request = {
-        runDir,
-        taskKind,
-        config: config as Extract<PosthocRequest, { taskKind: 'regression' }>['config'],
-        method: 'laplace',
-        options: combination.options,
-      };
-    } else {
-      // The post-hoc fits take a run of images (validation split, held-out set, evaluation passes).
-      if (!('evalDraws' in config)) {
-        throw new Error(
-          `Run "${record.id}" is not a classification run of images; ${method.label} has nothing to rescale.`,
-        );
-      }
-      // evaluate-ood's reference sets, so the post-hoc predictive's OOD scores compare with the trained methods'
-      // (Fashion-MNIST is not out of distribution for a run trained on it).
-      const { sets, skipped } = await oodReferenceSets();
-      for (const reason of skipped) console.error(`Warning: the OOD scores leave out ${reason}.`);
-      request = {
-        runDir,
-        taskKind: 'classification',
-        config,
-        method: method.id as 'temperatureScaling' | 'laplace',
-        options: combination.options,
-        oodSets: sets
-          .filter((set) => !(config.dataset === 'fashion-mnist' && set.name === 'Fashion-MNIST'))
-          .map((set) => ({ name: set.name, count: set.count, images: set.images })),
-      };
-    }
-    const started = performance.now();
-    const result = await runInWorker(request);
-    const fit = posthocFitOf(result, {
-      runId: record.id,
-      method: method.id,
-      baseMethod: config.method,
-      taskKind,
-      createdAt: new Date().toISOString(),
-      seconds: (performance.now() - started) / 1000,
+    const runId = path.basename(runDir);
+    const { result, notStored } = await services.posthoc.fitPosthoc(runId, method.id, {
+      readOnlyReason: services.readOnlyReason,
     });
-    if (services.readOnlyReason)
-      console.error(`Warning: the ${method.label} fit was not stored with the run: ${services.readOnlyReason}`);
-    else await services.posthoc.storeFit(fit);
-    const output = { runId: record.id, ...result, baseOptions: rawMethodOptions(config) };
+    if (notStored) console.error(`Warning: the ${method.label} fit was not stored with the run: ${notStored}`);
+    const output = { runId, ...result };
     if (options.json) console.log(JSON.stringify(output));
     else printResult(output);
     return 0;

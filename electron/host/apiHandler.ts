@@ -56,7 +56,7 @@ export interface WorkbenchServices {
   /** Dataset shift; a host without it answers those methods with an error. */
   shift?: Pick<ShiftService, 'evaluateShift' | 'getShiftEvaluation' | 'getShiftProgress'>;
   /** Post-hoc fits stored with runs; a host without it answers with an error. */
-  posthoc?: Pick<PosthocService, 'getPosthocFits'>;
+  posthoc?: Pick<PosthocService, 'getPosthocFits' | 'fitPosthoc'>;
   /** Sweeps; a host without it answers those methods with an error. */
   sweeps?: Pick<SweepService, 'startSweep' | 'listSweeps' | 'getSweep'>;
   /** Problems to report that belong to no request (e.g. a corrupt run folder met while listing). */
@@ -140,6 +140,12 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     getPosthocFits: async (id) => {
       await services.runs.getRun(id); // an unknown run gets the store's "no such run"
       return posthoc().getPosthocFits(id);
+    },
+    fitPosthoc: async (id, method) => {
+      const { fit, notStored } = await posthoc().fitPosthoc(id, method);
+      if (notStored)
+        throw new WorkbenchApiError(`The fit was computed but not stored with run "${id}": ${notStored}.`, 'fitPosthoc');
+      return fit;
     },
     // A caller that may name no host path starts no sweep whose runs read a host folder (as startRun).
     startSweep: (file) => sweeps().startSweep(file, { allowHostPaths: caller.pathGrant !== undefined }),

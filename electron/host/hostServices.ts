@@ -35,6 +35,8 @@ export interface HostServicesOptions {
   runsDir: string;
   shell: Environment['shell'];
   workerUrl?: URL;
+  /** The post-hoc worker's entry (electron/worker/posthocWorker.ts; the desktop app's unpacked bundle). */
+  posthocWorkerUrl?: URL;
   /** Another kind of training worker than the Node thread of `workerUrl` (the desktop app's router to its GPU window). */
   trainingWorkerFactory?: TrainingWorkerFactory;
   warn?(message: string): void;
@@ -141,7 +143,12 @@ export async function openHostServices(options: HostServicesOptions): Promise<Ho
   });
   const ood = new OodService({ runs: runManager, store, warn: options.warn });
   const shift = new ShiftService({ runs: runManager, store, warn: options.warn, ...options.shiftSets });
-  const posthoc = new PosthocService({ store, warn: options.warn });
+  const posthoc = new PosthocService({
+    store,
+    runs: runManager,
+    warn: options.warn,
+    ...(options.posthocWorkerUrl ? { workerUrl: options.posthocWorkerUrl } : {}),
+  });
   if (remote) await remote.open(runManager.remoteSink());
   const sweeps = new SweepService({ runs: runManager, store, warn: options.warn });
   const ensemble = new EnsembleService({ runs: runManager, store, totalSteps: totalStepsOf });

@@ -1,11 +1,20 @@
 /**
  * Post-hoc fits stored with their run (issue 11): temperature scaling and last-layer Laplace — every
- * method of the registry whose capabilities say `postHoc` — fitted to a stored run by `npm run
- * evaluate -- <method>` are kept as `runs/<id>/posthoc-<method>.json`, written through the run store
- * (atomic, in the run's queue, like ood.json and shift.json) and read back with a size cap, never
- * through a link. A file that is not a valid fit is left out with a sentence saying why, and stays on
- * disk untouched until a new fit replaces it. Knows nothing of transports and loads no tfjs.
+ * method of the registry whose capabilities say `postHoc` — fitted to a stored run (`npm run evaluate
+ * -- <method>`, or the compare view's "Fit …" buttons through the API) are kept as
+ * `runs/<id>/posthoc-<method>.json`, written through the run store (atomic, in the run's queue, like
+ * ood.json and shift.json) and read back with a size cap, never through a link. A file that is not a
+ * valid fit is left out with a sentence saying why, and stays on disk untouched until a new fit
+ * replaces it. The fit itself runs in a worker thread (electron/worker/posthocWorker.ts), one at a
+ * time per run; this module knows nothing of transports and loads no tfjs.
  */
+import { rawMethodOptions } from '../../core/contract/methodConfig';
+import type { RunRecord } from '../../core/contract/workbenchApi';
+import { descriptorOf } from '../../core/experiments/registry';
+import { validateMethodCombination } from '../../core/methods/index';
+import type { PosthocRequest } from '../worker/posthocWorker';
+import { oodReferenceSets, type ReferenceSet } from './oodReferenceSets';
+import { spawnWorker } from './trainingWorker';
 import {
   POSTHOC_FIT_FORMAT,
   POSTHOC_FIT_MAX_BYTES,
@@ -80,13 +89,131 @@ export function posthocFitOf(
   return parsed.data;
 }
 
+/** The post-hoc worker's entry: the .ts source under tsx (serve, CLI, tests), the bundle beside this one otherwise. */
+export function defaultPosthocWorkerUrl(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../worker/posthocWorker.ts', import.meta.url)
+    : new URL('./posthocWorker.js', import.meta.url);
+}
+
+/** Runs one post-hoc request in a worker thread of `workerUrl` and answers with its result. */
+export function runPosthocWorker(workerUrl: URL, request: PosthocRequest): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const worker = spawnWorker(workerUrl, request);
+    worker.once(
+      'message',
+      (message: { ok: true; result: Record<string, unknown> } | { ok: false; message: string }) => {
+        void worker.terminate();
+        if (message.ok) resolve(message.result);
+        else reject(new PosthocServiceError(message.message));
+      },
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      reject(new PosthocServiceError(`The post-hoc worker stopped unexpectedly (exit code ${code}).`)),
+    );
+  });
+}
+
+export interface PosthocServiceOptions {
+  store: PosthocStore & { runDir(id: string): string };
+  /** The run records (fitting needs one; reading fits does not). */
+  runs?: { getRun(id: string): Promise<RunRecord> };
+  warn?(message: string): void;
+  /** Where the post-hoc worker's entry is (default: defaultPosthocWorkerUrl()). */
+  workerUrl?: URL;
+  /** The OOD reference sets the fit separates from the held-out set (evaluate-ood's by default). */
+  referenceSets?: () => Promise<{ sets: ReferenceSet[]; skipped: string[] }>;
+}
+
+/** What a fit gives back besides the stored fit: the worker's whole result (the CLI prints it). */
+export interface PosthocOutcome {
+  fit: PosthocFit;
+  result: Record<string, unknown>;
+  /** Why the fit was not stored (another process owns the runs folder), or null when it was. */
+  notStored: string | null;
+}
+
 export class PosthocService {
-  constructor(
-    private readonly options: {
-      store: PosthocStore;
-      warn?(message: string): void;
-    },
-  ) {}
+  private readonly fitting = new Map<string, Promise<PosthocOutcome>>();
+
+  constructor(private readonly options: PosthocServiceOptions) {}
+
+  /**
+   * Fits `method` (a post-hoc method id or CLI name of the registry) to the stored run: refused
+   * before anything runs when the combination makes no sense (validateMethodCombination, with what
+   * would work); else the worker fits it and the fit is stored with the run, unless the runs folder
+   * is read-only here (`notStored` says why). One fit at a time per run and method.
+   */
+  fitPosthoc(runId: string, method: MethodId, options: { readOnlyReason?: string | null } = {}): Promise<PosthocOutcome> {
+    const key = `${runId}\u0000${method}`;
+    let running = this.fitting.get(key);
+    if (!running) {
+      running = this.fit(runId, method, options.readOnlyReason ?? null).finally(() => this.fitting.delete(key));
+      this.fitting.set(key, running);
+    }
+    return running;
+  }
+
+  private async fit(runId: string, methodId: MethodId, readOnlyReason: string | null): Promise<PosthocOutcome> {
+    if (!this.options.runs) throw new PosthocServiceError('This host cannot fit post-hoc methods (it has no runs).');
+    const record = await this.options.runs.getRun(runId);
+    const { config } = record;
+    const method = methods[methodId];
+    const taskKind = descriptorOf(config).task.kind;
+    const combination = validateMethodCombination({ method: method.id, taskKind, baseMethod: config.method });
+    if (!combination.ok) throw new PosthocServiceError(combination.message);
+    if (record.checkpointStep === undefined)
+      throw new PosthocServiceError(
+        `Run "${runId}" has no checkpoint yet; ${method.label} is fitted to a trained run's weights. Wait until it has one.`,
+      );
+    const runDir = this.options.store.runDir(runId);
+    let request: PosthocRequest;
+    if (taskKind === 'regression') {
+      // validateMethodCombination let only Laplace on a deterministic run through to here.
+      request = {
+        runDir,
+        taskKind,
+        config: config as Extract<PosthocRequest, { taskKind: 'regression' }>['config'],
+        method: 'laplace',
+        options: combination.options,
+      };
+    } else {
+      // The post-hoc fits take a run of images (validation split, held-out set, evaluation passes).
+      if (!('evalDraws' in config))
+        throw new PosthocServiceError(
+          `Run "${runId}" is not a classification run of images; ${method.label} has nothing to rescale.`,
+        );
+      // evaluate-ood's reference sets, so the post-hoc predictive's OOD scores compare with the trained methods'
+      // (Fashion-MNIST is not out of distribution for a run trained on it).
+      const { sets, skipped } = await (this.options.referenceSets ?? oodReferenceSets)();
+      for (const reason of skipped) this.options.warn?.(`The OOD scores of the ${method.label} fit leave out ${reason}.`);
+      request = {
+        runDir,
+        taskKind: 'classification',
+        config,
+        method: method.id as 'temperatureScaling' | 'laplace',
+        options: combination.options,
+        oodSets: sets
+          .filter((set) => !(config.dataset === 'fashion-mnist' && set.name === 'Fashion-MNIST'))
+          .map((set) => ({ name: set.name, count: set.count, images: set.images })),
+      };
+    }
+    const started = performance.now();
+    const raw = await runPosthocWorker(this.options.workerUrl ?? defaultPosthocWorkerUrl(), request);
+    const result = { ...raw, baseOptions: rawMethodOptions(config) };
+    const fit = posthocFitOf(result, {
+      runId,
+      method: method.id,
+      baseMethod: config.method,
+      taskKind,
+      createdAt: new Date().toISOString(),
+      seconds: (performance.now() - started) / 1000,
+    });
+    const notStored = readOnlyReason ?? (this.options.store.readOnly ? 'the runs folder is open read-only here' : null);
+    if (!notStored) await this.storeFit(fit);
+    return { fit, result, notStored };
+  }
 
   /** Stores the fit as runs/<id>/posthoc-<method>.json (replacing an earlier fit of that method). */
   async storeFit(fit: PosthocFit): Promise<void> {
