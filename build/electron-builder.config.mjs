@@ -43,6 +43,8 @@ const config = {
     'dist/electron/worker.js',
     // …and so must the data-parallel helpers' (electron/worker/gradientPool.ts).
     'dist/electron/gradientWorker.js',
+    // …and the post-hoc fits' (electron/host/posthocService.ts).
+    'dist/electron/posthocWorker.js',
     // The reference MNIST split the worker reads (electron/worker/datasetFiles.ts).
     'assets/**/*',
     // Emscripten reads the wasm backend's binaries with fs from the unpacked folder

@@ -38,6 +38,14 @@ export const bundles = {
     format: 'esm',
     banner: { js: requireShim },
   },
+  // The post-hoc fits' thread (temperature scaling, Laplace; electron/host/posthocService.ts starts it).
+  posthocWorker: {
+    ...common,
+    entryPoints: ['electron/worker/posthocWorker.ts'],
+    outfile: 'dist/electron/posthocWorker.js',
+    format: 'esm',
+    banner: { js: requireShim },
+  },
   // The data-parallel helper threads the training worker starts (electron/worker/gradientPool.ts).
   gradientWorker: {
     ...common,

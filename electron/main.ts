@@ -17,6 +17,7 @@ import { desktopRunRoute } from './host/desktopRunRoute';
 import { parseQueueUrl } from './host/remote/redisConnection';
 import { RoutingTrainingWorker } from './host/routingTrainingWorker';
 import { defaultTrainingWorkerUrl, TrainingWorker } from './host/trainingWorker';
+import { defaultPosthocWorkerUrl } from './host/posthocService';
 import { toUnpackedUrl } from './worker/asarPaths';
 import { workerEnvironment } from './worker/datasetFiles';
 import { gpuWindowPath, handleAppScheme, registerAppScheme } from './shell/appProtocol';
@@ -68,9 +69,13 @@ async function start(): Promise<void> {
   const workerUrl = app.isPackaged
     ? toUnpackedUrl(new URL('./worker.js', import.meta.url))
     : defaultTrainingWorkerUrl();
+  const posthocWorkerUrl = app.isPackaged
+    ? toUnpackedUrl(new URL('./posthocWorker.js', import.meta.url))
+    : defaultPosthocWorkerUrl();
   services = await openHostServices({
     runsDir: path.join(app.getPath('userData'), 'runs'),
     shell: 'electron',
+    posthocWorkerUrl,
     ...(queueUrlOf(state.current.queueUrl) ? { queueUrl: queueUrlOf(state.current.queueUrl) } : {}),
     // Runs on the webgpu backend, and auto runs when Chromium offers a hardware adapter, train in the
     // hidden GPU window on Chromium's WebGPU: Dawn's Node binding cannot run under Electron's memory

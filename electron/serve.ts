@@ -101,6 +101,7 @@ export const expensiveMethods: ReadonlySet<string> = new Set([
   'evaluateOod',
   'evaluateShift',
   'combineRunsIntoEnsemble',
+  'fitPosthoc',
 ]);
 /** Enough to start a sweep by hand; a script starting runs in a loop is stopped within a second. */
 export const defaultExpensiveRateLimit: RateLimit = { burst: 20, perSecond: 2 };
@@ -109,7 +110,12 @@ export const defaultMaxConnections = 16;
 /** Per method: how long a request may take before it is answered with an error. */
 export function requestTimeoutMs(method: string): number {
   // An OOD evaluation classifies thousands of images between training steps; a drop, a few dozen.
-  if (method === 'evaluateOod' || method === 'evaluateShift' || method === 'combineRunsIntoEnsemble')
+  if (
+    method === 'evaluateOod' ||
+    method === 'evaluateShift' ||
+    method === 'combineRunsIntoEnsemble' ||
+    method === 'fitPosthoc'
+  )
     return 15 * 60_000;
   if (method === 'classifyImages' || method === 'classifyImageFiles' || method === 'calibrateThreshold')
     return 5 * 60_000;

@@ -10,7 +10,8 @@ import type { OodEvaluation } from '../../../core/contract/ood';
 import type { PosthocFit } from '../../../core/contract/posthoc';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import type { RunRecord } from '../../../core/contract/workbenchApi';
-import { classifiesImages } from '../../../core/experiments/registry';
+import { classifiesImages, descriptorOf } from '../../../core/experiments/registry';
+import { methods, validateMethodCombination, type MethodId } from '../../../core/methods/index';
 import type { ComparisonRun, SeedGrouping } from '../../../core/figures/comparison';
 import { applyRunEvent, runDataFromEvents, type RunData } from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
@@ -108,6 +109,59 @@ export const useCompareStore = defineStore('compare', () => {
     }),
   );
   const combining = ref(false);
+
+  /**
+   * Per post-hoc method of the registry (temperature scaling, last-layer Laplace): the compared runs
+   * it can be fitted to — the registry's capabilities allow it for the run's method and task kind,
+   * the run has a checkpoint — and that have no fit of it yet.
+   */
+  const posthocCandidates = computed(() =>
+    Object.values(methods)
+      .filter((method) => method.capabilities.postHoc)
+      .map((method) => ({
+        method: method.id,
+        label: method.label,
+        runIds: selectedIds.value.filter((id) => {
+          const record = runsStore.runs.find((run) => run.id === id);
+          if (!record || record.checkpointStep === undefined || !(id in dataById.value)) return false;
+          if ((posthocById.value[id] ?? []).some((fit) => fit.method === method.id)) return false;
+          return validateMethodCombination({
+            method: method.id,
+            taskKind: descriptorOf(record.config).task.kind,
+            baseMethod: record.config.method,
+          }).ok;
+        }),
+      })),
+  );
+  /** The post-hoc method being fitted, and to which run, or null. */
+  const fittingPosthoc = ref<{ method: MethodId; runId: string } | null>(null);
+
+  /**
+   * Fits a post-hoc method to every candidate run, one after the other, on the host (stored with
+   * each run); each fit becomes a row of the methods table as it arrives. A run the host refuses is
+   * named in the error; the others are still fitted.
+   */
+  async function fitPosthoc(method: MethodId): Promise<void> {
+    const runIds = posthocCandidates.value.find((candidate) => candidate.method === method)?.runIds ?? [];
+    error.value = null;
+    const problems: string[] = [];
+    try {
+      for (const runId of runIds) {
+        fittingPosthoc.value = { method, runId };
+        try {
+          const fit = await api.fitPosthoc(runId, method);
+          const others = (posthocById.value[runId] ?? []).filter((candidate) => candidate.method !== method);
+          posthocById.value = { ...posthocById.value, [runId]: [...others, fit] };
+        } catch (caught) {
+          const name = runsStore.runs.find((run) => run.id === runId)?.name ?? runId;
+          problems.push(`${methods[method].label} of "${name}": ${messageOf(caught)}`);
+        }
+      }
+    } finally {
+      fittingPosthoc.value = null;
+      if (problems.length > 0) error.value = problems.join(' ');
+    }
+  }
 
   /**
    * Combines the compared deterministic runs into a deep ensemble (a new run, scored on their
@@ -255,5 +309,8 @@ export const useCompareStore = defineStore('compare', () => {
     combining,
     combineIntoEnsemble,
     posthocProblems,
+    posthocCandidates,
+    fittingPosthoc,
+    fitPosthoc,
   };
 });
