@@ -462,6 +462,30 @@ export function methodsTableCsv(table: MethodsTable): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A cell of a Markdown table: pipes escaped, line breaks flattened. */
+const markdownCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+
+/**
+ * The table as Markdown (for a README or a lab notebook): the row's seed group, its method, how
+ * many runs it averages, then each column as the view shows it ("mean ± std", "n/a", "—"), the best
+ * of each column in bold.
+ */
+export function methodsTableMarkdown(table: MethodsTable, rows = table.rows): string {
+  const header = ['run / seed group', 'method', 'runs', ...table.columns.map((column) => column.label)];
+  const lines = [
+    `| ${header.map(markdownCell).join(' | ')} |`,
+    `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+  ];
+  for (const row of rows) {
+    const cells = table.columns.map((column) => {
+      const text = formatMethodsCell(row.cells[column.key], column);
+      return table.best[column.key]?.includes(row.key) ? `**${text}**` : text;
+    });
+    lines.push(`| ${[row.label, row.method, String(row.runIds.length), ...cells].map(markdownCell).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 const HEADER_HEIGHT = 52;
 const ROW_HEIGHT = 28;
 const BEST_FILL = 'rgba(22, 163, 74, 0.16)';

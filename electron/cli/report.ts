@@ -1,9 +1,10 @@
 /**
  * `npm run report -- --run RUNDIR [--compare RUNDIR...] --out FILE.png|FILE.svg|FILE.pdf
  * [--size screen|column|page|slide] [--figure NAME] [--density 2|3] [--csv FILE.csv]
- * [--methods-csv FILE.csv]`: the report of a stored run, or of the run compared with others (or one
- * of its figures), drawn headless (no display needed) in the format the file name says, its metrics
- * as CSV, and a comparison's methods table as CSV (the report's grouping: one row per seed group).
+ * [--methods-csv FILE.csv] [--methods-md FILE.md]`: the report of a stored run, or of the run compared
+ * with others (or one of its figures), drawn headless (no display needed) in the format the file name
+ * says, its metrics as CSV, and a comparison's methods table as CSV and/or Markdown (the report's
+ * grouping: one row per seed group, post-hoc fits of its runs as rows under it).
  * `train --report/--csv` writes the same after training.
  */
 import { promises as fs } from 'node:fs';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { comparisonCsv } from '../../core/figures/comparisonData';
 import { comparisonReportLayout } from '../../core/figures/comparisonReport';
-import { methodsTableCsv, methodsTables } from '../../core/figures/methodsTable';
+import { methodsTableCsv, methodsTableMarkdown, methodsTables } from '../../core/figures/methodsTable';
 import { FIGURE_SIZE_NAMES, FIGURE_SIZES, isFigureSizeName, type FigureSizeName } from '../../core/figures/figureSizes';
 import type { ReportLayout } from '../../core/figures/reportLayout';
 import { runReportLayout } from '../../core/figures/runReport';
@@ -33,6 +34,8 @@ export interface RunOutputs {
   csv?: string;
   /** Where to write a comparison's methods table as CSV (one table per task kind, one after the other). */
   methodsCsv?: string;
+  /** Where to write it as Markdown (as the view shows it). */
+  methodsMarkdown?: string;
   /** 2 (default) or 3: PNG density at screen size. */
   density?: number;
   /** screen (default), column, page or slide. */
@@ -84,6 +87,10 @@ function checkExtensions(outputs: RunOutputs): void {
     throw new ReportCommandError(`The metrics table is CSV; name it *.csv, not "${outputs.csv}".`);
   if (outputs.methodsCsv && path.extname(outputs.methodsCsv).toLowerCase() !== '.csv')
     throw new ReportCommandError(`The methods table is CSV; name it *.csv, not "${outputs.methodsCsv}".`);
+  if (outputs.methodsMarkdown && path.extname(outputs.methodsMarkdown).toLowerCase() !== '.md')
+    throw new ReportCommandError(
+      `--methods-md writes the methods table as Markdown; name it *.md, not "${outputs.methodsMarkdown}".`,
+    );
   if (outputs.figure && !outputs.report)
     throw new ReportCommandError(
       `--figure ${outputs.figure} says which figure to write; give --out FILE.png, FILE.svg or FILE.pdf too.`,
@@ -144,7 +151,7 @@ export async function writeRunOutputs(
   const generatedAt = new Date().toISOString();
   const what = (subject: string) => (outputs.figure ? `figure "${outputs.figure}" of the ${subject}` : subject);
   if (others.length === 0) {
-    if (outputs.methodsCsv)
+    if (outputs.methodsCsv || outputs.methodsMarkdown)
       throw new ReportCommandError(
         'A methods table compares runs; add --compare RUNDIR… to write one (--methods-csv needs two or more runs).',
       );
@@ -182,6 +189,14 @@ export async function writeRunOutputs(
       methodsTables(runs, { grouping: 'config' }).map(methodsTableCsv).join('\n'),
       `methods table of ${runs.length} runs`,
     );
+  if (outputs.methodsMarkdown)
+    await writeOutput(
+      outputs.methodsMarkdown,
+      methodsTables(runs, { grouping: 'config' })
+        .map((table) => methodsTableMarkdown(table))
+        .join('\n'),
+      `methods table of ${runs.length} runs (Markdown)`,
+    );
 }
 
 interface ReportOptions {
@@ -190,6 +205,7 @@ interface ReportOptions {
   out?: string;
   csv?: string;
   methodsCsv?: string;
+  methodsMd?: string;
   density: number;
   size: FigureSizeName;
   figure?: string;
@@ -210,10 +226,14 @@ export function registerReportCommand(program: Command): void {
       '--methods-csv <file.csv>',
       "with --compare: where to write the methods table as CSV (a row per seed group: each score's mean and std)",
     )
+    .option(
+      '--methods-md <file.md>',
+      'with --compare: the methods table as Markdown (as the view shows it: mean ± std, n/a, best in bold)',
+    )
     .addOption(sizeOption())
     .addOption(densityOption())
     .action(async (options: ReportOptions) => {
-      if (!options.out && !options.csv && !options.methodsCsv) {
+      if (!options.out && !options.csv && !options.methodsCsv && !options.methodsMd) {
         console.error(
           'Error: nothing to write; give --out FILE.png|FILE.svg|FILE.pdf, --csv FILE.csv and/or --methods-csv FILE.csv.',
         );
@@ -225,6 +245,7 @@ export function registerReportCommand(program: Command): void {
           report: options.out,
           csv: options.csv,
           methodsCsv: options.methodsCsv,
+          methodsMarkdown: options.methodsMd,
           density: options.density,
           size: options.size,
           figure: options.figure,
