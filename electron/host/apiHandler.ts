@@ -144,7 +144,10 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
     fitPosthoc: async (id, method) => {
       const { fit, notStored } = await posthoc().fitPosthoc(id, method);
       if (notStored)
-        throw new WorkbenchApiError(`The fit was computed but not stored with run "${id}": ${notStored}.`, 'fitPosthoc');
+        throw new WorkbenchApiError(
+          `The fit was computed but not stored with run "${id}": ${notStored}.`,
+          'fitPosthoc',
+        );
       return fit;
     },
     // A caller that may name no host path starts no sweep whose runs read a host folder (as startRun).

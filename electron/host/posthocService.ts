@@ -145,7 +145,11 @@ export class PosthocService {
    * would work); else the worker fits it and the fit is stored with the run, unless the runs folder
    * is read-only here (`notStored` says why). One fit at a time per run and method.
    */
-  fitPosthoc(runId: string, method: MethodId, options: { readOnlyReason?: string | null } = {}): Promise<PosthocOutcome> {
+  fitPosthoc(
+    runId: string,
+    method: MethodId,
+    options: { readOnlyReason?: string | null } = {},
+  ): Promise<PosthocOutcome> {
     const key = `${runId}\u0000${method}`;
     let running = this.fitting.get(key);
     if (!running) {
@@ -187,7 +191,8 @@ export class PosthocService {
       // evaluate-ood's reference sets, so the post-hoc predictive's OOD scores compare with the trained methods'
       // (Fashion-MNIST is not out of distribution for a run trained on it).
       const { sets, skipped } = await (this.options.referenceSets ?? oodReferenceSets)();
-      for (const reason of skipped) this.options.warn?.(`The OOD scores of the ${method.label} fit leave out ${reason}.`);
+      for (const reason of skipped)
+        this.options.warn?.(`The OOD scores of the ${method.label} fit leave out ${reason}.`);
       request = {
         runDir,
         taskKind: 'classification',
@@ -260,7 +265,9 @@ export class PosthocService {
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         problems.push(
-          problem(`is not a valid post-hoc fit (${issue?.path.join('.') || 'the file'}: ${issue?.message ?? 'malformed'})`),
+          problem(
+            `is not a valid post-hoc fit (${issue?.path.join('.') || 'the file'}: ${issue?.message ?? 'malformed'})`,
+          ),
         );
         continue;
       }

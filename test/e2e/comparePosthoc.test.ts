@@ -62,10 +62,9 @@ describe('post-hoc rows in the compare view', () => {
       table
         .getByTestId('methods-row')
         .evaluateAll((rows) => rows.map((row) => row.querySelector('td')?.textContent?.trim()));
-    await expect.poll(methodsOf, { timeout: 30_000 }).toEqual([
-      'Deterministic (MAP)',
-      'Deterministic (MAP) + temperature scaling (fitted on 1 of 2 runs)',
-    ]);
+    await expect
+      .poll(methodsOf, { timeout: 30_000 })
+      .toEqual(['Deterministic (MAP)', 'Deterministic (MAP) + temperature scaling (fitted on 1 of 2 runs)']);
     // Temperature scaling keeps one set of probabilities: mutual information does not apply to its row.
     const temperatureRow = page.locator('[data-testid="methods-part-row"][data-posthoc="temperatureScaling"]').first();
     await expect.poll(() => temperatureRow.count()).toBeGreaterThan(0);

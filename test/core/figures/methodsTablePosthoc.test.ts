@@ -104,12 +104,20 @@ describe('post-hoc rows of the methods table', () => {
     // OOD from the fits' own sets, after the fit; mutual information n/a as the fit says.
     expect(temperature.cells.aurocEntropy.mean).toBeCloseTo(0.93, 12);
     expect(temperature.cells.aurocMaxProbability.mean).toBeCloseTo(0.92, 12);
-    expect(formatMethodsCell(temperature.cells.aurocMi, table.columns.find((c) => c.key === 'aurocMi')!)).toBe('n/a');
+    expect(
+      formatMethodsCell(
+        temperature.cells.aurocMi,
+        table.columns.find((c) => c.key === 'aurocMi')!,
+      ),
+    ).toBe('n/a');
     // Cost: the base runs' training time (30 steps at 0.5 steps/s) and parameters; no prediction time measured.
     expect(temperature.cells.trainSeconds).toMatchObject({ mean: 60, count: 2 });
     expect(temperature.cells.parameters.mean).toBe(61706);
     expect(
-      formatMethodsCell(temperature.cells.predictMsPerImage, table.columns.find((c) => c.key === 'predictMsPerImage')!),
+      formatMethodsCell(
+        temperature.cells.predictMsPerImage,
+        table.columns.find((c) => c.key === 'predictMsPerImage')!,
+      ),
     ).toBe('—');
     // One fit: a mean without a std.
     expect(laplace.cells.nll).toMatchObject({ mean: 0.2, std: 0, count: 1 });

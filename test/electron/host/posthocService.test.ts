@@ -165,7 +165,9 @@ describe('reading stored fits that are not what they should be', () => {
     const read = await service.getPosthocFits('det-0');
     expect(read.fits).toEqual([]);
     expect(read.problems[0]).toMatch(/posthoc-temperatureScaling\.json is not a valid post-hoc fit \(format: /);
-    expect(read.problems[1]).toMatch(/posthoc-laplace\.json holds a Last-layer Laplace fit of run "other", not this run's/);
+    expect(read.problems[1]).toMatch(
+      /posthoc-laplace\.json holds a Last-layer Laplace fit of run "other", not this run's/,
+    );
   });
 
   it('does not read an oversized file past its cap, and leaves it as it was', async () => {
@@ -188,7 +190,7 @@ describe('reading stored fits that are not what they should be', () => {
 });
 
 describe('the API', () => {
-  it('answers getPosthocFits with the stored fits, and an unknown run with the store\'s error', async () => {
+  it("answers getPosthocFits with the stored fits, and an unknown run with the store's error", async () => {
     await store.close();
     const services = await openHostServices({ runsDir, shell: 'test', access: 'owner', recoverRuns: false });
     try {
