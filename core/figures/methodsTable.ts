@@ -53,6 +53,11 @@ export interface MethodsColumn {
   part?: 'ood' | 'cost';
   /** The heading inside its part, where the part's caption says the rest ("AUROC entropy" under "OOD"). */
   shortLabel?: string;
+  /**
+   * A post-hoc row shows its base runs' value here (training time, parameters): it repeats theirs
+   * rather than competing with them, so it is never marked best in this column.
+   */
+  fromBaseRun?: boolean;
 }
 
 /** A score of one run: a number, missing (null), or not applicable with the reason. */
@@ -107,6 +112,7 @@ const costColumns = (taskKind: TaskKind): MethodsColumn[] => [
     csvColumn: 'train_seconds',
     format: seconds,
     part: 'cost',
+    fromBaseRun: true,
   },
   ...(taskKind === 'classification'
     ? [
@@ -120,7 +126,15 @@ const costColumns = (taskKind: TaskKind): MethodsColumn[] => [
         },
       ]
     : []),
-  { key: 'parameters', label: 'parameters', better: 'lower', csvColumn: 'parameters', format: count, part: 'cost' },
+  {
+    key: 'parameters',
+    label: 'parameters',
+    better: 'lower',
+    csvColumn: 'parameters',
+    format: count,
+    part: 'cost',
+    fromBaseRun: true,
+  },
 ];
 
 /** The OOD columns' set is named in the figure's title and note, not in every heading. */
@@ -364,9 +378,13 @@ export function methodLabel(run: ComparisonRun): string {
   return method.id === 'ensemble' && config.members ? `${method.label} (M = ${config.members})` : method.label;
 }
 
-/** The keys of the rows with the best mean of `column` (none when no row has a value). */
+/**
+ * The keys of the rows with the best mean of `column` (none when no row has a value); post-hoc rows
+ * take part except in the columns they copy from their base runs.
+ */
 export function bestRows(rows: readonly MethodsRow[], column: MethodsColumn): string[] {
-  const means = rows.flatMap((row) => {
+  const competing = column.fromBaseRun ? rows.filter((row) => !row.posthoc) : rows;
+  const means = competing.flatMap((row) => {
     const mean = row.cells[column.key]?.mean;
     return mean === null || mean === undefined ? [] : [{ key: row.key, mean }];
   });

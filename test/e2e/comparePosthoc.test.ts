@@ -82,6 +82,9 @@ describe('post-hoc rows in the compare view', () => {
         'Deterministic (MAP) + last-layer Laplace',
       ]);
     expect(await fitLaplace.getAttribute('data-runs')).toBe('0');
+    await expect.poll(() => fitLaplace.textContent()).toBe('Fit last-layer Laplace (0 runs)');
+    // A post-hoc row repeats its base runs' training time: never marked best in that column.
+    expect(await page.locator('tr[data-posthoc] td[data-column="trainSeconds"][data-best="true"]').count()).toBe(0);
     await expect.poll(() => page.getByTestId('compare-fit-temperatureScaling').isEnabled()).toBe(true);
 
     const csv = (await downloadedBytes(await downloadFrom(page, 'methods-csv-classification'))).toString('utf8');

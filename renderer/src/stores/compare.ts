@@ -120,7 +120,8 @@ export const useCompareStore = defineStore('compare', () => {
       .filter((method) => method.capabilities.postHoc)
       .map((method) => ({
         method: method.id,
-        label: method.label,
+        // Mid-sentence on the button ("Fit temperature scaling").
+        label: `${method.label.charAt(0).toLowerCase()}${method.label.slice(1)}`,
         runIds: selectedIds.value.filter((id) => {
           const record = runsStore.runs.find((run) => run.id === id);
           if (!record || record.checkpointStep === undefined || !(id in dataById.value)) return false;

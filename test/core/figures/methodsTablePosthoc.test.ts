@@ -132,6 +132,10 @@ describe('post-hoc rows of the methods table', () => {
     const temperature = table.rows[1];
     // ECE: temperature scaling's 0.0075 beats the base's 0.025, VI's 0.04 and Laplace's 0.06.
     expect(table.best.ece).toEqual([temperature.key]);
+    // Training time and parameters are the base runs': a post-hoc row repeats them, never wins them.
+    expect(temperature.cells.trainSeconds.mean).toBe(60);
+    expect(table.best.trainSeconds).toEqual([table.rows[0].key, table.rows[3].key]);
+    expect(table.best.parameters).toEqual([table.rows[0].key, table.rows[3].key]);
     // NLL: VI's 0.07 beats temperature scaling's 0.085.
     expect(table.best.nll).toEqual([table.rows[3].key]);
     expect(table.rows[3].method).toBe('Mean-field VI');
