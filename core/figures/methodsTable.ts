@@ -544,7 +544,16 @@ export function methodsTableFigure(table: MethodsTable, caption: string, rows = 
     width,
     height,
     draw(ctx, drawWidth) {
-      const labelShare = Math.min(0.2, 180 / drawWidth);
+      // Wide enough for the longest run label or method ("Deterministic (MAP) + temperature scaling"), at most 28 %.
+      const widest = Math.max(
+        ...rows.map((row) => {
+          ctx.font = figureFont(10);
+          const label = ctx.measureText(row.label).width;
+          ctx.font = figureFont(9);
+          return Math.max(label, ctx.measureText(row.method).width);
+        }),
+      );
+      const labelShare = Math.min(0.28, Math.max(Math.min(0.2, 180 / drawWidth), (widest + 8) / drawWidth));
       const columnWidth = (drawWidth * (1 - labelShare)) / table.columns.length;
       const left = (c: number) => drawWidth * labelShare + c * columnWidth;
       const text = (
