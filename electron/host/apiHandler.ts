@@ -142,7 +142,8 @@ export function createApiHandler(services: WorkbenchServices): ApiHandler {
       return posthoc().getPosthocFits(id);
     },
     fitPosthoc: async (id, method) => {
-      const { fit, notStored } = await posthoc().fitPosthoc(id, method);
+      // Beside the app's training worker: never a second thread loading native TensorFlow.
+      const { fit, notStored } = await posthoc().fitPosthoc(id, method, { besideTrainingWorker: true });
       if (notStored)
         throw new WorkbenchApiError(
           `The fit was computed but not stored with run "${id}": ${notStored}.`,

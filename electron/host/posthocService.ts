@@ -143,26 +143,37 @@ export class PosthocService {
    * Fits `method` (a post-hoc method id or CLI name of the registry) to the stored run: refused
    * before anything runs when the combination makes no sense (validateMethodCombination, with what
    * would work); else the worker fits it and the fit is stored with the run, unless the runs folder
-   * is read-only here (`notStored` says why). One fit at a time per run and method.
+   * is read-only here (`notStored` says why). One fit at a time per run and method. With
+   * `besideTrainingWorker` (the app's hosts, whose training worker may hold native TensorFlow, which
+   * fails when a second thread of one process loads it) the fit runs on wasm (cpu if the run chose cpu).
    */
   fitPosthoc(
     runId: string,
     method: MethodId,
-    options: { readOnlyReason?: string | null } = {},
+    options: { readOnlyReason?: string | null; besideTrainingWorker?: boolean } = {},
   ): Promise<PosthocOutcome> {
     const key = `${runId}\u0000${method}`;
     let running = this.fitting.get(key);
     if (!running) {
-      running = this.fit(runId, method, options.readOnlyReason ?? null).finally(() => this.fitting.delete(key));
+      running = this.fit(runId, method, options.readOnlyReason ?? null, options.besideTrainingWorker ?? false).finally(
+        () => this.fitting.delete(key),
+      );
       this.fitting.set(key, running);
     }
     return running;
   }
 
-  private async fit(runId: string, methodId: MethodId, readOnlyReason: string | null): Promise<PosthocOutcome> {
+  private async fit(
+    runId: string,
+    methodId: MethodId,
+    readOnlyReason: string | null,
+    besideTrainingWorker: boolean,
+  ): Promise<PosthocOutcome> {
     if (!this.options.runs) throw new PosthocServiceError('This host cannot fit post-hoc methods (it has no runs).');
     const record = await this.options.runs.getRun(runId);
-    const { config } = record;
+    const config = besideTrainingWorker
+      ? { ...record.config, backend: record.config.backend === 'cpu' ? ('cpu' as const) : ('wasm' as const) }
+      : record.config;
     const method = methods[methodId];
     const taskKind = descriptorOf(config).task.kind;
     const combination = validateMethodCombination({ method: method.id, taskKind, baseMethod: config.method });

@@ -198,6 +198,23 @@ describe('the API', () => {
       await services.posthoc.storeFit(fit);
       expect(await services.api.call('getPosthocFits', ['det-0'])).toEqual({ fits: [fit], problems: [] });
       await expect(services.api.call('getPosthocFits', ['nope'])).rejects.toThrow(/nope/);
+      // fitPosthoc asks the registry before anything runs: Laplace needs a deterministic run, and a
+      // training method is no post-hoc fit. Nothing is written for a refusal.
+      const vi = { ...record('vi-0'), config: lenet5ConfigSchema.parse({ experiment: 'lenet5', steps: 30 }) };
+      await fs.mkdir(path.join(runsDir, 'vi-0'));
+      await fs.writeFile(path.join(runsDir, 'vi-0', 'run.json'), JSON.stringify({ ...vi, checkpointStep: 30 }));
+      await fs.writeFile(path.join(runsDir, 'vi-0', 'events.ndjson'), '');
+      await expect(services.api.call('fitPosthoc', ['vi-0', 'laplace'])).rejects.toThrow(
+        /Last-layer Laplace cannot be applied to a Mean-field VI run\. .*Train a deterministic run/,
+      );
+      await expect(services.api.call('fitPosthoc', ['det-0', 'vi'])).rejects.toThrow(
+        /Mean-field VI is a training method/,
+      );
+      // det-0 has no checkpoint in its record: said before any worker starts.
+      await expect(services.api.call('fitPosthoc', ['det-0', 'temperatureScaling'])).rejects.toThrow(
+        /Run "det-0" has no checkpoint yet/,
+      );
+      expect((await fs.readdir(path.join(runsDir, 'vi-0'))).filter((file) => file.startsWith('posthoc-'))).toEqual([]);
     } finally {
       await services.runManager.close();
     }
