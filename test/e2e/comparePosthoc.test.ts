@@ -73,6 +73,9 @@ describe('post-hoc rows in the compare view', () => {
     const fitLaplace = page.getByTestId('compare-fit-laplace');
     await expect.poll(() => fitLaplace.getAttribute('data-runs')).toBe('2');
     expect(await page.getByTestId('compare-fit-temperatureScaling').getAttribute('data-runs')).toBe('1');
+    expect((await page.getByTestId('compare-fit-temperatureScaling').textContent())?.trim()).toBe(
+      'Fit temperature scaling (1 run)',
+    );
     await fitLaplace.click();
     await expect
       .poll(methodsOf, { timeout: 540_000 })
@@ -82,7 +85,7 @@ describe('post-hoc rows in the compare view', () => {
         'Deterministic (MAP) + last-layer Laplace',
       ]);
     expect(await fitLaplace.getAttribute('data-runs')).toBe('0');
-    await expect.poll(() => fitLaplace.textContent()).toBe('Fit last-layer Laplace (0 runs)');
+    await expect.poll(async () => (await fitLaplace.textContent())?.trim()).toBe('Fit last-layer Laplace (0 runs)');
     // A post-hoc row repeats its base runs' training time: never marked best in that column.
     expect(await page.locator('tr[data-posthoc] td[data-column="trainSeconds"][data-best="true"]').count()).toBe(0);
     await expect.poll(() => page.getByTestId('compare-fit-temperatureScaling').isEnabled()).toBe(true);
