@@ -4,7 +4,6 @@
  * (core/figures/runReport, comparisonReport) and drawn by ./figureRenderer. The CLI's `report`
  * command and `train --report` are thin adapters over this module.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { oodEvaluationSchema, type OodEvaluation } from '../../core/contract/ood';
 import type { PosthocFit } from '../../core/contract/posthoc';
@@ -40,9 +39,13 @@ export interface LoadedRun {
   posthocProblems: string[];
 }
 
-/** A stored evaluation file of the run (ood.json, shift.json): null when absent, a problem when not valid. */
+/**
+ * A stored evaluation file of the run (ood.json, shift.json), read through the run store (bounded,
+ * never through a link): null when absent, a problem when unreadable or not valid.
+ */
 async function readEvaluationFile<T>(
-  runDir: string,
+  store: RunStore,
+  id: string,
   file: string,
   schema: {
     safeParse(
@@ -51,15 +54,15 @@ async function readEvaluationFile<T>(
   },
   what: string,
 ): Promise<{ value: T | null; problem?: string }> {
-  let text: string;
+  let bytes: Buffer | null;
   try {
-    text = await fs.readFile(path.join(runDir, file), 'utf8');
+    bytes = await store.readRunFile(id, file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { value: null };
-    throw error;
+    return { value: null, problem: `${(error as Error).message}; the report leaves it out.` };
   }
+  if (!bytes) return { value: null };
   try {
-    const parsed = schema.safeParse(JSON.parse(text));
+    const parsed = schema.safeParse(JSON.parse(bytes.toString('utf8')));
     if (parsed.success) return { value: parsed.data };
     return {
       value: null,
@@ -81,8 +84,8 @@ export async function loadRunFolder(runDir: string): Promise<LoadedRun> {
   try {
     const record = await store.readRecord(id);
     const stored = await store.readEvents(id);
-    const ood = await readEvaluationFile(resolved, 'ood.json', oodEvaluationSchema, 'OOD evaluation');
-    const shift = await readEvaluationFile(resolved, 'shift.json', shiftEvaluationSchema, 'shift evaluation');
+    const ood = await readEvaluationFile(store, id, 'ood.json', oodEvaluationSchema, 'OOD evaluation');
+    const shift = await readEvaluationFile(store, id, 'shift.json', shiftEvaluationSchema, 'shift evaluation');
     const posthoc = await new PosthocService({ store }).getPosthocFits(id);
     return {
       record,

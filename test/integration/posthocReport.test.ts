@@ -4,7 +4,8 @@
  * (posthoc-<method>.json), and `report --run … --compare … --methods-csv` writes the methods table
  * with a "+ temperature scaling" row averaging both fits and a "+ last-layer Laplace" row of one,
  * their numbers the `after` scores the evaluations printed. A fit whose file is then damaged is left
- * out of the report with a warning naming it, and the file stays as it was.
+ * out of the report with a warning naming it, and the file stays as it was; a linked ood.json is not
+ * followed.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -120,9 +121,15 @@ describe('post-hoc fits in the methods table of the CLI report', { timeout: 600_
     // A damaged fit: left out with a warning that names it; the file is not touched.
     const damaged = path.join(seeds[1], 'posthoc-laplace.json');
     await fs.writeFile(damaged, '{"format":');
+    // A linked ood.json is not followed either (run-folder files are read through the run store).
+    await fs.writeFile(path.join(workDir, 'elsewhere.json'), '{}');
+    await fs.symlink(path.join(workDir, 'elsewhere.json'), path.join(seeds[0], 'ood.json'));
     const again = await cli(['report', '--run', seeds[0], '--compare', seeds[1], '--methods-csv', csvFile]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/posthoc-laplace\.json is not valid JSON .*left out of the methods table/);
+    expect(again.stderr).toMatch(
+      /ood\.json is a symbolic link; links inside a run folder are never followed.*leaves it out/,
+    );
     expect(parseCsv(await fs.readFile(csvFile, 'utf8')).map((row) => row.method)).toEqual([
       'Deterministic (MAP)',
       'Deterministic (MAP) + temperature scaling',
