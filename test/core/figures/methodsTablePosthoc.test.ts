@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { POSTHOC_FIT_FORMAT, type PosthocFit } from '../../../core/contract/posthoc';
-import { lenet5ConfigSchema, type RunConfig } from '../../../core/contract/runConfig';
+import { lenet5ConfigSchema, sinusoidConfigSchema, type RunConfig } from '../../../core/contract/runConfig';
+import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import type { ComparisonRun } from '../../../core/figures/comparisonData';
 import { comparisonReportLayout } from '../../../core/figures/comparisonReport';
@@ -196,5 +197,53 @@ describe('post-hoc rows of the methods table', () => {
     });
     if (spec?.kind === 'canvas') spec.draw(reportSvg, spec.width, spec.height);
     expect(reportSvg.toSvg()).toContain('+ last-layer Laplace');
+  });
+
+  it('gives a regression run its Laplace row from the fit band scores, n/a nowhere the band exists', () => {
+    const config = sinusoidConfigSchema.parse({ ...sinusoidPresets[0].config, epochs: 3, method: 'deterministic' });
+    const laplaceFit: PosthocFit = {
+      format: POSTHOC_FIT_FORMAT,
+      runId: 'det-sin',
+      method: 'laplace',
+      baseMethod: 'deterministic',
+      taskKind: 'regression',
+      createdAt: '2026-11-29T18:00:00Z',
+      before: { stdRatio: null, rmseInside: 0.445, coverageInside: 0 },
+      after: { stdRatio: 8.46, rmseInside: 0.445, coverageInside: 0.976 },
+      priorPrecision: 0.267,
+    };
+    const band: ComparisonRun = {
+      id: 'det-sin',
+      name: 'det-sin',
+      config,
+      data: runDataFromEvents([
+        {
+          type: 'regression',
+          runId: 'det-sin',
+          step: 3,
+          time: 3,
+          grid: [-1, 0, 1],
+          mean: [0, 0, 0],
+          std: [0, 0, 0],
+          trueY: [0, 0, 0],
+          trainX: [0],
+          trainY: [0],
+          stdRatio: null,
+          rmseInside: 0.445,
+          coverageInside: 0,
+        },
+      ]),
+      posthoc: [laplaceFit],
+    };
+    const [table] = methodsTables([band]);
+    expect(table.taskKind).toBe('regression');
+    const [det, laplace] = table.rows;
+    expect(det.cells.stdRatio.notApplicable).toMatch(/no epistemic band/);
+    expect(laplace.method).toBe('Deterministic (MAP) + last-layer Laplace');
+    expect(laplace.cells.stdRatio).toMatchObject({ mean: 8.46, count: 1 });
+    expect(laplace.cells.coverageInside.mean).toBe(0.976);
+    expect(laplace.cells.rmseInside.mean).toBe(0.445);
+    // The fit changes the predictive, not the training loss: no training NLL of its own.
+    expect(laplace.cells.nll.mean).toBeNull();
   });
 });
