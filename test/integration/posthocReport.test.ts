@@ -87,8 +87,13 @@ describe('post-hoc fits in the methods table of the CLI report', { timeout: 600_
       path.join(workDir, 'comparison.png'),
       '--methods-csv',
       csvFile,
+      '--methods-md',
+      path.join(workDir, 'methods.md'),
     ]);
     expect(report.code, report.stderr).toBe(0);
+    const markdown = await fs.readFile(path.join(workDir, 'methods.md'), 'utf8');
+    expect(markdown.trim().split('\n')).toHaveLength(2 + 3);
+    expect(markdown).toContain('| Deterministic (MAP) + last-layer Laplace (fitted on 1 of 2 runs) | 1 |');
     const rows = parseCsv(await fs.readFile(csvFile, 'utf8'));
     expect(rows.map((row) => row.method)).toEqual([
       'Deterministic (MAP)',

@@ -16,6 +16,7 @@ import {
   formatMethodsCell,
   methodsTableCsv,
   methodsTableFigure,
+  methodsTableMarkdown,
   methodsTables,
   sortMethodsRows,
 } from '../../../core/figures/methodsTable';
@@ -174,6 +175,18 @@ describe('post-hoc rows of the methods table', () => {
     expect(Number(cells[header.indexOf('nll')])).toBeCloseTo(0.085, 12);
     expect(cells[header.indexOf('ood_auroc_mi')]).toBe('n/a');
     expect(cells.at(-1)).toMatch(/\bece\b/);
+
+    // Markdown as the view shows it: mean ± std, n/a, —, the best in bold, pipes in a name escaped.
+    const markdown = methodsTableMarkdown(table).trim().split('\n');
+    expect(markdown).toHaveLength(2 + 4);
+    expect(markdown[0]).toMatch(/^\| run \/ seed group \| method \| runs \| accuracy \| NLL \(nats\) \|/);
+    const temperatureMarkdown = markdown.find((line) => line.includes('+ temperature scaling'))!;
+    expect(temperatureMarkdown).toContain('| 2 | **95.00 % ± 0.00 %** | 0.0850 ± 0.0071 |'); // accuracy: a three-way tie at 95 %
+    expect(temperatureMarkdown).toContain('| **0.0075 ± 0.0035** |');
+    expect(temperatureMarkdown).toContain('| n/a |');
+    expect(temperatureMarkdown).toMatch(/\| — \| 61,706 ± 0 \|$/);
+    const piped = methodsTableMarkdown(methodsTables([{ ...runs[3], id: 'a|b', name: 'a|b' }])[0]);
+    expect(piped).toContain('| a\\|b | Mean-field VI |');
 
     const figure = methodsTableFigure(table, 'caption');
     const svg = new SvgContext({
