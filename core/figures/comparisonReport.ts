@@ -13,7 +13,8 @@ import {
   reliabilityOverlayFigure,
   riskCoverageOverlayFigure,
 } from './methodsFigures';
-import { methodsTableFigure, methodsTables } from './methodsTable';
+import { methodsTables } from './methodsTable';
+import { methodsTableFigure } from './methodsTableOutputs';
 import { configDifferences, formatConfigValue } from './configDiff';
 import { formatMetric } from './format';
 import { seriesColour } from './palette';

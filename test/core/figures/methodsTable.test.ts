@@ -16,13 +16,8 @@ import {
   reliabilityOverlayFigure,
   riskCoverageOverlayFigure,
 } from '../../../core/figures/methodsFigures';
-import {
-  formatMethodsCell,
-  methodsTableCsv,
-  methodsTableFigure,
-  methodsTables,
-  sortMethodsRows,
-} from '../../../core/figures/methodsTable';
+import { formatMethodsCell, methodsTables, sortMethodsRows } from '../../../core/figures/methodsTable';
+import { methodsTableCsv, methodsTableFigure } from '../../../core/figures/methodsTableOutputs';
 import { runDataFromEvents } from '../../../core/figures/runData';
 import { SvgContext } from '../../../core/figures/svgContext';
 import { heldout } from './syntheticRun';

@@ -12,14 +12,8 @@ import { sinusoidPresets } from '../../../core/experiments/sinusoid/presets';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import type { ComparisonRun } from '../../../core/figures/comparisonData';
 import { comparisonReportLayout } from '../../../core/figures/comparisonReport';
-import {
-  formatMethodsCell,
-  methodsTableCsv,
-  methodsTableFigure,
-  methodsTableMarkdown,
-  methodsTables,
-  sortMethodsRows,
-} from '../../../core/figures/methodsTable';
+import { formatMethodsCell, methodsTables, sortMethodsRows } from '../../../core/figures/methodsTable';
+import { methodsTableCsv, methodsTableFigure, methodsTableMarkdown } from '../../../core/figures/methodsTableOutputs';
 import { runDataFromEvents } from '../../../core/figures/runData';
 import { SvgContext } from '../../../core/figures/svgContext';
 import { heldout } from './syntheticRun';
