@@ -140,7 +140,7 @@ export class PosthocService {
   constructor(private readonly options: PosthocServiceOptions) {}
 
   /**
-   * Fits `method` (a post-hoc method id or CLI name of the registry) to the stored run: refused
+   * Fits `method` (a post-hoc method of the registry, by id) to the stored run: refused
    * before anything runs when the combination makes no sense (validateMethodCombination, with what
    * would work); else the worker fits it and the fit is stored with the run, unless the runs folder
    * is read-only here (`notStored` says why). One fit at a time per run and method. With
@@ -185,12 +185,12 @@ export class PosthocService {
     const runDir = this.options.store.runDir(runId);
     let request: PosthocRequest;
     if (taskKind === 'regression') {
-      // validateMethodCombination let only Laplace on a deterministic run through to here.
+      // validateMethodCombination lets only Laplace on a deterministic run through to here.
       request = {
         runDir,
         taskKind,
         config: config as Extract<PosthocRequest, { taskKind: 'regression' }>['config'],
-        method: 'laplace',
+        method: method.id as Extract<PosthocRequest, { taskKind: 'regression' }>['method'],
         options: combination.options,
       };
     } else {
