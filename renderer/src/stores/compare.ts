@@ -13,13 +13,10 @@ import { classifiesImages } from '../../../core/experiments/registry';
 import type { ComparisonRun, SeedGrouping } from '../../../core/figures/comparison';
 import { applyRunEvent, runDataFromEvents, type RunData } from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import { createFrameBatcher } from '../util/frameBatcher';
 import { useConnectionStore } from './connection';
 import { useRunsStore } from './runs';
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
-}
 
 export const useCompareStore = defineStore('compare', () => {
   const api = getWorkbenchApi();
