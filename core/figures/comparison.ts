@@ -98,7 +98,7 @@ export function comparisonMetricFigure(
   metricKey: string,
   options: ComparisonFigureOptions = {},
 ): ChartFigureSpec {
-  const metric = comparisonMetric(metricKey);
+  const metric = comparisonMetric(metricKey, runs);
   const smoothing = options.smoothing ?? 0;
   const maxPoints = options.maxPoints ?? 1000;
   const marks = metric.source === 'evaluation' ? markedPoints : {};

@@ -9,7 +9,8 @@ import type { PosthocFit } from '../contract/posthoc';
 import type { RunConfig } from '../contract/runConfig';
 import type { RunSummary } from '../contract/runSummary';
 import { descriptorOf, registeredDescriptors } from '../experiments/registry';
-import { unionOfMetrics, type MetricDefinition } from '../scoring/index';
+import { lossPenaltyOf } from '../methods/index';
+import { unionOfMetrics, withLossPenalty, type MetricDefinition } from '../scoring/index';
 import { flattenConfig } from './configDiff';
 import { csvField } from './csvField';
 import { metricPoints, type Point } from './metricPoints';
@@ -63,13 +64,18 @@ export const comparisonMetrics: readonly ComparisonMetric[] = unionOfMetrics(
   .filter((definition) => definition.compared)
   .map(comparisonMetricOf);
 
-export function comparisonMetric(key: string): ComparisonMetric {
+/** The loss's second term as these runs have it (ΣKL, ½Σw², or both named). */
+const penaltyOfRuns = (runs: readonly ComparisonRun[]) =>
+  lossPenaltyOf(runs.map((run) => (run.config as { method?: string }).method));
+
+/** A comparison metric by key; given the compared runs, labelled as they have it (the `kl` series of a point method is ½Σw²). */
+export function comparisonMetric(key: string, runs?: readonly ComparisonRun[]): ComparisonMetric {
   const metric = comparisonMetrics.find((candidate) => candidate.key === key);
   if (!metric)
     throw new Error(
       `Unknown comparison metric "${key}"; expected one of ${comparisonMetrics.map((m) => m.key).join(', ')}.`,
     );
-  return metric;
+  return runs ? comparisonMetricOf(withLossPenalty([metric.definition], penaltyOfRuns(runs))[0]) : metric;
 }
 
 /** The compared metrics of the runs' experiments that at least one run has a value of (a sinusoid has no ECE, a LeNet5 no MSE). */
@@ -77,9 +83,15 @@ export function availableMetrics(runs: readonly ComparisonRun[]): ComparisonMetr
   const ofTheirExperiments = new Set(
     unionOfMetrics(runs.map((run) => descriptorOf(run.config).metrics)).map((definition) => definition.id),
   );
-  return comparisonMetrics.filter(
+  // The `kl` series is ΣKL for VI runs and ½Σw² for point methods: named as these runs have it.
+  const penalty = penaltyOfRuns(runs);
+  const present = comparisonMetrics.filter(
     (metric) => ofTheirExperiments.has(metric.key) && runs.some((run) => metric.points(run.data).length > 0),
   );
+  return withLossPenalty(
+    present.map((metric) => metric.definition),
+    penalty,
+  ).map(comparisonMetricOf);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { axis, baseOptions, lineDataset, thinnedIndices } from './chartParts';
 import { figureCaption } from './caption';
 import { descriptorOf } from '../experiments/registry';
+import { lossPenaltyOf } from '../methods/index';
 import { formatKlWeight } from './format';
 import { palette, seriesColour } from './palette';
 import type { RunData } from './runData';
@@ -58,10 +59,12 @@ export function lossFigure(
   const klWeight = metrics.klWeight.at(-1);
   // Classifiers average the NLL over the batch; regressions sum it over their points (the seed's losses).
   const classification = descriptorOf(run.config).task.kind === 'classification';
+  // VI's second term is ΣKL to the prior; a point method's is ½Σw² weighted by its weight decay.
+  const penalty = lossPenaltyOf([(run.config as { method?: string }).method]).symbol;
   const labels = {
-    loss: classification ? 'loss = NLL + w·ΣKL' : 'loss = ΣNLL + w·KL',
+    loss: classification ? `loss = NLL + w·${penalty}` : `loss = ΣNLL + w·${penalty}`,
     nll: classification ? 'NLL (batch mean)' : 'NLL (sum)',
-    kl: `ΣKL${klWeight === undefined ? '' : ` (w = ${formatKlWeight(klWeight)})`}`,
+    kl: `${penalty}${klWeight === undefined ? '' : ` (w = ${formatKlWeight(klWeight)})`}`,
   };
   const chart: ChartConfiguration = {
     type: 'scatter',

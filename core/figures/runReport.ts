@@ -11,7 +11,8 @@ import { descriptorOf } from '../experiments/registry';
 import { describeSettings } from './caption';
 import { flattenConfig, formatConfigValue, type ConfigValue } from './configDiff';
 import { formatKlWeight, formatMetric, formatPercent } from './format';
-import type { MetricDefinition } from '../scoring/index';
+import { lossPenaltyOf } from '../methods/index';
+import { withLossPenalty, type MetricDefinition } from '../scoring/index';
 import { readMetric } from './metricPoints';
 import { oodReportRows } from './oodReport';
 import { shiftReportRows } from './shiftReport';
@@ -89,7 +90,8 @@ function formatMetricValue(metric: MetricDefinition, value: number): string {
  */
 export function finalMetricRows(run: ReportRun, data: RunData): string[][] {
   const rows: string[][] = [];
-  for (const metric of descriptorOf(run.config).metrics) {
+  const penalty = lossPenaltyOf([(run.config as { method?: string }).method]);
+  for (const metric of withLossPenalty(descriptorOf(run.config).metrics, penalty)) {
     if (!metric.reportLabel) continue;
     const latest = readMetric(metric, data).at(-1);
     if (latest) rows.push([metric.reportLabel(latest.context), formatMetricValue(metric, latest.value)]);

@@ -9,7 +9,7 @@ import { laplaceMethod } from './descriptors/laplace';
 import { mcDropoutMethod } from './descriptors/mcDropout';
 import { temperatureScalingMethod } from './descriptors/temperatureScaling';
 import { viMethod } from './descriptors/vi';
-import { METHOD_IDS, type MethodDescriptor, type MethodId, type TaskKind } from './method';
+import { METHOD_IDS, type LossPenalty, type MethodDescriptor, type MethodId, type TaskKind } from './method';
 
 export * from './method';
 
@@ -55,6 +55,26 @@ export function hasEpistemicPart(method: MethodId, baseMethod?: MethodId): boole
     baseMethod !== undefined &&
     methods[baseMethod].capabilities.hasEpistemicPart
   );
+}
+
+/**
+ * The loss's second term for runs trained with these methods (`method` of their configs; older
+ * configs without one are VI runs). Runs whose terms differ get one label naming each, so a
+ * compare view of VI and a deterministic net does not call weight decay a KL.
+ */
+export function lossPenaltyOf(methodIds: readonly (string | undefined)[]): LossPenalty {
+  const penalties: LossPenalty[] = [];
+  for (const id of methodIds) {
+    const penalty = methods[id !== undefined && isMethodId(id) ? id : 'vi'].penalty ?? methods.vi.penalty!;
+    if (!penalties.some((known) => known.symbol === penalty.symbol)) penalties.push(penalty);
+  }
+  if (penalties.length <= 1) return penalties[0] ?? methods.vi.penalty!;
+  const joined = (part: (penalty: LossPenalty) => string) => penalties.map(part).join(' or ');
+  return {
+    symbol: joined((penalty) => penalty.symbol),
+    axis: `${joined((penalty) => penalty.symbol)} (unweighted)`,
+    weightLabel: joined((penalty) => penalty.weightLabel),
+  };
 }
 
 const trained = (): MethodDescriptor[] => Object.values(methods).filter((method) => !method.capabilities.postHoc);

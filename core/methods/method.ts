@@ -29,6 +29,20 @@ export interface MethodCapabilities {
   requiresMethod?: readonly MethodId[];
 }
 
+/**
+ * The second term of a trained method's loss (`loss = NLL + weight · term`), as the metrics
+ * events carry it under `kl` and `klWeight`: VI's ΣKL to the prior, a point method's ½Σw²
+ * (weight decay). Figures, tables and reports label that series with it.
+ */
+export interface LossPenalty {
+  /** Short name: legends and table rows (`ΣKL`, `½Σw²`). */
+  symbol: string;
+  /** The y axis title, with its unit. */
+  axis: string;
+  /** What the series `klWeight` is for this method (`KL weight`, `weight decay`). */
+  weightLabel: string;
+}
+
 export interface MethodDescriptor<Schema extends z.ZodType = z.ZodType> {
   id: MethodId;
   /** The name the CLI accepts (`--method mc-dropout`, `npm run evaluate -- temperature`). */
@@ -38,6 +52,8 @@ export interface MethodDescriptor<Schema extends z.ZodType = z.ZodType> {
   description: string;
   optionsSchema: Schema;
   capabilities: MethodCapabilities;
+  /** Trained methods only: the loss's second term. */
+  penalty?: LossPenalty;
 }
 
 /** Identity helper that keeps the schema's type (so `options` of each descriptor stay typed). */

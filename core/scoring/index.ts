@@ -18,3 +18,4 @@ export function unionOfMetrics(lists: readonly (readonly MetricDefinition[])[]):
 }
 
 export type { MetricContext, MetricDefinition, MetricSource } from './metric';
+export { withLossPenalty } from './training';

@@ -1,4 +1,5 @@
 /** Per-step training metrics every variational run has: loss = NLL + w·ΣKL, its parts and the weight w. */
+import type { LossPenalty } from '../methods/method';
 import type { MetricDefinition } from './metric';
 
 export const trainingMetrics: readonly MetricDefinition[] = [
@@ -59,3 +60,28 @@ export const trainingMetrics: readonly MetricDefinition[] = [
     reportLabel: () => 'KL weight',
   },
 ];
+
+/**
+ * The definitions with the loss's second term named as the runs' method has it (`kl` and
+ * `klWeight` carry a point method's ½Σw² and weight decay): every other definition is returned as is.
+ */
+export function withLossPenalty(definitions: readonly MetricDefinition[], penalty: LossPenalty): MetricDefinition[] {
+  return definitions.map((definition) => {
+    if (definition.source.event !== 'metrics') return definition;
+    if (definition.source.field === 'kl')
+      return {
+        ...definition,
+        label: penalty.symbol,
+        axis: penalty.axis,
+        reportLabel: () => `${penalty.symbol} (unweighted)`,
+      };
+    if (definition.source.field === 'klWeight')
+      return {
+        ...definition,
+        label: penalty.weightLabel,
+        axis: `${penalty.weightLabel} w`,
+        reportLabel: () => penalty.weightLabel,
+      };
+    return definition;
+  });
+}

@@ -5,7 +5,7 @@
  * Laplace starts from that δ. One forward pass per prediction.
  */
 import { z } from 'zod';
-import { defineMethod } from '../method';
+import { defineMethod, type LossPenalty } from '../method';
 
 export const weightDecaySchema = z
   .number()
@@ -16,6 +16,13 @@ export const weightDecaySchema = z
     error: (issue) =>
       `A weight decay of ${String(issue.input)} would pull every weight to 0; use a value at most 1 (5e-4 is usual).`,
   });
+
+/** Every point-weight method's loss term: mean NLL + weightDecay · ½Σw². */
+export const weightDecayPenalty: LossPenalty = {
+  symbol: '½Σw²',
+  axis: '½Σw² (weight-decay term, unweighted)',
+  weightLabel: 'weight decay',
+};
 
 export const deterministicOptionsSchema = z.object({ weightDecay: weightDecaySchema.default(5e-4) });
 export type DeterministicOptions = z.infer<typeof deterministicOptionsSchema>;
@@ -33,4 +40,5 @@ export const deterministicMethod = defineMethod({
     postHoc: false,
     appliesTo: ['classification', 'regression'],
   },
+  penalty: weightDecayPenalty,
 });

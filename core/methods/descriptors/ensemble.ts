@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { defineMethod } from '../method';
 import { countOption } from './countOption';
-import { weightDecaySchema } from './deterministic';
+import { weightDecayPenalty, weightDecaySchema } from './deterministic';
 
 export const ensembleOptionsSchema = z.object({
   members: countOption({
@@ -36,4 +36,5 @@ export const ensembleMethod = defineMethod({
     postHoc: false,
     appliesTo: ['classification', 'regression'],
   },
+  penalty: weightDecayPenalty,
 });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { defineMethod } from '../method';
 import { countOption } from './countOption';
-import { weightDecaySchema } from './deterministic';
+import { weightDecayPenalty, weightDecaySchema } from './deterministic';
 
 export const dropoutRateSchema = z.number().refine((rate) => rate >= 0 && rate < 1, {
   error: (issue) =>
@@ -41,4 +41,5 @@ export const mcDropoutMethod = defineMethod({
     postHoc: false,
     appliesTo: ['classification', 'regression'],
   },
+  penalty: weightDecayPenalty,
 });

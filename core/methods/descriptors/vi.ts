@@ -23,4 +23,5 @@ export const viMethod = defineMethod({
     postHoc: false,
     appliesTo: ['classification', 'regression'],
   },
+  penalty: { symbol: 'ΣKL', axis: 'ΣKL (nats, unweighted)', weightLabel: 'KL weight' },
 });

@@ -15,13 +15,10 @@ import { methods, validateMethodCombination, type MethodId } from '../../../core
 import type { ComparisonRun, SeedGrouping } from '../../../core/figures/comparison';
 import { applyRunEvent, runDataFromEvents, type RunData } from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import { createFrameBatcher } from '../util/frameBatcher';
 import { useConnectionStore } from './connection';
 import { useRunsStore } from './runs';
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
-}
 
 export const useCompareStore = defineStore('compare', () => {
   const api = getWorkbenchApi();

@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import type { ExperimentInfo } from '../../../core/contract/workbenchApi';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import { useConnectionStore } from './connection';
 
 export const useExperimentsStore = defineStore('experiments', () => {
@@ -16,7 +17,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
       experiments.value = await getWorkbenchApi().listExperiments();
       error.value = null;
     } catch (caught) {
-      error.value = caught instanceof Error ? caught.message : String(caught);
+      error.value = messageOf(caught);
     } finally {
       loading.value = false;
     }

@@ -18,6 +18,7 @@ import type { RunData } from '../../../core/figures/runData';
 import { runReportLayout } from '../../../core/figures/runReport';
 import type { FigureSpec } from '../../../core/figures/types';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import {
   copyFigurePng,
   FIGURE_FORMATS,
@@ -65,10 +66,6 @@ function storedSize(): FigureSizeName {
 function storedFormat(): FigureFormat {
   const value = stored(formatKey) ?? '';
   return (FIGURE_FORMATS as readonly string[]).includes(value) ? (value as FigureFormat) : 'png';
-}
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
 }
 
 /** Lays out the report of a view; may fetch what it needs first (a run's OOD evaluation). */

@@ -24,6 +24,7 @@ import {
   type RunData,
 } from '../../../core/figures/runData';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import { createFrameBatcher } from '../util/frameBatcher';
 import { useConnectionStore } from './connection';
 import { useRunsStore } from './runs';
@@ -128,7 +129,7 @@ export const useLiveStore = defineStore('live', () => {
       for (const event of [...history, ...(heldDuringLoad ?? [])]) applyRunEvent(working, event);
       commit();
     } catch (caught) {
-      if (generation === loadGeneration) error.value = caught instanceof Error ? caught.message : String(caught);
+      if (generation === loadGeneration) error.value = messageOf(caught);
     } finally {
       if (generation === loadGeneration) {
         heldDuringLoad = null;

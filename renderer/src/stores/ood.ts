@@ -23,6 +23,7 @@ import {
 } from '../../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD, isRefused } from '../../../core/ood/verdict';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import { getDesktopBridge } from '../api/desktopBridge';
 import { imageFileBytes } from '../util/imageFileBytes';
 
@@ -73,10 +74,6 @@ function boundedBatches<T extends { size: number }>(
     },
     flush,
   };
-}
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
 }
 
 export const useOodStore = defineStore('ood', () => {

@@ -10,6 +10,7 @@ import { computed, onScopeDispose, ref, watch } from 'vue';
 import type { RunDamage, RunListEntry, RunRecord, StartRunArgs } from '../../../core/contract/workbenchApi';
 import type { StatusEvent } from '../../../core/contract/runEvent';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import { useConnectionStore } from './connection';
 
 function newestFirst(a: RunRecord, b: RunRecord): number {
@@ -26,10 +27,6 @@ export interface DamagedFolder {
 
 function isRecord(entry: RunListEntry): entry is ListedRun {
   return 'config' in entry;
-}
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
 }
 
 export const useRunsStore = defineStore('runs', () => {

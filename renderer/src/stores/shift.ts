@@ -6,13 +6,10 @@ import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { ShiftEvaluation, ShiftProgress } from '../../../core/contract/shift';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 
 /** How often the progress of an evaluation in progress is asked for. */
 const PROGRESS_POLL_MS = 1000;
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
-}
 
 export const useShiftStore = defineStore('shift', () => {
   const api = getWorkbenchApi();

@@ -7,12 +7,9 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { SweepFileInput, SweepRecord } from '../../../core/contract/sweep';
 import { getWorkbenchApi } from '../api';
+import { messageOf } from '../api/errorMessage';
 import { useConnectionStore } from './connection';
 import { useRunsStore } from './runs';
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
-}
 
 export const useSweepsStore = defineStore('sweeps', () => {
   const api = getWorkbenchApi();

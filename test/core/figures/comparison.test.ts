@@ -191,6 +191,22 @@ describe('comparisonMetricFigure', () => {
     expect(availableMetrics([s]).map((m) => m.key)).toEqual(['loss', 'nll', 'kl', 'mse']);
   });
 
+  it('names the kl series as the runs have it: ΣKL for VI, ½Σw² for point methods, both when mixed', () => {
+    const point = comparedRun('p', lenet5({ method: 'deterministic' }), metricsEvents('p', [4, 2, 1]));
+    const vi = comparedRun('v', lenet5(), metricsEvents('v', [4, 2, 1]));
+    const label = (runs: ComparisonRun[], key: string) => availableMetrics(runs).find((m) => m.key === key)!;
+    expect(label([vi], 'kl').label).toBe('ΣKL');
+    expect(label([point], 'kl').label).toBe('½Σw²');
+    expect(label([point], 'kl').axis).toBe('½Σw² (weight-decay term, unweighted)');
+    expect(label([vi, point], 'kl').label).toBe('ΣKL or ½Σw²');
+    const title = (runs: ComparisonRun[]) => comparisonMetricFigure(runs, 'kl').title;
+    expect(title([point])).toBe('½Σw² by step');
+    expect(title([vi])).toBe('ΣKL by step');
+    const yTitle = (runs: ComparisonRun[]) =>
+      (comparisonMetricFigure(runs, 'kl').chart.options?.scales?.y as { title?: { text?: string } }).title?.text;
+    expect(yTitle([point])).toContain('½Σw²');
+  });
+
   it('uses a linear axis when a value is not positive or the values span less than a decade', () => {
     const yType = (spec: ReturnType<typeof comparisonMetricFigure>) =>
       (spec.chart.options?.scales?.y as { type?: string }).type;

@@ -121,6 +121,15 @@ describe('chart figures', () => {
     expect(spec.chart.options?.plugins?.title).toBeUndefined(); // the screen shows the panel's title
   });
 
+  it("loss: a point method's second term is its weight decay's ½Σw², not a KL", () => {
+    const deterministic = { ...run, config: { ...run.config, method: 'deterministic' } } as typeof run;
+    expect(datasets(lossFigure(data, deterministic)).map((dataset) => dataset.label)).toEqual([
+      'loss = NLL + w·½Σw²',
+      'NLL (batch mean)',
+      '½Σw² (w = 0.000111 = 1/9000)',
+    ]);
+  });
+
   it('loss: a long run is thinned evenly and keeps its last point', () => {
     const long = runDataFromEvents(Array.from({ length: 1001 }, (_, i) => metrics(i + 1)));
     const spec = lossFigure(long, run, { maxPoints: 100 });
