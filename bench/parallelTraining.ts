@@ -25,7 +25,13 @@ import { lenet5ConfigSchema } from '../core/contract/runConfig';
 import { makeEvaluationSet } from '../core/experiments/lenet5/evaluation';
 import { LENET5_INPUT_SHAPE, lenet5Network } from '../core/experiments/lenet5/network';
 import { SeedStream } from '../core/random/seedStream';
-import { dataParallelStep, emptyDataParallelPhases, type DataParallelPhases } from '../core/training/dataParallelStep';
+import {
+  dataParallelStep,
+  emptyDataParallelPhases,
+  sliceBounds,
+  type DataParallelPhases,
+} from '../core/training/dataParallelStep';
+import { classifierSliceGradients } from '../core/training/sliceGradients';
 import { workerEnvironment } from '../electron/worker/datasetFiles';
 import { WorkerGradientPool } from '../electron/worker/gradientPool';
 import { initBenchBackend } from './benchBackend';
@@ -39,6 +45,7 @@ const timedSteps = Number(option('steps', '15'));
 const rounds = Number(option('rounds', '2'));
 const workerCounts = option('workers', '1,2,4').split(',').map(Number);
 const BATCH = 128;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const DRAWS = 50;
 const IMAGES = 1000;
 
@@ -61,6 +68,8 @@ interface Setup {
   phases: DataParallelPhases;
   /** Set while steps are timed (warm-up steps are not counted). */
   timing: boolean;
+  /** Milliseconds of the trainer's slice computed with every helper idle, one sample per round. */
+  isolatedSliceMs: number[];
 }
 
 async function setUp(workers: number): Promise<Setup> {
@@ -82,6 +91,7 @@ async function setUp(workers: number): Promise<Setup> {
     seeds: new SeedStream(0, 2),
     phases: emptyDataParallelPhases(),
     timing: false,
+    isolatedSliceMs: [],
   };
 }
 
@@ -126,6 +136,43 @@ async function stepsPerSecond(setup: Setup): Promise<number> {
   for (let i = 0; i < timedSteps; i += 1) await step(setup, i);
   setup.timing = false;
   return timedSteps / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The trainer's own slice (its rows, with the KL) computed while every helper is idle, median ms
+ * over `timedSteps`: against `localCompute` (the same work while the helpers compute theirs) it shows
+ * how much running N threads at once slows each one (cores shared with other load, memory traffic),
+ * as opposed to work that does not shrink with the slice.
+ */
+function isolatedSliceMs(setup: Setup): number {
+  const { network } = setup;
+  const variables = network.trainableVariables;
+  const [own] = sliceBounds(BATCH, setup.workers);
+  const pixels = IMAGE_SIZE * IMAGE_SIZE;
+  const times: number[] = [];
+  for (let i = 0; i < timedSteps + 2; i += 1) {
+    const batch = batches[i % batches.length];
+    const started = performance.now();
+    tf.tidy(() => {
+      const images = tf.tensor4d(batch.images.subarray(0, own.rows * pixels), [own.rows, IMAGE_SIZE, IMAGE_SIZE, 1]);
+      const labels = tf.tensor1d(Int32Array.from(batch.labels.subarray(0, own.rows)), 'int32');
+      const result = classifierSliceGradients({
+        network,
+        images,
+        labels,
+        slice: { start: own.start, fullSize: BATCH },
+        seeds: new SeedStream(7, 3),
+        klWeight,
+        includeKl: true,
+        variables,
+      });
+      result.gradients.forEach((gradient) => gradient.dataSync());
+      // tf.keep'd inside classifierSliceGradients, so outside the tidy's reach.
+      tf.dispose([result.nllSum, result.kl, result.correct]);
+    });
+    if (i >= 2) times.push(performance.now() - started);
+  }
+  return median(times);
 }
 
 async function evaluationSeconds(setup: Setup): Promise<number> {
@@ -177,7 +224,6 @@ function phasesPerStep(phases: DataParallelPhases): Record<string, number> | nul
   );
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const setups: Setup[] = [];
 for (const workers of workerCounts) setups.push(await setUp(workers));
 const loadBefore = os.loadavg();
@@ -189,6 +235,7 @@ for (let round = 0; round < rounds; round += 1) {
   for (const setup of setups) {
     samples.get(setup.workers)!.busy.push(await busyThreadsSeconds(setup.workers));
     samples.get(setup.workers)!.steps.push(await stepsPerSecond(setup));
+    if (setup.pool) setup.isolatedSliceMs.push(isolatedSliceMs(setup));
     samples.get(setup.workers)!.evaluation.push(await evaluationSeconds(setup));
     trainerTensors.get(setup.workers)!.push(tf.memory().numTensors);
   }
@@ -220,6 +267,10 @@ const results = Object.fromEntries(
         trainerTensorsAfterRounds: trainerTensors.get(workers)!,
         helperTensors: setups.find((setup) => setup.workers === workers)!.pool?.helperTensorCounts ?? [],
         phasesMsPerStep: phasesPerStep(setups.find((setup) => setup.workers === workers)!.phases),
+        // The same slice as `localCompute` with the helpers idle (median per round).
+        isolatedTrainerSliceMsRounds: setups
+          .find((setup) => setup.workers === workers)!
+          .isolatedSliceMs.map((ms) => Math.round(ms * 10) / 10),
       },
     ];
   }),

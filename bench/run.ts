@@ -34,6 +34,8 @@ const results = {
   lenet5Training: runBench('lenet5Training.ts', passOn),
   // Data-parallel scaling, N = 1, 2, 4 interleaved in one sitting (issue 16).
   parallelTraining: runBench('parallelTraining.ts', passOn),
+  // One Flipout step by kernel name, and the one-thread times of data-parallel slices (issue 16).
+  stepKernels: runBench('stepKernels.ts', passOn),
   convGradients: runBench('convGradients.ts', passOn),
   methodsCore: runBench('methodsCore.ts', passOn),
   methodsTraining: runBench('methodsTraining.ts', passOn),

@@ -101,17 +101,23 @@ export class Conv2DFlipout extends Conv2DVariationalBase {
     const { kernel, bias } = this.weights();
     return tf.tidy(() => {
       const [batch, , , inputChannels] = input.shape as [number, number, number, number];
-      const kernelStd = kernel.posterior.scale();
-      const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
+      // Each σ once per pass: the perturbation, the bias draw and the KL share it.
+      const scales = { kernel: kernel.posterior.scale(), bias: bias.posterior.scale() };
+      const perturbation = tf.mul(
+        scales.kernel,
+        tf.randomNormal(scales.kernel.shape, 0, 1, 'float32', context.seeds.next()),
+      );
       const [signInSeed, signOutSeed] = [context.seeds.next(), context.seeds.next()];
       const signIn = perExampleSigns([batch, 1, 1, inputChannels], signInSeed, context);
       const signOut = perExampleSigns([batch, 1, 1, this.filters], signOutSeed, context);
       const meanOutput = this.convolve(input, kernel.posterior.loc);
       const flipped = tf.mul(this.convolve(tf.mul(input, signIn), perturbation), signOut);
-      const b = bias.posterior.sample(context.seeds.next());
+      const b = bias.posterior.sample(context.seeds.next(), undefined, scales.bias);
       const output = tf.add(tf.add(meanOutput, flipped), b);
-      const draw = { kernel: tf.add(kernel.posterior.loc, perturbation), bias: b };
-      return { output: this.activate(output), kl: this.klTerm(context, draw) };
+      // The drawn kernel only feeds a Monte Carlo KL; the analytic one needs no draw.
+      const draw =
+        this.klForm === 'monteCarlo' ? { kernel: tf.add(kernel.posterior.loc, perturbation), bias: b } : undefined;
+      return { output: this.activate(output), kl: this.klTerm(context, draw, undefined, scales) };
     });
   }
 }

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  perExampleNoise,
+  checkedBatchSlice,
   VariationalLayer,
   type ForwardContext,
   type LayerOutput,
@@ -117,28 +117,51 @@ export class DenseFlipout extends DenseVariationalBase {
     return tf.tidy(() => {
       const inputUnits = input.shape[input.rank - 1];
       const flat = input.rank === 2 ? (input as tf.Tensor2D) : (tf.reshape(input, [-1, inputUnits]) as tf.Tensor2D);
-      const kernelStd = kernel.posterior.scale();
-      const perturbation = tf.mul(kernelStd, tf.randomNormal(kernelStd.shape, 0, 1, 'float32', context.seeds.next()));
+      // Each σ once per pass: the perturbation, the bias draw and the KL share it.
+      const scales = { kernel: kernel.posterior.scale(), bias: bias.posterior.scale() };
+      const perturbation = tf.mul(
+        scales.kernel,
+        tf.randomNormal(scales.kernel.shape, 0, 1, 'float32', context.seeds.next()),
+      );
       const [signInSeed, signOutSeed] = [context.seeds.next(), context.seeds.next()];
       const signIn = perExampleSigns([flat.shape[0], inputUnits], signInSeed, context);
       const signOut = perExampleSigns([flat.shape[0], this.units], signOutSeed, context);
       const meanOutput = tf.matMul(flat, kernel.posterior.loc as tf.Tensor2D);
       const flipped = tf.mul(tf.matMul(tf.mul(flat, signIn), perturbation as tf.Tensor2D), signOut);
-      const b = bias.posterior.sample(context.seeds.next());
+      const b = bias.posterior.sample(context.seeds.next(), undefined, scales.bias);
       let output: tf.Tensor = tf.add(tf.add(meanOutput, flipped), b);
       if (input.rank !== 2) output = tf.reshape(output, [...input.shape.slice(0, -1), this.units]);
-      const draw = { kernel: tf.add(kernel.posterior.loc, perturbation), bias: b };
-      return { output: this.activate(output), kl: this.klTerm(context, draw) };
+      // The drawn kernel only feeds a Monte Carlo KL; the analytic one needs no draw.
+      const draw =
+        this.klForm === 'monteCarlo' ? { kernel: tf.add(kernel.posterior.loc, perturbation), bias: b } : undefined;
+      return { output: this.activate(output), kl: this.klTerm(context, draw, undefined, scales) };
     });
   }
 }
 
-/** Independent ±1 entries, each with probability ½. */
-/** Flipout's per-example ±1 signs of `shape` (leading axis: examples), exact under a batch slice. */
+/**
+ * Flipout's per-example ±1 signs of `shape` (leading axis: examples), exact under a batch slice:
+ * the full batch's signs are drawn from the seed and this pass's rows kept.
+ */
 export function perExampleSigns(shape: number[], seed: number, context: ForwardContext): tf.Tensor {
-  return perExampleNoise(shape, context, (fullShape) => randomSigns(fullShape, seed));
+  const slice = checkedBatchSlice(shape[0], context);
+  if (!slice) return randomSigns(shape, seed);
+  return randomSigns([slice.fullSize, ...shape.slice(1)], seed, { start: slice.start, rows: shape[0] });
 }
 
-export function randomSigns(shape: number[], seed: number): tf.Tensor {
-  return tf.tidy(() => tf.sub(tf.mul(tf.step(tf.randomUniform(shape, -1, 1, 'float32', seed)), 2), 1));
+/**
+ * Independent ±1 entries, each with probability ½: sign(u) of u ~ U(−1, 1) from `seed` (u = 0 gives
+ * −1), i.e. exactly `2 · step(u) − 1`, computed in JavaScript rather than by three kernels per
+ * tensor (with a fourth to slice), since on wasm a kernel's fixed cost outweighs this work. `rows`
+ * keeps rows [start, start + rows) of the leading axis.
+ */
+export function randomSigns(shape: number[], seed: number, rows?: { start: number; rows: number }): tf.Tensor {
+  const uniform = tf.randomUniform(shape, -1, 1, 'float32', seed);
+  const values = uniform.dataSync();
+  uniform.dispose();
+  const perRow = shape.slice(1).reduce((a, b) => a * b, 1);
+  const start = (rows?.start ?? 0) * perRow;
+  const signs = new Float32Array((rows?.rows ?? shape[0]) * perRow);
+  for (let i = 0; i < signs.length; i += 1) signs[i] = values[start + i] > 0 ? 1 : -1;
+  return tf.tensor(signs, [rows?.rows ?? shape[0], ...shape.slice(1)]);
 }

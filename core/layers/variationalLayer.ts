@@ -64,14 +64,20 @@ export function perExampleNoise(
   context: ForwardContext,
   draw: (shape: number[]) => tf.Tensor,
 ): tf.Tensor {
-  const slice = context.batchSlice;
+  const slice = checkedBatchSlice(shape[0], context);
   if (!slice) return draw(shape);
-  if (slice.start < 0 || slice.start + shape[0] > slice.fullSize) {
+  return tf.tidy(() => tf.slice(draw([slice.fullSize, ...shape.slice(1)]), slice.start, shape[0]));
+}
+
+/** The pass's batch slice (undefined for a whole batch), checked to hold its `rows` examples. */
+export function checkedBatchSlice(rows: number, context: ForwardContext): BatchSlice | undefined {
+  const slice = context.batchSlice;
+  if (slice && (slice.start < 0 || slice.start + rows > slice.fullSize)) {
     throw new VariationalLayerError(
-      `A batch slice of ${shape[0]} rows from row ${slice.start} does not fit in a batch of ${slice.fullSize}.`,
+      `A batch slice of ${rows} rows from row ${slice.start} does not fit in a batch of ${slice.fullSize}.`,
     );
   }
-  return tf.tidy(() => tf.slice(draw([slice.fullSize, ...shape.slice(1)]), slice.start, shape[0]));
+  return slice;
 }
 
 /** A type alias, not an interface, so tf.tidy accepts it as a tensor container. */
@@ -80,6 +86,12 @@ export type LayerOutput = {
   /** KL(q‖p) of this layer for this pass (0 in mean mode). */
   kl: tf.Scalar;
 };
+
+/** σ of the kernel and bias posteriors, when the pass has computed them already (reused, not recomputed). */
+export interface PosteriorScales {
+  kernel: tf.Tensor;
+  bias: tf.Tensor;
+}
 
 /** A drawn weight tensor and, for the Monte Carlo KL, the sample it was drawn as. */
 export interface WeightDraw {
@@ -162,16 +174,23 @@ export abstract class VariationalLayer {
    * KL of this layer. Analytic: Σ KL(N(μ, σ²) ‖ p) over kernel and bias. Monte Carlo: the mean over
    * the leading `sampleCount` draws (if any) of Σ [log q(w) − log p(w)] at the drawn weights.
    */
-  protected klTerm(context: ForwardContext, draw: WeightDraw | undefined, sampleCount?: number): tf.Scalar {
+  protected klTerm(
+    context: ForwardContext,
+    draw: WeightDraw | undefined,
+    sampleCount?: number,
+    scales?: PosteriorScales,
+  ): tf.Scalar {
     const { kernel, bias } = this.weights();
     return tf.tidy(() => {
       if (context.computeKl === false) return tf.scalar(0);
       if (this.klForm === 'analytic') {
-        const exact = (pair: WeightPair) => {
-          const scale = pair.posterior.scale();
-          return tf.sum(pair.prior.analyticKl!(pair.posterior.loc, scale));
+        const exact = (pair: WeightPair, known: tf.Tensor | undefined) => {
+          const scale = known ?? pair.posterior.scale();
+          return pair.prior.analyticKlSum
+            ? pair.prior.analyticKlSum(pair.posterior.loc, scale)
+            : tf.sum(pair.prior.analyticKl!(pair.posterior.loc, scale));
         };
-        return tf.add(exact(kernel), exact(bias)) as tf.Scalar;
+        return tf.add(exact(kernel, scales?.kernel), exact(bias, scales?.bias)) as tf.Scalar;
       }
       if (!draw) {
         throw new VariationalLayerError(`Layer "${this.name}": a Monte Carlo KL needs the drawn weights.`);

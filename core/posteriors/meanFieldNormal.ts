@@ -25,8 +25,11 @@ export interface Posterior {
   readonly rho: tf.Variable;
   /** σ as a tensor (caller disposes). */
   scale(): tf.Tensor;
-  /** A reparameterized sample, shape [sampleCount, ...] when sampleCount is given. */
-  sample(seed: number, sampleCount?: number): tf.Tensor;
+  /**
+   * A reparameterized sample, shape [sampleCount, ...] when sampleCount is given; `scale` is σ when
+   * the caller has computed it already (the same values, one softplus fewer).
+   */
+  sample(seed: number, sampleCount?: number, scale?: tf.Tensor): tf.Tensor;
   /** Element-wise log q(w). */
   logProb(w: tf.Tensor): tf.Tensor;
   readonly trainableVariables: tf.Variable[];
@@ -56,7 +59,8 @@ export function meanFieldNormalPosterior(init: Omit<MeanFieldInit, 'seed'>): Pos
       loc,
       rho,
       scale,
-      sample: (sampleSeed, sampleCount) => tf.tidy(() => normalSample(loc, scale(), sampleSeed, sampleCount)),
+      sample: (sampleSeed, sampleCount, knownScale) =>
+        tf.tidy(() => normalSample(loc, knownScale ?? scale(), sampleSeed, sampleCount)),
       logProb: (w) => tf.tidy(() => normalLogProb(w, loc, scale())),
       trainableVariables: [loc, rho],
       dispose: () => {

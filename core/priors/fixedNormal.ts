@@ -1,6 +1,6 @@
 /** A fixed N(0, scale²) prior on every weight. */
 import * as tf from '@tensorflow/tfjs-core';
-import { normalKl, normalLogProb } from '../distributions/normal';
+import { centredNormalKlSum, normalKl, normalLogProb } from '../distributions/normal';
 import { PriorError, type PriorFactory } from './prior';
 
 export function fixedNormalPrior(scale = 1): PriorFactory {
@@ -9,6 +9,7 @@ export function fixedNormalPrior(scale = 1): PriorFactory {
     trainableVariables: [],
     logProb: (w: tf.Tensor) => normalLogProb(w, 0, scale),
     analyticKl: (loc: tf.Tensor, posteriorScale: tf.Tensor) => normalKl(loc, posteriorScale, 0, scale),
+    analyticKlSum: (loc: tf.Tensor, posteriorScale: tf.Tensor) => centredNormalKlSum(loc, posteriorScale, scale),
     learnedParameters: async () => ({}),
     dispose: () => {},
   });

@@ -12,6 +12,11 @@ export interface Prior {
    * (the scale mixture): the layer then falls back to the Monte Carlo form.
    */
   analyticKl?(loc: tf.Tensor, scale: tf.Tensor): tf.Tensor;
+  /**
+   * Optional: Σ analyticKl(loc, scale) as one scalar in fewer kernels (a hand-written gradient);
+   * layers prefer it when present. Same value and gradient up to float32 rounding.
+   */
+  analyticKlSum?(loc: tf.Tensor, scale: tf.Tensor): tf.Scalar;
   /** Trainable variables of this prior; a prior shared by layers returns the same ones each time. */
   readonly trainableVariables: tf.Variable[];
   /** Current values of learned parameters, for the `posterior` event (empty when nothing is learned). */

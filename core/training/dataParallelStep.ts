@@ -48,11 +48,13 @@ export interface DataParallelPhases {
   sumMs: number;
   /** Adding the helpers' sum to this thread's gradients and the Adam update. */
   optimizerMs: number;
+  /** Not a part of the step's time: the slowest helper's own time for its slice (it runs beside localCompute). */
+  helperComputeMs: number;
   steps: number;
 }
 
 export function emptyDataParallelPhases(): DataParallelPhases {
-  return { publishMs: 0, localComputeMs: 0, waitMs: 0, sumMs: 0, optimizerMs: 0, steps: 0 };
+  return { publishMs: 0, localComputeMs: 0, waitMs: 0, sumMs: 0, optimizerMs: 0, helperComputeMs: 0, steps: 0 };
 }
 
 /** Contiguous row ranges, as equal as possible, one per thread (the first is the trainer's). */
@@ -115,6 +117,7 @@ export async function dataParallelStep(args: DataParallelStepArgs): Promise<Step
     const sumMs = helpers.sumMs ?? 0;
     phases.waitMs += lap() - sumMs;
     phases.sumMs += sumMs;
+    phases.helperComputeMs += helpers.helperComputeMs ?? 0;
     const summed = tf.tidy(() =>
       Object.fromEntries(
         variables.map((variable, i) => [

@@ -40,6 +40,8 @@ export interface HelperGradients {
   correct: number;
   /** Milliseconds spent summing the helpers' gradient regions (on the trainer's thread). */
   sumMs?: number;
+  /** The slowest helper's milliseconds from taking its request to replying (its own thread's time). */
+  helperComputeMs?: number;
 }
 
 export interface DrawRequest {

@@ -46,6 +46,7 @@ export type HelperRequest =
 
 export type HelperReply =
   | { type: 'ready'; tensors: number }
-  | { type: 'done'; nllSum: number; correct: number; tensors: number }
+  /** `computeMs`: the helper's time from taking the request to replying (benchmarks' phases). */
+  | { type: 'done'; nllSum: number; correct: number; tensors: number; computeMs: number }
   | { type: 'probabilities'; values: Float32Array; tensors: number }
   | { type: 'error'; message: string };

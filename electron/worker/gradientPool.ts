@@ -121,13 +121,15 @@ export class WorkerGradientPool implements GradientPool {
     });
     let nllSum = 0;
     let correct = 0;
+    let helperComputeMs = 0;
     for (const reply of replies) {
       if (reply.type === 'done') {
         nllSum += reply.nllSum;
         correct += reply.correct;
+        helperComputeMs = Math.max(helperComputeMs, reply.computeMs);
       }
     }
-    return { gradients, nllSum, correct, sumMs: performance.now() - summing };
+    return { gradients, nllSum, correct, sumMs: performance.now() - summing, helperComputeMs };
   }
 
   async drawProbabilities(helper: number, request: DrawRequest): Promise<Float32Array> {

@@ -92,6 +92,7 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
     return { type: 'probabilities', values, tensors: tf.memory().numTensors };
   }
   if (!replica) throw new Error('A gradient helper was asked for a gradient before it was initialised.');
+  const started = performance.now();
   const { network, variables, parameters, gradients } = replica;
   variables.forEach((variable, i) => {
     const value = tf.tensor(parameters[i], variable.shape);
@@ -121,7 +122,7 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
     values.forEach((value, i) => gradients[i].set(value as Float32Array));
     const [nllSum] = await result.nllSum.data();
     const [correct] = await result.correct.data();
-    return { type: 'done', nllSum, correct, tensors: tf.memory().numTensors };
+    return { type: 'done', nllSum, correct, tensors: tf.memory().numTensors, computeMs: performance.now() - started };
   } finally {
     tf.dispose([images, labels, ...result.gradients, result.loss, result.nllSum, result.kl, result.correct]);
   }

@@ -5,6 +5,8 @@ import {
   DenseFlipout,
   DenseLocalReparameterization,
   DenseReparameterization,
+  perExampleSigns,
+  randomSigns,
 } from '../../../core/layers/denseVariational';
 import type { VariationalLayer } from '../../../core/layers/variationalLayer';
 import { meanFieldNormalPosterior } from '../../../core/posteriors/meanFieldNormal';
@@ -145,5 +147,22 @@ describe('local reparameterization', () => {
     expect(variance / expectedVariance).toBeLessThan(1.05);
     [x, tiled, output].forEach((t) => t.dispose());
     layer.dispose();
+  });
+});
+
+describe('Flipout signs', () => {
+  it("are exactly 2·step(u) − 1 of the seed's uniform draw, whole and sliced into a batch's rows", () => {
+    const shape = [9, 5];
+    const reference = tf.tidy(() =>
+      tf.sub(tf.mul(tf.step(tf.randomUniform(shape, -1, 1, 'float32', 17)), 2), 1).arraySync(),
+    ) as number[][];
+    const whole = randomSigns(shape, 17);
+    expect(whole.arraySync()).toEqual(reference);
+    const context = { mode: 'sample' as const, seeds: new SeedStream(0), batchSlice: { start: 3, fullSize: 9 } };
+    const rows = perExampleSigns([4, 5], 17, context);
+    expect(rows.arraySync()).toEqual(reference.slice(3, 7));
+    expect(new Set(whole.dataSync())).toEqual(new Set([1, -1]));
+    expect(() => perExampleSigns([7, 5], 17, context)).toThrow(/does not fit in a batch of 9/);
+    tf.dispose([whole, rows]);
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { normalKl, normalLogProb } from '../../../core/distributions/normal';
+import { centredNormalKlSum, normalKl, normalLogProb } from '../../../core/distributions/normal';
 import { fixedNormalPrior } from '../../../core/priors/fixedNormal';
 import { scaleMixtureLogProb } from '../../../core/priors/scaleMixture';
 import { meanFieldNormalPosterior } from '../../../core/posteriors/meanFieldNormal';
@@ -19,6 +19,36 @@ describe('Normal', () => {
     expect(normalKl(tf.scalar(0.3), tf.scalar(0.7), 0.3, 0.7).dataSync()[0]).toBeCloseTo(0, 6);
     // KL(N(1, 0.5²) ‖ N(0, 1)) = log(1/0.5) + (0.25 + 1)/2 − 1/2 = 0.693147 + 0.125
     expect(normalKl(tf.scalar(1), tf.scalar(0.5), 0, 1).dataSync()[0]).toBeCloseTo(Math.log(2) + 0.125, 5);
+  });
+});
+
+describe("centredNormalKlSum (the fixed Normal prior's KL with a hand-written gradient)", () => {
+  it.each([1, 0.3])('equals Σ normalKl and its autodiff gradient, prior scale %s', (priorScale) => {
+    const loc = tf.randomNormal([7, 11], 0, 0.5, 'float32', 3);
+    const scale = tf.add(0.01, tf.randomUniform([7, 11], 0, 0.8, 'float32', 4));
+    const before = tf.memory().numTensors;
+    // A weight on the KL, as the loss applies klWeight, so dy ≠ 1 reaches the gradient.
+    const reference = tf.grads((mu: tf.Tensor, sigma: tf.Tensor) =>
+      tf.mul(tf.sum(normalKl(mu, sigma, 0, priorScale)), 0.7),
+    );
+    const fast = tf.grads((mu: tf.Tensor, sigma: tf.Tensor) => tf.mul(centredNormalKlSum(mu, sigma, priorScale), 0.7));
+    const [referenceMu, referenceSigma] = reference([loc, scale]);
+    const [fastMu, fastSigma] = fast([loc, scale]);
+    const value = tf.tidy(() => centredNormalKlSum(loc, scale, priorScale).dataSync()[0]);
+    const expected = tf.tidy(() => tf.sum(normalKl(loc, scale, 0, priorScale)).dataSync()[0]);
+    expect(Math.abs(value - expected) / expected).toBeLessThan(1e-5);
+    const worst = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
+    expect(worst(fastMu, referenceMu)).toBeLessThan(1e-5);
+    expect(worst(fastSigma, referenceSigma)).toBeLessThan(1e-5);
+    tf.dispose([referenceMu, referenceSigma, fastMu, fastSigma]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([loc, scale]);
+  });
+
+  it('keeps its precision when the posterior is the prior (the terms cancel per element)', () => {
+    const kl = tf.tidy(() => centredNormalKlSum(tf.zeros([60_000]), tf.fill([60_000], 0.3), 0.3).dataSync()[0]);
+    expect(Math.abs(kl)).toBeLessThan(1e-3);
   });
 });
 
