@@ -35,6 +35,7 @@ import { classifierSliceGradients } from '../core/training/sliceGradients';
 import { workerEnvironment } from '../electron/worker/datasetFiles';
 import { WorkerGradientPool } from '../electron/worker/gradientPool';
 import { initBenchBackend } from './benchBackend';
+import { oneThreadStep } from './flipoutStep';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -114,19 +115,9 @@ async function step(setup: Setup, index: number): Promise<void> {
     });
     return;
   }
-  const images = tf.tensor4d(batch.images, [BATCH, IMAGE_SIZE, IMAGE_SIZE, 1]);
-  const labels = tf.tensor1d(batch.labels, 'int32');
-  const loss = optimizer.minimize(
-    () => {
-      const { output, kl } = network.apply(images, { mode: 'sample', seeds });
-      const nll = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels, CLASS_COUNT), tf.logSoftmax(output)), 1)));
-      return tf.add(nll, tf.mul(kl, klWeight)) as tf.Scalar;
-    },
-    true,
-    variables,
-  )!;
+  const loss = oneThreadStep({ network, optimizer, variables, batch, seeds, klWeight });
   await loss.data(); // the trainer reads its metrics back every step
-  tf.dispose([loss, images, labels]);
+  loss.dispose();
 }
 
 async function stepsPerSecond(setup: Setup): Promise<number> {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../core/engine/gradients';
 import { BatchSampler } from '../core/data/batches';
-import { CLASS_COUNT, IMAGE_SIZE } from '../core/data/dataset';
+import { IMAGE_SIZE } from '../core/data/dataset';
 import { registerFastGradients } from '../core/engine/fastGradients';
 import { lenet5ConfigSchema } from '../core/contract/runConfig';
 import { lenet5Network } from '../core/experiments/lenet5/network';
@@ -17,6 +17,7 @@ import { SeedStream } from '../core/random/seedStream';
 import { classifierSliceGradients } from '../core/training/sliceGradients';
 import { workerEnvironment } from '../electron/worker/datasetFiles';
 import { initBenchBackend } from './benchBackend';
+import { oneThreadStep } from './flipoutStep';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -62,19 +63,9 @@ function sliceStep(rows: number, includeKl: boolean): tf.Tensor[] {
 
 /** The one-thread trainer step: minimize, then read the loss. */
 function fullStep(): void {
-  const images = tf.tensor4d(batch.images, [BATCH, IMAGE_SIZE, IMAGE_SIZE, 1]);
-  const labels = tf.tensor1d(batch.labels, 'int32');
-  const loss = optimizer.minimize(
-    () => {
-      const { output, kl } = network.apply(images, { mode: 'sample', seeds });
-      const nll = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels, CLASS_COUNT), tf.logSoftmax(output)), 1)));
-      return tf.add(nll, tf.mul(kl, klWeight)) as tf.Scalar;
-    },
-    true,
-    variables,
-  )!;
+  const loss = oneThreadStep({ network, optimizer, variables, batch, seeds, klWeight });
   loss.dataSync();
-  tf.dispose([loss, images, labels]);
+  loss.dispose();
 }
 
 /** Median and fastest of `repetitions` timed calls after 3 untimed ones (under load the fastest is the steadier figure). */
