@@ -200,7 +200,7 @@ export const useCompareStore = defineStore('compare', () => {
         // No OOD evaluation yet (or none possible) leaves the OOD columns empty: never an error here.
         record && classifiesImages(record.config) ? api.getOodEvaluation(id).catch(() => null) : null,
         // No fits (or a host without them) means no post-hoc rows; a fit left out is said beside the table.
-        api.getPosthocFits(id).catch(() => ({ fits: [], problems: [] })),
+        (async () => api.getPosthocFits(id))().catch(() => ({ fits: [], problems: [] })),
       ]);
       if (generation !== loadGeneration) return;
       oodById.value = { ...oodById.value, [id]: ood };
