@@ -262,15 +262,7 @@ export class RunManager {
         );
       remote.assertAvailable();
       const record = await this.createRecord(config, request.name, { runOn: 'queue', sweep: request.sweep });
-      this.active.set(record.id, new ActiveRun(record, this.persistence));
-      this.emit({
-        type: 'status',
-        runId: record.id,
-        step: 0,
-        time: Date.now(),
-        state: 'queued',
-        message: `Queued on the run queue (${remote.queueUrl.display}) for a queue worker.`,
-      });
+      this.admitQueued(record, `Queued on the run queue (${remote.queueUrl.display}) for a queue worker.`);
       try {
         await remote.enqueue(record.id, config, this.options.checkpointIntervalMs);
       } catch (error) {
@@ -281,15 +273,7 @@ export class RunManager {
       return { ...record };
     }
     const record = await this.createRecord(config, request.name, { sweep: request.sweep });
-    this.active.set(record.id, new ActiveRun(record, this.persistence));
-    this.emit({
-      type: 'status',
-      runId: record.id,
-      step: 0,
-      time: Date.now(),
-      state: 'queued',
-      message: this.queueMessage(),
-    });
+    this.admitQueued(record, this.queueMessage());
     this.queue.push(record.id);
     this.pump();
     return { ...record };
@@ -563,6 +547,12 @@ export class RunManager {
         if (!(error instanceof RunStoreError) || attempt >= 3) throw error;
       }
     }
+  }
+
+  /** A new run becomes active and says where it waits (this machine's queue or the run queue). */
+  private admitQueued(record: RunRecord, message: string): void {
+    this.active.set(record.id, new ActiveRun(record, this.persistence));
+    this.emit({ type: 'status', runId: record.id, step: 0, time: Date.now(), state: 'queued', message });
   }
 
   private queueMessage(): string {
