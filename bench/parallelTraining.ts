@@ -6,8 +6,9 @@
  * held-out images. Scaling efficiency = speed(N) / (N · speed(1)). Also the load average, peak RSS,
  * tensor counts, and as a control the speed-up plain JavaScript arithmetic gets from N threads in
  * the same rounds (on a loaded machine that, not the training code, bounds every ratio). For N > 1,
- * where a timed step's milliseconds go (`phasesMsPerStep`: publishing the parameters, this thread's
- * slice, waiting for the slowest helper, summing the helpers' gradients, the optimizer) — the terms
+ * where a timed step's milliseconds go (`phasesMsPerStep`: publishing the step, this thread's slice,
+ * waiting for the slowest helper's gradient, this thread's Adam shard, waiting for the other
+ * shards, copying the parameters into the variables) — the terms
  * of the README's model of scaling to 8 cores. Prints one JSON object.
  *
  *   npx tsx bench/parallelTraining.ts [--backend wasm|cpu] [--steps 15] [--rounds 2] [--workers 1,2,4]
@@ -28,8 +29,10 @@ import { SeedStream } from '../core/random/seedStream';
 import {
   dataParallelStep,
   emptyDataParallelPhases,
+  newDataParallelState,
   sliceBounds,
   type DataParallelPhases,
+  type DataParallelState,
 } from '../core/training/dataParallelStep';
 import { classifierSliceGradients } from '../core/training/sliceGradients';
 import { workerEnvironment } from '../electron/worker/datasetFiles';
@@ -65,6 +68,7 @@ interface Setup {
   network: ReturnType<typeof lenet5Network>;
   optimizer: tf.AdamOptimizer;
   seeds: SeedStream;
+  state: DataParallelState;
   /** Phases of the timed data-parallel steps, over every round. */
   phases: DataParallelPhases;
   /** Set while steps are timed (warm-up steps are not counted). */
@@ -83,6 +87,7 @@ async function setUp(workers: number): Promise<Setup> {
           helpers: workers - 1,
           backend: backend.name,
           variableSizes: network.trainableVariables.map((variable) => variable.size),
+          maxBatch: BATCH,
         });
   return {
     workers,
@@ -90,6 +95,7 @@ async function setUp(workers: number): Promise<Setup> {
     network,
     optimizer: tf.train.adam(1e-3),
     seeds: new SeedStream(0, 2),
+    state: newDataParallelState(),
     phases: emptyDataParallelPhases(),
     timing: false,
     isolatedSliceMs: [],
@@ -104,6 +110,7 @@ async function step(setup: Setup, index: number): Promise<void> {
   if (pool) {
     await dataParallelStep({
       pool,
+      state: setup.state,
       network,
       variables,
       optimizer,

@@ -5,7 +5,8 @@
  * monteCarloProbabilities on one thread, up to the float32 summation order of each backend.
  */
 import type { GradientPool } from '../training/gradientPool';
-import { sliceBounds, variableValues } from '../training/dataParallelStep';
+import { variableValues } from '../training/dataParallelStep';
+import { evenRanges } from '../training/sharedStepMemory';
 import { monteCarloProbabilities, type MonteCarloArgs, type MonteCarloProbabilities } from './monteCarlo';
 
 export async function parallelMonteCarloProbabilities(
@@ -20,7 +21,7 @@ export async function parallelMonteCarloProbabilities(
     );
   }
   pool.setParameters(await variableValues(network.trainableVariables));
-  const [own, ...others] = sliceBounds(draws, pool.helpers + 1);
+  const [own, ...others] = evenRanges(draws, pool.helpers + 1);
   const remote = others.map(({ start, rows }, helper) =>
     rows === 0
       ? Promise.resolve(new Float32Array(0))

@@ -2,9 +2,11 @@
  * The contract between a trainer and the helper threads of data-parallel training. Core declares
  * it; the worker-thread plumbing (electron/worker/gradientPool.ts) implements it. The trainer's own
  * thread computes the first slice of every batch (with the KL term) and the pool's helpers the
- * others, each on its own backend instance, against parameters the trainer publishes.
+ * others, each on its own backend instance; every thread then updates its shard of the parameters
+ * (training/sharedStepMemory.ts describes the step).
  */
 import type { Lenet5Config } from '../experiments/lenet5/config';
+import type { SharedStepMemory } from './sharedStepMemory';
 
 export interface GradientPoolSpec {
   /** What every helper builds its network replica from (its initial values are overwritten). */
@@ -15,33 +17,8 @@ export interface GradientPoolSpec {
   backend: string;
   /** Element counts of the trainable variables, in the trainer's order. */
   variableSizes: number[];
-}
-
-/** Where the training seed stream stands when a step starts: every slice replays it from there. */
-export interface SeedStreamState {
-  seed: number;
-  salt: number;
-  position: number;
-}
-
-export interface HelperSlice {
-  /** The slice's pixels [rows, H, W, 1], row-major, and its labels. */
-  images: Float32Array;
-  labels: Int32Array;
-  start: number;
-  rows: number;
-}
-
-export interface HelperGradients {
-  /** Per variable, the sum over the helpers' slices of their gradients (the KL excluded). */
-  gradients: Float32Array[];
-  /** Σ over helper slices of the NLL and of the correctly classified examples. */
-  nllSum: number;
-  correct: number;
-  /** Milliseconds spent summing the helpers' gradient regions (on the trainer's thread). */
-  sumMs?: number;
-  /** The slowest helper's milliseconds from taking its request to replying (its own thread's time). */
-  helperComputeMs?: number;
+  /** The largest batch a step will have (the shared image buffer's size). */
+  maxBatch: number;
 }
 
 export interface DrawRequest {
@@ -56,15 +33,17 @@ export interface DrawRequest {
 
 export interface GradientPool {
   readonly helpers: number;
-  /** Publishes the trainer's current parameter values; helpers read them at their next step. */
+  /**
+   * The memory every step shares with the helpers (training/sharedStepMemory.ts). The trainer
+   * writes a step's batch and description into it before `startStep`.
+   */
+  readonly memory: SharedStepMemory;
+  /** Publishes step `step` (1, 2, … since the pool started) to the helpers and wakes any that serve messages. */
+  startStep(step: number): void;
+  /** Why the pool can no longer train (a helper died or failed), once it cannot; otherwise undefined. */
+  readonly failure: Error | undefined;
+  /** Publishes the trainer's current parameter values; helpers read them at their next step or draw. */
   setParameters(values: Float32Array[]): void;
-  /** Gradients of the helper slices of a batch of `fullSize` examples; `slices[i]` goes to helper i. */
-  gradients(
-    slices: HelperSlice[],
-    fullSize: number,
-    seeds: SeedStreamState,
-    klWeight: number,
-  ): Promise<HelperGradients>;
   /**
    * Monte Carlo probabilities of draws [firstDraw, firstDraw + draws) on helper `helper`, with the
    * published parameters (evaluation/monteCarlo.ts layout: draw-major [draw][image][class]).

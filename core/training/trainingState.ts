@@ -22,7 +22,14 @@ export interface TrainingStateParts {
 }
 
 /** tfjs keeps β^(t+1) in private variables; reading them is what makes the continuation exact. */
-type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+type AdamInternals = {
+  accBeta1?: tf.Variable;
+  accBeta2?: tf.Variable;
+  /** The moments' variables (tfjs AdamOptimizer internals), once it has made them. */
+  accumulatedFirstMoment?: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  accumulatedSecondMoment?: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  iterations_?: number;
+};
 type NamedTensor = Parameters<tf.Optimizer['setWeights']>[0][number];
 
 function stableNames(variables: tf.Variable[]): Map<string, string> {
@@ -108,54 +115,42 @@ export async function restoreTrainingState(checkpoint: TrainingCheckpoint, parts
         `The checkpoint holds a variable "${name}" this network does not have; was the run's configuration changed?`,
       );
   }
-  const tensorFor = (entry: NamedValues, variable: tf.Variable) => {
+  const checkShape = (entry: NamedValues, variable: tf.Variable) => {
     if (entry.shape.join('×') !== variable.shape.join('×')) {
       throw new CheckpointError(
         `Checkpoint variable "${entry.name}" has shape [${entry.shape}]; the network's has [${variable.shape}].`,
       );
     }
-    return tf.tensor(entry.values, entry.shape, 'float32');
   };
   for (const [name, variable] of variableByStable) {
     const entry = stored.get(name);
     if (!entry) throw new CheckpointError(`The checkpoint has no values for variable "${name}".`);
-    const value = tensorFor(entry, variable);
+    checkShape(entry, variable);
+    const value = tf.tensor(entry.values, entry.shape, 'float32');
     variable.assign(value);
     value.dispose();
   }
 
   const { optimizer } = checkpoint;
-  const momentTensors = (entries: NamedValues[], suffix: 'm' | 'v'): NamedTensor[] =>
-    entries.map((entry) => {
-      const variable = variableByStable.get(entry.name);
-      if (!variable)
-        throw new CheckpointError(
-          `The checkpoint holds an optimizer moment of "${entry.name}", which this network does not have.`,
-        );
-      return { name: `${variable.name}/${suffix}`, tensor: tensorFor(entry, variable) };
-    });
-  const weights: NamedTensor[] = [
-    { name: 'iter', tensor: tf.scalar(optimizer.iterations, 'int32') },
-    ...momentTensors(optimizer.firstMoments, 'm'),
-    ...momentTensors(optimizer.secondMoments, 'v'),
-  ];
-  try {
-    await parts.optimizer.setWeights(weights);
-  } finally {
-    // setWeights makes variables sharing these tensors' data; the tensors themselves go.
-    for (const weight of weights) weight.tensor.dispose();
-  }
-  const internals = parts.optimizer as unknown as AdamInternals;
-  for (const [variable, value] of [
-    [internals.accBeta1, optimizer.accBeta1],
-    [internals.accBeta2, optimizer.accBeta2],
-  ] as const) {
-    if (variable && value !== undefined) {
-      const scalar = tf.scalar(value);
-      variable.assign(scalar);
-      scalar.dispose();
-    }
-  }
+  const momentsOf = (entries: NamedValues[]): Map<tf.Variable, Float32Array> =>
+    new Map(
+      entries.map((entry) => {
+        const variable = variableByStable.get(entry.name);
+        if (!variable)
+          throw new CheckpointError(
+            `The checkpoint holds an optimizer moment of "${entry.name}", which this network does not have.`,
+          );
+        checkShape(entry, variable);
+        return [variable, entry.values];
+      }),
+    );
+  await writeAdamState(parts.optimizer, {
+    iterations: optimizer.iterations,
+    accBeta1: optimizer.accBeta1,
+    accBeta2: optimizer.accBeta2,
+    firstMoments: momentsOf(optimizer.firstMoments),
+    secondMoments: momentsOf(optimizer.secondMoments),
+  });
 
   for (const [name, stream] of Object.entries(parts.seedStreams)) {
     const position = checkpoint.seedStreams[name];
@@ -163,6 +158,92 @@ export async function restoreTrainingState(checkpoint: TrainingCheckpoint, parts
       throw new CheckpointError(`The checkpoint has no position for the "${name}" seed stream.`);
     stream.seek(position);
   }
+}
+
+/** Adam's state by variable: what a checkpoint stores of it, and what data-parallel training keeps in shared memory. */
+export interface AdamState {
+  iterations: number;
+  /** β1^(t+1) and β2^(t+1), float32; undefined leaves tfjs's own. */
+  accBeta1?: number;
+  accBeta2?: number;
+  firstMoments: Map<tf.Variable, Float32Array>;
+  secondMoments: Map<tf.Variable, Float32Array>;
+}
+
+/**
+ * Sets an Adam optimizer's step count, β powers and moments. Moments it already holds are written in
+ * place (tfjs's setWeights would make new variables and leave the old ones allocated); otherwise
+ * setWeights makes them.
+ */
+export async function writeAdamState(optimizer: tf.AdamOptimizer, state: AdamState): Promise<void> {
+  const internals = optimizer as unknown as AdamInternals;
+  const named = (moments: Map<tf.Variable, Float32Array>, suffix: 'm' | 'v') =>
+    [...moments].map(([variable, values]) => ({ name: `${variable.name}/${suffix}`, variable, values }));
+  const moments = [...named(state.firstMoments, 'm'), ...named(state.secondMoments, 'v')];
+  const held = new Map(
+    [...(internals.accumulatedFirstMoment ?? []), ...(internals.accumulatedSecondMoment ?? [])]
+      .filter((entry) => entry !== undefined)
+      .map((entry) => [entry.originalName, entry.variable]),
+  );
+  if (internals.iterations_ !== undefined && moments.every((moment) => held.has(moment.name))) {
+    for (const moment of moments) {
+      const value = tf.tensor(moment.values, moment.variable.shape, 'float32');
+      held.get(moment.name)!.assign(value);
+      value.dispose();
+    }
+    internals.iterations_ = state.iterations;
+  } else {
+    const weights: NamedTensor[] = [
+      { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
+      ...moments.map((moment) => ({
+        name: moment.name,
+        tensor: tf.tensor(moment.values, moment.variable.shape, 'float32'),
+      })),
+    ];
+    try {
+      await optimizer.setWeights(weights);
+    } finally {
+      // setWeights makes variables sharing these tensors' data; the tensors themselves go.
+      for (const weight of weights) weight.tensor.dispose();
+    }
+  }
+  for (const [variable, value] of [
+    [internals.accBeta1, state.accBeta1],
+    [internals.accBeta2, state.accBeta2],
+  ] as const) {
+    if (variable && value !== undefined) {
+      const scalar = tf.scalar(value);
+      variable.assign(scalar);
+      scalar.dispose();
+    }
+  }
+}
+
+/** An Adam optimizer's state for `variables` (zero moments for a variable it has not updated yet). */
+export async function readAdamState(optimizer: tf.AdamOptimizer, variables: tf.Variable[]): Promise<Required<AdamState>> {
+  const [iterations, ...moments] = await optimizer.getWeights();
+  const iterationCount = (await iterations.tensor.data())[0];
+  iterations.tensor.dispose();
+  const byName = new Map(moments.map((moment) => [moment.name, moment.tensor]));
+  const momentsOf = async (suffix: 'm' | 'v') =>
+    new Map(
+      await Promise.all(
+        variables.map(async (variable) => {
+          const tensor = byName.get(`${variable.name}/${suffix}`);
+          const values = tensor ? new Float32Array(await tensor.data<'float32'>()) : new Float32Array(variable.size);
+          return [variable, values] as const;
+        }),
+      ),
+    );
+  const internals = optimizer as unknown as AdamInternals;
+  const hyper = optimizer as unknown as { beta1: number; beta2: number };
+  return {
+    iterations: iterationCount,
+    accBeta1: (await scalarValue(internals.accBeta1)) ?? Math.fround(hyper.beta1),
+    accBeta2: (await scalarValue(internals.accBeta2)) ?? Math.fround(hyper.beta2),
+    firstMoments: await momentsOf('m'),
+    secondMoments: await momentsOf('v'),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Messages between the trainer's thread and its data-parallel helpers (same process, structured clone). */
 import type { Lenet5Config } from '../../core/contract/runConfig';
-import type { DrawRequest, GradientPoolSpec, SeedStreamState } from '../../core/training/gradientPool';
+import type { DrawRequest, GradientPoolSpec } from '../../core/training/gradientPool';
+import type { SharedStepBuffers } from '../../core/training/sharedStepMemory';
 import type { NamedValues } from '../../core/training/checkpoint';
 
 /** Networks an evaluation helper keeps: it evicts the oldest sent beyond this, and evaluationPool.ts mirrors that. */
@@ -11,21 +12,11 @@ export type HelperRequest =
       type: 'init';
       spec: GradientPoolSpec;
       helperIndex: number;
-      /** The trainer's parameters, all variables back to back (float32). */
-      parameterBuffer: SharedArrayBuffer;
-      /** One region per helper, each the size of the parameters: no two threads write the same bytes. */
-      gradientBuffer: SharedArrayBuffer;
+      /** The step's shared memory (core/training/sharedStepMemory.ts): parameters, moments, gradient regions, batch. */
+      buffers: SharedStepBuffers;
     }
-  | {
-      type: 'step';
-      images: Float32Array;
-      labels: Int32Array;
-      start: number;
-      rows: number;
-      fullSize: number;
-      seeds: SeedStreamState;
-      klWeight: number;
-    }
+  /** Take steps from shared memory until a message is posted (never counted as one: messagesPostedWord). */
+  | { type: 'wake' }
   | ({ type: 'draws' } & DrawRequest)
   /** Parallel evaluation (evaluationPool.ts): select the backend, no training replica. */
   | { type: 'evaluator'; backend: string }
@@ -46,7 +37,5 @@ export type HelperRequest =
 
 export type HelperReply =
   | { type: 'ready'; tensors: number }
-  /** `computeMs`: the helper's time from taking the request to replying (benchmarks' phases). */
-  | { type: 'done'; nllSum: number; correct: number; tensors: number; computeMs: number }
   | { type: 'probabilities'; values: Float32Array; tensors: number }
   | { type: 'error'; message: string };

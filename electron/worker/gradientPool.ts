@@ -1,20 +1,23 @@
 /**
  * The helper threads of data-parallel training (core/training/gradientPool.ts is the contract).
- * Parameters and gradients cross threads through SharedArrayBuffers — one for the parameters, one
- * region per helper for its gradient — so a step posts only the slice's pixels and a few numbers.
+ * Everything a step needs crosses threads through SharedArrayBuffers (core/training/sharedStepMemory.ts):
+ * the batch, the parameters, Adam's moments, one gradient region per thread, and a control array
+ * whose counters the trainer bumps to publish a step. A helper waiting for steps is woken by
+ * `Atomics.notify`; one serving messages (evaluation draws) gets a `wake` message.
  * A helper that dies (killed, out of memory, a wasm abort) rejects the step in progress and every
  * later one with a message naming it; the trainer then fails the run, and the checkpoints already
  * stored are untouched because a checkpoint is only ever written after a complete step.
  */
 import type { Worker } from 'node:worker_threads';
-import type {
-  DrawRequest,
-  GradientPool,
-  GradientPoolSpec,
-  HelperGradients,
-  HelperSlice,
-  SeedStreamState,
-} from '../../core/training/gradientPool';
+import { PIXELS_PER_IMAGE } from '../../core/data/dataset';
+import type { DrawRequest, GradientPool, GradientPoolSpec } from '../../core/training/gradientPool';
+import {
+  allocateSharedStepBuffers,
+  CONTROL,
+  helperStateWord,
+  messagesPostedWord,
+  SharedStepMemory,
+} from '../../core/training/sharedStepMemory';
 import { spawnWorker } from '../host/trainingWorker';
 import type { HelperReply, HelperRequest } from './gradientMessages';
 import { watchHelper, type HelperThread } from './helperThread';
@@ -33,34 +36,27 @@ export function gradientWorkerUrl(): URL {
 type Helper = HelperThread;
 
 export class WorkerGradientPool implements GradientPool {
-  private failure: GradientPoolError | undefined;
+  private lost: GradientPoolError | undefined;
   private closing = false;
+  /** Messages posted to each helper other than wake-ups (mirrored in shared memory: messagesPostedWord). */
+  private readonly posted: number[];
 
   private constructor(
     private readonly helperThreads: Helper[],
-    private readonly parameters: Float32Array,
-    private readonly gradientRegions: Float32Array[],
-    private readonly sizes: number[],
-  ) {}
+    readonly memory: SharedStepMemory,
+  ) {
+    this.posted = helperThreads.map(() => 0);
+  }
 
   /** Starts `spec.helpers` threads and waits until each has its backend and replica. */
   static async start(spec: GradientPoolSpec, entry: URL = gradientWorkerUrl()): Promise<WorkerGradientPool> {
-    const total = spec.variableSizes.reduce((a, b) => a + b, 0);
-    const parameterBuffer = new SharedArrayBuffer(total * 4);
-    const gradientBuffer = new SharedArrayBuffer(total * 4 * spec.helpers);
+    const buffers = allocateSharedStepBuffers(spec.helpers + 1, spec.variableSizes, PIXELS_PER_IMAGE, spec.maxBatch);
     const helpers: Helper[] = Array.from({ length: spec.helpers }, () => ({ worker: spawnWorker(entry), tensors: 0 }));
-    const pool = new WorkerGradientPool(
-      helpers,
-      new Float32Array(parameterBuffer),
-      Array.from({ length: spec.helpers }, (_, i) => new Float32Array(gradientBuffer, i * total * 4, total)),
-      spec.variableSizes,
-    );
+    const pool = new WorkerGradientPool(helpers, new SharedStepMemory(buffers));
     helpers.forEach((helper, index) => pool.watch(helper, index));
     try {
       await Promise.all(
-        helpers.map((_, helperIndex) =>
-          pool.request(helperIndex, { type: 'init', spec, helperIndex, parameterBuffer, gradientBuffer }),
-        ),
+        helpers.map((_, helperIndex) => pool.request(helperIndex, { type: 'init', spec, helperIndex, buffers })),
       );
     } catch (error) {
       await pool.close();
@@ -73,9 +69,15 @@ export class WorkerGradientPool implements GradientPool {
     return this.helperThreads.length;
   }
 
-  /** Each helper's live tensor count after its last reply. */
+  get failure(): Error | undefined {
+    return this.lost;
+  }
+
+  /** Each helper's live tensor count after its last step or reply. */
   get helperTensorCounts(): number[] {
-    return this.helperThreads.map((helper) => helper.tensors);
+    return this.helperThreads.map((helper, index) =>
+      Math.max(helper.tensors, this.memory.threadResult(index + 1).tensors),
+    );
   }
 
   /** The helpers' threads, for tests that end one abruptly. */
@@ -84,52 +86,26 @@ export class WorkerGradientPool implements GradientPool {
   }
 
   setParameters(values: Float32Array[]): void {
-    let offset = 0;
+    const views = this.memory.perVariable(this.memory.parameters);
     values.forEach((value, i) => {
-      if (value.length !== this.sizes[i]) {
-        throw new GradientPoolError(`Parameter ${i} has ${value.length} values; the helpers expect ${this.sizes[i]}.`);
+      if (value.length !== views[i].length) {
+        throw new GradientPoolError(`Parameter ${i} has ${value.length} values; the helpers expect ${views[i].length}.`);
       }
-      this.parameters.set(value, offset);
-      offset += value.length;
+      views[i].set(value);
     });
+    Atomics.add(this.memory.control, CONTROL.parametersWritten, 1);
   }
 
-  async gradients(
-    slices: HelperSlice[],
-    fullSize: number,
-    seeds: SeedStreamState,
-    klWeight: number,
-  ): Promise<HelperGradients> {
-    if (slices.length !== this.helpers) {
-      throw new GradientPoolError(
-        `A step needs one slice per helper (${this.helpers}); it was given ${slices.length}.`,
-      );
-    }
-    const replies = await Promise.all(
-      slices.map((slice, i) => this.request(i, { type: 'step', ...slice, fullSize, seeds, klWeight })),
-    );
-    // The regions are summed here, in helper order, so the float32 rounding is the same every run.
-    const summing = performance.now();
-    const total = this.parameters.length;
-    const sum = new Float32Array(total);
-    for (const region of this.gradientRegions) for (let j = 0; j < total; j += 1) sum[j] += region[j];
-    let offset = 0;
-    const gradients = this.sizes.map((size) => {
-      const view = sum.subarray(offset, offset + size);
-      offset += size;
-      return view;
+  startStep(step: number): void {
+    if (this.lost) throw this.lost;
+    const control = this.memory.control;
+    Atomics.store(control, CONTROL.step, step);
+    Atomics.notify(control, CONTROL.step);
+    // A helper serving messages is not watching the step word (it rechecks it on leaving, so one
+    // of the two always sees the other).
+    this.helperThreads.forEach((helper, index) => {
+      if (Atomics.load(control, helperStateWord(index)) === 0) helper.worker.postMessage({ type: 'wake' });
     });
-    let nllSum = 0;
-    let correct = 0;
-    let helperComputeMs = 0;
-    for (const reply of replies) {
-      if (reply.type === 'done') {
-        nllSum += reply.nllSum;
-        correct += reply.correct;
-        helperComputeMs = Math.max(helperComputeMs, reply.computeMs);
-      }
-    }
-    return { gradients, nllSum, correct, sumMs: performance.now() - summing, helperComputeMs };
   }
 
   async drawProbabilities(helper: number, request: DrawRequest): Promise<Float32Array> {
@@ -146,8 +122,13 @@ export class WorkerGradientPool implements GradientPool {
   }
 
   private request(index: number, message: HelperRequest): Promise<HelperReply> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.lost) return Promise.reject(this.lost);
     const helper = this.helperThreads[index];
+    // A helper waiting for steps leaves its loop for a message once it sees the count grow.
+    this.posted[index] += 1;
+    const control = this.memory.control;
+    Atomics.store(control, messagesPostedWord(this.helperThreads.length + 1, index), this.posted[index]);
+    Atomics.notify(control, CONTROL.step);
     return new Promise<HelperReply>((resolve, reject) => {
       helper.pending = { resolve, reject };
       helper.worker.postMessage(message);
@@ -156,19 +137,26 @@ export class WorkerGradientPool implements GradientPool {
 
   private watch(helper: Helper, index: number): void {
     const name = `Gradient helper ${index + 1} of ${this.helperThreads.length}`;
-    // A dead helper ends data-parallel training: every step waiting on any helper is rejected.
+    // A dead or failed helper ends data-parallel training: every step waiting on any helper is rejected.
+    const end = (error: GradientPoolError) => {
+      this.lost ??= error;
+      this.memory.fail(index + 1);
+      for (const other of this.helperThreads) {
+        other.pending?.reject(this.lost);
+        other.pending = undefined;
+      }
+    };
     watchHelper(helper, name, {
       makeError: (message) => new GradientPoolError(message),
+      // A step taken from shared memory failed on this helper: training ends as for a death.
+      onStrayError: (error) => end(error as GradientPoolError),
       isClosing: () => this.closing,
-      onDeath: (reason) => {
-        this.failure ??= new GradientPoolError(
-          `${name} ${reason}, so data-parallel training cannot go on; the run stops here and its last checkpoint is kept.`,
-        );
-        for (const other of this.helperThreads) {
-          other.pending?.reject(this.failure);
-          other.pending = undefined;
-        }
-      },
+      onDeath: (reason) =>
+        end(
+          new GradientPoolError(
+            `${name} ${reason}, so data-parallel training cannot go on; the run stops here and its last checkpoint is kept.`,
+          ),
+        ),
     });
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Entry point of one helper thread of data-parallel training (gradientPool.ts starts them). It
- * selects the trainer's backend (its own wasm instance: its own core), builds a replica of the
- * network, and for each request copies the published parameters from shared memory, computes the
- * gradient of its slice of the batch (core/training/sliceGradients.ts, never the KL term: the
- * trainer's thread adds that once) and writes it into its own region of the shared gradient buffer.
+ * selects the trainer's backend (its own wasm instance: its own core) and builds a replica of the
+ * network. Training steps come through shared memory, not messages (core/training/sharedStepMemory.ts):
+ * woken once, the helper takes step after step as the trainer publishes them — its slice's gradient
+ * (never the KL term: the trainer's thread adds that once), its shard of the Adam update — blocked
+ * in `Atomics.wait` between them, until a message is posted to it (evaluation draws), which it then
+ * serves from its event loop.
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,7 +17,14 @@ import { SeedStream } from '../../core/random/seedStream';
 import { monteCarloProbabilities, type DrawNetwork } from '../../core/evaluation/monteCarlo';
 import { oneDrawProbabilities } from '../../core/evaluation/sharedMonteCarlo';
 import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
-import { classifierSliceGradients } from '../../core/training/sliceGradients';
+import { assignSharedParameters, helperStep, type HelperReplica } from '../../core/training/dataParallelStep';
+import {
+  CONTROL,
+  helperStateWord,
+  messagesPostedWord,
+  SharedStepAborted,
+  SharedStepMemory,
+} from '../../core/training/sharedStepMemory';
 import type { VariationalSequential } from '../../core/models/variationalSequential';
 import { selectBackend } from './backend';
 import type { BackendChoice } from '../../core/contract/configParts';
@@ -26,47 +35,44 @@ if (!parentPort) {
 }
 const port = parentPort;
 
-interface Replica {
-  network: VariationalSequential;
-  variables: tf.Variable[];
-  /** Views of the shared parameter buffer and of this helper's gradient region, one per variable. */
-  parameters: Float32Array[];
-  gradients: Float32Array[];
+interface Training {
+  replica: HelperReplica;
+  memory: SharedStepMemory;
+  /** This helper's thread number in the step (the trainer's is 0). */
+  thread: number;
 }
-let replica: Replica | undefined;
+let training: Training | undefined;
+/** Messages taken so far other than wake-ups (the pool counts those it posts: messagesPostedWord). */
+let messagesTaken = 0;
 
 /** Evaluation helpers keep the networks they were sent, oldest out first (evaluationPool.ts mirrors this). */
 const evaluationNetworks = new Map<string, VariationalSequential | (DrawNetwork & { dispose(): void })>();
 
-function views(buffer: SharedArrayBuffer, sizes: number[], firstElement: number): Float32Array[] {
-  let offset = firstElement;
-  return sizes.map((size) => {
-    const view = new Float32Array(buffer, offset * 4, size);
-    offset += size;
-    return view;
-  });
-}
-
 async function handle(request: HelperRequest): Promise<HelperReply> {
   if (request.type === 'init') {
-    const { spec, parameterBuffer, gradientBuffer, helperIndex } = request;
+    const { spec, buffers, helperIndex } = request;
     await selectBackend(spec.backend as BackendChoice);
     registerFastGradients();
     const network = lenet5Network(spec.network, new SeedStream(0));
     const variables = network.trainableVariables;
     const sizes = variables.map((variable) => variable.size);
-    if (sizes.join() !== spec.variableSizes.join()) {
+    if (sizes.join() !== buffers.variableSizes.join()) {
       network.dispose();
       throw new Error(
-        `The helper's network has variables of sizes [${sizes.join(', ')}], the trainer's [${spec.variableSizes.join(', ')}]; they must be the same network.`,
+        `The helper's network has variables of sizes [${sizes.join(', ')}], the trainer's [${buffers.variableSizes.join(', ')}]; they must be the same network.`,
       );
     }
-    const total = sizes.reduce((a, b) => a + b, 0);
-    replica = {
-      network,
-      variables,
-      parameters: views(parameterBuffer, sizes, 0),
-      gradients: views(gradientBuffer, sizes, helperIndex * total),
+    training = {
+      replica: {
+        network,
+        variables,
+        imageShape: [IMAGE_SIZE, IMAGE_SIZE, 1],
+        lastStep: 0,
+        parametersSeen: -1,
+        current: false,
+      },
+      memory: new SharedStepMemory(buffers),
+      thread: helperIndex + 1,
     };
     return { type: 'ready', tensors: tf.memory().numTensors };
   }
@@ -91,44 +97,66 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
     const values = await oneDrawProbabilities({ ...request, network });
     return { type: 'probabilities', values, tensors: tf.memory().numTensors };
   }
-  if (!replica) throw new Error('A gradient helper was asked for a gradient before it was initialised.');
-  const started = performance.now();
-  const { network, variables, parameters, gradients } = replica;
-  variables.forEach((variable, i) => {
-    const value = tf.tensor(parameters[i], variable.shape);
-    variable.assign(value);
-    value.dispose();
-  });
-  if (request.type === 'draws') {
-    const { values } = await monteCarloProbabilities({ ...request, network });
-    return { type: 'probabilities', values, tensors: tf.memory().numTensors };
-  }
-  const seeds = new SeedStream(request.seeds.seed, request.seeds.salt);
-  seeds.seek(request.seeds.position);
-  const images = tf.tensor4d(request.images, [request.rows, IMAGE_SIZE, IMAGE_SIZE, 1]);
-  const labels = tf.tensor1d(request.labels, 'int32');
-  const result = classifierSliceGradients({
-    network,
-    images,
-    labels,
-    slice: { start: request.start, fullSize: request.fullSize },
-    seeds,
-    klWeight: request.klWeight,
-    includeKl: false,
-    variables,
-  });
-  try {
-    const values = await Promise.all(result.gradients.map((gradient) => gradient.data()));
-    values.forEach((value, i) => gradients[i].set(value as Float32Array));
-    const [nllSum] = await result.nllSum.data();
-    const [correct] = await result.correct.data();
-    return { type: 'done', nllSum, correct, tensors: tf.memory().numTensors, computeMs: performance.now() - started };
-  } finally {
-    tf.dispose([images, labels, ...result.gradients, result.loss, result.nllSum, result.kl, result.correct]);
+  if (request.type === 'wake') throw new Error('A wake-up is not a request.');
+  if (!training) throw new Error('A gradient helper was asked for draws before it was initialised.');
+  const { replica, memory } = training;
+  assignSharedParameters(memory, replica.variables);
+  replica.current = false; // the next step reloads: the trainer may publish other values before it
+  const { values } = await monteCarloProbabilities({ ...request, network: replica.network });
+  return { type: 'probabilities', values, tensors: tf.memory().numTensors };
+}
+
+/**
+ * Takes steps as the trainer publishes them, blocked between them, until a message is waiting for
+ * this helper or a step fails. A step that fails here is reported (and marks the step failed, so no
+ * thread waits for this one); a step another thread failed ends the loop quietly.
+ */
+function serveSteps(): void {
+  if (!training) return;
+  const { replica, memory, thread } = training;
+  const control = memory.control;
+  const helper = thread - 1;
+  const stateWord = helperStateWord(helper);
+  const postedWord = messagesPostedWord(memory.threads, helper);
+  for (;;) {
+    Atomics.store(control, stateWord, 1);
+    for (;;) {
+      if (Atomics.load(control, CONTROL.failed) !== 0) break;
+      const published = Atomics.load(control, CONTROL.step);
+      if (published > replica.lastStep) {
+        try {
+          helperStep(memory, thread, published, replica);
+        } catch (error) {
+          Atomics.store(control, stateWord, 0);
+          if (error instanceof SharedStepAborted) return;
+          memory.fail(thread);
+          throw error;
+        }
+        continue;
+      }
+      if (Atomics.load(control, postedWord) > messagesTaken) break;
+      Atomics.wait(control, CONTROL.step, published, 1000);
+    }
+    Atomics.store(control, stateWord, 0);
+    // A step published after the last look: the trainer saw this helper waiting and sent no wake-up.
+    const missed =
+      Atomics.load(control, CONTROL.step) > replica.lastStep &&
+      Atomics.load(control, postedWord) <= messagesTaken &&
+      Atomics.load(control, CONTROL.failed) === 0;
+    if (!missed) return;
   }
 }
 
 port.on('message', (request: HelperRequest) => {
+  if (request.type === 'wake') {
+    try {
+      serveSteps();
+    } catch (error) {
+      port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+    return;
+  }
+  messagesTaken += 1;
   handle(request).then(
     // Probabilities are handed over, not copied (50 draws × 1,000 images × 10 classes is 2 MB).
     (reply) => port.postMessage(reply, reply.type === 'probabilities' ? [reply.values.buffer as ArrayBuffer] : []),

@@ -24,6 +24,8 @@ export interface WatchHelperOptions {
   isClosing(): boolean;
   /** The thread died: `reason` completes "<name> …", e.g. "exited unexpectedly (exit code 1)". */
   onDeath(reason: string): void;
+  /** An `error` reply to no request (work the thread took from shared memory failed). */
+  onStrayError?(error: Error): void;
 }
 
 export function watchHelper(helper: HelperThread, name: string, options: WatchHelperOptions): void {
@@ -31,7 +33,9 @@ export function watchHelper(helper: HelperThread, name: string, options: WatchHe
     const pending = helper.pending;
     helper.pending = undefined;
     if (reply.type === 'error') {
-      pending?.reject(options.makeError(`${name} failed: ${reply.message}`));
+      const error = options.makeError(`${name} failed: ${reply.message}`);
+      if (pending) pending.reject(error);
+      else options.onStrayError?.(error);
       return;
     }
     helper.tensors = reply.tensors;

@@ -86,6 +86,22 @@ describe('data-parallel LeNet5 over worker threads (cpu backend)', () => {
     expect(two.summary.heldoutNats).toBeCloseTo(one.summary.heldoutNats!, 3);
     // The training stream ends where one process leaves it: checkpoints are interchangeable.
     expect(two.checkpoints.at(-1)!.seedStreams).toEqual(one.checkpoints.at(-1)!.seedStreams);
+    // Adam's state, kept in shared memory while the helpers train, reaches the checkpoint whole.
+    const [adamOne, adamTwo] = [one, two].map((run) => run.checkpoints.at(-1)!.optimizer);
+    expect(adamTwo.iterations).toBe(4);
+    expect(adamTwo.accBeta1).toBe(adamOne.accBeta1);
+    expect(adamTwo.accBeta2).toBe(adamOne.accBeta2);
+    adamTwo.firstMoments.forEach((moment, i) => {
+      const reference = adamOne.firstMoments[i];
+      expect(moment.name).toBe(reference.name);
+      const scale = Math.max(...reference.values.map(Math.abs), 1e-12);
+      const worst = Math.max(...moment.values.map((value, j) => Math.abs(value - reference.values[j])));
+      expect(worst / scale, moment.name).toBeLessThan(1e-3);
+    });
+    // Reproducible for a given (seed, N): a second 2-worker run repeats the first bit for bit.
+    const again = await train(2);
+    expect(again.losses).toEqual(two.losses);
+    expect(again.checkpoints.at(-1)!.variables).toEqual(two.checkpoints.at(-1)!.variables);
     // Steps 2–4 (Adam's moments exist from step 1; the evaluation at step 2 frees what it makes).
     expect(new Set(two.trainerTensors.slice(1)).size).toBe(1);
     expect(new Set(two.helperTensors.slice(1).map((counts) => counts.join())).size).toBe(1);
@@ -110,6 +126,7 @@ describe('data-parallel LeNet5 over worker threads (cpu backend)', () => {
       helpers: 2,
       backend: 'cpu',
       variableSizes: network.trainableVariables.map((variable) => variable.size),
+      maxBatch: 32,
     });
     const images = Float32Array.from({ length: 7 * PIXELS_PER_IMAGE }, (_, i) => (i % 97) / 97);
     const args = { network, images, count: 7, imageShape: LENET5_INPUT_SHAPE, classes: CLASS_COUNT, draws: 5, seed: 3 };
@@ -136,14 +153,19 @@ describe('data-parallel LeNet5 over worker threads (cpu backend)', () => {
     // The checkpoint of step 2 (after its evaluation) was stored whole; nothing after it was attempted.
     expect(checkpoints.map((checkpoint) => checkpoint.step)).toEqual([2]);
     expect(checkpoints[0].variables.every((variable) => variable.values.every(Number.isFinite))).toBe(true);
-    // …and the run resumes from it with fresh helpers and finishes.
+    // …and the run resumes from it with fresh helpers and finishes where an uninterrupted run does,
+    // bit for bit (Adam's moments, step count and β powers went through the checkpoint exactly).
+    const resumedCheckpoints: TrainingCheckpoint[] = [];
     const resumed = await runLenet5(
       { ...config(2, 6), evalEvery: 2 },
-      { emit: () => undefined, shouldStop: () => false },
+      { emit: () => undefined, shouldStop: () => false, checkpoint: (state) => void resumedCheckpoints.push(state) },
       environment,
       checkpoints[0],
     );
     expect(resumed.steps).toBe(6);
     expect(resumed.workers).toBe(2);
+    const straight = await train(2, { steps: 6 });
+    expect(resumedCheckpoints.at(-1)!.variables).toEqual(straight.checkpoints.at(-1)!.variables);
+    expect(resumedCheckpoints.at(-1)!.optimizer).toEqual(straight.checkpoints.at(-1)!.optimizer);
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { parallelMonteCarloProbabilities } from '../../evaluation/parallelMonteC
 import { IMAGE_SIZE } from '../../data/dataset';
 import type { VariationalSequential } from '../../models/variationalSequential';
 import type { SeedStream } from '../../random/seedStream';
-import { dataParallelStep } from '../../training/dataParallelStep';
+import { dataParallelStep, newDataParallelState, syncOptimizer } from '../../training/dataParallelStep';
 import type { GradientPool } from '../../training/gradientPool';
 import type { StepMetrics } from '../../training/trainingLoop';
 import type { ExperimentEnvironment } from '../trainer';
@@ -28,6 +28,8 @@ export function effectiveWorkers(requested: number, backend: string): number {
 export interface Lenet5DataParallel {
   workers: number;
   step(batch: ImageBatch): Promise<StepMetrics>;
+  /** Gives the tfjs optimizer Adam's state, which lives in shared memory between checkpoints. */
+  syncOptimizer(): Promise<void>;
   /** Monte Carlo probabilities with the draws shared by every thread. */
   probabilities(args: MonteCarloArgs): Promise<MonteCarloProbabilities>;
   close(): Promise<void>;
@@ -37,7 +39,7 @@ export async function startLenet5DataParallel(
   config: Lenet5Config,
   environment: ExperimentEnvironment,
   backend: string,
-  training: { network: VariationalSequential; optimizer: tf.Optimizer; seeds: SeedStream; klWeight: number },
+  training: { network: VariationalSequential; optimizer: tf.AdamOptimizer; seeds: SeedStream; klWeight: number },
 ): Promise<Lenet5DataParallel | null> {
   const workers = effectiveWorkers(config.workers, backend);
   if (workers === 1) return null;
@@ -52,12 +54,15 @@ export async function startLenet5DataParallel(
     helpers: workers - 1,
     backend,
     variableSizes: variables.map((variable) => variable.size),
+    maxBatch: config.batchSize,
   });
+  const state = newDataParallelState();
   return {
     workers,
     step: (batch) =>
       dataParallelStep({
         pool,
+        state,
         network: training.network,
         variables,
         optimizer: training.optimizer,
@@ -67,6 +72,7 @@ export async function startLenet5DataParallel(
         klWeight: training.klWeight,
       }),
     probabilities: (args) => parallelMonteCarloProbabilities(pool, args),
+    syncOptimizer: () => syncOptimizer(pool, state, variables, training.optimizer),
     close: () => pool.close(),
   };
 }

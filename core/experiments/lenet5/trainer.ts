@@ -77,7 +77,10 @@ export async function runLenet5(
   let batchesDrawn = 0;
   let parallel: Lenet5DataParallel | null = null;
   const saveCheckpoint = async (step: number) => {
-    if (hooks.checkpoint) await hooks.checkpoint(await captureTrainingState(state, step, batchesDrawn));
+    if (!hooks.checkpoint) return;
+    // Data-parallel training keeps Adam's state in shared memory; the checkpoint reads the optimizer.
+    await parallel?.syncOptimizer();
+    await hooks.checkpoint(await captureTrainingState(state, step, batchesDrawn));
   };
 
   const trainStep = async (step: number): Promise<StepMetrics> => {
