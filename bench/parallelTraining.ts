@@ -12,6 +12,7 @@
  * of the README's model of scaling to 8 cores. Prints one JSON object.
  *
  *   npx tsx bench/parallelTraining.ts [--backend wasm|cpu] [--steps 15] [--rounds 2] [--workers 1,2,4]
+ *                                     [--kl-rows 4,6,8]   (one N > 1 setup per KL allowance of the split)
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -29,6 +30,7 @@ import { SeedStream } from '../core/random/seedStream';
 import {
   dataParallelStep,
   emptyDataParallelPhases,
+  KL_TERM_ROWS,
   newDataParallelState,
   sliceBounds,
   type DataParallelPhases,
@@ -48,6 +50,8 @@ const option = (name: string, fallback: string) => {
 const timedSteps = Number(option('steps', '15'));
 const rounds = Number(option('rounds', '2'));
 const workerCounts = option('workers', '1,2,4').split(',').map(Number);
+/** The split's KL allowance in rows, one N > 1 setup per value (default: the trainer's own). */
+const klRowsChoices = option('kl-rows', String(KL_TERM_ROWS)).split(',').map(Number);
 const BATCH = 128;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const DRAWS = 50;
@@ -63,7 +67,11 @@ const batches = Array.from({ length: 8 }, () => sampler.next());
 const evaluationSet = makeEvaluationSet(dataset, config, 1, IMAGES);
 
 interface Setup {
+  /** `workers2`, or `workers2-kl4` when several KL allowances are compared. */
+  label: string;
   workers: number;
+  /** The split's KL allowance in rows (N > 1). */
+  klRows: number;
   pool: WorkerGradientPool | null;
   network: ReturnType<typeof lenet5Network>;
   optimizer: tf.AdamOptimizer;
@@ -77,7 +85,7 @@ interface Setup {
   isolatedSliceMs: number[];
 }
 
-async function setUp(workers: number): Promise<Setup> {
+async function setUp(workers: number, klRows: number, label: string): Promise<Setup> {
   const network = lenet5Network(config, new SeedStream(0));
   const pool =
     workers === 1
@@ -90,7 +98,9 @@ async function setUp(workers: number): Promise<Setup> {
           maxBatch: BATCH,
         });
   return {
+    label,
     workers,
+    klRows,
     pool,
     network,
     optimizer: tf.train.adam(1e-3),
@@ -118,6 +128,7 @@ async function step(setup: Setup, index: number): Promise<void> {
       imageShape: [IMAGE_SIZE, IMAGE_SIZE, 1],
       seeds,
       klWeight,
+      klTermRows: setup.klRows,
       ...(setup.timing ? { phases: setup.phases } : {}),
     });
     return;
@@ -145,7 +156,7 @@ async function stepsPerSecond(setup: Setup): Promise<number> {
 function isolatedSliceMs(setup: Setup): number {
   const { network } = setup;
   const variables = network.trainableVariables;
-  const [own] = sliceBounds(BATCH, setup.workers);
+  const [own] = sliceBounds(BATCH, setup.workers, setup.klRows);
   const pixels = IMAGE_SIZE * IMAGE_SIZE;
   const times: number[] = [];
   for (let i = 0; i < timedSteps + 2; i += 1) {
@@ -223,34 +234,42 @@ function phasesPerStep(phases: DataParallelPhases): Record<string, number> | nul
 }
 
 const setups: Setup[] = [];
-for (const workers of workerCounts) setups.push(await setUp(workers));
+for (const workers of workerCounts) {
+  const choices = workers === 1 ? [0] : klRowsChoices;
+  for (const klRows of choices) {
+    const label = workers > 1 && klRowsChoices.length > 1 ? `workers${workers}-kl${klRows}` : `workers${workers}`;
+    setups.push(await setUp(workers, klRows, label));
+  }
+}
 const loadBefore = os.loadavg();
-const samples = new Map<number, { steps: number[]; evaluation: number[]; busy: number[] }>(
-  workerCounts.map((workers) => [workers, { steps: [], evaluation: [], busy: [] }]),
+const samples = new Map<string, { steps: number[]; evaluation: number[]; busy: number[]; tensors: number[] }>(
+  setups.map((setup) => [setup.label, { steps: [], evaluation: [], busy: [], tensors: [] }]),
 );
-const trainerTensors = new Map<number, number[]>(workerCounts.map((workers) => [workers, []]));
 for (let round = 0; round < rounds; round += 1) {
   for (const setup of setups) {
-    samples.get(setup.workers)!.busy.push(await busyThreadsSeconds(setup.workers));
-    samples.get(setup.workers)!.steps.push(await stepsPerSecond(setup));
+    const sample = samples.get(setup.label)!;
+    sample.busy.push(await busyThreadsSeconds(setup.workers));
+    sample.steps.push(await stepsPerSecond(setup));
     if (setup.pool) setup.isolatedSliceMs.push(isolatedSliceMs(setup));
-    samples.get(setup.workers)!.evaluation.push(await evaluationSeconds(setup));
-    trainerTensors.get(setup.workers)!.push(tf.memory().numTensors);
+    sample.evaluation.push(await evaluationSeconds(setup));
+    sample.tensors.push(tf.memory().numTensors);
   }
 }
 const loadAfter = os.loadavg();
-const base = samples.get(workerCounts[0])!;
+const base = samples.get(setups[0].label)!;
 const baseSteps = median(base.steps);
 const baseEvaluation = median(base.evaluation);
 const baseBusy = median(base.busy);
 const results = Object.fromEntries(
-  workerCounts.map((workers) => {
-    const { steps, evaluation, busy } = samples.get(workers)!;
+  setups.map((setup) => {
+    const { steps, evaluation, busy, tensors } = samples.get(setup.label)!;
+    const { workers } = setup;
     const speed = median(steps);
     const seconds = median(evaluation);
     return [
-      `workers${workers}`,
+      setup.label,
       {
+        ...(workers > 1 ? { slices: sliceBounds(BATCH, workers, setup.klRows).map((slice) => slice.rows) } : {}),
         // What plain arithmetic gained from the same thread count in the same rounds: the ceiling.
         plainThreadsSpeedup: baseBusy / median(busy),
         stepsPerSecond: speed,
@@ -262,13 +281,11 @@ const results = Object.fromEntries(
         evaluationSpeedup: baseEvaluation / seconds,
         evaluationEfficiency: baseEvaluation / (workers * seconds),
         // After each round: flat when nothing leaks (every setup has its own network and Adam state).
-        trainerTensorsAfterRounds: trainerTensors.get(workers)!,
-        helperTensors: setups.find((setup) => setup.workers === workers)!.pool?.helperTensorCounts ?? [],
-        phasesMsPerStep: phasesPerStep(setups.find((setup) => setup.workers === workers)!.phases),
+        trainerTensorsAfterRounds: tensors,
+        helperTensors: setup.pool?.helperTensorCounts ?? [],
+        phasesMsPerStep: phasesPerStep(setup.phases),
         // The same slice as `localCompute` with the helpers idle (median per round).
-        isolatedTrainerSliceMsRounds: setups
-          .find((setup) => setup.workers === workers)!
-          .isolatedSliceMs.map((ms) => Math.round(ms * 10) / 10),
+        isolatedTrainerSliceMsRounds: setup.isolatedSliceMs.map((ms) => Math.round(ms * 10) / 10),
       },
     ];
   }),

@@ -61,6 +61,8 @@ export interface DataParallelStepArgs {
   klWeight: number;
   /** Where the step's time goes, added to (benchmarks: bench/parallelTraining.ts). */
   phases?: DataParallelPhases;
+  /** The KL term's cost in rows for the split (benchmarks try others; default KL_TERM_ROWS). */
+  klTermRows?: number;
 }
 
 /** Milliseconds of data-parallel steps by phase on the trainer's thread, summed over the steps given the same object. */
@@ -109,12 +111,16 @@ export const KL_TERM_ROWS = 6;
  * trainer's KL term is counted as KL_TERM_ROWS rows (evenly when that would leave it no row). The
  * split depends only on (size, parts), so a run stays reproducible for a given worker count.
  */
-export function sliceBounds(size: number, parts: number): { start: number; rows: number }[] {
+export function sliceBounds(
+  size: number,
+  parts: number,
+  klTermRows = KL_TERM_ROWS,
+): { start: number; rows: number }[] {
   if (parts === 1) return evenRanges(size, parts);
-  const weighted = evenRanges(size + KL_TERM_ROWS, parts);
-  if (weighted[0].rows - KL_TERM_ROWS < 1) return evenRanges(size, parts);
+  const weighted = evenRanges(size + klTermRows, parts);
+  if (weighted[0].rows - klTermRows < 1) return evenRanges(size, parts);
   return weighted.map(({ start, rows }, i) =>
-    i === 0 ? { start: 0, rows: rows - KL_TERM_ROWS } : { start: start - KL_TERM_ROWS, rows },
+    i === 0 ? { start: 0, rows: rows - klTermRows } : { start: start - klTermRows, rows },
   );
 }
 
@@ -230,7 +236,7 @@ export async function dataParallelStep(args: DataParallelStepArgs): Promise<Step
   if (batch.size > memory.buffers.maxBatch) {
     throw new Error(`A batch of ${batch.size} is larger than the ${memory.buffers.maxBatch} the helpers were started for.`);
   }
-  const slices = sliceBounds(batch.size, threads);
+  const slices = sliceBounds(batch.size, threads, args.klTermRows);
   const own = slices[0];
   const helperStart = slices[1].start;
   memory.images.set(batch.images.subarray(helperStart * pixels, batch.size * pixels), helperStart * pixels);
