@@ -111,11 +111,7 @@ export const KL_TERM_ROWS = 6;
  * trainer's KL term is counted as KL_TERM_ROWS rows (evenly when that would leave it no row). The
  * split depends only on (size, parts), so a run stays reproducible for a given worker count.
  */
-export function sliceBounds(
-  size: number,
-  parts: number,
-  klTermRows = KL_TERM_ROWS,
-): { start: number; rows: number }[] {
+export function sliceBounds(size: number, parts: number, klTermRows = KL_TERM_ROWS): { start: number; rows: number }[] {
   if (parts === 1) return evenRanges(size, parts);
   const weighted = evenRanges(size + klTermRows, parts);
   if (weighted[0].rows - klTermRows < 1) return evenRanges(size, parts);
@@ -204,7 +200,10 @@ export async function syncOptimizer(
   });
 }
 
-function adamHyperparameters(optimizer: tf.AdamOptimizer, adam: NonNullable<DataParallelState['adam']>): AdamHyperparameters {
+function adamHyperparameters(
+  optimizer: tf.AdamOptimizer,
+  adam: NonNullable<DataParallelState['adam']>,
+): AdamHyperparameters {
   // tfjs keeps these protected; a schedule sets `learningRate` before every step.
   const hyper = optimizer as unknown as { learningRate: number; beta1: number; beta2: number; epsilon: number };
   return {
@@ -234,7 +233,9 @@ export async function dataParallelStep(args: DataParallelStepArgs): Promise<Step
   };
   const pixels = imageShape.reduce((a, b) => a * b, 1);
   if (batch.size > memory.buffers.maxBatch) {
-    throw new Error(`A batch of ${batch.size} is larger than the ${memory.buffers.maxBatch} the helpers were started for.`);
+    throw new Error(
+      `A batch of ${batch.size} is larger than the ${memory.buffers.maxBatch} the helpers were started for.`,
+    );
   }
   const slices = sliceBounds(batch.size, threads, args.klTermRows);
   const own = slices[0];
@@ -365,7 +366,12 @@ export function helperStep(memory: SharedStepMemory, thread: number, step: numbe
   } finally {
     tf.dispose([images, labels, ...result.gradients, result.loss, result.nllSum, result.kl, result.correct]);
   }
-  memory.writeThreadResult(thread, { nllSum, correct, computeMs: performance.now() - started, tensors: tf.memory().numTensors });
+  memory.writeThreadResult(thread, {
+    nllSum,
+    correct,
+    computeMs: performance.now() - started,
+    tensors: tf.memory().numTensors,
+  });
   const target = step * memory.threads;
   memory.arrive(CONTROL.gradients);
   helperWait(memory, CONTROL.gradients, target);

@@ -220,7 +220,10 @@ export async function writeAdamState(optimizer: tf.AdamOptimizer, state: AdamSta
 }
 
 /** An Adam optimizer's state for `variables` (zero moments for a variable it has not updated yet). */
-export async function readAdamState(optimizer: tf.AdamOptimizer, variables: tf.Variable[]): Promise<Required<AdamState>> {
+export async function readAdamState(
+  optimizer: tf.AdamOptimizer,
+  variables: tf.Variable[],
+): Promise<Required<AdamState>> {
   const [iterations, ...moments] = await optimizer.getWeights();
   const iterationCount = (await iterations.tensor.data())[0];
   iterations.tensor.dispose();

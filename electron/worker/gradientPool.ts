@@ -89,7 +89,9 @@ export class WorkerGradientPool implements GradientPool {
     const views = this.memory.perVariable(this.memory.parameters);
     values.forEach((value, i) => {
       if (value.length !== views[i].length) {
-        throw new GradientPoolError(`Parameter ${i} has ${value.length} values; the helpers expect ${views[i].length}.`);
+        throw new GradientPoolError(
+          `Parameter ${i} has ${value.length} values; the helpers expect ${views[i].length}.`,
+        );
       }
       views[i].set(value);
     });

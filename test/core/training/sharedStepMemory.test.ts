@@ -33,54 +33,68 @@ function values(count: number, seed: number, scale: number): Float32Array {
 }
 
 describe('SharedStepMemory.adamShard', () => {
-  it.each([2, 3])('gives tf.train.adam bits over 4 steps with %i threads (regions summed as one optimizer would)', async (threads) => {
-    const memory = new SharedStepMemory(allocateSharedStepBuffers(threads, SIZES, 4, 8));
-    const initial = values(TOTAL, 1, 1);
-    memory.parameters.set(initial);
-    const variables = memory.perVariable(initial).map((part, i) => tf.variable(tf.tensor1d(part), true, `w${threads}_${i}`));
-    const optimizer = tf.train.adam(0.01);
-    let acc = { beta1: Math.fround(0.9), beta2: Math.fround(0.999) };
-    const learningRates = [0.01, 0.007, 0.003, 0.0005];
-    for (let step = 0; step < learningRates.length; step += 1) {
-      const regions = Array.from({ length: threads }, (_, k) => values(TOTAL, 10 * step + k + 2, 3));
-      regions.forEach((region, k) => memory.region(k).set(region));
-      // The one-optimizer path: trainer's gradient + (Σ helpers' regions, summed in float32 in order).
-      const helperSum = new Float32Array(TOTAL);
-      for (const region of regions.slice(1)) for (let j = 0; j < TOTAL; j += 1) helperSum[j] += region[j];
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRates[step];
-      tf.tidy(() => {
-        const own = memory.perVariable(regions[0]);
-        const others = memory.perVariable(helperSum);
-        optimizer.applyGradients(
-          Object.fromEntries(variables.map((variable, i) => [variable.name, tf.add(tf.tensor1d(own[i]), tf.tensor1d(others[i]))])),
-        );
+  it.each([2, 3])(
+    'gives tf.train.adam bits over 4 steps with %i threads (regions summed as one optimizer would)',
+    async (threads) => {
+      const memory = new SharedStepMemory(allocateSharedStepBuffers(threads, SIZES, 4, 8));
+      const initial = values(TOTAL, 1, 1);
+      memory.parameters.set(initial);
+      const variables = memory
+        .perVariable(initial)
+        .map((part, i) => tf.variable(tf.tensor1d(part), true, `w${threads}_${i}`));
+      const optimizer = tf.train.adam(0.01);
+      let acc = { beta1: Math.fround(0.9), beta2: Math.fround(0.999) };
+      const learningRates = [0.01, 0.007, 0.003, 0.0005];
+      for (let step = 0; step < learningRates.length; step += 1) {
+        const regions = Array.from({ length: threads }, (_, k) => values(TOTAL, 10 * step + k + 2, 3));
+        regions.forEach((region, k) => memory.region(k).set(region));
+        // The one-optimizer path: trainer's gradient + (Σ helpers' regions, summed in float32 in order).
+        const helperSum = new Float32Array(TOTAL);
+        for (const region of regions.slice(1)) for (let j = 0; j < TOTAL; j += 1) helperSum[j] += region[j];
+        (optimizer as unknown as { learningRate: number }).learningRate = learningRates[step];
+        tf.tidy(() => {
+          const own = memory.perVariable(regions[0]);
+          const others = memory.perVariable(helperSum);
+          optimizer.applyGradients(
+            Object.fromEntries(
+              variables.map((variable, i) => [variable.name, tf.add(tf.tensor1d(own[i]), tf.tensor1d(others[i]))]),
+            ),
+          );
+        });
+        const adam = {
+          learningRate: learningRates[step],
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-7,
+          accBeta1: acc.beta1,
+          accBeta2: acc.beta2,
+        };
+        // Shards in reverse order: each thread touches only its own range.
+        for (let thread = threads - 1; thread >= 0; thread -= 1) memory.adamShard(thread, adam);
+        acc = { beta1: nextAccBeta(acc.beta1, 0.9), beta2: nextAccBeta(acc.beta2, 0.999) };
+        const expected = Float32Array.from(variables.flatMap((variable) => [...variable.dataSync()]));
+        expect(Array.from(memory.parameters)).toEqual(Array.from(expected));
+      }
+      // Moments and β powers match tfjs's own state bit for bit.
+      const state = await readAdamState(optimizer, variables);
+      expect(state.iterations).toBe(4);
+      expect(acc.beta1).toBe(state.accBeta1);
+      expect(acc.beta2).toBe(state.accBeta2);
+      const first = memory.perVariable(memory.firstMoments);
+      const second = memory.perVariable(memory.secondMoments);
+      variables.forEach((variable, i) => {
+        expect(Array.from(first[i])).toEqual(Array.from(state.firstMoments.get(variable)!));
+        expect(Array.from(second[i])).toEqual(Array.from(state.secondMoments.get(variable)!));
       });
-      const adam = { learningRate: learningRates[step], beta1: 0.9, beta2: 0.999, epsilon: 1e-7, accBeta1: acc.beta1, accBeta2: acc.beta2 };
-      // Shards in reverse order: each thread touches only its own range.
-      for (let thread = threads - 1; thread >= 0; thread -= 1) memory.adamShard(thread, adam);
-      acc = { beta1: nextAccBeta(acc.beta1, 0.9), beta2: nextAccBeta(acc.beta2, 0.999) };
-      const expected = Float32Array.from(variables.flatMap((variable) => [...variable.dataSync()]));
-      expect(Array.from(memory.parameters)).toEqual(Array.from(expected));
-    }
-    // Moments and β powers match tfjs's own state bit for bit.
-    const state = await readAdamState(optimizer, variables);
-    expect(state.iterations).toBe(4);
-    expect(acc.beta1).toBe(state.accBeta1);
-    expect(acc.beta2).toBe(state.accBeta2);
-    const first = memory.perVariable(memory.firstMoments);
-    const second = memory.perVariable(memory.secondMoments);
-    variables.forEach((variable, i) => {
-      expect(Array.from(first[i])).toEqual(Array.from(state.firstMoments.get(variable)!));
-      expect(Array.from(second[i])).toEqual(Array.from(state.secondMoments.get(variable)!));
-    });
-    // Written back into an optimizer that already has moments: in place, no new tensors.
-    const before = tf.memory().numTensors;
-    await writeAdamState(optimizer, { ...state, iterations: 9 });
-    expect(tf.memory().numTensors).toBe(before);
-    expect((await readAdamState(optimizer, variables)).iterations).toBe(9);
-    optimizer.dispose();
-    variables.forEach((variable) => variable.dispose());
-  });
+      // Written back into an optimizer that already has moments: in place, no new tensors.
+      const before = tf.memory().numTensors;
+      await writeAdamState(optimizer, { ...state, iterations: 9 });
+      expect(tf.memory().numTensors).toBe(before);
+      expect((await readAdamState(optimizer, variables)).iterations).toBe(9);
+      optimizer.dispose();
+      variables.forEach((variable) => variable.dispose());
+    },
+  );
 
   it('covers every parameter exactly once across the shards', () => {
     for (const threads of [1, 2, 3, 5]) {
@@ -93,7 +107,14 @@ describe('SharedStepMemory.adamShard', () => {
 
 describe('sliceBounds', () => {
   it('splits the batch exactly, the KL thread (first) smaller by the KL term, evenly when it would get no row', () => {
-    for (const [size, parts] of [[128, 2], [128, 3], [128, 4], [32, 2], [7, 2], [3, 3]] as const) {
+    for (const [size, parts] of [
+      [128, 2],
+      [128, 3],
+      [128, 4],
+      [32, 2],
+      [7, 2],
+      [3, 3],
+    ] as const) {
       const slices = sliceBounds(size, parts);
       expect(slices.reduce((sum, slice) => sum + slice.rows, 0)).toBe(size);
       slices.forEach((slice, i) => {
