@@ -9,6 +9,7 @@
  * their stable names.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { lenet5Layout, type Lenet5ConvPadding } from '../experiments/lenet5/layout';
 import { Conv2DDeterministic, DenseDeterministic } from '../layers/deterministic';
 import { McDropout } from '../layers/dropout';
 import type { SeedStream } from '../random/seedStream';
@@ -29,15 +30,17 @@ function withDropout(stages: PointStage[], dropoutRate: number | undefined): Poi
 }
 
 /**
- * LeNet5 (classic padding, as the variational one): Conv(6, 5×5, SAME, relu) → MaxPool →
- * Conv(16, 5×5, VALID, relu) → MaxPool → Conv(120, 5×5, VALID, relu) → Flatten → Dense(84, relu) →
- * Dense(10) logits; 61,706 parameters.
+ * LeNet5 with the variational one's layout (classic padding by default): Conv(6, 5×5, SAME, relu)
+ * → MaxPool → Conv(16, 5×5, VALID, relu) → MaxPool → Conv(120, 5×5, VALID, relu) → Flatten →
+ * Dense(84, relu) → Dense(10) logits; 61,706 parameters (545,546 with `convPadding: 'same'`,
+ * core/experiments/lenet5/layout.ts).
  */
 export function pointLenet5Network(
-  options: { dropoutRate?: number; namePrefix?: string },
+  options: { dropoutRate?: number; namePrefix?: string; convPadding?: Lenet5ConvPadding },
   seeds: SeedStream,
 ): PointSequential {
   const name = (layer: string) => `${options.namePrefix ?? ''}${layer}`;
+  const layout = lenet5Layout(options.convPadding ?? 'classic');
   return new PointSequential(
     withDropout(
       [
@@ -46,17 +49,24 @@ export function pointLenet5Network(
           seeds.next(),
         ),
         maxPool,
-        new Conv2DDeterministic({ name: name('conv2'), filters: 16, padding: 'valid', activation: 'relu' }).buildFor(
-          6,
-          seeds.next(),
-        ),
+        new Conv2DDeterministic({
+          name: name('conv2'),
+          filters: 16,
+          padding: layout.conv2Padding,
+          activation: 'relu',
+        }).buildFor(6, seeds.next()),
         maxPool,
-        new Conv2DDeterministic({ name: name('conv3'), filters: 120, padding: 'valid', activation: 'relu' }).buildFor(
-          16,
+        new Conv2DDeterministic({
+          name: name('conv3'),
+          filters: 120,
+          padding: layout.conv3Padding,
+          activation: 'relu',
+        }).buildFor(16, seeds.next()),
+        flatten,
+        new DenseDeterministic({ name: name('dense1'), units: 84, activation: 'relu' }).buildFor(
+          layout.dense1Inputs,
           seeds.next(),
         ),
-        flatten,
-        new DenseDeterministic({ name: name('dense1'), units: 84, activation: 'relu' }).buildFor(120, seeds.next()),
         new DenseDeterministic({ name: name('dense2'), units: 10 }).buildFor(84, seeds.next()),
       ],
       options.dropoutRate,

@@ -28,7 +28,12 @@ export function lenet5NetworkOfRun(config: Lenet5Config, seeds: SeedStream): Var
     taskKind: 'classification',
     options: rawMethodOptions(config),
   });
-  return new PointModel({ method: config.method, options }, pointLenet5Network, seeds);
+  return new PointModel(
+    { method: config.method, options },
+    (networkOptions, networkSeeds) =>
+      pointLenet5Network({ ...networkOptions, convPadding: config.convPadding }, networkSeeds),
+    seeds,
+  );
 }
 
 export function lenet5FromCheckpoint(

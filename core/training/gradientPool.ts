@@ -10,7 +10,7 @@ import type { SharedStepMemory } from './sharedStepMemory';
 
 export interface GradientPoolSpec {
   /** What every helper builds its network replica from (its initial values are overwritten). */
-  network: Pick<Lenet5Config, 'estimator' | 'prior' | 'kl' | 'init'>;
+  network: Pick<Lenet5Config, 'estimator' | 'prior' | 'kl' | 'init' | 'convPadding'>;
   /** Helper threads (the trainer's own thread is not counted). */
   helpers: number;
   /** The tfjs backend the trainer runs on; every helper selects the same. */

@@ -13,10 +13,9 @@
  *   (the panel's 20 images with their probabilities under each draw) and a `posterior` event.
  */
 import type { Lenet5Config } from './config';
+import { lenet5Layout } from './layout';
 import { FLOAT_BYTES, JSON_NUMBER_BYTES, STEP_EVENT_BYTES, type ResourceEstimate } from '../resourceBudget';
 
-/** Values per image of each layer's output: 28×28×6, 14×14×6, 10×10×16, 5×5×16, 120, 84, 10. */
-const ACTIVATIONS_PER_IMAGE = 28 * 28 * 6 + 14 * 14 * 6 + 10 * 10 * 16 + 5 * 5 * 16 + 120 + 84 + 10;
 /** Live copies of each activation in a training step, per estimator (forward, backward, noise). */
 const TRAINING_COPIES = { reparameterization: 6, local: 9, flipout: 12 } as const;
 /** Images per evaluation pass (core/evaluation/monteCarlo.ts) and the copies a forward pass keeps. */
@@ -48,6 +47,8 @@ export const WORKER_REPLICA_BYTES = 160 * 1024 ** 2;
 const POINT_TRAINING_COPIES = 5;
 
 export function lenet5Budget(config: Lenet5Config): ResourceEstimate {
+  // Values per image of each layer's output (classic: 28×28×6, 14×14×6, 10×10×16, 5×5×16, 120, 84, 10).
+  const activationsPerImage = lenet5Layout(config.convPadding).activationsPerImage;
   // A deep ensemble trains its M members on every batch and predicts with M passes; a deterministic net with 1.
   const networks = config.method === 'ensemble' ? config.members : 1;
   const copies = config.method === 'vi' ? TRAINING_COPIES[config.estimator] : POINT_TRAINING_COPIES * networks;
@@ -57,11 +58,11 @@ export function lenet5Budget(config: Lenet5Config): ResourceEstimate {
   const workers = config.method === 'vi' ? config.workers : 1;
   const replicasBytes = (workers - 1) * WORKER_REPLICA_BYTES;
   const slice = Math.ceil(config.batchSize / workers);
-  const trainingBytes = workers * slice * ACTIVATIONS_PER_IMAGE * copies * FLOAT_BYTES + replicasBytes;
+  const trainingBytes = workers * slice * activationsPerImage * copies * FLOAT_BYTES + replicasBytes;
   const heldout = HELDOUT_IMAGES[config.dataset] ?? ASSUMED_HELDOUT_IMAGES;
   const evaluationBytes =
     (passes * (heldout + NOISE_IMAGES) * CLASSES +
-      workers * EVALUATION_CHUNK * ACTIVATIONS_PER_IMAGE * EVALUATION_COPIES) *
+      workers * EVALUATION_CHUNK * activationsPerImage * EVALUATION_COPIES) *
       FLOAT_BYTES +
     replicasBytes;
   const overWorkers =

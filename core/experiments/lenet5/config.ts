@@ -5,6 +5,7 @@ import { methodConfigFields, requireValidMethod } from '../../contract/methodCon
 import { estimatorSchema } from '../../estimators/index';
 import { posteriorInitSchema } from '../../posteriors/meanFieldNormalSpec';
 import { klFormSchema, priorConfigSchema, requireKlFormThePriorHas } from '../../priors/kinds/index';
+import { LENET5_CONV_PADDINGS } from './layout';
 
 export const lenet5ConfigSchema = z
   .object({
@@ -18,6 +19,8 @@ export const lenet5ConfigSchema = z
     /** 'cosine': lr · ½(1 + cos(π t / T)) over the T steps (Loshchilov & Hutter 2017); 'constant': lr throughout. */
     learningRateSchedule: z.enum(['constant', 'cosine']).default('constant'),
     estimator: estimatorSchema.default('flipout'),
+    /** 'classic': LeNet-5's padding (61,706 weights); 'same': every convolution SAME-padded, as uncertainty-baselines builds it (layout.ts). */
+    convPadding: z.enum(LENET5_CONV_PADDINGS).default('classic'),
     prior: priorConfigSchema.default({ kind: 'normal', scale: 1 }),
     kl: klFormSchema.default('analytic'),
     /**

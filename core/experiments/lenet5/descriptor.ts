@@ -19,6 +19,7 @@ import { classificationMetrics } from '../../scoring/classification';
 import type { ExperimentDescriptor } from '../descriptor';
 import { lenet5ConfigSchema, type Lenet5Config } from './config';
 import { lenet5Budget } from './budget';
+import { LENET5_CONV_PADDINGS } from './layout';
 import { lenet5Presets } from './presets';
 
 const IDX_PREFIX = 'idx:';
@@ -92,6 +93,15 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
       formOnly: true,
       visible: (values) => values.dataset === 'idx',
     },
+    {
+      key: 'convPadding',
+      label: 'Convolution padding',
+      control: 'select',
+      options: choices([...LENET5_CONV_PADDINGS], {
+        classic: 'LeNet-5 (conv2, conv3 unpadded; 61,706 weights)',
+        same: 'all SAME, as uncertainty-baselines (545,546 weights)',
+      }),
+    },
     ...inferenceFields(
       { estimators: estimatorSchema.options, klPlaceholder: 'klScale/N_train', klHint },
       'classification',
@@ -122,7 +132,7 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
     help: 'klScale/N_train',
   },
   describeSettings: (config, inference) => [
-    `LeNet5 on ${config.dataset}`,
+    `LeNet5${config.convPadding === 'same' ? ' (all convolutions SAME-padded)' : ''} on ${config.dataset}`,
     config.estimator,
     ...inference,
     `batch ${config.batchSize}`,

@@ -43,4 +43,20 @@ export const lenet5Presets: Preset<Lenet5Config>[] = [
       "The default settings on Fashion-MNIST (60,000 training images from Debian's dataset-fashion-mnist); periodic evaluations on 1,000 test images, the last on all 10,000.",
     config: { ...defaultConfig, preset: 'fashion-mnist', dataset: 'fashion-mnist', evalImages: 1000 },
   },
+  {
+    name: 'fashion-mnist-ub',
+    description:
+      "uncertainty-baselines' LeNet5 recipe on Fashion-MNIST (the published methods table): every convolution SAME-padded, 5000 steps of 256, Adam 0.001 constant, no weight decay; 1,000 test images per periodic evaluation, all 10,000 at the end.",
+    config: {
+      ...seedConfig,
+      preset: 'fashion-mnist-ub',
+      dataset: 'fashion-mnist',
+      convPadding: 'same',
+      steps: 5000,
+      batchSize: 256,
+      weightDecay: 0,
+      evalEvery: 500,
+      evalImages: 1000,
+    },
+  },
 ];

@@ -60,7 +60,8 @@ export async function runLenet5(
   const pointModel = trainsPointWeights(config.method)
     ? new PointModel(
         { method: config.method, options },
-        (networkOptions, networkSeeds) => pointLenet5Network(networkOptions, networkSeeds),
+        (networkOptions, networkSeeds) =>
+          pointLenet5Network({ ...networkOptions, convPadding: config.convPadding }, networkSeeds),
         initSeeds,
       )
     : null;
