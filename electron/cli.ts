@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendChoiceSchema, runConfigSchema, type RunConfig } from '../core/contract/runConfig';
 import { descriptorOf, experimentNames, registeredDescriptors } from '../core/experiments/registry';
+import { LENET5_CONV_PADDINGS } from '../core/experiments/lenet5/layout';
 import { estimatorSpecs } from '../core/estimators/index';
 import { methodFromCliName, methods } from '../core/methods/index';
 import { defaultKlForm, klFormSchema, priorKinds } from '../core/priors/kinds/index';
@@ -41,6 +42,7 @@ interface TrainOptions {
   klWeight?: number;
   learningRate?: number;
   batchSize?: number;
+  convPadding?: string;
   workers?: number;
   evalDraws?: number;
   method?: string;
@@ -116,6 +118,12 @@ program
   .option('--kl-weight <w>', `weight of ΣKL in the loss (default: ${klWeightDefaults})`, parseNonNegativeNumber)
   .option('--learning-rate <lr>', 'Adam learning rate', parseNonNegativeNumber)
   .option('--batch-size <n>', 'training batch size of a lenet5 run (overrides the preset)', parseNonNegativeInteger)
+  .addOption(
+    new Option(
+      '--conv-padding <layout>',
+      "LeNet5's convolutions: classic (LeNet-5's, 61,706 weights) or same (every one SAME-padded, as uncertainty-baselines: 545,546)",
+    ).choices([...LENET5_CONV_PADDINGS]),
+  )
   .option(
     '--eval-draws <n>',
     'posterior draws of each evaluation of a lenet5 run (overrides the preset)',
@@ -217,6 +225,7 @@ function buildConfig(
     ['--dataset', 'dataset'],
     ['--estimator', 'estimator'],
     ['--batch-size', 'batchSize'],
+    ['--conv-padding', 'convPadding'],
     ['--eval-draws', 'evalDraws'],
     ['--workers', 'workers'],
     ['--validation-fraction', 'validationFraction'],
@@ -240,6 +249,7 @@ function buildConfig(
     ...(options.klWeight !== undefined ? { klWeight: options.klWeight } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.convPadding !== undefined ? { convPadding: options.convPadding } : {}),
     ...(options.evalDraws !== undefined ? { evalDraws: options.evalDraws } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     // The CLI's names (mc-dropout) map to the registry's ids; an unknown name is refused with the list.

@@ -67,5 +67,14 @@ describe('npm run train', { timeout: 120_000 }, () => {
     const badEpochs = await train(['--experiment', 'sinusoid', '--epochs', 'ten']);
     expect(badEpochs.code).not.toBe(0);
     expect(badEpochs.stderr).toContain('"ten" is not a whole number');
+    // A LeNet5 option on the sinusoid is named, not ignored; an unknown layout lists the two there are.
+    const misplaced = await train(['--experiment', 'sinusoid', '--conv-padding', 'same', '--runs-dir', runsDir]);
+    expect(misplaced.code).not.toBe(0);
+    expect(misplaced.stderr).toContain(
+      'Experiment "sinusoid" has no convPadding, so --conv-padding does not apply to it.',
+    );
+    const unknownLayout = await train(['--experiment', 'lenet5', '--conv-padding', 'wide', '--runs-dir', runsDir]);
+    expect(unknownLayout.code).not.toBe(0);
+    expect(unknownLayout.stderr).toMatch(/--conv-padding.*classic, same/);
   });
 });
