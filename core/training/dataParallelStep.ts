@@ -14,6 +14,7 @@
  * (`syncOptimizer`), and gives them back when the run starts or resumes.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { takeScalars } from '../engine/readback';
 import type { VariationalSequential } from '../models/variationalSequential';
 import { SeedStream } from '../random/seedStream';
 import type { GradientPool } from './gradientPool';
@@ -280,35 +281,34 @@ export async function dataParallelStep(args: DataParallelStepArgs): Promise<Step
     phases.assignMs += lap();
   } catch (error) {
     memory.fail(0); // no helper waits for a step this thread will not finish
+    if (local) tf.dispose([local.nllSum, local.kl, local.correct]);
     throw error;
   } finally {
     images.dispose();
     labels.dispose();
+    if (local) tf.dispose([...local.gradients, local.loss]);
   }
-  try {
-    state.adam = {
-      iterations: adamState.iterations + 1,
-      accBeta1: nextAccBeta(adamState.accBeta1, adam.beta1),
-      accBeta2: nextAccBeta(adamState.accBeta2, adam.beta2),
-    };
-    seeds.seek(ownSeeds.position);
-    let nllSum = local.nllSum.dataSync()[0];
-    let correct = local.correct.dataSync()[0];
-    const kl = local.kl.dataSync()[0];
-    let slowestHelperMs = 0;
-    for (let helper = 1; helper < threads; helper += 1) {
-      const result = memory.threadResult(helper);
-      nllSum += result.nllSum;
-      correct += result.correct;
-      slowestHelperMs = Math.max(slowestHelperMs, result.computeMs);
-    }
-    phases.helperComputeMs += slowestHelperMs;
-    phases.steps += 1;
-    const nll = nllSum / batch.size;
-    return { loss: nll + klWeight * kl, nll, kl, klWeight, accuracy: correct / batch.size };
-  } finally {
-    tf.dispose([...local.gradients, local.loss, local.nllSum, local.kl, local.correct]);
+  state.adam = {
+    iterations: adamState.iterations + 1,
+    accBeta1: nextAccBeta(adamState.accBeta1, adam.beta1),
+    accBeta2: nextAccBeta(adamState.accBeta2, adam.beta2),
+  };
+  seeds.seek(ownSeeds.position);
+  // Read back (and disposed) here; the step's other tensors went above.
+  const ownScalars = await takeScalars({ nllSum: local.nllSum, kl: local.kl, correct: local.correct });
+  let { nllSum, correct } = ownScalars;
+  let slowestHelperMs = 0;
+  for (let helper = 1; helper < threads; helper += 1) {
+    const result = memory.threadResult(helper);
+    nllSum += result.nllSum;
+    correct += result.correct;
+    slowestHelperMs = Math.max(slowestHelperMs, result.computeMs);
   }
+  phases.helperComputeMs += slowestHelperMs;
+  phases.steps += 1;
+  const nll = nllSum / batch.size;
+  const { kl } = ownScalars;
+  return { loss: nll + klWeight * kl, nll, kl, klWeight, accuracy: correct / batch.size };
 }
 
 /** A helper's network replica and where it stands in the pool's steps. */
@@ -319,10 +319,19 @@ export interface HelperReplica {
   imageShape: number[];
   /** The last step this helper took part in. */
   lastStep: number;
-  /** The `parametersWritten` count its variables were last loaded at; −1 forces a load. */
+  /**
+   * The `parametersWritten` count its variables were last loaded at; −1 forces a load. Steps keep
+   * them equal to the shared parameters; only the trainer's own writes make them stale.
+   */
   parametersSeen: number;
-  /** True when its variables equal the shared parameters after its last step. */
-  current: boolean;
+}
+
+/** Loads the shared parameters into the replica if the trainer wrote them since it last did. */
+export function loadSharedParametersIfStale(memory: SharedStepMemory, replica: HelperReplica): void {
+  const written = Atomics.load(memory.control, CONTROL.parametersWritten);
+  if (written === replica.parametersSeen) return;
+  assignSharedParameters(memory, replica.variables);
+  replica.parametersSeen = written;
 }
 
 /**
@@ -333,11 +342,7 @@ export interface HelperReplica {
 export function helperStep(memory: SharedStepMemory, thread: number, step: number, replica: HelperReplica): void {
   const started = performance.now();
   const description = memory.readStep();
-  const written = Atomics.load(memory.control, CONTROL.parametersWritten);
-  if (!replica.current || written !== replica.parametersSeen) {
-    assignSharedParameters(memory, replica.variables);
-    replica.parametersSeen = written;
-  }
+  loadSharedParametersIfStale(memory, replica);
   const { start, rows } = description.slices[thread];
   const pixels = replica.imageShape.reduce((a, b) => a * b, 1);
   const seeds = new SeedStream(description.seeds.seed, description.seeds.salt);
@@ -347,24 +352,26 @@ export function helperStep(memory: SharedStepMemory, thread: number, step: numbe
     ...replica.imageShape,
   ] as never);
   const labels = tf.tensor1d(memory.labels.slice(start, start + rows), 'int32');
-  const result = classifierSliceGradients({
-    network: replica.network,
-    images,
-    labels,
-    slice: { start, fullSize: description.fullSize },
-    seeds,
-    klWeight: description.klWeight,
-    includeKl: false,
-    variables: replica.variables,
-  });
+  let result: ReturnType<typeof classifierSliceGradients> | undefined;
   let nllSum: number;
   let correct: number;
   try {
+    result = classifierSliceGradients({
+      network: replica.network,
+      images,
+      labels,
+      slice: { start, fullSize: description.fullSize },
+      seeds,
+      klWeight: description.klWeight,
+      includeKl: false,
+      variables: replica.variables,
+    });
     writeGradients(memory, thread, result.gradients);
     nllSum = result.nllSum.dataSync()[0];
     correct = result.correct.dataSync()[0];
   } finally {
-    tf.dispose([images, labels, ...result.gradients, result.loss, result.nllSum, result.kl, result.correct]);
+    tf.dispose([images, labels]);
+    if (result) tf.dispose([...result.gradients, result.loss, result.nllSum, result.kl, result.correct]);
   }
   memory.writeThreadResult(thread, {
     nllSum,
@@ -378,9 +385,7 @@ export function helperStep(memory: SharedStepMemory, thread: number, step: numbe
   memory.adamShard(thread, description.adam);
   memory.arrive(CONTROL.shards);
   helperWait(memory, CONTROL.shards, target);
-  replica.current = false;
   assignSharedParameters(memory, replica.variables);
-  replica.current = true;
   replica.lastStep = step;
 }
 

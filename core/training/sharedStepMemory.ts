@@ -75,8 +75,6 @@ export interface SharedStepBuffers {
   threads: number;
   /** Element counts of the trainable variables, in the trainer's order. */
   variableSizes: number[];
-  /** Pixels of one image. */
-  pixels: number;
   /** Largest batch the buffers hold. */
   maxBatch: number;
   control: SharedArrayBuffer;
@@ -127,7 +125,6 @@ export function allocateSharedStepBuffers(
   return {
     threads,
     variableSizes,
-    pixels,
     maxBatch,
     control: new SharedArrayBuffer((CONTROL_WORDS + 2 * threads) * 4),
     scalars: new SharedArrayBuffer((threads * THREAD_SCALARS + STEP.sliceBase + 2 * threads + 8) * 8),
@@ -242,6 +239,11 @@ export class SharedStepMemory {
     this.scalars[at + SCALAR.correct] = result.correct;
     this.scalars[at + SCALAR.computeMs] = result.computeMs;
     this.scalars[at + SCALAR.tensors] = result.tensors;
+  }
+
+  /** A thread's live tensor count, on its own (a helper's reply to a message). */
+  writeTensors(thread: number, tensors: number): void {
+    this.scalars[thread * THREAD_SCALARS + SCALAR.tensors] = tensors;
   }
 
   threadResult(thread: number): { nllSum: number; correct: number; computeMs: number; tensors: number } {

@@ -38,15 +38,10 @@ type Helper = HelperThread;
 export class WorkerGradientPool implements GradientPool {
   private lost: GradientPoolError | undefined;
   private closing = false;
-  /** Messages posted to each helper other than wake-ups (mirrored in shared memory: messagesPostedWord). */
-  private readonly posted: number[];
-
   private constructor(
     private readonly helperThreads: Helper[],
     readonly memory: SharedStepMemory,
-  ) {
-    this.posted = helperThreads.map(() => 0);
-  }
+  ) {}
 
   /** Starts `spec.helpers` threads and waits until each has its backend and replica. */
   static async start(spec: GradientPoolSpec, entry: URL = gradientWorkerUrl()): Promise<WorkerGradientPool> {
@@ -73,11 +68,9 @@ export class WorkerGradientPool implements GradientPool {
     return this.lost;
   }
 
-  /** Each helper's live tensor count after its last step or reply. */
+  /** Each helper's live tensor count after its last step or reply (it writes both to shared memory). */
   get helperTensorCounts(): number[] {
-    return this.helperThreads.map((helper, index) =>
-      Math.max(helper.tensors, this.memory.threadResult(index + 1).tensors),
-    );
+    return this.helperThreads.map((_, index) => this.memory.threadResult(index + 1).tensors);
   }
 
   /** The helpers' threads, for tests that end one abruptly. */
@@ -127,9 +120,8 @@ export class WorkerGradientPool implements GradientPool {
     if (this.lost) return Promise.reject(this.lost);
     const helper = this.helperThreads[index];
     // A helper waiting for steps leaves its loop for a message once it sees the count grow.
-    this.posted[index] += 1;
     const control = this.memory.control;
-    Atomics.store(control, messagesPostedWord(this.helperThreads.length + 1, index), this.posted[index]);
+    Atomics.add(control, messagesPostedWord(this.helperThreads.length + 1, index), 1);
     Atomics.notify(control, CONTROL.step);
     return new Promise<HelperReply>((resolve, reject) => {
       helper.pending = { resolve, reject };

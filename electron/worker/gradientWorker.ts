@@ -17,7 +17,7 @@ import { SeedStream } from '../../core/random/seedStream';
 import { monteCarloProbabilities, type DrawNetwork } from '../../core/evaluation/monteCarlo';
 import { oneDrawProbabilities } from '../../core/evaluation/sharedMonteCarlo';
 import { lenet5FromCheckpoint } from '../../core/ood/checkpointNetwork';
-import { assignSharedParameters, helperStep, type HelperReplica } from '../../core/training/dataParallelStep';
+import { helperStep, loadSharedParametersIfStale, type HelperReplica } from '../../core/training/dataParallelStep';
 import {
   CONTROL,
   helperStateWord,
@@ -69,7 +69,6 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
         imageShape: [IMAGE_SIZE, IMAGE_SIZE, 1],
         lastStep: 0,
         parametersSeen: -1,
-        current: false,
       },
       memory: new SharedStepMemory(buffers),
       thread: helperIndex + 1,
@@ -100,8 +99,7 @@ async function handle(request: HelperRequest): Promise<HelperReply> {
   if (request.type === 'wake') throw new Error('A wake-up is not a request.');
   if (!training) throw new Error('A gradient helper was asked for draws before it was initialised.');
   const { replica, memory } = training;
-  assignSharedParameters(memory, replica.variables);
-  replica.current = false; // the next step reloads: the trainer may publish other values before it
+  loadSharedParametersIfStale(memory, replica);
   const { values } = await monteCarloProbabilities({ ...request, network: replica.network });
   return { type: 'probabilities', values, tensors: tf.memory().numTensors };
 }
@@ -158,8 +156,12 @@ port.on('message', (request: HelperRequest) => {
   }
   messagesTaken += 1;
   handle(request).then(
-    // Probabilities are handed over, not copied (50 draws × 1,000 images × 10 classes is 2 MB).
-    (reply) => port.postMessage(reply, reply.type === 'probabilities' ? [reply.values.buffer as ArrayBuffer] : []),
+    (reply) => {
+      // One place for the pool to read this helper's tensor count, whether a step or a reply came last.
+      if (training && 'tensors' in reply) training.memory.writeTensors(training.thread, reply.tensors);
+      // Probabilities are handed over, not copied (50 draws × 1,000 images × 10 classes is 2 MB).
+      port.postMessage(reply, reply.type === 'probabilities' ? [reply.values.buffer as ArrayBuffer] : []);
+    },
     (error: unknown) =>
       port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
   );
