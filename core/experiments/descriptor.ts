@@ -40,6 +40,11 @@ export interface ClassificationTask<C = unknown> {
   /** Whether the worker can rebuild the network from a checkpoint to classify dropped images (OOD). */
   classifiesDroppedImages: boolean;
   /**
+   * The share of the training images a run of this configuration keeps out of training (0: none),
+   * the split post-hoc fits use (see `fitsOnValidationSplit` of a method's capabilities).
+   */
+  heldOutValidation(config: C): number;
+  /**
    * The user's IDX folder a configuration trains on (null for a bundled dataset): the host reads its
    * images files' headers before the run starts and refuses images that are not
    * `input.imageSize` square, so such a run fails with a clear message before anything is created.

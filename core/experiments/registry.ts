@@ -5,6 +5,7 @@
 import type { Lenet5Config } from './lenet5/config';
 import type { ExperimentInfo } from '../contract/workbenchApi';
 import type { ClassificationTask, ExperimentDescriptor, FigureId } from './descriptor';
+import type { TaskKind } from '../methods/method';
 import { experimentDescriptors } from './descriptors';
 
 export class UnknownExperimentError extends Error {
@@ -35,6 +36,21 @@ export function totalStepsOf(config: { experiment: string }): number {
 export function classificationTaskOf(config: { experiment: string }): ClassificationTask | null {
   const { task } = descriptorOf(config);
   return task.kind === 'classification' ? task : null;
+}
+
+/**
+ * What a post-hoc method needs to know of a stored run to say whether it applies
+ * (validateMethodCombination's task kind, base method and held-out validation share).
+ */
+export function posthocBaseOf(config: { experiment: string; method: string }): {
+  taskKind: TaskKind;
+  baseMethod: string;
+  baseValidationFraction?: number;
+} {
+  const { task } = descriptorOf(config);
+  return task.kind === 'classification'
+    ? { taskKind: task.kind, baseMethod: config.method, baseValidationFraction: task.heldOutValidation(config) }
+    : { taskKind: task.kind, baseMethod: config.method };
 }
 
 /**

@@ -103,6 +103,11 @@ export type MethodCombination = {
   taskKind: TaskKind;
   /** The stored run's method, for a post-hoc method. */
   baseMethod?: MethodId | string;
+  /**
+   * The share of the training images the stored run held out of training, for a post-hoc method
+   * (undefined: not known, not checked). 0 refuses a method that fits on that split.
+   */
+  baseValidationFraction?: number;
   /** Raw options (form, CLI, run.json); defaults are filled in. */
   options?: unknown;
 };
@@ -113,7 +118,7 @@ export type MethodCombinationResult =
 /**
  * Refuses what makes no sense — a method for a task kind it does not apply to (temperature scaling
  * of a regression run), a post-hoc method without a base run or on the wrong kind of run (Laplace
- * on a VI run), a trained method given a base run, options out of range (an ensemble of 1, a
+ * on a VI run, a fit on the validation split of a run that kept none), a trained method given a base run, options out of range (an ensemble of 1, a
  * dropout rate outside [0, 1)) — with a message that says what would work.
  */
 export function validateMethodCombination(combination: MethodCombination): MethodCombinationResult {
@@ -153,6 +158,15 @@ export function validateMethodCombination(combination: MethodCombination): Metho
     if (!requires.includes(base.id)) {
       const advice = wrongBaseAdvice[method.id]?.(base) ?? `Apply it to a ${requiredLabels} run.`;
       return { ok: false, message: `${method.label} cannot be applied to a ${base.label} run. ${advice}` };
+    }
+    if (capabilities.fitsOnValidationSplit?.includes(taskKind) && combination.baseValidationFraction === 0) {
+      return {
+        ok: false,
+        message:
+          `${method.label} fits on a validation split held out of training, and this run trained on every training image, ` +
+          'so fitting it on the held-out images would score it on what it was fitted to. Train the run again with a ' +
+          "validation fraction above 0 (the form's field, or --validation-fraction; point-weight runs hold out 0.1 by default).",
+      };
     }
   } else if (combination.baseMethod !== undefined) {
     const postHoc = Object.values(methods)

@@ -27,6 +27,12 @@ export interface MethodCapabilities {
   appliesTo: readonly TaskKind[];
   /** Post-hoc methods only: the methods a base run may have been trained with. */
   requiresMethod?: readonly MethodId[];
+  /**
+   * Post-hoc methods only: the task kinds on which the fit uses the validation split the base run
+   * held out of training (never the held-out test set), so a run that trained on every image
+   * cannot take it.
+   */
+  fitsOnValidationSplit?: readonly TaskKind[];
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { rawMethodOptions } from '../../core/contract/methodConfig';
 import type { RunRecord } from '../../core/contract/workbenchApi';
-import { descriptorOf } from '../../core/experiments/registry';
+import { descriptorOf, posthocBaseOf } from '../../core/experiments/registry';
 import { validateMethodCombination } from '../../core/methods/index';
 import type { PosthocRequest } from '../worker/posthocWorker';
 import { oodReferenceSets, type ReferenceSet } from './oodReferenceSets';
@@ -176,7 +176,7 @@ export class PosthocService {
       : record.config;
     const method = methods[methodId];
     const taskKind = descriptorOf(config).task.kind;
-    const combination = validateMethodCombination({ method: method.id, taskKind, baseMethod: config.method });
+    const combination = validateMethodCombination({ method: method.id, ...posthocBaseOf(config) });
     if (!combination.ok) throw new PosthocServiceError(combination.message);
     if (record.checkpointStep === undefined)
       throw new PosthocServiceError(

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { rawMethodOptions } from '../../core/contract/methodConfig';
 import type { Lenet5Config } from '../../core/contract/runConfig';
-import { heldOutValidationFraction } from '../../core/experiments/lenet5/trainer';
+import { heldOutValidationFraction } from '../../core/experiments/lenet5/config';
 import { registerFastGradients } from '../../core/engine/fastGradients';
 import { hasEpistemicPart, methods } from '../../core/methods/index';
 import type { LaplaceOptions } from '../../core/methods/descriptors/laplace';

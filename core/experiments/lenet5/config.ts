@@ -1,7 +1,7 @@
 /** LeNet5's run configuration, validated wherever it crosses a process boundary. */
 import { z } from 'zod';
 import { backendChoiceSchema, datasetSpecSchema, seedSchema } from '../../contract/configParts';
-import { methodConfigFields, requireValidMethod } from '../../contract/methodConfig';
+import { methodConfigFields, requireValidMethod, trainsPointWeights } from '../../contract/methodConfig';
 import { estimatorSchema } from '../../estimators/index';
 import { posteriorInitSchema } from '../../posteriors/meanFieldNormalSpec';
 import { klFormSchema, priorConfigSchema, requireKlFormThePriorHas } from '../../priors/kinds/index';
@@ -60,3 +60,11 @@ export const lenet5ConfigSchema = z
   .superRefine(requireKlFormThePriorHas)
   .superRefine(requireValidMethod('classification'));
 export type Lenet5Config = z.infer<typeof lenet5ConfigSchema>;
+
+/**
+ * The fraction of the training set a run keeps out of training for post-hoc fits: the config's,
+ * else 0.1 for the point-weight methods (whose post-hoc methods need one) and 0 for VI.
+ */
+export function heldOutValidationFraction(config: Pick<Lenet5Config, 'method' | 'validationFraction'>): number {
+  return config.validationFraction ?? (trainsPointWeights(config.method) ? 0.1 : 0);
+}

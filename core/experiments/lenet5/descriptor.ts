@@ -17,7 +17,7 @@ import { choices, type FormContext, type FormValues } from '../../forms/fieldSpe
 import { methodOfForm } from '../../forms/methodFields';
 import { classificationMetrics } from '../../scoring/classification';
 import type { ExperimentDescriptor } from '../descriptor';
-import { lenet5ConfigSchema, type Lenet5Config } from './config';
+import { heldOutValidationFraction, lenet5ConfigSchema, type Lenet5Config } from './config';
 import { lenet5Budget } from './budget';
 import { LENET5_CONV_PADDINGS } from './layout';
 import { lenet5Presets } from './presets';
@@ -53,6 +53,7 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
     trainImages: KNOWN_TRAIN_IMAGES,
     idxFolder: (config) => (config.dataset.startsWith(IDX_PREFIX) ? config.dataset.slice(IDX_PREFIX.length) : null),
     classifiesDroppedImages: true,
+    heldOutValidation: heldOutValidationFraction,
   },
   metrics: classificationMetrics,
   figureRows: [

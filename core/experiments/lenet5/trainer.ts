@@ -26,7 +26,7 @@ import type { TrainingCheckpoint } from '../../training/checkpoint';
 import { runTrainingLoop, type StepMetrics } from '../../training/trainingLoop';
 import { captureTrainingState, restoreTrainingState, type TrainingStateParts } from '../../training/trainingState';
 import type { ExperimentEnvironment, ExperimentHooks, ExperimentTrainer } from '../trainer';
-import type { Lenet5Config } from './config';
+import { heldOutValidationFraction, type Lenet5Config } from './config';
 import { startLenet5DataParallel, type Lenet5DataParallel } from './dataParallel';
 import { evaluateClassifier, makeEvaluationSet, type ClassifierEvaluation } from './evaluation';
 import { lenet5Network } from './network';
@@ -227,14 +227,6 @@ export async function runLenet5(
     pointModel?.dispose();
     variational?.dispose();
   }
-}
-
-/**
- * The fraction of the training set a run keeps out of training for post-hoc fits: the config's,
- * else 0.1 for the point-weight methods (whose post-hoc methods need one) and 0 for VI.
- */
-export function heldOutValidationFraction(config: Pick<Lenet5Config, 'method' | 'validationFraction'>): number {
-  return config.validationFraction ?? (trainsPointWeights(config.method) ? 0.1 : 0);
 }
 
 /** The learning rate of optimizer step `step` (1-based) under the run's schedule. */

@@ -45,5 +45,6 @@ export const laplaceMethod = defineMethod({
     postHoc: true,
     appliesTo: ['classification', 'regression'],
     requiresMethod: ['deterministic'],
+    fitsOnValidationSplit: ['classification'],
   },
 });

@@ -34,5 +34,6 @@ export const temperatureScalingMethod = defineMethod({
     postHoc: true,
     appliesTo: ['classification'],
     requiresMethod: ['vi', 'deterministic', 'mcDropout', 'ensemble'],
+    fitsOnValidationSplit: ['classification'],
   },
 });

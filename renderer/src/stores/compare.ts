@@ -10,7 +10,7 @@ import type { OodEvaluation } from '../../../core/contract/ood';
 import type { PosthocFit } from '../../../core/contract/posthoc';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import type { RunRecord } from '../../../core/contract/workbenchApi';
-import { classifiesImages, descriptorOf } from '../../../core/experiments/registry';
+import { classifiesImages, posthocBaseOf } from '../../../core/experiments/registry';
 import { methods, validateMethodCombination, type MethodId } from '../../../core/methods/index';
 import type { ComparisonRun, SeedGrouping } from '../../../core/figures/comparison';
 import { applyRunEvent, runDataFromEvents, type RunData } from '../../../core/figures/runData';
@@ -109,7 +109,7 @@ export const useCompareStore = defineStore('compare', () => {
 
   /**
    * Per post-hoc method of the registry (temperature scaling, last-layer Laplace): the compared runs
-   * it can be fitted to — the registry's capabilities allow it for the run's method and task kind,
+   * it can be fitted to — the registry's capabilities allow it for the run's method, task kind and held-out validation split,
    * the run has a checkpoint — and that have no fit of it yet.
    */
   const posthocCandidates = computed(() =>
@@ -123,11 +123,7 @@ export const useCompareStore = defineStore('compare', () => {
           const record = runsStore.runs.find((run) => run.id === id);
           if (!record || record.checkpointStep === undefined || !(id in dataById.value)) return false;
           if ((posthocById.value[id] ?? []).some((fit) => fit.method === method.id)) return false;
-          return validateMethodCombination({
-            method: method.id,
-            taskKind: descriptorOf(record.config).task.kind,
-            baseMethod: record.config.method,
-          }).ok;
+          return validateMethodCombination({ method: method.id, ...posthocBaseOf(record.config) }).ok;
         }),
       })),
   );

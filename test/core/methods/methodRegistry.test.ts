@@ -9,6 +9,8 @@ import {
   trainedMethodsFor,
   validateMethodCombination,
 } from '../../../core/methods';
+import { lenet5ConfigSchema } from '../../../core/experiments/lenet5/config';
+import { posthocBaseOf } from '../../../core/experiments/registry';
 
 const refusal = (combination: Parameters<typeof validateMethodCombination>[0]): string => {
   const result = validateMethodCombination(combination);
@@ -84,6 +86,34 @@ describe('validateMethodCombination', () => {
     expect(refusal({ method: 'laplace', taskKind: 'regression', baseMethod: 'ensemble' })).toMatch(
       /cannot be applied to a Deep ensemble run\. .*Train a deterministic run/,
     );
+  });
+
+  it('refuses a validation-split fit on a classification run that held no split out, and reads the split from the run', () => {
+    const lenet5 = (fields: Record<string, unknown>) => lenet5ConfigSchema.parse({ experiment: 'lenet5', ...fields });
+    const vi = lenet5({});
+    const deterministic = lenet5({ method: 'deterministic' });
+    // VI trains on every image unless told otherwise; point-weight runs keep 0.1 back.
+    expect(posthocBaseOf(vi)).toEqual({ taskKind: 'classification', baseMethod: 'vi', baseValidationFraction: 0 });
+    expect(posthocBaseOf(deterministic).baseValidationFraction).toBe(0.1);
+    expect(posthocBaseOf(lenet5({ validationFraction: 0.2 })).baseValidationFraction).toBe(0.2);
+    expect(posthocBaseOf(lenet5({ method: 'deterministic', validationFraction: 0 })).baseValidationFraction).toBe(0);
+    for (const [method, base] of [
+      ['temperatureScaling', vi],
+      ['laplace', lenet5({ method: 'deterministic', validationFraction: 0 })],
+    ] as const) {
+      expect(refusal({ method, ...posthocBaseOf(base) })).toMatch(
+        /fits on a validation split held out of training, and this run trained on every training image.*validation fraction above 0/,
+      );
+    }
+    expect(
+      validateMethodCombination({ method: 'temperatureScaling', ...posthocBaseOf(lenet5({ validationFraction: 0.1 })) })
+        .ok,
+    ).toBe(true);
+    expect(validateMethodCombination({ method: 'laplace', ...posthocBaseOf(deterministic) }).ok).toBe(true);
+    // Regression Laplace chooses its prior precision by marginal likelihood: no split asked for.
+    const sinusoid = posthocBaseOf({ experiment: 'sinusoid', method: 'deterministic' });
+    expect(sinusoid).toEqual({ taskKind: 'regression', baseMethod: 'deterministic' });
+    expect(validateMethodCombination({ method: 'laplace', ...sinusoid, baseValidationFraction: 0 }).ok).toBe(true);
   });
 
   it('refuses temperature scaling of a regression run and names what applies to regression', () => {

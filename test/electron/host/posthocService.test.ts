@@ -207,6 +207,11 @@ describe('the API', () => {
       await expect(services.api.call('fitPosthoc', ['vi-0', 'laplace'])).rejects.toThrow(
         /Last-layer Laplace cannot be applied to a Mean-field VI run\. .*Train a deterministic run/,
       );
+      // A VI run trained on every image (no validation split): temperature scaling is refused, not
+      // fitted on the held-out images.
+      await expect(services.api.call('fitPosthoc', ['vi-0', 'temperatureScaling'])).rejects.toThrow(
+        /Temperature scaling fits on a validation split held out of training, and this run trained on every training image/,
+      );
       await expect(services.api.call('fitPosthoc', ['det-0', 'vi'])).rejects.toThrow(
         /Mean-field VI is a training method/,
       );
