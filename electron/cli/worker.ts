@@ -17,12 +17,20 @@ interface WorkerOptions {
   stalledIntervalMs?: number;
   maxStalled?: number;
   concurrency?: number;
+  maxBacklogMb?: number;
 }
 
 function parsePositiveInteger(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < 1 || !Number.isSafeInteger(number))
     throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
+  return number;
+}
+
+function parsePositiveNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0)
+    throw new InvalidArgumentError(`"${value}" is not a positive number.`);
   return number;
 }
 
@@ -64,6 +72,11 @@ export function registerWorkerCommand(program: Command): void {
       'times a run may lose its worker before it is failed (default 2)',
       parsePositiveInteger,
     )
+    .option(
+      '--max-backlog-mb <mb>',
+      "megabytes of a run's events Redis may leave unacknowledged (it is down) before training waits for it (default 64)",
+      parsePositiveNumber,
+    )
     .action(async (options: WorkerOptions) => {
       process.exitCode = await runWorker(options);
     });
@@ -90,6 +103,7 @@ async function runWorker(options: WorkerOptions): Promise<number> {
       ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
       ...(options.maxStalled ? { maxStalledCount: options.maxStalled } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.maxBacklogMb ? { maxBacklogBytes: Math.round(options.maxBacklogMb * 2 ** 20) } : {}),
     });
   } catch (error) {
     console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);

@@ -7,7 +7,9 @@
  *
  * The job is validated before anything runs (a malformed one fails at once, never retried); a
  * resumed attempt starts from the checkpoint the host stored last. Stop / pause / resume arrive on
- * the control channel. Closing (SIGTERM) lets the run in hand finish first, then exits.
+ * the control channel. While Redis is down ioredis keeps the entries it could not send; once they
+ * pass `maxBacklogBytes` the run's training is paused (its status says why) until Redis has them.
+ * Closing (SIGTERM) lets the run in hand finish first, then exits.
  */
 import os from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -46,6 +48,12 @@ export interface QueueWorkerOptions {
   maxStalledCount?: number;
   /** Runs trained at once, each in its own training thread (1 by default; more only on the wasm and cpu backends). */
   concurrency?: number;
+  /**
+   * Bytes of a run's stream entries Redis may leave unacknowledged (it is down or stalled) before
+   * the run's training is paused until it has taken them (default 64 MiB): the worker's memory
+   * stays bounded and nothing is dropped.
+   */
+  maxBacklogBytes?: number;
   workerUrl?: URL;
   /** One line per notable thing (job taken, job done with counts); stdout by default. */
   log?(line: Record<string, unknown>): void;
@@ -57,9 +65,13 @@ export interface RunningQueueWorker {
   close(): Promise<void>;
 }
 
+/** The default of `maxBacklogBytes`: about a hundred LeNet5 checkpoints, or hours of events. */
+export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+
 interface CurrentRun {
   runId: string;
-  training: TrainingWorker;
+  /** A stop / pause / resume from the control channel. */
+  control(command: ControlCommand): void;
 }
 
 /**
@@ -128,7 +140,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     const run = current.get(runId);
     if (!run) return;
     void readControl(commands, runId).then((command) => {
-      if (command && current.get(runId) === run) run.training.send({ type: command, runId });
+      if (command && current.get(runId) === run) run.control(command);
     });
   });
 
@@ -155,6 +167,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
         queueUrl,
         threads,
         log,
+        maxBacklogBytes: options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES,
         setCurrent: (runId, run) => {
           if (run) current.set(runId, run);
           else current.delete(runId);
@@ -198,6 +211,7 @@ interface TrainContext {
   queueUrl: QueueUrl;
   threads: ThreadSlots;
   log(line: Record<string, unknown>): void;
+  maxBacklogBytes: number;
   setCurrent(runId: string, run: CurrentRun | null): void;
 }
 
@@ -208,19 +222,60 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
   let seq = 0;
   let pending: Promise<unknown> = Promise.resolve();
   const sentEvents: string[] = [];
+  // Entries Redis has not acknowledged yet. While it is down, ioredis holds them in memory (and
+  // resends them in order when it is back); past maxBacklogBytes the training is paused until
+  // they are taken, so a long outage costs time, not memory, and loses nothing.
+  const backlog = { entries: 0, bytes: 0, peakBytes: 0, heldSince: 0 };
+  let training: TrainingWorker | undefined;
+  let userPaused = false;
+  const holdOrRelease = () => {
+    if (!training) return;
+    if (backlog.heldSince === 0 && backlog.bytes > context.maxBacklogBytes) {
+      backlog.heldSince = Date.now();
+      const size =
+        backlog.bytes < 2 ** 20
+          ? `${Math.ceil(backlog.bytes / 1024)} KB`
+          : `${(backlog.bytes / 2 ** 20).toFixed(1)} MB`;
+      const reason = `Redis has not acknowledged the last ${backlog.entries} entries of this run (${size}); training waits until it has them, so nothing is lost.`;
+      log({ worker: name, runId: job.runId, backlog: { entries: backlog.entries, bytes: backlog.bytes }, held: true });
+      training.send({ type: 'pause', runId: job.runId, reason });
+    } else if (backlog.heldSince !== 0 && backlog.bytes <= context.maxBacklogBytes / 4) {
+      log({
+        worker: name,
+        runId: job.runId,
+        released: true,
+        heldMs: Date.now() - backlog.heldSince,
+        peakBytes: backlog.peakBytes,
+      });
+      backlog.heldSince = 0;
+      if (!userPaused) training.send({ type: 'resume', runId: job.runId });
+    }
+  };
   // One connection sends the XADDs in order; through a Redis restart ioredis queues and resends them.
   const append = (body: RemoteEntryBody) => {
     seq += 1;
-    pending = commands.xadd(
-      job.streamKey,
-      '*',
-      'attempt',
-      String(attempt),
-      'seq',
-      String(seq),
-      'body',
-      JSON.stringify(body),
-    );
+    const text = JSON.stringify(body);
+    backlog.entries += 1;
+    backlog.bytes += text.length;
+    backlog.peakBytes = Math.max(backlog.peakBytes, backlog.bytes);
+    const sent = commands.xadd(job.streamKey, '*', 'attempt', String(attempt), 'seq', String(seq), 'body', text);
+    const acknowledged = () => {
+      backlog.entries -= 1;
+      backlog.bytes -= text.length;
+      holdOrRelease();
+    };
+    void sent.then(acknowledged, acknowledged);
+    pending = sent;
+    holdOrRelease();
+  };
+  const control = (command: ControlCommand): void => {
+    if (command === 'pause') userPaused = true;
+    if (command === 'resume') {
+      userPaused = false;
+      // Held for the backlog: the run goes on when Redis has taken it.
+      if (backlog.heldSince !== 0) return;
+    }
+    training?.send({ type: command, runId: job.runId });
   };
 
   const stored = await commands.get(job.checkpoint.key);
@@ -243,8 +298,7 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
   append({ kind: 'attempt', worker: name, fromStep });
   log({ worker: name, runId: job.runId, attempt, fromStep, started: true });
 
-  const control = await readControl(commands, job.runId);
-  if (control === 'stop') {
+  if ((await readControl(commands, job.runId)) === 'stop') {
     append({ kind: 'done', state: 'stopped', step: fromStep, message: 'Stopped before it started training.' });
     await pending;
     return { state: 'stopped', step: fromStep };
@@ -292,8 +346,8 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
         resolve({ state: 'failed', step: fromStep });
       },
     });
-    const training = slot.training;
-    context.setCurrent(job.runId, { runId: job.runId, training });
+    training = slot.training;
+    context.setCurrent(job.runId, { runId: job.runId, control });
     training.send({
       type: 'start',
       runId: job.runId,
@@ -303,10 +357,11 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
     });
     // A pause or stop sent before the thread existed.
     void readControl(commands, job.runId).then((command) => {
-      if (command === 'pause') training.send({ type: 'pause', runId: job.runId });
+      if (command === 'pause') control('pause');
     });
   });
   context.setCurrent(job.runId, null);
+  training = undefined;
   if (slot) context.threads.give(slot);
   await pending;
   log({
@@ -316,6 +371,7 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
     state: result.state,
     entries: seq,
     events: sentEvents.length,
+    peakBacklogBytes: backlog.peakBytes,
     sent: sentEvents,
   });
   return result;

@@ -38,7 +38,12 @@ export const startRunMessageSchema = z.object({
 /** Host → worker: end the current run early at the next step boundary. */
 export const stopRunMessageSchema = z.object({ type: z.literal('stop'), runId });
 /** Host → worker: hold the current run at the next step boundary / let it go on. */
-export const pauseRunMessageSchema = z.object({ type: z.literal('pause'), runId });
+/** `reason`: why the run waits when the host (not the user) holds it, said in its `paused` status. */
+export const pauseRunMessageSchema = z.object({
+  type: z.literal('pause'),
+  runId,
+  reason: z.string().max(500).optional(),
+});
 export const resumeRunMessageSchema = z.object({ type: z.literal('resume'), runId });
 
 /**

@@ -74,6 +74,8 @@ interface ActiveRun {
   runId: string;
   stopRequested: boolean;
   pauseRequested: boolean;
+  /** Why, when the pause is not the user's (the queue worker's backlog). */
+  pauseReason?: string;
   /** Wakes a paused run to look at its flags again. */
   wake: (() => void) | null;
   step: number;
@@ -126,6 +128,7 @@ export function serveTrainingSession(
       if (active?.runId !== message.runId) return;
       if (message.type === 'stop') active.stopRequested = true;
       active.pauseRequested = message.type === 'pause';
+      active.pauseReason = message.type === 'pause' ? message.reason : undefined;
       active.wake?.();
       // A paused run serves requests at once, like an idle worker.
       if (active.pauseRequested) void ood.pump();
@@ -217,7 +220,9 @@ async function trainRun(
         await services.ood.serveBetweenSteps(performance.now() - run.lastYieldEnd);
         run.lastYieldEnd = performance.now();
         if (!run.pauseRequested || run.stopRequested) return;
-        postStatus('paused', { message: `Paused at step ${run.step}.` });
+        postStatus('paused', {
+          message: run.pauseReason ? `Paused at step ${run.step}: ${run.pauseReason}` : `Paused at step ${run.step}.`,
+        });
         while (run.pauseRequested && !run.stopRequested) await new Promise<void>((resolve) => (run.wake = resolve));
         run.wake = null;
         run.lastYieldEnd = performance.now();

@@ -277,3 +277,64 @@ describe('a wrong password, an unreachable Redis, a malformed job', () => {
     await runManager.close();
   });
 });
+
+describe('a queue worker while Redis is down', () => {
+  it(
+    'pauses the run once its unsent entries pass the backlog limit, resumes when Redis has them, and loses nothing',
+    { timeout: 300_000 },
+    async () => {
+      // Only this worker: 0.02 MB of unacknowledged entries, about a hundred sinusoid metrics events.
+      await Promise.all(h.workers.map((worker) => worker.kill('SIGTERM')));
+      const LIMIT = Math.round(0.02 * 2 ** 20);
+      const worker = await h.startWorker('backlogged', ['--max-backlog-mb', '0.02']);
+      const { runManager } = await h.openHost();
+      const started = await runManager.startRun({
+        config: sinusoidConfig({ epochs: 1_000_000, evalEvery: 500_000, gridPoints: 20 }),
+        runOn: 'queue',
+      });
+      await waitFor(
+        async () => ((await runManager.getRun(started.id)).step >= 20 ? true : undefined),
+        'the run to train',
+      );
+      // Down for 5 s: without a limit the worker would keep every step's entries in memory meanwhile.
+      await h.redis.restart(5000);
+      const released = await waitFor(
+        () => worker.lines.find((line) => line.runId === started.id && line.released),
+        'the worker to release the run once Redis has its backlog',
+      );
+      const held = worker.lines.find((line) => line.runId === started.id && line.held);
+      expect(held?.backlog).toMatchObject({ bytes: expect.any(Number) as number });
+      expect((held?.backlog as { bytes: number }).bytes).toBeGreaterThan(LIMIT);
+      // Held from the step boundary after the limit: what arrived meanwhile is at most a step's entries.
+      expect(released.peakBytes as number).toBeLessThan(2 * LIMIT);
+      expect(released.heldMs as number).toBeGreaterThan(1000);
+      const resumedAt = (await runManager.getRun(started.id)).step;
+      await waitFor(
+        async () => ((await runManager.getRun(started.id)).step >= resumedAt + 20 ? true : undefined),
+        'the run to train on after the release',
+      );
+      await runManager.stopRun(started.id);
+      const final = await runManager.waitForRun(started.id);
+      expect(final.state).toBe('stopped');
+      const sent = await waitFor(
+        () => worker.lines.find((line) => line.runId === started.id && line.sent)?.sent,
+        "the worker's log of the run",
+      );
+      const stored = await h.storedEvents(started.id);
+      // Everything the worker sent is stored once and in order, every step from 1 to the last.
+      expect(workerSentOf(stored)).toEqual(sent);
+      expect(timelineMetricSteps(stored)).toEqual(Array.from({ length: final.step }, (_, index) => index + 1));
+      // The run says why it waited, and it went on from the step where it was held.
+      const statuses = stored.filter((event) => event.type === 'status');
+      const paused = statuses.find((event) => event.type === 'status' && event.state === 'paused');
+      expect(paused?.type === 'status' && paused.message).toMatch(
+        /^Paused at step \d+: Redis has not acknowledged the last \d+ entries of this run \(2\d KB\); training waits until it has them, so nothing is lost\.$/,
+      );
+      const resumed = statuses.find(
+        (event) => event.type === 'status' && event.state === 'running' && /^Resumed at step/.test(event.message ?? ''),
+      );
+      expect(resumed?.step).toBe(paused?.step);
+      await runManager.close();
+    },
+  );
+});
