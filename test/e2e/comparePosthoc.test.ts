@@ -90,6 +90,19 @@ describe('post-hoc rows in the compare view', () => {
     expect(await page.locator('tr[data-posthoc] td[data-column="trainSeconds"][data-best="true"]').count()).toBe(0);
     await expect.poll(() => page.getByTestId('compare-fit-temperatureScaling').isEnabled()).toBe(true);
 
+    // No run has an OOD evaluation stored: the base row's AUROC is empty until "Evaluate OOD" runs it.
+    const baseAuroc = page
+      .locator('tr[data-testid="methods-part-row"]:not([data-posthoc]) td[data-column="aurocEntropy"]')
+      .first();
+    expect((await baseAuroc.textContent())?.trim()).toBe('—');
+    const evaluateOod = page.getByTestId('compare-evaluate-ood');
+    expect(await evaluateOod.getAttribute('data-runs')).toBe('2');
+    await evaluateOod.click();
+    await expect.poll(() => evaluateOod.count(), { timeout: 300_000 }).toBe(0);
+    await expect
+      .poll(async () => parseFloat((await baseAuroc.locator('.methods__mean').textContent()) ?? ''))
+      .toBeGreaterThan(0.5);
+
     const csv = (await downloadedBytes(await downloadFrom(page, 'methods-csv-classification'))).toString('utf8');
     const lines = csv.trimEnd().split('\n');
     expect(lines).toHaveLength(4);

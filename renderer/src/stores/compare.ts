@@ -137,24 +137,60 @@ export const useCompareStore = defineStore('compare', () => {
    */
   async function fitPosthoc(method: MethodId): Promise<void> {
     const runIds = posthocCandidates.value.find((candidate) => candidate.method === method)?.runIds ?? [];
+    await eachRun(runIds, methods[method].label, async (runId) => {
+      fittingPosthoc.value = { method, runId };
+      const fit = await api.fitPosthoc(runId, method);
+      const others = (posthocById.value[runId] ?? []).filter((candidate) => candidate.method !== method);
+      posthocById.value = { ...posthocById.value, [runId]: [...others, fit] };
+    });
+    fittingPosthoc.value = null;
+  }
+
+  /**
+   * The compared runs the OOD columns are empty for: image classifiers with a checkpoint, loaded,
+   * with no stored OOD evaluation (ood.json).
+   */
+  const oodMissingIds = computed(() =>
+    selectedIds.value.filter((id) => {
+      const record = runsStore.runs.find((run) => run.id === id);
+      return (
+        record !== undefined &&
+        classifiesImages(record.config) &&
+        record.checkpointStep !== undefined &&
+        id in dataById.value &&
+        !oodById.value[id]
+      );
+    }),
+  );
+  /** The run whose OOD evaluation runs now, or null. */
+  const evaluatingOodId = ref<string | null>(null);
+
+  /** Evaluates OOD (the run view's "Evaluate OOD", stored with each run) for every run missing one, in turn. */
+  async function evaluateMissingOod(): Promise<void> {
+    await eachRun(oodMissingIds.value, 'OOD evaluation', async (runId) => {
+      evaluatingOodId.value = runId;
+      const evaluation = await api.evaluateOod(runId);
+      oodById.value = { ...oodById.value, [runId]: evaluation };
+    });
+    evaluatingOodId.value = null;
+  }
+
+  /**
+   * Runs `action` on each run, one after the other (each asks the host's worker); a run the host
+   * refuses is named in the error line, the others still go through.
+   */
+  async function eachRun(runIds: readonly string[], what: string, action: (runId: string) => Promise<void>) {
     error.value = null;
     const problems: string[] = [];
-    try {
-      for (const runId of runIds) {
-        fittingPosthoc.value = { method, runId };
-        try {
-          const fit = await api.fitPosthoc(runId, method);
-          const others = (posthocById.value[runId] ?? []).filter((candidate) => candidate.method !== method);
-          posthocById.value = { ...posthocById.value, [runId]: [...others, fit] };
-        } catch (caught) {
-          const name = runsStore.runs.find((run) => run.id === runId)?.name ?? runId;
-          problems.push(`${methods[method].label} of "${name}": ${messageOf(caught)}`);
-        }
+    for (const runId of runIds) {
+      try {
+        await action(runId);
+      } catch (caught) {
+        const name = runsStore.runs.find((run) => run.id === runId)?.name ?? runId;
+        problems.push(`${what} of "${name}": ${messageOf(caught)}`);
       }
-    } finally {
-      fittingPosthoc.value = null;
-      if (problems.length > 0) error.value = problems.join(' ');
     }
+    if (problems.length > 0) error.value = problems.join(' ');
   }
 
   /**
@@ -306,5 +342,8 @@ export const useCompareStore = defineStore('compare', () => {
     posthocCandidates,
     fittingPosthoc,
     fitPosthoc,
+    oodMissingIds,
+    evaluatingOodId,
+    evaluateMissingOod,
   };
 });
