@@ -6,6 +6,7 @@
  * an exported figure's title and caption.
  */
 import {
+  Chart,
   BarController,
   BarElement,
   CategoryScale,
@@ -21,6 +22,8 @@ import {
   Title,
   Tooltip,
 } from 'chart.js';
+import { FIGURE_FONT_FAMILY } from './fonts';
+import { installLegendFit } from './legendFit';
 
 export const chartComponents = [
   LineController,
@@ -38,3 +41,10 @@ export const chartComponents = [
   Title,
   SubTitle,
 ] as const;
+
+/** Registers the components with Chart.js, sets the figure font and fits legend labels (every host that draws). */
+export function registerFigureCharts(): void {
+  Chart.register(...chartComponents);
+  Chart.defaults.font.family = FIGURE_FONT_FAMILY;
+  installLegendFit(Chart.defaults);
+}

@@ -8,14 +8,13 @@
 import { existsSync } from 'node:fs';
 import { Canvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 import { Chart } from 'chart.js';
-import { chartComponents } from '../../core/figures/chartComponents';
+import { registerFigureCharts } from '../../core/figures/chartComponents';
 import {
   canvasExportSize,
   drawCanvasFigureForExport,
   EXPORT_PIXEL_RATIO,
   exportChartConfiguration,
 } from '../../core/figures/export';
-import { FIGURE_FONT_FAMILY } from '../../core/figures/fonts';
 import {
   drawReportPage,
   drawReportPanel,
@@ -57,8 +56,7 @@ export function setUpHeadlessFigures(
 ): string | null {
   if (setUp) return registeredFont;
   setUp = true;
-  Chart.register(...chartComponents);
-  Chart.defaults.font.family = FIGURE_FONT_FAMILY;
+  registerFigureCharts();
   Chart.defaults.color = '#475569';
   for (const faces of fontCandidates) {
     if (!faces.every((file) => existsSync(file))) continue;

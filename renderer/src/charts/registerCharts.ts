@@ -1,12 +1,10 @@
 /** Chart.js is tree-shaken: what the workbench draws is registered once, here (the list is shared with headless hosts). */
 import { Chart } from 'chart.js';
-import { chartComponents } from '../../../core/figures/chartComponents';
-import { FIGURE_FONT_FAMILY } from '../../../core/figures/fonts';
+import { registerFigureCharts } from '../../../core/figures/chartComponents';
 
-Chart.register(...chartComponents);
 // As the headless hosts do: ticks, legends and axis titles in the figure font ('Workbench Sans',
 // DejaVu Sans once an export has loaded it; the system UI font until then), so exports of every
-// format set the same text as the screen.
-Chart.defaults.font.family = FIGURE_FONT_FAMILY;
+// format set the same text as the screen; legend labels shortened to fit a narrow panel.
+registerFigureCharts();
 
 export { Chart };
