@@ -93,18 +93,17 @@ export const useCompareStore = defineStore('compare', () => {
     selectedIds.value = [];
   }
 
-  /** The compared runs a deep ensemble can be combined from: deterministic classification runs with a checkpoint. */
-  const combinableIds = computed(() =>
+  /** The compared image classifiers with a checkpoint for which `also` holds. */
+  const checkpointedClassifiers = (also: (record: RunRecord) => boolean) =>
     selectedIds.value.filter((id) => {
       const record = runsStore.runs.find((run) => run.id === id);
       return (
-        record !== undefined &&
-        classifiesImages(record.config) &&
-        record.config.method === 'deterministic' &&
-        record.checkpointStep !== undefined
+        record !== undefined && classifiesImages(record.config) && record.checkpointStep !== undefined && also(record)
       );
-    }),
-  );
+    });
+
+  /** The compared runs a deep ensemble can be combined from: deterministic classification runs with a checkpoint. */
+  const combinableIds = computed(() => checkpointedClassifiers((record) => record.config.method === 'deterministic'));
   const combining = ref(false);
 
   /**
@@ -151,16 +150,7 @@ export const useCompareStore = defineStore('compare', () => {
    * with no stored OOD evaluation (ood.json).
    */
   const oodMissingIds = computed(() =>
-    selectedIds.value.filter((id) => {
-      const record = runsStore.runs.find((run) => run.id === id);
-      return (
-        record !== undefined &&
-        classifiesImages(record.config) &&
-        record.checkpointStep !== undefined &&
-        id in dataById.value &&
-        !oodById.value[id]
-      );
-    }),
+    checkpointedClassifiers((record) => record.id in dataById.value && !oodById.value[record.id]),
   );
   /** The run whose OOD evaluation runs now, or null. */
   const evaluatingOodId = ref<string | null>(null);
