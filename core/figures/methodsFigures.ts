@@ -96,7 +96,7 @@ export function riskCoverageOverlayFigure(runs: readonly ComparisonRun[]): Chart
       ...baseOptions(),
       plugins: { legend },
       scales: {
-        x: axis('coverage (fraction of held-out images kept, most confident first)', { min: 0, max: 1 }),
+        x: axis('coverage (share kept, most confident first)', { min: 0, max: 1 }),
         y: axis('risk: error among those kept (%)', { min: 0 }),
       },
     },
