@@ -53,6 +53,8 @@ describe('LeNet5 layouts', () => {
       batchSize: 256,
       weightDecay: 0,
     });
+    const short = lenet5Presets.find((preset) => preset.name === 'fashion-mnist-ub-2k')!.config;
+    expect(short).toEqual({ ...ub, preset: 'fashion-mnist-ub-2k', steps: 2000 });
   });
 
   it('rebuilds a SAME-padded deterministic run from its checkpoint with the same predictions', () => {
