@@ -4,8 +4,10 @@
  * images (the set `evaluate-ood` uses). Per run: each member's held-out accuracy, the mixture's,
  * the members' mean pairwise disagreement (fraction of images on which two members' top classes
  * differ) and the mean mutual information (the members' disagreement in nats, the ensemble's
- * epistemic part) on both sets. Members trained on shared minibatches and on their own can be
- * compared run for run. Prints one JSON object.
+ * epistemic part) on both sets, and the OOD AUROC by predictive entropy (held-out images against
+ * those Fashion-MNIST images) of each member alone and of the mixture — the ensemble against its
+ * best single member. Members trained on shared minibatches and on their own can be compared run
+ * for run. Prints one JSON object.
  *
  *   npx tsx bench/ensembleDiversity.ts RUNDIR [RUNDIR …]
  */
@@ -15,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { lenet5ConfigSchema } from '../core/contract/runConfig';
 import { setCpuBackend } from '../core/engine/cpuBackend';
 import { PointModel } from '../core/methods/pointModel';
+import { auroc } from '../core/metrics/ood';
 import { lenet5FromCheckpoint } from '../core/ood/checkpointNetwork';
 import { deserializeCheckpoint } from '../core/training/checkpoint';
 import { readCheckpointFiles } from '../electron/host/checkpointFiles';
@@ -50,6 +53,16 @@ const entropy = (row: ArrayLike<number>) => {
   for (let c = 0; c < 10; c += 1) if (row[c] > 0) h -= row[c] * Math.log(row[c]);
   return h;
 };
+
+/** The members' mean class probabilities [N·10]. */
+function mixtureOf(members: Float32Array[]): Float32Array {
+  const mixture = new Float32Array(members[0].length);
+  for (const p of members) for (let k = 0; k < mixture.length; k += 1) mixture[k] += p[k] / members.length;
+  return mixture;
+}
+
+const entropies = (p: Float32Array) =>
+  Float64Array.from({ length: p.length / 10 }, (_, i) => entropy(p.subarray(i * 10, i * 10 + 10)));
 
 function diversity(members: Float32Array[], count: number) {
   const M = members.length;
@@ -95,8 +108,8 @@ async function main() {
       for (let i = 0; i < heldout.count; i += 1) if (argmax(p, i) === heldout.labels[i]) hits += 1;
       return hits / heldout.count;
     };
-    const mixture = new Float32Array(heldout.count * 10);
-    for (const p of onHeldout) for (let k = 0; k < mixture.length; k += 1) mixture[k] += p[k] / onHeldout.length;
+    const mixture = mixtureOf(onHeldout);
+    const entropyAuroc = (inside: Float32Array, outside: Float32Array) => auroc(entropies(inside), entropies(outside));
     runs.push({
       runDir,
       seed: config.seed,
@@ -106,6 +119,10 @@ async function main() {
       mixtureAccuracy: accuracy(mixture),
       heldout: diversity(onHeldout, heldout.count),
       fashionMnist: diversity(onFashion, fashion.count),
+      oodAurocByEntropy: {
+        members: onHeldout.map((p, m) => entropyAuroc(p, onFashion[m])),
+        mixture: entropyAuroc(mixture, mixtureOf(onFashion)),
+      },
     });
     model.dispose();
   }
