@@ -10,7 +10,7 @@
  */
 import { rawMethodOptions } from '../../core/contract/methodConfig';
 import type { RunRecord } from '../../core/contract/workbenchApi';
-import { descriptorOf, posthocBaseOf } from '../../core/experiments/registry';
+import { posthocBaseOf } from '../../core/experiments/registry';
 import { validateMethodCombination } from '../../core/methods/index';
 import type { PosthocRequest } from '../worker/posthocWorker';
 import { oodReferenceSets, type ReferenceSet } from './oodReferenceSets';
@@ -175,8 +175,9 @@ export class PosthocService {
       ? { ...record.config, backend: record.config.backend === 'cpu' ? ('cpu' as const) : ('wasm' as const) }
       : record.config;
     const method = methods[methodId];
-    const taskKind = descriptorOf(config).task.kind;
-    const combination = validateMethodCombination({ method: method.id, ...posthocBaseOf(config) });
+    const base = posthocBaseOf(config);
+    const { taskKind } = base;
+    const combination = validateMethodCombination({ method: method.id, ...base });
     if (!combination.ok) throw new PosthocServiceError(combination.message);
     if (record.checkpointStep === undefined)
       throw new PosthocServiceError(

@@ -255,13 +255,14 @@ async function trainJob(job: RemoteJob, context: TrainContext): Promise<{ state:
   const append = (body: RemoteEntryBody) => {
     seq += 1;
     const text = JSON.stringify(body);
+    const bytes = Buffer.byteLength(text);
     backlog.entries += 1;
-    backlog.bytes += text.length;
+    backlog.bytes += bytes;
     backlog.peakBytes = Math.max(backlog.peakBytes, backlog.bytes);
     const sent = commands.xadd(job.streamKey, '*', 'attempt', String(attempt), 'seq', String(seq), 'body', text);
     const acknowledged = () => {
       backlog.entries -= 1;
-      backlog.bytes -= text.length;
+      backlog.bytes -= bytes;
       holdOrRelease();
     };
     void sent.then(acknowledged, acknowledged);
