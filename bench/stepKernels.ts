@@ -124,6 +124,7 @@ const result = {
   },
   fullStep: await kernelProfile(fullStep),
   halfBatchWithKl: await kernelProfile(() => tf.dispose(sliceStep(BATCH / 2, true))),
+  oneRowWithoutKl: await kernelProfile(() => tf.dispose(sliceStep(1, false))),
   tensorsAtEnd: tf.memory().numTensors,
 };
 console.log(JSON.stringify(result, null, 2));

@@ -73,6 +73,8 @@ export interface WorkerPlatform {
 interface ActiveRun {
   runId: string;
   stopRequested: boolean;
+  /** The training loop saw the stop before a step and ended there (a stop that arrives during the last step or the final evaluation is too late: the run completes). */
+  stoppedEarly: boolean;
   pauseRequested: boolean;
   /** Why, when the pause is not the user's (the queue worker's backlog). */
   pauseReason?: string;
@@ -144,6 +146,7 @@ export function serveTrainingSession(
     active = {
       runId: message.runId,
       stopRequested: false,
+      stoppedEarly: false,
       pauseRequested: false,
       wake: null,
       step: 0,
@@ -211,7 +214,10 @@ async function trainRun(
         run.step = Math.max(run.step, stamped.data.step);
         post(stamped.data);
       },
-      shouldStop: () => run.stopRequested,
+      shouldStop: () => {
+        if (run.stopRequested) run.stoppedEarly = true;
+        return run.stopRequested;
+      },
       // A macrotask runs after pending messages are delivered, so a `stop` or `pause` is seen first.
       // A paused run waits here, between two steps, until it is resumed or stopped.
       async yieldToHost() {
@@ -238,7 +244,7 @@ async function trainRun(
     };
     const summary = await experiment.run(config, hooks, environment, resume);
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-    if (run.stopRequested) {
+    if (run.stoppedEarly) {
       const message = `Stopped at step ${run.step} after ${seconds} s.`;
       postStatus('stopped', { message });
       finish({ state: 'stopped', summary, message });

@@ -116,6 +116,28 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     expect(statusesOf(h.forwarded, waiting.id)).toEqual(['queued', 'stopped']);
   });
 
+  it('completes a run whose stop arrives after its last step, during the final evaluation', async () => {
+    manager = h.open(fakeWorkerUrl);
+    // Seed 2: the real training loop, whose evaluation after the last of its 5 steps takes 400 ms.
+    const late = await manager.startRun({ config: fakeConfig(2, 5) });
+    while (!h.forwarded.some((event) => event.runId === late.id && event.type === 'metrics' && event.step === 5))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await manager.stopRun(late.id);
+    const final = await manager.waitForRun(late.id);
+    // Every step was trained and the final evaluation made: nothing is left to resume.
+    expect(final).toMatchObject({ state: 'completed', step: 5, message: expect.stringMatching(/^Completed 5 steps/) });
+    expect(statusesOf(h.forwarded, late.id)).toEqual(['queued', 'running', 'completed']);
+
+    // A stop before the last step still stops.
+    const early = await manager.startRun({ config: fakeConfig(2, 10_000) });
+    while (!h.forwarded.some((event) => event.runId === early.id && event.type === 'metrics'))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await manager.stopRun(early.id);
+    const stopped = await manager.waitForRun(early.id);
+    expect(stopped.state).toBe('stopped');
+    expect(stopped.step).toBeLessThan(10_000);
+  });
+
   it('fails the run of a crashed worker with a clear message and trains the queue on a new worker', async () => {
     manager = h.open(fakeWorkerUrl);
     const doomed = await manager.startRun({ config: fakeConfig(666) });
