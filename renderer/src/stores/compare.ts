@@ -165,14 +165,23 @@ export const useCompareStore = defineStore('compare', () => {
     evaluatingOodId.value = null;
   }
 
+  /** Set by "Stop after this run": the loop of fits or OOD evaluations ends once the current run's is stored. */
+  const stopAfterCurrent = ref(false);
+  function requestStopAfterCurrent(): void {
+    stopAfterCurrent.value = true;
+  }
+
   /**
    * Runs `action` on each run, one after the other (each asks the host's worker); a run the host
-   * refuses is named in the error line, the others still go through.
+   * refuses is named in the error line, the others still go through. A stop request ends the loop
+   * before the next run (the current one's request is not taken back: its result is stored).
    */
   async function eachRun(runIds: readonly string[], what: string, action: (runId: string) => Promise<void>) {
     error.value = null;
+    stopAfterCurrent.value = false;
     const problems: string[] = [];
     for (const runId of runIds) {
+      if (stopAfterCurrent.value) break;
       try {
         await action(runId);
       } catch (caught) {
@@ -180,6 +189,7 @@ export const useCompareStore = defineStore('compare', () => {
         problems.push(`${what} of "${name}": ${messageOf(caught)}`);
       }
     }
+    stopAfterCurrent.value = false;
     if (problems.length > 0) error.value = problems.join(' ');
   }
 
@@ -335,5 +345,7 @@ export const useCompareStore = defineStore('compare', () => {
     oodMissingIds,
     evaluatingOodId,
     evaluateMissingOod,
+    stopAfterCurrent,
+    requestStopAfterCurrent,
   };
 });

@@ -24,7 +24,7 @@ function metrics(runId: string, step: number): RunEvent {
   return { type: 'metrics', runId, step, time: step, loss: 1, nll: 1, kl: 1, klWeight: 1 };
 }
 
-function host(records: RunListEntry[], histories: Record<string, RunEvent[]>) {
+function host(records: RunListEntry[], histories: Record<string, RunEvent[]>, more: Partial<WorkbenchApi> = {}) {
   let push: (event: RunEvent) => void = () => {};
   const api = {
     listRuns: async () => records,
@@ -38,6 +38,7 @@ function host(records: RunListEntry[], histories: Record<string, RunEvent[]>) {
       push = listener;
       return () => {};
     },
+    ...more,
   } as unknown as WorkbenchApi;
   installWorkbenchHost({ api, connection: { status: { state: 'connected' }, onChange: () => () => {} } });
   return { push: (event: RunEvent) => push(event) };
@@ -133,5 +134,53 @@ describe('run management in the stores', () => {
     compare.toggle('b', false);
     await nextTick();
     expect(compare.comparedRuns.map((run) => run.id)).toEqual(['a']);
+  });
+});
+
+describe("the compare store's batch of OOD evaluations", () => {
+  it("stops after the current run when asked, keeping that run's result", async () => {
+    const records = ['a', 'b', 'c'].map((id) => ({
+      ...record(id, 'completed', '2026-01-01T00:00:00Z'),
+      checkpointStep: 100,
+    }));
+    const asked: string[] = [];
+    let finish: () => void = () => {};
+    const evaluateOod = (id: string) => {
+      asked.push(id);
+      return new Promise((resolve) => (finish = () => resolve({ runId: id })));
+    };
+    host(records, { a: [metrics('a', 1)], b: [metrics('b', 1)], c: [metrics('c', 1)] }, {
+      evaluateOod,
+    } as unknown as Partial<WorkbenchApi>);
+    await useRunsStore().refresh();
+    const compare = useCompareStore();
+    ['a', 'b', 'c'].forEach((id) => compare.toggle(id));
+    compare.open();
+    await vi.runAllTimersAsync();
+    expect(compare.oodMissingIds).toEqual(['a', 'b', 'c']);
+
+    const batch = compare.evaluateMissingOod();
+    await vi.runAllTimersAsync();
+    expect(compare.evaluatingOodId).toBe('a');
+    compare.requestStopAfterCurrent();
+    expect(compare.stopAfterCurrent).toBe(true);
+    finish();
+    await batch;
+    // The evaluation under way is stored; the two after it are never asked for.
+    expect(asked).toEqual(['a']);
+    expect(compare.oodMissingIds).toEqual(['b', 'c']);
+    expect(compare.evaluatingOodId).toBeNull();
+    expect(compare.stopAfterCurrent).toBe(false);
+
+    // The next batch starts afresh and goes through every run still missing one.
+    const next = compare.evaluateMissingOod();
+    for (const id of ['b', 'c']) {
+      await vi.runAllTimersAsync();
+      expect(compare.evaluatingOodId).toBe(id);
+      finish();
+    }
+    await next;
+    expect(asked).toEqual(['a', 'b', 'c']);
+    expect(compare.oodMissingIds).toEqual([]);
   });
 });
