@@ -7,23 +7,16 @@
  * run joins the comparison with its row and its reliability curve. The page logs no errors.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import path from 'node:path';
-import { lastJsonLine, runCli } from '../fixtures/cliProcess';
-import { downloadedBytes, downloadFrom, openApp, runEntry, tallScreenshot, useShellSession } from './serveHarness';
-
-async function train(runsDir: string, args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await runCli([
-    'train',
-    ...args,
-    '--backend',
-    'wasm',
-    '--runs-dir',
-    runsDir,
-    '--json',
-  ]);
-  if (code !== 0) throw new Error(`train ${args.join(' ')} exited with ${code}: ${stderr}`);
-  return path.basename(lastJsonLine(stdout).runDir as string);
-}
+import { trainedRunId as train } from '../fixtures/cliProcess';
+import {
+  downloadedBytes,
+  downloadFrom,
+  openApp,
+  openComparison,
+  runEntry,
+  tallScreenshot,
+  useShellSession,
+} from './serveHarness';
 
 describe('methods side by side in the compare view', () => {
   const sinusoidRuns: string[] = [];
@@ -60,9 +53,7 @@ describe('methods side by side in the compare view', () => {
   });
 
   it('shows the methods table and the bands of four sinusoid methods', { timeout: 120_000 }, async () => {
-    for (const id of sinusoidRuns) await runEntry(page, id).getByTestId('run-compare-checkbox').check();
-    await page.getByTestId('run-compare-open').click();
-    await page.waitForSelector('[data-testid="compare-view"][data-runs="4"]', { timeout: 30_000 });
+    await openComparison(page, sinusoidRuns);
     const table = page.locator('[data-testid="methods-table"][data-task="regression"]');
     await table.waitFor({ timeout: 15_000 });
     expect(await table.getByTestId('methods-row').count()).toBe(4);
@@ -93,9 +84,7 @@ describe('methods side by side in the compare view', () => {
     'combines two deterministic LeNet5 seeds into an ensemble from the compare view',
     { timeout: 600_000 },
     async () => {
-      for (const id of lenet5Runs) await runEntry(page, id).getByTestId('run-compare-checkbox').check();
-      await page.getByTestId('run-compare-open').click();
-      await page.waitForSelector('[data-testid="compare-view"][data-runs="2"]', { timeout: 30_000 });
+      await openComparison(page, lenet5Runs);
       const combine = page.getByTestId('compare-combine-ensemble');
       await expect.poll(() => combine.isEnabled()).toBe(true);
       await combine.click();

@@ -8,14 +8,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { lastJsonLine, runCli } from '../fixtures/cliProcess';
-import { downloadedBytes, downloadFrom, openApp, runEntry, tallScreenshot, useShellSession } from './serveHarness';
-
-async function cli(args: string[]): Promise<Record<string, unknown>> {
-  const { code, stdout, stderr } = await runCli([...args, '--json']);
-  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}: ${stderr}`);
-  return lastJsonLine(stdout);
-}
+import { cliJson, trainedRunId } from '../fixtures/cliProcess';
+import {
+  downloadedBytes,
+  downloadFrom,
+  openApp,
+  openComparison,
+  tallScreenshot,
+  useShellSession,
+} from './serveHarness';
 
 describe('post-hoc rows in the compare view', () => {
   const runs: string[] = [];
@@ -23,25 +24,20 @@ describe('post-hoc rows in the compare view', () => {
     tempPrefix: 'workbench-e2e-posthoc-',
     consoleWarnings: false,
     prepare: async (runsDir) => {
-      for (const seed of ['0', '1']) {
-        const trained = await cli([
-          'train',
-          '--experiment',
-          'lenet5',
-          '--method',
-          'deterministic',
-          '--steps',
-          '10',
-          '--seed',
-          seed,
-          '--backend',
-          'wasm',
-          '--runs-dir',
-          runsDir,
-        ]);
-        runs.push(path.basename(trained.runDir as string));
-      }
-      await cli(['evaluate', 'temperature', '--run', path.join(runsDir, runs[0])]);
+      for (const seed of ['0', '1'])
+        runs.push(
+          await trainedRunId(runsDir, [
+            '--experiment',
+            'lenet5',
+            '--method',
+            'deterministic',
+            '--steps',
+            '10',
+            '--seed',
+            seed,
+          ]),
+        );
+      await cliJson(['evaluate', 'temperature', '--run', path.join(runsDir, runs[0])]);
     },
     setupTimeoutMs: 600_000,
   });
@@ -53,9 +49,7 @@ describe('post-hoc rows in the compare view', () => {
   });
 
   it('shows stored fits as rows, fits more from the view, and exports them', { timeout: 600_000 }, async () => {
-    for (const id of runs) await runEntry(page, id).getByTestId('run-compare-checkbox').check();
-    await page.getByTestId('run-compare-open').click();
-    await page.waitForSelector('[data-testid="compare-view"][data-runs="2"]', { timeout: 30_000 });
+    await openComparison(page, runs);
     await page.getByTestId('compare-grouping').selectOption('config');
     const table = page.locator('[data-testid="methods-table"][data-task="classification"]');
     const methodsOf = () =>

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { comparisonReportLayout } from '../../core/figures/comparisonReport';
 import { runReportLayout } from '../../core/figures/runReport';
 import { comparisonRunOf, loadRunFolder } from '../../electron/host/runReports';
-import { lastJsonLine, runCli } from '../fixtures/cliProcess';
+import { cliJson } from '../fixtures/cliProcess';
 import { checkReportImage, decodePng } from '../integration/reportImage';
 import { compareImages, pdfFonts, pdfText, renderPdf, summariseSvg } from '../fixtures/vectorChecks';
 import {
@@ -20,29 +20,15 @@ import {
   downloadedBytes,
   downloadFrom,
   openApp,
+  openComparison,
   runEntry,
   useShellSession,
   waitForNumber,
 } from './serveHarness';
 
 async function trainRun(runsDir: string, seed: number): Promise<string> {
-  const args = [
-    'train',
-    '--experiment',
-    'sinusoid',
-    '--epochs',
-    '120',
-    '--seed',
-    String(seed),
-    '--backend',
-    'wasm',
-    '--runs-dir',
-    runsDir,
-    '--json',
-  ];
-  const { code, stdout, stderr } = await runCli(args);
-  if (code !== 0) throw new Error(`train exited with ${code}: ${stderr}`);
-  return lastJsonLine(stdout).runDir;
+  const args = ['train', '--experiment', 'sinusoid', '--epochs', '120', '--seed', String(seed)];
+  return (await cliJson([...args, '--backend', 'wasm', '--runs-dir', runsDir])).runDir;
 }
 
 describe('Export report in the browser shell', () => {
@@ -172,9 +158,11 @@ describe('Export report in the browser shell', () => {
   });
 
   it('downloads the comparison report from the compare view', { timeout: 90_000 }, async () => {
-    for (const dir of runDirs) await runEntry(page, path.basename(dir)).getByTestId('run-compare-checkbox').check();
-    await page.getByTestId('run-compare-open').click();
-    await page.waitForSelector('[data-testid="compare-view"][data-runs="2"]', { timeout: 15_000 });
+    await openComparison(
+      page,
+      runDirs.map((dir) => path.basename(dir)),
+      15_000,
+    );
     await waitForNumber(page, 'compare-view', 'data-points', 240, 30_000);
     const download = await downloadFrom(page, 'export-report', 60_000);
     await download.saveAs(artifact('report-comparison.png'));

@@ -259,3 +259,10 @@ export async function waitForNumber(
 export async function numberOf(page: Page, testId: string, attribute: string): Promise<number> {
   return Number(await page.getByTestId(testId).getAttribute(attribute));
 }
+
+/** Checks the runs `ids` in the run list, opens the compare view and waits until it shows them all. */
+export async function openComparison(page: Page, ids: readonly string[], timeout = 30_000): Promise<void> {
+  for (const id of ids) await runEntry(page, id).getByTestId('run-compare-checkbox').check();
+  await page.getByTestId('run-compare-open').click();
+  await page.waitForSelector(`[data-testid="compare-view"][data-runs="${ids.length}"]`, { timeout });
+}
