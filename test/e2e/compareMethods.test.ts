@@ -7,7 +7,7 @@
  * run joins the comparison with its row and its reliability curve. The page logs no errors.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { trainedRunId as train } from '../fixtures/cliProcess';
+import { shortDeterministicLenet5Runs, trainedRunId as train } from '../fixtures/cliProcess';
 import {
   downloadedBytes,
   downloadFrom,
@@ -29,19 +29,7 @@ describe('methods side by side in the compare view', () => {
         sinusoidRuns.push(
           await train(runsDir, ['--experiment', 'sinusoid', '--method', method, '--members', '3', '--epochs', '150']),
         );
-      for (const seed of ['0', '1'])
-        lenet5Runs.push(
-          await train(runsDir, [
-            '--experiment',
-            'lenet5',
-            '--method',
-            'deterministic',
-            '--steps',
-            '10',
-            '--seed',
-            seed,
-          ]),
-        );
+      lenet5Runs.push(...(await shortDeterministicLenet5Runs(runsDir, ['0', '1'])));
     },
     setupTimeoutMs: 900_000,
   });

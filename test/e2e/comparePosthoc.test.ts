@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { cliJson, trainedRunId } from '../fixtures/cliProcess';
+import { cliJson, shortDeterministicLenet5Runs } from '../fixtures/cliProcess';
 import {
   downloadedBytes,
   downloadFrom,
@@ -24,19 +24,7 @@ describe('post-hoc rows in the compare view', () => {
     tempPrefix: 'workbench-e2e-posthoc-',
     consoleWarnings: false,
     prepare: async (runsDir) => {
-      for (const seed of ['0', '1'])
-        runs.push(
-          await trainedRunId(runsDir, [
-            '--experiment',
-            'lenet5',
-            '--method',
-            'deterministic',
-            '--steps',
-            '10',
-            '--seed',
-            seed,
-          ]),
-        );
+      runs.push(...(await shortDeterministicLenet5Runs(runsDir, ['0', '1'])));
       await cliJson(['evaluate', 'temperature', '--run', path.join(runsDir, runs[0])]);
     },
     setupTimeoutMs: 600_000,
