@@ -10,6 +10,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { axis, baseOptions, lineDataset, markedPoints, thinnedIndices } from './chartParts';
 import {
+  colourIndexOf,
   comparisonMetric,
   meanAndStd,
   seedGroups,
@@ -107,8 +108,8 @@ export function comparisonMetricFigure(
   const datasets: Record<string, unknown>[] = [];
   const groups = seedGroups(runs, options.grouping ?? 'none');
 
-  groups.forEach((group, index) => {
-    const colour = seriesColour(index);
+  groups.forEach((group) => {
+    const colour = seriesColour(group.colourIndex);
     if (group.runs.length === 1) {
       const run = group.runs[0];
       if (smoothing > 0)
@@ -237,7 +238,7 @@ export function posteriorOverlayFigure(
     return [
       lineDataset(
         label,
-        seriesColour(index),
+        seriesColour(colourIndexOf(run, index)),
         histogramDensity(parameter === 'mu' ? layer.muHistogram : layer.sigmaHistogram),
         { borderWidth: 1.75, ...(index % 2 === 1 ? { borderDash: [6, 3] } : {}) },
       ),

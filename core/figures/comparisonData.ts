@@ -32,6 +32,17 @@ export interface ComparisonRun {
   ood?: OodEvaluation | null;
   /** Post-hoc methods fitted to it (runs/<id>/posthoc-<method>.json), each a row of the methods table. */
   posthoc?: readonly PosthocFit[];
+  /**
+   * Its series colour (an index into the palette) while it stays compared, so that checking or
+   * unchecking another run, or another run's data arriving first, does not repaint it. Without it a
+   * run takes the colour of its position (headless reports).
+   */
+  colourSlot?: number;
+}
+
+/** The palette index of a run drawn as the `position`-th series. */
+export function colourIndexOf(run: ComparisonRun, position: number): number {
+  return run.colourSlot ?? position;
 }
 
 /**
@@ -127,6 +138,8 @@ export interface RunGroup {
   key: string;
   label: string;
   runs: ComparisonRun[];
+  /** The palette index of the group's series: its first run's. */
+  colourIndex: number;
 }
 
 /** The config without what differs between the seeds of one experiment: the seed and the preset's name. */
@@ -165,11 +178,12 @@ export function seedGroups(runs: readonly ComparisonRun[], by: SeedGrouping): Ru
     group.runs.push(run);
     groups.set(key, group);
   }
-  return [...groups].map(([key, group]) => ({
+  return [...groups].map(([key, group], position) => ({
     key,
     label:
       group.label && group.runs.length > 1 ? `${group.label} (${group.runs.length} seeds)` : groupLabel(group.runs),
     runs: group.runs,
+    colourIndex: colourIndexOf(group.runs[0], position),
   }));
 }
 

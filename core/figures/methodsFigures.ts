@@ -12,7 +12,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { descriptorOf } from '../experiments/registry';
 import { axis, baseOptions, lineDataset } from './chartParts';
 import { comparisonCaption } from './comparison';
-import type { ComparisonRun } from './comparisonData';
+import { colourIndexOf, type ComparisonRun } from './comparisonData';
 import { formatMetric } from './format';
 import { methodLabel } from './methodsTable';
 import { palette, seriesColour } from './palette';
@@ -21,11 +21,13 @@ import type { ChartFigureSpec } from './types';
 
 const isClassification = (run: ComparisonRun) => descriptorOf(run.config).task.kind === 'classification';
 
-/** Runs whose last held-out evaluation can be drawn, with the colour their index in `runs` gives them. */
+/** Runs whose last held-out evaluation can be drawn, with their colour (their slot, or their index in `runs`). */
 function withEvaluations(runs: readonly ComparisonRun[]) {
   return runs.flatMap((run, index) => {
     const evaluation = run.data.evaluations.at(-1);
-    return isClassification(run) && evaluation ? [{ run, evaluation, colour: seriesColour(index) }] : [];
+    return isClassification(run) && evaluation
+      ? [{ run, evaluation, colour: seriesColour(colourIndexOf(run, index)) }]
+      : [];
   });
 }
 

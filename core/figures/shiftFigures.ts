@@ -30,6 +30,8 @@ export const SHIFT_METRIC_LABELS: Record<ShiftMetric, string> = {
 export interface ShiftSeries {
   label: string;
   evaluations: readonly ShiftEvaluation[];
+  /** Its palette index; by default its position among the series. */
+  colourIndex?: number;
 }
 
 const UNIT_TITLES: Record<ShiftKindName, string> = {
@@ -68,7 +70,7 @@ export function shiftCurveFigure(
 ): ChartFigureSpec {
   const datasets: Record<string, unknown>[] = [];
   series.forEach((line, index) => {
-    const colour = series.length === 1 ? palette.textStrong : seriesColour(index);
+    const colour = series.length === 1 ? palette.textStrong : seriesColour(line.colourIndex ?? index);
     const curves = line.evaluations.map((evaluation) => metricPoints(evaluation.levels[kind], metric));
     if (curves.length === 1) {
       datasets.push(lineDataset(line.label, colour, curves[0], { ...markedPoints, borderWidth: 2 }));
@@ -98,6 +100,8 @@ export function shiftCurveFigure(
   });
   const lastLevel = Math.max(...datasets.flatMap((d) => (d.data as { x: number }[]).map((p) => p.x)), 1);
   const scale = metric === 'accuracy' ? 100 : 1;
+  // References take the palette's colours after every series' own.
+  const firstFreeColour = Math.max(0, ...series.map((line, index) => (line.colourIndex ?? index) + 1));
   references.forEach((reference, index) => {
     const points = reference.points.flatMap((point) => {
       const value = (point.values as Partial<Record<string, number>>)[metric];
@@ -108,7 +112,7 @@ export function shiftCurveFigure(
     datasets.push(
       lineDataset(
         `${reference.label} (reference)`,
-        withAlpha(seriesColour(series.length + index), 0.85),
+        withAlpha(seriesColour(firstFreeColour + index), 0.85),
         unshiftedOnly ? [points[0], { x: lastLevel, y: points[0].y }] : points,
         { borderWidth: 1.25, borderDash: [6, 4], pointRadius: 0, pointHitRadius: 4 },
       ),

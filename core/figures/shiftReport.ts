@@ -81,6 +81,7 @@ export function shiftSeriesOf(
   const groups = seedGroups(runs, grouping).map((group) => {
     const method = methodOf(group.runs[0]);
     return {
+      colourIndex: group.colourIndex,
       name: group.runs.length === 1 ? group.runs[0].name : group.label,
       method: isMethodId(method) ? methodLabel(group.runs[0]) : method,
       evaluations: group.runs.map((run) => evaluations.get(run.id)!),
@@ -90,9 +91,10 @@ export function shiftSeriesOf(
   // when that tells every line apart; the name repeated in every legend entry only hid it.
   const sameNames = new Set(groups.map((group) => group.name)).size === 1;
   const methodsDistinct = new Set(groups.map((group) => group.method)).size === groups.length;
-  return groups.map(({ name, method, evaluations: list }) => ({
+  return groups.map(({ name, method, evaluations: list, colourIndex }) => ({
     label: !severalMethods ? name : sameNames && methodsDistinct ? method : `${name} — ${method}`,
     evaluations: list,
+    colourIndex,
   }));
 }
 

@@ -20,13 +20,42 @@ import { createFrameBatcher } from '../util/frameBatcher';
 import { useConnectionStore } from './connection';
 import { useRunsStore } from './runs';
 
+/** The colour slots of `selected`: the ones in `previous` kept, each newcomer given the lowest free one. */
+export function nextColourSlots(
+  previous: Readonly<Record<string, number>>,
+  selected: readonly string[],
+): Record<string, number> {
+  const slots: Record<string, number> = {};
+  for (const id of selected) if (id in previous) slots[id] = previous[id];
+  const taken = new Set(Object.values(slots));
+  let free = 0;
+  for (const id of selected) {
+    if (id in slots) continue;
+    while (taken.has(free)) free += 1;
+    slots[id] = free;
+    taken.add(free);
+  }
+  return slots;
+}
+
 export const useCompareStore = defineStore('compare', () => {
   const api = getWorkbenchApi();
   const runsStore = useRunsStore();
   const connection = useConnectionStore();
 
-  /** Checked runs, in the order they were checked (their colours follow it). */
+  /** Checked runs, in the order they were checked. */
   const selectedIds = ref<string[]>([]);
+  /**
+   * Each checked run's series colour (a palette index), kept while it stays checked: a newly checked
+   * run takes the lowest index no other checked run has, so unchecking one run, or another run's
+   * history arriving first, repaints no other.
+   */
+  const colourSlots = ref<Record<string, number>>({});
+  watch(selectedIds, (ids) => (colourSlots.value = nextColourSlots(colourSlots.value, ids)), {
+    flush: 'sync',
+    deep: true,
+    immediate: true,
+  });
   const showing = ref(false);
   /** Folded events of the runs whose history has arrived. */
   const dataById = shallowRef<Record<string, RunData>>({});
@@ -63,6 +92,7 @@ export const useCompareStore = defineStore('compare', () => {
               summary: record.summary,
               ood: oodById.value[id] ?? null,
               posthoc: posthocById.value[id] ?? [],
+              colourSlot: colourSlots.value[id],
             },
           ]
         : [];

@@ -24,6 +24,7 @@ import {
   type ComparisonRun,
 } from '../../../core/figures/comparison';
 import { csvField } from '../../../core/figures/csvField';
+import { seriesColour } from '../../../core/figures/palette';
 import { runDataFromEvents } from '../../../core/figures/runData';
 import { heldout, posterior } from './syntheticRun';
 
@@ -165,6 +166,36 @@ describe('comparisonMetricFigure', () => {
     expect((spec.chart.options?.scales?.y as { type?: string }).type).toBe('logarithmic');
     expect(spec.caption).toBe('2 runs: a, b');
     expect(spec.id).toBe('compare-loss');
+  });
+
+  it("colours a run by its colour slot when it has one (the compare view's), by its position otherwise", () => {
+    const colours = (runs: ComparisonRun[]) =>
+      (comparisonMetricFigure(runs, 'loss').chart.data.datasets as ChartDataset<'scatter', Point[]>[]).map(
+        (set) => set.borderColor,
+      );
+    expect(colours([a, b])).toEqual([seriesColour(0), seriesColour(1)]);
+    // b keeps slot 1 when a is unchecked: its line keeps its colour.
+    expect(colours([{ ...b, colourSlot: 1 }])).toEqual([seriesColour(1)]);
+    expect(
+      colours([
+        { ...b, colourSlot: 1 },
+        { ...a, colourSlot: 0 },
+      ]),
+    ).toEqual([seriesColour(1), seriesColour(0)]);
+    // The posterior overlay and a seed group (its first run's slot) follow the same slots.
+    const grouped = comparisonMetricFigure(
+      [
+        { ...a, colourSlot: 2, tags: ['pair'] },
+        { ...b, colourSlot: 0, tags: ['pair'] },
+      ],
+      'loss',
+      { grouping: 'tag' },
+    );
+    const groupColours = (grouped.chart.data.datasets as ChartDataset<'scatter', Point[]>[]).map(
+      (set) => set.borderColor,
+    );
+    expect(groupColours.filter((colour) => colour === seriesColour(2)).length).toBeGreaterThan(0);
+    expect(groupColours).not.toContain(seriesColour(0));
   });
 
   it('draws fractions in percent and smoothed lines over faint raw ones', () => {

@@ -10,7 +10,7 @@ import { lenet5ConfigSchema } from '../../../core/contract/runConfig';
 import type { RunEvent } from '../../../core/contract/runEvent';
 import type { RunListEntry, RunRecord, WorkbenchApi } from '../../../core/contract/workbenchApi';
 import { installWorkbenchHost } from '../../../renderer/src/api';
-import { useCompareStore } from '../../../renderer/src/stores/compare';
+import { nextColourSlots, useCompareStore } from '../../../renderer/src/stores/compare';
 import { useLiveStore } from '../../../renderer/src/stores/live';
 import { useRunsStore } from '../../../renderer/src/stores/runs';
 
@@ -182,5 +182,32 @@ describe("the compare store's batch of OOD evaluations", () => {
     await next;
     expect(asked).toEqual(['a', 'b', 'c']);
     expect(compare.oodMissingIds).toEqual([]);
+  });
+});
+
+describe('colour slots of the compared runs', () => {
+  it('keeps each checked run its colour when others are unchecked, and gives a newcomer the lowest free one', async () => {
+    expect(nextColourSlots({}, ['a', 'b', 'c'])).toEqual({ a: 0, b: 1, c: 2 });
+    expect(nextColourSlots({ a: 0, b: 1, c: 2 }, ['b', 'c'])).toEqual({ b: 1, c: 2 });
+    expect(nextColourSlots({ b: 1, c: 2 }, ['b', 'c', 'd', 'e'])).toEqual({ b: 1, c: 2, d: 0, e: 3 });
+
+    const ids = ['a', 'b', 'c', 'd'];
+    host(
+      ids.map((id) => record(id, 'completed', '2026-01-01T00:00:00Z')),
+      Object.fromEntries(ids.map((id) => [id, [metrics(id, 1)]])),
+    );
+    await useRunsStore().refresh();
+    const compare = useCompareStore();
+    ['a', 'b', 'c'].forEach((id) => compare.toggle(id));
+    compare.open();
+    await vi.runAllTimersAsync();
+    const slots = () => Object.fromEntries(compare.comparedRuns.map((run) => [run.id, run.colourSlot]));
+    expect(slots()).toEqual({ a: 0, b: 1, c: 2 });
+    compare.toggle('a', false);
+    await vi.runAllTimersAsync();
+    expect(slots()).toEqual({ b: 1, c: 2 });
+    compare.toggle('d');
+    await vi.runAllTimersAsync();
+    expect(slots()).toEqual({ b: 1, c: 2, d: 0 });
   });
 });
