@@ -8,7 +8,13 @@ import { runRecordSchema } from '../../core/contract/workbenchApi';
 import type { RunManager } from '../../electron/host/runManager';
 import { TrainingWorker } from '../../electron/host/trainingWorker';
 import type { WorkerToHostMessage } from '../../electron/worker/messages';
-import { fakeWorkerUrl, sinusoidConfig, statusesOf, useRunManagerHarness } from './fixtures/runManagerHarness';
+import {
+  fakeWorkerUrl,
+  sinusoidConfig,
+  statusesOf,
+  untilForwarded,
+  useRunManagerHarness,
+} from './fixtures/runManagerHarness';
 
 const h = useRunManagerHarness('workbench-runs-');
 let manager: RunManager;
@@ -101,8 +107,7 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     const slow = await manager.startRun({ config: fakeConfig(1, 10_000) });
     const waiting = await manager.startRun({ config: fakeConfig(0) });
     await manager.stopRun(waiting.id);
-    while (!h.forwarded.some((event) => event.runId === slow.id && event.type === 'progress'))
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await untilForwarded(h, slow.id, (event) => event.type === 'progress');
     await manager.stopRun(slow.id);
     const final = await manager.waitForRun(slow.id);
     expect(final.state).toBe('stopped');
@@ -120,8 +125,7 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
     manager = h.open(fakeWorkerUrl);
     // Seed 2: the real training loop, whose evaluation after the last of its 5 steps takes 400 ms.
     const late = await manager.startRun({ config: fakeConfig(2, 5) });
-    while (!h.forwarded.some((event) => event.runId === late.id && event.type === 'metrics' && event.step === 5))
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await untilForwarded(h, late.id, (event) => event.type === 'metrics' && event.step === 5);
     await manager.stopRun(late.id);
     const final = await manager.waitForRun(late.id);
     // Every step was trained and the final evaluation made: nothing is left to resume.
@@ -130,8 +134,7 @@ describe('the run queue and the worker lifecycle (fake experiment)', { timeout: 
 
     // A stop before the last step still stops.
     const early = await manager.startRun({ config: fakeConfig(2, 10_000) });
-    while (!h.forwarded.some((event) => event.runId === early.id && event.type === 'metrics'))
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await untilForwarded(h, early.id, (event) => event.type === 'metrics');
     await manager.stopRun(early.id);
     const stopped = await manager.waitForRun(early.id);
     expect(stopped.state).toBe('stopped');
