@@ -24,16 +24,19 @@ export const LOSS_DATASETS = ['loss', 'nll', 'kl'] as const;
  * A deep ensemble's own curves (one event stream, Lakshminarayanan et al. 2017): the NLL of the
  * members' mixture, and each member's NLL as a thin dashed line (NLL above is the members' mean).
  */
-function ensembleDatasets(metrics: RunData['metrics'], indices: number[], classification: boolean) {
+function ensembleDatasets(metrics: RunData['metrics'], indices: number[], classification: boolean, maxPoints: number) {
   const withMembers = indices.filter((i) => (metrics.memberNll[i]?.length ?? 0) > 0);
   if (withMembers.length === 0) return [];
+  // The mixture's NLL is measured on some steps only (every 10th for LeNet5): its own thinning.
+  const measured = metrics.step.map((_, i) => i).filter((i) => Number.isFinite(metrics.ensembleNll[i]));
+  const withMixture = thinnedIndices(measured.length, maxPoints).map((k) => measured[k]);
   const members = Math.max(...withMembers.map((i) => metrics.memberNll[i].length));
   const unit = classification ? 'batch mean' : 'sum';
   return [
     lineDataset(
       `ensemble NLL (mixture, ${unit})`,
       palette.mean,
-      withMembers.map((i) => ({ x: metrics.step[i], y: metrics.ensembleNll[i] })),
+      withMixture.map((i) => ({ x: metrics.step[i], y: metrics.ensembleNll[i] })),
       { borderWidth: 2 },
     ),
     ...Array.from({ length: members }, (_, m) =>
@@ -54,7 +57,8 @@ export function lossFigure(
 ): ChartFigureSpec {
   const { metrics } = data;
   const logScale = options.logScale ?? true;
-  const indices = thinnedIndices(metrics.step.length, options.maxPoints ?? 2000);
+  const maxPoints = options.maxPoints ?? 2000;
+  const indices = thinnedIndices(metrics.step.length, maxPoints);
   const points = (values: number[]) => indices.map((i) => ({ x: metrics.step[i], y: values[i] }));
   const klWeight = metrics.klWeight.at(-1);
   // Classifiers average the NLL over the batch; regressions sum it over their points (the seed's losses).
@@ -73,7 +77,7 @@ export function lossFigure(
         ...LOSS_DATASETS.map((key) =>
           lineDataset(labels[key], palette[key], points(metrics[key]), { borderWidth: key === 'loss' ? 2 : 1.5 }),
         ),
-        ...ensembleDatasets(metrics, indices, classification),
+        ...ensembleDatasets(metrics, indices, classification, maxPoints),
       ],
     },
     options: {
