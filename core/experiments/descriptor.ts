@@ -118,8 +118,8 @@ export interface ExperimentDescriptor<
   /** The run form's fields, in order. */
   formFields: readonly FieldSpec[];
   klWeightDefault: KlWeightDefault<C>;
-  /** The experiment's own settings in a caption, around the shared `inference` part (prior, KL, Adam). */
-  describeSettings(config: C, inference: readonly string[]): string[];
+  /** The experiment's own settings in a caption, around the method's part (../figures/caption.ts). */
+  describeSettings(config: C, method: MethodSettingsText): string[];
   /** The summary's schema (one per task kind, core/contract/runSummary.ts). */
   summarySchema: z.ZodType;
   /**
@@ -134,4 +134,16 @@ export interface ExperimentDescriptor<
   hostPaths?(config: C): string[];
   /** Figures of merit the CLI prints with their pass marks; absent: it prints every numeric summary field. */
   acceptance?: readonly AcceptanceCriterion[];
+}
+
+/**
+ * The method's part of a caption. Mean-field VI: its gradient estimator, then the prior, the KL and
+ * its weight, and Adam; a point-weight method (deterministic, MC dropout, deep ensemble) has no
+ * estimator, prior or KL: its own description (with its weight decay), then Adam.
+ */
+export interface MethodSettingsText {
+  /** VI's gradient estimator (flipout, local reparameterization, …); null for point weights. */
+  estimator: string | null;
+  /** How the weights are trained, then the optimizer. */
+  training: string[];
 }

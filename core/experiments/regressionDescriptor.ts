@@ -35,11 +35,12 @@ export function regressionDescriptorParts<C extends RegressionConfigLike>(
       configValue: '1/batches (default)',
       help: '1/batches per epoch',
     },
-    describeSettings: (config, inference) => [
+    describeSettings: (config, method) => [
       label(config),
-      config.estimator,
-      ...inference,
-      `${config.samplesPerStep} sample${config.samplesPerStep === 1 ? '' : 's'}/step`,
+      ...(method.estimator ? [method.estimator] : []),
+      ...method.training,
+      // Weight samples per step are VI's (MC dropout draws one mask per step).
+      ...(method.estimator ? [`${config.samplesPerStep} sample${config.samplesPerStep === 1 ? '' : 's'}/step`] : []),
       `${config.epochs} epochs`,
       `seed ${config.seed}`,
     ],

@@ -31,10 +31,11 @@ function ensembleDatasets(metrics: RunData['metrics'], indices: number[], classi
   const measured = metrics.step.map((_, i) => i).filter((i) => Number.isFinite(metrics.ensembleNll[i]));
   const withMixture = thinnedIndices(measured.length, maxPoints).map((k) => measured[k]);
   const members = Math.max(...withMembers.map((i) => metrics.memberNll[i].length));
-  const unit = classification ? 'batch mean' : 'sum';
+  // A classifier's members each draw their own batch: the mixture is scored on member 1's.
+  const mixtureLabel = classification ? "mixture on member 1's batch, batch mean" : 'mixture, sum';
   return [
     lineDataset(
-      `ensemble NLL (mixture, ${unit})`,
+      `ensemble NLL (${mixtureLabel})`,
       palette.mean,
       withMixture.map((i) => ({ x: metrics.step[i], y: metrics.ensembleNll[i] })),
       { borderWidth: 2 },

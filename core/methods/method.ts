@@ -60,6 +60,11 @@ export interface MethodDescriptor<Schema extends z.ZodType = z.ZodType> {
   capabilities: MethodCapabilities;
   /** Trained methods only: the loss's second term. */
   penalty?: LossPenalty;
+  /**
+   * Point-weight methods: how the weights are trained, for captions (`deep ensemble of 5, weight
+   * decay 0.0005`); mean-field VI leaves it out and is described by its prior and KL.
+   */
+  describeTraining?(options: z.infer<Schema>): string;
 }
 
 /** Identity helper that keeps the schema's type (so `options` of each descriptor stay typed). */

@@ -132,13 +132,14 @@ export const lenet5Descriptor: ExperimentDescriptor<Lenet5Config, typeof lenet5C
     configValue: 'klScale/N_train (default)',
     help: 'klScale/N_train',
   },
-  describeSettings: (config, inference) => [
+  describeSettings: (config, method) => [
     `LeNet5${config.convPadding === 'same' ? ' (all convolutions SAME-padded)' : ''} on ${config.dataset}`,
-    config.estimator,
-    ...inference,
+    ...(method.estimator ? [method.estimator] : []),
+    ...method.training,
     `batch ${config.batchSize}`,
     `${config.steps} steps`,
-    `T = ${config.evalDraws} draws`,
+    // Posterior draws are VI's; a point method's passes are in its own description.
+    ...(method.estimator ? [`T = ${config.evalDraws} draws`] : []),
     `seed ${config.seed}`,
   ],
   summarySchema: classificationSummarySchema,

@@ -41,4 +41,5 @@ export const deterministicMethod = defineMethod({
     appliesTo: ['classification', 'regression'],
   },
   penalty: weightDecayPenalty,
+  describeTraining: (options) => `MAP, weight decay ${options.weightDecay}`,
 });

@@ -37,4 +37,5 @@ export const ensembleMethod = defineMethod({
     appliesTo: ['classification', 'regression'],
   },
   penalty: weightDecayPenalty,
+  describeTraining: (options) => `deep ensemble of ${options.members}, weight decay ${options.weightDecay}`,
 });

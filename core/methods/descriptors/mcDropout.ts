@@ -42,4 +42,6 @@ export const mcDropoutMethod = defineMethod({
     appliesTo: ['classification', 'regression'],
   },
   penalty: weightDecayPenalty,
+  describeTraining: (options) =>
+    `MC dropout p = ${options.rate}, T = ${options.passes} passes, weight decay ${options.weightDecay}`,
 });

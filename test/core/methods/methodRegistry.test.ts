@@ -10,7 +10,9 @@ import {
   validateMethodCombination,
 } from '../../../core/methods';
 import { lenet5ConfigSchema } from '../../../core/experiments/lenet5/config';
-import { posthocBaseOf } from '../../../core/experiments/registry';
+import { descriptorOf, posthocBaseOf } from '../../../core/experiments/registry';
+import { runConfigSchema } from '../../../core/contract/runConfig';
+import { describeSettings } from '../../../core/figures/caption';
 
 const refusal = (combination: Parameters<typeof validateMethodCombination>[0]): string => {
   const result = validateMethodCombination(combination);
@@ -50,6 +52,24 @@ describe('method registry', () => {
     expect(hasEpistemicPart('temperatureScaling', 'deterministic')).toBe(false);
     expect(hasEpistemicPart('temperatureScaling', 'vi')).toBe(true);
     expect(hasEpistemicPart('laplace', 'deterministic')).toBe(true);
+  });
+
+  it('captions a point-weight run by its method, a VI run by its estimator, prior and KL', () => {
+    const caption = (values: Record<string, unknown>) =>
+      describeSettings(runConfigSchema.parse({ experiment: 'lenet5', seed: 3, ...values }));
+    const ensemble = caption({ method: 'ensemble', members: 5 });
+    expect(ensemble).toContain('deep ensemble of 5, weight decay 0.0005 · Adam 0.001');
+    expect(ensemble).not.toMatch(/prior|KL|flipout|draws/);
+    expect(caption({ method: 'mcDropout', dropout: 0.2 })).toContain(
+      'MC dropout p = 0.2, T = 50 passes, weight decay 0.0005',
+    );
+    expect(caption({ method: 'deterministic' })).toContain('LeNet5 on mnist · MAP, weight decay 0.0005 · Adam');
+    expect(caption({})).toMatch(/LeNet5 on mnist · flipout · N\(0, 1²\) prior · analytic KL.* · T = 50 draws · seed 3/);
+    const sinusoid = describeSettings(
+      runConfigSchema.parse({ ...descriptorOf('sinusoid').presets[0].config, method: 'ensemble', members: 3 }),
+    );
+    expect(sinusoid).toContain('deep ensemble of 3');
+    expect(sinusoid).not.toMatch(/sample|prior/);
   });
 
   it('offers every trained method for both task kinds', () => {
