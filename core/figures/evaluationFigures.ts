@@ -3,6 +3,7 @@
  * expected calibration error, and refusal rates at the run's threshold, one point per evaluation.
  */
 import type { ChartConfiguration } from 'chart.js';
+import { describePasses } from '../methods/index';
 import type { HeldoutEvent } from '../contract/runEvent';
 import { axis, baseOptions, lineDataset, markedPoints } from './chartParts';
 import { figureCaption } from './caption';
@@ -44,7 +45,7 @@ export function heldoutFigure(
     data: {
       datasets: [
         lineDataset(
-          `held-out nats${draws ? ` (T = ${draws})` : ''}`,
+          `held-out nats${draws ? ` (${describePasses(run.config.method, draws)})` : ''}`,
           palette.heldoutNats,
           series(evaluations, (e) => e.heldoutNats),
           { ...markedPoints, yAxisID: 'y' },

@@ -5,6 +5,7 @@
  * scores, one curve per image set.
  */
 import type { ChartConfiguration } from 'chart.js';
+import { describePasses } from '../methods/index';
 import type { OodEvaluation, OodScoreKindName } from '../contract/ood';
 import { axis, baseOptions, lineDataset } from './chartParts';
 import { figureCaption } from './caption';
@@ -103,7 +104,7 @@ export function oodHistogramFigure(evaluation: OodEvaluation, kind: OodScoreKind
   return {
     id: `ood-histogram-${kind}`,
     kind: 'chart',
-    title: `${SCORE_TITLES[kind]} per image set (checkpoint step ${evaluation.checkpointStep}, T = ${evaluation.draws})`,
+    title: `${SCORE_TITLES[kind]} per image set (checkpoint step ${evaluation.checkpointStep}, ${describePasses(run.config.method, evaluation.draws)})`,
     caption: figureCaption(run),
     width: 700,
     height: 380,

@@ -5,6 +5,7 @@
  * separates the set from held-out digits), then the score histograms of ./oodFigures.
  */
 import type { OodEvaluation, OodScoreKindName } from '../contract/ood';
+import { describePasses } from '../methods/index';
 import { formatMetric, formatPercent } from './format';
 import { oodHistogramFigure } from './oodFigures';
 import { tableFigure, type TextTable } from './reportTables';
@@ -14,7 +15,8 @@ import type { CanvasFigureSpec, FigureRun } from './types';
 
 const scoreKinds: OodScoreKindName[] = ['maxProbability', 'predictiveEntropy', 'mutualInformation'];
 
-export function oodSummaryTable(evaluation: OodEvaluation): TextTable {
+/** `method`: the run's, which says what the predictive averaged (`T = 5 draws`, `M = 5 members`). */
+export function oodSummaryTable(evaluation: OodEvaluation, method?: string): TextTable {
   const sets = [evaluation.inDistribution, ...evaluation.outOfDistribution];
   const auroc = (set: (typeof sets)[number], kind: OodScoreKindName) => {
     const score = set.scores?.[kind];
@@ -23,7 +25,7 @@ export function oodSummaryTable(evaluation: OodEvaluation): TextTable {
   };
   return {
     heading:
-      `Image sets (T = ${evaluation.draws} draws; thresholds ${formatMetric(evaluation.threshold)} and calibrated ${formatMetric(evaluation.calibratedThreshold)})` +
+      `Image sets (${describePasses(method, evaluation.draws)}; thresholds ${formatMetric(evaluation.threshold)} and calibrated ${formatMetric(evaluation.calibratedThreshold)})` +
       (evaluation.notApplicable?.mutualInformation ? '; MI n/a: the method has no epistemic part' : ''),
     columns: [
       'set',
@@ -52,7 +54,7 @@ export function oodSummaryFigure(evaluation: OodEvaluation, run: FigureRun): Can
     'ood-summary',
     `Out-of-distribution images at checkpoint step ${evaluation.checkpointStep} (held-out accuracy ${formatPercent(evaluation.heldoutAccuracy)})`,
     figureCaption(run),
-    oodSummaryTable(evaluation),
+    oodSummaryTable(evaluation, run.config.method),
   );
 }
 

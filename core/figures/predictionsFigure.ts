@@ -6,6 +6,7 @@
  * images and per-draw overlays well, so this is a canvas figure.
  */
 import type { HeldoutEvent, PanelImage } from '../contract/runEvent';
+import { describePasses } from '../methods/index';
 import { IMAGE_SIZE, MNIST_CLASS_NAMES } from '../data/dataset';
 import { classificationTaskOf } from '../experiments/registry';
 import { figureCaption } from './caption';
@@ -156,7 +157,8 @@ function drawGroupHeader(
   x: number,
   width: number,
   imageSize: number,
-  draws: number,
+  /** What the bars are (`T = 50 draws`, `M = 5 members`). */
+  passes: string,
 ): void {
   ctx.textBaseline = 'top';
   ctx.textAlign = 'left';
@@ -169,10 +171,10 @@ function drawGroupHeader(
   const plotWidth = (x + width - plotsX - gap) / 2;
   // Too narrow to label each plot (a single-column export): one line says what both show.
   if (plotWidth < 150) {
-    ctx.fillText(`bars: p(class) of T = ${draws} draws | their mean; dashed: threshold`, x, 20, width);
+    ctx.fillText(`bars: p(class) of ${passes} | their mean; dashed: threshold`, x, 20, width);
     return;
   }
-  ctx.fillText(`p(class) of each of T = ${draws} draws`, plotsX, 20, plotWidth);
+  ctx.fillText(`p(class) of each of ${passes}`, plotsX, 20, plotWidth);
   ctx.fillText('mean p(class); dashed: threshold', plotsX + plotWidth + gap, 20, plotWidth);
 }
 
@@ -217,7 +219,7 @@ export function predictionsFigure(
     id: 'predictions',
     kind: 'canvas',
     title: evaluation
-      ? `Held-out and noise predictions at step ${evaluation.step} (T = ${evaluation.draws} draws, threshold ${formatMetric(evaluation.threshold)})`
+      ? `Held-out and noise predictions at step ${evaluation.step} (${describePasses(run.config.method, evaluation.draws)}, threshold ${formatMetric(evaluation.threshold)})`
       : 'Held-out and noise predictions',
     caption: figureCaption(run),
     width: 1000,
@@ -248,7 +250,7 @@ export function predictionsFigure(
           stacked ? 0 : g * (groupWidth + 3 * gap),
           stacked && g === 1 ? headerHeight + groupRows[0] * scaledRow : 0,
         );
-        drawGroupHeader(ctx, title, 0, groupWidth, scaledRow - 6, evaluation.draws);
+        drawGroupHeader(ctx, title, 0, groupWidth, scaledRow - 6, describePasses(run.config.method, evaluation.draws));
         images.forEach((image, i) =>
           drawRow(ctx, image, 0, headerHeight + i * scaledRow, groupWidth, scaledRow, evaluation.threshold, classNames),
         );

@@ -90,11 +90,12 @@ function formatMetricValue(metric: MetricDefinition, value: number): string {
  */
 export function finalMetricRows(run: ReportRun, data: RunData): string[][] {
   const rows: string[][] = [];
-  const penalty = lossPenaltyOf([(run.config as { method?: string }).method]);
+  const method = (run.config as { method?: string }).method;
+  const penalty = lossPenaltyOf([method]);
   for (const metric of withLossPenalty(descriptorOf(run.config).metrics, penalty)) {
     if (!metric.reportLabel) continue;
     const latest = readMetric(metric, data).at(-1);
-    if (latest) rows.push([metric.reportLabel(latest.context), formatMetricValue(metric, latest.value)]);
+    if (latest) rows.push([metric.reportLabel({ ...latest.context, method }), formatMetricValue(metric, latest.value)]);
   }
   const prior = data.posteriors.at(-1)?.prior ?? {};
   for (const [name, value] of Object.entries(prior)) rows.push([`learned prior ${name}`, formatMetric(value)]);

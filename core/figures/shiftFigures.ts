@@ -6,6 +6,7 @@
  * held-out and OOD sets.
  */
 import type { ChartConfiguration } from 'chart.js';
+import { describePasses } from '../methods/index';
 import type { ShiftEvaluation, ShiftKindName, ShiftLevelScores } from '../contract/shift';
 import type { ShiftReferenceCurve } from '../shift/referenceCurves';
 import { SHIFT_LABELS } from '../shift/shiftSets';
@@ -160,6 +161,8 @@ export function confidenceFigure(
   evaluation: ShiftEvaluation,
   which: 'accuracy' | 'count' | 'histogram',
   caption: string,
+  /** The run's method, which says what the evaluation's passes were (`T = 50 draws`, `M = 5 members`). */
+  method?: string,
 ): ChartFigureSpec {
   const { thresholds, histogramEdges, sets } = evaluation.confidence;
   const shown = which === 'accuracy' ? sets.filter((set) => set.role === 'heldout') : sets;
@@ -199,7 +202,7 @@ export function confidenceFigure(
   return {
     id: `shift-confidence-${which}`,
     kind: 'chart',
-    title: `${titles[which][1]} (checkpoint step ${evaluation.checkpointStep}, T = ${evaluation.draws})`,
+    title: `${titles[which][1]} (checkpoint step ${evaluation.checkpointStep}, ${describePasses(method, evaluation.draws)})`,
     caption,
     width: 520,
     height: 340,

@@ -10,7 +10,7 @@ import { seedGroups, type ComparisonRun } from './comparisonData';
 import { formatMetric, formatPercent } from './format';
 import { tableFigure, type TextTable } from './reportTables';
 import type { FigureRow } from './runFigures';
-import { isMethodId } from '../methods/index';
+import { describePasses, isMethodId } from '../methods/index';
 import { methodLabel } from './methodsTable';
 import { referenceCurvesFor } from '../shift/referenceCurves';
 import { confidenceFigure, shiftCurveFigure, type ShiftMetric, type ShiftSeries } from './shiftFigures';
@@ -23,7 +23,8 @@ const TABLE_LEVELS: { kind: ShiftKindName; level: number; label: string }[] = [
   ...[6, 14].map((level) => ({ kind: 'translation' as const, level, label: `padded ${level} px` })),
 ];
 
-export function shiftTable(evaluation: ShiftEvaluation): TextTable {
+/** `method`: the run's, which says what the predictive averaged (`T = 50 draws`, `M = 5 members`). */
+export function shiftTable(evaluation: ShiftEvaluation, method?: string): TextTable {
   const rows = TABLE_LEVELS.flatMap(({ kind, level, label }) => {
     const scores = evaluation.levels[kind].find((row) => row.level === level);
     return scores
@@ -50,7 +51,7 @@ export function shiftTable(evaluation: ShiftEvaluation): TextTable {
     '',
   ]);
   return {
-    heading: `Dataset shift (T = ${evaluation.draws} draws, ${evaluation.imagesPerSet} held-out images per level)`,
+    heading: `Dataset shift (${describePasses(method, evaluation.draws)}, ${evaluation.imagesPerSet} held-out images per level)`,
     columns: ['shift', 'accuracy', 'NLL', 'Brier', 'ECE', 'entropy', 'MI'],
     columnShares: [0.25, 0.17, 0.13, 0.12, 0.11, 0.11, 0.11],
     rows: [...rows, ...oodRows],
@@ -62,7 +63,7 @@ export function shiftTableFigure(evaluation: ShiftEvaluation, run: FigureRun): C
     'shift-table',
     `Dataset shift at checkpoint step ${evaluation.checkpointStep} (Ovadia et al. 2019 protocol)`,
     figureCaption(run),
-    shiftTable(evaluation),
+    shiftTable(evaluation, run.config.method),
   );
 }
 
@@ -134,8 +135,11 @@ export function shiftReportRows(
     [curve('rotation', 'accuracy'), curve('rotation', 'ece')],
     [curve('roll', 'accuracy'), curve('roll', 'ece')],
     [curve('rotation', 'meanEntropy'), curve('roll', 'meanEntropy')],
-    [confidenceFigure(evaluation, 'accuracy', caption), confidenceFigure(evaluation, 'count', caption)],
-    [confidenceFigure(evaluation, 'histogram', caption)],
+    [
+      confidenceFigure(evaluation, 'accuracy', caption, run.config.method),
+      confidenceFigure(evaluation, 'count', caption, run.config.method),
+    ],
+    [confidenceFigure(evaluation, 'histogram', caption, run.config.method)],
   ];
 }
 

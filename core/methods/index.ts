@@ -45,6 +45,15 @@ export function methodFromCliName(name: string): MethodDescriptor {
 }
 
 /**
+ * What a run's predictive averaged over, for figure titles: `T = 50 draws` (mean-field VI, and runs
+ * written before methods existed), `M = 5 members`, `T = 50 passes`, `one pass`.
+ */
+export function describePasses(method: string | undefined, count: number): string {
+  const descriptor: MethodDescriptor = methods[method !== undefined && isMethodId(method) ? method : 'vi'];
+  return descriptor.describePasses?.(count) ?? `T = ${count} draws`;
+}
+
+/**
  * Whether a run's predictive has an epistemic part: a post-hoc method that adds none (temperature
  * scaling) keeps its base run's.
  */

@@ -65,6 +65,11 @@ export interface MethodDescriptor<Schema extends z.ZodType = z.ZodType> {
    * decay 0.0005`); mean-field VI leaves it out and is described by its prior and KL.
    */
   describeTraining?(options: z.infer<Schema>): string;
+  /**
+   * What the predictive averages over, for figure titles, given their count: mean-field VI leaves it
+   * out (`T = 50 draws`); `M = 5 members`, `T = 50 passes`, `one pass`.
+   */
+  describePasses?(count: number): string;
 }
 
 /** Identity helper that keeps the schema's type (so `options` of each descriptor stay typed). */

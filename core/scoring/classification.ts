@@ -4,6 +4,7 @@
  * accuracy, expected calibration error and the refusal rates at the run's threshold.
  */
 import { formatMetric } from '../figures/format';
+import { describePasses } from '../methods/index';
 import type { MetricDefinition } from './metric';
 import { trainingMetrics } from './training';
 
@@ -34,7 +35,8 @@ export const classificationMetrics: readonly MetricDefinition[] = [
     logScale: false,
     plotScale: 1,
     compared: true,
-    reportLabel: ({ step, draws }) => `held-out nats (step ${step}, T = ${draws})`,
+    reportLabel: ({ step, draws, method }) =>
+      `held-out nats (step ${step}${draws === undefined ? '' : `, ${describePasses(method, draws)}`})`,
   },
   {
     id: 'heldoutAccuracy',

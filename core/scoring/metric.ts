@@ -31,6 +31,8 @@ export interface MetricContext {
   draws?: number;
   images?: number;
   threshold?: number;
+  /** The run's method: what `draws` counts (posterior draws, members, dropout passes). */
+  method?: string;
 }
 
 export interface MetricDefinition {

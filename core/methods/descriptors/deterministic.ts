@@ -42,4 +42,5 @@ export const deterministicMethod = defineMethod({
   },
   penalty: weightDecayPenalty,
   describeTraining: (options) => `MAP, weight decay ${options.weightDecay}`,
+  describePasses: () => 'one pass',
 });

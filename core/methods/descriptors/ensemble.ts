@@ -38,4 +38,5 @@ export const ensembleMethod = defineMethod({
   },
   penalty: weightDecayPenalty,
   describeTraining: (options) => `deep ensemble of ${options.members}, weight decay ${options.weightDecay}`,
+  describePasses: (count) => `M = ${count} members`,
 });

@@ -44,4 +44,5 @@ export const mcDropoutMethod = defineMethod({
   penalty: weightDecayPenalty,
   describeTraining: (options) =>
     `MC dropout p = ${options.rate}, T = ${options.passes} passes, weight decay ${options.weightDecay}`,
+  describePasses: (count) => `T = ${count} passes`,
 });

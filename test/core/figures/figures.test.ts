@@ -149,7 +149,7 @@ describe('chart figures', () => {
       { x: 10, y: 70 },
       { x: 20, y: 85 },
     ]);
-    expect(datasets(spec)[0].label).toBe('held-out nats (T = 2)');
+    expect(datasets(spec)[0].label).toBe('held-out nats (T = 2 draws)');
     expect(axisTitle(spec, 'y')).toContain('nats');
     expect(axisTitle(spec, 'accuracy')).toBe('held-out accuracy (%)');
   });

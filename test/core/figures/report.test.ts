@@ -113,7 +113,7 @@ describe('run report layout', () => {
     expect(configRows(run)).toContainEqual(['estimator', 'flipout']);
     expect(configRows(run)).toContainEqual(['prior.scale', '1']);
     const metrics = finalMetricRows(run, data);
-    expect(metrics).toContainEqual(['held-out nats (step 20, T = 2)', '-0.5']);
+    expect(metrics).toContainEqual(['held-out nats (step 20, T = 2 draws)', '-0.5']);
     expect(metrics).toContainEqual(['held-out accuracy (8 images)', '85.00 %']);
     expect(finalMetricRows(sinusoidRun, sinusoidData)).toContainEqual(['coverage of ±2σ inside', '100 %']);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertMethodCombination,
+  describePasses,
   hasEpistemicPart,
   MethodCombinationError,
   methodFromCliName,
@@ -70,6 +71,12 @@ describe('method registry', () => {
     );
     expect(sinusoid).toContain('deep ensemble of 3');
     expect(sinusoid).not.toMatch(/sample|prior/);
+    // What an evaluation's passes were, in figure titles: draws for VI (and runs older than methods).
+    expect(describePasses('ensemble', 5)).toBe('M = 5 members');
+    expect(describePasses('mcDropout', 50)).toBe('T = 50 passes');
+    expect(describePasses('deterministic', 1)).toBe('one pass');
+    expect(describePasses('vi', 50)).toBe('T = 50 draws');
+    expect(describePasses(undefined, 20)).toBe('T = 20 draws');
   });
 
   it('offers every trained method for both task kinds', () => {
