@@ -86,11 +86,6 @@ export class BatchSampler {
     this.reshuffle();
   }
 
-  /** A sampler over the same part and batch size with another seed (another order). */
-  withSeed(seed: number): BatchSampler {
-    return new BatchSampler(this.part, this.batchSize, seed, this.dropRemainder);
-  }
-
   /** Batches per epoch (with dropRemainder, the incomplete tail is not counted). */
   get batchesPerEpoch(): number {
     return this.dropRemainder
@@ -123,17 +118,4 @@ export class BatchSampler {
   skip(batches: number): void {
     for (let i = 0; i < batches; i += 1) this.nextIndices();
   }
-}
-
-/**
- * One training stream per ensemble member (Lakshminarayanan et al. 2017: members differ by their
- * random initialisation *and* the random shuffling of the data): member 0 keeps `first`, the run's
- * own stream, so a one-network run is unchanged; member m > 0 gets its own seeded permutation of the
- * same part, seeded from `orderSeeds`. Every stream draws one batch per step, so a resumed run skips
- * the same count in each.
- */
-export function memberBatchSamplers(first: BatchSampler, members: number, orderSeeds: SeedStream): BatchSampler[] {
-  const samplers = [first];
-  for (let m = 1; m < members; m += 1) samplers.push(first.withSeed(orderSeeds.next()));
-  return samplers;
 }

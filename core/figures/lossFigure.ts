@@ -24,20 +24,16 @@ export const LOSS_DATASETS = ['loss', 'nll', 'kl'] as const;
  * A deep ensemble's own curves (one event stream, Lakshminarayanan et al. 2017): the NLL of the
  * members' mixture, and each member's NLL as a thin dashed line (NLL above is the members' mean).
  */
-function ensembleDatasets(metrics: RunData['metrics'], indices: number[], classification: boolean, maxPoints: number) {
+function ensembleDatasets(metrics: RunData['metrics'], indices: number[], classification: boolean) {
   const withMembers = indices.filter((i) => (metrics.memberNll[i]?.length ?? 0) > 0);
   if (withMembers.length === 0) return [];
-  // The mixture's NLL is measured on some steps only (every 10th for LeNet5): its own thinning.
-  const measured = metrics.step.map((_, i) => i).filter((i) => Number.isFinite(metrics.ensembleNll[i]));
-  const withMixture = thinnedIndices(measured.length, maxPoints).map((k) => measured[k]);
   const members = Math.max(...withMembers.map((i) => metrics.memberNll[i].length));
-  // A classifier's members each draw their own batch: the mixture is scored on member 1's.
-  const mixtureLabel = classification ? "mixture on member 1's batch, batch mean" : 'mixture, sum';
+  const unit = classification ? 'batch mean' : 'sum';
   return [
     lineDataset(
-      `ensemble NLL (${mixtureLabel})`,
+      `ensemble NLL (mixture, ${unit})`,
       palette.mean,
-      withMixture.map((i) => ({ x: metrics.step[i], y: metrics.ensembleNll[i] })),
+      withMembers.map((i) => ({ x: metrics.step[i], y: metrics.ensembleNll[i] })),
       { borderWidth: 2 },
     ),
     ...Array.from({ length: members }, (_, m) =>
@@ -58,8 +54,7 @@ export function lossFigure(
 ): ChartFigureSpec {
   const { metrics } = data;
   const logScale = options.logScale ?? true;
-  const maxPoints = options.maxPoints ?? 2000;
-  const indices = thinnedIndices(metrics.step.length, maxPoints);
+  const indices = thinnedIndices(metrics.step.length, options.maxPoints ?? 2000);
   const points = (values: number[]) => indices.map((i) => ({ x: metrics.step[i], y: values[i] }));
   const klWeight = metrics.klWeight.at(-1);
   // Classifiers average the NLL over the batch; regressions sum it over their points (the seed's losses).
@@ -78,7 +73,7 @@ export function lossFigure(
         ...LOSS_DATASETS.map((key) =>
           lineDataset(labels[key], palette[key], points(metrics[key]), { borderWidth: key === 'loss' ? 2 : 1.5 }),
         ),
-        ...ensembleDatasets(metrics, indices, classification, maxPoints),
+        ...ensembleDatasets(metrics, indices, classification),
       ],
     },
     options: {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../../engine/gradients';
 import type { ClassificationSummary } from '../../contract/runSummary';
-import { BatchSampler, memberBatchSamplers } from '../../data/batches';
+import { BatchSampler } from '../../data/batches';
 import { rawMethodOptions, trainsPointWeights } from '../../contract/methodConfig';
 import { CLASS_COUNT, IMAGE_SIZE, gatherImages } from '../../data/dataset';
 import { registerFastGradients } from '../../engine/fastGradients';
@@ -66,8 +66,6 @@ export async function runLenet5(
       )
     : null;
   const variational: VariationalSequential | null = pointModel ? null : lenet5Network(config, initSeeds);
-  // Deep-ensemble members also differ in the order they see the data (Lakshminarayanan et al. 2017).
-  const samplers = memberBatchSamplers(sampler, pointModel?.ensemble ? pointModel.networks.length : 1, seeds.fork(5));
   // Point methods report their weight-decay term where VI reports ΣKL: loss = nll + klWeight · kl either way.
   const klWeight = pointModel ? pointModel.weightDecay : (config.klWeight ?? config.klScale / trainImages.count);
   const optimizer = tf.train.adam(config.learningRate);
@@ -88,87 +86,67 @@ export async function runLenet5(
 
   const trainStep = async (step: number): Promise<StepMetrics> => {
     setLearningRate(optimizer, scheduledLearningRate(config, step));
-    if (parallel) {
-      batchesDrawn += 1;
-      return parallel.step(sampler.next());
-    }
-    const batches = samplers.map((memberSampler) => memberSampler.next());
+    const batch = sampler.next();
     batchesDrawn += 1;
-    const images = batches.map((batch) => tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]));
-    const labels = batches.map((batch) => tf.tensor1d(batch.labels, 'int32'));
-    // Scalars read back after the step: loss, nll, kl, correct, then an ensemble's member NLLs and mixture NLL.
-    const kept: Record<string, tf.Tensor> = {};
-    const keep = (name: string, tensor: tf.Tensor) => (kept[name] = tf.keep(tensor));
-    const correctOf = (logits: tf.Tensor, batchLabels: tf.Tensor) =>
-      tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batchLabels), 'float32'));
-    let firstMemberLogits: tf.Tensor | undefined;
+    if (parallel) return parallel.step(batch);
+    const images = tf.tensor4d(batch.images, [batch.size, IMAGE_SIZE, IMAGE_SIZE, 1]);
+    const labels = tf.tensor1d(batch.labels, 'int32');
+    let parts: { nll: tf.Scalar; kl: tf.Scalar; correct: tf.Scalar } | undefined;
+    let memberParts: tf.Scalar[] = [];
+    let mixtureNll: tf.Scalar | undefined;
     try {
       const loss = optimizer.minimize(
         () => {
+          const oneHot = tf.oneHot(labels, CLASS_COUNT);
           if (pointModel) {
-            // Members share nothing: the sum of their losses gives each its own gradient, each on its own batch.
-            const memberLogits = pointModel.networks.map((member, m) =>
-              member.apply(images[m], { mode: 'sample', seeds: trainSeeds }),
+            // Members share nothing: the sum of their losses gives each its own gradient.
+            const memberLogits = pointModel.networks.map((member) =>
+              member.apply(images, { mode: 'sample', seeds: trainSeeds }),
             );
-            const memberNll = memberLogits.map((logits, m) =>
-              softmaxCrossEntropy(logits, tf.oneHot(labels[m], CLASS_COUNT)),
-            );
+            const memberNll = memberLogits.map((logits) => softmaxCrossEntropy(logits, oneHot));
             const nllSum = tf.addN(memberNll);
             const penalty = tf.addN(pointModel.networks.map((member) => member.l2Penalty()));
-            keep('nll', tf.div(nllSum, memberNll.length));
-            keep('kl', penalty);
-            // Each member's accuracy on the batch it trained on, summed (an ensemble's is the members' mean).
-            keep('correct', tf.addN(memberLogits.map((logits, m) => correctOf(logits, labels[m]))));
+            const mixture = tf.mean(tf.stack(memberLogits.map((logits) => tf.softmax(logits))), 0);
+            const correct = tf.sum(tf.cast(tf.equal(tf.argMax(mixture, 1), labels), 'float32')) as tf.Scalar;
+            const nll = tf.div(nllSum, memberLogits.length) as tf.Scalar;
+            parts = { nll: tf.keep(nll), kl: tf.keep(penalty as tf.Scalar), correct: tf.keep(correct) };
             if (pointModel.ensemble) {
-              memberNll.forEach((value, m) => keep(`member${m}`, value));
-              if (mixtureCurveStep(step)) firstMemberLogits = tf.keep(memberLogits[0]);
+              // The members' own curves and the mixture's, for the one event stream (no gradient flows through these).
+              memberParts = memberNll.map((value) => tf.keep(value));
+              mixtureNll = tf.keep(
+                tf.neg(tf.mean(tf.log(tf.add(tf.sum(tf.mul(mixture, oneHot), 1), 1e-12)))) as tf.Scalar,
+              );
             }
             return tf.add(nllSum, tf.mul(penalty, klWeight)) as tf.Scalar;
           }
-          const oneHot = tf.oneHot(labels[0], CLASS_COUNT);
-          const { output: logits, kl } = variational!.apply(images[0], { mode: 'sample', seeds: trainSeeds });
-          const nll = keep('nll', tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))));
-          keep('kl', kl);
-          keep('correct', correctOf(logits, labels[0]));
+          const { output: logits, kl } = variational!.apply(images, { mode: 'sample', seeds: trainSeeds });
+          const nll = tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+          const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
+          parts = { nll: tf.keep(nll), kl: tf.keep(kl), correct: tf.keep(correct) };
           return tf.add(nll, tf.mul(kl, klWeight)) as tf.Scalar;
         },
         true,
         variables,
       )!;
-      if (firstMemberLogits && pointModel) {
-        // The mixture's NLL on member 0's batch: the other members' forward passes on it, without a gradient.
-        const others = pointModel.networks.slice(1);
-        keep(
-          'mixture',
-          tf.tidy(() => {
-            const probabilities = [
-              firstMemberLogits!,
-              ...others.map((member) => member.apply(images[0], { mode: 'mean', seeds: trainSeeds })),
-            ].map((logits) => tf.softmax(logits));
-            const mixture = tf.mean(tf.stack(probabilities), 0);
-            const picked = tf.sum(tf.mul(mixture, tf.oneHot(labels[0], CLASS_COUNT)), 1);
-            return tf.neg(tf.mean(tf.log(tf.add(picked, 1e-12))));
-          }),
-        );
-      }
-      const values: Record<string, number> = await takeScalars({ loss, ...kept });
-      const metrics: StepMetrics = {
-        loss: values.loss,
-        nll: values.nll,
-        kl: values.kl,
-        klWeight,
-        accuracy: values.correct / (batches[0].size * (pointModel?.networks.length ?? 1)),
-      };
-      if (pointModel?.ensemble) {
-        metrics.memberNll = pointModel.networks.map((_, m) => values[`member${m}`]);
-        if ('mixture' in values) metrics.ensembleNll = values.mixture;
+      const { loss: lossValue, nll, kl, correct } = await takeScalars({ loss, ...parts! });
+      parts = undefined;
+      const metrics: StepMetrics = { loss: lossValue, nll, kl, klWeight, accuracy: correct / batch.size };
+      if (mixtureNll) {
+        const tensors: Record<string, tf.Tensor> = { mixture: mixtureNll };
+        memberParts.forEach((value, m) => (tensors[`member${m}`] = value));
+        const ensemble = await takeScalars(tensors);
+        mixtureNll = undefined;
+        memberParts = [];
+        metrics.memberNll = Array.from({ length: pointModel!.networks.length }, (_, m) => ensemble[`member${m}`]);
+        metrics.ensembleNll = ensemble.mixture;
       }
       return metrics;
     } finally {
-      images.forEach((tensor) => tensor.dispose());
-      labels.forEach((tensor) => tensor.dispose());
-      firstMemberLogits?.dispose();
-      tf.dispose(Object.values(kept));
+      images.dispose();
+      labels.dispose();
+      if (parts) Object.values(parts).forEach((t) => t.dispose());
+      mixtureNll?.dispose();
+      memberParts.forEach((value) => value.dispose());
     }
   };
 
@@ -199,8 +177,7 @@ export async function runLenet5(
     }
     if (resume) {
       await restoreTrainingState(resume, state);
-      // The same batches, in the same order, as an uninterrupted run (every member stream draws one per step).
-      for (const memberSampler of samplers) memberSampler.skip(resume.batchesDrawn);
+      sampler.skip(resume.batchesDrawn); // the same batches, in the same order, as an uninterrupted run
       batchesDrawn = resume.batchesDrawn;
     }
     const result = await runTrainingLoop({
@@ -250,13 +227,6 @@ export async function runLenet5(
     pointModel?.dispose();
     variational?.dispose();
   }
-}
-
-/** A deep ensemble's mixture NLL on the training batch costs M − 1 extra forward passes: the curve takes every 10th step (and the first). */
-export const ENSEMBLE_CURVE_EVERY = 10;
-
-function mixtureCurveStep(step: number): boolean {
-  return step === 1 || step % ENSEMBLE_CURVE_EVERY === 0;
 }
 
 /** The learning rate of optimizer step `step` (1-based) under the run's schedule. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bundledMnist, classCounts, parseMnistSplit, PIXELS_PER_IMAGE } from '../../../core/data/dataset';
-import { BatchSampler, memberBatchSamplers, sequentialBatches, shuffledIndices } from '../../../core/data/batches';
+import { BatchSampler, sequentialBatches, shuffledIndices } from '../../../core/data/batches';
 import { gaussianNoiseImages, noiseImages, uniformNoiseImages } from '../../../core/data/noise';
 import { SeedStream } from '../../../core/random/seedStream';
 
@@ -80,23 +80,6 @@ describe('batches', () => {
     const resumed = new BatchSampler(part, 4, 7);
     resumed.skip(2);
     expect(Array.from(resumed.next().indices)).toEqual(Array.from(third.indices));
-  });
-
-  it("gives each ensemble member its own order, member 0 the run's", () => {
-    const firstEpoch = (sampler: BatchSampler) =>
-      [sampler.next(), sampler.next()].flatMap((batch) => Array.from(batch.indices));
-    const members = memberBatchSamplers(new BatchSampler(part, 4, 7), 3, new SeedStream(11));
-    expect(members).toHaveLength(3);
-    const orders = members.map(firstEpoch);
-    // Member 0 draws exactly what a one-network run with the run's seed draws.
-    expect(orders[0]).toEqual(firstEpoch(new BatchSampler(part, 4, 7)));
-    for (const order of orders) expect(new Set(order).size).toBe(8);
-    expect(orders[1]).not.toEqual(orders[0]);
-    expect(orders[2]).not.toEqual(orders[1]);
-    // The same seeds give the same orders (a run is reproducible), and one network needs one stream.
-    const again = memberBatchSamplers(new BatchSampler(part, 4, 7), 3, new SeedStream(11)).map(firstEpoch);
-    expect(again).toEqual(orders);
-    expect(memberBatchSamplers(new BatchSampler(part, 4, 7), 1, new SeedStream(11))).toHaveLength(1);
   });
 
   it('batches in order for evaluation, the last batch smaller', () => {
