@@ -16,6 +16,7 @@ import {
 } from '../../core/contract/ood';
 import type { OodScoreKindName } from '../../core/contract/ood';
 import { DEFAULT_REFUSAL_THRESHOLD } from '../../core/ood/verdict';
+import { describePasses } from '../../core/methods/index';
 import { openHostServices } from '../host/hostServices';
 import { openServicesToEvaluate, runFolder } from './evaluationServices';
 
@@ -84,8 +85,9 @@ async function evaluateOod(options: { run: string; json?: boolean }): Promise<nu
       return 0;
     }
     const percent = (value: number) => `${(value * 100).toFixed(1)} %`.padStart(8);
+    const { method } = (await services.runManager.getRun(evaluation.runId)).config;
     console.log(
-      `Run ${evaluation.runId}, checkpoint step ${evaluation.checkpointStep}, T = ${evaluation.draws}, ${evaluation.backend}, ${evaluation.seconds.toFixed(1)} s; ` +
+      `Run ${evaluation.runId}, checkpoint step ${evaluation.checkpointStep}, ${describePasses(method, evaluation.draws)}, ${evaluation.backend}, ${evaluation.seconds.toFixed(1)} s; ` +
         `held-out accuracy ${percent(evaluation.heldoutAccuracy).trim()}, calibrated threshold ${evaluation.calibratedThreshold.toFixed(3)}.`,
     );
     console.log(
@@ -138,8 +140,9 @@ async function classify(files: string[], options: ClassifyCommandOptions): Promi
       () => true,
     );
     if (!options.json) {
+      const { method } = (await services.runManager.getRun(result.runId)).config;
       console.error(
-        `Run ${result.runId}, checkpoint at step ${result.checkpointStep}, T = ${result.draws} draws, refusal below ${result.threshold}.`,
+        `Run ${result.runId}, checkpoint at step ${result.checkpointStep}, ${describePasses(method, result.draws)}, refusal below ${result.threshold}.`,
       );
     }
     for (const image of result.results) console.log(options.json ? JSON.stringify(jsonLine(image)) : textLine(image));

@@ -12,6 +12,7 @@ import {
   type ShiftEvaluation,
   type ShiftLevelScores,
 } from '../../core/contract/shift';
+import { describePasses } from '../../core/methods/index';
 import { openServicesToEvaluate, runFolder } from './evaluationServices';
 
 /** The `evaluate` command group, shared with other evaluations (whoever registers first creates it). */
@@ -102,8 +103,9 @@ async function evaluateShift(options: {
       console.log(JSON.stringify(shiftSummaryJson(evaluation)));
       return 0;
     }
+    const { method } = (await services.runManager.getRun(evaluation.runId)).config;
     console.log(
-      `Run ${evaluation.runId}, checkpoint step ${evaluation.checkpointStep}, T = ${evaluation.draws}, ` +
+      `Run ${evaluation.runId}, checkpoint step ${evaluation.checkpointStep}, ${describePasses(method, evaluation.draws)}, ` +
         `${evaluation.imagesPerSet} images per level, ${evaluation.backend}, ${evaluation.seconds.toFixed(1)} s.`,
     );
     for (const [kind, unit] of [

@@ -128,6 +128,10 @@ describe('methods on the command line', { timeout: 300_000 }, () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(events.find((event) => event.type === 'heldout')).toMatchObject({ draws: 3, images: 1000 });
+    // Its OOD evaluation says what it averaged: the members, not posterior draws.
+    const ood = await runCli(['evaluate-ood', '--run', result.runDir as string]);
+    expect(ood.code, ood.stderr).toBe(0);
+    expect(ood.stdout).toContain(', M = 3 members, ');
 
     const ofOne = await runCli(['evaluate', 'ensemble', '--runs', dirs[0], '--json']);
     expect(ofOne.code).toBe(2);
