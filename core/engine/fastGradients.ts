@@ -19,7 +19,15 @@
  * fall back to the stock gradient functions. Fused ops (tf.fused.*) keep their own gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import type {
+  GradConfig,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  Tensor,
+  Tensor4D,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import './gradients';
 
 /** A gradient registration problem (e.g. tfjs-core without a stock gradient to fall back to). */
@@ -214,14 +222,51 @@ function fastBatchMatMulGradConfig(stock: GradConfig): GradConfig {
   };
 }
 
+interface RefCountingBackend {
+  incRef(dataId: object): void;
+}
+
+/**
+ * tfjs clones every tensor an op saves for its gradient (an `Identity` kernel, ≈ 170 per Flipout
+ * LeNet5 step), and wasm's Identity copies the data where the cpu backend's shares it. Shared, as
+ * the cpu backend and wasm's own Reshape do: the output is the input's data with one more reference
+ * (no kernel writes into its inputs, so nothing can tell the two apart but the time).
+ */
+let stockWasmIdentity: KernelConfig | null = null;
+
+/** Installs the sharing Identity for the wasm backend once its kernels are registered (a no-op before, and for strings). */
+export function shareWasmIdentity(): void {
+  const current = tf.getKernel(tf.Identity, 'wasm');
+  if (!current || current.kernelFunc === sharedIdentity) return;
+  stockWasmIdentity = current;
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({ kernelName: tf.Identity, backendName: 'wasm', kernelFunc: sharedIdentity });
+}
+
+/** Puts wasm's copying Identity back (for comparisons in tests and benchmarks). */
+export function restoreWasmIdentity(): void {
+  if (!stockWasmIdentity || tf.getKernel(tf.Identity, 'wasm')?.kernelFunc !== sharedIdentity) return;
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel(stockWasmIdentity);
+}
+
+function sharedIdentity(args: Parameters<KernelFunc>[0]): ReturnType<KernelFunc> {
+  const { x } = args.inputs as unknown as { x: TensorInfo };
+  if (x.dtype === 'string' && stockWasmIdentity) return stockWasmIdentity.kernelFunc(args);
+  (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 let stockConfigs: { conv2D: GradConfig; batchMatMul: GradConfig } | null = null;
 let fastInstalled = false;
 
 /**
  * Replaces the gradients of Conv2D and BatchMatMul with the forward-kernel versions above. Safe to
- * call more than once; affects every backend (the formulas are exact, not wasm-specific).
+ * call more than once; affects every backend (the formulas are exact, not wasm-specific). Also
+ * installs wasm's sharing Identity (`shareWasmIdentity`) once the wasm backend is loaded.
  */
 export function registerFastGradients(): void {
+  shareWasmIdentity();
   if (fastInstalled) return;
   if (!stockConfigs) {
     const conv2D = tf.getGradient(tf.Conv2D);

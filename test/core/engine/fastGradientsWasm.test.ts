@@ -7,7 +7,7 @@ import { setCpuBackend } from '../../../core/engine/cpuBackend';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerFastGradients, restoreStockGradients } from '../../../core/engine/fastGradients';
+import { registerFastGradients, restoreStockGradients, restoreWasmIdentity } from '../../../core/engine/fastGradients';
 
 type Shape4D = [number, number, number, number];
 const layers: { name: string; x: Shape4D; w: Shape4D; pad: 'same' | 'valid' }[] = [
@@ -61,4 +61,46 @@ describe('fast gradients on wasm', () => {
       expect(relativeError(fastDw, stockDw)).toBeLessThan(1e-5);
     });
   }
+
+  it('shares the data of a cloned tensor on wasm instead of copying it, and gradients come out bit for bit the same', async () => {
+    await tf.setBackend('wasm');
+    registerFastGradients();
+    const x = tf.tensor1d([1, 2, 3]);
+    const copy = tf.clone(x);
+    // One buffer for both, and each stays readable after the other is disposed.
+    expect(copy.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3]);
+    copy.dispose();
+
+    // A conv → relu → max pool → dense loss, whose backward pass saves (clones) a dozen tensors.
+    const gradientsOf = () =>
+      tf.tidy(() => {
+        const images = tf.randomNormal([8, 28, 28, 1], 0, 1, 'float32', 1);
+        const filter = tf.randomNormal([5, 5, 1, 6], 0, 0.2, 'float32', 2);
+        const dense = tf.randomNormal([14 * 14 * 6, 10], 0, 0.05, 'float32', 3);
+        const loss = (w: tf.Tensor, d: tf.Tensor) =>
+          tf.sum(
+            tf.square(
+              tf.matMul(
+                tf.reshape(
+                  tf.maxPool(tf.relu(tf.conv2d(images as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')), 2, 2, 'valid'),
+                  [8, -1],
+                ),
+                d,
+              ),
+            ),
+          );
+        return tf
+          .grads(loss)([filter, dense])
+          .map((g) => g.dataSync() as Float32Array);
+      });
+    const tensors = tf.memory().numTensors;
+    const shared = gradientsOf();
+    expect(tf.memory().numTensors).toBe(tensors);
+    restoreWasmIdentity();
+    const copied = gradientsOf();
+    registerFastGradients();
+    expect(shared.map((g) => Array.from(g))).toEqual(copied.map((g) => Array.from(g)));
+  });
 });
