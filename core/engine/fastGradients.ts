@@ -226,15 +226,10 @@ interface RefCountingBackend {
   incRef(dataId: object): void;
 }
 
-/**
- * tfjs clones every tensor an op saves for its gradient (an `Identity` kernel, ≈ 170 per Flipout
- * LeNet5 step), and wasm's Identity copies the data where the cpu backend's shares it. Shared, as
- * the cpu backend and wasm's own Reshape do: the output is the input's data with one more reference
- * (no kernel writes into its inputs, so nothing can tell the two apart but the time).
- */
+/** wasm's own (copying) Identity, kept to restore it and for string tensors. */
 let stockWasmIdentity: KernelConfig | null = null;
 
-/** Installs the sharing Identity for the wasm backend once its kernels are registered (a no-op before, and for strings). */
+/** Installs the sharing Identity for the wasm backend once its kernels are registered (a no-op before that, and when installed). */
 export function shareWasmIdentity(): void {
   const current = tf.getKernel(tf.Identity, 'wasm');
   if (!current || current.kernelFunc === sharedIdentity) return;
@@ -250,6 +245,12 @@ export function restoreWasmIdentity(): void {
   tf.registerKernel(stockWasmIdentity);
 }
 
+/**
+ * tfjs clones every tensor an op saves for its gradient (an `Identity` kernel, ≈ 200 per Flipout
+ * LeNet5 step), and wasm's Identity copies the data where the cpu backend's shares it. Shared, as
+ * the cpu backend and wasm's own Reshape do: the output is the input's data with one more reference
+ * (no kernel writes into its inputs, so nothing can tell the two apart but the time).
+ */
 function sharedIdentity(args: Parameters<KernelFunc>[0]): ReturnType<KernelFunc> {
   const { x } = args.inputs as unknown as { x: TensorInfo };
   if (x.dtype === 'string' && stockWasmIdentity) return stockWasmIdentity.kernelFunc(args);

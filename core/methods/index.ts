@@ -44,12 +44,17 @@ export function methodFromCliName(name: string): MethodDescriptor {
   return found;
 }
 
+/** The method a run's config names: `vi` for configs written before methods existed (or naming none known). */
+export function runMethodId(method: unknown): MethodId {
+  return typeof method === 'string' && isMethodId(method) ? method : 'vi';
+}
+
 /**
  * What a run's predictive averaged over, for figure titles: `T = 50 draws` (mean-field VI, and runs
  * written before methods existed), `M = 5 members`, `T = 50 passes`, `one pass`.
  */
 export function describePasses(method: string | undefined, count: number): string {
-  const descriptor: MethodDescriptor = methods[method !== undefined && isMethodId(method) ? method : 'vi'];
+  const descriptor: MethodDescriptor = methods[runMethodId(method)];
   return descriptor.describePasses?.(count) ?? `T = ${count} draws`;
 }
 
@@ -74,7 +79,7 @@ export function hasEpistemicPart(method: MethodId, baseMethod?: MethodId): boole
 export function lossPenaltyOf(methodIds: readonly (string | undefined)[]): LossPenalty {
   const penalties: LossPenalty[] = [];
   for (const id of methodIds) {
-    const penalty = methods[id !== undefined && isMethodId(id) ? id : 'vi'].penalty ?? methods.vi.penalty!;
+    const penalty = methods[runMethodId(id)].penalty ?? methods.vi.penalty!;
     if (!penalties.some((known) => known.symbol === penalty.symbol)) penalties.push(penalty);
   }
   if (penalties.length <= 1) return penalties[0] ?? methods.vi.penalty!;

@@ -18,7 +18,7 @@ import {
   type ShiftLevelScores,
   type ShiftProgress,
 } from '../../core/contract/shift';
-import { hasEpistemicPart, isMethodId, type MethodId } from '../../core/methods/index';
+import { hasEpistemicPart, runMethodId, type MethodId } from '../../core/methods/index';
 import { drawProbabilitiesFromFlat, summarizeDraws } from '../../core/metrics/predictive';
 import { SHIFT_KINDS, shiftSpecs, type ShiftKind, type ShiftSpec } from '../../core/shift/shiftSets';
 import {
@@ -354,8 +354,7 @@ function shiftName(spec: ShiftSpec): string {
  * until then, and for runs stored before, a run is mean-field VI.
  */
 function methodOf(config: PreparedRun['config']): MethodId {
-  const method = (config as { method?: unknown }).method;
-  return typeof method === 'string' && isMethodId(method) ? method : 'vi';
+  return runMethodId((config as { method?: unknown }).method);
 }
 
 function safeJson(text: string): unknown {

@@ -28,6 +28,8 @@ export const mcDropoutOptionsSchema = z.object({
 });
 export type McDropoutOptions = z.infer<typeof mcDropoutOptionsSchema>;
 
+const describeDropoutPasses = (count: number) => `T = ${count} passes`;
+
 export const mcDropoutMethod = defineMethod({
   id: 'mcDropout',
   cliName: 'mc-dropout',
@@ -43,6 +45,6 @@ export const mcDropoutMethod = defineMethod({
   },
   penalty: weightDecayPenalty,
   describeTraining: (options) =>
-    `MC dropout p = ${options.rate}, T = ${options.passes} passes, weight decay ${options.weightDecay}`,
-  describePasses: (count) => `T = ${count} passes`,
+    `MC dropout p = ${options.rate}, ${describeDropoutPasses(options.passes)}, weight decay ${options.weightDecay}`,
+  describePasses: describeDropoutPasses,
 });
